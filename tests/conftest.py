@@ -14,3 +14,49 @@ for entry in (COLLECTIONS, ROOT):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 importlib.invalidate_caches()
+
+import pytest  # noqa: E402
+
+
+def _require_root():
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (network namespaces, libvirtd, Open vSwitch)")
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """The lab daemons in their namespace; reused when `make lab-up` already started them,
+    stopped at the end only when this session started them."""
+    _require_root()
+    from tests.labkit.lab import Lab
+
+    the_lab = Lab()
+    started = the_lab.up()
+    yield the_lab
+    if started:
+        the_lab.down()
+
+
+@pytest.fixture(scope="session")
+def host_vms(lab):
+    """Two nested Debian 12 host VMs booted under TCG, with an Ansible inventory."""
+    from tests.labkit import hostvm
+
+    hosts = [hostvm.HostVM("host1"), hostvm.HostVM("host2")]
+    already = {h.name for h in hostvm.running_hosts()}
+    inventory = hostvm.boot(hosts)
+    yield hosts, inventory
+    hostvm.destroy([h for h in hosts if h.name not in already])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the tails of the lab's daemon logs to every failing test that used the lab."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "lab" in getattr(item, "fixturenames", ()):
+        from tests.labkit.lab import Lab
+
+        for name, text in Lab().logs().items():
+            if text:
+                report.sections.append(("lab log: " + name, text))

@@ -1,0 +1,63 @@
+# KVM essentials: `make demo` converges a demo host VM, `make test` runs every test layer.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+LAB := $(PY) -m tests.labkit
+APT_PACKAGES := $(shell sed 's/\#.*//' tests/apt-packages.txt)
+COLLECTION_LINK := build/collections/ansible_collections/essentials/kvm
+PYTEST_ARGS ?=
+
+.PHONY: help deps test unit lab-up lab-down lab-status demo demo-down image
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+deps: build/.apt-stamp $(VENV)/.stamp $(COLLECTION_LINK)  ## install apt packages and the Python venv
+
+# Daemons are started by the lab, never by the package scripts (policy-rc.d answers 101).
+build/.apt-stamp: tests/apt-packages.txt
+	@mkdir -p build
+	@missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(APT_PACKAGES) 2>/dev/null \
+	  | awk '$$1 == "ii" {print $$2}' | sort | comm -13 - <(tr ' ' '\n' <<< "$(APT_PACKAGES)" | sort -u | grep .)); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt: installing $$missing"; \
+	  created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created=1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; rc=$$?; \
+	  [ -z "$$created" ] || rm -f /usr/sbin/policy-rc.d; [ $$rc = 0 ] || exit $$rc; \
+	fi
+	@touch $@
+
+$(VENV)/.stamp: tests/requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+test: deps  ## run unit, lab, host and sanity tests; the lab is started and stopped around them
+	$(LAB) up
+	status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	$(LAB) down || status=1; $(LAB) check-clean || status=1; exit $$status
+
+unit: deps  ## unit tests only (seconds, no root)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lab-up: deps  ## start the lab (libvirtd, virtlogd, ovsdb-server, ovs-vswitchd in a namespace)
+	$(LAB) up
+
+lab-down:  ## stop the lab and remove its VMs, networks and namespaces
+	$(LAB) down
+
+lab-status:
+	$(LAB) status
+
+image: deps  ## build (or reuse) the cached Debian 12 host VM image
+	$(LAB) image
+
+demo: deps  ## boot a demo Debian host VM and converge it with playbooks/site.yml, twice
+	$(LAB) demo
+
+demo-down:  ## remove the demo host VM and stop the lab
+	$(LAB) demo-down

@@ -1,0 +1,424 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Converge virtual machines on one libvirt connection: plan every VM first, then apply."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import os
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
+
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml
+from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed, find_tool
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import (
+    Context, Domain, differences, normalise_vms)
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None
+
+AFFECT_BOTH = 3  # VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
+
+
+@dataclass
+class VmPlan:
+    vm: Domain
+    path: str
+    dom: Any = None
+    current: Optional[Domain] = None
+    current_xml: str = ""
+    changes: List[tuple] = field(default_factory=list)
+    live: List[tuple] = field(default_factory=list)
+    redefine: bool = False
+    volumes: List[int] = field(default_factory=list)
+    seed: bool = False
+    actions: List[str] = field(default_factory=list)
+    restart_required: bool = False
+
+
+def host_context(conn, host):
+    """Names of the host's networks and pools, and whether KVM acceleration is offered."""
+    try:
+        kvm = ET.fromstring(conn.getDomainCapabilities(None, None, None, "kvm", 0)).findtext("domain") == "kvm"
+    except libvirt.libvirtError:
+        # Drivers without domain capabilities (or without KVM) still list their guest types.
+        caps = ET.fromstring(conn.getCapabilities())
+        kvm = any(d.get("type") == "kvm" for d in caps.findall("guest/arch/domain"))
+    return Context(host=host, networks=[n.name() for n in conn.listAllNetworks()],
+                   pools=[p.name() for p in conn.listAllStoragePools()], kvm_usable=kvm)
+
+
+def _lookup(conn, name):
+    try:
+        return conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return None
+
+
+def _volume(conn, pool, name):
+    try:
+        return conn.storagePoolLookupByName(pool).storageVolLookupByName(name)
+    except libvirt.libvirtError:
+        return None
+
+
+def _is_active(dom):
+    return dom is not None and dom.isActive() == 1
+
+
+def _state(dom):
+    if dom is None:
+        return "absent"
+    code = dom.state()[0]
+    if code == libvirt.VIR_DOMAIN_PAUSED:
+        return "paused"
+    return "running" if dom.isActive() == 1 else "shutdown"
+
+
+def pretty(root, state=None, autostart=None):
+    root = ET.fromstring(ET.tostring(root))
+    ET.indent(root)
+    head = "" if state is None else "# state: %s, autostart: %s\n" % (state, "yes" if autostart else "no")
+    return head + domain_xml.to_string(root) + "\n"
+
+
+class Reconciler:
+    def __init__(self, conn, check_mode=False, restart_on_change=False, shutdown_timeout=120):
+        self.conn = conn
+        self.check_mode = check_mode
+        self.restart_on_change = restart_on_change
+        self.shutdown_timeout = shutdown_timeout
+
+    # ---- plan: reads only; raises InputError for what the host lacks before anything changes
+    def plan(self, vm, path):
+        plan = VmPlan(vm=vm, path=path, dom=_lookup(self.conn, vm.name))
+        if plan.dom is not None:
+            plan.current_xml = plan.dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            plan.current = domain_xml.parse(plan.current_xml)
+        if vm.state == "absent":
+            if plan.dom is not None:
+                plan.actions.append("undefine" + (" and delete its volumes" if vm.remove_volumes else ""))
+            return plan
+        self._plan_disks(plan)
+        if plan.current is None:
+            plan.redefine = True
+            plan.actions.append("define")
+        else:
+            plan.changes = differences(vm, plan.current)
+            self._split_live(plan)
+        self._plan_state(plan)
+        return plan
+
+    def _plan_disks(self, plan):
+        for i, disk in enumerate(plan.vm.disks):
+            where = at(at(plan.path, "disks"), i)
+            if not disk.pool:
+                continue
+            vol = _volume(self.conn, disk.pool, disk.volume)
+            if disk.kind == "seed":
+                plan.seed = vol is None or plan.current is None or plan.current.seed_digest != plan.vm.seed_digest
+                if plan.seed:
+                    find_tool()  # a host without an ISO tool fails now, before anything changes
+                    plan.actions.append("build cloud-init seed %s/%s" % (disk.pool, disk.volume))
+            elif vol is None and disk.kind in ("new", "copy", "overlay"):
+                if disk.kind != "new" and _volume(self.conn, disk.base_pool, disk.base) is None:
+                    raise InputError(at(where, "base"), "volume %r not found in pool %r" % (disk.base, disk.base_pool),
+                                     "upload the base image into that pool first")
+                plan.volumes.append(i)
+                plan.actions.append("create volume %s/%s (%s)" % (disk.pool, disk.volume, disk.kind))
+            elif vol is None:
+                raise InputError(at(where, "volume"), "volume %r not found in pool %r" % (disk.volume, disk.pool),
+                                 "use type new with a size to create it")
+            elif disk.format is None:
+                found = ET.fromstring(vol.XMLDesc(0)).find("target/format")
+                fmt = found.get("type") if found is not None else None
+                disk.format = fmt if fmt in ("qcow2", "raw") and disk.device == "disk" else "raw"
+
+    def _split_live(self, plan):
+        vm, current, active = plan.vm, plan.current, _is_active(plan.dom)
+        wanted_disks = {d.target: d for d in vm.disks}
+        have_disks = {d.target: d for d in current.disks}
+        wanted_nics = {n.mac: n for n in vm.nics}
+        have_nics = {n.mac: n for n in current.nics}
+        for where, old, new in plan.changes:
+            name = where.split("[")[0].split(".")[0]
+            key = where.split("=")[-1].rstrip("]") if "=" in where else None
+            whole = "." not in where
+            live = None
+            if name == "disks" and whole and key in wanted_disks and old is None:
+                live = ("attach", domain_xml.disk_element(wanted_disks[key]))
+            elif name == "disks" and whole and new is None:
+                live = ("detach", domain_xml.disk_element(have_disks[key]))
+            elif name == "nics" and whole and old is None:
+                live = ("attach", domain_xml.nic_element(wanted_nics[key]))
+            elif name == "nics" and whole and new is None:
+                live = ("detach", domain_xml.nic_element(have_nics[key]))
+            elif name == "current_memory" and vm.memory == current.memory:
+                live = ("memory", vm.current_memory)
+            elif name == "vcpus" and vm.max_vcpus == current.max_vcpus:
+                live = ("vcpus", vm.vcpus)
+            elif name in ("description", "metadata", "seed_digest"):
+                live = ("metadata", vm)
+            if name == "disks" and live and live[1].find("target").get("bus") == "sata":
+                live = None  # SATA has no hotplug
+            if live and active and live not in plan.live:
+                plan.live.append(live)
+            plan.actions.append("%s: %s -> %s%s" % (where, old, new, " (live)" if live and active else ""))
+            if not (live and active):
+                plan.redefine = True
+                plan.restart_required = plan.restart_required or (active and live is None)
+        if plan.redefine:
+            plan.actions.append("redefine")
+
+    def _plan_state(self, plan):
+        state = _state(plan.dom)
+        want = plan.vm.state
+        if want in ("shutdown", "destroyed"):
+            plan.restart_required = False
+            if state in ("running", "paused"):
+                plan.actions.append("%s (was %s)" % ("shut down" if want == "shutdown" else "destroy", state))
+        elif state != want:
+            plan.actions.append("%s (was %s)" % ("start" if want == "running" else "pause", state))
+        if plan.restart_required:
+            plan.actions.append("restart" if self.restart_on_change else "restart required")
+        autostart = bool(plan.dom.autostart()) if plan.dom is not None else False
+        if autostart != plan.vm.autostart:
+            plan.actions.append("autostart %s" % ("on" if plan.vm.autostart else "off"))
+
+    def diff(self, plan):
+        before = ""
+        if plan.current is not None:
+            # Hide what the input leaves to libvirt, so the diff shows only real changes.
+            shown = copy.deepcopy(plan.current)
+            for name in ("arch", "machine", "cpu_mode", "cpu_model", "nvram"):
+                if plan.vm.state != "absent" and getattr(plan.vm, name) is None:
+                    setattr(shown, name, None)
+            before = pretty(domain_xml.build(shown), _state(plan.dom), plan.dom.autostart())
+        after = ""
+        if plan.vm.state != "absent":
+            after = pretty(domain_xml.build(plan.vm), plan.vm.state, plan.vm.autostart)
+        return {"before_header": plan.vm.name, "after_header": plan.vm.name, "before": before, "after": after}
+
+    # ---- apply
+    def apply(self, plan):
+        if self.check_mode or not plan.actions:
+            return
+        vm = plan.vm
+        if vm.state == "absent":
+            self.remove(plan.dom, plan.current, vm.remove_volumes)
+            return
+        self._create_volumes(plan)
+        dom = plan.dom
+        for kind, value in plan.live:
+            self._live(dom, kind, value)
+        if plan.redefine:
+            dom = self._define(plan)
+        if plan.restart_required and self.restart_on_change:
+            self.stop(dom, graceful=True)
+        self._converge_state(dom, vm.state)
+        if bool(dom.autostart()) != vm.autostart:
+            dom.setAutostart(1 if vm.autostart else 0)
+
+    def _define(self, plan):
+        root = domain_xml.build(plan.vm, uuid=plan.dom.UUIDString() if plan.dom is not None else None)
+        if plan.current_xml:
+            _keep_addresses(root, ET.fromstring(plan.current_xml))
+        return self.conn.defineXML(domain_xml.to_string(root))
+
+    def _live(self, dom, kind, value):
+        if kind == "attach":
+            dom.attachDeviceFlags(domain_xml.to_string(value), AFFECT_BOTH)
+        elif kind == "detach":
+            dom.detachDeviceFlags(domain_xml.to_string(value), AFFECT_BOTH)
+        elif kind == "memory":
+            # Separate calls: some drivers refuse LIVE|CONFIG together for the balloon.
+            dom.setMemoryFlags(value, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+            dom.setMemoryFlags(value, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        elif kind == "vcpus":
+            dom.setVcpusFlags(value, AFFECT_BOTH)
+        else:
+            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, value.description or None, None, None,
+                            AFFECT_BOTH)
+            ours = value.metadata or value.seed_digest
+            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                            domain_xml.to_string(domain_xml.metadata_element(value, False)) if ours else None,
+                            domain_xml.NS_PREFIX if ours else None, domain_xml.NS, AFFECT_BOTH)
+
+    def _create_volumes(self, plan):
+        for i in plan.volumes:
+            disk = plan.vm.disks[i]
+            pool = self.conn.storagePoolLookupByName(disk.pool)
+            capacity = disk.size or 0
+            base = None
+            if disk.kind in ("copy", "overlay"):
+                base = self.conn.storagePoolLookupByName(disk.base_pool).storageVolLookupByName(disk.base)
+                capacity = max(capacity, base.info()[1])
+            xml = volume_xml(disk.volume, capacity, disk.format, base if disk.kind == "overlay" else None)
+            if disk.kind == "copy":
+                pool.createXMLFrom(xml, base, 0)
+            else:
+                pool.createXML(xml, 0)
+        if plan.seed:
+            disk = next(d for d in plan.vm.disks if d.kind == "seed")
+            self.upload_seed(plan.vm, disk)
+
+    def upload_seed(self, vm, disk):
+        pool = self.conn.storagePoolLookupByName(disk.pool)
+        old = _volume(self.conn, disk.pool, disk.volume)
+        handle, path = tempfile.mkstemp(suffix=".iso")
+        os.close(handle)
+        try:
+            size = build_seed(vm.cloud_init, path)
+            if old is not None:
+                old.delete(0)
+            vol = pool.createXML(volume_xml(disk.volume, size, "raw"), 0)
+            stream = self.conn.newStream(0)
+            vol.upload(stream, 0, size, 0)
+            with open(path, "rb") as source:
+                stream.sendAll(lambda _stream, nbytes, handle: handle.read(nbytes), source)
+            stream.finish()
+        finally:
+            os.unlink(path)
+
+    def _converge_state(self, dom, want):
+        state = _state(dom)
+        if want == "running" and state == "shutdown":
+            dom.create()
+        elif want == "running" and state == "paused":
+            dom.resume()
+        elif want == "paused" and state == "shutdown":
+            try:
+                dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
+                    raise
+                # Drivers without START_PAUSED: start, then pause at once.
+                dom.create()
+                dom.suspend()
+        elif want == "paused" and state == "running":
+            dom.suspend()
+        elif want in ("shutdown", "destroyed") and state != "shutdown":
+            self.stop(dom, graceful=want == "shutdown")
+
+    def stop(self, dom, graceful):
+        """Ask the guest to power off; destroy it when it does not within the timeout."""
+        if not _is_active(dom):
+            return
+        if graceful:
+            dom.shutdown()
+            deadline = time.monotonic() + self.shutdown_timeout
+            while _is_active(dom) and time.monotonic() < deadline:
+                time.sleep(0.5)
+        if _is_active(dom):
+            dom.destroy()
+
+    def remove(self, dom, current, remove_volumes):
+        if dom is None:
+            return
+        volumes = self._owned_volumes(current) if remove_volumes else []
+        self.stop(dom, graceful=False)
+        flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        if current is not None and current.firmware == "uefi":
+            flags |= libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+        dom.undefineFlags(flags)
+        for vol in volumes:
+            vol.delete(0)
+
+    def _owned_volumes(self, current):
+        """Volumes of the VM's disks and its seed; shared CD-ROM images stay."""
+        out = []
+        for disk in current.disks:
+            seed = disk.volume == "%s-cidata.iso" % current.name
+            if disk.device != "disk" and not seed:
+                continue
+            vol = _volume(self.conn, disk.pool, disk.volume) if disk.pool else None
+            if vol is None and disk.path:
+                try:
+                    vol = self.conn.storageVolLookupByPath(disk.path)
+                except libvirt.libvirtError:
+                    vol = None
+            if vol is not None:
+                out.append(vol)
+        return out
+
+
+def _keep_addresses(root, current):
+    """Redefining drops libvirt's device addresses; keep them so guest device names stay put."""
+    have = {}
+    for elem in current.findall("devices/disk"):
+        have[("disk", elem.find("target").get("dev"))] = elem.find("address")
+    for elem in current.findall("devices/interface"):
+        have[("interface", elem.find("mac").get("address").lower())] = elem.find("address")
+    for elem in root.findall("devices/disk"):
+        address = have.get(("disk", elem.find("target").get("dev")))
+        if address is not None:
+            elem.append(address)
+    for elem in root.findall("devices/interface"):
+        address = have.get(("interface", elem.find("mac").get("address")))
+        if address is not None:
+            elem.append(address)
+
+
+def volume_xml(name, capacity, fmt, backing=None):
+    root = ET.Element("volume")
+    ET.SubElement(root, "name").text = name
+    ET.SubElement(root, "capacity", unit="bytes").text = str(capacity)
+    ET.SubElement(ET.SubElement(root, "target"), "format", type=fmt)
+    if backing is not None:
+        store = ET.SubElement(root, "backingStore")
+        ET.SubElement(store, "path").text = backing.path()
+        found = ET.fromstring(backing.XMLDesc(0)).find("target/format")
+        ET.SubElement(store, "format", type=found.get("type") if found is not None else "raw")
+    return domain_xml.to_string(root)
+
+
+def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
+             shutdown_timeout=120):
+    """Validate all VMs, plan all, then apply and verify; return the module's result fields."""
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors arrive as exceptions, not on stderr
+    vms = normalise_vms(items, input_name, host_context(conn, host))
+    rec = Reconciler(conn, check_mode, restart_on_change, shutdown_timeout)
+    plans, skipped = [], []
+    for i, vm in enumerate(vms):
+        if vm.host and host and vm.host != host:
+            skipped.append(vm.name)
+        else:
+            plans.append(rec.plan(vm, at(input_name, i)))
+    if purge:
+        wanted = set(p.vm.name for p in plans)
+        for dom in conn.listAllDomains():
+            if dom.name() not in wanted:
+                plans.append(rec.plan(Domain(name=dom.name(), state="absent"), "purge"))
+    diffs = [rec.diff(p) for p in plans if p.actions]
+    for plan in plans:
+        try:
+            rec.apply(plan)
+        except libvirt.libvirtError as exc:
+            raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc))
+    if not check_mode:
+        for plan in plans:
+            _verify(rec, plan)
+    results = [{"name": p.vm.name, "changed": bool(p.actions), "actions": p.actions,
+                "restart_required": p.restart_required and not restart_on_change} for p in plans]
+    return {
+        "changed": any(r["changed"] for r in results),
+        "vms": results,
+        "skipped": skipped,
+        "restart_required": [r["name"] for r in results if r["restart_required"]],
+        "diff": diffs,
+    }
+
+
+def _verify(rec, plan):
+    again = rec.plan(plan.vm, plan.path)
+    left = [a for a in again.actions if a not in ("restart required",)]
+    if left:
+        raise HostError("VM %s did not converge; still to do: %s" % (plan.vm.name, "; ".join(left)))

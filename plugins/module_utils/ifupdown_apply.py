@@ -1,0 +1,271 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""validate -> read -> plan -> check with ifquery -> apply for ifupdown files. Every command
+goes through an injectable runner and every path is configurable, so tests use a temp dir."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from typing import Optional
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_parse import parse
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_plan import make_plan
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_render import render_file
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_validate import build_desired
+
+ROLLBACK_UNIT = "essentials-kvm-ifupdown-rollback"
+SOURCE_DIRECTORY_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def run_command(argv):
+    """Default runner: (rc, stdout, stderr); a missing binary is rc 127 like a shell."""
+    try:
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
+    except OSError as exc:
+        return 127, "", str(exc)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def read_text(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return handle.read()
+
+
+def write_atomic(path, text):
+    """Temp file in the same directory + rename: readers see the old or the new file, never half.
+    The temp name starts with a dot so `source dir/*` never picks it up."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=".essentials-kvm.", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class FileChange:
+    path: str
+    before: Optional[str]
+    after: str
+
+    @property
+    def changed(self):
+        return self.before != self.after
+
+    def diff(self):
+        return {"before": self.before or "", "after": self.after,
+                "before_header": self.path, "after_header": self.path}
+
+
+def is_sourced(document, main_path, dest):
+    """Whether a source or source-directory line of the main file already includes dest."""
+    base = os.path.dirname(main_path)
+    for keyword, argument in document.sources():
+        target = os.path.join(base, argument)
+        if keyword == "source" and fnmatch(dest, target):
+            return True
+        if keyword == "source-directory" and os.path.normpath(target) == os.path.dirname(dest) \
+                and SOURCE_DIRECTORY_NAME.match(os.path.basename(dest)):
+            return True
+    return False
+
+
+def sourced_files(document, main_path):
+    base = os.path.dirname(main_path)
+    files = []
+    for keyword, argument in document.sources():
+        target = os.path.join(base, argument)
+        if keyword == "source":
+            files.extend(sorted(glob.glob(target)))
+        elif os.path.isdir(target):
+            files.extend(os.path.join(target, n) for n in sorted(os.listdir(target)) if SOURCE_DIRECTORY_NAME.match(n))
+    return files
+
+
+class Applier:
+    """Host side: ifquery checks, backups, the rollback timer, ifdown/ifup and file writes."""
+
+    def __init__(self, runner=run_command, state_dir="/var/lib/essentials-kvm/ifupdown"):
+        self.runner = runner
+        self.state_dir = state_dir
+        self.script = os.path.join(state_dir, "rollback.sh")
+        self.marker = os.path.join(state_dir, "rolled-back")
+
+    def ifquery_check(self, change):
+        """Let ifupdown's own parser read the candidate file; it only reads."""
+        workdir = tempfile.mkdtemp(prefix="essentials-kvm-ifquery.")
+        try:
+            candidate = os.path.join(workdir, os.path.basename(change.path))
+            with open(candidate, "w") as handle:
+                handle.write(change.after)
+            rc, out, err = self.runner(["ifquery", "-i", candidate, "--list", "-a"])
+        finally:
+            shutil.rmtree(workdir)
+        if rc == 127:
+            raise UnsupportedError("ifquery is not installed; install the ifupdown package first")
+        if rc != 0:
+            raise InputError(change.path, "ifupdown rejects the rendered file: %s"
+                             % (err or out).replace(candidate, change.path).strip(),
+                             "check free-form parameters and hooks")
+
+    def _backup_path(self, path):
+        return os.path.join(self.state_dir, "backup", path.strip("/").replace("/", "__"))
+
+    def _write_script(self, changes, downs, ups):
+        lines = ["#!/bin/sh",
+                 "# Written by essentials.kvm ifupdown_interfaces: puts back the network configuration",
+                 "# from before the last change, which was not confirmed in time."]
+        lines += ["ifdown --force %s || true" % shlex.quote(n) for n in reversed(ups)]
+        for change in changes:
+            if change.before is None:
+                lines.append("rm -f %s" % shlex.quote(change.path))
+            else:
+                lines.append("cp -p %s %s" % (shlex.quote(self._backup_path(change.path)), shlex.quote(change.path)))
+        lines += ["ifup %s || true" % shlex.quote(n) for n in reversed(downs)]
+        lines += ["date > %s" % shlex.quote(self.marker), "rm -f %s" % shlex.quote(self.script)]
+        write_atomic(self.script, "\n".join(lines) + "\n")
+
+    def _run(self, argv):
+        rc, out, err = self.runner(argv)
+        if rc != 0:
+            raise HostError("%s failed (rc %d): %s" % (" ".join(argv), rc, (err or out).strip()))
+
+    def apply(self, changes, plan, bounce=True, rollback_timeout=0):
+        """Back up, arm the rollback, ifdown (old files), write, ifup (new files). Any failure
+        restores the backups and the previous interfaces at once. Returns whether a rollback
+        timer is left armed, waiting for confirm()."""
+        if os.path.exists(self.script):
+            raise HostError("an earlier network change still awaits confirmation (%s exists); run the module "
+                            "with confirm: true, or wait for its rollback, first" % self.script)
+        changes = [c for c in changes if c.changed]
+        downs, ups = (plan.downs, plan.ups) if bounce else ([], [])
+        if not changes and not downs and not ups:
+            return False
+        for change in changes:
+            if change.before is not None:
+                os.makedirs(os.path.dirname(self._backup_path(change.path)), exist_ok=True)
+                shutil.copy2(change.path, self._backup_path(change.path))
+        self._write_script(changes, downs, ups)
+        if os.path.exists(self.marker):
+            os.unlink(self.marker)
+        armed = bool((downs or ups) and rollback_timeout)
+        if armed:
+            self._run(["systemd-run", "--unit", ROLLBACK_UNIT, "--on-active", "%ds" % rollback_timeout,
+                       "--timer-property=AccuracySec=1s", "/bin/sh", self.script])
+        try:
+            for name in downs:
+                self._run(["ifdown", name])
+            for change in changes:
+                write_atomic(change.path, change.after)
+            for name in ups:
+                self._run(["ifup", name])
+        except (HostError, OSError) as exc:
+            self.runner(["/bin/sh", self.script])
+            if armed:
+                self.runner(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
+            # The failure is reported right here, so a later confirm must not report it again.
+            if os.path.exists(self.marker):
+                os.unlink(self.marker)
+            raise HostError("%s; the previous files were restored and the previous configuration brought back"
+                            % getattr(exc, "message", exc))
+        if not armed:
+            os.unlink(self.script)
+        return armed
+
+    def confirm(self):
+        """Disarm a pending rollback. Returns True if one was pending; raises if it already ran."""
+        if os.path.exists(self.script):
+            self._run(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
+            os.unlink(self.script)
+            return True
+        if os.path.exists(self.marker):
+            with open(self.marker) as handle:
+                when = handle.read().strip()
+            os.unlink(self.marker)
+            raise HostError("the network change was rolled back at %s: it was not confirmed over a fresh "
+                            "connection within the rollback timeout" % when)
+        return False
+
+
+def plan_files(config, host_interfaces, dest, interfaces_file, manage_main_file=False, purge=False):
+    """Validate and compute (desired, file changes, old items, new items) without touching anything."""
+    desired = build_desired(config, host_interfaces)
+    main_text = read_text(interfaces_file)
+    main_doc = parse(main_text or "")
+    target = interfaces_file if manage_main_file else dest
+    target_text = main_text if manage_main_file else read_text(dest)
+    target_doc = parse(target_text or "")
+    new_text = render_file(target_doc, desired.items, purge)
+    changes = [FileChange(target, target_text, new_text)]
+    if not manage_main_file and not is_sourced(main_doc, interfaces_file, dest):
+        text = main_text or ""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        changes.append(FileChange(interfaces_file, main_text, text + "source %s\n" % dest))
+    # ifupdown refuses to bring up an interface defined twice in a sensible way: reject overlaps.
+    others = [interfaces_file] if not manage_main_file else []
+    others += [f for f in sourced_files(main_doc, interfaces_file) if os.path.abspath(f) != os.path.abspath(target)]
+    for other in others:
+        names = set(parse(read_text(other) or "").names())
+        for item in desired.items:
+            if item.name in names:
+                raise InputError(at(desired.paths[item.name], "name"), "%r is also defined in %s" % (item.name, other),
+                                 "remove it there, or set manage_main_file so one file holds it")
+    return desired, changes, target_doc.items(), parse(new_text).items()
+
+
+def converge(params, host_interfaces, applier, check_mode=False):
+    """The whole module run. Returns the result dict; raises EssentialsError subclasses."""
+    if params.get("confirm"):
+        return {"changed": applier.confirm(), "bounced": [], "steps": [], "diff": [], "rollback_armed": False,
+                "warnings": []}
+    desired, changes, old_items, new_items = plan_files(
+        params, host_interfaces, params["dest"], params["interfaces_file"],
+        params.get("manage_main_file", False), params.get("purge", False))
+    plan = make_plan(old_items, new_items, desired.frozen)
+    warnings = []
+    for change in changes:
+        if change.changed:
+            try:
+                applier.ifquery_check(change)
+            except UnsupportedError as exc:
+                # A check-mode run may precede the package installation (the role validates first).
+                if not check_mode:
+                    raise
+                warnings.append("%s; the rendered file was not checked by ifupdown" % exc.message)
+    bounce = params.get("bounce", True)
+    steps = plan.steps if bounce else []
+    result = {
+        "changed": any(c.changed for c in changes) or bool(steps),
+        "diff": [c.diff() for c in changes if c.changed],
+        "bounced": plan.bounced if bounce else [],
+        "steps": ["%s %s" % step for step in steps],
+        "rollback_armed": False,
+        "warnings": warnings,
+    }
+    if not check_mode:
+        result["rollback_armed"] = applier.apply(changes, plan, bounce, params.get("rollback_timeout", 0))
+    return result

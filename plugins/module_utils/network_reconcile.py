@@ -1,0 +1,326 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Converge libvirt virtual networks: read live ones, plan, apply (live updates where libvirt allows), verify."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import os
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
+    Dns, Network, canonical, read_networks, with_live_defaults)
+from ansible_collections.essentials.kvm.plugins.module_utils import network_xml
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None
+
+
+# ------------------------------------------------------------------------------------------------ host facts
+
+def interface_exists(name, sysfs="/sys"):
+    return os.path.exists(os.path.join(sysfs, "class", "net", name))
+
+
+def check_sriov(desired, sysfs="/sys"):
+    """A pf must be an SR-IOV physical function, or libvirt fails only when the network starts."""
+    for want in desired:
+        fwd = want.network.forward
+        if want.state == "absent" or not fwd.pf:
+            continue
+        path = at(at(want.path, "forward"), "pf")
+        device = os.path.join(sysfs, "class", "net", fwd.pf)
+        if not os.path.exists(device):
+            raise InputError(path, "device %r does not exist on this host" % fwd.pf)
+        try:
+            with open(os.path.join(device, "device", "sriov_totalvfs")) as handle:
+                total = int(handle.read().strip() or 0)
+        except (IOError, OSError, ValueError):
+            total = 0
+        if total < 1:
+            raise InputError(path, "device %r has no SR-IOV virtual functions (sriov_totalvfs is missing or 0)"
+                             % fwd.pf, "name an SR-IOV capable NIC, or list forward.interfaces (passthrough) or "
+                                       "forward.addresses (hostdev) instead")
+
+
+# ------------------------------------------------------------------------------------------------ live state
+
+@dataclass
+class LiveNetwork:
+    name: str
+    config: Network
+    live: Network
+    active: bool
+    persistent: bool
+    autostart: bool
+
+
+def open_connection(uri):
+    if libvirt is None:
+        raise UnsupportedError("the libvirt Python bindings are missing on this host (install python3-libvirt)")
+    # Errors come back as exceptions; libvirt's default handler would also print them to stderr.
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    try:
+        return libvirt.open(uri)
+    except libvirt.libvirtError as exc:
+        raise HostError("cannot connect to libvirt at %s: %s" % (uri, exc.get_error_message() or exc))
+
+
+def _libvirt_call(what, func, *args):
+    try:
+        return func(*args)
+    except libvirt.libvirtError as exc:
+        raise HostError("%s: %s" % (what, exc.get_error_message() or exc))
+
+
+def _config_xml(handle):
+    try:
+        return handle.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)
+    except libvirt.libvirtError as exc:
+        # libvirt's test driver keeps no separate persistent definition and refuses the flag.
+        if exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
+            raise
+        return handle.XMLDesc(0)
+
+
+def read_live(conn):
+    """Every network libvirt knows, by name."""
+    found = {}
+    for handle in _libvirt_call("cannot list networks", conn.listAllNetworks):
+        name = handle.name()
+        active, persistent = bool(handle.isActive()), bool(handle.isPersistent())
+        live = network_xml.parse_xml(_libvirt_call("cannot read network %s" % name, handle.XMLDesc, 0))
+        config = live
+        if active and persistent:
+            config = network_xml.parse_xml(_libvirt_call("cannot read network %s" % name, _config_xml, handle))
+        found[name] = LiveNetwork(name=name, config=config, live=live, active=active, persistent=persistent,
+                                  autostart=bool(handle.autostart()) if persistent else False)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ planning
+
+@dataclass
+class Update:
+    command: str
+    section: str
+    xml: str
+    parent_index: int = -1
+
+    def describe(self):
+        where = " (ip %d)" % self.parent_index if self.parent_index >= 0 else ""
+        return "%s %s%s: %s" % (self.command, self.section, where, self.xml)
+
+
+@dataclass
+class Plan:
+    name: str
+    actions: List[str] = field(default_factory=list)
+    define_xml: Optional[str] = None
+    updates: List[Update] = field(default_factory=list)
+    update_config: bool = True
+    autostart: Optional[bool] = None
+    restart_required: bool = False
+    before: str = ""
+    after: str = ""
+
+    @property
+    def changed(self):
+        return bool(self.actions)
+
+
+def _fixed_part(net):
+    """The network without what virNetworkUpdate can change live: DHCP ranges and hosts, DNS records, portgroups."""
+    net = copy.deepcopy(net)
+    for block in net.ips:
+        block.dhcp_ranges, block.dhcp_hosts = [], []
+    if net.dns:
+        net.dns.hosts, net.dns.srvs, net.dns.txts = [], [], []
+        if net.dns == Dns():
+            net.dns = None
+    net.portgroups = []
+    return net
+
+
+def _list_updates(section, old, new, build, parent_index=-1):
+    """Delete what is gone first, so an entry re-added with other values never collides with its old self."""
+    return ([Update("delete", section, build(item), parent_index) for item in old if item not in new] +
+            [Update("add-last", section, build(item), parent_index) for item in new if item not in old])
+
+
+def live_updates(live, desired):
+    """virNetworkUpdate steps turning `live` into `desired`; both canonical, equal but for those sections."""
+    steps = []
+    for index, (old, new) in enumerate(zip(live.ips, desired.ips)):
+        steps += _list_updates("ip-dhcp-range", old.dhcp_ranges, new.dhcp_ranges, network_xml.dhcp_range_xml, index)
+        steps += _list_updates("ip-dhcp-host", old.dhcp_hosts, new.dhcp_hosts, network_xml.dhcp_host_xml, index)
+    old_dns, new_dns = live.dns or Dns(), desired.dns or Dns()
+    steps += _list_updates("dns-host", old_dns.hosts, new_dns.hosts, network_xml.dns_host_xml)
+    steps += _list_updates("dns-srv", old_dns.srvs, new_dns.srvs, network_xml.dns_srv_xml)
+    steps += _list_updates("dns-txt", old_dns.txts, new_dns.txts, network_xml.dns_txt_xml)
+    old_groups = {g.name: g for g in live.portgroups}
+    new_groups = {g.name: g for g in desired.portgroups}
+    steps += [Update("delete", "portgroup", network_xml.portgroup_xml(g)) for n, g in old_groups.items()
+              if n not in new_groups]
+    # libvirt allows one default portgroup at a time, so groups losing the flag go first.
+    for group in sorted(desired.portgroups, key=lambda g: g.default):
+        if group.name not in old_groups:
+            steps.append(Update("add-last", "portgroup", network_xml.portgroup_xml(group)))
+        elif old_groups[group.name] != group:
+            steps.append(Update("modify", "portgroup", network_xml.portgroup_xml(group)))
+    return steps
+
+
+def _describe(net, state, autostart):
+    if net is None:
+        return ""
+    head = "# state: %s, autostart: %s\n" % (state, "unchanged" if autostart is None else str(autostart).lower())
+    return head + network_xml.build_xml(canonical(net))
+
+
+def _plan_absent(name, current):
+    plan = Plan(name=name)
+    if current is None:
+        return plan
+    if current.active:
+        plan.actions.append("stop")
+    if current.persistent:
+        plan.actions.append("undefine")
+    plan.before = _describe(current.config, "active" if current.active else "inactive", current.autostart)
+    return plan
+
+
+def plan_network(want, current, restart_on_change=False):
+    """Steps for one desired network against what libvirt has (None when the network does not exist)."""
+    name = want.network.name
+    if want.state == "absent":
+        return _plan_absent(name, current)
+    plan = Plan(name=name, autostart=want.autostart)
+    if current is None:
+        config = want.network
+        plan.actions.append("define")
+        plan.define_xml = network_xml.build_xml(config)
+        if want.state == "active":
+            plan.actions.append("start")
+        if want.autostart:
+            plan.actions.append("autostart on")
+        plan.after = _describe(config, want.state, want.autostart)
+        return plan
+
+    config = canonical(with_live_defaults(want.network, current.config))
+    have_config = canonical(current.config)
+    plan.before = _describe(have_config, "active" if current.active else "inactive", current.autostart)
+    config_differs = config != have_config or not current.persistent
+    if current.active and want.state != "inactive":
+        wanted_live = canonical(with_live_defaults(want.network, current.live))
+        have_live = canonical(current.live)
+        if wanted_live != have_live:
+            if _fixed_part(wanted_live) == _fixed_part(have_live):
+                plan.updates = live_updates(have_live, wanted_live)
+                # Both flags keep the persistent definition in step, unless it had already drifted apart.
+                plan.update_config = current.persistent and have_config == have_live
+                config_differs = config_differs and not plan.update_config
+                plan.actions.append("update live")
+            else:
+                plan.restart_required = True
+    if config_differs:
+        plan.actions.insert(0, "redefine")
+        plan.define_xml = network_xml.build_xml(config)
+    if plan.restart_required and restart_on_change:
+        plan.actions.append("restart")
+        plan.restart_required = False
+    if want.state == "active" and not current.active:
+        plan.actions.append("start")
+    if want.state == "inactive" and current.active:
+        plan.actions.append("stop")
+    if want.autostart is not None and want.autostart != current.autostart:
+        plan.actions.append("autostart %s" % ("on" if want.autostart else "off"))
+    plan.after = _describe(config, want.state if want.state != "present" else (
+        "active" if current.active else "inactive"), want.autostart if want.autostart is not None else
+        current.autostart)
+    return plan
+
+
+def plan_all(desired, current, purge=False, restart_on_change=False):
+    plans = [plan_network(want, current.get(want.network.name), restart_on_change) for want in desired]
+    if purge:
+        wanted = set(want.network.name for want in desired)
+        plans += [_plan_absent(name, current[name]) for name in sorted(current) if name not in wanted]
+    return plans
+
+
+# ------------------------------------------------------------------------------------------------ applying
+
+_COMMANDS = {"add-last": "VIR_NETWORK_UPDATE_COMMAND_ADD_LAST", "delete": "VIR_NETWORK_UPDATE_COMMAND_DELETE",
+             "modify": "VIR_NETWORK_UPDATE_COMMAND_MODIFY"}
+_SECTIONS = {"ip-dhcp-range": "VIR_NETWORK_SECTION_IP_DHCP_RANGE", "ip-dhcp-host": "VIR_NETWORK_SECTION_IP_DHCP_HOST",
+             "dns-host": "VIR_NETWORK_SECTION_DNS_HOST", "dns-srv": "VIR_NETWORK_SECTION_DNS_SRV",
+             "dns-txt": "VIR_NETWORK_SECTION_DNS_TXT", "portgroup": "VIR_NETWORK_SECTION_PORTGROUP"}
+
+
+def apply_plan(conn, plan):
+    """Stop before redefining, so a restart or stop starts from the new definition on every driver."""
+    name = plan.name
+    if not plan.actions:
+        return
+    handle = None
+    if "define" not in plan.actions:
+        handle = _libvirt_call("cannot find network %s" % name, conn.networkLookupByName, name)
+        if "stop" in plan.actions or "restart" in plan.actions:
+            _libvirt_call("cannot stop network %s" % name, handle.destroy)
+    if plan.define_xml:
+        handle = _libvirt_call("cannot define network %s" % name, conn.networkDefineXML, plan.define_xml)
+    if plan.updates:
+        flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
+        if plan.update_config:
+            flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+        for step in plan.updates:
+            _libvirt_call("cannot %s" % step.describe(), handle.update, getattr(libvirt, _COMMANDS[step.command]),
+                          getattr(libvirt, _SECTIONS[step.section]), step.parent_index, step.xml, flags)
+    if "start" in plan.actions or "restart" in plan.actions:
+        _libvirt_call("cannot start network %s" % name, handle.create)
+    for action in plan.actions:
+        if action.startswith("autostart"):
+            _libvirt_call("cannot set autostart of network %s" % name, handle.setAutostart,
+                          1 if action.endswith("on") else 0)
+    if "undefine" in plan.actions:
+        _libvirt_call("cannot undefine network %s" % name, handle.undefine)
+
+
+def converge(conn, items, input_name="networks", purge=False, restart_on_change=False, declared_bridges=(),
+             check_mode=False, sysfs="/sys"):
+    """validate -> read -> plan -> apply -> verify; returns the plans. Raises InputError before any change."""
+    desired = read_networks(items, input_name, declared_bridges, lambda n: interface_exists(n, sysfs))
+    check_sriov(desired, sysfs)
+    plans = plan_all(desired, read_live(conn), purge, restart_on_change)
+    if check_mode:
+        return plans
+    for plan in plans:
+        apply_plan(conn, plan)
+    after = read_live(conn)
+    for want in desired:
+        again = plan_network(want, after.get(want.network.name))
+        if again.actions:
+            raise HostError("network %s still differs after the change (%s); libvirt altered the definition"
+                            % (want.network.name, ", ".join(again.actions)))
+    return plans
+
+
+def result(plans):
+    """Module return values from the plans."""
+    return {
+        "changed": any(p.changed for p in plans),
+        "networks": [{"name": p.name, "actions": p.actions, "restart_required": p.restart_required,
+                      "live_updates": [u.describe() for u in p.updates]} for p in plans],
+        "restart_required": [p.name for p in plans if p.restart_required],
+        "live_updates": {p.name: [u.describe() for u in p.updates] for p in plans if p.updates},
+        "diff": [{"before_header": "network %s" % p.name, "after_header": "network %s" % p.name,
+                  "before": p.before, "after": p.after} for p in plans if p.changed],
+    }

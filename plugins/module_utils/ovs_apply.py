@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read, plan, apply in one ovs-vsctl transaction, and verify by reading again."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import to_dict
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, transaction
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state, read_args
+
+
+class Vsctl:
+    """ovs-vsctl behind an injectable runner: runner(argv) -> (rc, stdout, stderr)."""
+
+    def __init__(self, runner, binary="ovs-vsctl", db=None, timeout=30):
+        self.runner = runner
+        self.prefix = [binary, "--timeout=%d" % timeout]
+        if db:
+            self.prefix.append("--db=%s" % db)
+
+    def _run(self, args):
+        argv = self.prefix + list(args)
+        rc, out, err = self.runner(argv)
+        if rc != 0:
+            raise HostError("%s failed (rc=%s): %s" % (" ".join(argv), rc, (err or out).strip()))
+        return out
+
+    def read(self):
+        return parse_state(self._run(read_args()))
+
+    def argv(self, commands):
+        return self.prefix + transaction(commands) if commands else []
+
+    def apply(self, commands):
+        self._run(transaction(commands))
+
+
+def converge(vsctl, desired, purge=False, check_mode=False):
+    """Bring the switch to `desired` (validated Bridge list); returns the module result fields."""
+    before = vsctl.read()
+    commands = plan(before, desired, purge)
+    result = dict(changed=bool(commands), commands=vsctl.argv(commands), before=to_dict(before.values()))
+    if not commands or check_mode:
+        result["after"] = result["before"]
+        return result
+    vsctl.apply(commands)
+    after = vsctl.read()
+    left = plan(after, desired, purge)
+    if left:
+        raise HostError("ovs-vsctl accepted the transaction but the switch still differs; it would need: %s"
+                        % " ".join(transaction(left)))
+    result["after"] = to_dict(after.values())
+    return result

@@ -1,0 +1,248 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Diff the current switch against the desired one into ovs-vsctl sub-commands for one transaction.
+
+Sub-commands come in three phases so that names are free before they are reused: removals
+(del-br, del-port, del-bond-iface), additions (add-br, add-port, add-bond, add-bond-iface), then
+settings (set, remove). ovs-vsctl applies the whole list atomically.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
+    Bond, Bridge, Port, TUNNEL_TYPES,
+)
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import MANAGED_OPTIONS
+
+BARE_ATOM = re.compile(r"^[A-Za-z0-9_./-]+$")
+
+
+def quote(value):
+    """ovs-vsctl parses keys and values itself: anything beyond a bare word goes in double quotes."""
+    value = str(value)
+    return value if BARE_ATOM.match(value) else json.dumps(value)
+
+
+def vlan_set(values):
+    return "[%s]" % ",".join(str(value) for value in values)
+
+
+def transaction(commands):
+    """Join sub-commands into the argument list of one ovs-vsctl call ([] when there is nothing to do)."""
+    args = []
+    for command in commands:
+        args += ["--"] + list(command)
+    return args
+
+
+class Planner:
+    """Builds the sub-command list; one instance per plan."""
+
+    def __init__(self, current, desired, purge):
+        self.current = current
+        self.desired = desired
+        self.purge = purge
+        self.removals, self.additions, self.settings = [], [], []
+        self.gone_bridges, self.gone_ports = set(), set()
+        # Where each port and each interface lives now: name -> (bridge, Port or Bond).
+        self.where = {}
+        self.holder = {}
+        for bridge in current.values():
+            for item in bridge.members():
+                self.where[item.name] = (bridge, item)
+                for member in getattr(item, "members", [item.name]):
+                    self.holder[member] = item.name
+        self.wanted = {}
+        for bridge in desired:
+            if bridge.state == "present":
+                for item in bridge.members():
+                    if item.state == "present":
+                        self.wanted[item.name] = (bridge, item)
+
+    def plan(self):
+        for bridge in self.desired:
+            self._remove_bridge(bridge)
+        for bridge in self.desired:
+            if bridge.state == "present":
+                self._remove_ports(bridge)
+        for bridge in sorted((b for b in self.desired if b.state == "present"), key=lambda b: b.fake):
+            self._add_bridge(bridge)
+        for bridge in self.desired:
+            if bridge.state == "present":
+                for item in bridge.members():
+                    if item.state == "present":
+                        self._converge_item(bridge, item)
+        return self.removals + self.additions + self.settings
+
+    # -- removals -------------------------------------------------------------------------------
+
+    def _exists(self, name):
+        return name in self.current and name not in self.gone_bridges
+
+    def _drop_bridge(self, name):
+        """del-br also takes the bridge's ports and, for a real bridge, its fake bridges."""
+        self.removals.append(["del-br", name])
+        for bridge in self.current.values():
+            if bridge.name == name or bridge.parent == name:
+                self.gone_bridges.add(bridge.name)
+                self.gone_ports.update(item.name for item in bridge.members())
+
+    def _remove_bridge(self, bridge):
+        if not self._exists(bridge.name):
+            return
+        now = self.current[bridge.name]
+        if bridge.state == "absent" or (now.parent, now.vlan) != (bridge.parent, bridge.vlan):
+            self._drop_bridge(bridge.name)
+
+    def _drop_port(self, name):
+        if name not in self.gone_ports:
+            self.removals.append(["del-port", name])
+            self.gone_ports.add(name)
+
+    def _remove_ports(self, bridge):
+        listed = set()
+        for item in bridge.members():
+            listed.add(item.name)
+            if item.name not in self.where:
+                continue
+            now_bridge, now = self.where[item.name]
+            if item.state == "absent" or now_bridge.name != bridge.name or type(now) is not type(item):
+                self._drop_port(item.name)
+            elif isinstance(item, Bond) and not set(now.members) & set(item.members):
+                # ovs-vsctl refuses to empty a bond, so a bond that keeps no member is rebuilt.
+                self._drop_port(item.name)
+        if self.purge and self._exists(bridge.name):
+            for item in self.current[bridge.name].members():
+                if item.name not in listed:
+                    self._drop_port(item.name)
+
+    def _free(self, name, keeper):
+        """Release an interface name held by a port other than `keeper`, so it can be added elsewhere."""
+        owner = self.holder.get(name)
+        if owner is None or owner == keeper or owner in self.gone_ports:
+            return
+        wanted = self.wanted.get(owner)
+        if wanted and isinstance(wanted[1], Bond):
+            # A bond that stays converges its own members; its del-bond-iface frees the name.
+            return
+        self._drop_port(owner)
+
+    # -- additions and settings ------------------------------------------------------------------
+
+    def _add_bridge(self, bridge):
+        if self._exists(bridge.name):
+            now = self.current[bridge.name]
+        else:
+            if bridge.fake:
+                self.additions.append(["add-br", bridge.name, bridge.parent, str(bridge.vlan)])
+            else:
+                self.additions.append(["add-br", bridge.name])
+            now = Bridge(name=bridge.name, parent=bridge.parent, vlan=bridge.vlan)
+        if not bridge.fake:
+            self._set("Bridge", bridge.name, bridge_changes(now, bridge))
+
+    def _converge_item(self, bridge, item):
+        now = None
+        if item.name in self.where and item.name not in self.gone_ports:
+            now = self.where[item.name][1]
+        if isinstance(item, Bond):
+            self._converge_bond(bridge, item, now)
+        else:
+            self._converge_port(bridge, item, now)
+
+    def _converge_port(self, bridge, port, now):
+        if now is None:
+            self._free(port.name, port.name)
+            self.additions.append(["add-port", bridge.name, port.name])
+            now = Port(name=port.name, tag=bridge.vlan)
+        self._set("Interface", port.name, interface_changes(now, port))
+        self._set("Port", port.name, vlan_changes(now, port))
+        for option in MANAGED_OPTIONS:
+            if getattr(now, option) is not None and getattr(port, option) is None:
+                self.settings.append(["remove", "Interface", port.name, "options", option])
+
+    def _converge_bond(self, bridge, bond, now):
+        if now is None:
+            for member in [bond.name] + bond.members:
+                self._free(member, bond.name)
+            self.additions.append(["add-bond", bridge.name, bond.name] + bond.members)
+            now = Bond(name=bond.name, members=list(bond.members), tag=bridge.vlan)
+        for member in now.members:
+            if member not in bond.members:
+                self.removals.append(["del-bond-iface", bond.name, member])
+        for member in bond.members:
+            if member not in now.members:
+                self._free(member, bond.name)
+                self.additions.append(["add-bond-iface", bond.name, member])
+        self._set("Port", bond.name, vlan_changes(now, bond) + bond_changes(now, bond))
+
+    def _set(self, table, name, assignments):
+        if assignments:
+            self.settings.append(["set", table, name] + assignments)
+
+
+def _map_changes(column, now, want):
+    """Only the keys the user lists are managed; OVS and other tools keep their own keys."""
+    return ["%s:%s=%s" % (column, quote(key), quote(value))
+            for key, value in sorted(want.items()) if now.get(key) != value]
+
+
+def _flag(value):
+    return "true" if value else "false"
+
+
+def bridge_changes(now, want):
+    changes = []
+    for column, attr in (("fail_mode", "fail_mode"), ("datapath_type", "datapath_type")):
+        if getattr(now, attr) != getattr(want, attr):
+            changes.append("%s=%s" % (column, getattr(want, attr)))
+    for column, attr in (("stp_enable", "stp"), ("rstp_enable", "rstp"),
+                         ("mcast_snooping_enable", "mcast_snooping")):
+        if bool(getattr(now, attr)) != getattr(want, attr):
+            changes.append("%s=%s" % (column, _flag(getattr(want, attr))))
+    return (changes + _map_changes("other_config", now.other_config, want.other_config)
+            + _map_changes("external_ids", now.external_ids, want.external_ids))
+
+
+def vlan_changes(now, want):
+    changes = []
+    if now.tag != want.tag:
+        changes.append("tag=%s" % ("[]" if want.tag is None else want.tag))
+    if now.trunks != want.trunks:
+        changes.append("trunks=%s" % vlan_set(want.trunks))
+    if now.vlan_mode != want.vlan_mode:
+        changes.append("vlan_mode=%s" % (want.vlan_mode or "[]"))
+    return changes + _map_changes("external_ids", now.external_ids, want.external_ids)
+
+
+def interface_changes(now, want):
+    changes = []
+    if now.type != want.type:
+        changes.append("type=%s" % ('""' if want.type == "system" else want.type))
+    if want.type == "patch" or want.type in TUNNEL_TYPES:
+        for option in MANAGED_OPTIONS:
+            value = getattr(want, option)
+            if value is not None and getattr(now, option) != value:
+                changes.append("options:%s=%s" % (option, quote(value)))
+    return changes
+
+
+def bond_changes(now, want):
+    changes = []
+    for column in ("bond_mode", "lacp", "bond_updelay", "bond_downdelay"):
+        if getattr(now, column) != getattr(want, column):
+            changes.append("%s=%s" % (column, getattr(want, column)))
+    if now.lacp_time != want.lacp_time:
+        changes.append("other_config:lacp-time=%s" % want.lacp_time)
+    return changes
+
+
+def plan(current, desired, purge=False):
+    """Sub-commands turning `current` (bridges by name) into `desired` (list of Bridge); [] if converged."""
+    return Planner(current, desired, purge).plan()

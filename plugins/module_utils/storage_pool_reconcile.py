@@ -1,0 +1,350 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Converge libvirt storage pools, their volumes and secrets: read live state, plan, apply, verify."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES, adopt_unset
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
+    build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
+from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
+
+try:
+    import libvirt
+    LibvirtError = libvirt.libvirtError
+except ImportError:
+    libvirt = None
+    LibvirtError = OSError
+
+# Numeric values of libvirt constants, so planning works without the bindings' module attributes.
+XML_INACTIVE = 1
+BUILD_NO_OVERWRITE = 4
+BUILD_OVERWRITE = 8
+ERR_NO_SUPPORT = 3
+ERR_INVALID_ARG = 8
+ERR_NO_SECRET = 66
+SECRET_USAGE = {"chap": 3, "ceph": 2}
+
+
+def _no_support(exc):
+    return isinstance(exc, LibvirtError) and exc.get_error_code() == ERR_NO_SUPPORT
+
+
+def supported_types(conn):
+    """Pool types this host's libvirt has a backend for, or None when the driver cannot tell."""
+    try:
+        caps = conn.getStoragePoolCapabilities(0)
+    except LibvirtError as exc:
+        if _no_support(exc):
+            return None
+        raise HostError("cannot read storage pool capabilities: %s" % exc)
+    return {p.get("type") for p in ET.fromstring(caps).findall("pool") if p.get("supported") == "yes"}
+
+
+def probe_signatures(device):
+    """Signatures (filesystem, partition table, LVM...) on a device, as wipefs reports them without writing."""
+    try:
+        proc = subprocess.run(["wipefs", "--no-act", "--noheadings", "--output", "TYPE,OFFSET", device],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
+    except OSError as exc:
+        raise HostError("cannot probe %s for existing data: %s" % (device, exc))
+    if proc.returncode != 0:
+        raise HostError("cannot probe %s for existing data: %s" % (device, proc.stderr.strip()))
+    return [" ".join(line.split()) for line in proc.stdout.splitlines() if line.strip()]
+
+
+@dataclass
+class LivePool:
+    uuid: str
+    model: object  # persistent definition
+    running: Optional[object]  # definition the active pool runs with
+    active: bool
+    autostart: bool
+    volumes: dict = field(default_factory=dict)  # name -> Volume
+
+
+@dataclass
+class Plan:
+    name: str
+    path: str
+    actions: List[str] = field(default_factory=list)
+    ops: List[Callable] = field(default_factory=list)
+    before: str = ""
+    after: str = ""
+    restart_required: bool = False
+    warnings: List[str] = field(default_factory=list)
+
+    def do(self, text, func):
+        self.actions.append(text)
+        self.ops.append(func)
+
+
+def read_live(conn):
+    pools = {}
+    for obj in conn.listAllStoragePools(0):
+        try:
+            persistent = obj.XMLDesc(XML_INACTIVE)
+        except LibvirtError as exc:
+            # Drivers without separate persistent definitions (the test driver) reject the flag.
+            if exc.get_error_code() not in (ERR_NO_SUPPORT, ERR_INVALID_ARG):
+                raise
+            persistent = obj.XMLDesc(0)
+        active = bool(obj.isActive())
+        live = LivePool(uuid=obj.UUIDString(), model=parse_pool_xml(persistent),
+                        running=parse_pool_xml(obj.XMLDesc(0)) if active else None, active=active,
+                        autostart=bool(obj.autostart()))
+        if active:
+            try:
+                obj.refresh(0)
+            except LibvirtError:
+                pass  # an unreachable source still lists the volumes libvirt knew; those are good enough to plan
+            for vol in obj.listAllVolumes(0):
+                volume = parse_volume_xml(vol.XMLDesc(0))[0]
+                live.volumes[volume.name] = volume
+        pools[obj.name()] = live
+    return pools
+
+
+def _summary(state, autostart, volumes):
+    lines = ["state: %s" % state, "autostart: %s" % {True: "yes", False: "no", None: "untouched"}[autostart]]
+    for vol in volumes:
+        extra = " %s" % vol.format if vol.format else ""
+        lines.append("volume %s: %s%s" % (vol.name, format_size(vol.capacity or 0), extra))
+    return "\n".join(lines) + "\n"
+
+
+def _lookup(conn, name):
+    return conn.storagePoolLookupByName(name)
+
+
+def _lookup_secret(conn, auth, path):
+    try:
+        if auth.secret_uuid:
+            return conn.secretLookupByUUIDString(auth.secret_uuid)
+        return conn.secretLookupByUsage(SECRET_USAGE[auth.type], auth.secret_usage)
+    except LibvirtError as exc:
+        if exc.get_error_code() == ERR_NO_SECRET:
+            return None
+        if _no_support(exc):
+            raise HostError("%s: this libvirt connection has no secret driver, needed for %s auth" % (path, auth.type))
+        raise HostError("%s: cannot look up the libvirt secret: %s" % (path, exc))
+
+
+def _plan_secret(conn, spec, plan):
+    auth = spec.pool.source.auth
+    if auth is None:
+        return
+    path = at(at(spec.path, "source"), "auth")
+    secret = _lookup_secret(conn, auth, path)
+    if spec.secret is None:
+        if secret is None:
+            key = "secret_uuid" if auth.secret_uuid else "secret_usage"
+            raise InputError(at(path, key), "no libvirt secret %s exists on this host"
+                             % (auth.secret_uuid or auth.secret_usage), "give secret: to create it")
+        return
+    value = base64.b64decode(spec.secret) if auth.type == "ceph" else spec.secret.encode("utf-8")
+    label = "secret %s" % (auth.secret_uuid or auth.secret_usage)
+    if secret is None:
+        xml = build_secret_xml(auth, spec.pool.name)
+        plan.do("define %s" % label, lambda: conn.secretDefineXML(xml, 0).setValue(value, 0))
+    else:
+        try:
+            same = secret.value(0) == value
+        except LibvirtError:
+            same = False  # a private secret cannot be read back; set it again
+        if not same:
+            plan.do("set the value of %s" % label, lambda: secret.setValue(value, 0))
+
+
+def _check_build_safe(spec, probe):
+    if TYPES[spec.pool.type].build != "format" or spec.overwrite:
+        return
+    for index, device in enumerate(spec.pool.source.devices):
+        found = probe(device)
+        if found:
+            raise InputError(at(at(spec.path, "source"), "devices") + "[%d]" % index,
+                             "%s already holds data (%s); building pool %s would destroy it"
+                             % (device, ", ".join(found), spec.pool.name),
+                             "wipe it yourself or set overwrite: true if its contents may be lost")
+
+
+def _plan_volumes(conn, spec, live_volumes, plan):
+    name = spec.pool.name
+    for index, vol in enumerate(spec.volumes):
+        current = live_volumes.get(vol.name)
+        vol_path = at(at(spec.path, "volumes"), index)
+        if vol.state == "absent":
+            if current:
+                plan.do("delete volume %s" % vol.name,
+                        lambda v=vol: _lookup(conn, name).storageVolLookupByName(v.name).delete(0))
+            continue
+        if current is None:
+            plan.do("create volume %s (%s)" % (vol.name, format_size(vol.capacity)),
+                    lambda v=vol: _create_volume(conn, name, v))
+            continue
+        if vol.capacity > current.capacity:
+            plan.do("grow volume %s from %s to %s" % (vol.name, format_size(current.capacity), format_size(vol.capacity)),
+                    lambda v=vol: _lookup(conn, name).storageVolLookupByName(v.name).resize(v.capacity, 0))
+        elif vol.capacity < current.capacity:
+            plan.warnings.append("%s: volume %s is %s, larger than asked; volumes are never shrunk"
+                                 % (vol_path, vol.name, format_size(current.capacity)))
+        if vol.format and current.format and vol.format != current.format:
+            plan.warnings.append("%s: volume %s has format %s, not %s; volumes are never recreated"
+                                 % (vol_path, vol.name, current.format, vol.format))
+
+
+def _create_volume(conn, pool_name, vol):
+    pool = _lookup(conn, pool_name)
+    if vol.name in pool.listVolumes():
+        return  # the pool was inactive when planned, so its volumes were unknown then
+    created = pool.createXML(build_volume_xml(vol), 0)
+    if vol.upload:
+        stream = conn.newStream(0)
+        try:
+            with open(vol.upload, "rb") as image:
+                created.upload(stream, 0, 0, 0)
+                stream.sendAll(lambda _stream, nbytes, handle: handle.read(nbytes), image)
+            stream.finish()
+        except (LibvirtError, OSError):
+            stream.abort()
+            raise
+
+
+def plan_pool(conn, spec, live, restart_on_change, probe):
+    """Everything one pool entry needs, as described actions plus the calls that do them."""
+    name = spec.pool.name
+    plan = Plan(name=name, path=spec.path)
+    if live is None and spec.state == "absent":
+        return plan
+    if live is not None:
+        plan.before = build_pool_xml(live.model) + _summary(
+            "active" if live.active else "inactive", live.autostart,
+            [live.volumes[v.name] for v in spec.volumes if v.name in live.volumes])
+    if spec.state == "absent":
+        _plan_removal(conn, name, live, spec.delete_data, plan)
+        return plan
+    _plan_secret(conn, spec, plan)
+    desired = adopt_unset(spec.pool, live.model) if live else spec.pool
+    xml = build_pool_xml(desired, live.uuid if live else None)
+    plan.after = build_pool_xml(desired) + _summary(
+        spec.state, spec.autostart, [v for v in spec.volumes if v.state == "present"])
+    if live is None:
+        if spec.build:
+            _check_build_safe(spec, probe)
+        plan.do("define pool %s" % name, lambda: conn.storagePoolDefineXML(xml, 0))
+        if spec.build:
+            writes = spec.pool.type in ("fs", "disk", "logical")
+            flags = (BUILD_OVERWRITE if spec.overwrite else BUILD_NO_OVERWRITE) if writes else 0
+            plan.do("build pool %s" % name, lambda: _lookup(conn, name).build(flags))
+    active = live is not None and live.active
+    want_active = active if spec.state == "present" else spec.state == "active"
+    running_stale = active and adopt_unset(spec.pool, live.running) != live.running
+    if running_stale and want_active and not restart_on_change:
+        plan.restart_required = True
+    # Stopping before redefining makes the new definition the one the pool starts with next.
+    stop_first = active and (not want_active or (running_stale and restart_on_change))
+    if stop_first:
+        plan.do("stop pool %s" % name, lambda: _lookup(conn, name).destroy())
+    if live is not None and desired != live.model:
+        plan.do("redefine pool %s" % name, lambda: conn.storagePoolDefineXML(xml, 0))
+    if want_active and (not active or stop_first):
+        plan.do("start pool %s" % name, lambda: _lookup(conn, name).create(0))
+    if spec.autostart is not None and (live.autostart if live else False) != spec.autostart:
+        plan.do("%s autostart of pool %s" % ("enable" if spec.autostart else "disable", name),
+                lambda: _lookup(conn, name).setAutostart(int(spec.autostart)))
+    if spec.state == "active":
+        _plan_volumes(conn, spec, live.volumes if live else {}, plan)
+    return plan
+
+
+def _plan_removal(conn, name, live, delete_data, plan):
+    if delete_data and live.active:
+        for vol_name in sorted(live.volumes):
+            plan.do("delete volume %s" % vol_name,
+                    lambda v=vol_name: _lookup(conn, name).storageVolLookupByName(v).delete(0))
+    if live.active:
+        plan.do("stop pool %s" % name, lambda: _lookup(conn, name).destroy())
+    if delete_data:
+        plan.do("delete the storage of pool %s" % name, lambda: _delete_storage(conn, name))
+    plan.do("undefine pool %s" % name, lambda: _lookup(conn, name).undefine())
+
+
+def _delete_storage(conn, name):
+    try:
+        _lookup(conn, name).delete(0)
+    except LibvirtError as exc:
+        if not _no_support(exc):  # pool types without storage of their own have nothing to delete
+            raise
+
+
+def _check_supported(specs, supported):
+    if supported is None:
+        return
+    for spec in specs:
+        if spec.state != "absent" and spec.pool.type not in supported:
+            raise UnsupportedError(
+                "%s: pool %s has type %s, which this host's libvirt has no storage backend for; supported types: %s"
+                % (spec.path, spec.pool.name, spec.pool.type, ", ".join(sorted(supported))))
+
+
+def _verify(conn, specs):
+    live = read_live(conn)
+    for spec in specs:
+        current = live.get(spec.pool.name)
+        if spec.state == "absent":
+            if current is not None:
+                raise HostError("pool %s is still defined after removal" % spec.pool.name)
+            continue
+        if current is None:
+            raise HostError("pool %s is not defined after defining it" % spec.pool.name)
+        wrong_state = spec.state != "present" and current.active != (spec.state == "active")
+        if wrong_state or spec.autostart not in (None, current.autostart):
+            raise HostError("pool %s did not reach state %s with autostart %s"
+                            % (spec.pool.name, spec.state, spec.autostart))
+        missing = [v.name for v in spec.volumes if v.state == "present" and v.name not in current.volumes]
+        if missing:
+            raise HostError("pool %s lacks volumes %s after creating them" % (spec.pool.name, ", ".join(missing)))
+
+
+def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=False, probe=probe_signatures):
+    """Plan every pool (raising before any change), then apply and verify unless in check mode."""
+    _check_supported(specs, supported_types(conn))
+    try:
+        live = read_live(conn)
+    except LibvirtError as exc:
+        raise HostError("cannot read the storage pools of this host: %s" % exc)
+    plans = [plan_pool(conn, spec, live.get(spec.pool.name), restart_on_change, probe) for spec in specs]
+    if purge:
+        listed = {spec.pool.name for spec in specs}
+        for name in sorted(set(live) - listed):
+            plan = Plan(name=name, path="purge", before=build_pool_xml(live[name].model))
+            _plan_removal(conn, name, live[name], False, plan)
+            plans.append(plan)
+    if not check_mode:
+        for plan in plans:
+            for text, func in zip(plan.actions, plan.ops):
+                try:
+                    func()
+                except (LibvirtError, OSError) as exc:
+                    raise HostError("%s: %s failed: %s" % (plan.path, text, exc))
+        if any(plan.actions for plan in plans):
+            _verify(conn, specs)
+    changed = [plan for plan in plans if plan.actions]
+    return {
+        "changed": bool(changed),
+        "pools": [{"name": p.name, "actions": p.actions, "restart_required": p.restart_required}
+                  for p in plans if p.actions or p.restart_required],
+        "restart_required": [p.name for p in plans if p.restart_required],
+        "warnings": [w for p in plans for w in p.warnings],
+        "diff": [{"before_header": "pool %s" % p.name, "after_header": "pool %s" % p.name,
+                  "before": p.before, "after": p.after} for p in changed],
+    }

@@ -1,0 +1,493 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ifupdown_interfaces
+short_description: Converge Debian ifupdown host networking (interfaces, bonds, bridges, VLANs, Open vSwitch)
+version_added: 0.1.0
+description:
+  - Takes the whole network configuration of a host in one call, in the shape of the older
+    C(mrlesmithjr/ansible-config-interfaces) role, validates all of it before anything changes, renders
+    the stanzas and installs them.
+  - By default it owns one file in C(/etc/network/interfaces.d) and makes sure O(interfaces_file) sources it.
+    With O(manage_main_file) it edits O(interfaces_file) itself. Either way, lines and stanzas it does not manage
+    are kept byte for byte.
+  - Only the stanzas that changed, and the stanzas stacked on them, are brought down (upper devices first,
+    with the old file) and up (lower devices first, with the new file). An unchanged run bounces nothing.
+  - With O(rollback_timeout), a rollback is armed on the host before anything is bounced. Unless a later call
+    with O(confirm=true) disarms it in time, the host restores the previous files and interfaces by itself.
+author:
+  - KVM essentials developers
+requirements:
+  - ifupdown (C(ifquery), C(ifup), C(ifdown)); systemd (C(systemd-run)) when O(rollback_timeout) is used
+attributes:
+  check_mode:
+    support: full
+    description: Validates, checks the rendered file with C(ifquery) and reports the diff and the interfaces that would be bounced.
+  diff_mode:
+    support: full
+    description: Shows each file before and after.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the Debian host.
+options:
+  dest:
+    description: File the module owns when O(manage_main_file=false).
+    type: path
+    default: /etc/network/interfaces.d/essentials-kvm
+  interfaces_file:
+    description: The main ifupdown file; it gets a C(source) line for O(dest) unless one already covers it.
+    type: path
+    default: /etc/network/interfaces
+  manage_main_file:
+    description: Put the stanzas into O(interfaces_file) itself instead of O(dest).
+    type: bool
+    default: false
+  purge:
+    description: Remove stanzas of the managed file that are not declared (C(lo) always stays).
+    type: bool
+    default: false
+  bounce:
+    description: Bring changed stanzas and their dependants down and up. With V(false) only the files change.
+    type: bool
+    default: true
+  rollback_timeout:
+    description:
+      - Seconds after which the host restores the previous configuration unless the change is confirmed with O(confirm).
+        V(0) arms no rollback.
+    type: int
+    default: 0
+  confirm:
+    description: Only disarm the rollback armed by the previous call; every other option is ignored. Fails if the rollback already ran.
+    type: bool
+    default: false
+  state_dir:
+    description: Directory on the host for backups and the rollback script.
+    type: path
+    default: /var/lib/essentials-kvm/ifupdown
+  network_bonds:
+    description: Linux bonds.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: &common
+        name:
+          description: Interface name, at most 15 characters.
+          type: str
+          required: true
+        configure:
+          description: V(false) leaves the item out entirely.
+          type: bool
+          default: true
+        enable:
+          description: V(false) writes the stanza but never bounces it.
+          type: bool
+          default: true
+        comment:
+          description: Comment line(s) written above the stanza.
+          type: str
+        method:
+          description: IPv4 method. Defaults to V(static) when an IPv4 address is given, else V(manual).
+          type: str
+          choices: [manual, static, dhcp, loopback]
+        method6:
+          description: IPv6 method; an C(inet6) stanza is written when set. Defaults to V(static) when IPv6 addresses are given.
+          type: str
+          choices: [manual, static, dhcp, auto]
+        start:
+          description: V(auto) (C(auto) line), V(hotplug) (C(allow-hotplug) line) or V(none).
+          type: str
+          choices: [auto, hotplug, none]
+          default: auto
+        address:
+          description: An address, in CIDR form or with O(network_interfaces[].netmask).
+          type: str
+        netmask:
+          description: Netmask for O(network_interfaces[].address), dotted or as a prefix length.
+          type: str
+        netmask_cidr:
+          description: Prefix length for O(network_interfaces[].address); wins over O(network_interfaces[].netmask).
+          type: raw
+        network:
+          description: Accepted for compatibility with the older role and ignored (it follows from the address).
+          type: str
+        addresses:
+          description: Further addresses in CIDR form, IPv4 or IPv6.
+          type: list
+          elements: str
+        gateway:
+          description: Default IPv4 gateway. At most one per host.
+          type: str
+        gateway6:
+          description: Default IPv6 gateway. At most one per host.
+          type: str
+        routes:
+          description: Static routes, added when the interface comes up.
+          type: list
+          elements: dict
+          suboptions:
+            to:
+              description: Destination network in CIDR form, or V(default).
+              type: str
+              required: true
+            via:
+              description: Next hop.
+              type: str
+              required: true
+            metric:
+              description: Route metric.
+              type: int
+        mtu:
+          description: MTU.
+          type: int
+        hwaddress:
+          description: MAC address to set.
+          type: str
+        dns_nameservers:
+          description: DNS servers (list, or a space-separated string).
+          type: raw
+        dns_search:
+          description: DNS search domains (list, or a space-separated string).
+          type: raw
+        pre_up:
+          description: C(pre-up) commands.
+          type: list
+          elements: str
+        up:
+          description: C(up) commands.
+          type: list
+          elements: str
+        post_up:
+          description: C(post-up) commands.
+          type: list
+          elements: str
+        pre_down:
+          description: C(pre-down) commands.
+          type: list
+          elements: str
+        down:
+          description: C(down) commands.
+          type: list
+          elements: str
+        post_down:
+          description: C(post-down) commands.
+          type: list
+          elements: str
+        parameters:
+          description:
+            - Extra stanza options as in the older role; each becomes the line C(param val).
+            - Known settings (for example C(bond_mode), C(bridge_stp)) are checked like their keys.
+          type: list
+          elements: dict
+          suboptions:
+            param:
+              description: Option keyword, optionally followed by words of its value.
+              type: str
+              required: true
+            val:
+              description: Value.
+              type: raw
+      slaves:
+        description: Member interfaces (list, or a space-separated string).
+        type: raw
+      primary:
+        description: Primary member.
+        type: str
+      mode:
+        description: Bonding mode, for example V(active-backup) or V(802.3ad).
+        type: str
+      miimon:
+        description: Link monitoring interval in ms.
+        type: int
+      lacp_rate:
+        description: V(slow) or V(fast).
+        type: str
+      xmit_hash_policy:
+        description: Transmit hash policy, for example V(layer3+4).
+        type: str
+      updelay:
+        description: Up delay in ms.
+        type: int
+      downdelay:
+        description: Down delay in ms.
+        type: int
+  network_bridges:
+    description: Linux bridges.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: *common
+      ports:
+        description: Bridge ports (list, or a space-separated string); empty means C(bridge-ports none).
+        type: raw
+      stp:
+        description: Spanning tree.
+        type: bool
+      fd:
+        description: Forward delay in seconds.
+        type: int
+      maxwait:
+        description: Seconds to wait for ports to come up.
+        type: int
+      vlan_aware:
+        description: Make the bridge VLAN aware.
+        type: bool
+      vids:
+        description: VLAN ids or ranges (C(20-30)) of a VLAN-aware bridge.
+        type: raw
+  network_interfaces:
+    description: Plain interfaces (physical NICs, bond members with O(network_interfaces[].bond_master)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: *common
+      bond_master:
+        description: Bond this interface is a member of.
+        type: str
+  network_vlans:
+    description: VLAN interfaces named C(RAW.ID) or C(vlanID).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: *common
+      vlan_device:
+        description: Raw device; required for C(vlanID) names.
+        type: str
+      vlan_id:
+        description: VLAN id; must match the one in the name.
+        type: int
+  ovs_bridges:
+    description: Open vSwitch bridges (C(OVSBridge)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: *common
+      ports:
+        description: Ports, each declared in O(ovs_bonds) or O(ovs_interfaces).
+        type: raw
+      options: &ovs_options
+        description: C(ovs_options) entries C(opt=val).
+        type: list
+        elements: dict
+        suboptions:
+          opt:
+            description: Option name.
+            type: str
+            required: true
+          val:
+            description: Value.
+            type: raw
+      ovs_extra: &ovs_extra
+        description: Extra C(ovs-vsctl) commands, joined with C(--).
+        type: raw
+  ovs_bonds:
+    description: Open vSwitch bonds (C(OVSBond)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: *common
+      bridge:
+        description: OVS bridge of the bond.
+        type: str
+      ports:
+        description: Member NICs, at least two.
+        type: raw
+      bond_mode:
+        description: OVS bond mode.
+        type: str
+        choices: [active-backup, balance-slb, balance-tcp]
+      lacp:
+        description: LACP mode.
+        type: str
+        choices: [active, passive, 'off']
+      options: *ovs_options
+      ovs_extra: *ovs_extra
+  ovs_interfaces:
+    description: Open vSwitch internal ports (C(OVSIntPort)) and NIC ports (C(OVSPort)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      <<: *common
+      bridge:
+        description: OVS bridge of the port.
+        type: str
+      type:
+        description: Port type.
+        type: str
+        choices: [OVSIntPort, OVSPort]
+        default: OVSIntPort
+      tag:
+        description: Access VLAN tag.
+        type: int
+      options: *ovs_options
+      ovs_extra: *ovs_extra
+notes:
+  - Errors name the input field, for example C(network_bonds[0].slaves[1]), and nothing changes on the host.
+seealso:
+  - name: interfaces(5)
+    description: ifupdown configuration file format.
+    link: https://manpages.debian.org/bookworm/ifupdown/interfaces.5.en.html
+'''
+
+EXAMPLES = r'''
+- name: Active-backup bond with a VLAN and a bridge for guests
+  essentials.kvm.ifupdown_interfaces:
+    network_interfaces:
+      - {name: eno1, bond_master: bond0}
+      - {name: eno2, bond_master: bond0}
+    network_bonds:
+      - name: bond0
+        mode: active-backup
+        miimon: 100
+        primary: eno1
+    network_vlans:
+      - name: bond0.10
+    network_bridges:
+      - name: br10
+        address: 192.0.2.10/24
+        gateway: 192.0.2.1
+        ports: [bond0.10]
+        stp: false
+        fd: 0
+    rollback_timeout: 120
+  register: net
+
+- name: Confirm over a fresh connection
+  essentials.kvm.ifupdown_interfaces:
+    confirm: true
+  when: net.rollback_armed
+'''
+
+RETURN = r'''
+bounced:
+  description: Interfaces brought down and/or up (or that would be, in check mode), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [br10, bond0.10]
+steps:
+  description: The ifdown and ifup commands run (or planned), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ifdown br10", "ifup br10"]
+diff:
+  description: Each changed file before and after.
+  returned: always
+  type: list
+  elements: dict
+rollback_armed:
+  description: Whether a rollback timer now waits for a call with O(confirm=true).
+  returned: always
+  type: bool
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
+
+LIST_OF_STR = dict(type="list", elements="str")
+COMMON = dict(
+    name=dict(type="str", required=True),
+    configure=dict(type="bool", default=True),
+    enable=dict(type="bool", default=True),
+    comment=dict(type="str"),
+    method=dict(type="str", choices=["manual", "static", "dhcp", "loopback"]),
+    method6=dict(type="str", choices=["manual", "static", "dhcp", "auto"]),
+    start=dict(type="str", choices=["auto", "hotplug", "none"], default="auto"),
+    address=dict(type="str"),
+    netmask=dict(type="str"),
+    netmask_cidr=dict(type="raw"),
+    network=dict(type="str"),
+    addresses=LIST_OF_STR,
+    gateway=dict(type="str"),
+    gateway6=dict(type="str"),
+    routes=dict(type="list", elements="dict", options=dict(
+        to=dict(type="str", required=True), via=dict(type="str", required=True), metric=dict(type="int"))),
+    mtu=dict(type="int"),
+    hwaddress=dict(type="str"),
+    dns_nameservers=dict(type="raw"),
+    dns_search=dict(type="raw"),
+    pre_up=LIST_OF_STR, up=LIST_OF_STR, post_up=LIST_OF_STR,
+    pre_down=LIST_OF_STR, down=LIST_OF_STR, post_down=LIST_OF_STR,
+    parameters=dict(type="list", elements="dict", options=dict(param=dict(type="str", required=True), val=dict(type="raw"))),
+)
+OVS_COMMON = dict(
+    options=dict(type="list", elements="dict", options=dict(opt=dict(type="str", required=True), val=dict(type="raw"))),
+    ovs_extra=dict(type="raw"),
+)
+
+
+def section(**extra):
+    options = dict(COMMON)
+    options.update(extra)
+    return dict(type="list", elements="dict", default=[], options=options)
+
+
+ARGUMENT_SPEC = dict(
+    dest=dict(type="path", default="/etc/network/interfaces.d/essentials-kvm"),
+    interfaces_file=dict(type="path", default="/etc/network/interfaces"),
+    manage_main_file=dict(type="bool", default=False),
+    purge=dict(type="bool", default=False),
+    bounce=dict(type="bool", default=True),
+    rollback_timeout=dict(type="int", default=0),
+    confirm=dict(type="bool", default=False),
+    state_dir=dict(type="path", default="/var/lib/essentials-kvm/ifupdown"),
+    network_interfaces=section(bond_master=dict(type="str")),
+    network_bonds=section(
+        slaves=dict(type="raw"), primary=dict(type="str"), mode=dict(type="str"), miimon=dict(type="int"),
+        lacp_rate=dict(type="str"), xmit_hash_policy=dict(type="str"), updelay=dict(type="int"),
+        downdelay=dict(type="int")),
+    network_bridges=section(
+        ports=dict(type="raw"), stp=dict(type="bool"), fd=dict(type="int"), maxwait=dict(type="int"),
+        vlan_aware=dict(type="bool"), vids=dict(type="raw")),
+    network_vlans=section(vlan_device=dict(type="str"), vlan_id=dict(type="int")),
+    ovs_bridges=section(ports=dict(type="raw"), **OVS_COMMON),
+    ovs_bonds=section(
+        bridge=dict(type="str"), ports=dict(type="raw"),
+        bond_mode=dict(type="str", choices=["active-backup", "balance-slb", "balance-tcp"]),
+        lacp=dict(type="str", choices=["active", "passive", "off"]), **OVS_COMMON),
+    ovs_interfaces=section(
+        bridge=dict(type="str"), type=dict(type="str", choices=["OVSIntPort", "OVSPort"], default="OVSIntPort"),
+        tag=dict(type="int"), **OVS_COMMON),
+)
+
+
+def host_interfaces():
+    """Interface names the kernel knows now."""
+    return sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else []
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+
+    def runner(argv):
+        return module.run_command(argv)
+
+    try:
+        result = converge(module.params, host_interfaces(), Applier(runner, module.params["state_dir"]),
+                          module.check_mode)
+    except EssentialsError as exc:
+        module.fail_json(msg=exc.message)
+    for warning in result.pop("warnings"):
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: openvswitch
+short_description: Converge the whole Open vSwitch configuration in one transaction
+description:
+  - Takes every bridge, port and bond of the switch in one call, reads the current database in one
+    query, and applies all differences in a single C(ovs-vsctl) transaction, then reads again to verify.
+  - Bond members, bond mode and LACP settings of an existing bond converge in place.
+  - Keys of O(bridges[].other_config) and the C(external_ids) maps that are not listed are left alone.
+  - All input is validated before anything changes; errors name the input path, prefixed by O(input_name).
+version_added: 0.1.0
+author:
+  - KVM essentials developers (@essentials-kvm)
+options:
+  bridges:
+    description: The bridges of the switch, fake bridges included.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Bridge name, at most 15 characters.
+        type: str
+        required: true
+        aliases: [bridge]
+      state:
+        description: V(absent) deletes the bridge with its ports.
+        type: str
+        choices: [present, absent]
+        default: present
+      parent:
+        description: Parent bridge of a fake bridge; requires O(bridges[].vlan).
+        type: str
+      vlan:
+        description: VLAN (1-4094) carried by a fake bridge.
+        type: int
+      fail_mode:
+        description: Behaviour without an OpenFlow controller; unset means V(standalone).
+        type: str
+        choices: [standalone, secure]
+      datapath_type:
+        description: V(system) is the kernel datapath, V(netdev) the userspace one; unset means V(system).
+        type: str
+        choices: [system, netdev]
+      stp:
+        description: Enable the spanning tree protocol; unset means false.
+        type: bool
+      rstp:
+        description: Enable the rapid spanning tree protocol; unset means false.
+        type: bool
+      mcast_snooping:
+        description: Enable multicast snooping; unset means false.
+        type: bool
+      other_config:
+        description: Bridge C(other_config) keys to set.
+        type: dict
+      external_ids:
+        description: Bridge C(external_ids) keys to set.
+        type: dict
+      ports:
+        description: Ports with a single interface of the same name.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: Port and interface name.
+            type: str
+            required: true
+            aliases: [port]
+          state:
+            description: V(absent) deletes the port.
+            type: str
+            choices: [present, absent]
+            default: present
+          type:
+            description: Interface type; V(system) is an existing network device.
+            type: str
+            choices: [system, internal, patch, vxlan, geneve, gre]
+            default: system
+          peer:
+            description: The other patch port; required for type V(patch).
+            type: str
+          remote_ip:
+            description: Tunnel remote address (or V(flow)); required for V(vxlan), V(geneve) and V(gre).
+            type: str
+          key:
+            description: Tunnel key (a number or V(flow)).
+            type: str
+          tag:
+            description: Access VLAN, or native VLAN with O(bridges[].ports[].vlan_mode=native-tagged/native-untagged).
+            type: int
+          trunks:
+            description: VLANs a trunk port carries; empty carries all.
+            type: list
+            elements: int
+          vlan_mode:
+            description: VLAN mode; unset lets Open vSwitch decide from tag and trunks.
+            type: str
+            choices: [access, trunk, native-tagged, native-untagged]
+          external_ids:
+            description: Port C(external_ids) keys to set.
+            type: dict
+      bonds:
+        description: Ports bonding two or more interfaces.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: Bond (port) name.
+            type: str
+            required: true
+          state:
+            description: V(absent) deletes the bond.
+            type: str
+            choices: [present, absent]
+            default: present
+          members:
+            description: Member interfaces, at least two.
+            type: list
+            elements: str
+          bond_mode:
+            description: Load sharing; V(balance-tcp) needs LACP.
+            type: str
+            choices: [active-backup, balance-slb, balance-tcp]
+            default: active-backup
+          lacp:
+            description: LACP negotiation.
+            type: str
+            choices: [active, passive, 'off']
+            default: 'off'
+          lacp_time:
+            description: LACP PDU rate.
+            type: str
+            choices: [fast, slow]
+            default: slow
+          bond_updelay:
+            description: Milliseconds a member must be up before it is used.
+            type: int
+            default: 0
+          bond_downdelay:
+            description: Milliseconds a member must be down before it is dropped.
+            type: int
+            default: 0
+          tag:
+            description: Access or native VLAN of the bond.
+            type: int
+          trunks:
+            description: VLANs the bond carries; empty carries all.
+            type: list
+            elements: int
+          vlan_mode:
+            description: VLAN mode of the bond.
+            type: str
+            choices: [access, trunk, native-tagged, native-untagged]
+          external_ids:
+            description: Port C(external_ids) keys to set.
+            type: dict
+  purge:
+    description: Delete ports and bonds of the listed bridges that the input does not list.
+    type: bool
+    default: false
+  ovs_vsctl:
+    description: Name or path of the C(ovs-vsctl) program.
+    type: str
+    default: ovs-vsctl
+  db:
+    description: OVSDB to talk to, for example C(unix:/run/openvswitch/db.sock); the C(ovs-vsctl) default if unset.
+    type: str
+  timeout:
+    description: Seconds C(ovs-vsctl) may wait for the database and for ovs-vswitchd to apply the change.
+    type: int
+    default: 30
+  input_name:
+    description: Name given to O(bridges) in error messages, so a role can name its own variable.
+    type: str
+    default: bridges
+notes:
+  - Supports check mode; it returns the planned command and changes nothing.
+  - A port or bond not listed in the input that holds an interface the input places elsewhere is deleted.
+"""
+
+EXAMPLES = r"""
+- name: Uplink bond, a VM access port and a VLAN fake bridge
+  essentials.kvm.openvswitch:
+    bridges:
+      - name: br-vm
+        bonds:
+          - name: bond0
+            members: [eno1, eno2]
+            bond_mode: balance-tcp
+            lacp: active
+            lacp_time: fast
+            trunks: [10, 20]
+        ports:
+          - name: mgmt0
+            type: internal
+            tag: 10
+      - name: vlan20
+        parent: br-vm
+        vlan: 20
+"""
+
+RETURN = r"""
+commands:
+  description: The single ovs-vsctl command line (argv) of the transaction; empty when nothing changes.
+  returned: always
+  type: list
+  elements: str
+  sample: [ovs-vsctl, --timeout=30, --, add-br, br0, --, set, Bridge, br0, fail_mode=secure]
+before:
+  description: Bridges by name as read before the change.
+  returned: always
+  type: dict
+after:
+  description: Bridges by name as read after the change (the same as before in check mode or without change).
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
+    BOND_MODES, DATAPATH_TYPES, FAIL_MODES, LACP_MODES, LACP_TIMES, PORT_TYPES, STATES, VLAN_MODES,
+    parse_bridges,
+)
+
+VLAN_OPTIONS = dict(
+    tag=dict(type="int"),
+    trunks=dict(type="list", elements="int"),
+    vlan_mode=dict(type="str", choices=list(VLAN_MODES)),
+    external_ids=dict(type="dict"),
+)
+PORT_OPTIONS = dict(
+    name=dict(type="str", required=True, aliases=["port"]),
+    state=dict(type="str", choices=list(STATES), default="present"),
+    type=dict(type="str", choices=list(PORT_TYPES), default="system"),
+    peer=dict(type="str"),
+    remote_ip=dict(type="str"),
+    key=dict(type="str", no_log=False),
+    **VLAN_OPTIONS
+)
+BOND_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", choices=list(STATES), default="present"),
+    members=dict(type="list", elements="str"),
+    bond_mode=dict(type="str", choices=list(BOND_MODES), default="active-backup"),
+    lacp=dict(type="str", choices=list(LACP_MODES), default="off"),
+    lacp_time=dict(type="str", choices=list(LACP_TIMES), default="slow"),
+    bond_updelay=dict(type="int", default=0),
+    bond_downdelay=dict(type="int", default=0),
+    **VLAN_OPTIONS
+)
+BRIDGE_OPTIONS = dict(
+    name=dict(type="str", required=True, aliases=["bridge"]),
+    state=dict(type="str", choices=list(STATES), default="present"),
+    parent=dict(type="str"),
+    vlan=dict(type="int"),
+    fail_mode=dict(type="str", choices=list(FAIL_MODES)),
+    datapath_type=dict(type="str", choices=list(DATAPATH_TYPES)),
+    stp=dict(type="bool"),
+    rstp=dict(type="bool"),
+    mcast_snooping=dict(type="bool"),
+    other_config=dict(type="dict"),
+    external_ids=dict(type="dict"),
+    ports=dict(type="list", elements="dict", options=PORT_OPTIONS),
+    bonds=dict(type="list", elements="dict", options=BOND_OPTIONS),
+)
+ARGUMENT_SPEC = dict(
+    bridges=dict(type="list", elements="dict", default=[], options=BRIDGE_OPTIONS),
+    purge=dict(type="bool", default=False),
+    ovs_vsctl=dict(type="str", default="ovs-vsctl"),
+    db=dict(type="str"),
+    timeout=dict(type="int", default=30),
+    input_name=dict(type="str", default="bridges"),
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    try:
+        desired = parse_bridges(params["bridges"], params["input_name"])
+        binary = module.get_bin_path(params["ovs_vsctl"])
+        if binary is None:
+            raise UnsupportedError("%s not found; install openvswitch-switch" % params["ovs_vsctl"])
+        vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
+        result = converge(vsctl, desired, params["purge"], module.check_mode)
+    except EssentialsError as exc:
+        module.fail_json(msg=exc.message)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

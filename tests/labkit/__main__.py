@@ -1,0 +1,58 @@
+"""make lab-up / lab-down / lab-status / hosts-up / hosts-down:  python -m tests.labkit COMMAND"""
+import argparse
+import sys
+
+from . import demo, hostvm
+from .image import Image
+from .lab import Lab
+from .proc import LabError
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.labkit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start the lab (reuses what runs)")
+    sub.add_parser("down", help="stop the lab and remove its VMs, networks and namespaces")
+    sub.add_parser("status")
+    sub.add_parser("check-clean", help="fail if any lab process, namespace or VM is left")
+    sub.add_parser("image", help="build the host VM image if it is not cached")
+    sub.add_parser("demo", help="converge the demo host VM with playbooks/site.yml, twice")
+    sub.add_parser("demo-down", help="remove the demo host VM and stop the lab")
+    hosts_up = sub.add_parser("hosts-up", help="boot host VMs and write their inventory")
+    hosts_up.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
+    hosts_down = sub.add_parser("hosts-down", help="remove host VMs")
+    hosts_down.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
+    args = parser.parse_args(argv)
+    lab = Lab()
+    try:
+        if args.command == "up":
+            lab.up()
+            print(lab.status())
+        elif args.command == "down":
+            lab.down()
+        elif args.command == "status":
+            print(lab.status())
+        elif args.command == "check-clean":
+            leftovers = lab.leftovers()
+            if leftovers:
+                print("lab: left behind:\n  " + "\n  ".join(leftovers), file=sys.stderr)
+                return 1
+        elif args.command == "demo":
+            demo.up()
+        elif args.command == "demo-down":
+            demo.down()
+        elif args.command == "image":
+            print(Image().ensure().dir)
+        elif args.command == "hosts-up":
+            lab.up()
+            print(hostvm.boot([hostvm.HostVM(n) for n in args.names]))
+        elif args.command == "hosts-down":
+            hostvm.destroy([hostvm.HostVM(n) for n in args.names])
+    except LabError as exc:
+        print("lab: %s" % exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The libvirt_domain module end to end on test:///default: the kvm role's call with the older kvm_vms shape."""
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.essentials.kvm.plugins.modules import libvirt_domain
+
+libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+KVM_VMS = [{"name": "test_vm", "memory": "512", "vcpu": "1", "boot_devices": ["network", "hd"], "state": "running",
+            "pool": "default-pool",
+            "disks": [{"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"}],
+            "network_interfaces": [{"source": "default", "network_driver": "virtio", "type": "network"}]},
+           {"name": "elsewhere", "host": "kvm02", "pool": "default-pool"}]
+
+
+@pytest.fixture
+def clean():
+    conn = libvirt.open("test:///default")
+    yield conn
+    for dom in conn.listAllDomains():
+        if dom.name() != "test":
+            if dom.isActive():
+                dom.destroy()
+            dom.undefine()
+    for vol in conn.storagePoolLookupByName("default-pool").listAllVolumes():
+        vol.delete(0)
+    conn.close()
+
+
+def call(capsys, **args):
+    args.setdefault("uri", "test:///default")
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            libvirt_domain.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_kvm_role_call_converges_and_is_idempotent(capsys, clean):
+    args = dict(vms=KVM_VMS, input_name="kvm_vms", inventory_hostname="kvm01", _ansible_diff=True)
+    first = call(capsys, _ansible_check_mode=True, **args)
+    assert first["changed"] and first["skipped"] == ["elsewhere"] and first["diff"][0]["before"] == ""
+    assert "test_vm" not in [d.name() for d in clean.listAllDomains()]
+    second = call(capsys, **args)
+    assert second["changed"] and clean.lookupByName("test_vm").isActive()
+    third = call(capsys, **args)
+    assert not third["changed"] and third["diff"] == []
+
+
+def test_bad_input_fails_with_the_field_path(capsys, clean):
+    vms = [dict(KVM_VMS[0], network_interfaces=[{"source": "dmz", "type": "network"}])]
+    result = call(capsys, vms=vms, input_name="kvm_vms")
+    assert result["failed"]
+    assert result["msg"].startswith("kvm_vms[0].nics[0].network: network 'dmz' is not defined on this host")

@@ -1,0 +1,238 @@
+"""The module's run end to end against a temp dir, with a fake runner that records commands."""
+import os
+import shlex
+import shutil
+
+import pytest
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import (
+    Applier, FileChange, converge, run_command, write_atomic)
+
+HOST = ["lo", "eth0", "eth1", "eth2", "eth3"]
+MAIN = """\
+# interfaces(5) file used by ifup(8) and ifdown(8)
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+allow-hotplug eth0
+iface eth0 inet dhcp
+"""
+CONFIG = {
+    "network_interfaces": [{"name": "eth1", "bond_master": "bond0"}, {"name": "eth2", "bond_master": "bond0"},
+                           {"name": "eth3", "address": "192.0.2.3/24"}],
+    "network_bonds": [{"name": "bond0", "mode": "active-backup", "miimon": 100}],
+    "network_vlans": [{"name": "bond0.10"}],
+    "network_bridges": [{"name": "br10", "ports": ["bond0.10"], "stp": False, "fd": 0}],
+}
+
+
+class FakeRunner:
+    """Records argv; runs ifquery for real when present; plays cp/rm/date lines of a rollback script."""
+
+    def __init__(self, fail=()):
+        self.calls = []
+        self.fail = set(fail)
+
+    def __call__(self, argv):
+        self.calls.append(list(argv))
+        if " ".join(argv) in self.fail:
+            return 1, "", "simulated failure"
+        if argv[0] == "ifquery":
+            return run_command(argv) if shutil.which("ifquery") else (0, "", "")
+        if argv[0] == "/bin/sh":
+            with open(argv[1]) as handle:
+                for line in handle:
+                    words = shlex.split(line.split("||")[0].split(">")[0], comments=True)
+                    if words and words[0] == "cp":
+                        shutil.copy2(words[2], words[3])
+                    elif words and words[0] == "rm":
+                        if os.path.exists(words[2]):
+                            os.unlink(words[2])
+                    elif words and words[0] in ("ifup", "ifdown"):
+                        self.calls.append(words)
+        return 0, "", ""
+
+    def bounces(self):
+        return [c for c in self.calls if c[0] in ("ifup", "ifdown")]
+
+
+@pytest.fixture
+def host(tmp_path):
+    etc = tmp_path / "etc"
+    (etc / "interfaces.d").mkdir(parents=True)
+    (etc / "interfaces").write_text(MAIN)
+    return tmp_path
+
+
+def params(root, **extra):
+    values = dict(CONFIG, dest=str(root / "etc" / "interfaces.d" / "essentials-kvm"),
+                  interfaces_file=str(root / "etc" / "interfaces"), bounce=True, rollback_timeout=0, purge=False,
+                  manage_main_file=False)
+    values.update(extra)
+    return values
+
+
+def snapshot(root):
+    found = {}
+    for base, _, files in os.walk(str(root / "etc")):
+        for name in files:
+            with open(os.path.join(base, name)) as handle:
+                found[os.path.join(base, name)] = handle.read()
+    return found
+
+
+def run(root, runner, check_mode=False, **extra):
+    return converge(params(root, **extra), HOST, Applier(runner, str(root / "state")), check_mode)
+
+
+def test_first_run_writes_sources_and_brings_up_lower_first_then_nothing(host):
+    runner = FakeRunner()
+    result = run(host, runner)
+    assert result["changed"] and not result["rollback_armed"]
+    dest = host / "etc" / "interfaces.d" / "essentials-kvm"
+    assert "iface br10 inet manual" in dest.read_text()
+    assert (host / "etc" / "interfaces").read_text() == MAIN + "source %s\n" % dest
+    assert runner.bounces() == [["ifup", n] for n in ("eth1", "eth2", "eth3", "bond0", "bond0.10", "br10")]
+    assert result["bounced"] == ["eth1", "eth2", "eth3", "bond0", "bond0.10", "br10"]
+    assert [d["before_header"] for d in result["diff"]] == [str(dest), str(host / "etc" / "interfaces")]
+    assert not os.path.exists(str(host / "state" / "rollback.sh"))
+    assert (host / "state" / "backup" / str(host / "etc" / "interfaces").strip("/").replace("/", "__")).read_text() == MAIN
+
+    again = FakeRunner()
+    result = run(host, again)
+    assert not result["changed"] and result["bounced"] == [] and result["diff"] == []
+    assert again.calls == []
+
+
+def test_check_mode_reports_diff_and_bounce_list_and_touches_nothing(host):
+    before = snapshot(host)
+    runner = FakeRunner()
+    result = run(host, runner, check_mode=True)
+    assert result["changed"] and result["bounced"][-1] == "br10" and len(result["diff"]) == 2
+    assert snapshot(host) == before
+    assert runner.bounces() == [] and all(c[0] == "ifquery" for c in runner.calls)
+    assert not os.path.exists(str(host / "state"))
+
+
+def test_changing_one_address_bounces_exactly_that_interface(host):
+    run(host, FakeRunner())
+    config = params(host)
+    config["network_interfaces"] = [dict(i) for i in CONFIG["network_interfaces"]]
+    config["network_interfaces"][2]["address"] = "192.0.2.4/24"
+    runner = FakeRunner()
+    result = converge(config, HOST, Applier(runner, str(host / "state")))
+    assert runner.bounces() == [["ifdown", "eth3"], ["ifup", "eth3"]]
+    assert result["steps"] == ["ifdown eth3", "ifup eth3"]
+    assert len(result["diff"]) == 1
+
+
+def test_bad_input_fails_before_anything_changes(host):
+    before = snapshot(host)
+    runner = FakeRunner()
+    with pytest.raises(InputError) as caught:
+        run(host, runner, network_vlans=[{"name": "bond0.5000"}])
+    assert caught.value.message.startswith("network_vlans[0].name:")
+    assert snapshot(host) == before and runner.calls == []
+
+
+def test_name_defined_in_the_main_file_is_rejected(host):
+    with pytest.raises(InputError) as caught:
+        run(host, FakeRunner(), network_interfaces=[{"name": "eth0", "method": "dhcp"}], network_bonds=[],
+            network_vlans=[], network_bridges=[])
+    assert caught.value.message.startswith("network_interfaces[0].name: 'eth0' is also defined in")
+
+
+def test_manage_main_file_edits_it_in_place_and_keeps_the_rest(host):
+    runner = FakeRunner()
+    run(host, runner, manage_main_file=True, network_interfaces=[{"name": "eth0", "address": "192.0.2.9/24"}],
+        network_bonds=[], network_vlans=[], network_bridges=[])
+    text = (host / "etc" / "interfaces").read_text()
+    assert text.startswith(MAIN.split("allow-hotplug")[0])
+    assert text.endswith("auto eth0\niface eth0 inet static\n    address 192.0.2.9/24\n")
+    assert not os.path.exists(str(host / "etc" / "interfaces.d" / "essentials-kvm"))
+    assert runner.bounces() == [["ifdown", "eth0"], ["ifup", "eth0"]]
+
+
+@pytest.mark.skipif(shutil.which("ifquery") is None, reason="ifquery (package ifupdown) is not installed")
+def test_ifquery_rejection_stops_the_run(host):
+    before = snapshot(host)
+    with pytest.raises(InputError) as caught:
+        run(host, FakeRunner(), network_interfaces=[{"name": "eth3", "parameters": [{"param": "iface", "val": "x inet"}]}],
+            network_bonds=[], network_vlans=[], network_bridges=[])
+    assert "ifupdown rejects the rendered file" in caught.value.message
+    assert str(host / "etc" / "interfaces.d" / "essentials-kvm") in caught.value.message
+    assert snapshot(host) == before
+
+
+def test_failed_ifup_restores_files_and_previous_interfaces(host):
+    run(host, FakeRunner())
+    before = snapshot(host)
+    runner = FakeRunner(fail=["ifup bond0"])
+    with pytest.raises(HostError) as caught:
+        run(host, runner, network_bonds=[{"name": "bond0", "mode": "802.3ad"}])
+    assert "ifup bond0 failed" in caught.value.message and "restored" in caught.value.message
+    assert snapshot(host) == before
+    assert ["/bin/sh", str(host / "state" / "rollback.sh")] in runner.calls
+    downs = [c[1] for c in runner.bounces() if c[0] == "ifdown" and "--force" not in c]
+    restored = [c[1] for c in runner.bounces()[len(downs) + 2:] if c[0] == "ifup"]
+    assert restored == list(reversed(downs))
+
+
+def test_rollback_is_armed_then_confirmed(host):
+    runner = FakeRunner()
+    result = run(host, runner, rollback_timeout=120)
+    assert result["rollback_armed"]
+    arm = [c for c in runner.calls if c[0] == "systemd-run"][0]
+    assert "120s" in arm and arm[-1] == str(host / "state" / "rollback.sh")
+    assert runner.calls.index(arm) < runner.calls.index(["ifup", "eth1"])
+    script = (host / "state" / "rollback.sh").read_text()
+    assert "ifdown --force eth3 || true" in script and "rm -f %s" % (host / "etc" / "interfaces.d" / "essentials-kvm") in script
+    with pytest.raises(HostError) as caught:
+        run(host, FakeRunner(), rollback_timeout=120)
+    assert "awaits confirmation" in caught.value.message
+    confirm = FakeRunner()
+    assert converge({"confirm": True}, HOST, Applier(confirm, str(host / "state")))["changed"]
+    assert confirm.calls == [["systemctl", "stop", "essentials-kvm-ifupdown-rollback.timer"]]
+    assert not converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))["changed"]
+
+
+def test_confirm_after_the_rollback_ran_fails_with_the_reason(host):
+    run(host, FakeRunner(), rollback_timeout=30)
+    runner = FakeRunner()
+    runner(["/bin/sh", str(host / "state" / "rollback.sh")])
+    (host / "state" / "rolled-back").write_text("Fri Nov 27 10:00:00 UTC 2026\n")
+    assert (host / "etc" / "interfaces").read_text() == MAIN
+    with pytest.raises(HostError) as caught:
+        converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))
+    assert "rolled back at Fri Nov 27" in caught.value.message and "not confirmed" in caught.value.message
+
+
+def test_bounce_false_only_writes(host):
+    runner = FakeRunner()
+    result = run(host, runner, bounce=False)
+    assert result["changed"] and result["bounced"] == [] and runner.bounces() == []
+
+
+def test_write_atomic_keeps_mode_and_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "interfaces"
+    target.write_text("old\n")
+    os.chmod(str(target), 0o600)
+    write_atomic(str(target), "new\n")
+    assert target.read_text() == "new\n" and os.stat(str(target)).st_mode & 0o777 == 0o600
+    assert os.listdir(str(tmp_path)) == ["interfaces"]
+    assert FileChange(str(target), "new\n", "new\n").changed is False
+
+
+def test_missing_ifquery_is_a_warning_in_check_mode_and_an_error_otherwise(host):
+    def no_ifquery(argv):
+        return (127, "", "not found") if argv[0] == "ifquery" else (0, "", "")
+
+    result = run(host, no_ifquery, check_mode=True)
+    assert result["changed"] and "ifquery is not installed" in result["warnings"][0]
+    before = snapshot(host)
+    with pytest.raises(UnsupportedError):
+        run(host, no_ifquery)
+    assert snapshot(host) == before

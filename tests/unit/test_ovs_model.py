@@ -1,0 +1,134 @@
+"""Validation of the openvswitch input: good input becomes the model, bad input names its path."""
+import pytest
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond, Port, parse_bridges
+
+
+def bond(**extra):
+    return dict(dict(name="bond0", members=["eth1", "eth2"]), **extra)
+
+
+def one_bridge(**extra):
+    return [dict(dict(name="br0"), **extra)]
+
+
+BAD = [
+    ("not a list", {"name": "br0"}, "bridges", "must be a list of bridges"),
+    ("bridge not a mapping", ["br0"], "bridges[0]", "must be a mapping"),
+    ("missing name", [{"fail_mode": "secure"}], "bridges[0].name", "is required"),
+    ("name too long", [{"name": "a-very-long-bridge"}], "bridges[0].name", "1-15"),
+    ("unknown option", one_bridge(fail_mod="secure"), "bridges[0].fail_mod", "unknown option"),
+    ("duplicate bridge", [{"name": "br0"}, {"bridge": "br0"}], "bridges[1].name", "already at bridges[0]"),
+    ("name and alias differ", [{"name": "br0", "bridge": "br1"}], "bridges[0].bridge", "alias of name"),
+    ("unknown fail_mode", one_bridge(fail_mode="open"), "bridges[0].fail_mode", "standalone, secure"),
+    ("unknown datapath", one_bridge(datapath_type="dpdk"), "bridges[0].datapath_type", "system, netdev"),
+    ("stp and rstp", one_bridge(stp=True, rstp=True), "bridges[0].rstp", "cannot both"),
+    ("stp not a bool", one_bridge(stp="yes"), "bridges[0].stp", "true or false"),
+    ("nested other_config", one_bridge(other_config={"a": {"b": 1}}), "bridges[0].other_config.a", "string"),
+    ("port in two bridges", [{"name": "br0", "ports": [{"name": "eth1"}]},
+                             {"name": "br1", "ports": [{"port": "eth1"}]}],
+     "bridges[1].ports[0].name", "already used at bridges[0].ports[0].name"),
+    ("port named like a bridge", [{"name": "br0"}, {"name": "br1", "ports": [{"name": "br0"}]}],
+     "bridges[1].ports[0].name", "already used at bridges[0].name"),
+    ("bond member is a port", one_bridge(ports=[{"name": "eth2"}], bonds=[bond()]),
+     "bridges[0].bonds[0].members[1]", "already used at bridges[0].ports[0].name"),
+    ("VLAN 0", one_bridge(ports=[{"name": "p1", "tag": 0}]), "bridges[0].ports[0].tag", "1-4094 (got 0)"),
+    ("VLAN 4095", one_bridge(ports=[{"name": "p1", "tag": 4095}]), "bridges[0].ports[0].tag", "(got 4095)"),
+    ("VLAN text", one_bridge(ports=[{"name": "p1", "tag": "ten"}]), "bridges[0].ports[0].tag", "(got 'ten')"),
+    ("trunk 4095", one_bridge(ports=[{"name": "p1", "trunks": [10, 4095]}]),
+     "bridges[0].ports[0].trunks[1]", "1-4094"),
+    ("access with trunks", one_bridge(ports=[{"name": "p1", "vlan_mode": "access", "trunks": [10]}]),
+     "bridges[0].ports[0].trunks", "access port carries no trunks"),
+    ("trunk mode with tag", one_bridge(ports=[{"name": "p1", "vlan_mode": "trunk", "tag": 10}]),
+     "bridges[0].ports[0].tag", "ignores tag"),
+    ("native without tag", one_bridge(ports=[{"name": "p1", "vlan_mode": "native-untagged"}]),
+     "bridges[0].ports[0].tag", "needs the native VLAN"),
+    ("unknown vlan_mode", one_bridge(ports=[{"name": "p1", "vlan_mode": "dot1q"}]),
+     "bridges[0].ports[0].vlan_mode", "access, trunk"),
+    ("unknown port type", one_bridge(ports=[{"name": "p1", "type": "tap"}]), "bridges[0].ports[0].type", "patch"),
+    ("patch without peer", one_bridge(ports=[{"name": "p1", "type": "patch"}]),
+     "bridges[0].ports[0].peer", "is required"),
+    ("patch to itself", one_bridge(ports=[{"name": "p1", "type": "patch", "peer": "p1"}]),
+     "bridges[0].ports[0].peer", "own peer"),
+    ("peer on internal", one_bridge(ports=[{"name": "p1", "type": "internal", "peer": "p2"}]),
+     "bridges[0].ports[0].peer", "only a patch port"),
+    ("vxlan without remote", one_bridge(ports=[{"name": "t1", "type": "vxlan"}]),
+     "bridges[0].ports[0].remote_ip", "required for a vxlan port"),
+    ("gre bad remote", one_bridge(ports=[{"name": "t1", "type": "gre", "remote_ip": "10.0.0.300"}]),
+     "bridges[0].ports[0].remote_ip", "IPv4 or IPv6"),
+    ("geneve bad key", one_bridge(ports=[{"name": "t1", "type": "geneve", "remote_ip": "::1", "key": "x"}]),
+     "bridges[0].ports[0].key", "tunnel key"),
+    ("key on system port", one_bridge(ports=[{"name": "p1", "key": 5}]), "bridges[0].ports[0].key", "only a vxlan"),
+    ("bond with one member", one_bridge(bonds=[bond(members=["eth1"])]),
+     "bridges[0].bonds[0].members", "at least 2 member interfaces (got 1)"),
+    ("bond member twice", one_bridge(bonds=[bond(members=["eth1", "eth1"])]),
+     "bridges[0].bonds[0].members[1]", "listed twice"),
+    ("unknown bond mode", one_bridge(bonds=[bond(bond_mode="round-robin")]),
+     "bridges[0].bonds[0].bond_mode", "active-backup, balance-slb, balance-tcp"),
+    ("unknown lacp", one_bridge(bonds=[bond(lacp="on")]), "bridges[0].bonds[0].lacp", "active, passive, off"),
+    ("balance-tcp without lacp", one_bridge(bonds=[bond(bond_mode="balance-tcp")]),
+     "bridges[0].bonds[0].lacp", "needs LACP"),
+    ("unknown lacp_time", one_bridge(bonds=[bond(lacp_time="medium")]), "bridges[0].bonds[0].lacp_time", "fast"),
+    ("negative updelay", one_bridge(bonds=[bond(bond_updelay=-1)]), "bridges[0].bonds[0].bond_updelay", "0-"),
+    ("bond in two bridges", [{"name": "br0", "bonds": [bond()]}, {"name": "br1", "bonds": [bond(name="bond1")]}],
+     "bridges[1].bonds[0].members[0]", "already used at bridges[0].bonds[0].members[0]"),
+    ("fake bridge without vlan", [{"name": "br0"}, {"name": "v10", "parent": "br0"}], "bridges[1].vlan", "needs"),
+    ("fake bridge vlan 4095", [{"name": "br0"}, {"name": "v10", "parent": "br0", "vlan": 4095}],
+     "bridges[1].vlan", "1-4094"),
+    ("vlan without parent", [{"name": "v10", "vlan": 10}], "bridges[0].parent", "needs its parent"),
+    ("unknown parent", [{"name": "v10", "parent": "br9", "vlan": 10}], "bridges[0].parent", "not in this list"),
+    ("fake parent", [{"name": "br0"}, {"name": "v10", "parent": "br0", "vlan": 10},
+                     {"name": "v11", "parent": "v10", "vlan": 11}], "bridges[2].parent", "itself a fake bridge"),
+    ("fake bridge with stp", [{"name": "br0"}, {"name": "v10", "parent": "br0", "vlan": 10, "stp": True}],
+     "bridges[1].stp", "fake bridge takes no stp"),
+    ("tag under fake bridge",
+     [{"name": "br0"}, {"name": "v10", "parent": "br0", "vlan": 10, "ports": [{"name": "p1", "tag": 20}]}],
+     "bridges[1].ports[0].tag", "carry its VLAN 10"),
+    ("parent port on fake VLAN", [{"name": "br0", "ports": [{"name": "p1", "tag": 10}]},
+                                  {"name": "v10", "parent": "br0", "vlan": 10}],
+     "bridges[0].ports[0].tag", "VLAN of fake bridge 'v10'"),
+]
+
+
+@pytest.mark.parametrize("raw, path, fragment", [case[1:] for case in BAD], ids=[case[0] for case in BAD])
+def test_bad_input_names_the_field(raw, path, fragment):
+    with pytest.raises(InputError) as caught:
+        parse_bridges(raw)
+    assert caught.value.path == path
+    assert caught.value.message.startswith(path + ": ")
+    assert fragment in caught.value.message
+
+
+def test_input_name_prefixes_every_path():
+    with pytest.raises(InputError) as caught:
+        parse_bridges([{"name": "br0", "ports": [{"name": "p1", "tag": 0}]}], "openvswitch_bridges")
+    assert caught.value.path == "openvswitch_bridges[0].ports[0].tag"
+
+
+def test_good_input_fills_ovs_defaults():
+    bridges = parse_bridges([
+        {"bridge": "br0", "other_config": {"mac-aging-time": 300, "flag": True},
+         "ports": [{"port": "vm1", "type": "internal", "tag": "10"},
+                   {"name": "up0", "trunks": [20, 10, 20]},
+                   {"name": "t1", "type": "vxlan", "remote_ip": "192.0.2.1", "key": 5}],
+         "bonds": [bond(bond_mode="balance-tcp", lacp="active")]},
+        {"name": "v30", "parent": "br0", "vlan": 30, "ports": [{"name": "vm3"}]},
+    ])
+    br0, v30 = bridges
+    assert (br0.fail_mode, br0.datapath_type, br0.stp, br0.fake) == ("standalone", "system", False, False)
+    assert br0.other_config == {"mac-aging-time": "300", "flag": "true"}
+    assert br0.ports[0] == Port(name="vm1", type="internal", tag=10)
+    assert br0.ports[1].trunks == [10, 20]
+    assert br0.ports[2].key == "5"
+    assert br0.bonds[0] == Bond(name="bond0", members=["eth1", "eth2"], bond_mode="balance-tcp", lacp="active")
+    assert v30.fake and v30.fail_mode is None
+    assert v30.ports[0].tag == 30
+
+
+def test_absent_entries_need_only_a_name():
+    bridges = parse_bridges([{"name": "br0", "ports": [{"name": "old", "state": "absent"}],
+                              "bonds": [{"name": "bond9", "state": "absent"}]},
+                             {"name": "br-old", "state": "absent"}])
+    assert [b.state for b in bridges] == ["present", "absent"]
+    assert bridges[0].ports[0].state == bridges[0].bonds[0].state == "absent"

@@ -1,0 +1,59 @@
+"""The openvswitch module end to end with a fake ovs-vsctl: arguments, aliases, errors, check mode."""
+import json
+
+import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.essentials.kvm.plugins.modules import openvswitch
+from test_ovs_apply import FakeOvs
+
+
+def run_module(monkeypatch, capsys, args, switch, binary="/usr/bin/ovs-vsctl"):
+    monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, *rest, **kw: binary)
+    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, argv, **kw: switch([
+        "ovs-vsctl" if part == binary else part for part in argv]))
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            openvswitch.main()
+    return json.loads(capsys.readouterr().out)
+
+
+LEGACY = [{"bridge": "br-int", "state": "present", "fail_mode": "secure",
+           "ports": [{"port": "enp0s9", "state": "present"}]}]
+
+
+def test_legacy_shape_converges_then_is_idempotent(monkeypatch, capsys):
+    switch = FakeOvs([])
+    switch.after = openvswitch.parse_bridges([{"name": "br-int", "fail_mode": "secure",
+                                               "ports": [{"name": "enp0s9"}]}])
+    result = run_module(monkeypatch, capsys, {"bridges": LEGACY}, switch)
+    assert result["changed"] is True
+    assert result["commands"][2:] == ["--", "add-br", "br-int", "--", "add-port", "br-int", "enp0s9",
+                                      "--", "set", "Bridge", "br-int", "fail_mode=secure"]
+    result = run_module(monkeypatch, capsys, {"bridges": LEGACY}, switch)
+    assert (result["changed"], result["commands"]) == (False, [])
+    assert len(switch.transactions) == 1
+
+
+def test_check_mode_touches_nothing(monkeypatch, capsys):
+    switch = FakeOvs([])
+    result = run_module(monkeypatch, capsys, {"bridges": LEGACY, "_ansible_check_mode": True}, switch)
+    assert result["changed"] is True and "add-br" in result["commands"]
+    assert switch.transactions == []
+
+
+def test_bad_input_fails_with_the_role_variable_path(monkeypatch, capsys):
+    switch = FakeOvs([])
+    args = {"bridges": [{"name": "br0", "ports": [{"name": "p1", "tag": 4095}]}],
+            "input_name": "openvswitch_bridges"}
+    result = run_module(monkeypatch, capsys, args, switch)
+    assert result["failed"] is True
+    assert result["msg"].startswith("openvswitch_bridges[0].ports[0].tag: VLAN must be 1-4094 (got 4095)")
+    assert switch.transactions == []
+
+
+def test_missing_ovs_vsctl_is_reported(monkeypatch, capsys):
+    result = run_module(monkeypatch, capsys, {"bridges": []}, FakeOvs([]), binary=None)
+    assert result["failed"] is True
+    assert "install openvswitch-switch" in result["msg"]

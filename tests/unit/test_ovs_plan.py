@@ -1,0 +1,156 @@
+"""Planning ovs-vsctl sub-commands from the recorded lab state (see test_ovs_state.RECORDED)."""
+import copy
+
+import pytest
+
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import parse_bridges
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, quote, transaction
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state
+from test_ovs_state import EMPTY, RECORDED, RECORDED_INPUT
+
+
+@pytest.fixture
+def wanted():
+    """A private copy of the recorded input for each test to edit."""
+    return copy.deepcopy(RECORDED_INPUT)
+
+
+def plan_from_recorded(raw, purge=False):
+    return plan(parse_state(RECORDED), parse_bridges(raw), purge)
+
+
+def test_second_run_plans_no_command(wanted):
+    assert plan_from_recorded(wanted) == []
+    assert plan_from_recorded(wanted, purge=True) == []
+
+
+def test_first_run_builds_everything_removals_then_additions_then_settings():
+    assert plan(parse_state(EMPTY), parse_bridges(RECORDED_INPUT)) == [
+        ["add-br", "br0"],
+        ["add-br", "v20", "br0", "20"],
+        ["add-port", "br0", "vm1"],
+        ["add-port", "br0", "up0"],
+        ["add-port", "br0", "tun0"],
+        ["add-bond", "br0", "bond0", "eth1", "eth2"],
+        ["add-port", "v20", "vm2"],
+        ["set", "Bridge", "br0", "fail_mode=secure", "datapath_type=netdev", "external_ids:owner=ekvm"],
+        ["set", "Interface", "vm1", "type=internal"],
+        ["set", "Port", "vm1", "tag=10"],
+        ["set", "Interface", "up0", "type=internal"],
+        ["set", "Port", "up0", "tag=30", "trunks=[10,20]", "vlan_mode=native-untagged"],
+        ["set", "Interface", "tun0", "type=gre", "options:remote_ip=192.0.2.1", "options:key=7"],
+        ["set", "Port", "bond0", "bond_mode=balance-tcp", "lacp=active", "bond_updelay=100",
+         "other_config:lacp-time=fast"],
+        ["set", "Interface", "vm2", "type=internal"],
+    ]
+
+
+def test_bond_mode_and_lacp_change_converge_in_place(wanted):
+    wanted[0]["bonds"][0].update(bond_mode="active-backup", lacp="off", lacp_time="slow", bond_updelay=0)
+    assert plan_from_recorded(wanted) == [
+        ["set", "Port", "bond0", "bond_mode=active-backup", "lacp=off", "bond_updelay=0",
+         "other_config:lacp-time=slow"]]
+
+
+def test_bond_members_converge_with_bond_iface_commands(wanted):
+    wanted[0]["bonds"][0]["members"] = ["eth3", "eth1"]
+    assert plan_from_recorded(wanted) == [["del-bond-iface", "bond0", "eth2"], ["add-bond-iface", "bond0", "eth3"]]
+
+
+def test_bond_keeping_no_member_is_rebuilt(wanted):
+    wanted[0]["bonds"][0]["members"] = ["eth3", "eth4"]
+    assert plan_from_recorded(wanted)[:2] == [["del-port", "bond0"], ["add-bond", "br0", "bond0", "eth3", "eth4"]]
+
+
+def test_member_leaving_a_bond_can_become_a_port(wanted):
+    wanted[0]["bonds"][0]["members"] = ["eth1", "eth3"]
+    wanted[0]["ports"].append({"name": "eth2"})
+    assert plan_from_recorded(wanted) == [
+        ["del-bond-iface", "bond0", "eth2"], ["add-port", "br0", "eth2"], ["add-bond-iface", "bond0", "eth3"]]
+
+
+def test_port_becoming_a_bond_member_is_removed_first(wanted):
+    del wanted[0]["ports"][0]
+    wanted[0]["bonds"][0]["members"] = ["eth1", "vm1"]
+    assert plan_from_recorded(wanted) == [
+        ["del-bond-iface", "bond0", "eth2"], ["del-port", "vm1"], ["add-bond-iface", "bond0", "vm1"]]
+
+
+def test_unlisted_ports_stay_without_purge(wanted):
+    wanted[0]["ports"] = wanted[0]["ports"][:1]
+    wanted[0]["bonds"] = []
+    assert plan_from_recorded(wanted) == []
+
+
+def test_purge_removes_unlisted_ports_of_listed_bridges_only(wanted):
+    wanted[0]["ports"] = wanted[0]["ports"][:1]
+    wanted[0]["bonds"] = []
+    del wanted[1]
+    assert plan_from_recorded(wanted, purge=True) == [["del-port", "tun0"], ["del-port", "up0"], ["del-port", "bond0"]]
+
+
+def test_port_moving_to_the_fake_bridge_takes_its_vlan(wanted):
+    port = wanted[0]["ports"].pop(0)
+    del port["tag"]
+    wanted[1]["ports"].append(port)
+    assert plan_from_recorded(wanted) == [
+        ["del-port", "vm1"], ["add-port", "v20", "vm1"], ["set", "Interface", "vm1", "type=internal"]]
+
+
+def test_fake_bridge_changing_vlan_is_rebuilt_with_its_ports(wanted):
+    wanted[1]["vlan"] = 40
+    assert plan_from_recorded(wanted) == [
+        ["del-br", "v20"], ["add-br", "v20", "br0", "40"], ["add-port", "v20", "vm2"],
+        ["set", "Interface", "vm2", "type=internal"]]
+
+
+def test_absent_bridge_is_deleted_once_with_its_fake_bridges():
+    assert plan_from_recorded([{"name": "br0", "state": "absent"}, {"name": "v20", "state": "absent"}]) == [
+        ["del-br", "br0"]]
+    assert plan_from_recorded([{"name": "br9", "state": "absent"}]) == []
+
+
+def test_absent_port_is_deleted(wanted):
+    wanted[0]["ports"][1] = {"name": "up0", "state": "absent"}
+    assert plan_from_recorded(wanted) == [["del-port", "up0"]]
+
+
+def test_port_settings_converge(wanted):
+    vm1, up0, tun0 = wanted[0]["ports"]
+    vm1.update(type="patch", peer="peer0", tag=None, external_ids={"vm id": "a:b"})
+    up0.update(trunks=[], vlan_mode=None, tag=None)
+    del tun0["key"]
+    assert plan_from_recorded(wanted) == [
+        ["set", "Interface", "vm1", "type=patch", "options:peer=peer0"],
+        ["set", "Port", "vm1", "tag=[]", 'external_ids:"vm id"="a:b"'],
+        ["set", "Port", "up0", "tag=[]", "trunks=[]", "vlan_mode=[]"],
+        ["remove", "Interface", "tun0", "options", "key"],
+    ]
+
+
+def test_bridge_settings_converge_and_only_listed_keys_are_managed(wanted):
+    wanted[0].update(fail_mode=None, stp=True, mcast_snooping=True, other_config={"mac-table-size": 4096},
+                     external_ids={})
+    assert plan_from_recorded(wanted) == [
+        ["set", "Bridge", "br0", "fail_mode=standalone", "stp_enable=true", "mcast_snooping_enable=true",
+         "other_config:mac-table-size=4096"]]
+
+
+def test_new_bridge_beside_existing_ones(wanted):
+    wanted.append({"name": "br1", "datapath_type": "netdev",
+                   "ports": [{"name": "patch1", "type": "patch", "peer": "patch0"}]})
+    assert plan_from_recorded(wanted) == [
+        ["add-br", "br1"], ["add-port", "br1", "patch1"], ["set", "Bridge", "br1", "datapath_type=netdev"],
+        ["set", "Interface", "patch1", "type=patch", "options:peer=patch0"]]
+
+
+@pytest.mark.parametrize("value, quoted", [("fast", "fast"), ("10.0.0.1", "10.0.0.1"), ("fe80::1", '"fe80::1"'),
+                                           ("a b", '"a b"'), ('say "hi"', '"say \\"hi\\""'), ("", '""')])
+def test_values_beyond_a_bare_word_are_quoted(value, quoted):
+    assert quote(value) == quoted
+
+
+def test_transaction_joins_sub_commands():
+    assert transaction([]) == []
+    assert transaction([["add-br", "br0"], ["set", "Bridge", "br0", "stp_enable=true"]]) == [
+        "--", "add-br", "br0", "--", "set", "Bridge", "br0", "stp_enable=true"]

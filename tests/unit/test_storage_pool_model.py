@@ -1,0 +1,192 @@
+"""Pool input validation: bad input fails naming the exact field; the older ansible-kvm shape still works."""
+import pytest
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools
+from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size, parse_size
+
+from test_storage_pool_cases import IQN, INITIATOR
+
+NFS = {"name": "nfs", "type": "netfs", "source": {"host": "nas", "dir": "/export"}, "target": {"path": "/mnt/n"}}
+DIR = {"name": "d", "path": "/srv/d"}
+
+
+def _with(base, **changes):
+    out = dict(base)
+    out.update(changes)
+    return out
+
+
+BAD = [
+    ([_with(NFS, source={"dir": "/export"})], "pools[0].source.host", "is required for a netfs pool"),
+    ([_with(NFS, source={"host": "nas"})], "pools[0].source.dir", "is required"),
+    ([DIR, _with(NFS, source={"host": "nas", "dir": "/e", "format": "smb"})], "pools[1].source.format",
+     "must be one of"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": "abc"}])], "pools[0].volumes[0].capacity",
+     "must be a size such as 10G"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": "10X"}])], "pools[0].volumes[0].capacity", "10G"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": -1}])], "pools[0].volumes[0].capacity", "negative"),
+    ([DIR, _with(DIR, path="/srv/other")], "pools[1].name", "already listed at pools[0]"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": 1}, {"name": "v", "capacity": 2}])],
+     "pools[0].volumes[1].name", "listed twice"),
+    ([_with(DIR, path="srv/d")], "pools[0].path", "absolute path"),
+    ([{"name": "d", "target": {"path": "../x"}}], "pools[0].target.path", "absolute path"),
+    ([_with(DIR, name="my'pool")], "pools[0].name", "not a valid pool name"),
+    ([_with(DIR, name="a<b>")], "pools[0].name", "angle brackets"),
+    ([_with(DIR, name="a/b")], "pools[0].name", "slashes"),
+    ([_with(DIR, name='say"hi"')], "pools[0].name", "quotes"),
+    ([_with(DIR, volumes=[{"name": "../etc", "capacity": 1}])], "pools[0].volumes[0].name", "volume name"),
+    ([_with(DIR, type="nfs")], "pools[0].type", "must be one of dir, fs"),
+    ([_with(DIR, state="running")], "pools[0].state", "must be one of active, inactive, present, absent"),
+    ([{"path": "/x"}], "pools[0].name", "is required"),
+    ([_with(DIR, colour="red")], "pools[0].colour", "unknown option"),
+    ([{"name": "fs", "type": "fs", "path": "/mnt/fs"}], "pools[0].source.device", "is required for a fs pool"),
+    ([{"name": "vs", "type": "vstorage", "source": {"name": "c"}}], "pools[0].target.path", "is required"),
+    ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon"}, "path": "/x"}], "pools[0].path",
+     "has no target"),
+    ([{"name": "i", "type": "iscsi", "source": {"host": "san", "device": "/dev/sdb"}, "path": "/dev/disk/by-path"}],
+     "pools[0].source.device", "iSCSI target IQN"),
+    ([{"name": "i", "type": "iscsi-direct", "source": {"host": "san", "device": IQN}}], "pools[0].source.initiator",
+     "is required"),
+    ([{"name": "i", "type": "iscsi-direct", "source": {"host": "san", "device": IQN, "initiator": INITIATOR,
+                                                       "auth": {"type": "ceph", "username": "u", "secret": "x"}}}],
+     "pools[0].source.auth.type", "must be one of chap"),
+    ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon", "auth": {"username": "u"}}}],
+     "pools[0].source.auth", "needs secret"),
+    ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon",
+                                              "auth": {"username": "u", "secret": "not base64!"}}}],
+     "pools[0].source.auth.secret", "base64 ceph key"),
+    ([{"name": "s", "type": "scsi", "source": {"adapter": {"type": "fc_host", "wwnn": "20000000c9831b4b"}},
+       "path": "/dev/disk/by-path"}], "pools[0].source.adapter.wwpn", "is required for an fc_host"),
+    ([{"name": "s", "type": "scsi", "source": {"adapter": {"name": "host0", "wwnn": "20000000c9831b4b"}},
+       "path": "/dev/disk/by-path"}], "pools[0].source.adapter.wwnn", "does not apply to a scsi_host"),
+    ([{"name": "s", "type": "scsi", "path": "/dev/disk/by-path"}], "pools[0].source.adapter", "is required"),
+    ([_with(NFS, source={"host": "nas box", "dir": "/e"})], "pools[0].source.host", "host name or IP address"),
+    ([_with(NFS, source={"host": "nas", "port": 70000, "dir": "/e"})], "pools[0].source.port", "1 to 65535"),
+    ([{"name": "r", "type": "rbd", "source": {"name": "p", "hosts": [{"name": "m1"}, {"port": 1}]}}],
+     "pools[0].source.hosts[1].name", "is required"),
+    ([_with(DIR, source={"host": "nas"})], "pools[0].source.host", "does not apply to a dir pool"),
+    ([{"name": "d", "target": {"path": "/d", "permissions": {"mode": 493}}}], "pools[0].target.permissions.mode",
+     "quote it"),
+    ([{"name": "d", "target": {"path": "/d", "permissions": {"owner": "root"}}}], "pools[0].target.permissions.owner",
+     "whole number"),
+    ([_with(DIR, autostart="sometimes")], "pools[0].autostart", "true or false"),
+    ([{"name": "m", "type": "mpath", "path": "/dev/mapper", "volumes": [{"name": "v", "capacity": 1}]}],
+     "pools[0].volumes[0].name", "cannot create volumes"),
+    ([{"name": "i", "type": "iscsi", "build": True, "source": {"host": "san", "device": IQN},
+       "path": "/dev/disk/by-path"}], "pools[0].build", "nothing to build"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "allocation": "2G"}])], "pools[0].volumes[0].allocation",
+     "larger than capacity"),
+    ([_with(DIR, volumes=[{"name": "v"}])], "pools[0].volumes[0].capacity", "is required"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "format": "vmdk3"}])], "pools[0].volumes[0].format",
+     "must be one of"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "backing": "base"}])], "pools[0].volumes[0].backing",
+     "format of qcow2"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "upload": "/nonexistent/image.img"}])],
+     "pools[0].volumes[0].upload", "no such image file"),
+    ([{"name": "lv", "type": "logical", "volumes": [{"name": "v", "capacity": "1G", "format": "qcow2"}]}],
+     "pools[0].volumes[0].format", "have no format"),
+    ([_with(DIR, state="inactive", volumes=[{"name": "v", "capacity": 1}])], "pools[0].volumes",
+     "only in an active pool"),
+    ([{"name": "lv", "type": "logical", "build": True}], "pools[0].source.devices", "needs its devices"),
+    ([{"name": "z", "type": "zfs", "source": {"name": "tank", "devices": ["/dev/a", "/dev/b"]}}],
+     "pools[0].source.devices", "takes one device"),
+    ([_with(NFS, source={"host": "nas", "dir": "/e", "format": "cifs", "protocol_version": "4"})],
+     "pools[0].source.protocol_version", "only applies to NFS"),
+    ([_with(NFS, source={"host": "nas", "dir": "export"})], "pools[0].source.dir", "absolute path"),
+    ([_with(DIR, mount_opts=["noatime"])], "pools[0].mount_opts", "does not apply to a dir pool"),
+    ([DIR, _with(DIR, name="d2")], "pools[1].target", "also the target of pool 'd'"),
+    ([_with(DIR, cow="yes")], "pools[0].cow", "true or false"),
+    ([_with(DIR, target={"path": "/srv/d"})], "pools[0].path", "either path or target.path"),
+    ("not a list", "pools", "must be a list"),
+    ([["name", "x"]], "pools[0]", "must be a mapping"),
+]
+
+
+@pytest.mark.parametrize("raw,path,text", BAD, ids=["%02d-%s" % (i, case[1]) for i, case in enumerate(BAD)])
+def test_bad_input_names_the_field(raw, path, text):
+    with pytest.raises(InputError) as err:
+        parse_pools(raw)
+    assert err.value.path == path
+    assert err.value.message.startswith(path + ": ")
+    assert text in err.value.message
+
+
+def test_at_least_25_bad_input_cases():
+    assert len(BAD) >= 25
+
+
+def test_input_name_prefixes_every_path():
+    with pytest.raises(InputError) as err:
+        parse_pools([DIR, _with(NFS, source={"dir": "/e"})], "kvm_storage_pools")
+    assert err.value.message.startswith("kvm_storage_pools[1].source.host: is required for a netfs pool")
+
+
+def test_older_ansible_kvm_shape_is_a_dir_pool():
+    spec = parse_pools([{"name": "default", "path": "/var/lib/libvirt/images", "state": "active",
+                         "autostart": False}])[0]
+    assert (spec.pool.type, spec.pool.target_path, spec.state, spec.autostart, spec.build) == (
+        "dir", "/var/lib/libvirt/images", "active", False, True)
+    assert parse_pools([{"name": "p", "path": "/p", "state": "present"}])[0].autostart is None
+    assert parse_pools([{"name": "p", "path": "/p", "state": "inactive"}])[0].autostart is False
+    assert parse_pools([{"name": "old", "state": "undefined"}])[0].state == "absent"
+
+
+def test_unset_options_from_the_module_are_ignored():
+    raw = {"name": "n", "type": "netfs", "state": "active", "autostart": True, "build": None, "path": None,
+           "target": {"path": "/mnt/n", "permissions": None},
+           "source": {"host": "nas", "port": None, "hosts": None, "device": None, "devices": None, "dir": "/e",
+                      "auth": None, "format": None},
+           "volumes": [{"name": "v", "capacity": "1G", "state": "present", "format": None, "backing": None}]}
+    spec = parse_pools([raw])[0]
+    assert spec.pool.source.hosts[0].name == "nas" and spec.volumes[0].capacity == 1 << 30
+
+
+def test_secret_is_kept_apart_from_the_pool_definition():
+    spec = parse_pools([{"name": "r", "type": "rbd", "source": {
+        "name": "p", "host": "mon", "auth": {"username": "admin", "secret": "QUJDRA=="}}}])[0]
+    assert spec.secret == "QUJDRA==" and "QUJDRA" not in repr(spec)
+    assert spec.pool.source.auth.secret_usage == "essentials.kvm.pool.r"
+
+
+def test_backing_by_name_resolves_in_the_pool(tmp_path):
+    image = tmp_path / "seed.img"
+    image.write_bytes(b"x" * 4096)
+    spec = parse_pools([_with(DIR, volumes=[
+        {"name": "child", "capacity": "2G", "format": "qcow2", "backing": "base.qcow2"},
+        {"name": "seed", "upload": str(image)}])])[0]
+    assert spec.volumes[0].backing == "/srv/d/base.qcow2" and spec.volumes[0].backing_format == "qcow2"
+    assert spec.volumes[1].capacity == 4096
+
+
+@pytest.mark.parametrize("text,size", [
+    ("10G", 10 << 30), ("512MiB", 512 << 20), ("1GB", 10 ** 9), ("4096", 4096), (4096, 4096), ("1.5K", 1536),
+    ("2 t", 2 << 40), ("100b", 100), ("1 bytes", 1),
+])
+def test_parse_size(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["abc", "10X", "", "-1", True, "1.2.3G", None])
+def test_parse_size_rejects(text):
+    with pytest.raises(ValueError):
+        parse_size(text)
+
+
+def test_format_size():
+    assert [format_size(n) for n in (100, 1536, 10 << 30)] == ["100 B", "1.5 KiB", "10 GiB"]
+
+
+def test_documented_examples_are_valid():
+    import os
+    import re
+
+    import yaml
+
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "storage_pools.md")
+    with open(doc) as handle:
+        blocks = re.findall(r"```yaml\n(.*?)```", handle.read(), re.S)
+    examples = yaml.safe_load(blocks[-1].replace("{{ vault_chap_password }}", "pw")
+                              .replace("{{ vault_ceph_key }}", "QUJD"))["kvm_storage_pools"]
+    specs = parse_pools(examples, "kvm_storage_pools") + parse_pools(yaml.safe_load(blocks[1])["kvm_storage_pools"])
+    assert len({s.pool.type for s in specs}) == 14
