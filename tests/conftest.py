@@ -39,10 +39,13 @@ def lab():
 
 @pytest.fixture(scope="session")
 def host_vms(lab):
-    """Two nested Debian 12 host VMs booted under TCG, with an Ansible inventory."""
+    """Two nested Debian 12 host VMs booted under TCG, with an Ansible inventory; shared by
+    every host test of the session, so tests leave them as they found them."""
     from tests.labkit import hostvm
 
-    hosts = [hostvm.HostVM("host1"), hostvm.HostVM("host2")]
+    # EKVM_HOSTS lets developers sharing one lab use different host VMs.
+    names = os.environ.get("EKVM_HOSTS", "host1,host2").split(",")
+    hosts = [hostvm.HostVM(name) for name in names]
     already = {h.name for h in hostvm.running_hosts()}
     inventory = hostvm.boot(hosts)
     yield hosts, inventory

@@ -35,6 +35,8 @@ BANDWIDTH_KEYS = ("average", "peak", "burst")
 
 # Fields that never appear in domain XML: they drive actions, not the definition.
 NOT_IN_XML = {"xml": False}
+# Fields where unset means "not there" rather than "libvirt's choice", so removing them is a change.
+EXPLICIT = {"explicit": True}
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
@@ -104,6 +106,9 @@ class Domain:
     secure_boot: bool = False
     nvram: Optional[str] = None
     boot: List[str] = field(default_factory=lambda: ["hd"])
+    kernel: Optional[str] = field(default=None, metadata=EXPLICIT)
+    initrd: Optional[str] = field(default=None, metadata=EXPLICIT)
+    cmdline: Optional[str] = field(default=None, metadata=EXPLICIT)
     serial_console: bool = True
     graphics: str = "none"
     graphics_listen: Optional[str] = None
@@ -157,7 +162,7 @@ def differences(want, have, path=""):
         name = spec.name
         wval, hval = getattr(want, name), getattr(have, name)
         where = at(path, name)
-        if wval is None:
+        if wval is None and not spec.metadata.get("explicit"):
             continue
         if name == "machine" and machine_matches(wval, hval):
             continue
@@ -244,7 +249,7 @@ def _bool(raw, key, path, default=False):
 
 
 VM_KEYS = ("name", "host", "state", "autostart", "domain_type", "memory", "current_memory", "vcpus", "max_vcpus",
-           "cpu", "arch", "machine", "firmware", "secure_boot", "nvram", "boot", "serial_console", "graphics",
+           "cpu", "arch", "machine", "firmware", "secure_boot", "nvram", "boot", "direct_boot", "serial_console", "graphics",
            "rng", "guest_agent", "description", "metadata", "pool", "cdrom", "disks", "nics", "cloud_init",
            "remove_volumes")
 # The older ansible-kvm role's names, mapped to ours.
@@ -334,6 +339,7 @@ def normalise_vm(raw, path, ctx):
         if dev not in BOOT_DEVICES:
             raise InputError(at(at(path, "boot"), i), "must be one of %s (got %r)" % (", ".join(BOOT_DEVICES), dev))
     vm.boot = list(boot)
+    _direct_boot(vm, raw.get("direct_boot"), at(path, "direct_boot"))
     vm.serial_console = _bool(raw, "serial_console", path, True)
     _graphics(vm, raw.get("graphics"), at(path, "graphics"))
     vm.rng = _bool(raw, "rng", path, True)
@@ -391,6 +397,23 @@ def _firmware(vm, raw, path):
         raise InputError(at(path, "nvram"), "only applies to firmware: uefi")
     if vm.secure_boot and vm.machine and not machine_matches("q35", vm.machine):
         raise InputError(at(path, "machine"), "secure boot needs a q35 machine (got %r)" % vm.machine)
+
+
+def _direct_boot(vm, raw, path):
+    """Direct kernel boot: QEMU loads the kernel and initrd from host files, no bootloader needed."""
+    if raw is None:
+        return
+    _check_keys(raw, ("kernel", "initrd", "cmdline"), path)
+    for key in ("kernel", "initrd"):
+        value = _str(raw, key, path)
+        if value is not None and not value.startswith("/"):
+            raise InputError(at(path, key), "must be an absolute host path (got %r)" % value,
+                             "e.g. /var/lib/libvirt/boot/vmlinuz")
+        setattr(vm, key, value)
+    vm.cmdline = _str(raw, "cmdline", path) or None
+    if not vm.kernel:
+        raise InputError(at(path, "kernel"), "is required for direct kernel boot",
+                         "give the host path of the kernel, or drop direct_boot to boot from disk")
 
 
 def _graphics(vm, raw, path):

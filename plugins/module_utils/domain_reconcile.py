@@ -229,7 +229,7 @@ class Reconciler:
 
     def _define(self, plan):
         root = domain_xml.build(plan.vm, uuid=plan.dom.UUIDString() if plan.dom is not None else None)
-        if plan.current_xml:
+        if plan.current_xml and _same_chipset(plan.vm.machine, plan.current.machine):
             _keep_addresses(root, ET.fromstring(plan.current_xml))
         return self.conn.defineXML(domain_xml.to_string(root))
 
@@ -348,6 +348,15 @@ class Reconciler:
             if vol is not None:
                 out.append(vol)
         return out
+
+
+def _chipset(machine):
+    return "q35" if "q35" in machine else "i440fx" if machine.startswith("pc") else machine
+
+
+def _same_chipset(want, have):
+    """PCI addresses of an i440fx guest do not fit a q35 one; libvirt assigns new ones then."""
+    return not want or not have or _chipset(want) == _chipset(have)
 
 
 def _keep_addresses(root, current):

@@ -93,6 +93,9 @@ def _os(root, vm):
         _sub(os_elem, "nvram", vm.nvram)
     for dev in vm.boot:
         _sub(os_elem, "boot", dev=dev)
+    for tag in ("kernel", "initrd", "cmdline"):
+        if getattr(vm, tag) is not None:
+            _sub(os_elem, tag, getattr(vm, tag))
 
 
 def disk_element(disk):
@@ -204,6 +207,8 @@ def _parse_os(root, vm):
         f.get("name") == "secure-boot" and f.get("enabled") == "yes" for f in os_elem.findall("firmware/feature"))
     vm.nvram = os_elem.findtext("nvram") or None
     vm.boot = [b.get("dev") for b in os_elem.findall("boot")]
+    for tag in ("kernel", "initrd", "cmdline"):
+        setattr(vm, tag, os_elem.findtext(tag) or None)
 
 
 def parse_disk(elem):

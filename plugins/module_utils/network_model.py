@@ -230,6 +230,14 @@ class DesiredNetwork:
 def canonical(net):
     """Copy with order-free lists sorted, so lists that libvirt appends to compare equal to the input."""
     net = copy.deepcopy(net)
+    # libvirt keeps forward dev and the interface pool in step: it reports the first pool interface as dev
+    # (taken before the pool is sorted here), and a lone dev as a one-interface pool.
+    fwd = net.forward
+    if not fwd.pf and net.mode != "hostdev":
+        if fwd.interfaces and not fwd.dev:
+            fwd.dev = fwd.interfaces[0]
+        elif fwd.dev and not fwd.interfaces:
+            fwd.interfaces = [fwd.dev]
     for block in net.ips:
         block.dhcp_ranges.sort(key=lambda r: (_ipkey(r.start), _ipkey(r.end)))
         block.dhcp_hosts.sort(key=lambda h: (_ipkey(h.ip), h.mac or "", h.id or "", h.name or ""))

@@ -475,6 +475,17 @@ _REQUIRED_HINTS = {
 }
 
 
+def _check_partition_name(name, path, pool):
+    """libvirt names a disk pool's volumes after the partitions it makes: sdb1, loop1p1, nvme0n1p2."""
+    if pool.type != "disk" or len(pool.source.devices) != 1 or os.path.dirname(pool.source.devices[0]) != "/dev":
+        return
+    base = os.path.basename(pool.source.devices[0])
+    sep = "p" if base[-1].isdigit() else ""
+    if not re.match(r"^%s%s[0-9]+$" % (re.escape(base), sep), name):
+        raise InputError(path, "a volume of disk pool %s must be named after its partition, such as %s%s1 (got %r)"
+                         % (pool.name, base, sep, name), "libvirt names partitions NAME%sN after the device" % sep)
+
+
 def _volume(value, path, pool, rule, names):
     raw = _mapping(value, path, VOLUME_KEYS)
     if "name" not in raw:
@@ -483,6 +494,7 @@ def _volume(value, path, pool, rule, names):
     if vol.name in names:
         raise InputError(at(path, "name"), "volume %r is listed twice in this pool" % vol.name)
     names.add(vol.name)
+    _check_partition_name(vol.name, at(path, "name"), pool)
     vol.state = _choice(raw.get("state", "present"), at(path, "state"), ("present", "absent"))
     if rule.volume_formats is None:
         raise InputError(at(path, "name"), "a %s pool cannot create volumes" % pool.type,

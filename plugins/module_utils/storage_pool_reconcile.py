@@ -177,6 +177,16 @@ def _check_build_safe(spec, probe):
                              "wipe it yourself or set overwrite: true if its contents may be lost")
 
 
+def _check_mountable(spec, probe):
+    """A new fs pool that is not built mounts its device as it is: refuse an empty one before defining anything."""
+    device = spec.pool.source.devices[0]
+    if not probe(device):
+        raise InputError(at(at(spec.path, "source"), "device"), "%s holds no filesystem, so pool %s cannot mount it"
+                         % (device, spec.pool.name),
+                         "set build: true to make a%s filesystem on it" % (
+                             "" if spec.pool.source.format == "auto" else " " + spec.pool.source.format))
+
+
 def _plan_volumes(conn, spec, live_volumes, plan):
     name = spec.pool.name
     for index, vol in enumerate(spec.volumes):
@@ -191,13 +201,21 @@ def _plan_volumes(conn, spec, live_volumes, plan):
             plan.do("create volume %s (%s)" % (vol.name, format_size(vol.capacity)),
                     lambda v=vol: _create_volume(conn, name, v))
             continue
+        partition = spec.pool.type == "disk"
         if vol.capacity > current.capacity:
-            plan.do("grow volume %s from %s to %s" % (vol.name, format_size(current.capacity), format_size(vol.capacity)),
-                    lambda v=vol: _lookup(conn, name).storageVolLookupByName(v.name).resize(v.capacity, 0))
-        elif vol.capacity < current.capacity:
+            if partition:
+                plan.warnings.append("%s: volume %s is a partition of %s; partitions are never grown"
+                                     % (vol_path, vol.name, format_size(current.capacity)))
+            else:
+                plan.do("grow volume %s from %s to %s"
+                        % (vol.name, format_size(current.capacity), format_size(vol.capacity)),
+                        lambda v=vol: _lookup(conn, name).storageVolLookupByName(v.name).resize(v.capacity, 0))
+        elif vol.capacity < current.capacity and not partition:
+            # libvirt rounds partitions up to the disk's alignment, so only files and LVs are reported.
             plan.warnings.append("%s: volume %s is %s, larger than asked; volumes are never shrunk"
                                  % (vol_path, vol.name, format_size(current.capacity)))
-        if vol.format and current.format and vol.format != current.format:
+        # libvirt reads no partition type back (always none), so a partition's format cannot be compared.
+        if vol.format and current.format and vol.format != current.format and not partition:
             plan.warnings.append("%s: volume %s has format %s, not %s; volumes are never recreated"
                                  % (vol_path, vol.name, current.format, vol.format))
 
@@ -240,6 +258,8 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
     if live is None:
         if spec.build:
             _check_build_safe(spec, probe)
+        elif spec.pool.type == "fs" and spec.state == "active":
+            _check_mountable(spec, probe)
         plan.do("define pool %s" % name, lambda: conn.storagePoolDefineXML(xml, 0))
         if spec.build:
             writes = spec.pool.type in ("fs", "disk", "logical")

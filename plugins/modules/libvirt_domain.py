@@ -146,6 +146,22 @@ options:
         choices: [hd, cdrom, network, fd]
         default: [hd]
         aliases: [boot_devices]
+      direct_boot:
+        description:
+          - Direct kernel boot; QEMU loads the kernel (and initrd) from host files, so the disk needs no bootloader.
+          - Changing or removing it on a running guest needs a restart.
+        type: dict
+        suboptions:
+          kernel:
+            description: Absolute host path of the kernel image.
+            type: str
+            required: true
+          initrd:
+            description: Absolute host path of the initial ramdisk.
+            type: str
+          cmdline:
+            description: Kernel command line, such as V(root=/dev/vda rw console=ttyS0).
+            type: str
       serial_console:
         description: Add a serial console (C(virsh console)).
         type: bool
@@ -461,6 +477,10 @@ VM = dict(
     nvram=dict(type='str'),
     boot=dict(type='list', elements='str', choices=['hd', 'cdrom', 'network', 'fd'], default=['hd'],
               aliases=['boot_devices']),
+    direct_boot=dict(type='dict', options=dict(
+        kernel=dict(type='str', required=True),
+        initrd=dict(type='str'),
+        cmdline=dict(type='str'))),
     serial_console=dict(type='bool', default=True),
     graphics=dict(type='dict', options=dict(
         type=dict(type='str', choices=['none', 'vnc', 'spice'], default='none'),

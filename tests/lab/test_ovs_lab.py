@@ -1,162 +1,318 @@
-"""The openvswitch module against real ovsdb-server and ovs-vswitchd (userspace datapath, private namespace).
+"""The openvswitch module against the lab's ovs-vswitchd (userspace datapath in namespace ekvm-lab).
 
-Topology, no loop: brA =(LACP balance-tcp bond over 2 veth pairs)= brB =(active-backup bond)= brC.
+Topology of every test (a tree, so no loop), all bridges named ekvm-<id><letter>:
+
+    B =trunk 10,20 (veth)= A =LACP balance-tcp bond (2 veths)= C =active-backup bond (2 veths)= D
+
+Internal ports tagged 10 or 20 on every bridge are moved into namespaces of their own with
+addresses of one subnet, so only VLAN separation keeps two of them from reaching each other.
 """
-import copy
-import functools
 import json
-import os
+import re
 import subprocess
 import sys
-import time
+import uuid
 
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import parse_bridges
-import ovs_daemons
+from tests.labkit import ansible, netns, paths
+from tests.labkit.proc import run, wait_for
 
 pytestmark = pytest.mark.lab
-ovs_lab = ovs_daemons.ovs_lab
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VETHS = (("la1", "lb1"), ("la2", "lb2"), ("ba1", "cb1"), ("ba2", "cb2"), ("tr0", "tr1"))
-
-
-def switch(lacp_bond_mode="balance-tcp", backup_mode="active-backup"):
-    lacp = dict(bond_mode=lacp_bond_mode, lacp="active", lacp_time="fast")
-    return [
-        {"name": "brA", "datapath_type": "netdev", "fail_mode": "standalone",
-         "ports": [{"name": "vmA10", "type": "internal", "tag": 10},
-                   {"name": "vmA20", "type": "internal", "tag": 20},
-                   {"name": "tr0", "trunks": [10, 20]}],
-         "bonds": [dict(name="lacpA", members=["la1", "la2"], **lacp)]},
-        {"name": "brB", "datapath_type": "netdev", "mcast_snooping": True,
-         "ports": [{"name": "tr1", "vlan_mode": "native-untagged", "tag": 10, "trunks": [10, 20]}],
-         "bonds": [dict(name="lacpB", members=["lb1", "lb2"], **lacp),
-                   {"name": "abB", "members": ["ba1", "ba2"], "bond_mode": backup_mode, "bond_updelay": 100}]},
-        {"name": "brC", "datapath_type": "netdev", "other_config": {"mac-aging-time": 60},
-         "bonds": [{"name": "abC", "members": ["cb1", "cb2"], "bond_mode": backup_mode}]},
-        {"name": "v30", "parent": "brC", "vlan": 30, "ports": [{"name": "vmC30", "type": "internal"}]},
-    ]
+# Internal port suffix -> (bridge letter, VLAN, last address byte).
+ENDPOINTS = {"a10": ("A", 10, 1), "a20": ("A", 20, 2), "b10": ("B", 10, 11), "b20": ("B", 20, 12),
+             "c10": ("C", 10, 21), "d10": ("D", 10, 31), "d20": ("D", 20, 32)}
+# veth pairs inside ekvm-lab: trunk A-B, LACP A-C, active-backup C-D.
+CABLES = (("ta", "tb"), ("la1", "lc1"), ("la2", "lc2"), ("ac1", "ad1"), ("ac2", "ad2"))
+ACTIVE_MEMBER = re.compile(r"^active member mac: \S+\((\S+)\)$", re.M)
 
 
 class Runner:
-    """subprocess runner that counts the write transactions (every call that is not the JSON read)."""
+    """subprocess runner for Vsctl that records every ovs-vsctl call."""
 
     def __init__(self):
-        self.transactions = 0
+        self.calls = []
 
     def __call__(self, argv):
-        if "--format=json" not in argv:
-            self.transactions += 1
+        self.calls.append(argv)
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
         return done.returncode, done.stdout, done.stderr
 
+    @property
+    def writes(self):
+        """Calls that are not the read-only JSON listing."""
+        return [argv for argv in self.calls if "--format=json" not in argv]
 
-def run(lab, raw, check_mode=False):
-    runner = Runner()
-    result = converge(Vsctl(runner, db=lab.db), parse_bridges(raw), check_mode=check_mode)
-    return result, runner.transactions
+
+def vsctl(*args):
+    return run(["ovs-vsctl", "--timeout=30"] + list(args)).stdout.strip()
 
 
-def wait_for(fetch, needle, count=1, seconds=20):
-    """Poll fetch() until its text holds `needle` `count` times; return that text."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        text = fetch()
-        if text.count(needle) >= count:
-            return text
-        time.sleep(0.5)
-    raise AssertionError("timed out waiting for %r in:\n%s" % (needle, text))
+def appctl(*args):
+    return run(["ovs-appctl"] + list(args)).stdout
+
+
+class Switch:
+    """Names, cables and namespaces of one test; everything goes away in cleanup()."""
+
+    def __init__(self, subnet):
+        self.p = "ekvm-%s" % uuid.uuid4().hex[:4]
+        self.subnet = subnet
+        self.bridges = [self.p + letter for letter in "ABCD"]
+        self.links = []
+        self.namespaces = []
+
+    def name(self, suffix):
+        return self.p + suffix
+
+    def address(self, endpoint):
+        return "10.253.%d.%d" % (self.subnet, ENDPOINTS[endpoint][2])
+
+    def cable(self, left, right):
+        netns.veth(self.name(left), paths.NETNS, self.name(right), paths.NETNS)
+        self.links.append(self.name(left))
+
+    def wire(self):
+        for left, right in CABLES:
+            self.cable(left, right)
+
+    def desired(self, lacp_mode="balance-tcp", backup_mode="active-backup", backup_members=("1", "2")):
+        n = self.name
+        lacp = dict(bond_mode=lacp_mode, lacp="active", lacp_time="fast")
+        internal = dict((letter, [{"name": n(suffix), "type": "internal", "tag": vlan}
+                                  for suffix, (owner, vlan, _) in sorted(ENDPOINTS.items()) if owner == letter])
+                        for letter in "ABCD")
+        backup = [n("ac" + m) for m in backup_members], [n("ad" + m) for m in backup_members]
+        return [
+            {"name": n("A"), "datapath_type": "netdev",
+             "ports": internal["A"] + [{"name": n("ta"), "trunks": [10, 20]}],
+             "bonds": [dict(name=n("lA"), members=[n("la1"), n("la2")], **lacp)]},
+            {"name": n("B"), "datapath_type": "netdev", "mcast_snooping": True,
+             "ports": internal["B"] + [{"name": n("tb"), "vlan_mode": "trunk", "trunks": [10, 20]}]},
+            {"name": n("C"), "datapath_type": "netdev", "other_config": {"mac-aging-time": 60},
+             "ports": internal["C"],
+             "bonds": [dict(name=n("lC"), members=[n("lc1"), n("lc2")], **lacp),
+                       {"name": n("aC"), "members": backup[0], "bond_mode": backup_mode}]},
+            {"name": n("D"), "datapath_type": "netdev", "ports": internal["D"],
+             "bonds": [{"name": n("aD"), "members": backup[1], "bond_mode": backup_mode}]},
+        ]
+
+    def converge(self, raw, check_mode=False):
+        runner = Runner()
+        result = converge(Vsctl(runner), parse_bridges(raw), check_mode=check_mode)
+        return result, runner
+
+    def hosts(self):
+        """Move each internal port into a namespace of its own and give it its address."""
+        for endpoint in sorted(ENDPOINTS):
+            ns = netns.add(self.name(endpoint))
+            self.namespaces.append(ns)
+            dev = self.name(endpoint)
+            netns.ip(paths.NETNS, "link", "set", dev, "netns", ns)
+            netns.addr(ns, dev, "%s/24" % self.address(endpoint))
+            netns.ip(ns, "link", "set", dev, "up")
+
+    def reaches(self, source, target):
+        """Ping until it answers (MAC learning and LACP may still settle); False after the timeout."""
+        ping = lambda: netns.ping(self.name(source), self.address(target), count=1, wait=1)  # noqa: E731
+        try:
+            return wait_for(ping, 15, interval=0.2, what="ping")
+        except Exception:
+            return False
+
+    def isolated(self, source, target):
+        return not netns.ping(self.name(source), self.address(target), count=2, wait=1)
+
+    def cleanup(self):
+        for bridge in self.bridges:
+            run(["ovs-vsctl", "--timeout=30", "--if-exists", "del-br", bridge], check=False)
+        for link in self.links:
+            netns.ip(paths.NETNS, "link", "del", link, check=False)
+        for ns in self.namespaces:
+            netns.delete(ns)
+
+
+SUBNETS = iter(range(140, 200))
 
 
 @pytest.fixture
-def wired(ovs_lab):
-    for left, right in VETHS:
-        ovs_lab.veth(left, right)
-    return ovs_lab
+def switch(lab):
+    the_switch = Switch(next(SUBNETS))
+    try:
+        the_switch.wire()
+        yield the_switch
+    finally:
+        the_switch.cleanup()
 
 
-def test_converges_once_then_no_command(wired):
-    result, transactions = run(wired, switch(), check_mode=True)
-    assert result["changed"] and transactions == 0
-    assert "brA" not in wired.vsctl("list-br")
-
-    result, transactions = run(wired, switch())
-    assert result["changed"] is True and transactions == 1
-    assert sorted(result["after"]) == ["brA", "brB", "brC", "v30"]
-    assert wired.vsctl("get", "Port", "vmA10", "tag").strip() == "10"
-    assert wired.vsctl("get", "Port", "tr0", "trunks").strip() == "[10, 20]"
-    assert wired.vsctl("br-to-parent", "v30").strip() == "brC"
-    assert wired.vsctl("br-to-vlan", "v30").strip() == "30"
-
-    result, transactions = run(wired, switch())
-    assert (result["changed"], result["commands"], transactions) == (False, [], 0)
+def lacp_negotiated(bond):
+    shown = appctl("lacp/show", bond)
+    return shown.count("attached") >= 2 and "status: active negotiated" in shown and shown
 
 
-def test_lacp_negotiates_and_survives_a_member_going_down(wired):
-    run(wired, switch())
-    for bond in ("lacpA", "lacpB"):
-        show = functools.partial(wired.appctl, "lacp/show", bond)
-        wait_for(show, "attached", count=2)
-        assert "status: active negotiated" in wait_for(show, "negotiated")
-    assert "bond_mode: balance-tcp" in wired.appctl("bond/show", "lacpA")
-    assert "bond_mode: active-backup" in wired.appctl("bond/show", "abB")
+def test_check_mode_then_one_transaction_then_no_command(switch):
+    result, runner = switch.converge(switch.desired(), check_mode=True)
+    assert result["changed"] is True and result["commands"][:2] == ["ovs-vsctl", "--timeout=30"]
+    assert runner.writes == []
+    assert switch.name("A") not in vsctl("list-br").split()
 
-    wired.in_ns("ip", "link", "set", "la1", "down")
-    shown = wait_for(functools.partial(wired.appctl, "bond/show", "lacpA"), "member la1: disabled")
-    assert "member la2: enabled" in shown
-    assert "negotiated" in wired.appctl("lacp/show", "lacpA")
+    result, runner = switch.converge(switch.desired())
+    assert result["changed"] is True
+    assert len(runner.writes) == 1 and len(runner.calls) == 3, runner.calls
+    assert set(switch.bridges) <= set(result["after"])
+    assert vsctl("get", "Port", switch.name("a20"), "tag") == "20"
+    assert vsctl("get", "Port", switch.name("ta"), "trunks") == "[10, 20]"
+    assert vsctl("get", "Port", switch.name("lA"), "bond_mode") == "balance-tcp"
+    assert vsctl("get", "Bridge", switch.name("C"), "other_config:mac-aging-time") == '"60"'
 
-
-def test_bond_mode_and_members_converge_on_an_existing_bond(wired):
-    run(wired, switch())
-    wanted = switch(lacp_bond_mode="balance-slb", backup_mode="balance-slb")
-    result, transactions = run(wired, wanted)
-    assert transactions == 1
-    assert result["commands"][3:] == [
-        "--", "set", "Port", "lacpA", "bond_mode=balance-slb", "--", "set", "Port", "lacpB", "bond_mode=balance-slb",
-        "--", "set", "Port", "abB", "bond_mode=balance-slb", "--", "set", "Port", "abC", "bond_mode=balance-slb"]
-    assert "bond_mode: balance-slb" in wired.appctl("bond/show", "abC")
-    assert "bond_mode: balance-slb" in wired.appctl("bond/show", "lacpA")
-    assert run(wired, wanted)[0]["commands"] == []
-
-    # Swap one member of each side of the active-backup link for a new veth pair.
-    wired.veth("ba3", "cb3")
-    moved = copy.deepcopy(wanted)
-    moved[1]["bonds"][1]["members"] = ["ba1", "ba3"]
-    moved[2]["bonds"][0]["members"] = ["cb1", "cb3"]
-    result, transactions = run(wired, moved)
-    assert transactions == 1
-    assert result["commands"][3:] == [
-        "--", "del-bond-iface", "abB", "ba2", "--", "del-bond-iface", "abC", "cb2",
-        "--", "add-bond-iface", "abB", "ba3", "--", "add-bond-iface", "abC", "cb3"]
-    assert wired.vsctl("iface-to-br", "cb3").strip() == "brC"
-    assert run(wired, moved)[0]["commands"] == []
+    result, runner = switch.converge(switch.desired())
+    assert (result["changed"], result["commands"]) == (False, [])
+    assert runner.writes == [] and len(runner.calls) == 1
 
 
-def test_module_through_ansible_playbook_with_the_older_shape(wired, tmp_path):
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(json.dumps([{
-        "hosts": "localhost", "gather_facts": False,
-        "tasks": [{"name": "converge", "register": "first", "essentials.kvm.openvswitch": {
-            "db": wired.db, "input_name": "openvswitch_bridges",
-            "bridges": [{"bridge": "br-int", "state": "present", "datapath_type": "netdev",
-                         "ports": [{"port": "tr0", "state": "present"}]}]}},
-                  {"name": "again", "register": "second", "essentials.kvm.openvswitch": {
-                      "db": wired.db, "bridges": [{"bridge": "br-int", "datapath_type": "netdev",
-                                                   "ports": [{"port": "tr0"}]}]}},
-                  {"ansible.builtin.assert": {"that": ["first is changed", "second is not changed",
-                                                       "second.commands == []"]}}],
-    }]))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    binary = os.path.join(ROOT, ".venv", "bin", "ansible-playbook")
-    if not os.path.exists(binary):
-        pytest.skip("ansible-playbook not in %s" % os.path.dirname(binary))
-    done = subprocess.run([binary, "-i", "localhost,", "-c", "local", "-e",
-                           "ansible_python_interpreter=%s" % sys.executable, str(playbook)], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert wired.vsctl("port-to-br", "tr0").strip() == "br-int"
+@pytest.mark.parametrize("count", [1, 40])
+def test_one_transaction_whatever_the_number_of_ports(lab, count):
+    bridge = "ekvm-%sN" % uuid.uuid4().hex[:4]
+    raw = [{"name": bridge, "datapath_type": "netdev",
+            "ports": [{"name": "%s-%d" % (bridge, number), "type": "internal", "tag": number % 7 + 1}
+                      for number in range(count)]}]
+    try:
+        runner = Runner()
+        result = converge(Vsctl(runner), parse_bridges(raw))
+        assert len(runner.writes) == 1 and len(runner.calls) == 3
+        assert result["commands"].count("add-port") == count
+        assert len(vsctl("list-ports", bridge).split()) == count
+        runner = Runner()
+        assert converge(Vsctl(runner), parse_bridges(raw))["commands"] == []
+        assert runner.writes == []
+    finally:
+        run(["ovs-vsctl", "--timeout=30", "--if-exists", "del-br", bridge], check=False)
+
+
+def test_vlans_carry_traffic_only_within_themselves(switch):
+    switch.converge(switch.desired())
+    switch.hosts()
+    # Across the trunk veth, tagged frames of both VLANs pass.
+    assert switch.reaches("a10", "b10")
+    assert switch.reaches("a20", "b20")
+    # Through the LACP and active-backup bonds (which carry every VLAN), too.
+    assert switch.reaches("b10", "d10")
+    assert switch.reaches("b20", "d20")
+    # One subnet, but different VLANs: no way through, neither on one bridge nor across the trunk.
+    assert switch.isolated("a10", "a20")
+    assert switch.isolated("a10", "b20")
+    assert switch.isolated("b20", "d10")
+
+
+def test_bonds_negotiate_and_keep_traffic_when_a_member_goes_down(switch):
+    switch.converge(switch.desired())
+    switch.hosts()
+    for bond in (switch.name("lA"), switch.name("lC")):
+        wait_for(lambda: lacp_negotiated(bond), 20, interval=0.5, what="LACP on %s" % bond)
+    assert "bond_mode: balance-tcp" in appctl("bond/show", switch.name("lA"))
+    assert "bond_mode: active-backup" in appctl("bond/show", switch.name("aC"))
+    assert switch.reaches("a10", "d10")
+
+    # An LACP member goes down: the bond keeps the other member and stays negotiated.
+    netns.ip(paths.NETNS, "link", "set", switch.name("la1"), "down")
+    wait_for(lambda: "member %s: disabled" % switch.name("la1") in appctl("bond/show", switch.name("lA")),
+             15, what="la1 disabled in the bond")
+    assert "status: active negotiated" in appctl("lacp/show", switch.name("lA"))
+    assert switch.reaches("a10", "c10")
+
+    # The active member of the active-backup bond goes down: the backup takes over.
+    active = ACTIVE_MEMBER.search(appctl("bond/show", switch.name("aC"))).group(1)
+    netns.ip(paths.NETNS, "link", "set", active, "down")
+    wait_for(lambda: (ACTIVE_MEMBER.search(appctl("bond/show", switch.name("aC"))) or [None, active])[1] != active,
+             15, what="a new active member")
+    assert switch.reaches("a10", "d10")
+    assert switch.reaches("b20", "d20")
+
+
+def test_bond_mode_lacp_and_members_converge_on_existing_bonds(switch):
+    switch.converge(switch.desired())
+    switch.hosts()
+    n = switch.name
+
+    wanted = switch.desired(lacp_mode="active-backup", backup_mode="balance-slb")
+    result, runner = switch.converge(wanted)
+    assert len(runner.writes) == 1
+    assert result["commands"][2:] == [
+        "--", "set", "Port", n("lA"), "bond_mode=active-backup", "--", "set", "Port", n("lC"), "bond_mode=active-backup",
+        "--", "set", "Port", n("aC"), "bond_mode=balance-slb", "--", "set", "Port", n("aD"), "bond_mode=balance-slb"]
+    assert "bond_mode: active-backup" in appctl("bond/show", n("lA"))
+    assert "bond_mode: balance-slb" in appctl("bond/show", n("aD"))
+    wait_for(lambda: lacp_negotiated(n("lA")), 20, interval=0.5, what="LACP after the mode change")
+    assert switch.reaches("a10", "d10")
+    assert switch.converge(wanted)[0]["commands"] == []
+
+    # One member of each side of the C-D link moves to a new cable.
+    switch.cable("ac3", "ad3")
+    moved = switch.desired(lacp_mode="active-backup", backup_mode="balance-slb", backup_members=("1", "3"))
+    result, runner = switch.converge(moved)
+    assert len(runner.writes) == 1
+    assert result["commands"][2:] == [
+        "--", "del-bond-iface", n("aC"), n("ac2"), "--", "del-bond-iface", n("aD"), n("ad2"),
+        "--", "add-bond-iface", n("aC"), n("ac3"), "--", "add-bond-iface", n("aD"), n("ad3")]
+    assert vsctl("iface-to-br", n("ad3")) == n("D")
+    netns.ip(paths.NETNS, "link", "set", n("ac1"), "down")
+    assert switch.reaches("a10", "d10"), "traffic must flow over the new member"
+    assert switch.converge(moved)[0]["commands"] == []
+
+
+def test_module_rejects_bad_input_unchanged_then_takes_the_older_shape(switch, tmp_path):
+    """Through ansible-playbook: bad input fails before any change; the older role's shape converges."""
+    n = switch.name
+    switch.converge([{"name": n("A"), "datapath_type": "netdev", "ports": [{"name": n("ta")}]}])
+    before = vsctl("--format=json", "--columns=name,ports,fail_mode,other_config", "list", "Bridge", n("A"))
+    # Each case adds a bridge and changes the existing one, with one bad field.
+    good = [{"name": n("A"), "fail_mode": "secure", "ports": [{"name": n("ta")}, {"name": n("la1")}]},
+            {"name": n("B"), "ports": [{"name": n("tb")}]}]
+    bad = [
+        ("openvswitch_bridges[1].ports[0].tag: VLAN must be 1-4094 (got 4095)", 1, {"tag": 4095}),
+        ("openvswitch_bridges[1].ports[0].tag: VLAN must be 1-4094 (got 0)", 1, {"tag": 0}),
+        ("openvswitch_bridges[1].ports[0].name: %r is already used at openvswitch_bridges[0].ports[1].name"
+         % n("tb"), 0, {"name": n("tb")}),
+    ]
+    cases = []
+    for message, index, change in bad:
+        bridges = json.loads(json.dumps(good))
+        bridges[index]["ports"][-1].update(change)
+        cases.append({"msg": message, "bridges": bridges})
+    cases.append({"msg": "openvswitch_bridges[1].bonds[0].members: a bond needs at least 2 member interfaces (got 1)",
+                  "bridges": good[:1] + [dict(good[1], bonds=[{"name": n("lC"), "members": [n("lc1")]}])]})
+    cases.append({"msg": "openvswitch_bridges[1].bonds[0].lacp: bond_mode balance-tcp needs LACP", "bridges": good[:1] + [
+        dict(good[1], bonds=[{"name": n("lC"), "members": [n("lc1"), n("lc2")], "bond_mode": "balance-tcp"}])]})
+    older = [{"bridge": n("B"), "state": "present", "datapath_type": "netdev",
+              "ports": [{"port": n("tb"), "state": "present"}]}]
+    module = "essentials.kvm.openvswitch"
+    playbook, messages = tmp_path / "play.yml", tmp_path / "messages.json"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "bad input", "loop": cases, "register": "bad", "ignore_errors": True,
+         module: {"bridges": "{{ item.bridges }}", "input_name": "openvswitch_bridges"}},
+        {"name": "older shape, check mode", "check_mode": True, "register": "checked",
+         module: {"bridges": older, "input_name": "openvswitch_bridges"}},
+        {"name": "older shape", "register": "first",
+         module: {"bridges": older, "db": "unix:/var/run/openvswitch/db.sock"}},
+        {"name": "older shape again", "register": "second", module: {"bridges": older}},
+        {"ansible.builtin.assert": {"that": [
+            "bad.results | map(attribute='failed') | list == [true] * %d" % len(cases),
+            "checked is changed", "checked.after == checked.before",
+            "first is changed", "second is not changed", "second.commands == []"]}},
+        {"ansible.builtin.copy": {"dest": str(messages), "mode": "0644",
+                                  "content": "{{ bad.results | map(attribute='msg') | list | to_json }}"}},
+    ], "vars": {"cases": cases}}]))
+    done = ansible.playbook(str(playbook), ["localhost,"], args=[
+        "-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable])
+    assert done.rc == 0, done
+    got = json.loads(messages.read_text())
+    assert len(got) == len(cases)
+    for case, message in zip(cases, got):
+        assert message.startswith(case["msg"]), (case["msg"], message)
+    # The failed runs touched nothing: the existing bridge is as it was and no bridge C appeared.
+    assert vsctl("--format=json", "--columns=name,ports,fail_mode,other_config", "list", "Bridge", n("A")) == before
+    assert vsctl("port-to-br", n("tb")) == n("B")
+    assert run(["ovs-vsctl", "br-exists", n("C")], check=False).returncode == 2

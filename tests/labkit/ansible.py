@@ -12,6 +12,7 @@ RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 def env():
     result = dict(os.environ)
     result.update({
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
         "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build", "collections"),
         "ANSIBLE_ROLES_PATH": os.path.join(ROOT, "roles"),
         "ANSIBLE_HOST_KEY_CHECKING": "False",

@@ -22,7 +22,7 @@ LAN_NET = paths.PREFIX + "lan"
 MGMT_PREFIX = "10.254.254."
 SSH_KEY = os.path.join(paths.HOSTS, "id_ed25519")
 INVENTORY = os.path.join(paths.HOSTS, "inventory.ini")
-HOST_NAMES = ("host1", "host2", "host3", "demo")
+HOST_NAMES = ("host1", "host2", "host3", "host4", "host5", "host6", "host7", "host8", "demo")
 BOOT_TIMEOUT = 420
 
 

@@ -3,6 +3,7 @@
 Cached under CACHE/image-<hash>; the hash covers the package list and this file, so a change
 to either rebuilds it. Kernel and initrd are copied out for direct kernel boot.
 """
+import fcntl
 import glob
 import hashlib
 import os
@@ -65,6 +66,8 @@ source /etc/network/interfaces.d/*
 DISABLED_UNITS = [
     "apt-daily.timer", "apt-daily-upgrade.timer", "man-db.timer", "e2scrub_all.timer",
     "fstrim.timer", "e2scrub_reap.service", "systemd-timesyncd.service",
+    "nfs-server.service", "rpcbind.service", "rpcbind.socket", "tgt.service", "iscsid.socket",
+    "open-iscsi.service", "multipathd.service", "multipathd.socket", "lldpd.service",
 ]
 
 
@@ -117,6 +120,14 @@ class Image:
         if self.ready():
             return self
         paths.ensure_dirs()
+        # Several test sessions may share a machine; one builds, the others wait for it.
+        with open(os.path.join(paths.CACHE, "image.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.ready():
+                self._rebuild(log)
+        return self
+
+    def _rebuild(self, log):
         for old in glob.glob(os.path.join(os.path.dirname(self.dir), "image-*")):
             if old != self.dir:
                 shutil.rmtree(old, ignore_errors=True)
@@ -128,7 +139,6 @@ class Image:
             self._build(rootfs, log)
         finally:
             shutil.rmtree(rootfs, ignore_errors=True)
-        return self
 
     def _build(self, rootfs, log):
         sets = package_sets()
@@ -172,6 +182,9 @@ class Image:
         # Emulated boots are slow; do not let a stuck unit hold the console for 90 s.
         self._write(rootfs, "etc/systemd/system.conf.d/timeouts.conf",
                     "[Manager]\nDefaultTimeoutStartSec=30s\nDefaultTimeoutStopSec=15s\n")
+        # cloud-init stays off for host VMs; a guest booted with `cloud-init=enabled` on its
+        # kernel command line (nested VM tests) turns it back on.
+        self._write(rootfs, "etc/cloud/cloud-init.disabled", "")
         self._write(rootfs, "etc/ssh/sshd_config.d/lab.conf", "UseDNS no\nPermitRootLogin prohibit-password\n")
 
     def _copy_boot_files(self, rootfs):

@@ -44,7 +44,8 @@ def test_ansible_test_sanity_passes(tmp_path):
         [os.path.join(BIN, "ansible-test"), "sanity", "--python", "%d.%d" % sys.version_info[:2],
          "--color", "no", "--requirements"],
         cwd=target, capture_output=True, text=True, env=env, timeout=1500)
-    assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-6000:]
+    errors = [l for l in (result.stdout + result.stderr).splitlines() if l.startswith(("ERROR", "FATAL"))]
+    assert result.returncode == 0, "\n".join(errors) or result.stderr[-6000:]
 
 
 def test_ansible_lint_production_profile_passes():

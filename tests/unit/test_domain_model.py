@@ -122,6 +122,11 @@ BAD = [
     (vm(cloud_init={"pool": "nope"}), "vms[0].cloud_init.pool", "not defined on this host"),
     (vm(vcpu=2, vcpus=2), "vms[0].vcpu", "conflicts with 'vcpus'"),
     (vm(metadata={"owner": 5}), "vms[0].metadata", "strings"),
+    (vm(direct_boot={"cmdline": "console=ttyS0"}), "vms[0].direct_boot.kernel", "required for direct kernel boot"),
+    (vm(direct_boot={"kernel": "vmlinuz"}), "vms[0].direct_boot.kernel", "absolute host path"),
+    (vm(direct_boot={"kernel": "/boot/vmlinuz", "initrd": "initrd.img"}), "vms[0].direct_boot.initrd",
+     "absolute host path"),
+    (vm(direct_boot={"kernel": "/boot/vmlinuz", "append": "quiet"}), "vms[0].direct_boot.append", "unknown option"),
 ]
 
 
