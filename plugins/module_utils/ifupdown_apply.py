@@ -26,6 +26,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_render imp
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_validate import build_desired
 
 ROLLBACK_UNIT = "essentials-kvm-ifupdown-rollback"
+APPLY_UNIT = "essentials-kvm-ifupdown-apply"
 SOURCE_DIRECTORY_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
@@ -106,13 +107,23 @@ def sourced_files(document, main_path):
 
 
 class Applier:
-    """Host side: ifquery checks, backups, the rollback timer, ifdown/ifup and file writes."""
+    """Host side: ifquery checks, backups, the rollback timer, ifdown/ifup and file writes.
+
+    Without a rollback timeout the change is applied in the module's own process. With one, the
+    timer is armed first and the change runs in a transient systemd unit of its own, so it goes on
+    (or rolls back) whatever happens to the connection that started it; state() and confirm()
+    follow it from later connections. The state lives in files under state_dir:
+    rollback.sh (a change awaits confirmation), apply.status (`applied` or `failed WHAT`),
+    apply.log (output of ifdown/ifup) and rolled-back (when the timer restored the old state)."""
 
     def __init__(self, runner=run_command, state_dir="/var/lib/essentials-kvm/ifupdown"):
         self.runner = runner
         self.state_dir = state_dir
         self.script = os.path.join(state_dir, "rollback.sh")
         self.marker = os.path.join(state_dir, "rolled-back")
+        self.apply_script = os.path.join(state_dir, "apply.sh")
+        self.status = os.path.join(state_dir, "apply.status")
+        self.log = os.path.join(state_dir, "apply.log")
 
     def ifquery_check(self, change):
         """Let ifupdown's own parser read the candidate file; it only reads."""
@@ -134,6 +145,9 @@ class Applier:
     def _backup_path(self, path):
         return os.path.join(self.state_dir, "backup", path.strip("/").replace("/", "__"))
 
+    def _staged_path(self, path):
+        return os.path.join(self.state_dir, "staged", path.strip("/").replace("/", "__"))
+
     def _write_script(self, changes, downs, ups):
         lines = ["#!/bin/sh",
                  "# Written by essentials.kvm ifupdown_interfaces: puts back the network configuration",
@@ -148,15 +162,39 @@ class Applier:
         lines += ["date > %s" % shlex.quote(self.marker), "rm -f %s" % shlex.quote(self.script)]
         write_atomic(self.script, "\n".join(lines) + "\n")
 
+    def _write_apply_script(self, changes, downs, ups):
+        """The same steps as the in-process apply, for the transient unit. A failed step records
+        itself, runs the rollback script at once and disarms the timer."""
+        q = shlex.quote
+        lines = ["#!/bin/sh",
+                 "# Written by essentials.kvm ifupdown_interfaces: applies the change armed with rollback.sh.",
+                 "failed() {",
+                 "    echo \"failed $1\" > %s.tmp && mv %s.tmp %s" % (q(self.status), q(self.status), q(self.status)),
+                 "    /bin/sh %s >> %s 2>&1" % (q(self.script), q(self.log)),
+                 "    systemctl stop %s" % q(ROLLBACK_UNIT + ".timer"),
+                 "    exit 1",
+                 "}",
+                 "# Let the module's answer leave the host before any interface goes down.",
+                 "sleep 2"]
+        lines += ["ifdown %s >> %s 2>&1 || failed %s" % (q(n), q(self.log), q("ifdown " + n)) for n in downs]
+        for change in changes:
+            tmp = os.path.join(os.path.dirname(change.path), ".essentials-kvm.apply")
+            lines.append("cp %s %s && mv %s %s || failed %s" % (
+                q(self._staged_path(change.path)), q(tmp), q(tmp), q(change.path), q("writing " + change.path)))
+        lines += ["ifup %s >> %s 2>&1 || failed %s" % (q(n), q(self.log), q("ifup " + n)) for n in ups]
+        lines.append("echo applied > %s.tmp && mv %s.tmp %s"
+                     % (q(self.status), q(self.status), q(self.status)))
+        write_atomic(self.apply_script, "\n".join(lines) + "\n")
+
     def _run(self, argv):
         rc, out, err = self.runner(argv)
         if rc != 0:
             raise HostError("%s failed (rc %d): %s" % (" ".join(argv), rc, (err or out).strip()))
 
     def apply(self, changes, plan, bounce=True, rollback_timeout=0):
-        """Back up, arm the rollback, ifdown (old files), write, ifup (new files). Any failure
-        restores the backups and the previous interfaces at once. Returns whether a rollback
-        timer is left armed, waiting for confirm()."""
+        """Back up and write the rollback script, then either apply here (no timeout) or arm the
+        timer and start the apply unit (timeout). Here, any failure restores the backups and the
+        previous interfaces at once. Returns whether a rollback timer now waits for confirm()."""
         if os.path.exists(self.script):
             raise HostError("an earlier network change still awaits confirmation (%s exists); run the module "
                             "with confirm: true, or wait for its rollback, first" % self.script)
@@ -168,13 +206,12 @@ class Applier:
             if change.before is not None:
                 os.makedirs(os.path.dirname(self._backup_path(change.path)), exist_ok=True)
                 shutil.copy2(change.path, self._backup_path(change.path))
+        for stale in (self.marker, self.status, self.log):
+            if os.path.exists(stale):
+                os.unlink(stale)
         self._write_script(changes, downs, ups)
-        if os.path.exists(self.marker):
-            os.unlink(self.marker)
-        armed = bool((downs or ups) and rollback_timeout)
-        if armed:
-            self._run(["systemd-run", "--unit", ROLLBACK_UNIT, "--on-active", "%ds" % rollback_timeout,
-                       "--timer-property=AccuracySec=1s", "/bin/sh", self.script])
+        if (downs or ups) and rollback_timeout:
+            return self._apply_detached(changes, downs, ups, rollback_timeout)
         try:
             for name in downs:
                 self._run(["ifdown", name])
@@ -184,29 +221,72 @@ class Applier:
                 self._run(["ifup", name])
         except (HostError, OSError) as exc:
             self.runner(["/bin/sh", self.script])
-            if armed:
-                self.runner(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
             # The failure is reported right here, so a later confirm must not report it again.
             if os.path.exists(self.marker):
                 os.unlink(self.marker)
             raise HostError("%s; the previous files were restored and the previous configuration brought back"
                             % getattr(exc, "message", exc))
-        if not armed:
+        os.unlink(self.script)
+        return False
+
+    def _apply_detached(self, changes, downs, ups, rollback_timeout):
+        for change in changes:
+            staged = self._staged_path(change.path)
+            write_atomic(staged, change.after)
+            if change.before is not None:
+                shutil.copymode(change.path, staged)
+        self._write_apply_script(changes, downs, ups)
+        # Leftover transient units of an earlier change would block the names.
+        for unit in (ROLLBACK_UNIT + ".timer", ROLLBACK_UNIT + ".service", APPLY_UNIT + ".service"):
+            self.runner(["systemctl", "reset-failed", unit])
+        try:
+            self._run(["systemd-run", "--unit", ROLLBACK_UNIT, "--on-active", "%ds" % rollback_timeout,
+                       "--timer-property=AccuracySec=1s", "--timer-property=RemainAfterElapse=no",
+                       "--collect", "/bin/sh", self.script])
+            self._run(["systemd-run", "--unit", APPLY_UNIT, "--collect", "/bin/sh", self.apply_script])
+        except HostError:
+            self.runner(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
             os.unlink(self.script)
-        return armed
+            raise
+        return True
+
+    def state(self):
+        """(state, detail) of the last armed change: none, applying, applied (awaits confirm),
+        failed (already restored) or rolled_back (the timer restored the old state)."""
+        status = read_text(self.status) or ""
+        if status.startswith("failed"):
+            tail = "".join((read_text(self.log) or "").strip().splitlines(True)[-5:]).strip()
+            return "failed", "%s failed: %s" % (status[len("failed "):].strip(), tail or "no output")
+        if os.path.exists(self.marker):
+            return "rolled_back", (read_text(self.marker) or "").strip()
+        if os.path.exists(self.script):
+            return ("applied", "") if status.startswith("applied") else ("applying", "")
+        return "none", ""
+
+    def _clear(self):
+        for done in (self.marker, self.status):
+            if os.path.exists(done):
+                os.unlink(done)
 
     def confirm(self):
-        """Disarm a pending rollback. Returns True if one was pending; raises if it already ran."""
-        if os.path.exists(self.script):
+        """Disarm a rollback that waits for confirmation. Returns True if one was disarmed; raises
+        if the change failed or was rolled back (once), or is still being applied."""
+        state, detail = self.state()
+        if state == "applying":
+            raise HostError("the network change is still being applied; confirm once report shows it applied")
+        if state == "failed":
+            self._clear()
+            raise HostError("%s; the previous files were restored and the previous configuration brought back"
+                            % detail)
+        if state == "rolled_back":
+            self._clear()
+            raise HostError("the network change was rolled back at %s: it was not confirmed over a fresh "
+                            "connection within the rollback timeout" % detail)
+        if state == "applied":
             self._run(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
             os.unlink(self.script)
+            self._clear()
             return True
-        if os.path.exists(self.marker):
-            with open(self.marker) as handle:
-                when = handle.read().strip()
-            os.unlink(self.marker)
-            raise HostError("the network change was rolled back at %s: it was not confirmed over a fresh "
-                            "connection within the rollback timeout" % when)
         return False
 
 
@@ -239,9 +319,14 @@ def plan_files(config, host_interfaces, dest, interfaces_file, manage_main_file=
 
 def converge(params, host_interfaces, applier, check_mode=False):
     """The whole module run. Returns the result dict; raises EssentialsError subclasses."""
-    if params.get("confirm"):
-        return {"changed": applier.confirm(), "bounced": [], "steps": [], "diff": [], "rollback_armed": False,
-                "warnings": []}
+    if params.get("confirm") or params.get("report"):
+        state, detail = applier.state()
+        result = {"changed": False, "bounced": [], "steps": [], "diff": [], "rollback_armed": False,
+                  "warnings": [], "state": state, "detail": detail}
+        if params.get("confirm") and not check_mode:
+            result["changed"] = applier.confirm()
+            result["state"] = "confirmed" if result["changed"] else state
+        return result
     desired, changes, old_items, new_items = plan_files(
         params, host_interfaces, params["dest"], params["interfaces_file"],
         params.get("manage_main_file", False), params.get("purge", False))

@@ -123,10 +123,9 @@ class Dns:
 
 @dataclass
 class Rate:
-    average: Optional[int] = None
+    average: int
     peak: Optional[int] = None
     burst: Optional[int] = None
-    floor: Optional[int] = None
 
 
 @dataclass
@@ -416,20 +415,17 @@ class _Reader:
 
 # ------------------------------------------------------------------------------------------ section readers
 
-def _read_rate(data, path, inbound):
-    r = _Reader(data, path, ("average", "peak", "burst", "floor"))
-    rate = Rate(**{k: r.get(k, _int(1, 4294967295)) for k in ("average", "peak", "burst", "floor")})
-    if rate.floor is not None and not inbound:
-        _fail(at(path, "floor"), "is only valid for inbound traffic")
-    if rate == Rate():
-        _fail(path, "needs at least one of average, peak, burst or floor")
-    return rate
+def _read_rate(data, path):
+    # libvirt refuses a network rate without average, and a floor anywhere but on a guest's interface.
+    r = _Reader(data, path, ("average", "peak", "burst"))
+    number = _int(1, 4294967295)
+    return Rate(average=r.get("average", number, required=True), peak=r.get("peak", number),
+                burst=r.get("burst", number))
 
 
 def _read_bandwidth(data, path):
     r = _Reader(data, path, ("inbound", "outbound"))
-    return Bandwidth(inbound=r.one("inbound", lambda d, p: _read_rate(d, p, True)),
-                     outbound=r.one("outbound", lambda d, p: _read_rate(d, p, False)))
+    return Bandwidth(inbound=r.one("inbound", _read_rate), outbound=r.one("outbound", _read_rate))
 
 
 def _read_vlan(data, path):
@@ -723,10 +719,17 @@ def _vlan_allowed(net):
     return net.mode == "hostdev" or (net.uses_host_bridge and net.virtualport_type == "openvswitch")
 
 
+def _bandwidth_allowed(net):
+    return net.mode in MANAGED_MODES or net.uses_host_bridge
+
+
 def _check_portgroups(net, path):
     hint = "VLAN tags need an Open vSwitch bridge (virtualport_type: openvswitch) or mode hostdev"
     if net.vlan and not _vlan_allowed(net):
         _fail(at(path, "vlan"), "is not supported by this network", hint)
+    bandwidth_hint = "libvirt shapes traffic only on bridges: modes nat, route, open, isolated, or bridge_name"
+    if net.bandwidth and not _bandwidth_allowed(net):
+        _fail(at(path, "bandwidth"), "is not supported with mode %r" % net.mode, bandwidth_hint)
     names, defaults = set(), []
     key = "portgroups"
     for i, group in enumerate(net.portgroups):
@@ -738,6 +741,8 @@ def _check_portgroups(net, path):
             defaults.append(group.name)
         if group.vlan and not _vlan_allowed(net):
             _fail(at(gpath, "vlan"), "is not supported by this network", hint)
+        if group.bandwidth and not _bandwidth_allowed(net):
+            _fail(at(gpath, "bandwidth"), "is not supported with mode %r" % net.mode, bandwidth_hint)
         if group.virtualport_parameters and not net.virtualport_type:
             _fail(at(gpath, "virtualport_parameters"), "needs the network's virtualport_type")
     if len(defaults) > 1:

@@ -30,10 +30,18 @@ def interface_exists(name, sysfs="/sys"):
 
 
 def check_sriov(desired, sysfs="/sys"):
-    """A pf must be an SR-IOV physical function, or libvirt fails only when the network starts."""
+    """A pf must be an SR-IOV physical function (or libvirt fails only when the network starts), and listed
+    PCI addresses virtual functions (libvirt refuses the definition otherwise)."""
     for want in desired:
         fwd = want.network.forward
-        if want.state == "absent" or not fwd.pf:
+        if want.state == "absent":
+            continue
+        for i, address in enumerate(fwd.addresses):
+            if not os.path.exists(os.path.join(sysfs, "bus", "pci", "devices", address, "physfn")):
+                raise InputError(at(at(at(want.path, "forward"), "addresses"), i),
+                                 "PCI device %s is not an SR-IOV virtual function on this host" % address,
+                                 "list the virtual functions of an SR-IOV NIC (lspci shows 'Virtual Function')")
+        if not fwd.pf:
             continue
         path = at(at(want.path, "forward"), "pf")
         device = os.path.join(sysfs, "class", "net", fwd.pf)
@@ -167,14 +175,15 @@ def live_updates(live, desired):
     steps += _list_updates("dns-txt", old_dns.txts, new_dns.txts, network_xml.dns_txt_xml)
     old_groups = {g.name: g for g in live.portgroups}
     new_groups = {g.name: g for g in desired.portgroups}
-    steps += [Update("delete", "portgroup", network_xml.portgroup_xml(g)) for n, g in old_groups.items()
+    steps += [Update("delete", "portgroup", network_xml.portgroup_xml(g, live.virtualport_type)) for n, g in old_groups.items()
               if n not in new_groups]
+    vtype = desired.virtualport_type
     # libvirt allows one default portgroup at a time, so groups losing the flag go first.
     for group in sorted(desired.portgroups, key=lambda g: g.default):
         if group.name not in old_groups:
-            steps.append(Update("add-last", "portgroup", network_xml.portgroup_xml(group)))
+            steps.append(Update("add-last", "portgroup", network_xml.portgroup_xml(group, vtype)))
         elif old_groups[group.name] != group:
-            steps.append(Update("modify", "portgroup", network_xml.portgroup_xml(group)))
+            steps.append(Update("modify", "portgroup", network_xml.portgroup_xml(group, vtype)))
     return steps
 
 

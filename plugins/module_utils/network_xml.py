@@ -30,7 +30,7 @@ def _sub(parent, tag, **attrs):
 
 
 def _rate_attrs(rate):
-    return {"average": rate.average, "peak": rate.peak, "burst": rate.burst, "floor": rate.floor}
+    return {"average": rate.average, "peak": rate.peak, "burst": rate.burst}
 
 
 def _build_bandwidth(parent, bandwidth):
@@ -118,10 +118,11 @@ def _build_dhcp_host(parent, host):
     return _sub(parent, "host", mac=host.mac, id=host.id, name=host.name, ip=host.ip)
 
 
-def _build_portgroup(parent, group):
+def _build_portgroup(parent, group, vtype=None):
     node = _sub(parent, "portgroup", name=group.name, default="yes" if group.default else None,
                 trustGuestRxFilters=_yesno(group.trust_guest_rx_filters))
-    _build_virtualport(node, None, group.virtualport_parameters)
+    # An untyped portgroup virtualport next to a VLAN makes libvirt refuse the network, so it repeats the type.
+    _build_virtualport(node, vtype if group.virtualport_parameters else None, group.virtualport_parameters)
     _build_bandwidth(node, group.bandwidth)
     _build_vlan(node, group.vlan)
     return node
@@ -159,7 +160,7 @@ def _build_network(net):
         _sub(root, "mac", address=net.mac)
     _build_virtualport(root, net.virtualport_type, net.virtualport_parameters)
     for group in net.portgroups:
-        _build_portgroup(root, group)
+        _build_portgroup(root, group, net.virtualport_type)
     if net.domain:
         _sub(root, "domain", name=net.domain, localOnly=_yesno(net.domain_local_only))
     _build_dns(root, net.dns)
@@ -211,8 +212,9 @@ def dns_txt_xml(txt):
     return fragment(_build_txt, txt)
 
 
-def portgroup_xml(group):
-    return fragment(_build_portgroup, group)
+def portgroup_xml(group, vtype=None):
+    holder = ET.Element("holder")
+    return ET.tostring(_build_portgroup(holder, group, vtype), encoding="unicode")
 
 
 # ---------------------------------------------------------------------------------------------------- parse
@@ -231,7 +233,7 @@ def _addr(value):
 
 def _parse_rate(node):
     return None if node is None else Rate(average=_num(node.get("average")), peak=_num(node.get("peak")),
-                                          burst=_num(node.get("burst")), floor=_num(node.get("floor")))
+                                          burst=_num(node.get("burst")))
 
 
 def _parse_bandwidth(node):

@@ -9,11 +9,11 @@ __metaclass__ = type
 import base64
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES, adopt_unset
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Permissions, TYPES, adopt_unset
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
@@ -251,7 +251,12 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
         _plan_removal(conn, name, live, spec.delete_data, plan)
         return plan
     _plan_secret(conn, spec, plan)
-    desired = adopt_unset(spec.pool, live.model) if live else spec.pool
+    desired = spec.pool
+    if live is not None:
+        # libvirt applies target permissions only when it creates the directory and afterwards reports the
+        # directory's own, so they never count as a change of an existing pool; a difference is a warning.
+        _warn_permissions(spec, live.running or live.model, plan)
+        desired = replace(adopt_unset(spec.pool, live.model), permissions=live.model.permissions)
     xml = build_pool_xml(desired, live.uuid if live else None)
     plan.after = build_pool_xml(desired) + _summary(
         spec.state, spec.autostart, [v for v in spec.volumes if v.state == "present"])
@@ -267,7 +272,7 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
             plan.do("build pool %s" % name, lambda: _lookup(conn, name).build(flags))
     active = live is not None and live.active
     want_active = active if spec.state == "present" else spec.state == "active"
-    running_stale = active and adopt_unset(spec.pool, live.running) != live.running
+    running_stale = active and _needs_restart(spec, live)
     if running_stale and want_active and not restart_on_change:
         plan.restart_required = True
     # Stopping before redefining makes the new definition the one the pool starts with next.
@@ -284,6 +289,26 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
     if spec.state == "active":
         _plan_volumes(conn, spec, live.volumes if live else {}, plan)
     return plan
+
+
+def _needs_restart(spec, live):
+    """Whether the active pool runs with another definition than the desired one (permissions: see above)."""
+    running = replace(adopt_unset(spec.pool, live.running), permissions=Permissions())
+    return running != replace(live.running, permissions=Permissions())
+
+
+def _warn_permissions(spec, current, plan):
+    wanted = adopt_unset(spec.pool, current).permissions
+    if wanted != current.permissions:
+        plan.warnings.append("%s: the target of pool %s has %s; libvirt applies target.permissions only when it "
+                             "creates the directory, so change them on the host"
+                             % (at(at(spec.path, "target"), "permissions"), spec.pool.name,
+                                _perm_text(current.permissions)))
+
+
+def _perm_text(perms):
+    return ", ".join("%s %s" % (key, getattr(perms, key)) for key in ("mode", "owner", "group", "label")
+                     if getattr(perms, key) is not None) or "none"
 
 
 def _plan_removal(conn, name, live, delete_data, plan):

@@ -19,10 +19,12 @@ description:
     are kept byte for byte.
   - Only the stanzas that changed, and the stanzas stacked on them, are brought down (upper devices first,
     with the old file) and up (lower devices first, with the new file). An unchanged run bounces nothing.
-  - With O(rollback_timeout), a rollback is armed on the host before anything is bounced. Unless a later call
-    with O(confirm=true) disarms it in time, the host restores the previous files and interfaces by itself.
+  - With O(rollback_timeout), a rollback is armed on the host before anything is bounced, and the change then runs
+    in a transient systemd unit of its own, so a connection cut by the change cannot stop it halfway. Follow it
+    with O(report=true) from a new connection and disarm the rollback with O(confirm=true); unless that happens in
+    time, the host restores the previous files and interfaces by itself.
 author:
-  - KVM essentials developers
+  - KVM essentials developers (@kvm-essentials)
 requirements:
   - ifupdown (C(ifquery), C(ifup), C(ifdown)); systemd (C(systemd-run)) when O(rollback_timeout) is used
 attributes:
@@ -64,7 +66,13 @@ options:
     type: int
     default: 0
   confirm:
-    description: Only disarm the rollback armed by the previous call; every other option is ignored. Fails if the rollback already ran.
+    description:
+      - Only disarm the rollback armed by the previous call; every other option is ignored.
+      - Fails if that change failed (it was undone at once), was rolled back, or is still being applied.
+    type: bool
+    default: false
+  report:
+    description: Only report RV(state) of the change armed by the previous call; changes nothing.
     type: bool
     default: false
   state_dir:
@@ -365,7 +373,19 @@ EXAMPLES = r'''
     rollback_timeout: 120
   register: net
 
-- name: Confirm over a fresh connection
+- name: Wait until the host has applied it
+  essentials.kvm.ifupdown_interfaces:
+    report: true
+  register: progress
+  until: progress.state != 'applying'
+  retries: 30
+  delay: 2
+  when: net.rollback_armed
+
+- name: Reconnect
+  ansible.builtin.meta: reset_connection
+
+- name: Confirm over the new connection
   essentials.kvm.ifupdown_interfaces:
     confirm: true
   when: net.rollback_armed
@@ -393,6 +413,18 @@ rollback_armed:
   description: Whether a rollback timer now waits for a call with O(confirm=true).
   returned: always
   type: bool
+state:
+  description:
+    - State of the change armed by the previous call. V(none) (nothing armed), V(applying), V(applied) (awaits
+      O(confirm=true)), V(confirmed) (just disarmed), V(failed) (a step failed and the previous configuration
+      was put back) or V(rolled_back) (not confirmed in time).
+  returned: when O(report) or O(confirm) is set
+  type: str
+  sample: applied
+detail:
+  description: What failed (with the end of the ifup/ifdown output), or when the rollback ran.
+  returned: when O(report) or O(confirm) is set
+  type: str
 '''
 
 import os
@@ -447,6 +479,7 @@ ARGUMENT_SPEC = dict(
     bounce=dict(type="bool", default=True),
     rollback_timeout=dict(type="int", default=0),
     confirm=dict(type="bool", default=False),
+    report=dict(type="bool", default=False),
     state_dir=dict(type="path", default="/var/lib/essentials-kvm/ifupdown"),
     network_interfaces=section(bond_master=dict(type="str")),
     network_bonds=section(

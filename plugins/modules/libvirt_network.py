@@ -215,14 +215,12 @@ options:
                   average:
                     description: Average rate.
                     type: int
+                    required: true
                   peak:
                     description: Peak rate.
                     type: int
                   burst:
                     description: Burst size.
-                    type: int
-                  floor:
-                    description: Guaranteed rate (inbound only).
                     type: int
               outbound:
                 description: Traffic from the guests.
@@ -532,7 +530,7 @@ BOOL = {"type": "bool"}
 VPORT = _opts(profileid=STR, interfaceid=STR, managerid=INT, typeid=INT, typeidversion=INT, instanceid=STR)
 VLAN = _opts(tags={"type": "list", "elements": "int", "required": True}, trunk=BOOL, native_tag=INT,
              native_mode={"type": "str", "choices": ["tagged", "untagged"]})
-RATE = _opts(average=INT, peak=INT, burst=INT, floor=INT)
+RATE = _opts(average={"type": "int", "required": True}, peak=INT, burst=INT)
 BANDWIDTH = _opts(inbound=RATE, outbound=RATE)
 REQUIRED = {"type": "str", "required": True}
 

@@ -127,7 +127,7 @@ def ensure_key():
         return handle.read()
 
 
-def ensure_networks(conn, hosts):
+def ensure_networks(conn):
     """The management network lists every known host so addresses never depend on boot order."""
     known = [HostVM(name) for name in HOST_NAMES]
     for name, bridge, members in ((MGMT_NET, paths.PREFIX + "mgmt0", known), (LAN_NET, paths.PREFIX + "lan0", ())):
@@ -137,6 +137,20 @@ def ensure_networks(conn, hosts):
             net = conn.networkDefineXML(_network_xml(name, bridge, members))
         if not net.isActive():
             net.create()
+        # A lab started by an older checkout may have other hosts: fix their leases live.
+        flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+        entries = ET.fromstring(net.XMLDesc(0)).findall("./ip/dhcp/host")
+        for host in members:
+            wanted = {"mac": host.mac(0), "name": host.name, "ip": host.address}
+            if any(e.attrib == wanted for e in entries):
+                continue
+            for entry in entries:
+                if any(entry.get(k) == v for k, v in wanted.items()):
+                    net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                               0, ET.tostring(entry, encoding="unicode"), flags)
+            net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                       0, ET.tostring(ET.Element("host", wanted), encoding="unicode"), flags)
+            entries = ET.fromstring(net.XMLDesc(0)).findall("./ip/dhcp/host")
 
 
 def boot(hosts, log=print):
@@ -146,7 +160,7 @@ def boot(hosts, log=print):
     pubkey = ensure_key()
     conn = libvirt.open(LIBVIRT_URI)
     try:
-        ensure_networks(conn, hosts)
+        ensure_networks(conn)
         for host in hosts:
             try:
                 dom = conn.lookupByName(host.domain)

@@ -133,3 +133,11 @@ def test_parse_reads_libvirt_defaults_of_a_qemu_host():
         <memballoon model='virtio'/><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
       </devices></domain>"""
     assert m.differences(vm, x.parse(dumped)) == []
+
+
+def test_dropping_direct_boot_is_a_change():
+    boot = {"kernel": "/srv/boot/vmlinuz", "initrd": "/srv/boot/initrd.img", "cmdline": "root=/dev/vda"}
+    back = round_trip(m.normalise_vm({"name": "web1", "direct_boot": boot}, "v", CTX))
+    assert (back.kernel, back.initrd, back.cmdline) == (boot["kernel"], boot["initrd"], boot["cmdline"])
+    changes = m.differences(m.normalise_vm({"name": "web1"}, "v", CTX), back)
+    assert ("kernel", boot["kernel"], None) in changes and ("cmdline", boot["cmdline"], None) in changes

@@ -2,6 +2,7 @@
 import os
 import shlex
 import shutil
+import subprocess
 
 import pytest
 
@@ -181,22 +182,76 @@ def test_failed_ifup_restores_files_and_previous_interfaces(host):
     assert restored == list(reversed(downs))
 
 
-def test_rollback_is_armed_then_confirmed(host):
+def run_apply_unit(root, fail=""):
+    """Run the apply script the way its transient unit would, with ifup/ifdown/systemctl/sleep stubs
+    that log their arguments; `fail` names the one command line that exits 1."""
+    stubs = root / "bin"
+    stubs.mkdir(exist_ok=True)
+    for name in ("ifup", "ifdown", "systemctl", "sleep"):
+        (stubs / name).write_text('#!/bin/sh\necho "%s $*" >> "%s"\n[ "%s $*" != "$FAIL" ]\n'
+                                  % (name, root / "calls", name))
+        os.chmod(str(stubs / name), 0o755)
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % stubs, FAIL=fail)
+    done = subprocess.run(["/bin/sh", str(root / "state" / "apply.sh")], env=env, check=False)
+    calls = (root / "calls").read_text().splitlines()
+    (root / "calls").unlink()
+    return done.returncode, calls
+
+
+def state(root):
+    return converge({"report": True}, HOST, Applier(FakeRunner(), str(root / "state")))
+
+
+def test_with_a_rollback_timeout_the_change_runs_in_its_own_unit_then_is_confirmed(host):
+    before = snapshot(host)
     runner = FakeRunner()
     result = run(host, runner, rollback_timeout=120)
-    assert result["rollback_armed"]
-    arm = [c for c in runner.calls if c[0] == "systemd-run"][0]
-    assert "120s" in arm and arm[-1] == str(host / "state" / "rollback.sh")
-    assert runner.calls.index(arm) < runner.calls.index(["ifup", "eth1"])
+    assert result["rollback_armed"] and result["bounced"][-1] == "br10"
+    arms = [c for c in runner.calls if c[0] == "systemd-run"]
+    assert "120s" in arms[0] and arms[0][-1] == str(host / "state" / "rollback.sh")
+    assert arms[1][-1] == str(host / "state" / "apply.sh")
+    # Nothing is bounced or written by the module itself: the unit does it.
+    assert runner.bounces() == [] and snapshot(host) == before
+    assert state(host)["state"] == "applying"
     script = (host / "state" / "rollback.sh").read_text()
     assert "ifdown --force eth3 || true" in script and "rm -f %s" % (host / "etc" / "interfaces.d" / "essentials-kvm") in script
     with pytest.raises(HostError) as caught:
         run(host, FakeRunner(), rollback_timeout=120)
     assert "awaits confirmation" in caught.value.message
+    with pytest.raises(HostError) as caught:
+        converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))
+    assert "still being applied" in caught.value.message
+
+    rc, calls = run_apply_unit(host)
+    assert rc == 0 and calls == ["sleep 2"] + ["ifup %s" % n for n in result["bounced"]]
+    assert "iface br10 inet manual" in (host / "etc" / "interfaces.d" / "essentials-kvm").read_text()
+    assert state(host)["state"] == "applied"
     confirm = FakeRunner()
-    assert converge({"confirm": True}, HOST, Applier(confirm, str(host / "state")))["changed"]
+    done = converge({"confirm": True}, HOST, Applier(confirm, str(host / "state")))
+    assert done["changed"] and done["state"] == "confirmed"
     assert confirm.calls == [["systemctl", "stop", "essentials-kvm-ifupdown-rollback.timer"]]
+    assert state(host)["state"] == "none"
     assert not converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))["changed"]
+
+
+def test_a_failed_step_in_the_unit_restores_at_once_and_confirm_says_why(host):
+    run(host, FakeRunner())
+    before = snapshot(host)
+    result = run(host, FakeRunner(), rollback_timeout=60, network_bonds=[{"name": "bond0", "mode": "802.3ad"}])
+    assert result["bounced"] == ["br10", "bond0.10", "bond0"]
+    rc, calls = run_apply_unit(host, fail="ifup bond0")
+    assert rc == 1
+    assert "systemctl stop essentials-kvm-ifupdown-rollback.timer" in calls
+    # The rollback script put the old file back and brought the old stanzas up again.
+    assert snapshot(host) == before
+    restored = calls[calls.index("ifup bond0") + 1:]
+    assert [c for c in restored if c.startswith("ifup ")] == ["ifup bond0", "ifup bond0.10", "ifup br10"]
+    report = state(host)
+    assert report["state"] == "failed" and report["detail"].startswith("ifup bond0 failed")
+    with pytest.raises(HostError) as caught:
+        converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))
+    assert "ifup bond0 failed" in caught.value.message and "restored" in caught.value.message
+    assert state(host)["state"] == "none"
 
 
 def test_confirm_after_the_rollback_ran_fails_with_the_reason(host):
@@ -205,6 +260,7 @@ def test_confirm_after_the_rollback_ran_fails_with_the_reason(host):
     runner(["/bin/sh", str(host / "state" / "rollback.sh")])
     (host / "state" / "rolled-back").write_text("Fri Nov 27 10:00:00 UTC 2026\n")
     assert (host / "etc" / "interfaces").read_text() == MAIN
+    assert state(host)["state"] == "rolled_back"
     with pytest.raises(HostError) as caught:
         converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))
     assert "rolled back at Fri Nov 27" in caught.value.message and "not confirmed" in caught.value.message

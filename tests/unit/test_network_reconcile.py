@@ -216,3 +216,22 @@ def test_bridge_found_in_sysfs_needs_no_declaration(tmp_path, conn):
         "unet-sysbr": ["define", "start", "autostart on"]}
     with pytest.raises(InputError, match="neither exists on this host nor is declared"):
         rec.converge(conn, [item], check_mode=True, sysfs=str(tmp_path / "empty"))
+
+
+def fake_pci(sysfs, address, virtual_function):
+    device = sysfs / "bus" / "pci" / "devices" / address
+    device.mkdir(parents=True)
+    if virtual_function:
+        (device / "physfn").mkdir()
+
+
+def test_hostdev_addresses_must_be_virtual_functions(tmp_path):
+    fake_pci(tmp_path, "0000:03:10.1", True)
+    fake_pci(tmp_path, "0000:03:00.0", False)
+    item = {"name": "hd", "mode": "hostdev", "forward": {"addresses": ["0000:03:10.1", "0000:03:00.0"]}}
+    with pytest.raises(InputError) as caught:
+        rec.check_sriov([read_network(item, "networks[0]")], str(tmp_path))
+    assert str(caught.value).startswith(
+        "networks[0].forward.addresses[1]: PCI device 0000:03:00.0 is not an SR-IOV virtual function")
+    item["forward"]["addresses"].pop()
+    rec.check_sriov([read_network(item, "networks[0]")], str(tmp_path))

@@ -34,7 +34,7 @@ NAT_FULL = {
             "srvs": [{"service": "ldap", "protocol": "tcp", "domain": "lab.lan", "target": "dc.lab.lan",
                       "port": 389, "priority": 10, "weight": 5}],
             "txts": [{"name": "info", "value": "managed by ansible"}]},
-    "bandwidth": {"inbound": {"average": 1000, "peak": 5000, "burst": 1024, "floor": 200},
+    "bandwidth": {"inbound": {"average": 1000, "peak": 5000, "burst": 1024},
                   "outbound": {"average": 1000}},
 }
 

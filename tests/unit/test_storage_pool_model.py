@@ -98,6 +98,10 @@ BAD = [
     ([DIR, _with(DIR, name="d2")], "pools[1].target", "also the target of pool 'd'"),
     ([_with(DIR, cow="yes")], "pools[0].cow", "true or false"),
     ([_with(DIR, target={"path": "/srv/d"})], "pools[0].path", "either path or target.path"),
+    ([{"name": "d", "type": "disk", "path": "/dev", "source": {"device": "/dev/loop3"},
+       "volumes": [{"name": "data", "capacity": "1G"}]}], "pools[0].volumes[0].name", "such as loop3p1"),
+    ([{"name": "d", "type": "disk", "path": "/dev", "source": {"device": "/dev/sdb"},
+       "volumes": [{"name": "sdbp1", "capacity": "1G"}]}], "pools[0].volumes[0].name", "such as sdb1"),
     ("not a list", "pools", "must be a list"),
     ([["name", "x"]], "pools[0]", "must be a mapping"),
 ]

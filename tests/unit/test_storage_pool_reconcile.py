@@ -340,3 +340,17 @@ def test_module_never_returns_the_secret(uri, capsys):
     result = run_module({"uri": uri, "pools": [RBD], "_ansible_verbosity": 4}, capsys)
     assert result["failed"] and "no secret driver" in result["msg"]
     assert KEY not in json.dumps(result) and "invocation" in result
+
+
+FS_UNBUILT = {"name": "fs-b", "type": "fs", "source": {"device": "/dev/loop9", "format": "ext4"}, "path": "/mnt/fs-b"}
+
+
+def test_new_fs_pool_without_build_refuses_an_empty_device(conn):
+    before = names(conn)
+    with pytest.raises(InputError) as err:
+        run(conn, [FS_UNBUILT], probe=lambda device: [])
+    assert err.value.message == ("pools[0].source.device: /dev/loop9 holds no filesystem, so pool fs-b cannot "
+                                 "mount it (set build: true to make a ext4 filesystem on it)")
+    assert names(conn) == before
+    planned = run(conn, [FS_UNBUILT], probe=lambda device: ["ext4 0x438"], check_mode=True)
+    assert planned["pools"][0]["actions"][0] == "define pool fs-b"

@@ -1,0 +1,196 @@
+"""The config_interfaces role on nested Debian host VMs over SSH: a real kernel with bonding and
+802.1Q, real ifupdown, systemd for the rollback timer.
+
+Each host: eth1 + eth2 (both on the lab LAN bridge ekvm-lan0) in an active-backup bond0, VLANs
+bond0.10 and bond0.20 on it, a Linux bridge br10 on bond0.10. eth0 is the management NIC (DHCP).
+"""
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from tests.labkit import ansible
+from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.proc import run, wait_for
+
+pytestmark = pytest.mark.host
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLAY = os.path.join(HERE, "config_interfaces.yml")
+DEST = "/etc/network/interfaces.d/essentials-kvm"
+STATE = "/var/lib/essentials-kvm"
+# What the role may touch on a host; hashed before and after to prove "byte-identical".
+WATCHED = "/etc/network/interfaces /etc/network/interfaces.d"
+
+
+def lan(vlan, host):
+    return "10.210.%d.%d" % (vlan, host.index)
+
+
+def bond_config(rollback_timeout=60):
+    """The role's variables; addresses are templated per host from ekvm_octet."""
+    return {
+        "config_network_interfaces": True,
+        "config_interfaces_rollback_timeout": rollback_timeout,
+        "network_interfaces": [{"name": "eth1", "bond_master": "bond0"}, {"name": "eth2", "bond_master": "bond0"}],
+        "network_bonds": [{"name": "bond0", "mode": "active-backup", "miimon": 100, "primary": "eth1"}],
+        "network_vlans": [{"name": "bond0.10"},
+                          {"name": "bond0.20", "address": "10.210.20.{{ ekvm_octet[inventory_hostname] }}/24"}],
+        "network_bridges": [{"name": "br10", "ports": ["bond0.10"], "stp": False, "fd": 0,
+                             "address": "10.210.10.{{ ekvm_octet[inventory_hostname] }}/24"}],
+    }
+
+
+def play(hosts, inventory, config, check=False):
+    variables = dict(config, ekvm_octet={h.name: h.index for h in hosts})
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-ifupdown-", delete=False) as handle:
+        json.dump(variables, handle)
+    try:
+        return ansible.playbook(PLAY, [inventory], check=check, diff=check, timeout=600,
+                                args=["--limit", ",".join(h.name for h in hosts), "-e", "@" + handle.name])
+    finally:
+        os.unlink(handle.name)
+
+
+def digest(host):
+    out = host.ssh("find %s %s -type f 2>/dev/null | sort | xargs -r sha256sum" % (WATCHED, STATE)).stdout
+    return hashlib.sha256(out.encode()).hexdigest(), out
+
+
+def bonding(host):
+    return host.ssh("cat /proc/net/bonding/bond0").stdout
+
+
+def active_member(host):
+    return re.search(r"Currently Active Slave: (\S+)", bonding(host)).group(1)
+
+
+def ping_count(host, address, count, interval="0.2"):
+    out = host.ssh("ping -n -q -c %d -i %s -W 1 %s" % (count, interval, address), check=False).stdout
+    match = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    return (int(match.group(1)), int(match.group(2))) if match else (count, 0)
+
+
+def set_link(host, nic, state):
+    run(["virsh", "-c", LIBVIRT_URI, "domif-setlink", host.domain, host.mac(nic), state])
+
+
+CLEANUP = """
+systemctl stop essentials-kvm-ifupdown-rollback.timer essentials-kvm-ifupdown-apply.service 2>/dev/null
+if [ -f {dest} ]; then
+    for name in $(awk '$1 == "iface" {{print $2}}' {dest} | tac); do ifdown --force "$name"; done
+    rm -f {dest}
+fi
+ip link delete bond0 2>/dev/null
+rm -rf {state}
+true
+""".format(dest=DEST, state=STATE)
+
+
+@pytest.fixture(scope="module")
+def lab_pair(host_vms):
+    """Two host VMs, put back afterwards as the fixture booted them: no managed file, no bond,
+    every NIC plugged in, the main file as it was."""
+    hosts, inventory = host_vms
+    assert len(hosts) >= 2, "these tests need two host VMs (EKVM_HOSTS)"
+    pair = hosts[:2]
+    mains = {h.name: h.ssh("cat /etc/network/interfaces").stdout for h in pair}
+    try:
+        yield pair, inventory
+    finally:
+        for host in pair:
+            for nic in (1, 2):
+                set_link(host, nic, "up")
+            host.ssh(CLEANUP, check=False)
+            if host.ssh("cat /etc/network/interfaces").stdout != mains[host.name]:
+                host.ssh("cat > /etc/network/interfaces", check=False) if False else None
+            assert host.ssh("cat /etc/network/interfaces").stdout == mains[host.name]
+
+
+def test_a_change_that_cuts_the_management_address_is_rolled_back(lab_pair):
+    (host, _), inventory = lab_pair[0], lab_pair[1]
+    before, listing = digest(host)
+    config = {"config_network_interfaces": True, "config_interfaces_rollback_timeout": 30,
+              "config_interfaces_manage_main_file": True,
+              "network_interfaces": [{"name": "eth0", "address": "10.254.254.%d/24" % (200 + host.index)}]}
+    started = time.monotonic()
+    result = play([host], inventory, config)
+    took = time.monotonic() - started
+    assert result.rc != 0, result
+    assert "The network change on %s was rolled back" % host.name in result.output, result
+    assert result.recap[host.name]["unreachable"] == 0, result
+    # The host restored its files and management address by itself and answers SSH again.
+    assert host.ssh("ip -4 -o addr show dev eth0").stdout.split()[3] == "%s/24" % host.address
+    assert digest(host)[0] == before or digest(host)[1] == listing.replace("", ""), digest(host)[1]
+    assert host.ssh("cat /var/lib/essentials-kvm/ifupdown/rolled-back", check=False).returncode == 0
+    assert took < 240, took
+
+
+def test_bond_vlans_and_bridge_come_up_and_carry_traffic_between_the_hosts(lab_pair):
+    hosts, inventory = lab_pair
+    result = play(hosts, inventory, bond_config())
+    assert result.rc == 0, result
+    assert all(result.changed(h.name) >= 1 for h in hosts), result
+    for host in hosts:
+        status = bonding(host)
+        assert "Bonding Mode: fault-tolerance (active-backup)" in status
+        assert re.findall(r"Slave Interface: (\S+)", status) == ["eth1", "eth2"]
+        assert status.count("MII Status: up") == 3 and "Primary Slave: eth1" in status
+        for vid in (10, 20):
+            details = host.ssh("ip -d link show bond0.%d" % vid).stdout
+            assert "vlan protocol 802.1Q id %d" % vid in details and "@bond0" in details
+        assert host.ssh("ls /sys/class/net/br10/brif").stdout.split() == ["bond0.10"]
+        assert "bridge" in host.ssh("ip -d link show br10").stdout
+        # Confirmed: no rollback is pending.
+        assert host.ssh("test -e %s/ifupdown/rollback.sh" % STATE, check=False).returncode == 1
+    first, second = hosts
+    for vid in (10, 20):
+        assert ping_count(first, lan(vid, second), 3)[1] == 3
+        assert ping_count(second, lan(vid, first), 3)[1] == 3
+
+
+def test_second_run_and_check_mode_change_nothing(lab_pair):
+    hosts, inventory = lab_pair
+    before = {h.name: digest(h)[0] for h in hosts}
+    ifindex = {h.name: h.ssh("cat /sys/class/net/br10/ifindex /sys/class/net/bond0/ifindex").stdout for h in hosts}
+    again = play(hosts, inventory, bond_config())
+    assert again.rc == 0 and all(again.changed(h.name) == 0 for h in hosts), again
+    check = play(hosts, inventory, bond_config(), check=True)
+    assert check.rc == 0 and all(check.changed(h.name) == 0 for h in hosts), check
+    assert {h.name: digest(h)[0] for h in hosts} == before
+    assert {h.name: h.ssh("cat /sys/class/net/br10/ifindex /sys/class/net/bond0/ifindex").stdout
+            for h in hosts} == ifindex
+
+
+def test_traffic_survives_unplugging_the_active_bond_member(lab_pair):
+    (first, second), _ = lab_pair
+    active = active_member(first)
+    assert active == "eth1"
+    pinger = subprocess.Popen(second.ssh_argv("ping -n -q -c 60 -i 0.2 -W 1 %s" % lan(10, first)),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(3)
+        set_link(first, 1, "down")
+        wait_for(lambda: active_member(first) == "eth2", 20, interval=0.5, what="the bond to fail over")
+        out = pinger.communicate(timeout=60)[0]
+    finally:
+        set_link(first, 1, "up")
+    sent, received = [int(n) for n in re.search(r"(\d+) packets transmitted, (\d+) received", out).groups()]
+    assert received >= sent - 5, out
+    assert "eth1" in bonding(first) and ping_count(second, lan(10, first), 3)[1] == 3
+
+
+def test_bad_input_through_the_role_fails_naming_the_field_and_leaves_files_byte_identical(lab_pair):
+    hosts, inventory = lab_pair
+    before = {h.name: digest(h) for h in hosts}
+    config = bond_config()
+    config["network_vlans"] = [{"name": "bond0.5000"}, config["network_vlans"][1]]
+    result = play(hosts, inventory, config)
+    assert result.rc != 0, result
+    assert "network_vlans[0].name: must be from 1 to 4094" in result.output, result
+    assert {h.name: digest(h) for h in hosts} == before

@@ -1,0 +1,355 @@
+"""The ifupdown_interfaces module with real ifupdown, in network namespaces of this machine.
+
+Every apply runs inside a namespace *and* a private mount namespace whose /etc/network,
+/run/network, /var/lib/dhcp and dhclient enter hooks are folders of the test, so neither the
+files nor ifupdown's state of the machine are ever read or written.
+
+    ekvm-ifa<pid> (under test)                 ekvm-ifp<pid> (peer)
+      ekvm-s0   static 10.77.1.2/24   ----------  ekvm-s0p 10.77.1.1
+      ekvm-m0   manual + up hook      ----------  ekvm-m0p 10.77.2.1
+      ekvm-d0   dhcp                  ----------  ekvm-d0p 10.77.3.1 + dnsmasq
+      ekvm-br0  bridge 10.77.4.2/24
+        ekvm-b0 (port)                ----------  ekvm-b0p 10.77.4.1
+    ekvm-lab (where the lab's ovs-vswitchd runs)
+      ekvm-obN  OVSBridge (netdev datapath)
+        ekvm-oiN  OVSIntPort 10.77.5.2/24
+        ekvm-opN  OVSPort                 ----------  ekvm-oqN 10.77.5.1 (in the peer)
+"""
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from tests.labkit import netns, paths
+from tests.labkit.ansible import ROOT, env as ansible_env
+from tests.labkit.daemons import Dnsmasq
+from tests.labkit.proc import run, stop_pidfile, wait_for
+
+pytestmark = pytest.mark.lab
+
+MODULE = os.path.join(ROOT, "plugins", "modules", "ifupdown_interfaces.py")
+PYTHON = sys.executable
+TAG = "%d" % (os.getpid() % 1000)
+NS = "ekvm-ifa" + TAG
+PEER = "ekvm-ifp" + TAG
+MAIN_FILE = "# interfaces(5) file used by ifup(8) and ifdown(8)\nauto lo\niface lo inet loopback\n\n" \
+            "source /etc/network/interfaces.d/*\n"
+DEST = "/etc/network/interfaces.d/essentials-kvm"
+# dhclient's resolv.conf update is switched off inside the sandbox: belt and braces on top of
+# the namespace's own resolv.conf, which `ip netns exec` binds over /etc/resolv.conf.
+NO_RESOLV_HOOK = "make_resolv_conf() { :; }\n"
+
+
+def sha(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def tree_digest(top):
+    """Path -> sha256 of every regular file below top (symlinks by target)."""
+    found = {}
+    for folder, _dirs, files in os.walk(top):
+        for name in files:
+            path = os.path.join(folder, name)
+            found[os.path.relpath(path, top)] = os.readlink(path) if os.path.islink(path) else sha(path)
+    return found
+
+
+class Sandbox:
+    """ifupdown's files and state for one network namespace, bound in a private mount namespace."""
+
+    def __init__(self, ns, root):
+        self.ns = ns
+        self.root = root
+        self.etc = os.path.join(root, "etc-network")
+        self.run_dir = os.path.join(root, "run-network")
+        self.dhcp = os.path.join(root, "var-lib-dhcp")
+        self.hooks = os.path.join(root, "dhclient-enter-hooks")
+        self.state = os.path.join(root, "state")
+        # The hook scripts (bridge-utils, openvswitch) are the machine's; the files are ours.
+        shutil.copytree("/etc/network", self.etc, symlinks=True,
+                        ignore=lambda d, names: [n for n in names if n.startswith("interfaces")])
+        os.makedirs(os.path.join(self.etc, "interfaces.d"))
+        with open(os.path.join(self.etc, "interfaces"), "w") as handle:
+            handle.write(MAIN_FILE)
+        for folder in (self.run_dir, self.dhcp, self.hooks, self.state):
+            os.makedirs(folder)
+        with open(os.path.join(self.hooks, "no-resolv-conf"), "w") as handle:
+            handle.write(NO_RESOLV_HOOK)
+
+    def shell(self, command, check=False, timeout=180):
+        binds = ["mkdir -p /run/network"]
+        binds += ["mount --bind %s %s" % (shlex.quote(src), dst) for src, dst in (
+            (self.etc, "/etc/network"), (self.run_dir, "/run/network"), (self.dhcp, "/var/lib/dhcp"),
+            (self.hooks, "/etc/dhcp/dhclient-enter-hooks.d"))]
+        script = " && ".join(binds) + " && " + command
+        return netns.execute(self.ns, ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                             check=check, timeout=timeout)
+
+    def module(self, config, check_mode=False):
+        """One run of the real module file, as Ansible would run it; returns its JSON result."""
+        args = dict(config, state_dir=self.state, _ansible_check_mode=check_mode, _ansible_diff=True)
+        path = os.path.join(self.root, "args.json")
+        with open(path, "w") as handle:
+            json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
+        env = "PYTHONPATH=%s" % shlex.quote(os.path.join(ROOT, "build", "collections"))
+        done = self.shell("%s exec %s %s %s" % (env, PYTHON, MODULE, shlex.quote(path)))
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        assert lines, "module printed no result (rc %d)\n%s%s" % (done.returncode, done.stdout, done.stderr)
+        return json.loads(lines[-1])
+
+    def files(self):
+        return tree_digest(self.etc)
+
+    def read(self, relpath):
+        with open(os.path.join(self.etc, relpath)) as handle:
+            return handle.read()
+
+
+def links(ns, names):
+    """name -> (ifindex, carrier changes): a bounced interface gets a new carrier change."""
+    script = "; ".join("cat /sys/class/net/%s/ifindex /sys/class/net/%s/carrier_changes" % (n, n) for n in names)
+    values = netns.execute(ns, ["sh", "-c", script]).stdout.split()
+    return {name: (values[2 * i], values[2 * i + 1]) for i, name in enumerate(names)}
+
+
+def addresses(ns, dev):
+    out = netns.ip(ns, "-4", "-o", "addr", "show", "dev", dev).stdout
+    return re.findall(r"inet (\S+)", out)
+
+
+class Ping:
+    """A fast ping running while something else happens; 0 lost means no interruption."""
+
+    def __init__(self, ns, address, count=120, interval=0.05):
+        self.proc = netns.popen(ns, ["ping", "-n", "-q", "-i", str(interval), "-c", str(count), "-W", "2", address],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def result(self):
+        out = self.proc.communicate(timeout=30)[0]
+        match = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        assert match, out
+        return int(match.group(1)), int(match.group(2))
+
+
+def wait_ping(ns, address, timeout=20):
+    wait_for(lambda: netns.ping(ns, address, 1, 1), timeout, interval=0.5, what="%s to answer ping" % address)
+
+
+def base_config():
+    return {
+        "network_interfaces": [
+            {"name": "ekvm-s0", "address": "10.77.1.2", "netmask": "255.255.255.0"},
+            {"name": "ekvm-m0", "method": "manual",
+             "up": ["ip link set dev $IFACE up", "ip addr add 10.77.2.2/24 dev $IFACE"],
+             "down": ["ip addr flush dev $IFACE"]},
+            {"name": "ekvm-d0", "method": "dhcp"},
+        ],
+        "network_bridges": [
+            {"name": "ekvm-br0", "address": "10.77.4.2/24", "ports": ["ekvm-b0"], "stp": False, "fd": 0,
+             "comment": "bridge with a veth port"},
+        ],
+    }
+
+
+def ovs_config():
+    return {
+        "ovs_bridges": [{"name": "ekvm-ob" + TAG, "ports": ["ekvm-oi" + TAG, "ekvm-op" + TAG],
+                         "ovs_extra": "set bridge ${IFACE} datapath_type=netdev"}],
+        "ovs_interfaces": [
+            {"name": "ekvm-oi" + TAG, "bridge": "ekvm-ob" + TAG, "type": "OVSIntPort", "address": "10.77.5.2/24"},
+            {"name": "ekvm-op" + TAG, "bridge": "ekvm-ob" + TAG, "type": "OVSPort"},
+        ],
+    }
+
+
+LINKS = ("ekvm-s0", "ekvm-m0", "ekvm-d0", "ekvm-br0", "ekvm-b0")
+
+
+@pytest.fixture(scope="module")
+def world(lab):
+    """The two namespaces, their cables, a DHCP server and a sandbox; removed afterwards."""
+    resolv_before, machine_network = sha("/etc/resolv.conf"), tree_digest("/etc/network")
+    root = tempfile.mkdtemp(prefix="ekvm-ifupdown-")
+    made_run_network = not os.path.isdir("/run/network")
+    box = Sandbox(NS, os.path.join(root, "ns"))
+    dnsmasq = Dnsmasq(PEER, "ekvm-d0p", "10.77.3.50,10.77.3.60,1h", tag="ifupdown" + TAG)
+    try:
+        netns.add(NS)
+        netns.add(PEER)
+        for name in ("s0", "m0", "d0", "b0"):
+            netns.veth("ekvm-" + name, NS, "ekvm-%sp" % name, PEER, up=False)
+            netns.ip(PEER, "link", "set", "ekvm-%sp" % name, "up")
+        for name, cidr in (("s0p", "10.77.1.1/24"), ("m0p", "10.77.2.1/24"), ("d0p", "10.77.3.1/24"),
+                           ("b0p", "10.77.4.1/24")):
+            netns.addr(PEER, "ekvm-" + name, cidr)
+        dnsmasq.start()
+        yield {"sandbox": box, "root": root, "resolv": resolv_before}
+    finally:
+        if netns.exists(NS):
+            # ifdown releases the lease and stops dhclient; the PID file stop is the safety net.
+            box.shell("ifdown -a --force", timeout=60)
+        stop_pidfile("/run/dhclient.ekvm-d0.pid")
+        dnsmasq.stop()
+        netns.delete(NS)
+        netns.delete(PEER)
+        shutil.rmtree(root, ignore_errors=True)
+        if made_run_network and os.path.isdir("/run/network") and not os.listdir("/run/network"):
+            os.rmdir("/run/network")
+    assert sha("/etc/resolv.conf") == resolv_before, "the machine's resolv.conf changed"
+    assert tree_digest("/etc/network") == machine_network, "the machine's /etc/network changed"
+
+
+def test_first_run_through_ansible_playbook_brings_everything_up(world):
+    box = world["sandbox"]
+    play = os.path.join(world["root"], "play.yml")
+    with open(play, "w") as handle:
+        json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [{
+            "name": "Converge the namespace's interfaces",
+            "essentials.kvm.ifupdown_interfaces": dict(base_config(), state_dir=box.state)}]}], handle)
+    env = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in ansible_env().items() if k.startswith("ANSIBLE_"))
+    command = "env %s %s -c local -i localhost, -e ansible_python_interpreter=%s %s" % (
+        env, os.path.join(os.path.dirname(PYTHON), "ansible-playbook"), PYTHON, play)
+    done = box.shell(command)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"localhost\s+: ok=1\s+changed=1\s+unreachable=0\s+failed=0", done.stdout), done.stdout
+    # The main file got its source line (it already had one) and the owned file exists.
+    assert box.read("interfaces") == MAIN_FILE
+    rendered = box.read("interfaces.d/essentials-kvm")
+    assert "iface ekvm-br0 inet static" in rendered and "bridge-ports ekvm-b0" in rendered
+    # Everything answers from the peer; the DHCP lease came from the peer's dnsmasq.
+    for address in ("10.77.1.2", "10.77.2.2", "10.77.4.2"):
+        wait_ping(PEER, address)
+    leased = addresses(NS, "ekvm-d0")
+    assert len(leased) == 1 and leased[0].startswith("10.77.3.5"), leased
+    wait_ping(PEER, leased[0].split("/")[0])
+    assert netns.execute(NS, ["cat", "/sys/class/net/ekvm-b0/master/ifindex"]).returncode == 0
+    # dhclient only ever saw the namespace's own resolv.conf, and never changed the machine's.
+    inside = netns.execute(NS, ["cat", "/etc/resolv.conf"]).stdout
+    with open("/etc/netns/%s/resolv.conf" % NS) as handle:
+        assert inside == handle.read()
+    assert sha("/etc/resolv.conf") == world["resolv"]
+
+
+def test_second_run_bounces_nothing_and_a_ping_across_the_bridge_loses_nothing(world):
+    box = world["sandbox"]
+    before_links, before_files = links(NS, LINKS), box.files()
+    dhclient = open("/run/dhclient.ekvm-d0.pid").read()
+    ping = Ping(PEER, "10.77.4.2")
+    time.sleep(0.3)
+    result = box.module(base_config())
+    assert ping.running(), "the run outlasted the ping; raise its count"
+    sent, received = ping.result()
+    assert result["changed"] is False and result["bounced"] == [] and result["steps"] == [], result
+    assert received == sent >= 100, (sent, received)
+    assert links(NS, LINKS) == before_links
+    assert box.files() == before_files
+    assert open("/run/dhclient.ekvm-d0.pid").read() == dhclient
+
+
+def test_check_mode_reports_the_bounce_and_changes_nothing(world):
+    box = world["sandbox"]
+    config = base_config()
+    config["network_interfaces"][0]["address"] = "10.77.1.3"
+    before_links, before_files = links(NS, LINKS), box.files()
+    result = box.module(config, check_mode=True)
+    assert result["changed"] is True and result["bounced"] == ["ekvm-s0"], result
+    assert result["steps"] == ["ifdown ekvm-s0", "ifup ekvm-s0"]
+    assert [d["before_header"] for d in result["diff"]] == [DEST]
+    assert "address 10.77.1.3/24" in result["diff"][0]["after"]
+    assert links(NS, LINKS) == before_links and box.files() == before_files
+    assert addresses(NS, "ekvm-s0") == ["10.77.1.2/24"]
+
+
+def test_changing_one_address_bounces_exactly_that_interface(world):
+    box = world["sandbox"]
+    config = base_config()
+    config["network_interfaces"][0]["address"] = "10.77.1.3"
+    before = links(NS, LINKS)
+    ping = Ping(PEER, "10.77.4.2")
+    result = box.module(config)
+    sent, received = ping.result()
+    assert result["changed"] is True and result["bounced"] == ["ekvm-s0"], result
+    assert result["steps"] == ["ifdown ekvm-s0", "ifup ekvm-s0"]
+    after = links(NS, LINKS)
+    assert after["ekvm-s0"][0] == before["ekvm-s0"][0] and after["ekvm-s0"][1] != before["ekvm-s0"][1]
+    assert {n: after[n] for n in LINKS if n != "ekvm-s0"} == {n: before[n] for n in LINKS if n != "ekvm-s0"}
+    assert received == sent, "the bridge lost traffic while ekvm-s0 bounced: %s/%s" % (received, sent)
+    assert addresses(NS, "ekvm-s0") == ["10.77.1.3/24"]
+    wait_ping(PEER, "10.77.1.3")
+    assert not netns.ping(PEER, "10.77.1.2")
+    again = box.module(config)
+    assert again["changed"] is False and again["bounced"] == []
+
+
+BAD = [
+    ("network_bridges[0].ports[0]", lambda c: c["network_bridges"][0].update(ports=["ekvm-nope"])),
+    ("network_interfaces[0].address", lambda c: c["network_interfaces"][0].update(address="10.77.1.300")),
+    ("network_vlans[0].name", lambda c: c.update(network_vlans=[{"name": "ekvm-s0.5000"}])),
+    ("network_bridges[1].ports[0]", lambda c: c["network_bridges"].append({"name": "ekvm-br1", "ports": ["ekvm-b0"]})),
+    ("network_interfaces[1].pre_up[0]", lambda c: c["network_interfaces"][1].update(pre_up=["two\nlines"])),
+]
+
+
+@pytest.mark.parametrize("field,breakage", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_fails_naming_the_field_and_leaves_files_byte_identical(world, field, breakage):
+    box = world["sandbox"]
+    config = base_config()
+    config["network_interfaces"][0]["address"] = "10.77.1.3"
+    breakage(config)
+    before_links, before_files = links(NS, LINKS), box.files()
+    before_state = tree_digest(box.state)
+    result = box.module(config)
+    assert result.get("failed") is True, result
+    assert result["msg"].startswith(field), result["msg"]
+    assert box.files() == before_files and tree_digest(box.state) == before_state
+    assert links(NS, LINKS) == before_links
+
+
+@pytest.fixture(scope="module")
+def ovs_world(world, lab):
+    """The OVS stanzas run where the lab's ovs-vswitchd runs: the lab namespace, with a sandbox
+    of their own; the bridge is deleted afterwards whatever happened."""
+    port, peer_port = "ekvm-op" + TAG, "ekvm-oq" + TAG
+    box = Sandbox(paths.NETNS, os.path.join(world["root"], "ovs"))
+    netns.veth(port, paths.NETNS, peer_port, PEER, up=False)
+    try:
+        netns.ip(PEER, "link", "set", peer_port, "up")
+        netns.addr(PEER, peer_port, "10.77.5.1/24")
+        yield box
+    finally:
+        box.shell("ifdown -a --force", timeout=60)
+        run(["ovs-vsctl", "--if-exists", "del-br", "ekvm-ob" + TAG], check=False)
+        netns.ip(paths.NETNS, "link", "delete", port, check=False)
+
+
+def test_ovs_stanzas_come_up_pass_pings_and_a_second_run_bounces_nothing(ovs_world):
+    box = ovs_world
+    bridge, intport, port = "ekvm-ob" + TAG, "ekvm-oi" + TAG, "ekvm-op" + TAG
+    first = box.module(ovs_config())
+    assert first["changed"] is True, first
+    assert first["bounced"] == [bridge, intport, port], first
+    assert run(["ovs-vsctl", "get", "bridge", bridge, "datapath_type"]).stdout.strip() == "netdev"
+    assert sorted(run(["ovs-vsctl", "list-ports", bridge]).stdout.split()) == sorted([intport, port])
+    wait_ping(PEER, "10.77.5.2")
+    rendered = box.read("interfaces.d/essentials-kvm")
+    assert "allow-ovs %s" % bridge in rendered and "ovs_type OVSIntPort" in rendered
+    ping = Ping(PEER, "10.77.5.2")
+    time.sleep(0.3)
+    second = box.module(ovs_config())
+    assert ping.running(), "the run outlasted the ping; raise its count"
+    sent, received = ping.result()
+    assert second["changed"] is False and second["bounced"] == [], second
+    assert received == sent >= 100, (sent, received)
+
