@@ -175,8 +175,8 @@ def live_updates(live, desired):
     steps += _list_updates("dns-txt", old_dns.txts, new_dns.txts, network_xml.dns_txt_xml)
     old_groups = {g.name: g for g in live.portgroups}
     new_groups = {g.name: g for g in desired.portgroups}
-    steps += [Update("delete", "portgroup", network_xml.portgroup_xml(g, live.virtualport_type)) for n, g in old_groups.items()
-              if n not in new_groups]
+    steps += [Update("delete", "portgroup", network_xml.portgroup_xml(g, live.virtualport_type))
+              for n, g in old_groups.items() if n not in new_groups]
     vtype = desired.virtualport_type
     # libvirt allows one default portgroup at a time, so groups losing the flag go first.
     for group in sorted(desired.portgroups, key=lambda g: g.default):

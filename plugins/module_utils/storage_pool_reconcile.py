@@ -31,6 +31,8 @@ BUILD_NO_OVERWRITE = 4
 BUILD_OVERWRITE = 8
 ERR_NO_SUPPORT = 3
 ERR_INVALID_ARG = 8
+ERR_NO_STORAGE_POOL = 49
+ERR_NO_STORAGE_VOL = 50
 ERR_NO_SECRET = 66
 SECRET_USAGE = {"chap": 3, "ceph": 2}
 
@@ -92,26 +94,40 @@ def read_live(conn):
     pools = {}
     for obj in conn.listAllStoragePools(0):
         try:
-            persistent = obj.XMLDesc(XML_INACTIVE)
+            pools[obj.name()] = _read_pool(obj)
         except LibvirtError as exc:
-            # Drivers without separate persistent definitions (the test driver) reject the flag.
-            if exc.get_error_code() not in (ERR_NO_SUPPORT, ERR_INVALID_ARG):
+            # Another client removed the pool while this one was listing them.
+            if exc.get_error_code() != ERR_NO_STORAGE_POOL:
                 raise
-            persistent = obj.XMLDesc(0)
-        active = bool(obj.isActive())
-        live = LivePool(uuid=obj.UUIDString(), model=parse_pool_xml(persistent),
-                        running=parse_pool_xml(obj.XMLDesc(0)) if active else None, active=active,
-                        autostart=bool(obj.autostart()))
-        if active:
-            try:
-                obj.refresh(0)
-            except LibvirtError:
-                pass  # an unreachable source still lists the volumes libvirt knew; those are good enough to plan
-            for vol in obj.listAllVolumes(0):
-                volume = parse_volume_xml(vol.XMLDesc(0))[0]
-                live.volumes[volume.name] = volume
-        pools[obj.name()] = live
     return pools
+
+
+def _read_pool(obj):
+    try:
+        persistent = obj.XMLDesc(XML_INACTIVE)
+    except LibvirtError as exc:
+        # Drivers without separate persistent definitions (the test driver) reject the flag.
+        if exc.get_error_code() not in (ERR_NO_SUPPORT, ERR_INVALID_ARG):
+            raise
+        persistent = obj.XMLDesc(0)
+    active = bool(obj.isActive())
+    live = LivePool(uuid=obj.UUIDString(), model=parse_pool_xml(persistent),
+                    running=parse_pool_xml(obj.XMLDesc(0)) if active else None, active=active,
+                    autostart=bool(obj.autostart()))
+    if active:
+        try:
+            obj.refresh(0)
+        except LibvirtError:
+            pass  # an unreachable source still lists the volumes libvirt knew; those are good enough to plan
+        for vol in obj.listAllVolumes(0):
+            try:
+                volume = parse_volume_xml(vol.XMLDesc(0))[0]
+            except LibvirtError as exc:
+                if exc.get_error_code() != ERR_NO_STORAGE_VOL:
+                    raise
+                continue
+            live.volumes[volume.name] = volume
+    return live
 
 
 def _summary(state, autostart, volumes):

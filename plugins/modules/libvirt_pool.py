@@ -81,7 +81,9 @@ options:
             description: Absolute target path.
             type: str
           permissions:
-            description: Permissions of the target directory.
+            description:
+              - Permissions of the target directory. libvirt applies them only when it creates the directory; a
+                different value for an existing pool gives a warning, never a change.
             type: dict
             suboptions:
               mode:

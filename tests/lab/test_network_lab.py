@@ -4,12 +4,10 @@ lease from the NAT network, live DHCP changes, idempotence against real net-dump
 The module runs inside the lab namespace (through a python wrapper under `ip netns exec`), as it would on a
 hypervisor: that is where the bridges, veth "NICs", taps and macvtaps live.
 """
-import copy
 import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -19,7 +17,7 @@ import pytest
 from tests.labkit import ansible, netns, paths
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.image import Image
-from tests.labkit.proc import run, wait_for
+from tests.labkit.proc import alive, read_pid, run, wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -339,7 +337,15 @@ def test_changed_dhcp_range_is_applied_live(host, conn, debian_guest):
     for flags in (0, libvirt.VIR_NETWORK_XML_INACTIVE):
         text = nat.XMLDesc(flags)
         assert "end='10.253.141.160'" in text and "ip='10.253.141.50'" in text
-    assert not host.module(networks=networks(nat_end=160, nat_hosts=[fixed]))["changed"]
+    # A DNS host only makes dnsmasq reread its files: same process.
+    pidfile = "/run/libvirt/network/%s.pid" % name("nat")
+    dnsmasq = read_pid(pidfile)
+    more_dns = networks(nat_end=160, nat_hosts=[fixed])
+    more_dns[0]["dns"]["hosts"].append({"ip": "10.253.141.6", "hostnames": ["ns"]})
+    assert host.module(networks=more_dns)["live_updates"] == {
+        name("nat"): ["add-last dns-host: <host ip=\"10.253.141.6\"><hostname>ns</hostname></host>"]}
+    assert read_pid(pidfile) == dnsmasq and alive(dnsmasq)
+    assert not host.module(networks=more_dns)["changed"]
 
 
 def test_guest_on_the_nat_network_gets_a_dhcp_lease(host, conn, debian_guest):

@@ -66,9 +66,12 @@ def failed(pools, **params):
 
 
 def snapshot(conn):
-    """What the module may change on the host: every pool's definition, run state, autostart and volumes."""
+    """What the module may change on the host: every pool's definition, run state, autostart and volumes.
+    Pools of other developers' tests (ekvm-*, not ours) come and go meanwhile and are left out."""
     state = {}
     for pool in conn.listAllStoragePools(0):
+        if pool.name().startswith("ekvm-") and not pool.name().startswith(TAG):
+            continue
         active = bool(pool.isActive())
         volumes = sorted(v.name() for v in pool.listAllVolumes(0)) if active else None
         state[pool.name()] = (parse_pool_xml(pool.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE)), active,
@@ -328,16 +331,22 @@ def iscsi_target(workdir):
         tgtadm("logicalunit", "--op", "new", "--tid", "1", "--lun", "1", "-b", lun)
         tgtadm("target", "--op", "bind", "--tid", "1", "-I", "ALL")
         yield iqn, port
+        # tgtd ignores SIGTERM while it serves a target: take the target down, then the daemon.
+        tgtadm("target", "--op", "delete", "--tid", "1", "--force", check=False)
     finally:
-        stop_pid(daemon.pid)
+        netns.execute(paths.NETNS, ["tgtadm", "-C", control, "--mode", "sys", "--op", "delete"], check=False)
+        stop_pid(daemon.pid, timeout=5)
         daemon.wait()
+        for suffix in ("", ".lock"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink("/var/run/tgtd/socket.%s%s" % (control, suffix))
 
 
-def test_iscsi_direct_pool_lists_the_luns_of_a_tgt_target(conn, iscsi_target):
+def test_iscsi_direct_pool_lists_the_luns_of_a_tgt_target(conn, request):
     reason = backend_missing("iscsi-direct")
     if reason:
         pytest.skip(reason)
-    iqn, port = iscsi_target
+    iqn, port = request.getfixturevalue("iscsi_target")
     name = TAG + "-iscsi"
     pool = {"name": name, "type": "iscsi-direct",
             "source": {"host": "127.0.0.1", "port": port, "device": iqn,
