@@ -42,6 +42,7 @@ class VmPlan:
     seed: bool = False
     actions: List[str] = field(default_factory=list)
     restart_required: bool = False
+    pending: List[tuple] = field(default_factory=list)
 
 
 def host_context(conn, host):
@@ -96,6 +97,8 @@ class Reconciler:
         self.check_mode = check_mode
         self.restart_on_change = restart_on_change
         self.shutdown_timeout = shutdown_timeout
+        # Pools the same play creates before the VMs: in check mode they are not there yet.
+        self.pending_pools = set()
 
     # ---- plan: reads only; raises InputError for what the host lacks before anything changes
     def plan(self, vm, path):
@@ -114,6 +117,7 @@ class Reconciler:
         else:
             plan.changes = differences(vm, plan.current)
             self._split_live(plan)
+            self._pending_restart(plan)
         self._plan_state(plan)
         return plan
 
@@ -121,6 +125,14 @@ class Reconciler:
         for i, disk in enumerate(plan.vm.disks):
             where = at(at(plan.path, "disks"), i)
             if not disk.pool:
+                continue
+            if disk.pool in self.pending_pools or disk.base_pool in self.pending_pools:
+                if disk.kind in ("seed", "new", "copy", "overlay"):
+                    if disk.kind == "seed":
+                        find_tool()
+                        plan.seed = True
+                    plan.actions.append("create volume %s/%s (%s) in a pool this play creates" %
+                                        (disk.pool, disk.volume, disk.kind))
                 continue
             vol = _volume(self.conn, disk.pool, disk.volume)
             if disk.kind == "seed":
@@ -178,6 +190,18 @@ class Reconciler:
         if plan.redefine:
             plan.actions.append("redefine")
 
+    def _pending_restart(self, plan):
+        """A definition redefined by an earlier run (restart not allowed then) still waits for a restart:
+        the running guest differs from the input where no live change applies."""
+        if plan.restart_required or not _is_active(plan.dom):
+            return
+        handled = set(where for where, _old, _new in plan.changes)
+        running = domain_xml.parse(plan.dom.XMLDesc(0))
+        # The balloon is best effort: the guest may not reach the size asked for.
+        plan.pending = [c for c in differences(plan.vm, running)
+                        if c[0] not in handled and c[0] != "current_memory"]
+        plan.restart_required = bool(plan.pending)
+
     def _plan_state(self, plan):
         state = _state(plan.dom)
         want = plan.vm.state
@@ -187,8 +211,10 @@ class Reconciler:
                 plan.actions.append("%s (was %s)" % ("shut down" if want == "shutdown" else "destroy", state))
         elif state != want:
             plan.actions.append("%s (was %s)" % ("start" if want == "running" else "pause", state))
-        if plan.restart_required:
-            plan.actions.append("restart" if self.restart_on_change else "restart required")
+        if plan.restart_required and self.restart_on_change:
+            plan.actions.append("restart")
+        elif plan.restart_required and plan.actions:
+            plan.actions.append("restart required")
         autostart = bool(plan.dom.autostart()) if plan.dom is not None else False
         if autostart != plan.vm.autostart:
             plan.actions.append("autostart %s" % ("on" if plan.vm.autostart else "off"))
@@ -390,11 +416,19 @@ def volume_xml(name, capacity, fmt, backing=None):
 
 
 def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
-             shutdown_timeout=120):
-    """Validate all VMs, plan all, then apply and verify; return the module's result fields."""
+             shutdown_timeout=120, declared_networks=(), declared_pools=()):
+    """Validate all VMs, plan all, then apply and verify; return the module's result fields.
+
+    declared_networks/declared_pools: what the same play creates before the VMs. They count as present
+    in check mode only; a real run needs them on the host."""
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors arrive as exceptions, not on stderr
-    vms = normalise_vms(items, input_name, host_context(conn, host))
+    ctx = host_context(conn, host)
     rec = Reconciler(conn, check_mode, restart_on_change, shutdown_timeout)
+    if check_mode:
+        rec.pending_pools = set(declared_pools) - ctx.pools
+        ctx.networks |= set(declared_networks)
+        ctx.pools |= set(declared_pools)
+    vms = normalise_vms(items, input_name, ctx)
     plans, skipped = [], []
     for i, vm in enumerate(vms):
         if vm.host and host and vm.host != host:

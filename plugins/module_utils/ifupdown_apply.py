@@ -236,9 +236,8 @@ class Applier:
             if change.before is not None:
                 shutil.copymode(change.path, staged)
         self._write_apply_script(changes, downs, ups)
-        # Leftover transient units of an earlier change would block the names.
-        for unit in (ROLLBACK_UNIT + ".timer", ROLLBACK_UNIT + ".service", APPLY_UNIT + ".service"):
-            self.runner(["systemctl", "reset-failed", unit])
+        # --collect and RemainAfterElapse=no unload the transient units when they are done, so the
+        # names are free for the next change.
         try:
             self._run(["systemd-run", "--unit", ROLLBACK_UNIT, "--on-active", "%ds" % rollback_timeout,
                        "--timer-property=AccuracySec=1s", "--timer-property=RemainAfterElapse=no",

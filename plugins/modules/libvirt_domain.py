@@ -63,6 +63,19 @@ options:
     description: Seconds to wait for a guest to power off before it is destroyed.
     type: int
     default: 120
+  declared_networks:
+    description:
+      - Networks the same play creates before the VMs (the kvm role passes its C(kvm_virtual_networks) names).
+      - They count as present in check mode only, so a dry run on a fresh host plans the VMs instead of failing;
+        a real run needs them on the host.
+    type: list
+    elements: str
+    default: []
+  declared_pools:
+    description: Storage pools the same play creates before the VMs; like O(declared_networks).
+    type: list
+    elements: str
+    default: []
   vms:
     description: The virtual machines.
     type: list
@@ -521,6 +534,8 @@ def main():
             purge=dict(type='bool', default=False),
             restart_on_change=dict(type='bool', default=False),
             shutdown_timeout=dict(type='int', default=120),
+            declared_networks=dict(type='list', elements='str', default=[]),
+            declared_pools=dict(type='list', elements='str', default=[]),
             vms=dict(type='list', elements='dict', required=True, options=VM),
         ),
         supports_check_mode=True,
@@ -533,8 +548,9 @@ def main():
     except libvirt.libvirtError as exc:
         module.fail_json(msg='cannot connect to %s: %s' % (params['uri'], exc))
     try:
-        result = converge(conn, canonical(params['vms'], VM), params['input_name'], params['inventory_hostname'], params['purge'],
-                          module.check_mode, params['restart_on_change'], params['shutdown_timeout'])
+        result = converge(conn, canonical(params['vms'], VM), params['input_name'], params['inventory_hostname'],
+                          params['purge'], module.check_mode, params['restart_on_change'], params['shutdown_timeout'],
+                          params['declared_networks'], params['declared_pools'])
     except EssentialsError as exc:
         module.fail_json(msg=exc.message)
     finally:

@@ -7,13 +7,14 @@ bond0.10 and bond0.20 on it, a Linux bridge br10 on bond0.10. eth0 is the manage
 import json
 import os
 import re
+import shlex
 import subprocess
 import tempfile
 import time
 
 import pytest
 
-from tests.labkit import ansible
+from tests.labkit import ansible, hostvm
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.proc import run, wait_for
 
@@ -31,7 +32,7 @@ def lan(vlan, host):
     return "10.210.%d.%d" % (vlan, host.index)
 
 
-def bond_config(rollback_timeout=60):
+def bond_config(rollback_timeout=120):
     """The role's variables; addresses are templated per host from ekvm_octet."""
     return {
         "config_network_interfaces": True,
@@ -91,13 +92,29 @@ true
 """.format(dest=DEST, state=STATE)
 
 
+def write_inventory(hosts, path):
+    """A YAML inventory of the hosts. The lab's INI inventory leaves the ProxyCommand unquoted inside
+    ansible_ssh_common_args, which Ansible splits into words; shlex quoting keeps it one argument."""
+    lines = ["lab_hosts:", "  hosts:"]
+    for host in hosts:
+        options = json.dumps(" ".join(shlex.quote(word) for word in hostvm.ssh_options()))
+        lines += ["    %s:" % host.name, "      ansible_host: %s" % host.address, "      ansible_user: root",
+                  "      ansible_ssh_private_key_file: %s" % hostvm.SSH_KEY,
+                  "      ansible_python_interpreter: /usr/bin/python3",
+                  "      ansible_ssh_common_args: %s" % options]
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
 @pytest.fixture(scope="module")
-def lab_pair(host_vms):
+def lab_pair(host_vms, tmp_path_factory):
     """Two host VMs, put back afterwards as the fixture booted them: no managed file, no bond,
     every NIC plugged in, the main file as it was."""
-    hosts, inventory = host_vms
+    hosts, _ = host_vms
     assert len(hosts) >= 2, "these tests need two host VMs (EKVM_HOSTS)"
     pair = hosts[:2]
+    inventory = write_inventory(pair, str(tmp_path_factory.mktemp("inventory") / "hosts.yml"))
     mains = {h.name: h.ssh("cat /etc/network/interfaces").stdout for h in pair}
     try:
         yield pair, inventory

@@ -29,7 +29,8 @@ libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 TAG = paths.PREFIX + "d" + uuid.uuid4().hex[:4]  # ekvm-dXXXX: 10 chars, room for a suffix in interface names
 POOL, IMAGES, NET = TAG + "p", TAG + "i", TAG + "n"
 GUEST, NICS_VM = TAG + "vm", TAG + "nics"
-BOOT_SECONDS = 360
+# A quiet 2-core CI machine boots the guest in 1-2 minutes; a lab shared with other TCG guests needs more.
+BOOT_SECONDS = int(os.environ.get("EKVM_GUEST_BOOT_SECONDS", "360"))
 PLAYBOOK = """- hosts: localhost
   gather_facts: false
   tasks:
@@ -174,7 +175,7 @@ def env(lab, tmp_path_factory):
                 "kernel": os.path.join(the_env.pool_dir, os.path.basename(image.kernel)),
                 "initrd": os.path.join(the_env.pool_dir, os.path.basename(image.initrd)),
                 # The image turns cloud-init on only when the kernel command line asks for it.
-                "cmdline": "root=/dev/vda rw console=ttyS0 net.ifnames=0 cloud-init=enabled ds=nocloud",
+                "cmdline": "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet cloud-init=enabled ds=nocloud",
             },
             "disks": [{"type": "overlay", "base": os.path.basename(image.disk), "base_pool": IMAGES,
                        "cache": "unsafe"}],
@@ -229,9 +230,10 @@ def guest(env):
 
 def test_guest_boots_from_overlay_with_cloud_init_seed_and_accepts_ssh(env, guest):
     assert ipaddress.ip_address(guest) in env.subnet
-    done = _ssh(env, guest, "hostname; cloud-init status; ls /sys/class/net")
+    done = _ssh(env, guest, "hostname; cloud-init status --wait", timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[:3] == [GUEST, "status:", "done"], done.stdout
+    # --wait prints dots until cloud-init is done
+    assert done.stdout.split()[0] == GUEST and done.stdout.rstrip().endswith("status: done"), done.stdout
     pool = env.conn.storagePoolLookupByName(POOL)
     pool.refresh(0)
     assert {GUEST + "-disk0.qcow2", GUEST + "-cidata.iso"} <= set(pool.listVolumes())
@@ -284,7 +286,7 @@ def test_machine_change_needs_a_restart_and_restart_on_change_does_it(env, guest
     assert ET.fromstring(dom.XMLDesc(0)).find("os/type").get("machine") == current
     assert ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).find("os/type").get("machine") == machine
 
-    restarted = env.converge([wanted], restart_on_change=True, shutdown_timeout=90)
+    restarted = env.converge([wanted], restart_on_change=True, shutdown_timeout=30)
     assert restarted["vms"][0]["actions"] == ["restart"] and restarted["restart_required"] == [], restarted
     dom = env.conn.lookupByName(GUEST)
     assert dom.isActive() and dom.ID() != before

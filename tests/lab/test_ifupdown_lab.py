@@ -231,7 +231,7 @@ def test_first_run_through_ansible_playbook_brings_everything_up(world):
     # Everything answers from the peer; the DHCP lease came from the peer's dnsmasq.
     for address in ("10.77.1.2", "10.77.2.2", "10.77.4.2"):
         wait_ping(PEER, address)
-    leased = addresses(NS, "ekvm-d0")
+    leased = wait_for(lambda: addresses(NS, "ekvm-d0"), 20, interval=0.5, what="the DHCP lease on ekvm-d0")
     assert len(leased) == 1 and leased[0].startswith("10.77.3.5"), leased
     wait_ping(PEER, leased[0].split("/")[0])
     assert netns.execute(NS, ["cat", "/sys/class/net/ekvm-b0/master/ifindex"]).returncode == 0

@@ -107,7 +107,8 @@ class HostVM:
         return run(self.ssh_argv(command), check=check, timeout=timeout)
 
     def inventory_line(self):
-        options = " ".join(ssh_options())
+        # Ansible splits these arguments shell-style: the proxy command needs its own quotes.
+        options = " ".join('"%s"' % o if " " in o else o for o in ssh_options())
         return ("%s ansible_host=%s ansible_user=root ansible_ssh_private_key_file=%s "
                 "ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='%s'"
                 % (self.name, self.address, SSH_KEY, options))

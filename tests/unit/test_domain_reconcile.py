@@ -14,28 +14,35 @@ UPLOAD_SEED = r.Reconciler.upload_seed  # the fixture replaces it: the test driv
 
 
 class DomainProxy:
-    """The test driver has no device hotplug; emulate it on the persistent config and record the calls."""
+    """The test driver has no device hotplug; emulate it on the persistent config and the live XML, and record
+    the calls."""
 
-    def __init__(self, conn, dom, calls):
+    def __init__(self, conn, dom, calls, live_edits):
         self._conn, self._dom, self.calls = conn, dom, calls
+        self._live_edits = live_edits.setdefault(dom.name(), [])
 
     def __getattr__(self, name):
         return getattr(self._dom, name)
 
+    def XMLDesc(self, flags):
+        text = self._dom.XMLDesc(flags)
+        if flags & libvirt.VIR_DOMAIN_XML_INACTIVE or not self._dom.isActive():
+            return text
+        root = ET.fromstring(text)
+        for xml, add in self._live_edits:
+            _apply(root, xml, add)
+        return ET.tostring(root, encoding="unicode")
+
     def _edit(self, xml, add):
+        if self._dom.isActive():
+            self._live_edits.append((xml, add))
         root = ET.fromstring(self._dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
-        device = ET.fromstring(xml)
-        devices = root.find("devices")
-        if add:
-            devices.append(device)
-        else:
-            key = device.find("mac") if device.tag == "interface" else device.find("target")
-            attr = "address" if device.tag == "interface" else "dev"
-            for elem in devices.findall(device.tag):
-                found = elem.find(key.tag)
-                if found is not None and found.get(attr) == key.get(attr):
-                    devices.remove(elem)
+        _apply(root, xml, add)
         self._conn.defineXML(ET.tostring(root, encoding="unicode"))
+
+    def create(self):
+        del self._live_edits[:]  # a fresh start runs the persistent definition
+        return self._dom.create()
 
     def attachDeviceFlags(self, xml, flags):
         self.calls.append(("attach", flags))
@@ -50,15 +57,32 @@ class DomainProxy:
         return self._dom.undefineFlags(flags & ~libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
 
 
+def _apply(root, xml, add):
+    device = ET.fromstring(xml)
+    devices = root.find("devices")
+    if add:
+        devices.append(device)
+        return
+    key = device.find("mac") if device.tag == "interface" else device.find("target")
+    attr = "address" if device.tag == "interface" else "dev"
+    for elem in devices.findall(device.tag):
+        found = elem.find(key.tag)
+        if found is not None and found.get(attr) == key.get(attr):
+            devices.remove(elem)
+
+
 class ConnProxy:
     def __init__(self, conn):
-        self._conn, self.calls = conn, []
+        self._conn, self.calls, self.live_edits = conn, [], {}
 
     def __getattr__(self, name):
         return getattr(self._conn, name)
 
     def lookupByName(self, name):
-        return DomainProxy(self._conn, self._conn.lookupByName(name), self.calls)
+        return DomainProxy(self._conn, self._conn.lookupByName(name), self.calls, self.live_edits)
+
+    def defineXML(self, xml):
+        return DomainProxy(self._conn, self._conn.defineXML(xml), self.calls, self.live_edits)
 
 
 def reset(real, original):
@@ -181,7 +205,8 @@ def test_live_changes_on_a_running_guest(conn):
     assert "create volume default-pool/extra.qcow2 (new)" in actions
     current = x.parse(conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     assert (current.vcpus, current.current_memory, current.description) == (2, 512 * 1024, "frontend")
-    assert not run(conn, [vm])["changed"]
+    again = run(conn, [vm])
+    assert not again["changed"] and again["restart_required"] == []
 
 
 def test_restart_required_then_restart_on_change(conn):
@@ -190,11 +215,16 @@ def test_restart_required_then_restart_on_change(conn):
     result = run(conn, [web(machine="q35", graphics={"type": "vnc"})])
     assert result["restart_required"] == ["web1"] and "restart required" in result["vms"][0]["actions"]
     assert conn.lookupByName("web1").ID() == started
-    assert not run(conn, [web(machine="q35", graphics={"type": "vnc"})])["changed"]
-    result = run(conn, [web(machine="pc", graphics={"type": "vnc"})], restart_on_change=True)
+    # The rerun changes nothing but still says the running guest waits for its restart.
+    again = run(conn, [web(machine="q35", graphics={"type": "vnc"})])
+    assert not again["changed"] and again["restart_required"] == ["web1"]
+    result = run(conn, [web(machine="q35", graphics={"type": "vnc"})], restart_on_change=True)
     dom = conn.lookupByName("web1")
-    assert result["restart_required"] == [] and "restart" in result["vms"][0]["actions"]
+    assert result["restart_required"] == [] and result["vms"][0]["actions"] == ["restart"]
     assert dom.isActive() and dom.ID() != started
+    assert x.parse(dom.XMLDesc(0)).machine == "q35"
+    settled = run(conn, [web(machine="q35", graphics={"type": "vnc"})], restart_on_change=True)
+    assert not settled["changed"] and settled["restart_required"] == []
 
 
 def test_absent_removes_volumes_and_nvram_only_when_asked(conn):
@@ -237,15 +267,49 @@ def test_missing_volumes_fail_before_any_change(conn):
     assert [d.name() for d in conn.listAllDomains()] == ["test"]
 
 
-def test_redefine_keeps_device_addresses(conn):
-    run(conn, [web(state="shutdown")])
+def test_redefine_keeps_device_addresses_of_the_same_chipset(conn):
+    run(conn, [web(state="shutdown", machine="pc-i440fx-7.2")])
     before = ET.fromstring(conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
-    run(conn, [web(state="shutdown", machine="q35")])
+    run(conn, [web(state="shutdown", machine="pc-i440fx-7.1")])
     after = ET.fromstring(conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
 
     def addresses(root):
         return [ET.tostring(a) for a in root.findall("devices/*/address")]
     assert addresses(before) == addresses(after) and after.find("uuid").text == before.find("uuid").text
+    assert after.find("os/type").get("machine") == "pc-i440fx-7.1"
+
+
+@pytest.mark.parametrize("machine,kept", [("pc-i440fx-7.1", True), ("pc", True), ("q35", False)])
+def test_a_chipset_change_leaves_pci_addresses_to_libvirt(machine, kept):
+    from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+    defined = []
+
+    class Conn:
+        def defineXML(self, xml):
+            defined.append(ET.fromstring(xml))
+
+    current = """<domain type='qemu'><name>web1</name><os><type machine='pc-i440fx-7.2'>hvm</type></os><devices>
+      <interface type='user'><mac address='52:54:00:00:00:01'/>
+        <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/></interface></devices></domain>"""
+    vm = m.normalise_vm({"name": "web1", "machine": machine, "nics": [{"type": "user", "mac": "52:54:00:00:00:01"}]},
+                        "vms[0]", m.Context())
+    plan = r.VmPlan(vm=vm, path="vms[0]", current=x.parse(current), current_xml=current)
+    r.Reconciler(Conn())._define(plan)
+    assert (defined[0].find("devices/interface/address") is not None) == kept
+
+
+def test_check_mode_counts_declared_networks_and_pools_as_present(conn):
+    vm = web(pool="fast", nics=[{"network": "lan"}], disks=[{"size": "1G"}])
+    with pytest.raises(InputError, match=r"^kvm_vms\[0\]\.disks\[0\]\.pool: storage pool 'fast'"):
+        run(conn, [vm], check_mode=True)
+    result = run(conn, [vm], check_mode=True, declared_networks=["lan"], declared_pools=["fast"])
+    assert result["changed"] and result["vms"][0]["actions"][:2] == [
+        "create volume fast/web1-disk0.qcow2 (new) in a pool this play creates",
+        "create volume fast/web1-cidata.iso (seed) in a pool this play creates"]
+    assert "web1" not in [d.name() for d in conn.listAllDomains()]
+    # A real run needs them on the host: declared names do not count there.
+    with pytest.raises(InputError, match=r"^kvm_vms\[0\]\.nics\[0\]\.network: network 'lan'"):
+        run(conn, [dict(vm, pool="default-pool")], declared_networks=["lan"], declared_pools=["fast"])
 
 
 class FakeStream:
