@@ -17,6 +17,8 @@ CPUINFO = "/proc/cpuinfo"
 DEV_KVM = "/dev/kvm"
 PROC_MODULES = "/proc/modules"
 APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled"
+TLS_FILES = ("/etc/pki/CA/cacert.pem", "/etc/pki/libvirt/servercert.pem", "/etc/pki/libvirt/private/serverkey.pem")
+UNIT_DIRS = ("/lib/systemd/system", "/usr/lib/systemd/system", "/etc/systemd/system")
 VIRT_FLAGS = ("vmx", "svm")
 KVM_MODULES = ("kvm_intel", "kvm_amd")
 # ioctl(KVM_GET_API_VERSION) = _IO(0xAE, 0x00); every KVM since Linux 2.6.22 answers 12.
@@ -84,9 +86,19 @@ def libvirt_offers_kvm(conn, error_class):
     return True, ""
 
 
+def missing_files(paths):
+    return [path for path in paths if not os.path.exists(path)]
+
+
+def socket_activation(unit_dirs=UNIT_DIRS):
+    """Whether libvirtd comes with systemd socket units (its sockets then belong to systemd)."""
+    return any(os.path.exists(os.path.join(directory, "libvirtd.socket")) for directory in unit_dirs)
+
+
 def host_info(conn=None, error_class=Exception, libvirt_problem="", cpuinfo=CPUINFO, dev_kvm=DEV_KVM,
-              proc_modules=PROC_MODULES, apparmor=APPARMOR_ENABLED):
+              proc_modules=PROC_MODULES, apparmor=APPARMOR_ENABLED, tls_files=(), unit_dirs=UNIT_DIRS):
     """Everything the module reports. Without a libvirt connection the domain type follows /dev/kvm."""
+    tls_missing = missing_files(tls_files)
     flags = cpu_virt_flags(cpuinfo)
     exists, usable, device_problem = kvm_device(dev_kvm)
     if conn is not None:
@@ -103,6 +115,9 @@ def host_info(conn=None, error_class=Exception, libvirt_problem="", cpuinfo=CPUI
         kvm_device_usable=usable,
         kvm_device_problem=device_problem,
         apparmor_enabled=apparmor_enabled(apparmor),
+        libvirtd_socket_activation=socket_activation(unit_dirs),
+        tls_files_missing=tls_missing,
+        tls_ready=bool(tls_files) and not tls_missing,
         domain_type="kvm" if offered else "qemu",
         domain_type_source=source,
         domain_type_reason="" if offered else reason,

@@ -148,10 +148,13 @@ class Applier:
     def _staged_path(self, path):
         return os.path.join(self.state_dir, "staged", path.strip("/").replace("/", "__"))
 
-    def _write_script(self, changes, downs, ups):
+    def _write_script(self, changes, downs, ups, detached):
         lines = ["#!/bin/sh",
                  "# Written by essentials.kvm ifupdown_interfaces: puts back the network configuration",
                  "# from before the last change, which was not confirmed in time."]
+        if detached:
+            # The timer may fire while a slow apply still runs: stop it first, unless it called us.
+            lines.append('[ "$1" = --from-apply ] || systemctl stop %s.service' % APPLY_UNIT)
         lines += ["ifdown --force %s || true" % shlex.quote(n) for n in reversed(ups)]
         for change in changes:
             if change.before is None:
@@ -170,7 +173,7 @@ class Applier:
                  "# Written by essentials.kvm ifupdown_interfaces: applies the change armed with rollback.sh.",
                  "failed() {",
                  "    echo \"failed $1\" > %s.tmp && mv %s.tmp %s" % (q(self.status), q(self.status), q(self.status)),
-                 "    /bin/sh %s >> %s 2>&1" % (q(self.script), q(self.log)),
+                 "    /bin/sh %s --from-apply >> %s 2>&1" % (q(self.script), q(self.log)),
                  "    systemctl stop %s" % q(ROLLBACK_UNIT + ".timer"),
                  "    exit 1",
                  "}",
@@ -209,8 +212,9 @@ class Applier:
         for stale in (self.marker, self.status, self.log):
             if os.path.exists(stale):
                 os.unlink(stale)
-        self._write_script(changes, downs, ups)
-        if (downs or ups) and rollback_timeout:
+        detached = bool((downs or ups) and rollback_timeout)
+        self._write_script(changes, downs, ups, detached)
+        if detached:
             return self._apply_detached(changes, downs, ups, rollback_timeout)
         try:
             for name in downs:

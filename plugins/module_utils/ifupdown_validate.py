@@ -425,6 +425,7 @@ def build_desired(config, host_interfaces):
             if not check_bool(_get(spec, "enable", True), at(path, "enable")):
                 desired.frozen.append(item.name)
     _cross_check(desired, host)
+    _primary_on_members(desired)
     deps = dependency_map(desired.items)
     cycle = find_cycle(deps)
     if cycle:
@@ -434,6 +435,16 @@ def build_desired(config, host_interfaces):
     by_name = dict((i.name, i) for i in desired.items)
     desired.items = [by_name[n] for n in order]
     return desired
+
+
+def _primary_on_members(desired):
+    """ifenslave applies bond-primary when a member is enslaved, reading the member's own stanza:
+    members declared with bond_master repeat their bond's primary."""
+    primaries = dict((i.name, i.primary) for i in desired.items if isinstance(i, Bond) and i.primary)
+    for item in desired.items:
+        primary = primaries.get(item.bond_master)
+        if primary and ("bond-primary", primary) not in item.options:
+            item.options.append(("bond-primary", primary))
 
 
 def _member_refs(desired):

@@ -16,6 +16,8 @@ description:
     enabled.
   - Picks the domain type for guests, C(kvm) when libvirt's domain capabilities offer it and C(qemu) (software
     emulation, TCG) otherwise. When libvirt cannot be reached the choice follows C(/dev/kvm) and a warning says why.
+  - Also tells whether libvirtd runs under systemd socket activation and whether the TLS certificates exist,
+    so a role can decide how to configure remote access.
   - Never changes anything on the host.
 version_added: "0.1.0"
 author:
@@ -25,6 +27,11 @@ options:
     description: libvirt connection URI to ask for domain capabilities.
     type: str
     default: qemu:///system
+  tls_files:
+    description: Files libvirtd needs for TLS; RV(tls_ready) says whether they all exist.
+    type: list
+    elements: path
+    default: [/etc/pki/CA/cacert.pem, /etc/pki/libvirt/servercert.pem, /etc/pki/libvirt/private/serverkey.pem]
 attributes:
   check_mode:
     description: Runs the same in check mode; it only reads.
@@ -82,6 +89,22 @@ apparmor_enabled:
   returned: always
   type: bool
   sample: true
+libvirtd_socket_activation:
+  description: Whether libvirtd has systemd socket units (then systemd owns its sockets).
+  returned: always
+  type: bool
+  sample: true
+tls_files_missing:
+  description: The O(tls_files) that do not exist.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/pki/libvirt/private/serverkey.pem"]
+tls_ready:
+  description: Whether all O(tls_files) exist.
+  returned: always
+  type: bool
+  sample: false
 domain_type:
   description: The libvirt domain type to give guests.
   returned: always
@@ -101,7 +124,7 @@ domain_type_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import host_info
+from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import TLS_FILES, host_info
 
 try:
     import libvirt
@@ -110,8 +133,13 @@ except ImportError:
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(uri=dict(type="str", default="qemu:///system")),
-                           supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=dict(
+            uri=dict(type="str", default="qemu:///system"),
+            tls_files=dict(type="list", elements="path", default=list(TLS_FILES)),
+        ),
+        supports_check_mode=True,
+    )
     conn, problem = None, ""
     if libvirt is None:
         problem = "the libvirt Python bindings are missing"
@@ -121,7 +149,8 @@ def main():
         except libvirt.libvirtError as exc:
             problem = "cannot connect to %s: %s" % (module.params["uri"], exc)
     try:
-        info = host_info(conn, libvirt.libvirtError if libvirt else Exception, problem)
+        info = host_info(conn, libvirt.libvirtError if libvirt else Exception, problem,
+                         tls_files=module.params["tls_files"])
     finally:
         if conn is not None:
             conn.close()

@@ -373,6 +373,24 @@ EXAMPLES = r'''
             ovs: true
             vlan: 20
 
+- name: An image without a bootloader, booted with a host kernel (dry run on a fresh host with the role's pools)
+  essentials.kvm.libvirt_domain:
+    declared_pools: [images]
+    vms:
+      - name: tiny1
+        memory: 768M
+        pool: images
+        direct_boot:
+          kernel: /var/lib/libvirt/boot/vmlinuz
+          initrd: /var/lib/libvirt/boot/initrd.img
+          cmdline: root=/dev/vda rw console=ttyS0 ds=nocloud
+        disks:
+          - base: rootfs.qcow2
+        cloud_init:
+          user_data:
+            hostname: tiny1
+            ssh_authorized_keys: ["ssh-ed25519 AAAA... admin"]
+
 - name: The older ansible-kvm shape
   essentials.kvm.libvirt_domain:
     input_name: kvm_vms

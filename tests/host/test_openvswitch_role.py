@@ -1,11 +1,9 @@
 """The openvswitch role on the host VMs: Open vSwitch under systemd with the kernel datapath."""
-import json
 import os
-import shlex
 
 import pytest
 
-from tests.labkit import ansible, hostvm
+from tests.labkit import ansible
 
 pytestmark = pytest.mark.host
 
@@ -23,10 +21,7 @@ def state(host):
 def test_role_installs_starts_and_converges_open_vswitch(host_vms):
     hosts, inventory = host_vms
     names = [host.name for host in hosts]
-    # The lab's inventory leaves the ProxyCommand unquoted, which Ansible splits apart; the same
-    # options, quoted, as an extra var take precedence over it.
-    ssh = json.dumps({"ansible_ssh_common_args": " ".join(shlex.quote(o) for o in hostvm.ssh_options())})
-    limit = ["--limit", ",".join(names), "-e", ssh]
+    limit = ["--limit", ",".join(names)]
     before = dict((host.name, state(host)) for host in hosts)
     try:
         first = ansible.playbook(PLAY, [inventory], args=limit)

@@ -50,7 +50,8 @@ def playbook(path, inventories, extra_vars=None, check=False, diff=False, timeou
     if diff:
         argv.append("--diff")
     argv += list(args)
-    return Result(subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT))
+    return Result(subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT,
+                                 stdin=subprocess.DEVNULL))
 
 
 def adhoc(pattern, inventories, module, module_args=None, timeout=600):
@@ -59,4 +60,5 @@ def adhoc(pattern, inventories, module, module_args=None, timeout=600):
         argv += ["-i", inventory]
     if module_args:
         argv += ["-a", module_args]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT,
+                          stdin=subprocess.DEVNULL)

@@ -39,6 +39,7 @@ def fake(tmp_path):
                 (tmp_path / name).write_text(text)
             paths[name] = str(tmp_path / name)
         paths["dev_kvm"] = str(tmp_path / "kvm")
+        paths["units"] = str(tmp_path / "units")
         return paths
     return make
 
@@ -51,8 +52,10 @@ def test_cpu_flags_come_from_proc_cpuinfo(fake, cpuinfo, flags):
 def test_missing_files_mean_no_virtualisation(fake):
     paths = fake(cpuinfo=None, modules=None, apparmor=None)
     info = host_virt.host_info(cpuinfo=paths["cpuinfo"], dev_kvm=paths["dev_kvm"],
-                               proc_modules=paths["proc_modules"], apparmor=paths["apparmor"])
+                               proc_modules=paths["proc_modules"], apparmor=paths["apparmor"],
+                               unit_dirs=[paths["units"]])
     assert info == {
+        "libvirtd_socket_activation": False, "tls_files_missing": [], "tls_ready": False,
         "cpu_virt_flags": [], "hardware_virtualization": False, "kvm_modules": [], "kvm_device_exists": False,
         "kvm_device_usable": False, "kvm_device_problem": "%s does not exist" % paths["dev_kvm"],
         "apparmor_enabled": False, "domain_type": "qemu", "domain_type_source": "/dev/kvm",
@@ -130,3 +133,18 @@ def test_module_warns_when_libvirt_cannot_be_reached(monkeypatch, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["domain_type_source"] == "/dev/kvm"
     assert "the domain type follows /dev/kvm" in json.dumps(result["warnings"])
+
+
+def test_tls_certificates_and_socket_activation_are_reported(fake, tmp_path):
+    paths = fake()
+    os.mkdir(paths["units"])
+    (tmp_path / "units" / "libvirtd.socket").write_text("[Socket]\n")
+    (tmp_path / "cacert.pem").write_text("cert")
+    wanted = [str(tmp_path / "cacert.pem"), str(tmp_path / "serverkey.pem")]
+    info = host_virt.host_info(cpuinfo=paths["cpuinfo"], dev_kvm=paths["dev_kvm"], tls_files=wanted,
+                               proc_modules=paths["proc_modules"], apparmor=paths["apparmor"],
+                               unit_dirs=[paths["units"]])
+    assert (info["libvirtd_socket_activation"], info["tls_ready"]) == (True, False)
+    assert info["tls_files_missing"] == [str(tmp_path / "serverkey.pem")]
+    (tmp_path / "serverkey.pem").write_text("key")
+    assert host_virt.host_info(tls_files=wanted, dev_kvm=paths["dev_kvm"])["tls_ready"] is True

@@ -214,6 +214,7 @@ def test_with_a_rollback_timeout_the_change_runs_in_its_own_unit_then_is_confirm
     assert runner.bounces() == [] and snapshot(host) == before
     assert state(host)["state"] == "applying"
     script = (host / "state" / "rollback.sh").read_text()
+    assert "systemctl stop essentials-kvm-ifupdown-apply.service" in script.splitlines()[3]
     assert "ifdown --force eth3 || true" in script and "rm -f %s" % (host / "etc" / "interfaces.d" / "essentials-kvm") in script
     with pytest.raises(HostError) as caught:
         run(host, FakeRunner(), rollback_timeout=120)
@@ -244,6 +245,7 @@ def test_a_failed_step_in_the_unit_restores_at_once_and_confirm_says_why(host):
     assert "systemctl stop essentials-kvm-ifupdown-rollback.timer" in calls
     # The rollback script put the old file back and brought the old stanzas up again.
     assert snapshot(host) == before
+    assert "systemctl stop essentials-kvm-ifupdown-apply.service" not in calls
     restored = calls[calls.index("ifup bond0") + 1:]
     assert [c for c in restored if c.startswith("ifup ")] == ["ifup bond0", "ifup bond0.10", "ifup br10"]
     report = state(host)

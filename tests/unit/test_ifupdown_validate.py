@@ -48,7 +48,9 @@ def test_good_input_in_the_older_role_shape_becomes_models_in_dependency_order()
     by_name = dict((i.name, i) for i in desired.items)
     assert by_name["eth0"] == Interface("eth0", method="static", addresses=["192.0.2.10/24"], gateway="192.0.2.1",
                                         hooks=[("pre-up", "sleep 2")])
-    assert by_name["eth1"] == Interface("eth1", bond_master="bond0", comment="bond0 member")
+    # ifenslave reads bond-primary from the member's stanza when it enslaves it.
+    assert by_name["eth1"] == Interface("eth1", bond_master="bond0", comment="bond0 member",
+                                        options=[("bond-primary", "eth1")])
     assert by_name["bond0"] == Bond("bond0", slaves=["eth1", "eth2"], mode="active-backup", miimon=100, primary="eth1")
     assert by_name["vlan100"] == Vlan("vlan100", raw_device="bond0")
     assert by_name["bond0.20"] == Vlan("bond0.20", raw_device="bond0", method="static", method6="static",
