@@ -41,13 +41,16 @@ def bond_config(rollback_timeout=300):
         "network_bonds": [{"name": "bond0", "mode": "active-backup", "miimon": 100, "primary": "eth1"}],
         "network_vlans": [{"name": "bond0.10"},
                           {"name": "bond0.20", "address": "10.210.20.{{ ekvm_octet[inventory_hostname] }}/24"}],
+        # The VMs share one machine-id, so udev would give both bridges the same MAC address.
         "network_bridges": [{"name": "br10", "ports": ["bond0.10"], "stp": False, "fd": 0,
+                             "hwaddress": "{{ ekvm_mac[inventory_hostname] }}",
                              "address": "10.210.10.{{ ekvm_octet[inventory_hostname] }}/24"}],
     }
 
 
 def play(hosts, inventory, config, check=False):
-    variables = dict(config, ekvm_octet={h.name: h.index for h in hosts})
+    variables = dict(config, ekvm_octet={h.name: h.index for h in hosts},
+                     ekvm_mac={h.name: h.mac(10) for h in hosts})
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-ifupdown-", delete=False) as handle:
         json.dump(variables, handle)
     try:
