@@ -93,7 +93,7 @@ def test_role_configures_the_hypervisor_and_restarts_libvirtd_only_on_change(hos
         cleanup = ansible.playbook(PLAY, [inventory], args=limit + ["--tags", "cleanup"])
     assert cleanup.rc == 0, cleanup
     for host in hosts:
-        left = host.ssh("ls /etc/systemd/system/libvirtd.socket.d/essentials-kvm.conf "
+        left = host.ssh("ls -d /etc/systemd/system/libvirtd.socket.d "
                         "/etc/sysctl.d/60-kvm-essentials.conf /var/tmp/ekvm-kvm-before 2>/dev/null | wc -l; "
                         "grep -c '^max_clients' /etc/libvirt/libvirtd.conf || true; "
                         "virsh -c qemu:///system version >/dev/null && echo answers", check=False).stdout.split()

@@ -1,6 +1,7 @@
 """Nested Debian 12 host VMs: libvirt domains under QEMU TCG on the lab libvirtd, reached
 over SSH through the lab namespace, written into an Ansible inventory."""
 import base64
+import hashlib
 import os
 import subprocess
 import time
@@ -75,8 +76,10 @@ class HostVM:
         _sub(os_, "kernel", image.kernel)
         _sub(os_, "initrd", image.initrd)
         key = base64.b64encode(pubkey.strip().encode()).decode()
-        _sub(os_, "cmdline", "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet "
-             "ekvm.hostname=%s ekvm.sshkey=%s" % (self.name, key))
+        # Each VM gets a machine-id of its own (the image's is shared): udev derives bridge MACs from it.
+        machine_id = hashlib.md5(self.domain.encode()).hexdigest()
+        _sub(os_, "cmdline", "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet systemd.machine_id=%s "
+             "ekvm.hostname=%s ekvm.sshkey=%s" % (machine_id, self.name, key))
         features = _sub(dom, "features")
         _sub(features, "acpi")
         _sub(features, "apic")
@@ -118,7 +121,7 @@ def ssh_options():
     proxy = "ip netns exec %s socat STDIO TCP:%%h:%%p" % paths.NETNS
     return ["-o", "ProxyCommand=%s" % proxy, "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            "-o", "ConnectTimeout=10", "-o", "BatchMode=yes"]
+            "-o", "ConnectTimeout=30", "-o", "BatchMode=yes"]
 
 
 def ensure_key():
