@@ -249,7 +249,7 @@ def _read_option(cls, family, norm, key, value, netmask, typed, ovs_typed, value
     elif family == "inet" and norm == "ovs-options" and cls in OVS_KINDS:
         values["ovs_options"] = []
         for token in value.split():
-            name, _, text = token.partition("=")
+            name, _sep, text = token.partition("=")
             if name in ovs_typed and _try_set(values, ovs_typed[name], text):
                 continue
             values["ovs_options"].append(token)

@@ -15,6 +15,7 @@ INDENT = "    "
 KEEP = ("lo",)  # purge never removes the loopback stanza
 HEADER = "# Managed by essentials.kvm (ifupdown_interfaces): stanzas declared there are rewritten on every run.\n"
 
+
 def encode(codec, value):
     """Option text for a typed value, or None when the option is left out."""
     if codec in ("list", "list-none"):

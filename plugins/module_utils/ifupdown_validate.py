@@ -269,7 +269,7 @@ class _Builder:
             raise InputError(v4[0][1], "an IPv4 address needs method static (method is %s)" % method)
         if v6 and method6 != "static":
             raise InputError(v6[0][1], "an IPv6 address needs method6 static (method6 is %s)" % method6)
-        values.update(method=method, method6=method6, addresses=[a for a, _ in addresses])
+        values.update(method=method, method6=method6, addresses=[a for a, _path in addresses])
         if spec.get("gateway") not in (None, ""):
             if method != "static":
                 raise InputError(at(path, "gateway"), "needs method static (method is %s)" % method)
@@ -488,7 +488,7 @@ def _check_masters(desired, by_name, owners, host):
     for item in desired.items:
         path = desired.paths[item.name]
         if isinstance(item, Bond):
-            members = [m for m, (master, _) in owners.items() if master == item.name]
+            members = [m for m, (master, _path) in owners.items() if master == item.name]
             if not members:
                 raise InputError(at(path, "slaves"), "bond %r has no members" % item.name,
                                  "list slaves, or set bond_master on its interfaces")
