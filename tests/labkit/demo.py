@@ -1,5 +1,6 @@
 """`make demo`: boot the demo host VM, converge it with playbooks/site.yml twice, summarise."""
 import os
+import shlex
 
 from . import ansible, hostvm
 from .lab import Lab
@@ -32,7 +33,7 @@ def up(log=print):
                        % result.changed("demo"))
     log("demo: converged; what the demo host has now:")
     log(host.ssh(SUMMARY).stdout)
-    log("demo: log in with: %s" % " ".join(host.ssh_argv()))
+    log("demo: log in with: %s" % shlex.join(host.ssh_argv()))
 
 
 def down(log=print):
