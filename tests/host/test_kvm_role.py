@@ -23,8 +23,8 @@ def daemon(host):
     return int(out[0]), int(out[1])
 
 
-@pytest.mark.xfail(strict=False, reason="issue 8: not yet seen passing as a whole on a quiet machine (each step "
-                   "passed by hand); kept running so CI shows when it passes")
+@pytest.mark.xfail(run=False, reason="issue 8: took 23 min and failed in the lead's loaded integration run (each "
+                   "step passed by hand); not run until it is made faster and seen green")
 def test_role_configures_the_hypervisor_and_restarts_libvirtd_only_on_change(host_vms):
     hosts, inventory = host_vms
     names = [host.name for host in hosts]
