@@ -14,7 +14,7 @@ import libvirt
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 from . import paths
-from .daemons import LIBVIRT_URI
+from .daemons import LIBVIRT_URI, tail
 from .image import Image
 from .proc import LabError, run
 
@@ -197,15 +197,7 @@ def wait_ssh(host, timeout=BOOT_TIMEOUT):
             pass
         time.sleep(3)
     raise LabError("host VM %s did not answer SSH within %ss; console:\n%s"
-                   % (host.name, timeout, _tail(host.console_log)))
-
-
-def _tail(path, lines=40):
-    try:
-        with open(path, errors="replace") as handle:
-            return "".join(handle.readlines()[-lines:])
-    except OSError:
-        return "(no console log)"
+                   % (host.name, timeout, tail(host.console_log, 40) or "(no console log)"))
 
 
 def running_hosts():
