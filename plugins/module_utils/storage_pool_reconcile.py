@@ -31,6 +31,7 @@ BUILD_NO_OVERWRITE = 4
 BUILD_OVERWRITE = 8
 ERR_NO_SUPPORT = 3
 ERR_INVALID_ARG = 8
+ERR_OPERATION_INVALID = 55
 ERR_NO_STORAGE_POOL = 49
 ERR_NO_STORAGE_VOL = 50
 ERR_NO_SECRET = 66
@@ -90,11 +91,13 @@ class Plan:
         self.ops.append(func)
 
 
-def read_live(conn):
+def read_live(conn, refresh=()):
+    """Every pool of the host; only the pools named in `refresh` are refreshed, because libvirt
+    stops a pool whose refresh fails and a read must not stop pools this call does not manage."""
     pools = {}
     for obj in conn.listAllStoragePools(0):
         try:
-            pools[obj.name()] = _read_pool(obj)
+            pools[obj.name()] = _read_pool(obj, obj.name() in refresh)
         except LibvirtError as exc:
             # Another client removed the pool while this one was listing them.
             if exc.get_error_code() != ERR_NO_STORAGE_POOL:
@@ -102,7 +105,7 @@ def read_live(conn):
     return pools
 
 
-def _read_pool(obj):
+def _read_pool(obj, refresh):
     try:
         persistent = obj.XMLDesc(XML_INACTIVE)
     except LibvirtError as exc:
@@ -110,16 +113,24 @@ def _read_pool(obj):
         if exc.get_error_code() not in (ERR_NO_SUPPORT, ERR_INVALID_ARG):
             raise
         persistent = obj.XMLDesc(0)
+    if refresh and obj.isActive():
+        try:
+            obj.refresh(0)
+        except LibvirtError:
+            pass  # libvirt has stopped the pool (its source is unreachable); it is read as inactive
     active = bool(obj.isActive())
     live = LivePool(uuid=obj.UUIDString(), model=parse_pool_xml(persistent),
                     running=parse_pool_xml(obj.XMLDesc(0)) if active else None, active=active,
                     autostart=bool(obj.autostart()))
     if active:
         try:
-            obj.refresh(0)
-        except LibvirtError:
-            pass  # an unreachable source still lists the volumes libvirt knew; those are good enough to plan
-        for vol in obj.listAllVolumes(0):
+            volumes = obj.listAllVolumes(0)
+        except LibvirtError as exc:
+            # The pool stopped between the two calls (another client, or a failing source).
+            if exc.get_error_code() != ERR_OPERATION_INVALID:
+                raise
+            live.active, live.running, volumes = False, None, []
+        for vol in volumes:
             try:
                 volume = parse_volume_xml(vol.XMLDesc(0))[0]
             except LibvirtError as exc:
@@ -358,7 +369,7 @@ def _check_supported(specs, supported):
 
 
 def _verify(conn, specs):
-    live = read_live(conn)
+    live = read_live(conn, {spec.pool.name for spec in specs})
     for spec in specs:
         current = live.get(spec.pool.name)
         if spec.state == "absent":
@@ -380,7 +391,7 @@ def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=Fals
     """Plan every pool (raising before any change), then apply and verify unless in check mode."""
     _check_supported(specs, supported_types(conn))
     try:
-        live = read_live(conn)
+        live = read_live(conn, {spec.pool.name for spec in specs})
     except LibvirtError as exc:
         raise HostError("cannot read the storage pools of this host: %s" % exc)
     plans = [plan_pool(conn, spec, live.get(spec.pool.name), restart_on_change, probe) for spec in specs]

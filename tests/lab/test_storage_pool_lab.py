@@ -188,6 +188,18 @@ def test_dir_pool_volumes_are_created_grown_uploaded_and_deleted(conn, workdir):
     unchanged(gone)
 
 
+def test_reading_the_host_leaves_pools_it_does_not_manage_running(conn, workdir):
+    """libvirt stops a pool whose refresh fails; the module refreshes only the pools it was given."""
+    other, target = TAG + "-other", os.path.join(workdir, "other")
+    changed([{"name": other, "path": target}])
+    try:
+        os.rmdir(target)  # a refresh of this pool now fails
+        changed([{"name": TAG + "-managed", "path": os.path.join(workdir, "managed")}])
+        assert conn.storagePoolLookupByName(other).isActive()
+    finally:
+        pool_module([{"name": other, "state": "absent"}, {"name": TAG + "-managed", "state": "absent"}])
+
+
 def test_fs_pool_formats_a_device_only_when_asked_and_never_over_data(conn, workdir, loops):
     device = loops(TAG + "-fs")
     name, target = TAG + "-fs", os.path.join(workdir, "fs")
@@ -352,13 +364,18 @@ def test_iscsi_direct_pool_lists_the_luns_of_a_tgt_target(conn, request):
             "source": {"host": "127.0.0.1", "port": port, "device": iqn,
                        "initiator": "iqn.2026-01.org.essentials:%s-host" % TAG}}
     before = snapshot(conn)
+    # Undefine the pool even when an assertion fails: once the target is gone, a refresh of it fails.
+    request.addfinalizer(lambda: pool_module([{"name": name, "state": "absent"}]))
     msg = failed([dict(pool, volumes=[{"name": "lun", "capacity": "1G"}])])
     assert msg.startswith("pools[0].volumes[0].name: a iscsi-direct pool cannot create volumes"), msg
     first = changed([pool])
     assert first["pools"][0]["actions"] == ["define pool %s" % name, "start pool %s" % name,
                                             "enable autostart of pool %s" % name]
-    assert snapshot(conn)[name][3] == ["unit:0:0:1"]
-    assert conn.storagePoolLookupByName(name).storageVolLookupByName("unit:0:0:1").info()[1] == 32 * MIB
+    # libiscsi lists LUN 0 too: tgt's controller LUN.
+    assert snapshot(conn)[name][3] == ["unit:0:0:0", "unit:0:0:1"]
+    # libvirt 9.0 sizes the LUN from READ CAPACITY's last block address: one 512-byte block short.
+    assert conn.storagePoolLookupByName(name).storageVolLookupByName("unit:0:0:1").info()[1] in (32 * MIB - 512,
+                                                                                                  32 * MIB)
     unchanged([pool])
     pool["autostart"] = False
     assert changed([pool])["pools"][0]["actions"] == ["disable autostart of pool %s" % name]
