@@ -71,6 +71,10 @@ class HostVM:
         _sub(dom, "name", self.domain)
         _sub(dom, "memory", self.memory_mib, unit="MiB")
         _sub(dom, "vcpu", self.vcpus)
+        # TCG's default CPU offers svm, so the guest would think KVM usable and pick domain type kvm.
+        cpu = _sub(dom, "cpu", mode="custom", match="exact", check="none")
+        _sub(cpu, "model", "qemu64", fallback="forbid")
+        _sub(cpu, "feature", policy="disable", name="svm")
         os_ = _sub(dom, "os")
         _sub(os_, "type", "hvm", arch="x86_64", machine="pc")
         _sub(os_, "kernel", image.kernel)
