@@ -29,7 +29,12 @@ class InputError(EssentialsError):
 
 
 class HostError(EssentialsError):
-    """The host refused or failed an operation (libvirt, ovs-vsctl, ifup...)."""
+    """The host refused or failed an operation (libvirt, ovs-vsctl, ifup...). `done` lists the changes
+    made before the failure, so the module can report changed=true and say what is left half-done."""
+
+    def __init__(self, message, done=()):
+        super().__init__(message)
+        self.done = list(done)
 
 
 class UnsupportedError(EssentialsError):

@@ -102,15 +102,22 @@ def read_live(conn):
     """Every network libvirt knows, by name."""
     found = {}
     for handle in _libvirt_call("cannot list networks", conn.listAllNetworks):
-        name = handle.name()
-        active, persistent = bool(handle.isActive()), bool(handle.isPersistent())
-        live = network_xml.parse_xml(_libvirt_call("cannot read network %s" % name, handle.XMLDesc, 0))
-        config = live
-        if active and persistent:
-            config = network_xml.parse_xml(_libvirt_call("cannot read network %s" % name, _config_xml, handle))
-        found[name] = LiveNetwork(name=name, config=config, live=live, active=active, persistent=persistent,
-                                  autostart=bool(handle.autostart()) if persistent else False)
+        try:
+            found[handle.name()] = _read_network(handle)
+        except libvirt.libvirtError as exc:
+            # Another client removed the network while this one was listing them.
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_NETWORK:
+                raise HostError("cannot read network %s: %s" % (handle.name(), exc.get_error_message() or exc))
     return found
+
+
+def _read_network(handle):
+    name = handle.name()
+    active, persistent = bool(handle.isActive()), bool(handle.isPersistent())
+    live = network_xml.parse_xml(handle.XMLDesc(0))
+    config = network_xml.parse_xml(_config_xml(handle)) if active and persistent else live
+    return LiveNetwork(name=name, config=config, live=live, active=active, persistent=persistent,
+                       autostart=bool(handle.autostart()) if persistent else False)
 
 
 # ------------------------------------------------------------------------------------------------ planning
@@ -274,33 +281,42 @@ _SECTIONS = {"ip-dhcp-range": "VIR_NETWORK_SECTION_IP_DHCP_RANGE", "ip-dhcp-host
              "dns-txt": "VIR_NETWORK_SECTION_DNS_TXT", "portgroup": "VIR_NETWORK_SECTION_PORTGROUP"}
 
 
-def apply_plan(conn, plan):
-    """Stop before redefining, so a restart or stop starts from the new definition on every driver."""
+def apply_plan(conn, plan, done):
+    """Stop before redefining, so a restart or stop starts from the new definition on every driver.
+    Every change that succeeded is appended to `done`."""
     name = plan.name
+
+    def step(text, what, func, *args):
+        result = _libvirt_call(what, func, *args)
+        done.append(text)
+        return result
+
     if not plan.actions:
         return
     handle = None
     if "define" not in plan.actions:
         handle = _libvirt_call("cannot find network %s" % name, conn.networkLookupByName, name)
         if "stop" in plan.actions or "restart" in plan.actions:
-            _libvirt_call("cannot stop network %s" % name, handle.destroy)
+            step("stop network %s" % name, "cannot stop network %s" % name, handle.destroy)
     if plan.define_xml:
-        handle = _libvirt_call("cannot define network %s" % name, conn.networkDefineXML, plan.define_xml)
+        handle = step("define network %s" % name, "cannot define network %s" % name, conn.networkDefineXML,
+                      plan.define_xml)
     if plan.updates:
         flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
         if plan.update_config:
             flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
-        for step in plan.updates:
-            _libvirt_call("cannot %s" % step.describe(), handle.update, getattr(libvirt, _COMMANDS[step.command]),
-                          getattr(libvirt, _SECTIONS[step.section]), step.parent_index, step.xml, flags)
+        for update in plan.updates:
+            step("%s of network %s" % (update.describe(), name), "cannot %s" % update.describe(), handle.update,
+                 getattr(libvirt, _COMMANDS[update.command]), getattr(libvirt, _SECTIONS[update.section]),
+                 update.parent_index, update.xml, flags)
     if "start" in plan.actions or "restart" in plan.actions:
-        _libvirt_call("cannot start network %s" % name, handle.create)
+        step("start network %s" % name, "cannot start network %s" % name, handle.create)
     for action in plan.actions:
         if action.startswith("autostart"):
-            _libvirt_call("cannot set autostart of network %s" % name, handle.setAutostart,
-                          1 if action.endswith("on") else 0)
+            step("%s of network %s" % (action, name), "cannot set autostart of network %s" % name,
+                 handle.setAutostart, 1 if action.endswith("on") else 0)
     if "undefine" in plan.actions:
-        _libvirt_call("cannot undefine network %s" % name, handle.undefine)
+        step("undefine network %s" % name, "cannot undefine network %s" % name, handle.undefine)
 
 
 def converge(conn, items, input_name="networks", purge=False, restart_on_change=False, declared_bridges=(),
@@ -311,14 +327,18 @@ def converge(conn, items, input_name="networks", purge=False, restart_on_change=
     plans = plan_all(desired, read_live(conn), purge, restart_on_change)
     if check_mode:
         return plans
-    for plan in plans:
-        apply_plan(conn, plan)
+    done = []
+    try:
+        for plan in plans:
+            apply_plan(conn, plan, done)
+    except HostError as exc:
+        raise HostError(exc.message, done)
     after = read_live(conn)
     for want in desired:
         again = plan_network(want, after.get(want.network.name))
         if again.actions:
             raise HostError("network %s still differs after the change (%s); libvirt altered the definition"
-                            % (want.network.name, ", ".join(again.actions)))
+                            % (want.network.name, ", ".join(again.actions)), done)
     return plans
 
 

@@ -507,6 +507,12 @@ live_updates:
   description: virNetworkUpdate steps by network name.
   returned: always
   type: dict
+done:
+  description: The changes made before libvirt refused one; the task then fails with C(changed=true).
+  returned: failure
+  type: list
+  elements: str
+  sample: [define network lab, start network lab]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -584,7 +590,8 @@ def main():
                          restart_on_change=params["restart_on_change"],
                          declared_bridges=params["declared_bridges"], check_mode=module.check_mode)
     except EssentialsError as exc:
-        module.fail_json(msg=exc.message)
+        done = getattr(exc, "done", [])
+        module.fail_json(msg=exc.message, changed=bool(done), done=done)
     module.exit_json(**result(plans))
 
 

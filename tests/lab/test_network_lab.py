@@ -401,3 +401,21 @@ def test_purge_plan_and_absent(host, conn):
     assert not host.module(networks=[{"name": n, "state": "absent"} for n in ALL])["changed"]
     for bridge in ("nat", "rt", "open", "iso"):
         assert link(dev(bridge)) is None
+
+
+def test_a_host_failure_after_earlier_changes_reports_what_was_done(host, conn):
+    """A NIC already holds the second network's bridge name, so libvirt cannot start that network after
+    the first one is up: the module fails with changed=true and lists what it did."""
+    first = {"name": name("half1"), "mode": "isolated", "bridge_name": dev("halfa")}
+    second = {"name": name("half2"), "mode": "isolated", "bridge_name": dev("halfb")}
+    netns.veth(dev("halfb"), paths.NETNS, dev("halfc"), paths.NETNS)
+    try:
+        result = host.module(networks=[first, second])
+        assert result.get("failed") and result["changed"], result
+        assert result["msg"].startswith("cannot start network %s" % name("half2")), result["msg"]
+        assert result["done"] == ["define network %s" % name("half1"), "start network %s" % name("half1"),
+                                  "autostart on of network %s" % name("half1"),
+                                  "define network %s" % name("half2")], result
+    finally:
+        host.module(networks=[{"name": n, "state": "absent"} for n in (name("half1"), name("half2"))])
+        lab_ip("link", "delete", dev("halfb"), check=False)

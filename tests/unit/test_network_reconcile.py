@@ -123,7 +123,9 @@ def test_purge_removes_unlisted_networks(conn):
     assert actions(mine) == {"unet-purge": ["stop", "undefine"]}
     assert actions([p for p in plans if p.name == "unet-keep"]) == {"unet-keep": []}
     assert "default" in actions(plans)
-    rec.apply_plan(conn, mine[0])
+    done = []
+    rec.apply_plan(conn, mine[0], done)
+    assert done == ["stop network unet-purge", "undefine network unet-purge"]
     assert "unet-purge" not in conn.listNetworks() + conn.listDefinedNetworks()
 
 
