@@ -1,0 +1,273 @@
+"""Role argument specs against the roles' defaults and the modules, Ansible's validation of wrong
+variables, ansible-doc for every module and role, and the choice of OS-family variables."""
+import functools
+import glob
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from tests.labkit import ansible
+
+pytestmark = pytest.mark.sanity
+
+ROOT = ansible.ROOT
+ROLES = ["kvm", "config_interfaces", "openvswitch"]
+MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "plugins", "modules", "[!_]*.py")))
+# Role variables passed to a module option as they are: their items follow the module's suboptions.
+MODULE_LISTS = [
+    ("kvm", "kvm_virtual_networks", "libvirt_network", "networks"),
+    ("kvm", "kvm_storage_pools", "libvirt_pool", "pools"),
+    ("kvm", "kvm_vms", "libvirt_domain", "vms"),
+    ("openvswitch", "openvswitch_bridges", "openvswitch", "bridges"),
+] + [("config_interfaces", name, "ifupdown_interfaces", name) for name in (
+    "network_interfaces", "network_bonds", "network_bridges", "network_vlans", "ovs_bonds", "ovs_bridges",
+    "ovs_interfaces")]
+# What decides whether a value passes; descriptions may be worded for the role.
+CHECKED = ("type", "elements", "choices", "default", "required", "no_log")
+
+
+@functools.lru_cache(maxsize=None)
+def spec(role):
+    with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")) as handle:
+        return yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+
+
+def rendered_defaults(role):
+    """The role's defaults with their templates rendered against the defaults alone, as a play
+    that sets nothing else would see them."""
+    loader = DataLoader()
+    defaults = {}
+    pattern = os.path.join(ROOT, "roles", role, "defaults")
+    for path in sorted(glob.glob(pattern + "/main.yml") + glob.glob(pattern + "/main/*.yml")):
+        defaults.update(loader.load_from_file(path, trusted_as_template=True))
+    templar = Templar(loader=loader, variables=defaults)
+    return {name: templar.template(value) for name, value in defaults.items()}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_default_is_in_the_spec_with_the_same_value(role):
+    options, defaults = spec(role), rendered_defaults(role)
+    missing = sorted(set(defaults) - set(options))
+    assert not missing, "defaults of %s missing from meta/argument_specs.yml: %s" % (role, missing)
+    differ = {name: (options[name].get("default"), value) for name, value in defaults.items()
+              if options[name].get("default") != value}
+    assert not differ, "spec default != defaults/ value (spec, defaults): %s" % differ
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_spec_default_comes_from_defaults(role):
+    defaults = rendered_defaults(role)
+    orphans = sorted(name for name, option in spec(role).items() if "default" in option and name not in defaults)
+    assert not orphans, "%s documents defaults that defaults/ does not set: %s" % (role, orphans)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_defaults_pass_the_spec(role):
+    result = ArgumentSpecValidator(spec(role)).validate(rendered_defaults(role), validate_role_argument_spec=True)
+    assert not result.error_messages
+
+
+@functools.lru_cache(maxsize=None)
+def module_options(module):
+    documentation = importlib.import_module("ansible_collections.essentials.kvm.plugins.modules." + module).DOCUMENTATION
+    return yaml.safe_load(documentation)["options"]
+
+
+def module_suboptions(module, option):
+    return module_options(module)[option]["suboptions"]
+
+
+def expected_options(suboptions):
+    """Module suboptions as a role spec states them: role specs have no aliases, so each alias is
+    an option of its own and the option it names is no longer required."""
+    result = {}
+    for name, option in suboptions.items():
+        checked = {key: option[key] for key in CHECKED if key in option}
+        if "suboptions" in option:
+            checked["options"] = expected_options(option["suboptions"])
+        aliases = option.get("aliases", [])
+        if aliases:
+            checked.pop("required", None)
+        result[name] = checked
+        for alias in aliases:
+            result[alias] = {key: value for key, value in checked.items() if key != "default"}
+    return result
+
+
+def checked_options(options):
+    result = {}
+    for name, option in options.items():
+        checked = {key: option[key] for key in CHECKED if key in option}
+        if "options" in option:
+            checked["options"] = checked_options(option["options"])
+        result[name] = checked
+    return result
+
+
+@pytest.mark.parametrize("role,variable,module,option", MODULE_LISTS, ids=[v[1] for v in MODULE_LISTS])
+def test_list_items_are_checked_like_the_module_checks_them(role, variable, module, option):
+    expected = expected_options(module_suboptions(module, option))
+    actual = checked_options(spec(role)[variable].get("options", {}))
+    assert actual == expected, (
+        "roles/%s/meta/argument_specs.yml: %s.options no longer matches the %s module's %s suboptions; "
+        "copy them over (aliases as options of their own)" % (role, variable, module, option))
+
+
+def run_role(tmp_path, role, hosts, tags=None, after=()):
+    """The role in check mode on local "hosts", each with its own variables; `fake_facts` of a host
+    become its facts. Without real facts and in check mode, a run that gets past validation by
+    mistake changes nothing here."""
+    fake = {"name": "Pretend to be another OS", "tags": ["always"], "when": "fake_facts is defined",
+            "ansible.builtin.set_fact": {"os_family": "{{ fake_facts.os_family }}",
+                                         "distribution": "{{ fake_facts.distribution }}", "cacheable": True}}
+    tasks = [fake, {"name": "Run the role", "ansible.builtin.import_role": {"name": "essentials.kvm." + role}}]
+    play = tmp_path / "play.yml"
+    play.write_text(yaml.safe_dump([{"name": "Role under test", "hosts": "all", "gather_facts": False,
+                                     "tasks": tasks + list(after)}]))
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts, "vars": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}))
+    args = ["--check", "--forks", str(len(hosts))] + (["--tags", tags] if tags else [])
+    return ansible.playbook(str(play), [str(inventory)], args=args, timeout=300)
+
+
+def failure(result, host):
+    """The message of the task that failed on host."""
+    found = re.search(r"^fatal: \[%s\]: FAILED! => (\{.*\})$" % re.escape(host), result.output, re.M)
+    assert found, "%s did not fail:\n%s" % (host, result.output[-6000:])
+    return json.loads(found.group(1))["msg"]
+
+
+# A host per wrong variable; each names what its message must name.
+WRONG = {
+    "kvm": {
+        "vms_not_a_list": ({"kvm_vms": "notalist"}, "kvm_vms"),
+        "unknown_choice": ({"kvm_auth_unix_rw": "kerberos"}, "kvm_auth_unix_rw"),
+        "misspelt_volume_key": (
+            {"kvm_storage_pools": [{"name": "images", "volumes": [{"name": "a.qcow2", "permisions": {}}]}]},
+            "permisions"),
+    },
+    "config_interfaces": {
+        "switch_not_a_bool": ({"config_network_interfaces": "maybe"}, "config_network_interfaces"),
+        "bond_start_choice": ({"network_bonds": [{"name": "bond0", "start": "sometimes"}]}, "start"),
+    },
+    "openvswitch": {
+        "fail_mode_choice": ({"openvswitch_bridges": [{"name": "br0", "fail_mode": "open"}]}, "fail_mode"),
+    },
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_wrong_variable_fails_before_any_task(tmp_path, role):
+    cases = WRONG[role]
+    result = run_role(tmp_path, role, {host: variables for host, (variables, _) in cases.items()})
+    assert result.rc != 0, result
+    for host, (_, named) in cases.items():
+        message = failure(result, host)
+        assert message.startswith("Validation of arguments failed") and named in message, (host, message)
+        # The validation task is the only one that ran.
+        assert result.recap[host] == {"ok": 0, "changed": 0, "unreachable": 0, "failed": 1}, (host, result)
+
+
+def ansible_doc(kind, name):
+    return subprocess.run([os.path.join(ansible.BIN, "ansible-doc"), "-t", kind, "essentials.kvm." + name],
+                          capture_output=True, text=True, env=ansible.env(), cwd=ROOT, timeout=120)
+
+
+def listed_options(text):
+    """Top-level options of ansible-doc's text output: lines starting with `- name` or `= name`."""
+    return set(re.findall(r"^[-=] (\S+)", text, re.M))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_ansible_doc_shows_every_module_option(module):
+    result = ansible_doc("module", module)
+    assert result.returncode == 0, result.stderr
+    options = set(module_options(module))
+    assert options <= listed_options(result.stdout), sorted(options - listed_options(result.stdout))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_ansible_doc_shows_every_role_variable(role):
+    result = ansible_doc("role", role)
+    assert result.returncode == 0, result.stderr
+    variables = set(spec(role))
+    assert variables <= listed_options(result.stdout), sorted(variables - listed_options(result.stdout))
+
+
+def fake_facts(os_family, distribution):
+    return {"fake_facts": {"os_family": os_family, "distribution": distribution}}
+
+
+def vars_file(role, name):
+    with open(os.path.join(ROOT, "roles", role, "vars", name)) as handle:
+        return yaml.safe_load(handle)
+
+
+SHOW = "essentials-kvm-os-vars:"
+SHOW_KVM_VARS = [{"name": "Show the OS variables", "tags": ["kvm_os_vars"], "ansible.builtin.debug": {
+    "msg": SHOW + "{{ {'packages': kvm_os_packages, 'libvirt': kvm_libvirt_service, 'ssh': kvm_ssh_service,"
+                  " 'group': kvm_libvirt_group} | to_json }}"}}]
+
+
+def shown_os_vars(output):
+    shown = {}
+    for host, block in re.findall(r"^ok: \[(\S+)\] => (\{.*?^\})", output, re.M | re.S):
+        message = json.loads(block).get("msg", "")
+        if isinstance(message, str) and message.startswith(SHOW):
+            shown[host] = json.loads(message[len(SHOW):])
+    return shown
+
+
+def test_kvm_loads_the_names_of_the_os_family(tmp_path):
+    expected = {"debian12": "Debian.yml", "ubuntu2204": "Debian.yml", "ubuntu2404": "Debian.yml",
+                "rocky9": "RedHat.yml", "rhel9": "RedHat.yml"}
+    hosts = {"debian12": fake_facts("Debian", "Debian"), "ubuntu2204": fake_facts("Debian", "Ubuntu"),
+             "ubuntu2404": fake_facts("Debian", "Ubuntu"), "rocky9": fake_facts("RedHat", "Rocky"),
+             "rhel9": fake_facts("RedHat", "RedHat"), "leap15": fake_facts("Suse", "openSUSE Leap")}
+    result = run_role(tmp_path, "kvm", hosts, tags="kvm_os_vars", after=SHOW_KVM_VARS)
+    shown = shown_os_vars(result.output)
+    for host, name in expected.items():
+        names = vars_file("kvm", name)
+        assert shown.get(host) == {"packages": names["kvm_os_packages"], "libvirt": names["kvm_libvirt_service"],
+                                   "ssh": names["kvm_ssh_service"], "group": names["kvm_libvirt_group"]}, host
+        assert "python3-libvirt" in names["kvm_os_packages"]
+        assert result.recap[host]["changed"] == 0 and result.recap[host]["failed"] == 0, result
+    # A family without package names stops before anything is installed, saying what to add.
+    assert "leap15" not in shown
+    message = failure(result, "leap15")
+    assert "os_family Suse" in message and "vars/Suse.yml" in message, message
+
+
+def test_config_interfaces_refuses_a_host_without_ifupdown(tmp_path):
+    hosts = {"rocky_on": dict(fake_facts("RedHat", "Rocky"), config_network_interfaces=True),
+             "rocky_off": fake_facts("RedHat", "Rocky"),
+             "debian_off": fake_facts("Debian", "Debian")}
+    result = run_role(tmp_path, "config_interfaces", hosts)
+    message = failure(result, "rocky_on")
+    assert "only the Debian family" in message and "os_family RedHat" in message, message
+    # Facts and validation ran, the check failed, nothing after it ran.
+    assert result.recap["rocky_on"] == {"ok": 2, "changed": 0, "unreachable": 0, "failed": 1}, result
+    for host in ("rocky_off", "debian_off"):
+        assert result.recap[host]["failed"] == 0 and result.recap[host]["changed"] == 0, result
+
+
+def test_openvswitch_needs_package_names_outside_debian(tmp_path):
+    hosts = {"ubuntu_defaults": fake_facts("Debian", "Ubuntu"),
+             "rocky_defaults": fake_facts("RedHat", "Rocky"),
+             "rocky_set": dict(fake_facts("RedHat", "Rocky"), openvswitch_packages=["openvswitch3.3"],
+                               openvswitch_service="openvswitch")}
+    result = run_role(tmp_path, "openvswitch", hosts, tags="openvswitch_os_check")
+    message = failure(result, "rocky_defaults")
+    assert "openvswitch_packages" in message and "NFV SIG" in message, message
+    for host in ("ubuntu_defaults", "rocky_set"):
+        assert result.recap[host]["failed"] == 0 and result.recap[host]["changed"] == 0, result
