@@ -76,8 +76,8 @@ TYPES = {
     "rbd": TypeRule(source=("name", "hosts", "auth"), required=("name", "hosts"), target="none", max_hosts=16,
                     auth="ceph", volume_formats=("raw",), extras=("config_opts", "refresh_allocation")),
     "sheepdog": TypeRule(source=("hosts", "name"), required=("hosts", "name"), target="none", volume_formats=("raw",)),
-    "gluster": TypeRule(source=("hosts", "name", "dir"), required=("hosts", "name"), target="none",
-                        volume_formats=FILE_VOLUME_FORMATS),
+    # libvirt's gluster backend only lists and deletes files; a netfs pool with format glusterfs creates them.
+    "gluster": TypeRule(source=("hosts", "name", "dir"), required=("hosts", "name"), target="none"),
     "zfs": TypeRule(source=("name", "devices"), required=("name",), target="optional",
                     build="format", volume_formats=()),
     "vstorage": TypeRule(source=("name",), required=("name",), build="mkdir", volume_formats=FILE_VOLUME_FORMATS),
@@ -228,6 +228,8 @@ AUTH_KEYS = ("type", "username", "secret_usage", "secret_uuid", "secret")
 PERMISSION_KEYS = tuple(f.name for f in fields(Permissions))
 VOLUME_KEYS = ("name", "state", "capacity", "allocation", "format", "backing", "backing_format", "permissions",
                "upload")
+# Usage name of the libvirt secret made for a pool's key (given as auth.secret); it goes when the pool goes.
+OWN_SECRET_USAGE = "essentials.kvm.pool.%s"
 # The older ansible-kvm roles used virt_pool's state names.
 LEGACY_STATES = {"undefined": "absent", "deleted": "absent"}
 
@@ -363,7 +365,7 @@ def _auth(value, path, pool_name, rule):
             raise InputError(at(path, "secret"), "must be the base64 ceph key as in the keyring file",
                              "copy the value after 'key =' from ceph auth get-or-create")
         if not uuid and not usage:
-            usage = "essentials.kvm.pool.%s" % pool_name
+            usage = OWN_SECRET_USAGE % pool_name
     elif not uuid and not usage:
         raise InputError(path, "needs secret (the key itself), secret_usage or secret_uuid",
                          "secret_usage/secret_uuid refer to a libvirt secret that already exists")
@@ -475,6 +477,12 @@ _REQUIRED_HINTS = {
 }
 
 
+_NO_VOLUMES_HINTS = {
+    "gluster": "its volumes are the files already in the gluster volume; remove volumes, or create them through "
+               "a netfs pool with format glusterfs",
+}
+
+
 def _check_partition_name(name, path, pool):
     """libvirt names a disk pool's volumes after the partitions it makes: sdb1, loop1p1, nvme0n1p2."""
     if pool.type != "disk" or len(pool.source.devices) != 1 or os.path.dirname(pool.source.devices[0]) != "/dev":
@@ -498,7 +506,8 @@ def _volume(value, path, pool, rule, names):
     vol.state = _choice(raw.get("state", "present"), at(path, "state"), ("present", "absent"))
     if rule.volume_formats is None:
         raise InputError(at(path, "name"), "a %s pool cannot create volumes" % pool.type,
-                         "its volumes are the LUNs or devices the storage already has; remove volumes")
+                         _NO_VOLUMES_HINTS.get(pool.type, "its volumes are the LUNs or devices the storage "
+                                                          "already has; remove volumes"))
     if vol.state == "absent":
         return vol
     if "format" in raw:

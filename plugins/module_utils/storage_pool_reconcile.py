@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Permissions, TYPES, adopt_unset
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
+    OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
@@ -348,6 +349,18 @@ def _plan_removal(conn, name, live, delete_data, plan):
     if delete_data:
         plan.do("delete the storage of pool %s" % name, lambda: _delete_storage(conn, name))
     plan.do("undefine pool %s" % name, lambda: _lookup(conn, name).undefine())
+    _plan_own_secret_removal(conn, name, live, plan)
+
+
+def _plan_own_secret_removal(conn, name, live, plan):
+    """The secret made from the pool's auth.secret holds a key nothing else uses; a secret the user referred to
+    by secret_usage or secret_uuid is theirs and stays."""
+    auth = live.model.source.auth
+    if auth is None or auth.secret_usage != OWN_SECRET_USAGE % name:
+        return
+    secret = _lookup_secret(conn, auth, at(at(plan.path, "source"), "auth"))
+    if secret is not None:
+        plan.do("undefine secret %s" % auth.secret_usage, secret.undefine)
 
 
 def _delete_storage(conn, name):
@@ -369,7 +382,9 @@ def _check_supported(specs, supported):
 
 
 def _verify(conn, specs):
-    live = read_live(conn, {spec.pool.name for spec in specs})
+    # libvirt updates a pool's volume list itself when it starts the pool or creates a volume, so no refresh:
+    # for some backends (gluster: ~10 s) a refresh costs more than the whole change.
+    live = read_live(conn)
     for spec in specs:
         current = live.get(spec.pool.name)
         if spec.state == "absent":

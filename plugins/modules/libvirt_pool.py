@@ -17,6 +17,7 @@ description:
   - Supports all 14 libvirt pool types (dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath, rbd,
     sheepdog, gluster, zfs, vstorage). Types this host's libvirt has no backend for fail before any change.
   - CHAP passwords and ceph keys become libvirt secrets; their values never appear in a diff or a return value.
+    Removing the pool undefines the secret made for it; secrets referred to by secret_usage or secret_uuid stay.
   - Volumes are never shrunk or recreated, and removing a pool keeps its data unless O(pools[].delete_data) is set.
 version_added: "0.1.0"
 author:
@@ -225,7 +226,11 @@ options:
         description: How rbd volume allocation is refreshed, C(default) or C(capacity).
         type: str
       volumes:
-        description: Volumes in the pool; unlisted volumes are left alone.
+        description:
+          - Volumes in the pool; unlisted volumes are left alone.
+          - iscsi, iscsi-direct, scsi, mpath and gluster pools cannot create volumes; their volumes are the LUNs,
+            devices or files the storage already has. A netfs pool with format C(glusterfs) creates files in a
+            gluster volume.
         type: list
         elements: dict
         suboptions:

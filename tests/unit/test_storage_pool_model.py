@@ -73,6 +73,8 @@ BAD = [
     ([_with(DIR, autostart="sometimes")], "pools[0].autostart", "true or false"),
     ([{"name": "m", "type": "mpath", "path": "/dev/mapper", "volumes": [{"name": "v", "capacity": 1}]}],
      "pools[0].volumes[0].name", "cannot create volumes"),
+    ([{"name": "g", "type": "gluster", "source": {"name": "gv0", "host": "gl1"},
+       "volumes": [{"name": "v.raw", "capacity": "1G"}]}], "pools[0].volumes[0].name", "a netfs pool with format"),
     ([{"name": "i", "type": "iscsi", "build": True, "source": {"host": "san", "device": IQN},
        "path": "/dev/disk/by-path"}], "pools[0].build", "nothing to build"),
     ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "allocation": "2G"}])], "pools[0].volumes[0].allocation",

@@ -260,12 +260,16 @@ class Secret:
     def __init__(self, xml):
         self.xml = xml
         self.stored = None
+        self.undefined = False
 
     def value(self, flags):
         return self.stored
 
     def setValue(self, value, flags):
         self.stored = value
+
+    def undefine(self):
+        self.undefined = True
 
 
 @pytest.mark.parametrize("kind", ["sheepdog", "vstorage"])
@@ -303,6 +307,21 @@ def test_ceph_key_becomes_a_secret_and_never_shows(conn):
     assert result["pools"][0]["actions"] == ["set the value of secret essentials.kvm.pool.ceph-a"]
     text = json.dumps([first, result])
     assert KEY not in text and "TkVXS0VZ" not in text and "secretkeyvalue" not in text
+
+
+def test_removing_the_pool_undefines_the_secret_made_for_it_only(conn):
+    host = Host(conn, supported=("rbd",))
+    run(host, [RBD])
+    removed = run(host, [{"name": "ceph-a", "state": "absent"}])
+    assert removed["pools"][0]["actions"] == ["stop pool ceph-a", "undefine pool ceph-a",
+                                              "undefine secret essentials.kvm.pool.ceph-a"]
+    assert host.secrets["essentials.kvm.pool.ceph-a"].undefined
+    host.secrets["client.libvirt"] = Secret("<secret/>")
+    referenced = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt"}))
+    run(host, [referenced])
+    assert run(host, [{"name": "ceph-a", "state": "absent"}])["pools"][0]["actions"] == ["stop pool ceph-a",
+                                                                                          "undefine pool ceph-a"]
+    assert not host.secrets["client.libvirt"].undefined
 
 
 def test_referenced_secret_must_exist(conn):
