@@ -1,0 +1,192 @@
+"""Print the benchmark's markdown table from results/*.json and draw results/bench.png."""
+import glob
+import json
+import os
+import statistics
+import sys
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+CONTENDERS = (("ours", "essentials.kvm roles"), ("per_item", "per-item playbook"), ("raw", "raw API floor"))
+COLOURS = {"ours": "C0", "per_item": "C3", "raw": "C2"}
+ANSIBLES = (("ours", "ansible-core 2.19 (.venv)"), ("per_item", "ansible 10.7.0, core 2.17 (bench/.venv)"))
+PHASES = ("first", "noop", "change")
+
+
+def load_results():
+    runs = []
+    for path in sorted(glob.glob(os.path.join(RESULTS, "n*.json"))):
+        with open(path) as src:
+            data = json.load(src)
+        for rep in data["reps"]:
+            if rep["phases"] and all(not phase["problems"] for phase in rep["phases"].values()):
+                runs.append(dict(rep, n=data["n"], running=data["running"]))
+    return runs
+
+
+def summarise(runs):
+    """(part, running, n, contender) -> medians over the repetitions."""
+    groups = {}
+    for run in runs:
+        groups.setdefault((run["part"], run["running"], run["n"], run["contender"]), []).append(run)
+    table = {}
+    for key, reps in groups.items():
+        row = {"reps": len(reps), "load": statistics.median(p["load"] for r in reps for p in r["phases"].values())}
+        for phase in PHASES:
+            with_phase = [r for r in reps if phase in r["phases"]]
+            if not with_phase:
+                row[phase] = None
+                continue
+            row[phase + "_reps"] = len(with_phase)
+            row[phase] = statistics.median(r["phases"][phase]["wall"] for r in with_phase)
+            row[phase + "_cpu"] = statistics.median(r["phases"][phase]["cpu"] for r in with_phase)
+            row[phase + "_modules"] = with_phase[0]["phases"][phase].get("modules")
+            row[phase + "_ovs"] = (with_phase[0]["phases"][phase]["ovs_runs"], with_phase[0]["phases"][phase]["ovs_writes"])
+            row[phase + "_calls"] = with_phase[0]["phases"][phase].get("libvirt_calls")
+            row[phase + "_tasks"] = with_phase[-1]["phases"][phase].get("task_seconds")
+            row[phase + "_tasks_wall"] = with_phase[-1]["phases"][phase]["wall"]
+        row["peak_mib"] = statistics.median(max(p["peak_kb"] for p in r["phases"].values()) for r in reps) / 1024.0
+        table[key] = row
+    return table
+
+
+def _work(row, phase, part):
+    if row[phase] is None:
+        return "-"
+    if row[phase + "_modules"] is not None:
+        return "%d module runs" % row[phase + "_modules"]
+    if part == "libvirt":
+        return "%d API calls" % row[phase + "_calls"]
+    return "-"
+
+
+def _time(row, phase):
+    if row[phase] is None:
+        return "-"
+    return "%.2f (%.2f)" % (row[phase], row[phase + "_cpu"])
+
+
+def markdown(table, fixed):
+    lines = []
+    for part, running in sorted({(k[0], k[1]) for k in table}):
+        title = {"libvirt": "libvirt part: 20 networks, 20 pools x 5 volumes, N VMs",
+                 "ovs": "OVS part: one bridge with 200 ports (does not depend on N)"}[part]
+        lines += ["", "**%s%s** (median wall s, CPU s of the process tree in brackets)" % (
+            title, ", 10 VMs running" if running else ""), ""]
+        header = "| N | contender | runs | first | no-op | change | peak MiB | work first / no-op | load |"
+        if part == "ovs":
+            header += " ovs-vsctl runs (writes) first / no-op / change |"
+        lines += [header, "|" + "---|" * (header.count("|") - 1)]
+        for n in sorted({k[2] for k in table if k[:2] == (part, running)}):
+            for contender, label in CONTENDERS:
+                row = table.get((part, running, n, contender))
+                if row is None:
+                    continue
+                cells = ["%d" % n, label, "%d" % row["reps"]] + [_time(row, p) for p in PHASES]
+                cells += ["%.0f" % row["peak_mib"], "%s / %s" % (_work(row, "first", part), _work(row, "noop", part)),
+                          "%.1f" % row["load"]]
+                if part == "ovs":
+                    cells.append(" / ".join("%d (%d)" % row[p + "_ovs"] if row[p] is not None else "-"
+                                            for p in PHASES))
+                lines.append("| " + " | ".join(cells) + " |")
+    lines += split_noop(table)
+    if fixed:
+        lines += ["", "One-task playbook (Ansible's fixed cost), median wall s (CPU s): " + ", ".join(
+            "%s %.2f (%.2f)" % (label, statistics.median(w for w, _ in fixed[c]),
+                                statistics.median(u for _, u in fixed[c]))
+            for c, label in ANSIBLES if c in fixed)]
+    return "\n".join(lines)
+
+
+def split_noop(table):
+    """Where contender 1's no-op wall time goes: its module tasks, and Ansible around them."""
+    lines = []
+    for (part, running, n, contender), row in sorted(table.items()):
+        tasks = row.get("noop_tasks")
+        if contender != "ours" or not tasks or row["noop"] is None:
+            continue
+        lines.append("- %s N=%d, contender 1's no-op (one run): %s; the other %.1f s of %.1f s are "
+                     "ansible-playbook's start, parsing and role loading" % (
+                         part, n, ", ".join("%s %.1f s" % (name.split(" : ")[-1], sec) for name, sec in tasks.items()),
+                         row["noop_tasks_wall"] - sum(tasks.values()), row["noop_tasks_wall"]))
+    return ["", "Time per task:", ""] + lines if lines else []
+
+
+def targets(table):
+    """The issue's targets, checked against the measured medians."""
+    lines = ["", "Targets, checked against these medians:", ""]
+    for (part, running, n, contender), row in sorted(table.items()):
+        if contender != "ours" or running:
+            continue
+        per_item = table.get((part, running, n, "per_item"))
+        raw = table.get((part, running, n, "raw"))
+        if part == "libvirt":
+            lines.append("- N=%d: no-op %.2f s wall (target 2 s): %s" % (
+                n, row["noop"], "met" if row["noop"] <= 2 else "NOT met"))
+            if per_item and per_item["noop"] is not None:
+                lines.append("- N=%d: no-op %.1fx faster than per-item, %.1fx in CPU (target 60x)" % (
+                    n, per_item["noop"] / row["noop"], per_item["noop_cpu"] / row["noop_cpu"]))
+            if raw:
+                lines.append("- N=%d: first converge %.2f s vs the floor's %.2f s + 1.5 s: %s" % (
+                    n, row["first"], raw["first"], "met" if row["first"] <= raw["first"] + 1.5 else "NOT met"))
+        else:
+            lines.append("- OVS: %d ovs-vsctl write transaction(s) for the first converge of 200 ports, "
+                         "%d for the change" % (row["first_ovs"][1], row["change_ovs"][1] if row["change"] else -1))
+        if per_item:
+            lines.append("- %s N=%d: peak memory %.0f MiB vs per-item %.0f MiB: %.2fx (target at most 1.5x)" % (
+                part, n, row["peak_mib"], per_item["peak_mib"], row["peak_mib"] / per_item["peak_mib"]))
+    return "\n".join(lines)
+
+
+def chart(table, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
+    for ax, metric, title in ((axes[0], "", "libvirt part: wall time"), (axes[1], "_cpu", "libvirt part: CPU time")):
+        for contender, label in CONTENDERS:
+            points = sorted((k[2], row) for k, row in table.items()
+                            if k[:2] == ("libvirt", False) and k[3] == contender)
+            for phase, style in (("first", "-o"), ("noop", "--s")):
+                shown = [(n, row[phase + metric]) for n, row in points if row[phase] is not None]
+                if shown:
+                    ax.plot([n for n, _ in shown], [v for _, v in shown], style, color=COLOURS[contender],
+                            label="%s, %s" % (label, phase))
+        ax.set_xlabel("VMs (N)")
+        ax.set_ylabel("seconds (median)")
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    ovs = [(label, table[k]) for c, label in CONTENDERS for k in sorted(table)
+           if k[0] == "ovs" and not k[1] and k[3] == c]
+    width = 0.25
+    for i, phase in enumerate(PHASES):
+        axes[2].bar([j + i * width for j in range(len(ovs))],
+                    [row[phase] or 0 for _, row in ovs], width, label=phase)
+    axes[2].set_xticks([j + width for j in range(len(ovs))])
+    axes[2].set_xticklabels([label for label, _ in ovs], fontsize=8)
+    axes[2].set_yscale("log")
+    axes[2].set_ylabel("seconds (median)")
+    axes[2].set_title("OVS part: 200 ports, wall time")
+    axes[2].legend(fontsize=8)
+    loads = [row["load"] for row in table.values()]
+    fig.suptitle("median of the runs; load average %.0f to %.0f while measuring" % (min(loads), max(loads)), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main():
+    table = summarise(load_results())
+    if not table:
+        sys.exit("no complete results in %s" % RESULTS)
+    fixed_path = os.path.join(RESULTS, "fixed.json")
+    fixed = json.load(open(fixed_path)) if os.path.exists(fixed_path) else {}
+    print(markdown(table, fixed))
+    print(targets(table))
+    chart(table, os.path.join(RESULTS, "bench.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
