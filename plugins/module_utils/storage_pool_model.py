@@ -32,6 +32,7 @@ FS_FORMATS = ("auto", "ext2", "ext3", "ext4", "ufs", "iso9660", "udf", "gfs", "g
 FILE_VOLUME_FORMATS = ("raw", "qcow2", "qcow", "qed", "vmdk", "vpc", "vdi", "vhd", "cow", "dir", "bochs", "cloop",
                        "dmg", "iso", "fat", "ploop", "luks")
 BACKING_FORMATS = ("qcow2", "qcow", "qed", "vmdk", "cow")
+ISCSI_PORT = 3260
 DISK_VOLUME_FORMATS = ("none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended")
 
 
@@ -213,6 +214,12 @@ def adopt_unset(desired, live):
         source = replace(source, adapter=replace(
             source.adapter, **{key: getattr(live.source.adapter, key) for key in ("managed", "parent")
                                if getattr(source.adapter, key) is None}))
+    if desired.type in ("iscsi", "iscsi-direct") and len(source.hosts) == len(live.source.hosts):
+        # libvirt writes the default iSCSI port into the definition when it first starts the pool.
+        source = replace(source, hosts=[
+            replace(mine, port=ISCSI_PORT)
+            if mine.port is None and (theirs.name, theirs.port) == (mine.name, ISCSI_PORT) else mine
+            for mine, theirs in zip(source.hosts, live.source.hosts)])
     cow = live.cow if desired.cow is None else desired.cow
     return replace(desired, permissions=perms, source=source, cow=cow)
 

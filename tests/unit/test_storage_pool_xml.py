@@ -139,3 +139,14 @@ def test_secret_xml_validates_and_holds_no_value(tmp_path, kind, raw):
     validate(tmp_path, xml)
     if spec.secret:
         assert spec.secret not in xml
+
+
+def test_iscsi_port_libvirt_fills_in_is_no_change_but_another_port_is():
+    raw = {"name": "san", "type": "iscsi", "path": "/dev/disk/by-path",
+           "source": {"host": "10.0.0.5", "device": "iqn.2026-01.org.example:t1"}}
+    desired = parse_pool(copy.deepcopy(raw), "p").pool
+    started = parse_pool_xml(build_pool_xml(desired).replace('name="10.0.0.5"', 'name="10.0.0.5" port="3260"'))
+    assert started.source.hosts[0].port == 3260
+    assert adopt_unset(desired, started) == started
+    moved = parse_pool_xml(build_pool_xml(desired).replace('name="10.0.0.5"', 'name="10.0.0.5" port="3261"'))
+    assert adopt_unset(desired, moved) != moved

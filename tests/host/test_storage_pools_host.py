@@ -1,0 +1,214 @@
+"""The kvm role's storage pools on a host VM (issue 3): a real Debian kernel with device-mapper, NFS, the
+iSCSI kernel initiator and SCSI, so logical, netfs, iscsi, scsi and mpath pools start for real.
+
+Everything runs on the first host VM: a loop device for the volume group, an NFS export of a local directory
+mounted over 127.0.0.1, a tgt target with one LUN for the kernel initiator, scsi_debug for a SCSI host.
+All of it is named ekvm-sp* and removed at the end, and the services the test starts are stopped again.
+"""
+import json
+import os
+import tempfile
+
+import pytest
+
+from tests.labkit import ansible, paths
+from tests.labkit.proc import run
+
+pytestmark = pytest.mark.host
+
+PLAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "storage_pools.yml")
+WORK = "/var/tmp/ekvm-sp"
+EXPORT = "/srv/ekvm-sp-nfs"
+MOUNT = "/var/lib/ekvm-sp-nfs"
+VG = "ekvm-sp-vg"
+IQN = "iqn.2026-01.org.essentials:ekvm-sp"
+TID = 4242
+POOLS = ("ekvm-sp-vg", "ekvm-sp-nfs", "ekvm-sp-iscsi", "ekvm-sp-scsi", "ekvm-sp-mpath")
+# Services the test may start; each one inactive before the test is stopped again afterwards.
+SERVICES = "nfs-server nfs-mountd nfsdcld nfs-idmapd rpc-statd rpcbind tgt iscsid"
+MIB = 1024 * 1024
+MUX = ["-o", "ControlMaster=auto", "-o", "ControlPersist=300",
+       "-o", "ControlPath=%s" % os.path.join(paths.HOSTS, "ekvm-sp-%C")]
+
+PREPARE = """set -e
+mkdir -p {work} {export}
+for unit in {services}; do echo "$unit $(systemctl is-active $unit || true)"; done > {work}/services
+truncate -s 128M {work}/vg.img
+losetup -f --show {work}/vg.img > {work}/loop
+# nfsd refuses opens during its grace period after a start (90 s by default).
+mkdir -p /etc/nfs.conf.d
+printf '[nfsd]\\ngrace-time=10\\nlease-time=10\\n' > /etc/nfs.conf.d/ekvm-sp.conf
+systemctl start nfs-server tgt iscsid
+exportfs -o rw,sync,no_root_squash,no_subtree_check 127.0.0.1:{export}
+truncate -s 32M {work}/lun1.img
+tgtadm --lld iscsi --mode target --op new --tid {tid} --targetname {iqn}
+tgtadm --lld iscsi --mode logicalunit --op new --tid {tid} --lun 1 --backing-store {work}/lun1.img
+tgtadm --lld iscsi --mode target --op bind --tid {tid} --initiator-address 127.0.0.1
+modprobe scsi_debug dev_size_mb=16 num_tgts=1 max_luns=1
+udevadm settle
+echo "loop $(cat {work}/loop)"
+echo "scsi_host $(basename /sys/bus/pseudo/drivers/scsi_debug/adapter0/host*)"
+""".format(work=WORK, export=EXPORT, services=SERVICES, tid=TID, iqn=IQN)
+
+# Removes whatever a run left behind, in any state; every step may find nothing to do.
+CLEANUP = """for pool in {pools}; do
+  virsh -q -c qemu:///system pool-destroy $pool; virsh -q -c qemu:///system pool-undefine $pool
+done >/dev/null 2>&1
+vgremove -q -f {vg} >/dev/null 2>&1
+if [ -s {work}/loop ]; then pvremove -q -f $(cat {work}/loop) >/dev/null 2>&1; losetup -d $(cat {work}/loop); fi
+umount {mount} 2>/dev/null; rmdir {mount} 2>/dev/null
+exportfs -u 127.0.0.1:{export} 2>/dev/null
+iscsiadm -m node -T {iqn} -u >/dev/null 2>&1
+iscsiadm -m node -T {iqn} -o delete >/dev/null 2>&1
+iscsiadm -m discoverydb -t sendtargets -p 127.0.0.1:3260 -o delete >/dev/null 2>&1
+tgtadm --lld iscsi --mode target --op delete --force --tid {tid} 2>/dev/null
+udevadm settle
+for try in 1 2 3 4 5; do grep -q '^scsi_debug ' /proc/modules || break; modprobe -r scsi_debug && break; sleep 2; done
+rm -f /etc/nfs.conf.d/ekvm-sp.conf
+if [ -f {work}/services ]; then
+  stop=$(awk '$2 != "active" {{print $1}}' {work}/services)
+  [ -z "$stop" ] || systemctl stop $stop
+fi
+rm -rf {work} {export}
+""".format(pools=" ".join(POOLS), vg=VG, work=WORK, mount=MOUNT, export=EXPORT, iqn=IQN, tid=TID)
+
+# What the test touches on the host, to prove it is left as it was found.
+HOST_STATE = """virsh -q -c qemu:///system pool-list --all --name | sort
+losetup -a; vgs --noheadings -o vg_name; findmnt -n -t nfs,nfs4 -o TARGET; exportfs
+iscsiadm -m session 2>/dev/null; ls /etc/iscsi/nodes /etc/iscsi/send_targets 2>/dev/null
+grep '^scsi_debug ' /proc/modules; dmsetup ls --target multipath
+for unit in {services}; do echo "$unit $(systemctl is-active $unit)"; done
+ls /etc/nfs.conf.d {work} {export} {mount} 2>&1
+""".format(services=SERVICES, work=WORK, export=EXPORT, mount=MOUNT)
+
+# The pools as the module leaves them: definition, run state, autostart, volumes with their sizes.
+POOL_STATE = """for pool in {pools}; do
+  echo "== $pool"; virsh -q -c qemu:///system pool-dumpxml --inactive $pool 2>&1 | grep -v '<capacity\\|<allocation\\|<available'
+  virsh -q -c qemu:///system pool-info $pool 2>&1 | grep -E '^(State|Autostart)'
+  virsh -q -c qemu:///system vol-list $pool 2>/dev/null | awk '{{print $1}}'
+done
+lvs --noheadings --units b --nosuffix -o lv_name,lv_size {vg} 2>&1
+""".format(pools=" ".join(POOLS), vg=VG)
+
+
+def pools(found, disk="64M", state="active"):
+    """kvm_storage_pools for this host; `found` holds the loop device and scsi_host the host got."""
+    return [
+        {"name": "ekvm-sp-vg", "type": "logical", "state": state, "build": True, "delete_data": True,
+         "source": {"name": VG, "devices": [found["loop"]]},
+         "volumes": [{"name": "lv1", "capacity": "16M"}, {"name": "lv2", "capacity": "8M"}]},
+        {"name": "ekvm-sp-nfs", "type": "netfs", "state": state, "delete_data": True,
+         "source": {"host": "127.0.0.1", "dir": EXPORT, "format": "nfs"}, "target": {"path": MOUNT},
+         "volumes": [{"name": "disk.qcow2", "capacity": disk, "format": "qcow2"}]},
+        {"name": "ekvm-sp-iscsi", "type": "iscsi", "state": state,
+         "source": {"host": "127.0.0.1", "device": IQN}, "target": {"path": "/dev/disk/by-path"}},
+        # scsi_debug's disk sits on a pseudo bus without a by-path link, and libvirt lists only the LUNs
+        # that have a link in a /dev/disk/by-* target.
+        {"name": "ekvm-sp-scsi", "type": "scsi", "state": state,
+         "source": {"adapter": {"type": "scsi_host", "name": found["scsi_host"]}},
+         "target": {"path": "/dev/disk/by-id"}},
+        {"name": "ekvm-sp-mpath", "type": "mpath", "state": state, "target": {"path": "/dev/mapper"}},
+    ]
+
+
+def play(host, inventory, config, check=False):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-sp-", delete=False) as handle:
+        json.dump({"kvm_storage_pools": config}, handle)
+    try:
+        return ansible.playbook(PLAY, [inventory], check=check, diff=check, timeout=900,
+                                args=["--limit", host.name, "-e", "@" + handle.name])
+    finally:
+        os.unlink(handle.name)
+
+
+def sh(host, command, check=True):
+    """One command on the host over a shared SSH connection: under TCG every new login costs seconds."""
+    argv = host.ssh_argv(command)
+    return run(argv[:1] + MUX + argv[1:], check=check, timeout=600)
+
+
+def volumes(host, pool):
+    out = sh(host, "virsh -q -c qemu:///system vol-list --details %s" % pool).stdout
+    return dict((line.split()[0], line) for line in out.splitlines() if line.strip())
+
+
+def lv_sizes(host):
+    out = sh(host, "lvs --noheadings --units b --nosuffix -o lv_name,lv_size %s" % VG).stdout
+    return dict((name, int(size)) for name, size in (line.split() for line in out.splitlines() if line.strip()))
+
+
+@pytest.fixture(scope="module")
+def host(host_vms):
+    return host_vms[0][0]
+
+
+@pytest.fixture(scope="module")
+def prepared(host):
+    before = sh(host, HOST_STATE, check=False).stdout
+    try:
+        out = sh(host, PREPARE).stdout
+        yield dict(line.split(" ", 1) for line in out.splitlines() if line.startswith(("loop ", "scsi_host ")))
+    finally:
+        sh(host, CLEANUP, check=False)
+        after = sh(host, HOST_STATE, check=False).stdout
+        run(host.ssh_argv()[:1] + MUX + ["-O", "exit"] + host.ssh_argv()[1:], check=False)
+        assert after == before
+
+
+def test_logical_netfs_iscsi_scsi_and_mpath_pools_start_for_real(host_vms, host, prepared):
+    inventory = host_vms[1]
+    desired = pools(prepared)
+
+    first = play(host, inventory, desired)
+    assert first.rc == 0, first
+    assert first.changed(host.name) == 1, first
+    state = sh(host, POOL_STATE).stdout
+    for name in POOLS:
+        section = state.split("== %s\n" % name, 1)[1].split("== ", 1)[0]
+        assert "State:          running" in section and "Autostart:      yes" in section, state
+    assert lv_sizes(host) == {"lv1": 16 * MIB, "lv2": 8 * MIB}
+    assert set(volumes(host, "ekvm-sp-vg")) == {"lv1", "lv2"}
+    assert set(volumes(host, "ekvm-sp-nfs")) == {"disk.qcow2"}
+    mounted = sh(host, "findmnt -n -o FSTYPE,SOURCE %s; qemu-img info --output=json %s/disk.qcow2"
+                 % (MOUNT, MOUNT)).stdout
+    assert mounted.split()[:2] == ["nfs4", "127.0.0.1:%s" % EXPORT], mounted
+    image = json.loads(mounted.split("\n", 1)[1])
+    assert image["format"] == "qcow2" and image["virtual-size"] == 64 * MIB, image
+    # The LUN of the tgt target through the kernel initiator, the scsi_debug disk, and no multipath map yet.
+    assert list(volumes(host, "ekvm-sp-iscsi")) == ["unit:0:0:1"]
+    assert "127.0.0.1:3260" in sh(host, "iscsiadm -m session").stdout
+    scsi = volumes(host, "ekvm-sp-scsi")
+    assert list(scsi) == ["unit:0:0:0"] and "/dev/disk/by-id/" in scsi["unit:0:0:0"], scsi
+    assert volumes(host, "ekvm-sp-mpath") == {}
+
+    second = play(host, inventory, desired)
+    assert second.rc == 0, second
+    assert second.changed(host.name) == 0, second
+    assert sh(host, POOL_STATE).stdout == state
+
+    # libvirt 9.0 cannot resize logical volumes, so the grown volume is the qcow2 image on the export.
+    grown = pools(prepared, disk="96M")
+    checked = play(host, inventory, grown, check=True)
+    assert checked.rc == 0, checked
+    assert checked.changed(host.name) == 1, checked
+    assert "-volume disk.qcow2: 64 MiB qcow2" in checked.output, checked
+    assert "+volume disk.qcow2: 96 MiB qcow2" in checked.output, checked
+    assert sh(host, POOL_STATE).stdout == state
+
+    third = play(host, inventory, grown)
+    assert third.rc == 0, third
+    assert third.changed(host.name) == 1, third
+    info = sh(host, "qemu-img info --output=json %s/disk.qcow2" % MOUNT).stdout
+    assert json.loads(info)["virtual-size"] == 96 * MIB, info
+
+    removed = play(host, inventory, pools(prepared, disk="96M", state="absent"))
+    assert removed.rc == 0, removed
+    assert removed.changed(host.name) == 1, removed
+    defined = sh(host, "virsh -q -c qemu:///system pool-list --all --name").stdout.split()
+    assert not set(POOLS) & set(defined), defined
+    # delete_data removed the volume group and the volume on the export; stopping the pools unmounted the
+    # export and logged out of the target.
+    assert sh(host, "vgs %s" % VG, check=False).returncode != 0
+    assert sh(host, "ls -A %s" % EXPORT).stdout == ""
+    assert sh(host, "findmnt %s" % MOUNT, check=False).returncode != 0
+    assert sh(host, "iscsiadm -m session", check=False).stdout == ""
