@@ -114,11 +114,14 @@ class Applier:
     (or rolls back) whatever happens to the connection that started it; state() and confirm()
     follow it from later connections. The state lives in files under state_dir:
     rollback.sh (a change awaits confirmation), apply.status (`applied` or `failed WHAT`),
-    apply.log (output of ifdown/ifup) and rolled-back (when the timer restored the old state)."""
+    apply.log (output of ifdown/ifup) and rolled-back (when a rollback began; it is over once
+    rollback.sh is gone)."""
 
-    def __init__(self, runner=run_command, state_dir="/var/lib/essentials-kvm/ifupdown"):
+    def __init__(self, runner=run_command, state_dir="/var/lib/essentials-kvm/ifupdown", answer_pid=None):
         self.runner = runner
         self.state_dir = state_dir
+        # The process whose answer must reach the controller before the unit bounces anything.
+        self.answer_pid = os.getpid() if answer_pid is None else answer_pid
         self.script = os.path.join(state_dir, "rollback.sh")
         self.marker = os.path.join(state_dir, "rolled-back")
         self.apply_script = os.path.join(state_dir, "apply.sh")
@@ -155,6 +158,9 @@ class Applier:
         if detached:
             # The timer may fire while a slow apply still runs: stop it first, unless it called us.
             lines.append('[ "$1" = --from-apply ] || systemctl stop %s.service' % APPLY_UNIT)
+        # Marked before anything moves: the host may answer SSH again while ifup still runs its hooks,
+        # and a report then must say "rolling_back", not "applied".
+        lines.append("date > %s" % shlex.quote(self.marker))
         lines += ["ifdown --force %s || true" % shlex.quote(n) for n in reversed(ups)]
         for change in changes:
             if change.before is None:
@@ -162,22 +168,27 @@ class Applier:
             else:
                 lines.append("cp -p %s %s" % (shlex.quote(self._backup_path(change.path)), shlex.quote(change.path)))
         lines += ["ifup %s || true" % shlex.quote(n) for n in reversed(downs)]
-        lines += ["date > %s" % shlex.quote(self.marker), "rm -f %s" % shlex.quote(self.script)]
+        lines.append("rm -f %s" % shlex.quote(self.script))
         write_atomic(self.script, "\n".join(lines) + "\n")
 
     def _write_apply_script(self, changes, downs, ups):
-        """The same steps as the in-process apply, for the transient unit. A failed step records
-        itself, runs the rollback script at once and disarms the timer."""
+        """The same steps as the in-process apply, for the transient unit. A failed step runs the
+        rollback script at once, disarms the timer and then records itself, so a report never
+        calls the change failed while the previous configuration is still being brought back."""
         q = shlex.quote
         lines = ["#!/bin/sh",
                  "# Written by essentials.kvm ifupdown_interfaces: applies the change armed with rollback.sh.",
                  "failed() {",
-                 "    echo \"failed $1\" > %s.tmp && mv %s.tmp %s" % (q(self.status), q(self.status), q(self.status)),
                  "    /bin/sh %s --from-apply >> %s 2>&1" % (q(self.script), q(self.log)),
                  "    systemctl stop %s" % q(ROLLBACK_UNIT + ".timer"),
+                 "    echo \"failed $1\" > %s.tmp && mv %s.tmp %s" % (q(self.status), q(self.status), q(self.status)),
                  "    exit 1",
                  "}",
-                 "# Let the module's answer leave the host before any interface goes down.",
+                 "# Let the module's answer leave the host before any interface goes down: wait (at most",
+                 "# 60 s) until the module has exited, then give sshd time to pass its answer on. A fixed",
+                 "# delay is not enough on a loaded host.",
+                 "i=0",
+                 "while kill -0 %d 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done" % self.answer_pid,
                  "sleep 2"]
         lines += ["ifdown %s >> %s 2>&1 || failed %s" % (q(n), q(self.log), q("ifdown " + n)) for n in downs]
         for change in changes:
@@ -255,13 +266,15 @@ class Applier:
 
     def state(self):
         """(state, detail) of the last armed change: none, applying, applied (awaits confirm),
-        failed (already restored) or rolled_back (the timer restored the old state)."""
+        failed (already restored), rolling_back (the timer fired and the old state is being
+        restored) or rolled_back (the timer restored the old state)."""
         status = read_text(self.status) or ""
         if status.startswith("failed"):
             tail = "".join((read_text(self.log) or "").strip().splitlines(True)[-5:]).strip()
             return "failed", "%s failed: %s" % (status[len("failed "):].strip(), tail or "no output")
         if os.path.exists(self.marker):
-            return "rolled_back", (read_text(self.marker) or "").strip()
+            when = (read_text(self.marker) or "").strip()
+            return ("rolling_back" if os.path.exists(self.script) else "rolled_back"), when
         if os.path.exists(self.script):
             return ("applied", "") if status.startswith("applied") else ("applying", "")
         return "none", ""
@@ -277,6 +290,9 @@ class Applier:
         state, detail = self.state()
         if state == "applying":
             raise HostError("the network change is still being applied; confirm once report shows it applied")
+        if state == "rolling_back":
+            raise HostError("the network change is being rolled back since %s: it was not confirmed over a fresh "
+                            "connection within the rollback timeout" % detail)
         if state == "failed":
             self._clear()
             raise HostError("%s; the previous files were restored and the previous configuration brought back"

@@ -68,7 +68,7 @@ options:
   confirm:
     description:
       - Only disarm the rollback armed by the previous call; every other option is ignored.
-      - Fails if that change failed (it was undone at once), was rolled back, or is still being applied.
+      - Fails if that change failed (it was undone at once), is being or was rolled back, or is still being applied.
     type: bool
     default: false
   report:
@@ -417,7 +417,8 @@ state:
   description:
     - State of the change armed by the previous call. V(none) (nothing armed), V(applying), V(applied) (awaits
       O(confirm=true)), V(confirmed) (just disarmed), V(failed) (a step failed and the previous configuration
-      was put back) or V(rolled_back) (not confirmed in time).
+      was put back), V(rolling_back) (not confirmed in time; the previous configuration is being put back) or
+      V(rolled_back) (not confirmed in time; the previous configuration is back).
   returned: when O(report) or O(confirm) is set
   type: str
   sample: applied

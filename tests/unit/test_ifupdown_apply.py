@@ -3,6 +3,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -85,8 +86,16 @@ def snapshot(root):
     return found
 
 
-def run(root, runner, check_mode=False, **extra):
-    return converge(params(root, **extra), HOST, Applier(runner, str(root / "state")), check_mode)
+def exited_pid():
+    """The PID of a process that has already exited: the module, as seen by its apply unit."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def run(root, runner, check_mode=False, answer_pid=None, **extra):
+    applier = Applier(runner, str(root / "state"), exited_pid() if answer_pid is None else answer_pid)
+    return converge(params(root, **extra), HOST, applier, check_mode)
 
 
 def test_first_run_writes_sources_and_brings_up_lower_first_then_nothing(host):
@@ -182,17 +191,22 @@ def test_failed_ifup_restores_files_and_previous_interfaces(host):
     assert restored == list(reversed(downs))
 
 
-def run_apply_unit(root, fail=""):
-    """Run the apply script the way its transient unit would, with ifup/ifdown/systemctl/sleep stubs
-    that log their arguments; `fail` names the one command line that exits 1."""
+def stub_env(root, fail=""):
+    """PATH with ifup/ifdown/systemctl/sleep stubs that log their arguments to root/calls; `fail`
+    names the one command line that exits 1. The 0.2 s poll of the module's PID really sleeps."""
     stubs = root / "bin"
     stubs.mkdir(exist_ok=True)
     for name in ("ifup", "ifdown", "systemctl", "sleep"):
-        (stubs / name).write_text('#!/bin/sh\necho "%s $*" >> "%s"\n[ "%s $*" != "$FAIL" ]\n'
-                                  % (name, root / "calls", name))
+        poll = '[ "$*" = 0.2 ] && exec /bin/sleep 0.2\n' if name == "sleep" else ""
+        (stubs / name).write_text('#!/bin/sh\n%secho "%s $*" >> "%s"\n[ "%s $*" != "$FAIL" ]\n'
+                                  % (poll, name, root / "calls", name))
         os.chmod(str(stubs / name), 0o755)
-    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % stubs, FAIL=fail)
-    done = subprocess.run(["/bin/sh", str(root / "state" / "apply.sh")], env=env, check=False)
+    return dict(os.environ, PATH="%s:/usr/bin:/bin" % stubs, FAIL=fail)
+
+
+def run_apply_unit(root, fail=""):
+    """Run the apply script the way its transient unit would, with stubs (stub_env)."""
+    done = subprocess.run(["/bin/sh", str(root / "state" / "apply.sh")], env=stub_env(root, fail), check=False)
     calls = (root / "calls").read_text().splitlines()
     (root / "calls").unlink()
     return done.returncode, calls
@@ -233,6 +247,23 @@ def test_with_a_rollback_timeout_the_change_runs_in_its_own_unit_then_is_confirm
     assert confirm.calls == [["systemctl", "stop", "essentials-kvm-ifupdown-rollback.timer"]]
     assert state(host)["state"] == "none"
     assert not converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))["changed"]
+
+
+def test_the_unit_bounces_nothing_until_the_module_that_answers_has_exited(host):
+    module = subprocess.Popen(["sleep", "30"])
+    try:
+        result = run(host, FakeRunner(), rollback_timeout=120, answer_pid=module.pid)
+        unit = subprocess.Popen(["/bin/sh", str(host / "state" / "apply.sh")], env=stub_env(host))
+        time.sleep(1)
+        assert unit.poll() is None and not (host / "calls").exists()
+        module.kill()
+        module.wait()
+        assert unit.wait(timeout=10) == 0
+    finally:
+        module.kill()
+        module.wait()
+    calls = (host / "calls").read_text().splitlines()
+    assert calls == ["sleep 2"] + ["ifup %s" % n for n in result["bounced"]]
 
 
 def test_a_failed_step_in_the_unit_restores_at_once_and_confirm_says_why(host):
@@ -294,3 +325,26 @@ def test_missing_ifquery_is_a_warning_in_check_mode_and_an_error_otherwise(host)
     with pytest.raises(UnsupportedError):
         run(host, no_ifquery)
     assert snapshot(host) == before
+
+
+def test_while_the_rollback_runs_report_says_rolling_back_and_confirm_refuses(host):
+    run(host, FakeRunner(), rollback_timeout=30)
+    script = (host / "state" / "rollback.sh").read_text().splitlines()
+    marks = [i for i, line in enumerate(script) if line.startswith("date > ")]
+    bounces = [i for i, line in enumerate(script) if line.startswith(("ifdown", "ifup"))]
+    # Marked before anything moves, unmarked (rollback.sh removed) only at the very end.
+    assert marks and marks[0] < min(bounces) and script[-1].startswith("rm -f ") and "rollback.sh" in script[-1]
+    (host / "state" / "rolled-back").write_text("Fri Nov 27 10:00:00 UTC 2026\n")
+    assert state(host)["state"] == "rolling_back"
+    with pytest.raises(HostError) as caught:
+        converge({"confirm": True}, HOST, Applier(FakeRunner(), str(host / "state")))
+    assert "being rolled back since Fri Nov 27" in caught.value.message
+    (host / "state" / "rollback.sh").unlink()
+    assert state(host) == dict(state(host), state="rolled_back", detail="Fri Nov 27 10:00:00 UTC 2026")
+
+
+def test_a_failed_step_is_reported_only_once_the_previous_configuration_is_back(host):
+    run(host, FakeRunner(), rollback_timeout=60)
+    failed = (host / "state" / "apply.sh").read_text().split("failed() {")[1].split("}")[0]
+    steps = [line.split()[0] for line in failed.strip().splitlines()]
+    assert steps == ["/bin/sh", "systemctl", "echo", "exit"]
