@@ -430,8 +430,8 @@ vms:
     restart_required:
       description: The persistent definition changed in a way the running guest only picks up after a restart.
       type: bool
-skipped:
-  description: VMs placed on other hosts.
+other_hosts:
+  description: VMs placed on other hosts, left alone by this call.
   returned: always
   type: list
   elements: str
@@ -575,6 +575,8 @@ def main():
         conn.close()
     if not module._diff:
         result.pop('diff')
+    # A non-empty "skipped" would make Ansible report the whole task as skipped and hide its changes.
+    result['other_hosts'] = result.pop('skipped')
     module.exit_json(**result)
 
 
