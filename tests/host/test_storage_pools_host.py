@@ -61,6 +61,8 @@ exportfs -u 127.0.0.1:{export} 2>/dev/null
 iscsiadm -m node -T {iqn} -u >/dev/null 2>&1
 iscsiadm -m node -T {iqn} -o delete >/dev/null 2>&1
 iscsiadm -m discoverydb -t sendtargets -p 127.0.0.1:3260 -o delete >/dev/null 2>&1
+# iscsiadm leaves its record folders behind; empty ones go (a fresh host VM has none).
+rmdir /etc/iscsi/nodes /etc/iscsi/send_targets 2>/dev/null
 tgtadm --lld iscsi --mode target --op delete --force --tid {tid} 2>/dev/null
 udevadm settle
 for try in 1 2 3 4 5; do grep -q '^scsi_debug ' /proc/modules || break; modprobe -r scsi_debug && break; sleep 2; done
