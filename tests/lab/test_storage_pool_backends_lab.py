@@ -7,45 +7,20 @@ state folders removed.
 import base64
 import json
 import os
-import shutil
-import tempfile
 
 import libvirt
 import pytest
 
-from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.storage_daemons import Ceph, Gluster
-from test_storage_pool_lab import (TAG, backend_missing, changed, failed, libvirtd_mounts, pool_module, snapshot,
-                                   unchanged)
+# conn and workdir are that module's fixtures, shared so both files clean up the same way.
+from test_storage_pool_lab import (TAG, backend_missing, changed, conn, failed, libvirtd_mounts,  # noqa: F401
+                                   pool_module, snapshot, unchanged, workdir)
 
 pytestmark = pytest.mark.lab
 
 MIB = 1024 * 1024
 RBD_POOL = "ekvmrbd"
 GLUSTER_VOLUME = "ekvmgl"
-
-
-@pytest.fixture(scope="module")
-def conn(lab):
-    connection = libvirt.open(LIBVIRT_URI)
-    yield connection
-    for pool in connection.listAllStoragePools(0):
-        if pool.name().startswith(TAG):
-            if pool.isActive():
-                pool.destroy()
-            pool.undefine()
-    for secret in connection.listAllSecrets(0):
-        if (secret.usageID() or "").startswith("essentials.kvm.pool." + TAG):
-            secret.undefine()
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def workdir(conn):
-    path = tempfile.mkdtemp(prefix=TAG + "-", dir="/var/tmp")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _needs(kind):

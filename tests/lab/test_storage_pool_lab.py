@@ -99,6 +99,9 @@ def conn(lab):
             if pool.isActive():
                 pool.destroy()
             pool.undefine()
+    for secret in connection.listAllSecrets(0):
+        if (secret.usageID() or "").startswith("essentials.kvm.pool." + TAG):
+            secret.undefine()
     connection.close()
 
 
