@@ -63,3 +63,21 @@ def pytest_runtest_makereport(item, call):
         for name, text in Lab().logs().items():
             if text:
                 report.sections.append(("lab log: " + name, text))
+
+
+_LAYER_SECONDS = {}
+
+
+def pytest_runtest_logreport(report):
+    """Adds each test phase's duration to its layer (tests/unit, tests/lab, tests/host, tests/sanity)."""
+    layer = report.nodeid.split("/")[1] if report.nodeid.startswith("tests/") else "other"
+    _LAYER_SECONDS[layer] = _LAYER_SECONDS.get(layer, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The time of each layer, which the CI log keeps (session fixtures count where they start)."""
+    if _LAYER_SECONDS:
+        terminalreporter.section("time per layer")
+        order = ("unit", "lab", "host", "sanity")
+        for layer in sorted(_LAYER_SECONDS, key=lambda name: (order.index(name) if name in order else 9, name)):
+            terminalreporter.write_line("%-7s %7.1f s" % (layer, _LAYER_SECONDS[layer]))

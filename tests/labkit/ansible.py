@@ -1,6 +1,7 @@
 """Run ansible-playbook / ansible from the venv against this checkout's collection."""
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -50,8 +51,7 @@ def playbook(path, inventories, extra_vars=None, check=False, diff=False, timeou
     if diff:
         argv.append("--diff")
     argv += list(args)
-    return Result(subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT,
-                                 stdin=subprocess.DEVNULL))
+    return Result(_run(argv, timeout))
 
 
 def adhoc(pattern, inventories, module, module_args=None, timeout=600):
@@ -60,5 +60,19 @@ def adhoc(pattern, inventories, module, module_args=None, timeout=600):
         argv += ["-i", inventory]
     if module_args:
         argv += ["-a", module_args]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env(), cwd=ROOT,
-                          stdin=subprocess.DEVNULL)
+    return _run(argv, timeout)
+
+
+def _run(argv, timeout):
+    """Run Ansible in a process group of its own. On a timeout, or when pytest-timeout interrupts the
+    test, the whole group goes: Ansible's SSH children would otherwise hold the output pipes open and
+    keep the test (and pytest) waiting."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            text=True, env=env(), cwd=ROOT, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)

@@ -1,0 +1,98 @@
+"""The two-host cluster example (issue 8) on two freshly booted host VMs in one play: VMs placed per
+`host:`, the NFS pool exported by kvm1 shared by both, the OVS VLAN trunk between them. First run
+converges, second run and check mode change nothing; each run is a test of its own."""
+import json
+import os
+
+import pytest
+
+from tests.labkit import ansible, demo, hostvm
+
+pytestmark = pytest.mark.host
+
+HOSTS = ("kvm1", "kvm2")
+CLUSTER = os.path.join(ansible.ROOT, "examples", "cluster", "inventory.yml")
+PLAYBOOK = os.path.join(ansible.ROOT, "examples", "cluster", "site.yml")
+# Fresh VMs, so the shared host_vms stay as they are.
+NAMES = os.environ.get("EKVM_CLUSTER_HOSTS", "host4,host5").split(",")
+RUN_TIMEOUT = 1100
+HOST_SETTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site_host_settings.yml")
+
+
+@pytest.fixture(scope="module")
+def cluster(lab, tmp_path_factory):
+    assert len(NAMES) == 2, "EKVM_CLUSTER_HOSTS names two host VMs: kvm1, kvm2"
+    vms = dict((name, hostvm.HostVM(vm_name, memory_mib=2560)) for name, vm_name in zip(HOSTS, NAMES))
+    busy = set(NAMES) & set(vm.name for vm in hostvm.running_hosts())
+    assert not busy, "host VMs %s already run: this test needs fresh ones (EKVM_CLUSTER_HOSTS)" % sorted(busy)
+    try:
+        hostvm.boot(list(vms.values()))
+        connection = demo.connection_inventory(vms, str(tmp_path_factory.mktemp("cluster") / "hosts.json"))
+        yield {"vms": vms, "inventories": [CLUSTER, connection], "runs": {},
+               "args": ["--limit", ",".join(HOSTS), "-e", "@" + HOST_SETTINGS, "-e", json.dumps(demo.LAB_VARS)]}
+    finally:
+        hostvm.destroy(list(vms.values()))
+
+
+def run(cluster, label, check=False, args=()):
+    """One run of the example's site.yml; the later ones need the first to have converged."""
+    if label != "first" and not cluster["runs"].get("first"):
+        pytest.fail("the first run did not converge the cluster")
+    result = ansible.playbook(PLAYBOOK, cluster["inventories"], check=check, timeout=RUN_TIMEOUT,
+                              args=cluster["args"] + list(args))
+    assert result.rc == 0, result
+    cluster["runs"][label] = result
+    return result
+
+
+def domains(vm):
+    """{name: state} of the host's libvirt guests."""
+    out = vm.ssh("for d in $(virsh list --all --name); do echo $d $(virsh domstate $d | tr ' ' -); done").stdout
+    return dict(line.split() for line in out.splitlines() if line.strip())
+
+
+def test_first_run_places_vms_per_host_on_the_shared_pool_and_the_trunk(cluster):
+    first = run(cluster, "first")
+    assert all(first.changed(name) > 0 for name in HOSTS), first
+    vms = cluster["vms"]
+    assert domains(vms["kvm1"]) == {"cluster-app1": "running"}
+    assert domains(vms["kvm2"]) == {"cluster-app2": "running"}
+    for name in HOSTS:
+        vm = vms[name]
+        mount = vm.ssh("findmnt -n -o SOURCE,FSTYPE /var/lib/libvirt/cluster-shared").stdout.split()
+        assert mount[0] == "192.168.30.11:/srv/cluster-shared" and mount[1].startswith("nfs"), mount
+        trunk = vm.ssh("ovs-vsctl get port eth1 trunks; ovs-vsctl port-to-br eth1").stdout.split("\n")[:2]
+        assert trunk == ["[100, 200]", "ovsbr0"], trunk
+        # The guest's port on the OVS bridge is an access port of VLAN 100.
+        tap = vm.ssh("virsh domiflist cluster-app%s | awk '$3 == \"cluster-vlans\" {print $1}'" % name[-1]).stdout
+        assert vm.ssh("ovs-vsctl get port %s tag" % tap.strip()).stdout.strip() == "100", tap
+    # Both hosts write to the one export on kvm1.
+    shared = vms["kvm1"].ssh("ls /srv/cluster-shared").stdout.split()
+    assert "cluster-app1-disk0.qcow2" in shared and "cluster-app2-disk0.qcow2" in shared, shared
+
+
+def test_vlan_100_crosses_the_trunk_between_the_hosts(cluster):
+    if not cluster["runs"].get("first"):
+        pytest.fail("the first run did not converge the cluster")
+    vms = cluster["vms"]
+    try:
+        for index, name in enumerate(HOSTS):
+            vms[name].ssh("ovs-vsctl add-port ovsbr0 ekvm-v100 tag=100 -- set interface ekvm-v100 type=internal && "
+                          "ip addr add 10.100.0.%d/24 dev ekvm-v100 && ip link set ekvm-v100 up" % (index + 1))
+        ping = vms["kvm1"].ssh("ping -n -q -c 3 -W 2 10.100.0.2", check=False)
+        assert ping.returncode == 0, ping.stdout
+    finally:
+        for name in HOSTS:
+            vms[name].ssh("ovs-vsctl --if-exists del-port ovsbr0 ekvm-v100", check=False)
+
+
+def test_second_run_changes_nothing(cluster):
+    second = run(cluster, "second")
+    assert all(second.changed(name) == 0 for name in HOSTS), second
+
+
+def test_check_mode_in_batches_of_one_host_changes_nothing(cluster):
+    checked = run(cluster, "check", check=True, args=["-e", "site_serial=1", "-e", "site_max_fail_percentage=0"])
+    assert all(checked.changed(name) == 0 for name in HOSTS), checked
+    # site_serial=1: the hypervisors play ran once per host.
+    assert checked.output.count("PLAY [Converge KVM hypervisors]") == 2, checked

@@ -1,0 +1,121 @@
+"""playbooks/site.yml with the homelab example on a freshly booted host VM of its own (issue 8), the
+same runs `make demo` makes: first run converges, second run and check mode change nothing. The kvm
+role's host settings ride along as extra variables and are checked too, with libvirtd restarted in
+the first run only. Each run is a test of its own, so each gets pytest's whole timeout."""
+import json
+import os
+import re
+
+import pytest
+
+from tests.labkit import ansible, demo, hostvm
+
+pytestmark = pytest.mark.host
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOST_SETTINGS = os.path.join(HERE, "site_host_settings.yml")
+# A fresh VM, so the shared host_vms stay as they are.
+NAME = os.environ.get("EKVM_HOMELAB_HOST", "host3")
+# systemd logs "Stopping" when it stops libvirtd, not when libvirtd exits idle (--timeout 120).
+STOPS = "journalctl -u libvirtd.service -o cat --no-pager | grep -c '^Stopping libvirtd' || true"
+# A client held open keeps libvirtd from exiting idle before the first run's handler stops it.
+HOLD = "setsid virsh -c qemu:///system event --all --loop >/dev/null 2>&1 < /dev/null &"
+RUN_TIMEOUT = 1100
+
+
+@pytest.fixture(scope="module")
+def homelab(lab, tmp_path_factory):
+    vm = hostvm.HostVM(NAME, memory_mib=3072)
+    assert vm.name not in [h.name for h in hostvm.running_hosts()], \
+        "host VM %s already runs: this test needs a fresh one (EKVM_HOMELAB_HOST)" % vm.name
+    try:
+        hostvm.boot([vm])
+        connection = demo.connection_inventory({"homelab": vm}, str(tmp_path_factory.mktemp("homelab") / "hosts.json"))
+        extra = dict(demo.LAB_VARS, homelab_spare_disk=demo.spare_disk(vm))
+        args = ["--limit", "homelab", "-e", "@" + HOST_SETTINGS, "-e", json.dumps(extra)]
+        stops = int(vm.ssh(HOLD + " " + STOPS).stdout.strip())
+        yield {"vm": vm, "inventories": [demo.HOMELAB, connection], "args": args, "stops_before": stops, "runs": {}}
+    finally:
+        hostvm.destroy([vm])
+
+
+def run(homelab, label, check=False):
+    """One site.yml run; the later ones need the first to have converged."""
+    if label != "first" and not homelab["runs"].get("first"):
+        pytest.fail("the first run did not converge the host")
+    result = ansible.playbook(demo.PLAYBOOK, homelab["inventories"], check=check, timeout=RUN_TIMEOUT,
+                              args=homelab["args"])
+    assert result.rc == 0, result
+    homelab["runs"][label] = result
+    return result
+
+
+def domains(vm):
+    """{name: (state, domain type)} of the host's libvirt guests."""
+    out = vm.ssh("for d in $(virsh list --all --name); do echo $d $(virsh domstate $d | tr ' ' -) "
+                 "$(virsh dumpxml --inactive $d | grep -o \"<domain type='[a-z]*'\" | cut -d\\' -f2); done").stdout
+    return dict((line.split()[0], tuple(line.split()[1:])) for line in out.splitlines() if line.strip())
+
+
+def test_first_run_converges_the_fresh_host(homelab):
+    first = run(homelab, "first")
+    assert first.changed("homelab") > 0, first
+    assert "guests use domain type qemu" in first.output, first
+    vm = homelab["vm"]
+    assert domains(vm) == {"homelab-web": ("running", "qemu"), "homelab-db": ("running", "qemu")}
+    bond = vm.ssh("cat /proc/net/bonding/bond0").stdout
+    assert "active-backup" in bond and sorted(re.findall(r"Slave Interface: (\S+)", bond)) == ["eth1", "eth2"], bond
+    addresses = vm.ssh("ip -br addr").stdout
+    assert re.search(r"^br10\s+UP\s+192\.168\.10\.2/24", addresses, re.M), addresses
+    assert re.search(r"^bond0\.20@bond0\s+UP\s+192\.168\.20\.2/24", addresses, re.M), addresses
+    # br10 holds the VLAN and the web VM's tap.
+    assert "bond0.10" in vm.ssh("ls /sys/class/net/br10/brif").stdout.split()
+    names = vm.ssh("virsh net-list --name; virsh pool-list --name").stdout.split()
+    assert {"homelab-lan", "homelab-nat", "homelab-images", "homelab-vg"} <= set(names), names
+    assert vm.ssh("vgs --noheadings -o vg_name,lv_count homelab-vg").stdout.split() == ["homelab-vg", "1"]
+    # The database VM's disk is a logical volume; both VMs carry their cloud-init seed.
+    disks = vm.ssh("virsh domblklist homelab-db; virsh domblklist homelab-web; "
+                   "lvs --noheadings -o lv_name homelab-vg").stdout.split()
+    assert disks.count("homelab-db-disk0.raw") == 2, disks
+    assert {"homelab-db-cidata.iso", "homelab-web-cidata.iso", "homelab-web-disk0.qcow2"} <= set(disks), disks
+
+
+def test_kvm_role_host_settings(homelab):
+    if not homelab["runs"].get("first"):
+        pytest.fail("the first run did not converge the host")
+    lines = homelab["vm"].ssh(
+        "grep -E '^(listen_tls|listen_tcp|max_clients|unix_sock_group|auth_unix_rw) ' /etc/libvirt/libvirtd.conf; "
+        "grep '^max_files' /etc/libvirt/qemu.conf; stat -c '%G %a' /run/libvirt/libvirt-sock; "
+        "systemctl is-enabled libvirtd-tls.socket || true; echo groups $(id -nG ekvm-virt); "
+        "cat /etc/ssh/sshd_config.d/10-essentials-kvm.conf; cat /etc/sysctl.d/60-kvm-essentials.conf; "
+        "test \"$(cat /sys/module/apparmor/parameters/enabled)\" != Y && echo no-apparmor || "
+        "grep -c '/srv/ekvm-images/\\*\\*' /etc/apparmor.d/local/abstractions/libvirt-qemu").stdout.splitlines()
+    # No TLS certificates on the test hosts: TLS stays off, with a warning.
+    assert lines[:5] == ["listen_tls = 0", "listen_tcp = 0", 'unix_sock_group = "libvirt"',
+                         'auth_unix_rw = "none"', "max_clients = 5000"], lines
+    assert "kvm_enable_tls is true but" in homelab["runs"]["first"].output
+    assert "max_files = 32768" in lines and "libvirt 770" in lines and "disabled" in lines, lines
+    assert any(line.startswith("groups ") and "libvirt" in line.split() for line in lines), lines
+    assert "PermitRootLogin prohibit-password" in lines, lines
+    assert "net.bridge.bridge-nf-call-iptables = 0" in lines, lines
+    assert lines[-1] in ("1", "no-apparmor"), lines
+
+
+def test_second_run_changes_nothing(homelab):
+    second = run(homelab, "second")
+    assert second.changed("homelab") == 0, second
+
+
+def test_check_mode_on_the_converged_host_changes_nothing(homelab):
+    checked = run(homelab, "check", check=True)
+    assert checked.changed("homelab") == 0, checked
+
+
+def test_libvirtd_restarted_in_the_first_run_only(homelab):
+    """The first run stopped libvirtd once to hand it its new sockets; the second and the check run
+    changed nothing (no handler ran) and stopped nothing."""
+    if not {"first", "second", "check"} <= set(homelab["runs"]):
+        pytest.fail("the three runs did not all pass")
+    vm = homelab["vm"]
+    assert int(vm.ssh(STOPS).stdout.strip()) == homelab["stops_before"] + 1
+    assert vm.ssh("virsh -c qemu:///system version >/dev/null && echo answers").stdout.strip() == "answers"
