@@ -58,6 +58,32 @@ def check_sriov(desired, sysfs="/sys"):
                                        "forward.addresses (hostdev) instead")
 
 
+def check_against_host(desired, current, purge=False):
+    """A network that keeps running on the host unlisted keeps its bridge and subnets: a listed network that
+    is to run cannot claim them too (libvirt would refuse to start it halfway through the run)."""
+    if purge:
+        return
+    listed = set(want.network.name for want in desired)
+    staying = [current[name] for name in sorted(current) if name not in listed and current[name].active]
+    hint = "list network %r with state absent, set purge, or choose another %s"
+    for want in desired:
+        net = want.network
+        if want.state != "active":
+            continue
+        for other in staying:
+            if net.bridge_name and net.bridge_name == other.live.bridge_name:
+                raise InputError(at(want.path, "bridge_name"), "bridge %r is used by network %r, which runs on "
+                                 "this host and is not listed" % (net.bridge_name, other.name),
+                                 hint % (other.name, "bridge"))
+            for i, block in enumerate(net.ips):
+                for theirs in other.live.ips:
+                    if block.subnet.version == theirs.subnet.version and block.subnet.overlaps(theirs.subnet):
+                        raise InputError(at(at(at(want.path, "ips"), i), "address"),
+                                         "subnet %s overlaps %s of network %r, which runs on this host and is "
+                                         "not listed" % (block.subnet, theirs.subnet, other.name),
+                                         hint % (other.name, "subnet"))
+
+
 # ------------------------------------------------------------------------------------------------ live state
 
 @dataclass
@@ -324,7 +350,9 @@ def converge(conn, items, input_name="networks", purge=False, restart_on_change=
     """validate -> read -> plan -> apply -> verify; returns the plans. Raises InputError before any change."""
     desired = read_networks(items, input_name, declared_bridges, lambda n: interface_exists(n, sysfs))
     check_sriov(desired, sysfs)
-    plans = plan_all(desired, read_live(conn), purge, restart_on_change)
+    current = read_live(conn)
+    check_against_host(desired, current, purge)
+    plans = plan_all(desired, current, purge, restart_on_change)
     if check_mode:
         return plans
     done = []

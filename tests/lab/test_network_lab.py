@@ -116,12 +116,13 @@ class Host:
             raise AssertionError("module printed no JSON (rc %d):\n%s%s" % (done.returncode, done.stdout,
                                                                            done.stderr))
 
-    def role(self, items, check=False):
-        """The kvm role's virtual network tasks through ansible-playbook, connection local."""
+    def role(self, items, check=False, **variables):
+        """The kvm role's virtual network tasks through ansible-playbook, connection local; `variables` are
+        further extra vars (the host's interface or Open vSwitch variables, say)."""
         self.runs += 1
         extra = os.path.join(self.folder, "vars-%d.json" % self.runs)
         with open(extra, "w") as handle:
-            json.dump({"kvm_virtual_networks": items, "ansible_python_interpreter": self.python}, handle)
+            json.dump(dict(variables, kvm_virtual_networks=items, ansible_python_interpreter=self.python), handle)
         play = os.path.join(self.folder, "play.yml")
         with open(play, "w") as handle:
             handle.write("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
@@ -316,6 +317,22 @@ def test_pf_without_sriov_functions_fails_clearly(host, conn, mode):
     assert mine(snapshot(conn)) == mine(before)
 
 
+def test_role_takes_bridges_declared_by_the_interface_and_ovs_variables(host, conn):
+    """Bridges that the config_interfaces and openvswitch roles will create need not exist yet."""
+    before = snapshot(conn)
+    declared = {"network_bridges": [{"name": dev("d0")}], "ovs_bridges": [{"name": dev("d1")}],
+                # The openvswitch role's shape, and the older ansible-openvswitch one.
+                "openvswitch_bridges": [{"name": dev("d2")}, {"bridge": dev("d3")}]}
+    items = [{"name": name("d%d" % i), "mode": "bridge", "bridge_name": dev("d%d" % i)} for i in range(5)]
+    planned = host.role(items[:4], check=True, **declared)
+    assert planned.rc == 0 and planned.changed("localhost") == 1, planned
+    refused = host.role(items, check=True, **declared)
+    assert refused.rc != 0, refused
+    assert ("kvm_virtual_networks[4].bridge_name: bridge %r neither exists on this host nor is declared"
+            % dev("d4")) in refused.output, refused.output
+    assert mine(snapshot(conn)) == mine(before)
+
+
 def test_bad_input_fails_before_any_change(host, conn):
     before = snapshot(conn)
     items = networks(nat_end=180) + [{"name": name("bad"), "mode": "isolated", "bridge_name": dev("bad"),
@@ -371,7 +388,6 @@ def test_guest_on_the_nat_network_gets_a_dhcp_lease(host, conn, pxe_guest):
 
 
 def test_running_network_redefined_and_restarted_only_when_asked(host, conn):
-    destroy(conn, name("deb"))
     changed = networks(nat_end=160)
     changed[1]["mtu"] = 1400
     route = conn.networkLookupByName(name("route"))

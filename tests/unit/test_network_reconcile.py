@@ -237,3 +237,22 @@ def test_hostdev_addresses_must_be_virtual_functions(tmp_path):
         "networks[0].forward.addresses[1]: PCI device 0000:03:00.0 is not an SR-IOV virtual function")
     item["forward"]["addresses"].pop()
     rec.check_sriov([read_network(item, "networks[0]")], str(tmp_path))
+
+
+# The test driver's own `default` network runs on virbr0 with 192.168.122.0/24 and stays unlisted here.
+@pytest.mark.parametrize("item,error", [
+    ({"name": "unet-clash", "ips": [{"address": "192.168.122.129", "prefix": 25}]},
+     "networks[0].ips[0].address: subnet 192.168.122.128/25 overlaps 192.168.122.0/24 of network 'default', "
+     "which runs on this host and is not listed"),
+    ({"name": "unet-clash", "mode": "isolated", "bridge_name": "virbr0"},
+     "networks[0].bridge_name: bridge 'virbr0' is used by network 'default', which runs on this host"),
+])
+def test_running_unlisted_network_keeps_its_bridge_and_subnet(conn, item, error):
+    with pytest.raises(InputError) as caught:
+        rec.converge(conn, [item], check_mode=True)
+    assert str(caught.value).startswith(error) and "list network 'default' with state absent" in str(caught.value)
+    assert "unet-clash" not in conn.listNetworks() + conn.listDefinedNetworks()
+    # Removing `default` in the same run, or not starting the new network, frees the claim.
+    for items, purge in (([item, {"name": "default", "state": "absent"}], False), ([item], True),
+                         ([dict(item, state="inactive")], False)):
+        assert actions(rec.converge(conn, items, purge=purge, check_mode=True))["unet-clash"][0] == "define"

@@ -63,11 +63,13 @@ CASES = {
                  "ips": [{"address": "10.154.0.1", "prefix": 24,
                           "dhcp_ranges": [{"start": "10.154.0.10", "end": "10.154.0.20"}]}]},
     "isolated-bare": {"name": "isolated-bare", "mode": "isolated"},
+    "isolated-no-dns": {"name": "isolated-no-dns", "mode": "isolated", "dns": {"enable": False},
+                        "ips": [{"address": "10.155.0.1", "prefix": 24}]},
     "bridge-linux": {"name": "br-linux", "mode": "bridge", "bridge_name": "br0", "mtu": 1500,
                      "port_isolated": False, "bandwidth": {"outbound": {"average": 100}}},
     "bridge-ovs": OVS,
     "bridge-macvtap": {"name": "macvtap", "mode": "bridge", "forward": {"interfaces": ["eth2", "eth3"]}},
-    "private": {"name": "private", "mode": "private", "forward": {"dev": "eth2"}},
+    "private": {"name": "private", "mode": "private", "forward": {"dev": "eth2"}, "trust_guest_rx_filters": True},
     "vepa": {"name": "vepa", "mode": "vepa", "forward": {"interfaces": ["eth2", "eth3"]},
              "virtualport_type": "802.1Qbg",
              "virtualport_parameters": {"managerid": 11, "typeid": 1193047, "typeidversion": 2,
@@ -115,6 +117,8 @@ def test_legacy_vlans_become_portgroups():
 def test_isolated_has_no_forward_and_native_vlan_is_marked():
     assert "<forward" not in render(CASES["isolated"])
     assert '<tag id="10" nativeMode="untagged" />' in render(OVS)
+    assert '<dns enable="no" />' in render(CASES["isolated-no-dns"])
+    assert render(CASES["private"]).startswith('<network trustGuestRxFilters="yes">')
 
 
 # What `virsh net-dumpxml` prints for a running nat network defined from NAT_MINIMAL-like input: libvirt adds a
