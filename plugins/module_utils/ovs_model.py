@@ -28,12 +28,14 @@ KERNEL_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
 PORT_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,255}$")
 
 BRIDGE_KEYS = ("name", "bridge", "state", "parent", "vlan", "fail_mode", "datapath_type", "stp", "rstp",
-               "mcast_snooping", "other_config", "external_ids", "ports", "bonds")
+               "mcast_snooping", "other_config", "external_ids", "ports", "bonds", "mirrors")
 FAKE_BRIDGE_KEYS = ("name", "bridge", "state", "parent", "vlan", "ports", "bonds")
 VLAN_KEYS = ("tag", "trunks", "vlan_mode", "external_ids")
 PORT_KEYS = ("name", "port", "state", "type", "peer", "remote_ip", "key") + VLAN_KEYS
 BOND_KEYS = ("name", "state", "members", "bond_mode", "lacp", "lacp_time", "bond_updelay",
              "bond_downdelay") + VLAN_KEYS
+MIRROR_KEYS = ("name", "state", "select_all", "select_src_port", "select_dst_port", "select_vlan", "output_port",
+               "output_vlan")
 
 
 @dataclass
@@ -71,6 +73,28 @@ class Bond:
 
 
 @dataclass
+class Mirror:
+    """A port mirror of a real bridge; ports are named, OVSDB links them by UUID."""
+
+    name: str
+    state: str = "present"
+    select_all: bool = False
+    select_src_port: List[str] = field(default_factory=list)
+    select_dst_port: List[str] = field(default_factory=list)
+    select_vlan: List[int] = field(default_factory=list)
+    output_port: Optional[str] = None
+    output_vlan: Optional[int] = None
+    # The row to remove when the mirror changes; unknown for desired mirrors.
+    uuid: Optional[str] = field(default=None, compare=False)
+
+    def ports(self):
+        names = set(self.select_src_port) | set(self.select_dst_port)
+        if self.output_port is not None:
+            names.add(self.output_port)
+        return names
+
+
+@dataclass
 class Bridge:
     """A bridge; with `parent` and `vlan` it is a fake bridge and has no switch-wide settings (None)."""
 
@@ -87,6 +111,7 @@ class Bridge:
     external_ids: Dict[str, str] = field(default_factory=dict)
     ports: List[Port] = field(default_factory=list)
     bonds: List[Bond] = field(default_factory=list)
+    mirrors: List[Mirror] = field(default_factory=list)
 
     @property
     def fake(self):
@@ -311,7 +336,48 @@ def _bridge(raw, path, fake_vlan):
                     for index, item in enumerate(_list(raw.get("ports"), at(path, "ports")))]
     bridge.bonds = [_bond(item, at(at(path, "bonds"), index), fake_vlan)
                     for index, item in enumerate(_list(raw.get("bonds"), at(path, "bonds")))]
+    bridge.mirrors = [_mirror(item, at(at(path, "mirrors"), index))
+                      for index, item in enumerate(_list(raw.get("mirrors"), at(path, "mirrors")))]
     return bridge
+
+
+def _mirror(raw, path):
+    _mapping(raw, path, MIRROR_KEYS)
+    name = _name(raw.get("name"), at(path, "name"), PORT_NAME, "mirror")
+    state = _choice(raw.get("state"), at(path, "state"), STATES, "present")
+    selected = {}
+    for key in ("select_src_port", "select_dst_port"):
+        # Input order until _check_mirrors has named positions in errors; sorted there.
+        selected[key] = []
+        for index, item in enumerate(_list(raw.get(key), at(path, key))):
+            item = _name(item, at(at(path, key), index), PORT_NAME, "port")
+            if item in selected[key]:
+                raise InputError(at(at(path, key), index), "port %r is listed twice" % item)
+            selected[key].append(item)
+    vlans = [_vlan(item, at(at(path, "select_vlan"), index))
+             for index, item in enumerate(_list(raw.get("select_vlan"), at(path, "select_vlan")))]
+    output_port = raw.get("output_port")
+    output_vlan = raw.get("output_vlan")
+    mirror = Mirror(name=name, state=state, select_all=bool(_bool(raw.get("select_all"), at(path, "select_all"))),
+                    select_vlan=sorted(set(vlans)), **selected)
+    if state == "absent":
+        return mirror
+    if output_port is not None and output_vlan is not None:
+        raise InputError(at(path, "output_vlan"), "a mirror has one output", "give output_port or output_vlan")
+    if output_port is None and output_vlan is None:
+        raise InputError(at(path, "output_port"), "is required (or output_vlan)",
+                         "name the port that receives the mirrored packets")
+    if output_port is not None:
+        mirror.output_port = _name(output_port, at(path, "output_port"), PORT_NAME, "port")
+        if mirror.output_port in mirror.select_src_port + mirror.select_dst_port:
+            raise InputError(at(path, "output_port"), "port %r is also selected" % mirror.output_port,
+                             "Open vSwitch ignores what arrives on the output port; select other ports")
+    else:
+        mirror.output_vlan = _vlan(output_vlan, at(path, "output_vlan"))
+    if not (mirror.select_all or mirror.select_src_port or mirror.select_dst_port or mirror.select_vlan):
+        raise InputError(at(path, "select_all"), "the mirror selects no packets",
+                         "set select_all, select_src_port, select_dst_port or select_vlan")
+    return mirror
 
 
 def _fake_vlan(raw, path, raws):
@@ -330,7 +396,7 @@ def _fake_vlan(raw, path, raws):
     if real[parent].get("parent") is not None:
         raise InputError(at(path, "parent"), "%r is itself a fake bridge" % (parent,), "use a real bridge as parent")
     for key in BRIDGE_KEYS:
-        if key not in FAKE_BRIDGE_KEYS and raw.get(key) not in (None, {}):
+        if key not in FAKE_BRIDGE_KEYS and raw.get(key) not in (None, {}, []):
             raise InputError(at(path, key), "a fake bridge takes no %s" % key, "set it on the parent bridge")
     return vlan
 
@@ -351,6 +417,7 @@ def parse_bridges(raws, path="bridges"):
         bridges.append(bridge)
     _check_names(bridges, path)
     _check_fake_vlans(bridges, path)
+    _check_mirrors(bridges, path)
     return bridges
 
 
@@ -383,3 +450,30 @@ def _check_fake_vlans(bridges, path):
                     raise InputError(at(at(at(at(path, index), kind), position), "tag"),
                                      "VLAN %d is the VLAN of fake bridge %r" % (item.tag, fake),
                                      "list the port under the fake bridge instead")
+
+
+def _check_mirrors(bridges, path):
+    """A mirror names each mirror once per bridge and only ports of its bridge or of that bridge's fake bridges."""
+    for index, bridge in enumerate(bridges):
+        mirrors_path = at(at(path, index), "mirrors")
+        ports = set(item.name for other in bridges if bridge.name in (other.name, other.parent)
+                    and other.state == "present" for item in other.members() if item.state == "present")
+        seen = {}
+        for position, mirror in enumerate(bridge.mirrors):
+            mirror_path = at(mirrors_path, position)
+            if mirror.name in seen:
+                raise InputError(at(mirror_path, "name"), "mirror %r is already at %s"
+                                 % (mirror.name, seen[mirror.name]), "list each mirror once")
+            seen[mirror.name] = mirror_path
+            if mirror.state == "absent":
+                continue
+            named = [(name, at(at(mirror_path, key), number)) for key in ("select_src_port", "select_dst_port")
+                     for number, name in enumerate(getattr(mirror, key))]
+            if mirror.output_port is not None:
+                named.append((mirror.output_port, at(mirror_path, "output_port")))
+            for name, name_path in named:
+                if name not in ports:
+                    raise InputError(name_path, "%r is not a present port or bond of bridge %r" % (name, bridge.name),
+                                     "list the port under this bridge (or one of its fake bridges)")
+            mirror.select_src_port.sort()
+            mirror.select_dst_port.sort()

@@ -4,8 +4,8 @@
 """Diff the current switch against the desired one into ovs-vsctl sub-commands for one transaction.
 
 Sub-commands come in three phases so that names are free before they are reused: removals
-(del-br, del-port, del-bond-iface), additions (add-br, add-port, add-bond, add-bond-iface), then
-settings (set, remove). ovs-vsctl applies the whole list atomically.
+(del-br, del-port, del-bond-iface, mirrors leaving a bridge), additions (add-br, add-port, add-bond,
+add-bond-iface), then settings (set, remove, mirrors created). ovs-vsctl applies the whole list atomically.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,6 +50,8 @@ class Planner:
         self.purge = purge
         self.removals, self.additions, self.settings = [], [], []
         self.gone_bridges, self.gone_ports = set(), set()
+        # ovs-vsctl record ids (@name) of the ports and mirrors this transaction refers to.
+        self.port_ids, self.mirror_count = {}, 0
         # Where each port and each interface lives now: name -> (bridge, Port or Bond).
         self.where = {}
         self.holder = {}
@@ -78,6 +80,10 @@ class Planner:
                 for item in bridge.members():
                     if item.state == "present":
                         self._converge_item(bridge, item)
+        # Last, when every port that goes away is known: a mirror of such a port is rebuilt.
+        for bridge in self.desired:
+            if bridge.state == "present" and not bridge.fake:
+                self._converge_mirrors(bridge)
         return self.removals + self.additions + self.settings
 
     # -- removals -------------------------------------------------------------------------------
@@ -181,6 +187,47 @@ class Planner:
                 self._free(member, bond.name)
                 self.additions.append(["add-bond-iface", bond.name, member])
         self._set("Port", bond.name, vlan_changes(now, bond) + bond_changes(now, bond))
+
+    def _converge_mirrors(self, bridge):
+        now = {}
+        listed = set(mirror.name for mirror in bridge.mirrors)
+        for mirror in self.current[bridge.name].mirrors if self._exists(bridge.name) else []:
+            if mirror.name in now or (self.purge and mirror.name not in listed):
+                self.removals.append(["remove", "Bridge", bridge.name, "mirrors", mirror.uuid])
+            else:
+                now[mirror.name] = mirror
+        for mirror in bridge.mirrors:
+            old = now.get(mirror.name)
+            if old is not None and (mirror.state == "absent" or old != mirror or old.ports() & self.gone_ports):
+                self.removals.append(["remove", "Bridge", bridge.name, "mirrors", old.uuid])
+            elif old is not None:
+                continue
+            if mirror.state == "present":
+                self._create_mirror(bridge, mirror)
+
+    def _port_id(self, name):
+        if name not in self.port_ids:
+            self.port_ids[name] = "@p%d" % len(self.port_ids)
+            self.settings.append(["--id=%s" % self.port_ids[name], "get", "Port", name])
+        return self.port_ids[name]
+
+    def _create_mirror(self, bridge, mirror):
+        columns = ["name=%s" % quote(mirror.name)]
+        if mirror.select_all:
+            columns.append("select_all=true")
+        for column in ("select_src_port", "select_dst_port"):
+            if getattr(mirror, column):
+                columns.append("%s=[%s]" % (column, ",".join(self._port_id(name) for name in getattr(mirror, column))))
+        if mirror.select_vlan:
+            columns.append("select_vlan=%s" % vlan_set(mirror.select_vlan))
+        if mirror.output_port is not None:
+            columns.append("output_port=%s" % self._port_id(mirror.output_port))
+        else:
+            columns.append("output_vlan=%d" % mirror.output_vlan)
+        record = "@m%d" % self.mirror_count
+        self.mirror_count += 1
+        self.settings.append(["--id=%s" % record, "create", "Mirror"] + columns)
+        self.settings.append(["add", "Bridge", bridge.name, "mirrors", record])
 
     def _set(self, table, name, assignments):
         if assignments:

@@ -11,15 +11,17 @@ import json
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
-    Bond, Bridge, Port, fake_bridge,
+    Bond, Bridge, Mirror, Port, fake_bridge,
 )
 
 COLUMNS = (
     ("Bridge", ("name", "ports", "fail_mode", "datapath_type", "stp_enable", "rstp_enable",
-                "mcast_snooping_enable", "other_config", "external_ids")),
+                "mcast_snooping_enable", "other_config", "external_ids", "mirrors")),
     ("Port", ("_uuid", "name", "interfaces", "fake_bridge", "tag", "trunks", "vlan_mode", "bond_mode", "lacp",
               "bond_updelay", "bond_downdelay", "other_config", "external_ids")),
     ("Interface", ("_uuid", "name", "type", "options")),
+    ("Mirror", ("_uuid", "name", "select_all", "select_src_port", "select_dst_port", "select_vlan", "output_port",
+                "output_vlan")),
 )
 MANAGED_OPTIONS = ("peer", "remote_ip", "key")
 
@@ -87,17 +89,35 @@ def _port(row, interfaces):
                 bond_downdelay=row["bond_downdelay"], **common)
 
 
+def _port_names(uuids, port_names):
+    """Mirrors link ports by UUID; a deleted port's link is gone already (weak reference)."""
+    return sorted(port_names[uuid] for uuid in _set(uuids) if uuid in port_names)
+
+
+def _mirror(row, port_names):
+    output = _port_names(row["output_port"], port_names)
+    return Mirror(name=row["name"], select_all=row["select_all"],
+                  select_src_port=_port_names(row["select_src_port"], port_names),
+                  select_dst_port=_port_names(row["select_dst_port"], port_names),
+                  select_vlan=sorted(_set(row["select_vlan"])), output_port=output[0] if output else None,
+                  output_vlan=_optional(row["output_vlan"]), uuid=row["_uuid"])
+
+
 def parse_state(stdout):
     """Bridges by name; fake bridges and their ports are sorted out as ovs-vsctl itself does."""
-    bridge_rows, port_rows, iface_rows = _tables(stdout)
+    bridge_rows, port_rows, iface_rows, mirror_rows = _tables(stdout)
     ports = dict((row["_uuid"], row) for row in port_rows)
     interfaces = dict((row["_uuid"], row) for row in iface_rows)
+    port_names = dict((uuid, row["name"]) for uuid, row in ports.items())
+    mirrors = dict((row["_uuid"], _mirror(row, port_names)) for row in mirror_rows)
     bridges = {}
     for row in bridge_rows:
         bridge = Bridge(name=row["name"], fail_mode=_optional(row["fail_mode"]) or "standalone",
                         datapath_type=row["datapath_type"] or "system", stp=row["stp_enable"],
                         rstp=row["rstp_enable"], mcast_snooping=row["mcast_snooping_enable"],
                         other_config=dict(row["other_config"]), external_ids=dict(row["external_ids"]))
+        bridge.mirrors = sorted((mirrors[uuid] for uuid in _set(row["mirrors"]) if uuid in mirrors),
+                                key=lambda mirror: mirror.name)
         bridges[bridge.name] = bridge
         members = [ports[uuid] for uuid in _set(row["ports"]) if uuid in ports]
         fakes = {}

@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 module: openvswitch
 short_description: Converge the whole Open vSwitch configuration in one transaction
 description:
-  - Takes every bridge, port and bond of the switch in one call, reads the current database in one
+  - Takes every bridge, port, bond and mirror of the switch in one call, reads the current database in one
     query, and applies all differences in a single C(ovs-vsctl) transaction, then reads again to verify.
   - Bond members, bond mode and LACP settings of an existing bond converge in place.
   - Keys of O(bridges[].other_config) and the C(external_ids) maps that are not listed are left alone.
@@ -164,8 +164,46 @@ options:
           external_ids:
             description: Port C(external_ids) keys to set.
             type: dict
+      mirrors:
+        description:
+          - Port mirrors of a real bridge. A mirror that differs is replaced in the same transaction.
+          - Selected and output ports must be listed under this bridge or one of its fake bridges.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: Mirror name, unique on the bridge.
+            type: str
+            required: true
+          state:
+            description: V(absent) deletes the mirror.
+            type: str
+            choices: [present, absent]
+            default: present
+          select_all:
+            description: Mirror every packet on the bridge.
+            type: bool
+            default: false
+          select_src_port:
+            description: Ports whose received packets are mirrored.
+            type: list
+            elements: str
+          select_dst_port:
+            description: Ports whose sent packets are mirrored.
+            type: list
+            elements: str
+          select_vlan:
+            description: Only mirror packets of these VLANs.
+            type: list
+            elements: int
+          output_port:
+            description: Port that receives the mirrored packets; give this or O(bridges[].mirrors[].output_vlan).
+            type: str
+          output_vlan:
+            description: VLAN that carries the mirrored packets; give this or O(bridges[].mirrors[].output_port).
+            type: int
   purge:
-    description: Delete ports and bonds of the listed bridges that the input does not list.
+    description: Delete ports, bonds and mirrors of the listed bridges that the input does not list.
     type: bool
     default: false
   ovs_vsctl:
@@ -204,6 +242,13 @@ EXAMPLES = r"""
           - name: mgmt0
             type: internal
             tag: 10
+          - name: ids0
+            type: internal
+        mirrors:
+          - name: uplink-to-ids
+            select_src_port: [bond0]
+            select_dst_port: [bond0]
+            output_port: ids0
       - name: vlan20
         parent: br-vm
         vlan: 20
@@ -261,6 +306,16 @@ BOND_OPTIONS = dict(
     bond_downdelay=dict(type="int", default=0),
     **VLAN_OPTIONS
 )
+MIRROR_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", choices=list(STATES), default="present"),
+    select_all=dict(type="bool", default=False),
+    select_src_port=dict(type="list", elements="str"),
+    select_dst_port=dict(type="list", elements="str"),
+    select_vlan=dict(type="list", elements="int"),
+    output_port=dict(type="str"),
+    output_vlan=dict(type="int"),
+)
 BRIDGE_OPTIONS = dict(
     name=dict(type="str", required=True, aliases=["bridge"]),
     state=dict(type="str", choices=list(STATES), default="present"),
@@ -275,6 +330,7 @@ BRIDGE_OPTIONS = dict(
     external_ids=dict(type="dict"),
     ports=dict(type="list", elements="dict", options=PORT_OPTIONS),
     bonds=dict(type="list", elements="dict", options=BOND_OPTIONS),
+    mirrors=dict(type="list", elements="dict", options=MIRROR_OPTIONS),
 )
 ARGUMENT_SPEC = dict(
     bridges=dict(type="list", elements="dict", default=[], options=BRIDGE_OPTIONS),

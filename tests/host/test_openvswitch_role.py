@@ -27,6 +27,10 @@ def test_role_installs_starts_and_converges_open_vswitch(host_vms):
         first = ansible.playbook(PLAY, [inventory], args=limit)
         assert first.rc == 0, first
         assert all(first.changed(name) > 0 for name in names), first
+        # The first play stopped and disabled the service; the role enabled and started it again.
+        started = first.output.split("TASK [essentials.kvm.openvswitch : Enable and start Open vSwitch]", 1)[1]
+        started = started.split("TASK [", 1)[0]
+        assert all("changed: [%s]" % name in started for name in names), started
         second = ansible.playbook(PLAY, [inventory], args=limit)
         assert second.rc == 0, second
         assert all(second.changed(name) == 0 for name in names), second

@@ -65,7 +65,8 @@ class Switch:
     def __init__(self, subnet):
         self.p = "ekvm-%s" % uuid.uuid4().hex[:4]
         self.subnet = subnet
-        # A-D make the topology; X is what the bad-input test must never create.
+        # A-D make the topology; X is a fake bridge in the settings test and what the bad-input test
+        # must never create.
         self.bridges = [self.p + letter for letter in "ABCDX"]
         self.links = []
         self.namespaces = []
@@ -266,6 +267,81 @@ def test_bond_mode_lacp_and_members_converge_on_existing_bonds(switch):
     netns.ip(paths.NETNS, "link", "set", n("ac1"), "down")
     assert switch.reaches("a10", "d10"), "traffic must flow over the new member"
     assert switch.converge(moved)[0]["commands"] == []
+
+
+def every_setting(n, rstp=False, key=5000, lacp="passive", downdelay=200, tunnels=("vx", "gn", "gr"),
+                  mirror_output=None):
+    """Settings the traffic topology leaves out: a fake bridge, a patch pair, tunnels, STP or RSTP,
+    bridge and port maps, a native-tagged trunk, a bond with passive LACP and delays, a mirror."""
+    tunnel = {"vx": {"type": "vxlan", "remote_ip": "192.0.2.7", "key": key},
+              "gn": {"type": "geneve", "remote_ip": "2001:db8::7"},
+              "gr": {"type": "gre", "remote_ip": "192.0.2.8", "key": "flow"}}
+    return [
+        {"name": n("A"), "datapath_type": "netdev", "fail_mode": "secure", "stp": not rstp, "rstp": rstp,
+         "other_config": {"mac-table-size": 2048}, "external_ids": {"owner": "ekvm lab"},
+         "ports": [{"name": n("pa"), "type": "patch", "peer": n("pb")},
+                   {"name": n("ta"), "vlan_mode": "native-tagged", "tag": 30, "trunks": [10],
+                    "external_ids": {"cable": "to B"}}]
+         + [dict(tunnel[suffix], name=n(suffix)) for suffix in tunnels],
+         "bonds": [{"name": n("lA"), "members": [n("la1"), n("la2")], "bond_mode": "balance-slb", "lacp": lacp,
+                    "lacp_time": "fast", "bond_updelay": 100, "bond_downdelay": downdelay}],
+         "mirrors": [dict(mirror_output or {"output_port": n("pa")}, name=n("m"), select_src_port=[n("ta")],
+                          select_dst_port=[n("x40"), n("ta")], select_vlan=[10])]},
+        {"name": n("B"), "datapath_type": "netdev", "ports": [{"name": n("pb"), "type": "patch", "peer": n("pa")}]},
+        {"name": n("X"), "parent": n("A"), "vlan": 40, "ports": [{"name": n("x40"), "type": "internal"}]},
+    ]
+
+
+def test_every_setting_round_trips_and_converges_on_the_real_switch(switch):
+    n = switch.name
+    result, runner = switch.converge(every_setting(n), check_mode=True)
+    assert result["changed"] is True and runner.writes == []
+
+    result, runner = switch.converge(every_setting(n))
+    assert len(runner.writes) == 1 and len(runner.calls) == 3, runner.calls
+    get = lambda *args: vsctl("get", *args)  # noqa: E731
+    assert [get("Bridge", n("A"), column) for column in ("fail_mode", "stp_enable", "rstp_enable")] == [
+        "secure", "true", "false"]
+    assert get("Bridge", n("A"), "external_ids:owner") == '"ekvm lab"'
+    assert get("Interface", n("pa"), "options:peer") == n("pb")
+    assert get("Interface", n("vx"), "options") == '{key="5000", remote_ip="192.0.2.7"}'
+    assert get("Interface", n("gn"), "type") == "geneve"
+    assert get("Interface", n("gr"), "options:key") == "flow"
+    assert [get("Port", n("ta"), column) for column in ("vlan_mode", "tag", "trunks")] == [
+        "native-tagged", "30", "[10]"]
+    assert [get("Port", n("lA"), column) for column in ("bond_mode", "lacp", "bond_updelay", "bond_downdelay")] == [
+        "balance-slb", "passive", "100", "200"]
+    assert (vsctl("br-to-parent", n("X")), vsctl("br-to-vlan", n("X"))) == (n("A"), "40")
+    assert (vsctl("port-to-br", n("x40")), get("Port", n("x40"), "tag")) == (n("X"), "40")
+    assert result["after"][n("X")]["ports"][0]["name"] == n("x40")
+    mirror = get("Bridge", n("A"), "mirrors").strip("[]")
+    port_uuid = lambda name: get("Port", name, "_uuid")  # noqa: E731
+    assert [get("Mirror", mirror, column) for column in ("name", "select_src_port", "output_port", "select_vlan")] == [
+        n("m"), "[%s]" % port_uuid(n("ta")), port_uuid(n("pa")), "[10]"]
+    assert sorted(get("Mirror", mirror, "select_dst_port").strip("[]").split(", ")) == sorted(
+        [port_uuid(n("ta")), port_uuid(n("x40"))])
+    assert switch.converge(every_setting(n))[0]["commands"] == []
+
+    # STP becomes RSTP, a tunnel key, the bond's LACP and delay and the mirror's output change, and
+    # purge drops the tunnel no longer listed: one transaction again, then nothing left to do.
+    changed = every_setting(n, rstp=True, key=6000, lacp="active", downdelay=0, tunnels=("vx", "gn"),
+                            mirror_output={"output_vlan": 99})
+    result = converge(Vsctl(Runner()), parse_bridges(changed), purge=True)
+    assert result["commands"][2:] == [
+        "--", "del-port", n("gr"), "--", "remove", "Bridge", n("A"), "mirrors", mirror,
+        "--", "set", "Bridge", n("A"), "stp_enable=false", "rstp_enable=true",
+        "--", "set", "Interface", n("vx"), "options:key=6000",
+        "--", "set", "Port", n("lA"), "lacp=active", "bond_downdelay=0",
+        "--", "--id=@p0", "get", "Port", n("ta"), "--", "--id=@p1", "get", "Port", n("x40"),
+        "--", "--id=@m0", "create", "Mirror", "name=%s" % n("m"), "select_src_port=[@p0]",
+        "select_dst_port=[@p0,@p1]", "select_vlan=[10]", "output_vlan=99",
+        "--", "add", "Bridge", n("A"), "mirrors", "@m0"]
+    assert get("Mirror", n("m"), "output_vlan") == "99"
+    assert run(["ovs-vsctl", "list", "Mirror", mirror], check=False).returncode != 0, "the old row is gone"
+    assert [get("Bridge", n("A"), column) for column in ("stp_enable", "rstp_enable")] == ["false", "true"]
+    assert get("Port", n("lA"), "lacp") == "active"
+    assert run(["ovs-vsctl", "port-to-br", n("gr")], check=False).returncode != 0
+    assert converge(Vsctl(Runner()), parse_bridges(changed), purge=True)["commands"] == []
 
 
 def test_module_rejects_bad_input_unchanged_then_takes_the_older_shape(switch, tmp_path):

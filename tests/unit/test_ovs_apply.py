@@ -13,6 +13,7 @@ def ovsdb_json(bridges):
     """What `ovs-vsctl --format=json` lists for these Bridge objects (fake bridges included)."""
     rows = dict((entry[0], []) for entry in COLUMNS)
     uuids = iter("uuid-%d" % number for number in range(1, 100000))
+    port_uuids = {}
 
     def interface(name, type_="", options=None):
         uuid = next(uuids)
@@ -29,6 +30,16 @@ def ovsdb_json(bridges):
             item.lacp if bond else ["set", []], item.bond_updelay if bond else 0,
             item.bond_downdelay if bond else 0, ["map", [["lacp-time", item.lacp_time]] if bond else []],
             ["map", sorted(getattr(item, "external_ids", {}).items())]])
+        port_uuids[name] = ["uuid", uuid]
+        return ["uuid", uuid]
+
+    def mirror(item):
+        uuid = next(uuids)
+        refs = lambda names: ["set", [port_uuids[name] for name in names]]  # noqa: E731
+        rows["Mirror"].append([
+            ["uuid", uuid], item.name, item.select_all, refs(item.select_src_port), refs(item.select_dst_port),
+            ["set", item.select_vlan], refs([item.output_port] if item.output_port else []),
+            ["set", [] if item.output_vlan is None else [item.output_vlan]]])
         return ["uuid", uuid]
 
     ports = dict((bridge.name, [port(bridge.name, [interface(bridge.name, "internal")])])
@@ -48,7 +59,7 @@ def ovsdb_json(bridges):
             rows["Bridge"].append([
                 bridge.name, ["set", ports[bridge.name]], bridge.fail_mode, bridge.datapath_type, bridge.stp,
                 bridge.rstp, bridge.mcast_snooping, ["map", sorted(bridge.other_config.items())],
-                ["map", sorted(bridge.external_ids.items())]])
+                ["map", sorted(bridge.external_ids.items())], ["set", [mirror(item) for item in bridge.mirrors]]])
     return "".join(json.dumps({"data": rows[table], "headings": list(columns)}) + "\n" for table, columns in COLUMNS)
 
 

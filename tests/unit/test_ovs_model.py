@@ -13,6 +13,12 @@ def one_bridge(**extra):
     return [dict(dict(name="br0"), **extra)]
 
 
+def mirrored(**extra):
+    """Bridge br0 with ports p1 and p2 and mirror m0 of p1."""
+    mirror = dict(dict(name="m0", select_src_port=["p1"]), **extra)
+    return one_bridge(ports=[{"name": "p1"}, {"name": "p2"}], mirrors=[mirror])
+
+
 BAD = [
     ("not a list", {"name": "br0"}, "bridges", "must be a list of bridges"),
     ("bridge not a mapping", ["br0"], "bridges[0]", "must be a mapping"),
@@ -85,6 +91,27 @@ BAD = [
     ("tag under fake bridge",
      [{"name": "br0"}, {"name": "v10", "parent": "br0", "vlan": 10, "ports": [{"name": "p1", "tag": 20}]}],
      "bridges[1].ports[0].tag", "carry its VLAN 10"),
+    ("mirror with two outputs", mirrored(output_port="p2", output_vlan=30), "bridges[0].mirrors[0].output_vlan",
+     "one output"),
+    ("mirror without output", mirrored(), "bridges[0].mirrors[0].output_port", "is required"),
+    ("mirror output selected", mirrored(output_port="p1"), "bridges[0].mirrors[0].output_port", "also selected"),
+    ("mirror selects nothing", mirrored(select_src_port=[], output_port="p2"), "bridges[0].mirrors[0].select_all",
+     "selects no packets"),
+    ("mirror of unknown port", mirrored(select_dst_port=["p2", "p9"], output_vlan=30),
+     "bridges[0].mirrors[0].select_dst_port[1]", "'p9' is not a present port"),
+    ("mirror of other bridge's port", [{"name": "br0", "ports": [{"name": "p1"}, {"name": "p2"}]},
+                                       {"name": "br1", "ports": [{"name": "p3"}],
+                                        "mirrors": [{"name": "m0", "select_all": True, "output_port": "p2"}]}],
+     "bridges[1].mirrors[0].output_port", "of bridge 'br1'"),
+    ("mirror port twice", mirrored(select_src_port=["p1", "p1"], output_vlan=30),
+     "bridges[0].mirrors[0].select_src_port[1]", "listed twice"),
+    ("mirror VLAN 4095", mirrored(select_vlan=[4095], output_vlan=30), "bridges[0].mirrors[0].select_vlan[0]",
+     "1-4094"),
+    ("mirror listed twice", [{"name": "br0", "ports": [{"name": "p1"}, {"name": "p2"}],
+                              "mirrors": [{"name": "m0", "select_all": True, "output_vlan": 2}] * 2}],
+     "bridges[0].mirrors[1].name", "already at bridges[0].mirrors[0]"),
+    ("mirror on fake bridge", [{"name": "br0"}, {"name": "v10", "parent": "br0", "vlan": 10,
+                                                 "mirrors": [{"name": "m0"}]}], "bridges[1].mirrors", "no mirrors"),
     ("parent port on fake VLAN", [{"name": "br0", "ports": [{"name": "p1", "tag": 10}]},
                                   {"name": "v10", "parent": "br0", "vlan": 10}],
      "bridges[0].ports[0].tag", "VLAN of fake bridge 'v10'"),

@@ -7,6 +7,15 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.modules import openvswitch
 from test_ovs_apply import FakeOvs
+from test_ovs_model import BAD
+
+# Ansible's argument spec rejects these first, in its own words (which name the option but no index).
+ARGSPEC_CASES = {"not a list", "bridge not a mapping", "missing name", "unknown option", "unknown fail_mode",
+                 "unknown datapath", "VLAN text", "unknown vlan_mode", "unknown port type", "unknown bond mode",
+                 "unknown lacp", "unknown lacp_time"}
+# Ansible makes these valid before the module sees them: it keeps the alias's value (with a warning)
+# and reads 'yes' as true.
+NORMALISED_CASES = {"name and alias differ", "stp not a bool"}
 
 
 def run_module(monkeypatch, capsys, args, switch, binary="/usr/bin/ovs-vsctl"):
@@ -57,3 +66,17 @@ def test_missing_ovs_vsctl_is_reported(monkeypatch, capsys):
     result = run_module(monkeypatch, capsys, {"bridges": []}, FakeOvs([]), binary=None)
     assert result["failed"] is True
     assert "install openvswitch-switch" in result["msg"]
+
+
+@pytest.mark.parametrize("case", [case for case in BAD if case[0] not in NORMALISED_CASES],
+                         ids=[case[0] for case in BAD if case[0] not in NORMALISED_CASES])
+def test_every_bad_input_fails_before_ovs_vsctl_runs(monkeypatch, capsys, case):
+    name, raw, path, fragment = case
+    calls = []
+    result = run_module(monkeypatch, capsys, {"bridges": raw}, lambda argv: calls.append(argv) or (0, "", ""))
+    assert result["failed"] is True
+    assert calls == [], "not even the read may run"
+    if name in ARGSPEC_CASES:
+        assert not result["msg"].startswith(path)
+    else:
+        assert result["msg"].startswith(path + ": ") and fragment in result["msg"]

@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import parse_bridges
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, quote, transaction
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state
-from test_ovs_state import EMPTY, RECORDED, RECORDED_INPUT
+from test_ovs_state import EMPTY, MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT
 
 
 @pytest.fixture
@@ -154,3 +154,73 @@ def test_transaction_joins_sub_commands():
     assert transaction([]) == []
     assert transaction([["add-br", "br0"], ["set", "Bridge", "br0", "stp_enable=true"]]) == [
         "--", "add-br", "br0", "--", "set", "Bridge", "br0", "stp_enable=true"]
+
+
+def test_rstp_tunnels_and_bond_delays_converge(wanted):
+    wanted[0].update(rstp=True)
+    wanted[0]["ports"][2].update(type="vxlan", key=9)
+    wanted[0]["ports"].append({"name": "gnv0", "type": "geneve", "remote_ip": "2001:db8::7", "key": "flow"})
+    wanted[0]["bonds"][0].update(lacp="passive", bond_downdelay=250)
+    assert plan_from_recorded(wanted) == [
+        ["add-port", "br0", "gnv0"],
+        ["set", "Bridge", "br0", "rstp_enable=true"],
+        ["set", "Interface", "tun0", "type=vxlan", "options:key=9"],
+        ["set", "Interface", "gnv0", "type=geneve", 'options:remote_ip="2001:db8::7"', "options:key=flow"],
+        ["set", "Port", "bond0", "lacp=passive", "bond_downdelay=250"],
+    ]
+
+
+@pytest.fixture
+def mirrored():
+    return copy.deepcopy(MIRRORED_INPUT)
+
+
+def plan_from_mirrored(raw, purge=False):
+    return plan(parse_state(MIRRORED), parse_bridges(raw), purge)
+
+
+SPY, ALL = "9a0e3163-26bf-4062-98e2-392ecdf6551b", "bb718c16-9c7a-4b2c-9f5d-def263da2a11"
+
+
+def test_mirrors_are_created_after_their_ports_and_then_stay(mirrored):
+    assert plan(parse_state(EMPTY), parse_bridges(mirrored))[-7:] == [
+        ["--id=@p0", "get", "Port", "vm1"], ["--id=@p1", "get", "Port", "vm2"], ["--id=@p2", "get", "Port", "tap0"],
+        ["--id=@m0", "create", "Mirror", "name=vm-spy", "select_src_port=[@p0]", "select_dst_port=[@p0,@p1]",
+         "output_port=@p2"],
+        ["add", "Bridge", "br1", "mirrors", "@m0"],
+        ["--id=@m1", "create", "Mirror", "name=all", "select_all=true", "select_vlan=[10,20]", "output_vlan=30"],
+        ["add", "Bridge", "br1", "mirrors", "@m1"]]
+    assert plan_from_mirrored(mirrored) == []
+    assert plan_from_mirrored(mirrored, purge=True) == []
+
+
+def test_changed_mirror_is_replaced_in_the_same_transaction(mirrored):
+    mirrored[0]["mirrors"][1].update(select_all=False, output_vlan=31)
+    assert plan_from_mirrored(mirrored) == [
+        ["remove", "Bridge", "br1", "mirrors", ALL],
+        ["--id=@m0", "create", "Mirror", "name=all", "select_vlan=[10,20]", "output_vlan=31"],
+        ["add", "Bridge", "br1", "mirrors", "@m0"]]
+
+
+def test_mirror_of_a_port_that_is_rebuilt_is_rebuilt_too(mirrored):
+    mirrored[0]["ports"][2]["state"] = "absent"
+    mirrored[0]["ports"].append({"name": "tap1", "type": "patch", "peer": "tap9"})
+    mirrored[0]["mirrors"][0]["output_port"] = "tap1"
+    commands = plan_from_mirrored(mirrored)
+    assert commands[:2] == [["del-port", "tap0"], ["remove", "Bridge", "br1", "mirrors", SPY]]
+    assert ["--id=@m0", "create", "Mirror", "name=vm-spy", "select_src_port=[@p0]", "select_dst_port=[@p0,@p1]",
+            "output_port=@p2"] in commands
+    # A port that changes bridges is deleted and added again: its mirrors lose it, so they are rebuilt.
+    mirrored = copy.deepcopy(MIRRORED_INPUT)
+    mirrored[0]["ports"].pop(0)
+    mirrored.append({"name": "v5", "parent": "br1", "vlan": 5, "ports": [{"name": "vm1", "type": "internal"}]})
+    assert ["remove", "Bridge", "br1", "mirrors", SPY] in plan_from_mirrored(mirrored)
+
+
+def test_absent_and_unlisted_mirrors(mirrored):
+    mirrored[0]["mirrors"] = [{"name": "all", "state": "absent"}]
+    assert plan_from_mirrored(mirrored) == [["remove", "Bridge", "br1", "mirrors", ALL]]
+    mirrored[0]["mirrors"] = []
+    assert plan_from_mirrored(mirrored) == []
+    assert plan_from_mirrored(mirrored, purge=True) == [
+        ["remove", "Bridge", "br1", "mirrors", ALL], ["remove", "Bridge", "br1", "mirrors", SPY]]
