@@ -34,6 +34,14 @@ BOOT_SECONDS = int(os.environ.get("EKVM_GUEST_BOOT_SECONDS", "360"))
 GUEST_MASKED = ("libvirtd.service", "libvirtd.socket", "virtlogd.socket", "virtlockd.socket", "libvirt-guests.service",
                 "openvswitch-switch.service", "ovsdb-server.service", "ovs-vswitchd.service", "lvm2-monitor.service",
                 "nfs-client.target", "rpc-statd.service")
+ROLE_PLAYBOOK = """- hosts: all
+  gather_facts: false
+  tasks:
+    - name: The kvm role's virtual machine tasks
+      ansible.builtin.include_role:
+        name: essentials.kvm.kvm
+        tasks_from: vms
+"""
 PLAYBOOK = """- hosts: localhost
   gather_facts: false
   tasks:
@@ -247,6 +255,16 @@ def test_guest_boots_from_overlay_with_cloud_init_seed_and_accepts_ssh(env, gues
     assert {GUEST + "-disk0.qcow2", GUEST + "-cidata.iso"} <= set(pool.listVolumes())
     overlay = ET.fromstring(pool.storageVolLookupByName(GUEST + "-disk0.qcow2").XMLDesc(0))
     assert overlay.findtext("backingStore/path") == Image().disk
+    assert ET.fromstring(env.conn.lookupByName(GUEST).XMLDesc(0)).get("type") == _accelerated_type(env.conn)
+
+
+def _accelerated_type(conn):
+    """What domain_type auto must pick: kvm only when QEMU's domain capabilities accept the KVM accelerator."""
+    try:
+        conn.getDomainCapabilities(None, None, None, "kvm", 0)
+    except libvirt.libvirtError:
+        return "qemu"
+    return "kvm"
 
 
 def test_second_run_and_check_mode_change_nothing(env, guest):
@@ -351,3 +369,47 @@ def test_bad_input_through_the_module_changes_nothing(env, guest):
     assert failed.rc != 0, failed
     assert "vms[1].nics[0].network: network '%s' is not defined on this host" % (TAG + "missing") in failed.output
     assert env.snapshot() == before
+
+
+def test_kvm_role_converges_the_older_kvm_vms_shape_on_the_host_it_names(env):
+    """The older ansible-kvm shape through the role, for inventory host 'lab': its VM is defined and started, the
+    VM placed on another host is left alone, and a second run changes nothing."""
+    old, elsewhere = TAG + "old", TAG + "else"
+    kvm_vms = [
+        {"name": old, "host": "lab", "memory": "64", "vcpu": "1", "boot_devices": ["network", "hd"],
+         "state": "running", "pool": POOL,
+         "disks": [{"disk_driver": "virtio", "name": old + ".1", "size": "32"}],
+         "network_interfaces": [{"source": NET, "network_driver": "e1000", "type": "network"}]},
+        {"name": elsewhere, "host": "other", "memory": "64", "pool": POOL},
+    ]
+    play = os.path.join(env.workdir, "role.yml")
+    with open(play, "w") as handle:
+        handle.write(ROLE_PLAYBOOK)
+    extra = os.path.join(env.workdir, "role-vars.json")
+    with open(extra, "w") as handle:
+        json.dump({"kvm_vms": kvm_vms, "kvm_libvirt_uri": LIBVIRT_URI, "ansible_python_interpreter": sys.executable},
+                  handle)
+
+    def role():
+        return ansible.playbook(play, [], timeout=600, args=["-c", "local", "-i", "lab,", "-e", "@" + extra])
+
+    try:
+        first = role()
+        assert first.rc == 0 and first.changed("lab") == 1, first
+        dom = env.conn.lookupByName(old)
+        assert dom.isActive()
+        root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        assert root.findtext("memory") == str(64 * 1024) and root.findtext("vcpu") == "1"
+        assert [b.get("dev") for b in root.findall("os/boot")] == ["network", "hd"]
+        nic = root.find("devices/interface")
+        assert (nic.find("source").get("network"), nic.find("model").get("type")) == (NET, "e1000")
+        disk = root.find("devices/disk")
+        assert (disk.find("source").get("volume"), disk.find("target").get("bus")) == (old + ".1", "virtio")
+        volume = env.conn.storagePoolLookupByName(POOL).storageVolLookupByName(old + ".1")
+        assert volume.info()[1] == 32 * 1024 ** 2
+        with pytest.raises(libvirt.libvirtError):
+            env.conn.lookupByName(elsewhere)
+        again = role()
+        assert again.rc == 0 and again.changed("lab") == 0, again
+    finally:
+        env.converge([{"name": old, "state": "absent", "remove_volumes": True}])

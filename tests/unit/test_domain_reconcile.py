@@ -352,3 +352,152 @@ def test_upload_seed_streams_the_iso(monkeypatch):
     UPLOAD_SEED(r.Reconciler(Conn()), vm, vm.disks[-1])
     assert created[0] == "web1-cidata.iso" and created[1] == len(stream.data) and stream.finished
     assert stream.data[32769:32774] == b"CD001"
+
+
+def test_copy_disk_is_a_full_copy_of_the_base(conn):
+    vm = web(disks=[{"type": "copy", "base": "debian.qcow2", "volume": "web1-root.qcow2"}])
+    first = run(conn, [vm])
+    assert "create volume default-pool/web1-root.qcow2 (copy)" in first["vms"][0]["actions"]
+    copied = ET.fromstring(conn.storagePoolLookupByName("default-pool").storageVolLookupByName(
+        "web1-root.qcow2").XMLDesc(0))
+    assert copied.find("backingStore") is None and copied.findtext("capacity") == str(2 * 1024 ** 3)
+    assert not run(conn, [vm])["changed"]
+
+
+def test_purge_is_off_by_default_and_check_mode_diffs_a_change(conn):
+    run(conn, [web()])
+    assert sorted(d.name() for d in conn.listAllDomains()) == ["test", "web1"]
+    result = run(conn, [web(memory="2G")], check_mode=True)
+    diff = result["diff"][0]
+    assert '<memory unit="KiB">1048576</memory>' in diff["before"]
+    assert '<memory unit="KiB">2097152</memory>' in diff["after"]
+    assert diff["before"].startswith("# state: running, autostart: yes\n")
+    assert x.parse(conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).memory == 1024 * 1024
+
+
+class Guest:
+    """A running guest that powers off on an ACPI shutdown request, or ignores it."""
+
+    def __init__(self, obeys):
+        self.active, self.obeys, self.calls = True, obeys, []
+
+    def isActive(self):
+        return 1 if self.active else 0
+
+    def shutdown(self):
+        self.calls.append("shutdown")
+        self.active = not self.obeys
+
+    def destroy(self):
+        self.calls.append("destroy")
+        self.active = False
+
+
+@pytest.mark.parametrize("obeys,graceful,calls", [(True, True, ["shutdown"]), (False, True, ["shutdown", "destroy"]),
+                                                  (True, False, ["destroy"])])
+def test_graceful_stop_destroys_a_guest_that_ignores_shutdown_after_the_timeout(obeys, graceful, calls):
+    guest = Guest(obeys)
+    r.Reconciler(None, shutdown_timeout=0.2).stop(guest, graceful)
+    assert guest.calls == calls and not guest.active
+
+
+class CapsConn:
+    """Only what host_context reads: domain capabilities (or their absence) and the guest types."""
+
+    def __init__(self, domcaps_domain, guest_types):
+        self.domcaps_domain, self.guest_types = domcaps_domain, guest_types
+
+    def getDomainCapabilities(self, *_args):
+        if self.domcaps_domain is None:
+            raise libvirt.libvirtError("the accel 'kvm' is not supported on this host")
+        return "<domainCapabilities><domain>%s</domain></domainCapabilities>" % self.domcaps_domain
+
+    def getCapabilities(self):
+        return "<capabilities><guest><arch name='x86_64'>%s</arch></guest></capabilities>" % "".join(
+            "<domain type='%s'/>" % t for t in self.guest_types)
+
+    def listAllNetworks(self):
+        return []
+
+    def listAllStoragePools(self):
+        return []
+
+
+@pytest.mark.parametrize("domcaps,guest_types,kvm", [("kvm", ["qemu", "kvm"], True), (None, ["qemu"], False),
+                                                     (None, ["qemu", "kvm"], True)])
+def test_domain_type_auto_follows_the_host_capabilities(domcaps, guest_types, kvm):
+    from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+    ctx = r.host_context(CapsConn(domcaps, guest_types), "kvm01")
+    assert ctx.kvm_usable is kvm
+    assert m.normalise_vm({"name": "web1"}, "vms[0]", ctx).domain_type == ("kvm" if kvm else "qemu")
+
+
+def web2(**extra):
+    extra.setdefault("cloud_init", None)
+    return web(name="web2", **extra)
+
+
+# Each fails the whole call, names the field and says what is wrong, with a valid VM before it in the list.
+BAD_ON_HOST = [
+    (web2(nics=[{"network": "dmz"}]), "kvm_vms[1].nics[0].network", "network 'dmz' is not defined on this host"),
+    (web2(disks=[{"size": "1G", "pool": "fast"}]), "kvm_vms[1].disks[0].pool", "storage pool 'fast' is not defined"),
+    (web2(disks=[{"size": "1G", "target": "vdb"}, {"size": "1G", "target": "vdb"}]), "kvm_vms[1].disks[1].target",
+     "duplicate target device vdb"),
+    (web2(memory="512M", current_memory="1G"), "kvm_vms[1].memory", "below current_memory"),
+    (web2(nics=[{"network": "default", "mac": "52:54:00:00:00:0g"}]), "kvm_vms[1].nics[0].mac", "unicast MAC"),
+    (web2(nics=[{"network": "default", "mac": "52:54:00:00:00:01"}, {"type": "user", "mac": "52:54:00:00:00:01"}]),
+     "kvm_vms[1].nics[1].mac", "duplicate MAC"),
+    (web2(disks=[{"type": "overlay", "base": "nope.qcow2"}]), "kvm_vms[1].disks[0].base",
+     "volume 'nope.qcow2' not found"),
+    (web2(disks=[{"type": "overlay", "base": "debian.qcow2", "base_pool": "gone"}]), "kvm_vms[1].disks[0].base_pool",
+     "not defined on this host"),
+    (web2(disks=[{"type": "volume", "volume": "gone.raw"}]), "kvm_vms[1].disks[0].volume",
+     "volume 'gone.raw' not found"),
+    (web2(disks=[{"volume": "web1-disk1.qcow2", "size": "1G"}]), "kvm_vms[1].disks[0].volume",
+     "also created by kvm_vms[0].disks[1]"),
+    (web(), "kvm_vms[1].name", "duplicate VM name"),
+    (web2(cloud_init={"pool": "fast"}), "kvm_vms[1].cloud_init.pool", "not defined on this host"),
+    (web2(cloud_init={"network_config": ["eth0"]}), "kvm_vms[1].cloud_init.network_config", "mapping or a YAML string"),
+    (web2(state="stopped"), "kvm_vms[1].state", "must be one of"),
+    (web2(memory="2 lots"), "kvm_vms[1].memory", "must be a size"),
+    (web2(vcpus=8, max_vcpus=4), "kvm_vms[1].max_vcpus", "below vcpus"),
+    (web2(cpu={"mode": "host-passthrough"}), "kvm_vms[1].cpu.mode", "needs domain_type kvm"),
+    (web2(firmware="uefi", nvram="/x_VARS.fd", secure_boot=True, machine="pc"), "kvm_vms[1].machine", "q35"),
+    (web2(nvram="/x_VARS.fd"), "kvm_vms[1].nvram", "only applies to firmware: uefi"),
+    (web2(graphics={"type": "none", "listen": "0.0.0.0"}), "kvm_vms[1].graphics.listen", "needs graphics type"),
+    (web2(boot=["disk"]), "kvm_vms[1].boot[0]", "must be one of"),
+    (web2(disks=[{"size": "1G", "bus": "ide"}]), "kvm_vms[1].disks[0].bus", "must be one of"),
+    (web2(disks=[{"size": "1G", "target": "sda"}]), "kvm_vms[1].disks[0].target", "does not fit bus virtio"),
+    (web2(disks=[{"type": "new"}]), "kvm_vms[1].disks[0].size", "required for type new"),
+    (web2(disks=[{"type": "volume", "volume": "data.raw", "size": "1G"}]), "kvm_vms[1].disks[0].size",
+     "only applies to type new, copy or overlay"),
+    (web2(disks=[{"base": "debian.qcow2", "format": "raw"}]), "kvm_vms[1].disks[0].format", "must be qcow2"),
+    (web2(nics=[{"type": "bridge", "bridge": "br0", "vlan": 10}]), "kvm_vms[1].nics[0].vlan", "Open vSwitch"),
+    (web2(nics=[{"type": "direct", "dev": "eth0", "mode": "macvtap"}]), "kvm_vms[1].nics[0].mode", "must be one of"),
+    (web2(nics=[{"type": "ethernet", "mode": "vepa"}]), "kvm_vms[1].nics[0].mode", "only applies to type direct"),
+    (web2(nics=[{"network": "default", "mtu": 70000}]), "kvm_vms[1].nics[0].mtu", "between 68 and 65535"),
+    (web2(nics=[{"network": "default", "bandwidth": {"inbound": {"average": 0}}}]),
+     "kvm_vms[1].nics[0].bandwidth.inbound.average", "between 1"),
+    (web2(network_interfaces=[{"type": "user"}], nics=[{"type": "user"}]), "kvm_vms[1].network_interfaces",
+     "conflicts with 'nics'"),
+]
+
+
+@pytest.mark.parametrize("bad,path,text", BAD_ON_HOST, ids=["%02d-%s" % (i, b[1]) for i, b in enumerate(BAD_ON_HOST)])
+def test_bad_input_fails_before_any_change(conn, bad, path, text):
+    before = (volumes(conn), sorted(d.name() for d in conn.listAllDomains()))
+    with pytest.raises(InputError) as err:
+        run(conn, [web(), bad])
+    assert (err.value.path, text in err.value.message) == (path, True), err.value.message
+    assert (volumes(conn), sorted(d.name() for d in conn.listAllDomains())) == before == (
+        ["data.raw", "debian.qcow2"], ["test"])
+    assert conn.seeds.count == 0 and conn.calls == []
+
+
+def test_a_host_without_an_iso_tool_fails_before_any_change(conn, monkeypatch):
+    from ansible_collections.essentials.kvm.plugins.module_utils import cloudinit_seed
+    from ansible_collections.essentials.kvm.plugins.module_utils.errors import UnsupportedError
+    monkeypatch.setattr(cloudinit_seed.shutil, "which", lambda _name: None)
+    with pytest.raises(UnsupportedError, match="xorriso"):
+        run(conn, [web2(), web()])
+    assert volumes(conn) == ["data.raw", "debian.qcow2"] and [d.name() for d in conn.listAllDomains()] == ["test"]
