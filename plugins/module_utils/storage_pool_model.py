@@ -34,6 +34,13 @@ FILE_VOLUME_FORMATS = ("raw", "qcow2", "qcow", "qed", "vmdk", "vpc", "vdi", "vhd
 BACKING_FORMATS = ("qcow2", "qcow", "qed", "vmdk", "cow")
 ISCSI_PORT = 3260
 DISK_VOLUME_FORMATS = ("none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended")
+# Names said with a leading vowel sound ("an iscsi pool", "an rbd pool", "an ext4 filesystem", "an fc_host adapter").
+_VOWEL_SOUND = ("auto", "ext", "fc", "fs", "hfs", "iscsi", "iso", "mpath", "ocfs", "rbd", "xfs")
+
+
+def article(word):
+    """`word` with its indefinite article, for messages."""
+    return "%s %s" % ("an" if word.startswith(_VOWEL_SOUND) else "a", word)
 
 
 @dataclass(frozen=True)
@@ -337,7 +344,7 @@ def _adapter(value, path):
     scsi_only = ("name", "parent_address", "unique_id")
     for key in (scsi_only if kind == "fc_host" else fc_only + ("parent",)):
         if key in raw:
-            raise InputError(at(path, key), "does not apply to a %s adapter" % kind)
+            raise InputError(at(path, key), "does not apply to %s adapter" % article(kind))
     if kind == "fc_host":
         for key in ("wwnn", "wwpn"):
             if key not in raw:
@@ -384,8 +391,8 @@ def _hosts(hosts, path, as_list, pool_type, rule):
     if not isinstance(hosts, list) or not hosts:
         raise InputError(at(path, "hosts"), "must be a non-empty list of {name, port}")
     if len(hosts) > rule.max_hosts:
-        raise InputError(at(path, "hosts"), "a %s pool takes at most %d host(s) (got %d)"
-                         % (pool_type, rule.max_hosts, len(hosts)))
+        raise InputError(at(path, "hosts"), "%s pool takes at most %d host(s) (got %d)"
+                         % (article(pool_type), rule.max_hosts, len(hosts)))
     result = []
     for index, item in enumerate(hosts):
         item = _mapping(item if isinstance(item, dict) else {"name": item}, at(at(path, "hosts"), index),
@@ -422,12 +429,12 @@ def _source(value, path, pool, rule):
                "devices": "devices" if value.get("devices") is not None else "device"}
     for key in sorted(given):
         if key not in rule.source:
-            raise InputError(at(path, written.get(key, key)), "does not apply to a %s pool" % pool.type,
-                             "a %s pool takes: %s" % (pool.type, ", ".join(rule.source) or "no source options"))
+            raise InputError(at(path, written.get(key, key)), "does not apply to %s pool" % article(pool.type),
+                             "%s pool takes: %s" % (article(pool.type), ", ".join(rule.source) or "no source options"))
     for key in rule.required:
         if key not in raw:
             name = {"hosts": "host", "devices": "device"}.get(key, key)  # ask for the simplest form
-            raise InputError(at(path, name), "is required for a %s pool" % pool.type, _REQUIRED_HINTS.get(key))
+            raise InputError(at(path, name), "is required for %s pool" % article(pool.type), _REQUIRED_HINTS.get(key))
     if "hosts" in raw:
         src.hosts = _hosts(raw["hosts"], path, value.get("hosts") is not None, pool.type, rule)
     if "devices" in raw:
@@ -436,7 +443,7 @@ def _source(value, path, pool, rule):
         if not isinstance(devices, list) or not devices:
             raise InputError(at(path, "devices"), "must be a non-empty list of device paths")
         if len(devices) > rule.max_devices:
-            raise InputError(at(path, "devices"), "a %s pool takes one device; use device: /dev/..." % pool.type)
+            raise InputError(at(path, "devices"), "%s pool takes one device; use device: /dev/..." % article(pool.type))
         for index, device in enumerate(devices):
             dev_path = at(path, "device") if single else at(at(path, "devices"), index)
             if rule.device_kind == "iqn":
@@ -457,7 +464,7 @@ def _source(value, path, pool, rule):
         src.name = _text(raw["name"], at(path, "name"), re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+:@/-]*$"),
                          "letters, digits and _ . + : @ - /", "source name")
         if pool.type in ("logical", "vstorage", "sheepdog") and "/" in src.name:
-            raise InputError(at(path, "name"), "must not contain a slash for a %s pool" % pool.type)
+            raise InputError(at(path, "name"), "must not contain a slash for %s pool" % article(pool.type))
     if "adapter" in raw:
         src.adapter = _adapter(raw["adapter"], at(path, "adapter"))
     if "initiator" in raw:
@@ -512,14 +519,14 @@ def _volume(value, path, pool, rule, names):
     _check_partition_name(vol.name, at(path, "name"), pool)
     vol.state = _choice(raw.get("state", "present"), at(path, "state"), ("present", "absent"))
     if rule.volume_formats is None:
-        raise InputError(at(path, "name"), "a %s pool cannot create volumes" % pool.type,
+        raise InputError(at(path, "name"), "%s pool cannot create volumes" % article(pool.type),
                          _NO_VOLUMES_HINTS.get(pool.type, "its volumes are the LUNs or devices the storage "
                                                           "already has; remove volumes"))
     if vol.state == "absent":
         return vol
     if "format" in raw:
         if not rule.volume_formats:
-            raise InputError(at(path, "format"), "a %s pool's volumes have no format; remove it" % pool.type)
+            raise InputError(at(path, "format"), "%s pool's volumes have no format; remove it" % article(pool.type))
         vol.format = _choice(raw["format"], at(path, "format"), rule.volume_formats)
     if "upload" in raw:
         vol.upload = _abs_path(raw["upload"], at(path, "upload"))
@@ -577,7 +584,7 @@ def parse_pool(value, path):
         if key in raw:
             setattr(spec, key, _bool(raw[key], at(path, key)))
     if raw.get("build") and rule.build == "none":
-        raise InputError(at(path, "build"), "a %s pool has nothing to build; remove build" % kind)
+        raise InputError(at(path, "build"), "%s pool has nothing to build; remove build" % article(kind))
     if state == "absent":
         return spec
     target = _mapping(raw.get("target"), at(path, "target"), ("path", "permissions"))
@@ -590,16 +597,16 @@ def parse_pool(value, path):
         target_path = at(at(path, "target"), "path")
     if rule.target == "none" and target:
         raise InputError(target_path if "path" in target else at(path, "target"),
-                         "a %s pool has no target; remove it" % kind)
+                         "%s pool has no target; remove it" % article(kind))
     if rule.target == "required" and "path" not in target:
-        raise InputError(target_path, "is required for a %s pool" % kind, "e.g. /var/lib/libvirt/images")
+        raise InputError(target_path, "is required for %s pool" % article(kind), "e.g. /var/lib/libvirt/images")
     if "path" in target:
         pool.target_path = _abs_path(target["path"], target_path)
     if "permissions" in target:
         pool.permissions = _permissions(target["permissions"], at(at(path, "target"), "permissions"))
     pool.source, source_raw = _source(raw.get("source"), at(path, "source"), pool, rule)
     if spec.build and rule.build == "format" and kind in ("logical", "zfs") and not pool.source.devices:
-        raise InputError(at(at(path, "source"), "devices"), "building a %s pool needs its devices" % kind,
+        raise InputError(at(at(path, "source"), "devices"), "building %s pool needs its devices" % article(kind),
                          "list the disks to put in the pool, or set build: false for an existing one")
     if "auth" in source_raw:
         pool.source.auth, spec.secret = _auth(source_raw["auth"], at(at(path, "source"), "auth"), name, rule)
@@ -609,7 +616,7 @@ def parse_pool(value, path):
         pool.cow = _bool(raw["cow"], at(path, "cow"))
     for key in ("mount_opts", "config_opts", "refresh_allocation"):
         if key in raw and key not in rule.extras:
-            raise InputError(at(path, key), "does not apply to a %s pool" % kind)
+            raise InputError(at(path, key), "does not apply to %s pool" % article(kind))
     if "mount_opts" in raw:
         opts = raw["mount_opts"]
         if not isinstance(opts, list):

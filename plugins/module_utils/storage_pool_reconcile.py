@@ -14,7 +14,8 @@ from typing import Callable, List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
-    OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset)
+    OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset, article)
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
@@ -211,12 +212,13 @@ def _check_mountable(spec, probe):
     if not probe(device):
         raise InputError(at(at(spec.path, "source"), "device"), "%s holds no filesystem, so pool %s cannot mount it"
                          % (device, spec.pool.name),
-                         "set build: true to make a%s filesystem on it" % (
-                             "" if spec.pool.source.format == "auto" else " " + spec.pool.source.format))
+                         "set build: true to make %s filesystem on it" % (
+                             "a" if spec.pool.source.format == "auto" else article(spec.pool.source.format)))
 
 
 def _plan_volumes(conn, spec, live_volumes, plan):
     name = spec.pool.name
+    volume_group = spec.pool.source.name if spec.pool.type == "logical" else None
     for index, vol in enumerate(spec.volumes):
         current = live_volumes.get(vol.name)
         vol_path = at(at(spec.path, "volumes"), index)
@@ -237,7 +239,7 @@ def _plan_volumes(conn, spec, live_volumes, plan):
             else:
                 plan.do("grow volume %s from %s to %s"
                         % (vol.name, format_size(current.capacity), format_size(vol.capacity)),
-                        lambda v=vol: _lookup(conn, name).storageVolLookupByName(v.name).resize(v.capacity, 0))
+                        lambda v=vol: grow_volume(_lookup(conn, name), v.name, v.capacity, volume_group))
         elif vol.capacity < current.capacity and not partition:
             # libvirt rounds partitions up to the disk's alignment, so only files and LVs are reported.
             plan.warnings.append("%s: volume %s is %s, larger than asked; volumes are never shrunk"
@@ -381,7 +383,7 @@ def _check_supported(specs, supported):
                 % (spec.path, spec.pool.name, spec.pool.type, ", ".join(sorted(supported))))
 
 
-def _verify(conn, specs):
+def _verify(conn, specs, done):
     # libvirt updates a pool's volume list itself when it starts the pool or creates a volume, so no refresh:
     # for some backends (gluster: ~10 s) a refresh costs more than the whole change.
     live = read_live(conn)
@@ -389,17 +391,40 @@ def _verify(conn, specs):
         current = live.get(spec.pool.name)
         if spec.state == "absent":
             if current is not None:
-                raise HostError("pool %s is still defined after removal" % spec.pool.name)
+                raise HostError("pool %s is still defined after removal" % spec.pool.name, done)
             continue
         if current is None:
-            raise HostError("pool %s is not defined after defining it" % spec.pool.name)
+            raise HostError("pool %s is not defined after defining it" % spec.pool.name, done)
         wrong_state = spec.state != "present" and current.active != (spec.state == "active")
         if wrong_state or spec.autostart not in (None, current.autostart):
             raise HostError("pool %s did not reach state %s with autostart %s"
-                            % (spec.pool.name, spec.state, spec.autostart))
+                            % (spec.pool.name, spec.state, spec.autostart), done)
         missing = [v.name for v in spec.volumes if v.state == "present" and v.name not in current.volumes]
         if missing:
-            raise HostError("pool %s lacks volumes %s after creating them" % (spec.pool.name, ", ".join(missing)))
+            raise HostError("pool %s lacks volumes %s after creating them" % (spec.pool.name, ", ".join(missing)),
+                            done)
+        # Partitions are never grown (see _plan_volumes); every other volume is at least as large as asked.
+        small = [v.name for v in spec.volumes if spec.pool.type != "disk" and v.state == "present" and v.capacity
+                 and (current.volumes[v.name].capacity or 0) < v.capacity]
+        if small:
+            raise HostError("pool %s: volumes %s are smaller than asked after growing them"
+                            % (spec.pool.name, ", ".join(small)), done)
+
+
+def _apply(plans):
+    """Run every planned call; a failure raises a HostError whose `done` lists what had changed before it."""
+    done = []
+    for plan in plans:
+        for text, func in zip(plan.actions, plan.ops):
+            try:
+                func()
+            except (LibvirtError, OSError) as exc:
+                raise HostError("%s: %s failed: %s" % (plan.path, text, exc), done)
+            except HostError as exc:
+                raise HostError("%s: %s failed: %s" % (plan.path, text, exc.message), done)
+            # Volume and secret steps name no pool of their own.
+            done.append(text if text.endswith(" pool %s" % plan.name) else "%s in pool %s" % (text, plan.name))
+    return done
 
 
 def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=False, probe=probe_signatures):
@@ -417,14 +442,9 @@ def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=Fals
             _plan_removal(conn, name, live[name], False, plan)
             plans.append(plan)
     if not check_mode:
-        for plan in plans:
-            for text, func in zip(plan.actions, plan.ops):
-                try:
-                    func()
-                except (LibvirtError, OSError) as exc:
-                    raise HostError("%s: %s failed: %s" % (plan.path, text, exc))
-        if any(plan.actions for plan in plans):
-            _verify(conn, specs)
+        done = _apply(plans)
+        if done:
+            _verify(conn, specs, done)
     changed = [plan for plan in plans if plan.actions]
     return {
         "changed": bool(changed),

@@ -242,7 +242,10 @@ options:
             type: str
             default: present
           capacity:
-            description: Size such as C(10G), C(512MiB) or bytes. Grown when larger than now, never shrunk.
+            description:
+              - Size such as C(10G), C(512MiB) or bytes. Grown when larger than now, never shrunk.
+              - Where libvirt cannot resize a logical volume (libvirt 9.0), the module grows it with C(lvextend)
+                and refreshes the pool; LVM rounds the size up to whole extents.
             type: raw
           allocation:
             description: Space to allocate up front.
@@ -344,6 +347,14 @@ restart_required:
   type: list
   elements: str
   sample: ["nfs"]
+done:
+  description:
+    - The changes made before the host refused one; the task then fails with C(changed=true).
+    - Steps on volumes and secrets name their pool.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["define pool images", "start pool images", "create volume a.qcow2 (1 GiB) in pool images"]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -406,6 +417,8 @@ def main():
         specs = parse_pools(params["pools"], params["input_name"])
         if libvirt is None:
             raise HostError("the libvirt Python bindings are missing; install python3-libvirt on the host")
+        # Errors arrive as exceptions; some are expected (no resize for logical volumes) and must not reach stderr.
+        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
         try:
             conn = libvirt.open(params["uri"])
         except libvirt.libvirtError as exc:
@@ -413,7 +426,8 @@ def main():
         result = reconcile(conn, specs, purge=params["purge"], restart_on_change=params["restart_on_change"],
                            check_mode=module.check_mode)
     except EssentialsError as exc:
-        module.fail_json(msg=exc.message)
+        done = getattr(exc, "done", [])
+        module.fail_json(msg=exc.message, changed=bool(done), done=done)
     finally:
         if conn is not None:
             conn.close()

@@ -93,12 +93,12 @@ lvs --noheadings --units b --nosuffix -o lv_name,lv_size {vg} 2>&1
 """.format(pools=" ".join(POOLS), vg=VG)
 
 
-def pools(found, disk="64M", state="active"):
+def pools(found, disk="64M", lv1="16M", state="active"):
     """kvm_storage_pools for this host; `found` holds the loop device and scsi_host the host got."""
     return [
         {"name": "ekvm-sp-vg", "type": "logical", "state": state, "build": True, "delete_data": True,
          "source": {"name": VG, "devices": [found["loop"]]},
-         "volumes": [{"name": "lv1", "capacity": "16M"}, {"name": "lv2", "capacity": "8M"}]},
+         "volumes": [{"name": "lv1", "capacity": lv1}, {"name": "lv2", "capacity": "8M"}]},
         {"name": "ekvm-sp-nfs", "type": "netfs", "state": state, "delete_data": True,
          "source": {"host": "127.0.0.1", "dir": EXPORT, "format": "nfs"}, "target": {"path": MOUNT},
          "volumes": [{"name": "disk.qcow2", "capacity": disk, "format": "qcow2"}]},
@@ -183,27 +183,35 @@ def test_logical_netfs_iscsi_scsi_and_mpath_pools_start_for_real(host_vms, host,
     assert list(scsi) == ["unit:0:0:0"] and "/dev/disk/by-id/" in scsi["unit:0:0:0"], scsi
     assert volumes(host, "ekvm-sp-mpath") == {}
 
-    second = play(host, inventory, desired)
-    assert second.rc == 0, second
-    assert second.changed(host.name) == 0, second
-    assert sh(host, POOL_STATE).stdout == state
-
-    # libvirt 9.0 cannot resize logical volumes, so the grown volume is the qcow2 image on the export.
-    grown = pools(prepared, disk="96M")
+    # The qcow2 image on the export grows through libvirt; libvirt 9.0 cannot resize logical volumes, so the
+    # module grows lv1 with lvextend and refreshes the pool. Check mode plans the growth and nothing else: the
+    # other pools are already as asked.
+    grown = pools(prepared, disk="96M", lv1="24M")
     checked = play(host, inventory, grown, check=True)
     assert checked.rc == 0, checked
     assert checked.changed(host.name) == 1, checked
-    assert "-volume disk.qcow2: 64 MiB qcow2" in checked.output, checked
-    assert "+volume disk.qcow2: 96 MiB qcow2" in checked.output, checked
+    for line in ("-volume disk.qcow2: 64 MiB qcow2", "+volume disk.qcow2: 96 MiB qcow2",
+                 "-volume lv1: 16 MiB", "+volume lv1: 24 MiB"):
+        assert line in checked.output, checked
+    assert [name for name in POOLS if "before: pool %s\n" % name in checked.output] == list(POOLS[:2]), checked
     assert sh(host, POOL_STATE).stdout == state
 
-    third = play(host, inventory, grown)
-    assert third.rc == 0, third
-    assert third.changed(host.name) == 1, third
+    applied = play(host, inventory, grown)
+    assert applied.rc == 0, applied
+    assert applied.changed(host.name) == 1, applied
     info = sh(host, "qemu-img info --output=json %s/disk.qcow2" % MOUNT).stdout
     assert json.loads(info)["virtual-size"] == 96 * MIB, info
+    assert lv_sizes(host) == {"lv1": 24 * MIB, "lv2": 8 * MIB}
+    assert "24.00 MiB" in sh(host, "virsh -q -c qemu:///system vol-info --pool ekvm-sp-vg lv1").stdout
+    state = sh(host, POOL_STATE).stdout
 
-    removed = play(host, inventory, pools(prepared, disk="96M", state="absent"))
+    # A second run of the same list, growth included, changes nothing on any pool.
+    again = play(host, inventory, grown)
+    assert again.rc == 0, again
+    assert again.changed(host.name) == 0, again
+    assert sh(host, POOL_STATE).stdout == state
+
+    removed = play(host, inventory, pools(prepared, disk="96M", lv1="24M", state="absent"))
     assert removed.rc == 0, removed
     assert removed.changed(host.name) == 1, removed
     defined = sh(host, "virsh -q -c qemu:///system pool-list --all --name").stdout.split()

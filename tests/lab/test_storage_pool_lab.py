@@ -370,7 +370,7 @@ def test_iscsi_direct_pool_lists_the_luns_of_a_tgt_target(conn, request):
     # Undefine the pool even when an assertion fails: once the target is gone, a refresh of it fails.
     request.addfinalizer(lambda: pool_module([{"name": name, "state": "absent"}]))
     msg = failed([dict(pool, volumes=[{"name": "lun", "capacity": "1G"}])])
-    assert msg.startswith("pools[0].volumes[0].name: a iscsi-direct pool cannot create volumes"), msg
+    assert msg.startswith("pools[0].volumes[0].name: an iscsi-direct pool cannot create volumes"), msg
     first = changed([pool])
     assert first["pools"][0]["actions"] == ["define pool %s" % name, "start pool %s" % name,
                                             "enable autostart of pool %s" % name]
@@ -424,6 +424,34 @@ def test_bad_input_fails_before_any_change(conn, workdir):
         msg = failed([good] + extra)
         assert msg.startswith(text), msg
     assert snapshot(conn) == before and not os.path.exists(good["path"])
+
+
+def test_failure_after_changes_reports_changed_and_what_was_done(conn, workdir):
+    """Input and plan are fine, but the host refuses to start the second pool (its target is a regular file):
+    the run fails with changed=true and lists the steps done, the first pool's among them."""
+    ok, bad = TAG + "-done", TAG + "-nodir"
+    blocker = os.path.join(workdir, "not-a-dir")
+    with open(blocker, "w"):
+        pass
+    pools = [{"name": ok, "path": os.path.join(workdir, "done"), "volumes": [{"name": "a.raw", "capacity": "1M"}]},
+             {"name": bad, "path": blocker}]
+    before = snapshot(conn)
+    try:
+        result = pool_module(pools)
+        assert result.get("failed") and result["changed"], result
+        assert result["msg"].startswith("pools[1]: start pool %s failed: " % bad), result
+        assert "Not a directory" in result["msg"], result
+        assert result["done"] == ["define pool %s" % ok, "build pool %s" % ok, "start pool %s" % ok,
+                                  "enable autostart of pool %s" % ok, "create volume a.raw (1 MiB) in pool %s" % ok,
+                                  "define pool %s" % bad, "build pool %s" % bad], result
+        assert snapshot(conn)[ok][1:] == (True, True, ["a.raw"])
+        # The rerun does what is left, fails on the same step and has changed nothing this time.
+        again = pool_module(pools)
+        assert again.get("failed") and not again["changed"] and again["done"] == [], again
+        assert again["msg"].startswith("pools[1]: start pool %s failed: " % bad), again
+    finally:
+        pool_module([{"name": ok, "state": "absent"}, {"name": bad, "state": "absent"}])
+    assert snapshot(conn) == before
 
 
 PLAYBOOK = """

@@ -40,7 +40,7 @@ BAD = [
     ([_with(DIR, state="running")], "pools[0].state", "must be one of active, inactive, present, absent"),
     ([{"path": "/x"}], "pools[0].name", "is required"),
     ([_with(DIR, colour="red")], "pools[0].colour", "unknown option"),
-    ([{"name": "fs", "type": "fs", "path": "/mnt/fs"}], "pools[0].source.device", "is required for a fs pool"),
+    ([{"name": "fs", "type": "fs", "path": "/mnt/fs"}], "pools[0].source.device", "is required for an fs pool"),
     ([{"name": "vs", "type": "vstorage", "source": {"name": "c"}}], "pools[0].target.path", "is required"),
     ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon"}, "path": "/x"}], "pools[0].path",
      "has no target"),

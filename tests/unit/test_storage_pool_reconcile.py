@@ -369,7 +369,7 @@ def test_new_fs_pool_without_build_refuses_an_empty_device(conn):
     with pytest.raises(InputError) as err:
         run(conn, [FS_UNBUILT], probe=lambda device: [])
     assert err.value.message == ("pools[0].source.device: /dev/loop9 holds no filesystem, so pool fs-b cannot "
-                                 "mount it (set build: true to make a ext4 filesystem on it)")
+                                 "mount it (set build: true to make an ext4 filesystem on it)")
     assert names(conn) == before
     planned = run(conn, [FS_UNBUILT], probe=lambda device: ["ext4 0x438"], check_mode=True)
     assert planned["pools"][0]["actions"][0] == "define pool fs-b"
