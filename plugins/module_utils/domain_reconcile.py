@@ -448,8 +448,10 @@ def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=F
         except libvirt.libvirtError as exc:
             raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc))
     if not check_mode:
+        # A VM with nothing to do was just read; reading it again proves nothing.
         for plan in plans:
-            _verify(rec, plan)
+            if plan.actions:
+                _verify(rec, plan)
     results = [{"name": p.vm.name, "changed": bool(p.actions), "actions": p.actions,
                 "restart_required": p.restart_required and not restart_on_change} for p in plans]
     return {

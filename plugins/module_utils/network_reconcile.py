@@ -361,6 +361,8 @@ def converge(conn, items, input_name="networks", purge=False, restart_on_change=
             apply_plan(conn, plan, done)
     except HostError as exc:
         raise HostError(exc.message, done)
+    if not done:
+        return plans
     after = read_live(conn)
     for want in desired:
         again = plan_network(want, after.get(want.network.name))
