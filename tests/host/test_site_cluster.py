@@ -1,6 +1,8 @@
 """The two-host cluster example (issue 8) on two freshly booted host VMs in one play: VMs placed per
-`host:`, the NFS pool exported by kvm1 shared by both, the OVS VLAN trunk between them. First run
-converges, second run and check mode change nothing; each run is a test of its own."""
+`host:`, the NFS pool exported by kvm1 shared by both, the OVS VLAN trunk between them. The first run
+converges; a check-mode run in batches of one host then plans no change (the homelab test also makes
+a real second run: the cluster's would cost CI minutes and prove the same modules again). Each run is
+a test of its own."""
 import json
 import os
 
@@ -84,11 +86,6 @@ def test_vlan_100_crosses_the_trunk_between_the_hosts(cluster):
     finally:
         for name in HOSTS:
             vms[name].ssh("ovs-vsctl --if-exists del-port ovsbr0 ekvm-v100", check=False)
-
-
-def test_second_run_changes_nothing(cluster):
-    second = run(cluster, "second")
-    assert all(second.changed(name) == 0 for name in HOSTS), second
 
 
 def test_check_mode_in_batches_of_one_host_changes_nothing(cluster):

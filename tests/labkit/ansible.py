@@ -4,6 +4,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
@@ -40,7 +41,7 @@ class Result:
         return "<ansible rc=%s recap=%s>\n%s" % (self.rc, self.recap, self.output[-6000:])
 
 
-def playbook(path, inventories, extra_vars=None, check=False, diff=False, timeout=1800, args=()):
+def playbook_argv(path, inventories, extra_vars=None, check=False, diff=False, args=()):
     argv = [os.path.join(BIN, "ansible-playbook"), path]
     for inventory in inventories:
         argv += ["-i", inventory]
@@ -50,8 +51,11 @@ def playbook(path, inventories, extra_vars=None, check=False, diff=False, timeou
         argv.append("--check")
     if diff:
         argv.append("--diff")
-    argv += list(args)
-    return Result(_run(argv, timeout))
+    return argv + list(args)
+
+
+def playbook(path, inventories, extra_vars=None, check=False, diff=False, timeout=1800, args=()):
+    return Result(Run(playbook_argv(path, inventories, extra_vars, check, diff, args)).wait(timeout))
 
 
 def adhoc(pattern, inventories, module, module_args=None, timeout=600):
@@ -60,19 +64,41 @@ def adhoc(pattern, inventories, module, module_args=None, timeout=600):
         argv += ["-i", inventory]
     if module_args:
         argv += ["-a", module_args]
-    return _run(argv, timeout)
+    return Run(argv).wait(timeout)
 
 
-def _run(argv, timeout):
-    """Run Ansible in a process group of its own. On a timeout, or when pytest-timeout interrupts the
-    test, the whole group goes: Ansible's SSH children would otherwise hold the output pipes open and
-    keep the test (and pytest) waiting."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            text=True, env=env(), cwd=ROOT, start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except BaseException:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise
-    return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+class Run:
+    """Ansible started in a process group of its own, its output going to files (two runs at once
+    never wait on each other's pipes). On a timeout, or when pytest-timeout interrupts the test, the
+    whole group goes: Ansible's SSH children would otherwise live on and keep pytest waiting."""
+
+    def __init__(self, argv):
+        self.argv = argv
+        self.stdout = tempfile.TemporaryFile("w+")
+        self.stderr = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen(argv, stdout=self.stdout, stderr=self.stderr, stdin=subprocess.DEVNULL,
+                                     text=True, env=env(), cwd=ROOT, start_new_session=True)
+
+    def wait(self, timeout):
+        try:
+            self.proc.wait(timeout=timeout)
+        except BaseException:
+            self.kill()
+            raise
+        return subprocess.CompletedProcess(self.argv, self.proc.returncode, self._read(self.stdout),
+                                           self._read(self.stderr))
+
+    def kill(self):
+        """Stop the run and every process it started (its group), if any still runs."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+    @staticmethod
+    def _read(handle):
+        handle.seek(0)
+        text = handle.read()
+        handle.close()
+        return text
