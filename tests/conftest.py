@@ -48,8 +48,30 @@ def host_vms(lab):
     hosts = [hostvm.HostVM(name) for name in names]
     already = {h.name for h in hostvm.running_hosts()}
     inventory = hostvm.boot(hosts)
+    _BOOTED.extend(h for h in hosts if h.name not in already)
     yield hosts, inventory
-    hostvm.destroy([h for h in hosts if h.name not in already])
+    hostvm.destroy(_BOOTED)
+    del _BOOTED[:]
+
+
+# The shared host VMs this session booted. The site tests, which boot fresh VMs of their own and run
+# last, stop them first: an idle VM under TCG still takes a tenth of a core.
+_BOOTED = []
+_LAST = ("tests/host/test_site_",)
+
+
+def pytest_collection_modifyitems(items):
+    """The site tests run after every other host test, so the shared host VMs can go before them."""
+    items.sort(key=lambda item: item.nodeid.startswith(_LAST))
+
+
+@pytest.fixture(scope="module")
+def without_shared_host_vms(lab):
+    """Stops the shared host VMs this session booted; only tests that run last may ask for it."""
+    from tests.labkit import hostvm
+
+    hostvm.destroy(_BOOTED)
+    del _BOOTED[:]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
+from collections import namedtuple
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
@@ -34,6 +35,8 @@ VLAN_KEYS = ("tag", "trunks", "vlan_mode", "external_ids")
 PORT_KEYS = ("name", "port", "state", "type", "peer", "remote_ip", "key") + VLAN_KEYS
 BOND_KEYS = ("name", "state", "members", "bond_mode", "lacp", "lacp_time", "bond_updelay",
              "bond_downdelay") + VLAN_KEYS
+# An entry of the older role's openvswitch_ports.
+PORT_LIST_KEYS = ("bridge", "ports")
 MIRROR_KEYS = ("name", "state", "select_all", "select_src_port", "select_dst_port", "select_vlan", "output_port",
                "output_vlan")
 
@@ -211,8 +214,13 @@ def _entry_name(raw, path, alias, pattern, what):
     # Ansible keeps an alias next to the option it fills, so only a conflicting pair is an error.
     if raw.get("name") is not None and raw.get(alias) not in (None, raw["name"]):
         raise InputError(at(path, alias), "is an alias of name; give only one of them")
-    key = alias if raw.get("name") is None and raw.get(alias) is not None else "name"
+    key = _name_key(raw, alias)
     return _name(raw.get(key), at(path, key), pattern, what)
+
+
+def _name_key(raw, alias):
+    """The key an error about the name should point at: the alias when the user wrote it."""
+    return alias if raw.get(alias) is not None else "name"
 
 
 def _vlan_settings(raw, path, fake_vlan):
@@ -401,55 +409,91 @@ def _fake_vlan(raw, path, raws):
     return vlan
 
 
-def parse_bridges(raws, path="bridges"):
-    """Validate the whole input and return Bridge objects; raises InputError before anything changes."""
+def parse_bridges(raws, path="bridges", port_lists=None, port_lists_path="ports"):
+    """Validate the whole input and return Bridge objects; raises InputError before anything changes.
+
+    port_lists is the older role's shape, per bridge a list of ports; see _join_port_lists."""
     if not isinstance(raws, list):
         raise InputError(path, "must be a list of bridges (got %s)" % type(raws).__name__)
-    bridges, seen = [], {}
+    bridges, seen, owners, placed = [], {}, {}, []
     for index, raw in enumerate(raws):
         bridge_path = at(path, index)
         _mapping(raw, bridge_path, BRIDGE_KEYS)
         bridge = _bridge(raw, bridge_path, _fake_vlan(raw, bridge_path, raws))
+        name_path = at(bridge_path, _name_key(raw, "bridge"))
         if bridge.name in seen:
-            raise InputError(at(bridge_path, "name"), "bridge %r is already at %s" % (bridge.name, seen[bridge.name]),
+            raise InputError(name_path, "bridge %r is already at %s" % (bridge.name, seen[bridge.name]),
                              "list each bridge once")
         seen[bridge.name] = bridge_path
+        owners[bridge.name] = name_path
         bridges.append(bridge)
-    _check_names(bridges, path)
-    _check_fake_vlans(bridges, path)
+        placed += _placed(bridge, bridge.ports, raw.get("ports"), at(bridge_path, "ports"), "port")
+        placed += _placed(bridge, bridge.bonds, raw.get("bonds"), at(bridge_path, "bonds"), "name")
+    placed += _join_port_lists(port_lists, port_lists_path, bridges, owners)
+    _check_names(owners, placed)
+    _check_fake_vlans(bridges, placed)
     _check_mirrors(bridges, path)
     return bridges
 
 
-def _check_names(bridges, path):
-    """Every port, bond and bond member name is used once across the whole switch."""
-    owners = dict((bridge.name, at(at(path, index), "name")) for index, bridge in enumerate(bridges))
-    for index, bridge in enumerate(bridges):
-        bridge_path = at(path, index)
-        for kind in ("ports", "bonds"):
-            for position, item in enumerate(getattr(bridge, kind)):
-                item_path = at(at(bridge_path, kind), position)
-                names = [(item.name, at(item_path, "name"))]
-                names += [(member, at(at(item_path, "members"), number))
-                          for number, member in enumerate(getattr(item, "members", []))]
-                for name, name_path in names:
-                    if name in owners:
-                        raise InputError(name_path, "%r is already used at %s" % (name, owners[name]),
-                                         "a port or interface belongs to one bridge and one port only")
-                    owners[name] = name_path
+# A parsed port or bond with the input paths of its entry and of its name, for checks across bridges.
+_Placed = namedtuple("_Placed", "bridge item path name_path")
 
 
-def _check_fake_vlans(bridges, path):
+def _placed(bridge, items, raws, path, alias):
+    return [_Placed(bridge, item, at(path, position), at(at(path, position), _name_key(raw, alias)))
+            for position, (item, raw) in enumerate(zip(items, raws or []))]
+
+
+def _join_port_lists(raws, path, bridges, owners):
+    """Append each port list to the bridge it names, as the older role did: after that bridge's own
+    ports, or to a new bridge with default settings (added to bridges and owners) when no bridge has
+    that name. Returns the added ports with their paths."""
+    by_name = dict((bridge.name, bridge) for bridge in bridges)
+    placed = []
+    for index, raw in enumerate(_list(raws, path)):
+        entry_path = at(path, index)
+        _mapping(raw, entry_path, PORT_LIST_KEYS)
+        if raw.get("bridge") is None:
+            raise InputError(at(entry_path, "bridge"), "is required", "name the bridge these ports belong to")
+        name = _name(raw["bridge"], at(entry_path, "bridge"), KERNEL_NAME, "bridge")
+        bridge = by_name.get(name)
+        if bridge is None:
+            bridge = by_name[name] = Bridge(name=name)
+            bridges.append(bridge)
+            owners[name] = at(entry_path, "bridge")
+        ports_path = at(entry_path, "ports")
+        raw_ports = _list(raw.get("ports"), ports_path)
+        ports = [_port(item, at(ports_path, position), bridge.vlan if bridge.fake else None)
+                 for position, item in enumerate(raw_ports)]
+        bridge.ports += ports
+        placed += _placed(bridge, ports, raw_ports, ports_path, "port")
+    return placed
+
+
+def _check_names(owners, placed):
+    """Every port, bond and bond member name is used once across the whole switch; owners holds the
+    bridge names with their paths."""
+    owners = dict(owners)
+    for entry in placed:
+        names = [(entry.item.name, entry.name_path)]
+        names += [(member, at(at(entry.path, "members"), number))
+                  for number, member in enumerate(getattr(entry.item, "members", []))]
+        for name, name_path in names:
+            if name in owners:
+                raise InputError(name_path, "%r is already used at %s" % (name, owners[name]),
+                                 "a port or interface belongs to one bridge and one port only")
+            owners[name] = name_path
+
+
+def _check_fake_vlans(bridges, placed):
     """A tagged port on a parent with a fake bridge on the same VLAN would belong to that fake bridge."""
     fakes = dict(((bridge.parent, bridge.vlan), bridge.name) for bridge in bridges if bridge.fake)
-    for index, bridge in enumerate(bridges):
-        for kind in ("ports", "bonds"):
-            for position, item in enumerate(getattr(bridge, kind)):
-                fake = fakes.get((bridge.name, item.tag))
-                if not bridge.fake and fake is not None:
-                    raise InputError(at(at(at(at(path, index), kind), position), "tag"),
-                                     "VLAN %d is the VLAN of fake bridge %r" % (item.tag, fake),
-                                     "list the port under the fake bridge instead")
+    for entry in placed:
+        fake = fakes.get((entry.bridge.name, entry.item.tag))
+        if not entry.bridge.fake and fake is not None:
+            raise InputError(at(entry.path, "tag"), "VLAN %d is the VLAN of fake bridge %r" % (entry.item.tag, fake),
+                             "list the port under the fake bridge instead")
 
 
 def _check_mirrors(bridges, path):

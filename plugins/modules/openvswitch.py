@@ -16,7 +16,8 @@ description:
     query, and applies all differences in a single C(ovs-vsctl) transaction, then reads again to verify.
   - Bond members, bond mode and LACP settings of an existing bond converge in place.
   - Keys of O(bridges[].other_config) and the C(external_ids) maps that are not listed are left alone.
-  - All input is validated before anything changes; errors name the input path, prefixed by O(input_name).
+  - All input is validated before anything changes; errors name the input path, prefixed by O(input_name)
+    or O(ports_input_name).
 version_added: 0.1.0
 author:
   - KVM essentials developers (@essentials-kvm)
@@ -70,7 +71,7 @@ options:
         description: Ports with a single interface of the same name.
         type: list
         elements: dict
-        suboptions:
+        suboptions: &port_suboptions
           name:
             description: Port and interface name.
             type: str
@@ -202,6 +203,24 @@ options:
           output_vlan:
             description: VLAN that carries the mirrored packets; give this or O(bridges[].mirrors[].output_port).
             type: int
+  ports:
+    description:
+      - The older C(openvswitch_ports) shape, per bridge a list of ports.
+      - The ports follow those of the O(bridges) entry of that bridge; a bridge no entry names is created
+        with default settings and just these ports.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      bridge:
+        description: Bridge the ports belong to. Required; checked with the rest of the input, so a missing one is
+          reported with its position.
+        type: str
+      ports:
+        description: Ports in the shape of O(bridges[].ports).
+        type: list
+        elements: dict
+        suboptions: *port_suboptions
   purge:
     description: Delete ports, bonds and mirrors of the listed bridges that the input does not list.
     type: bool
@@ -221,6 +240,10 @@ options:
     description: Name given to O(bridges) in error messages, so a role can name its own variable.
     type: str
     default: bridges
+  ports_input_name:
+    description: Name given to O(ports) in error messages, so a role can name its own variable.
+    type: str
+    default: ports
 notes:
   - Supports check mode; it returns the planned command and changes nothing.
   - A port or bond not listed in the input that holds an interface the input places elsewhere is deleted.
@@ -252,6 +275,17 @@ EXAMPLES = r"""
       - name: vlan20
         parent: br-vm
         vlan: 20
+
+- name: The older role's per-bridge port lists
+  essentials.kvm.openvswitch:
+    bridges:
+      - bridge: br-int
+        fail_mode: secure
+    ports:
+      - bridge: br-int
+        ports:
+          - port: enp0s9
+            state: present
 """
 
 RETURN = r"""
@@ -339,6 +373,11 @@ ARGUMENT_SPEC = dict(
     db=dict(type="str"),
     timeout=dict(type="int", default=30),
     input_name=dict(type="str", default="bridges"),
+    ports=dict(type="list", elements="dict", default=[], options=dict(
+        bridge=dict(type="str"),
+        ports=dict(type="list", elements="dict", options=PORT_OPTIONS),
+    )),
+    ports_input_name=dict(type="str", default="ports"),
 )
 
 
@@ -346,7 +385,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     try:
-        desired = parse_bridges(params["bridges"], params["input_name"])
+        desired = parse_bridges(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
         binary = module.get_bin_path(params["ovs_vsctl"])
         if binary is None:
             raise UnsupportedError("%s not found; install openvswitch-switch" % params["ovs_vsctl"])

@@ -7,6 +7,7 @@ All of it is named ekvm-sp* and removed at the end, and the services the test st
 """
 import json
 import os
+import subprocess
 import tempfile
 
 import pytest
@@ -27,8 +28,10 @@ POOLS = ("ekvm-sp-vg", "ekvm-sp-nfs", "ekvm-sp-iscsi", "ekvm-sp-scsi", "ekvm-sp-
 # Services the test may start; each one inactive before the test is stopped again afterwards.
 SERVICES = "nfs-server nfs-mountd nfsdcld nfs-idmapd rpc-statd rpcbind tgt iscsid"
 MIB = 1024 * 1024
-MUX = ["-o", "ControlMaster=auto", "-o", "ControlPersist=300",
-       "-o", "ControlPath=%s" % os.path.join(paths.HOSTS, "ekvm-sp-%C")]
+CONTROL_PATH = ["-o", "ControlPath=%s" % os.path.join(paths.HOSTS, "ekvm-sp-%C")]
+# Commands share one SSH connection: under TCG every new login costs seconds. The fixture starts the
+# master with /dev/null for its output, so its proxy process holds no pipe of ours open.
+MUX = ["-o", "ControlMaster=no"] + CONTROL_PATH
 
 PREPARE = """set -e
 mkdir -p {work} {export}
@@ -51,25 +54,26 @@ echo "scsi_host $(basename /sys/bus/pseudo/drivers/scsi_debug/adapter0/host*)"
 """.format(work=WORK, export=EXPORT, services=SERVICES, tid=TID, iqn=IQN)
 
 # Removes whatever a run left behind, in any state; every step may find nothing to do.
+# Steps that can block on a stuck device or service get a time limit: a cleanup must end.
 CLEANUP = """for pool in {pools}; do
-  virsh -q -c qemu:///system pool-destroy $pool; virsh -q -c qemu:///system pool-undefine $pool
+  timeout 60 virsh -q -c qemu:///system pool-destroy $pool; virsh -q -c qemu:///system pool-undefine $pool
 done >/dev/null 2>&1
-vgremove -q -f {vg} >/dev/null 2>&1
-if [ -s {work}/loop ]; then pvremove -q -f $(cat {work}/loop) >/dev/null 2>&1; losetup -d $(cat {work}/loop); fi
-umount {mount} 2>/dev/null; rmdir {mount} 2>/dev/null
+timeout 60 vgremove -q -f {vg} >/dev/null 2>&1
+if [ -s {work}/loop ]; then timeout 60 pvremove -q -f $(cat {work}/loop) >/dev/null 2>&1; losetup -d $(cat {work}/loop); fi
+timeout 60 umount {mount} 2>/dev/null || umount -l {mount} 2>/dev/null; rmdir {mount} 2>/dev/null
 exportfs -u 127.0.0.1:{export} 2>/dev/null
-iscsiadm -m node -T {iqn} -u >/dev/null 2>&1
+timeout 60 iscsiadm -m node -T {iqn} -u >/dev/null 2>&1
 iscsiadm -m node -T {iqn} -o delete >/dev/null 2>&1
 iscsiadm -m discoverydb -t sendtargets -p 127.0.0.1:3260 -o delete >/dev/null 2>&1
 # iscsiadm leaves its record folders behind; empty ones go (a fresh host VM has none).
 rmdir /etc/iscsi/nodes /etc/iscsi/send_targets 2>/dev/null
 tgtadm --lld iscsi --mode target --op delete --force --tid {tid} 2>/dev/null
-udevadm settle
-for try in 1 2 3 4 5; do grep -q '^scsi_debug ' /proc/modules || break; modprobe -r scsi_debug && break; sleep 2; done
+udevadm settle --timeout=60
+for try in 1 2 3 4 5; do grep -q '^scsi_debug ' /proc/modules || break; timeout 30 modprobe -r scsi_debug && break; sleep 2; done
 rm -f /etc/nfs.conf.d/ekvm-sp.conf
 if [ -f {work}/services ]; then
   stop=$(awk '$2 != "active" {{print $1}}' {work}/services)
-  [ -z "$stop" ] || systemctl stop $stop
+  [ -z "$stop" ] || timeout 180 systemctl stop $stop
 fi
 rm -rf {work} {export}
 """.format(pools=" ".join(POOLS), vg=VG, work=WORK, mount=MOUNT, export=EXPORT, iqn=IQN, tid=TID)
@@ -123,10 +127,10 @@ def play(host, inventory, config, check=False):
         os.unlink(handle.name)
 
 
-def sh(host, command, check=True):
-    """One command on the host over a shared SSH connection: under TCG every new login costs seconds."""
+def sh(host, command, check=True, timeout=600):
+    """One command on the host, over the fixture's SSH connection while it is up."""
     argv = host.ssh_argv(command)
-    return run(argv[:1] + MUX + argv[1:], check=check, timeout=600)
+    return run(argv[:1] + MUX + argv[1:], check=check, timeout=timeout)
 
 
 def volumes(host, pool):
@@ -141,7 +145,14 @@ def lv_sizes(host):
 
 @pytest.fixture(scope="module")
 def host(host_vms):
-    return host_vms[0][0]
+    """The first host VM, with an SSH master connection that lasts as long as the module."""
+    vm = host_vms[0][0]
+    argv = vm.ssh_argv()
+    master = ["-o", "ControlMaster=yes", "-o", "ControlPersist=yes", "-f", "-N"] + CONTROL_PATH
+    subprocess.run(argv[:1] + master + argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120, check=True)
+    yield vm
+    run(argv[:1] + CONTROL_PATH + ["-O", "exit"] + argv[1:], check=False, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +162,8 @@ def prepared(host):
         out = sh(host, PREPARE).stdout
         yield dict(line.split(" ", 1) for line in out.splitlines() if line.startswith(("loop ", "scsi_host ")))
     finally:
-        sh(host, CLEANUP, check=False)
+        sh(host, CLEANUP, check=False, timeout=900)
         after = sh(host, HOST_STATE, check=False).stdout
-        run(host.ssh_argv()[:1] + MUX + ["-O", "exit"] + host.ssh_argv()[1:], check=False)
         assert after == before
 
 

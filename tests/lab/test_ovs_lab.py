@@ -345,35 +345,43 @@ def test_every_setting_round_trips_and_converges_on_the_real_switch(switch):
 
 
 def test_module_rejects_bad_input_unchanged_then_takes_the_older_shape(switch, tmp_path):
-    """Through ansible-playbook: bad input fails before any change; the older role's shape converges."""
+    """Through ansible-playbook: bad input fails before any change; the older role's shape (bridges with
+    `bridge:`/`port:` keys, and per-bridge port lists through the `ports` option) converges."""
     n = switch.name
     switch.converge([{"name": n("A"), "datapath_type": "netdev", "ports": [{"name": n("ta")}]}])
     before = vsctl("--format=json", "--columns=name,ports,fail_mode,other_config", "list", "Bridge", n("A"))
     # Each case adds bridge X and changes bridge A, with one bad field.
     x_port = {"name": n("lc1")}
     cases = [
-        ("openvswitch_bridges[1].ports[0].tag: VLAN must be 1-4094 (got 4095)", [dict(x_port, tag=4095)], []),
+        ("openvswitch_bridges[1].ports[0].tag: VLAN must be 1-4094 (got 4095)", [dict(x_port, tag=4095)], [], []),
         ("openvswitch_bridges[1].ports[0].name: %r is already used at openvswitch_bridges[0].ports[1].name"
-         % n("la1"), [{"name": n("la1")}], []),
+         % n("la1"), [{"name": n("la1")}], [], []),
         ("openvswitch_bridges[1].bonds[0].members: a bond needs at least 2 member interfaces (got 1)",
-         [x_port], [{"name": n("lC"), "members": [n("lc2")]}]),
+         [x_port], [{"name": n("lC"), "members": [n("lc2")]}], []),
+        ("openvswitch_ports[1].ports[0].port: %r is already used at openvswitch_bridges[0].ports[1].name"
+         % n("la1"), [x_port], [], [{"bridge": n("X"), "ports": [{"port": n("lc2")}]},
+                                   {"bridge": n("X"), "ports": [{"port": n("la1"), "state": "present"}]}]),
+        ("openvswitch_ports[1].bridge: is required", [x_port], [], [{"bridge": n("A"), "ports": [{"port": n("la2")}]},
+                                                                   {"ports": [{"port": n("lc2")}]}]),
     ]
-    cases = [{"msg": message, "bridges": [
+    cases = [{"msg": message, "ports": port_lists, "bridges": [
         {"name": n("A"), "fail_mode": "secure", "ports": [{"name": n("ta")}, {"name": n("la1")}]},
         {"name": n("X"), "datapath_type": "netdev", "ports": ports, "bonds": bonds}]}
-        for message, ports, bonds in cases]
+        for message, ports, bonds, port_lists in cases]
     older = [{"bridge": n("B"), "state": "present", "datapath_type": "netdev",
               "ports": [{"port": n("tb"), "state": "present"}]}]
+    older_ports = [{"bridge": n("B"), "ports": [{"port": n("lc1"), "state": "present"}]}]
     module = "essentials.kvm.openvswitch"
     playbook, messages = tmp_path / "play.yml", tmp_path / "messages.json"
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "bad input", "loop": cases, "register": "bad", "ignore_errors": True,
-         module: {"bridges": "{{ item.bridges }}", "input_name": "openvswitch_bridges"}},
+         module: {"bridges": "{{ item.bridges }}", "input_name": "openvswitch_bridges",
+                  "ports": "{{ item.ports }}", "ports_input_name": "openvswitch_ports"}},
         {"name": "older shape, check mode", "check_mode": True, "register": "checked",
-         module: {"bridges": older, "input_name": "openvswitch_bridges"}},
+         module: {"bridges": older, "ports": older_ports, "input_name": "openvswitch_bridges"}},
         {"name": "older shape", "register": "first",
-         module: {"bridges": older, "db": "unix:/var/run/openvswitch/db.sock"}},
-        {"name": "older shape again", "register": "second", module: {"bridges": older}},
+         module: {"bridges": older, "ports": older_ports, "db": "unix:/var/run/openvswitch/db.sock"}},
+        {"name": "older shape again", "register": "second", module: {"bridges": older, "ports": older_ports}},
         {"ansible.builtin.assert": {"that": [
             "bad.results | map(attribute='failed') | list == [true] * %d" % len(cases),
             "checked is changed", "checked.after == checked.before",
@@ -392,3 +400,4 @@ def test_module_rejects_bad_input_unchanged_then_takes_the_older_shape(switch, t
     assert vsctl("--format=json", "--columns=name,ports,fail_mode,other_config", "list", "Bridge", n("A")) == before
     assert run(["ovs-vsctl", "br-exists", n("X")], check=False).returncode == 2
     assert vsctl("port-to-br", n("tb")) == n("B")
+    assert vsctl("port-to-br", n("lc1")) == n("B"), "the port list joined bridge B"

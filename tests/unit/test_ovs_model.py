@@ -25,7 +25,7 @@ BAD = [
     ("missing name", [{"fail_mode": "secure"}], "bridges[0].name", "is required"),
     ("name too long", [{"name": "a-very-long-bridge"}], "bridges[0].name", "1-15"),
     ("unknown option", one_bridge(fail_mod="secure"), "bridges[0].fail_mod", "unknown option"),
-    ("duplicate bridge", [{"name": "br0"}, {"bridge": "br0"}], "bridges[1].name", "already at bridges[0]"),
+    ("duplicate bridge", [{"name": "br0"}, {"bridge": "br0"}], "bridges[1].bridge", "already at bridges[0]"),
     ("name and alias differ", [{"name": "br0", "bridge": "br1"}], "bridges[0].bridge", "alias of name"),
     ("unknown fail_mode", one_bridge(fail_mode="open"), "bridges[0].fail_mode", "standalone, secure"),
     ("unknown datapath", one_bridge(datapath_type="dpdk"), "bridges[0].datapath_type", "system, netdev"),
@@ -34,7 +34,7 @@ BAD = [
     ("nested other_config", one_bridge(other_config={"a": {"b": 1}}), "bridges[0].other_config.a", "string"),
     ("port in two bridges", [{"name": "br0", "ports": [{"name": "eth1"}]},
                              {"name": "br1", "ports": [{"port": "eth1"}]}],
-     "bridges[1].ports[0].name", "already used at bridges[0].ports[0].name"),
+     "bridges[1].ports[0].port", "already used at bridges[0].ports[0].name"),
     ("port named like a bridge", [{"name": "br0"}, {"name": "br1", "ports": [{"name": "br0"}]}],
      "bridges[1].ports[0].name", "already used at bridges[0].name"),
     ("bond member is a port", one_bridge(ports=[{"name": "eth2"}], bonds=[bond()]),
@@ -159,3 +159,79 @@ def test_absent_entries_need_only_a_name():
                              {"name": "br-old", "state": "absent"}])
     assert [b.state for b in bridges] == ["present", "absent"]
     assert bridges[0].ports[0].state == bridges[0].bonds[0].state == "absent"
+
+
+def older(bridges, port_lists):
+    """parse_bridges as the role calls it, with the older role's openvswitch_ports."""
+    return parse_bridges(bridges, "openvswitch_bridges", port_lists, "openvswitch_ports")
+
+
+def test_port_lists_join_their_bridge_or_make_one_as_the_role_did():
+    bridges = older(
+        [{"bridge": "br-int", "fail_mode": "secure", "ports": [{"name": "own0"}]},
+         {"name": "v10", "parent": "br-int", "vlan": 10}],
+        [{"bridge": "br-new", "ports": [{"port": "n1"}]},
+         {"bridge": "br-int", "ports": [{"port": "enp0s9", "state": "present"}]},
+         {"bridge": "v10", "ports": [{"name": "vm10", "type": "internal"}]},
+         {"bridge": "br-int", "ports": [{"name": "enp0s10", "trunks": [20]}]},
+         {"bridge": "br-empty"}])
+    assert [bridge.name for bridge in bridges] == ["br-int", "v10", "br-new", "br-empty"]
+    br_int, v10, br_new, br_empty = bridges
+    assert br_int.fail_mode == "secure"
+    assert [port.name for port in br_int.ports] == ["own0", "enp0s9", "enp0s10"]
+    assert br_int.ports[2].trunks == [20]
+    assert v10.ports == [Port(name="vm10", type="internal", tag=10)]
+    assert br_new == parse_bridges([{"name": "br-new", "ports": [{"name": "n1"}]}])[0]
+    assert br_empty == parse_bridges([{"name": "br-empty"}])[0]
+
+
+def test_no_port_lists_leaves_the_bridges_alone():
+    raw = [{"name": "br0", "ports": [{"name": "p1"}]}]
+    assert older(raw, None) == older(raw, []) == parse_bridges(raw)
+
+
+def test_mirror_may_select_a_port_from_the_port_lists():
+    bridges = older([{"name": "br0", "ports": [{"name": "p1"}],
+                      "mirrors": [{"name": "m0", "select_src_port": ["p2"], "output_port": "p1"}]}],
+                    [{"bridge": "br0", "ports": [{"port": "p2"}]}])
+    assert bridges[0].mirrors[0].select_src_port == ["p2"]
+
+
+BR0 = {"name": "br0", "ports": [{"name": "p1"}], "bonds": [bond()]}
+FAKE = [{"name": "br0"}, {"name": "v10", "parent": "br0", "vlan": 10}]
+PORT_LIST_BAD = [
+    ("port lists not a list", [BR0], {"bridge": "br0"}, "openvswitch_ports", "must be a list"),
+    ("entry not a mapping", [BR0], ["br0"], "openvswitch_ports[0]", "must be a mapping"),
+    ("entry without bridge", [BR0], [{"bridge": "br0", "ports": []}, {"ports": [{"port": "p2"}]}],
+     "openvswitch_ports[1].bridge", "is required (name the bridge these ports belong to)"),
+    ("unknown entry key", [BR0], [{"bridge": "br0", "name": "br0"}], "openvswitch_ports[0].name", "unknown option"),
+    ("bridge name too long", [BR0], [{"bridge": "a-very-long-bridge"}], "openvswitch_ports[0].bridge", "1-15"),
+    ("ports not a list", [BR0], [{"bridge": "br0", "ports": "p2"}], "openvswitch_ports[0].ports", "must be a list"),
+    ("port without name", [BR0], [{"bridge": "br0", "ports": [{"state": "present"}]}],
+     "openvswitch_ports[0].ports[0].name", "is required"),
+    ("bad tag", [BR0], [{"bridge": "br0", "ports": [{"port": "p2"}]}, {"bridge": "br1", "ports": [
+        {"port": "p3", "tag": 4095}]}], "openvswitch_ports[1].ports[0].tag", "VLAN must be 1-4094 (got 4095)"),
+    ("port twice in the port lists", [BR0], [{"bridge": "br0", "ports": [{"port": "p2"}]},
+                                              {"bridge": "br1", "ports": [{"port": "p2"}]}],
+     "openvswitch_ports[1].ports[0].port", "'p2' is already used at openvswitch_ports[0].ports[0].port"),
+    ("port also under the bridge", [BR0], [{"bridge": "br0", "ports": [{"port": "p1", "state": "present"}]}],
+     "openvswitch_ports[0].ports[0].port", "'p1' is already used at openvswitch_bridges[0].ports[0].name"),
+    ("port is a bond member", [BR0], [{"bridge": "br1", "ports": [{"name": "eth2"}]}],
+     "openvswitch_ports[0].ports[0].name", "'eth2' is already used at openvswitch_bridges[0].bonds[0].members[1]"),
+    ("new bridge named like a port", [BR0], [{"bridge": "p1"}],
+     "openvswitch_bridges[0].ports[0].name", "'p1' is already used at openvswitch_ports[0].bridge"),
+    ("tag under fake bridge", FAKE, [{"bridge": "v10", "ports": [{"port": "p1", "tag": 20}]}],
+     "openvswitch_ports[0].ports[0].tag", "carry its VLAN 10"),
+    ("parent port on fake VLAN", FAKE, [{"bridge": "br0", "ports": [{"port": "p1", "tag": 10}]}],
+     "openvswitch_ports[0].ports[0].tag", "VLAN of fake bridge 'v10'"),
+]
+
+
+@pytest.mark.parametrize("bridges, port_lists, path, fragment", [case[1:] for case in PORT_LIST_BAD],
+                         ids=[case[0] for case in PORT_LIST_BAD])
+def test_bad_port_lists_name_their_own_path(bridges, port_lists, path, fragment):
+    with pytest.raises(InputError) as caught:
+        older(bridges, port_lists)
+    assert caught.value.path == path
+    assert caught.value.message.startswith(path + ": ")
+    assert fragment in caught.value.message

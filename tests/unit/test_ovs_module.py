@@ -7,7 +7,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.modules import openvswitch
 from test_ovs_apply import FakeOvs
-from test_ovs_model import BAD
+from test_ovs_model import BAD, PORT_LIST_BAD
 
 # Ansible's argument spec rejects these first, in its own words (which name the option but no index).
 ARGSPEC_CASES = {"not a list", "bridge not a mapping", "missing name", "unknown option", "unknown fail_mode",
@@ -16,6 +16,8 @@ ARGSPEC_CASES = {"not a list", "bridge not a mapping", "missing name", "unknown 
 # Ansible makes these valid before the module sees them: it keeps the alias's value (with a warning)
 # and reads 'yes' as true.
 NORMALISED_CASES = {"name and alias differ", "stp not a bool"}
+PORT_LIST_ARGSPEC_CASES = {"port lists not a list", "entry not a mapping", "unknown entry key", "ports not a list",
+                           "port without name"}
 
 
 def run_module(monkeypatch, capsys, args, switch, binary="/usr/bin/ovs-vsctl"):
@@ -41,6 +43,27 @@ def test_legacy_shape_converges_then_is_idempotent(monkeypatch, capsys):
     assert result["commands"][2:] == ["--", "add-br", "br-int", "--", "add-port", "br-int", "enp0s9",
                                       "--", "set", "Bridge", "br-int", "fail_mode=secure"]
     result = run_module(monkeypatch, capsys, {"bridges": LEGACY}, switch)
+    assert (result["changed"], result["commands"]) == (False, [])
+    assert len(switch.transactions) == 1
+
+
+def test_older_port_lists_converge_then_are_idempotent(monkeypatch, capsys):
+    args = {"bridges": [{"bridge": "br-int", "fail_mode": "secure"}], "input_name": "openvswitch_bridges",
+            "ports": [{"bridge": "br-int", "ports": [{"port": "enp0s9", "state": "present"}]},
+                      {"bridge": "br-ex", "ports": [{"port": "enp0s10"}]}],
+            "ports_input_name": "openvswitch_ports"}
+    switch = FakeOvs([])
+    switch.after = openvswitch.parse_bridges([{"name": "br-int", "fail_mode": "secure",
+                                               "ports": [{"name": "enp0s9"}]},
+                                              {"name": "br-ex", "ports": [{"name": "enp0s10"}]}])
+    checked = run_module(monkeypatch, capsys, dict(args, _ansible_check_mode=True), switch)
+    assert checked["changed"] is True and switch.transactions == []
+    result = run_module(monkeypatch, capsys, args, switch)
+    assert result["changed"] is True
+    assert result["commands"][2:] == checked["commands"][2:] == [
+        "--", "add-br", "br-int", "--", "add-br", "br-ex", "--", "add-port", "br-int", "enp0s9",
+        "--", "add-port", "br-ex", "enp0s10", "--", "set", "Bridge", "br-int", "fail_mode=secure"]
+    result = run_module(monkeypatch, capsys, args, switch)
     assert (result["changed"], result["commands"]) == (False, [])
     assert len(switch.transactions) == 1
 
@@ -77,6 +100,21 @@ def test_every_bad_input_fails_before_ovs_vsctl_runs(monkeypatch, capsys, case):
     assert result["failed"] is True
     assert calls == [], "not even the read may run"
     if name in ARGSPEC_CASES:
+        assert not result["msg"].startswith(path)
+    else:
+        assert result["msg"].startswith(path + ": ") and fragment in result["msg"]
+
+
+@pytest.mark.parametrize("case", PORT_LIST_BAD, ids=[case[0] for case in PORT_LIST_BAD])
+def test_every_bad_port_list_fails_before_ovs_vsctl_runs(monkeypatch, capsys, case):
+    name, bridges, port_lists, path, fragment = case
+    calls = []
+    args = {"bridges": bridges, "ports": port_lists, "input_name": "openvswitch_bridges",
+            "ports_input_name": "openvswitch_ports"}
+    result = run_module(monkeypatch, capsys, args, lambda argv: calls.append(argv) or (0, "", ""))
+    assert result["failed"] is True
+    assert calls == [], "not even the read may run"
+    if name in PORT_LIST_ARGSPEC_CASES:
         assert not result["msg"].startswith(path)
     else:
         assert result["msg"].startswith(path + ": ") and fragment in result["msg"]
