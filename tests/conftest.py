@@ -54,8 +54,9 @@ def host_vms(lab):
     del _BOOTED[:]
 
 
-# The shared host VMs this session booted. The site tests, which boot fresh VMs of their own and run
-# last, stop them first: an idle VM under TCG still takes a tenth of a core.
+# The shared host VMs this session booted. The site tests run last: the cluster converges the shared
+# VMs, then the homelab, on a fresh VM of its own, stops them (an idle VM under TCG still takes a
+# tenth of a core).
 _BOOTED = []
 _LAST = ("tests/host/test_site_",)
 

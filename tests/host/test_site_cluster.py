@@ -1,4 +1,4 @@
-"""The two-host cluster example (issue 8) on two freshly booted host VMs in one play: VMs placed per
+"""The two-host cluster example (issue 8) on the two shared host VMs in one play: VMs placed per
 `host:`, the NFS pool exported by kvm1 shared by both, the OVS VLAN trunk between them. One run, which
 converges; the homelab test makes the second and the check-mode runs (a cluster's would cost CI minutes
 and prove the same modules again). Open vSwitch is stopped and disabled before the run, so the openvswitch
@@ -8,15 +8,13 @@ import os
 
 import pytest
 
-from tests.labkit import ansible, demo, hostvm
+from tests.labkit import ansible, demo
 
 pytestmark = pytest.mark.host
 
 HOSTS = ("kvm1", "kvm2")
 CLUSTER = os.path.join(ansible.ROOT, "examples", "cluster", "inventory.yml")
 PLAYBOOK = os.path.join(ansible.ROOT, "examples", "cluster", "site.yml")
-# Fresh VMs, so the shared host_vms stay as they are.
-NAMES = os.environ.get("EKVM_CLUSTER_HOSTS", "host4,host5").split(",")
 RUN_TIMEOUT = 1100
 # The image ships Open vSwitch enabled and running.
 OVS_OFF = "systemctl disable --now -q openvswitch-switch && systemctl stop ovs-vswitchd ovsdb-server"
@@ -28,20 +26,17 @@ HOST_SETTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site_h
 
 
 @pytest.fixture(scope="module")
-def cluster(lab, without_shared_host_vms, tmp_path_factory):
-    assert len(NAMES) == 2, "EKVM_CLUSTER_HOSTS names two host VMs: kvm1, kvm2"
-    vms = dict((name, hostvm.HostVM(vm_name, memory_mib=2560)) for name, vm_name in zip(HOSTS, NAMES))
-    busy = set(NAMES) & set(vm.name for vm in hostvm.running_hosts())
-    assert not busy, "host VMs %s already run: this test needs fresh ones (EKVM_CLUSTER_HOSTS)" % sorted(busy)
-    try:
-        hostvm.boot(list(vms.values()))
-        connection = demo.connection_inventory(vms, str(tmp_path_factory.mktemp("cluster") / "hosts.json"))
-        for vm in vms.values():
-            vm.ssh(OVS_OFF)
-        yield {"vms": vms, "inventories": [CLUSTER, connection], "runs": {},
-               "args": ["--limit", ",".join(HOSTS), "-e", "@" + HOST_SETTINGS, "-e", json.dumps(demo.LAB_VARS)]}
-    finally:
-        hostvm.destroy(list(vms.values()))
+def cluster(host_vms, tmp_path_factory):
+    """The shared host VMs, after every other test that uses them (the site tests run last, and each of
+    those leaves them as it found them): booting two more would cost minutes under TCG."""
+    hosts = host_vms[0]
+    assert len(hosts) >= 2, "the cluster needs two host VMs (EKVM_HOSTS)"
+    vms = dict(zip(HOSTS, hosts))
+    connection = demo.connection_inventory(vms, str(tmp_path_factory.mktemp("cluster") / "hosts.json"))
+    for vm in vms.values():
+        vm.ssh(OVS_OFF)
+    return {"vms": vms, "inventories": [CLUSTER, connection], "runs": {},
+            "args": ["--limit", ",".join(HOSTS), "-e", "@" + HOST_SETTINGS, "-e", json.dumps(demo.LAB_VARS)]}
 
 
 def converged(cluster):

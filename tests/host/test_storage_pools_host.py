@@ -13,7 +13,7 @@ import tempfile
 import pytest
 
 from tests.labkit import ansible, paths
-from tests.labkit.proc import run
+from tests.labkit.proc import run, wait_for
 
 pytestmark = pytest.mark.host
 
@@ -28,10 +28,11 @@ POOLS = ("ekvm-sp-vg", "ekvm-sp-nfs", "ekvm-sp-iscsi", "ekvm-sp-scsi", "ekvm-sp-
 # Services the test may start; each one inactive before the test is stopped again afterwards.
 SERVICES = "nfs-server nfs-mountd nfsdcld nfs-idmapd rpc-statd rpcbind tgt iscsid"
 MIB = 1024 * 1024
-CONTROL_PATH = ["-o", "ControlPath=%s" % os.path.join(paths.HOSTS, "ekvm-sp-%C")]
-# Commands share one SSH connection: under TCG every new login costs seconds. The fixture starts the
-# master with /dev/null for its output, so its proxy process holds no pipe of ours open.
-MUX = ["-o", "ControlMaster=no"] + CONTROL_PATH
+# Commands share one SSH connection: under TCG every new login costs seconds. The fixture owns the
+# master process, whose output goes to /dev/null (its proxy process then holds no pipe of ours open);
+# the socket is this process's own, so a socket left by a killed run cannot turn multiplexing off.
+SOCKET = os.path.join(paths.HOSTS, "ekvm-sp-%d" % os.getpid())
+MUX = ["-o", "ControlMaster=no", "-o", "ControlPath=" + SOCKET]
 
 PREPARE = """set -e
 mkdir -p {work} {export}
@@ -148,11 +149,21 @@ def host(host_vms):
     """The first host VM, with an SSH master connection that lasts as long as the module."""
     vm = host_vms[0][0]
     argv = vm.ssh_argv()
-    master = ["-o", "ControlMaster=yes", "-o", "ControlPersist=yes", "-f", "-N"] + CONTROL_PATH
-    subprocess.run(argv[:1] + master + argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=120, check=True)
-    yield vm
-    run(argv[:1] + CONTROL_PATH + ["-O", "exit"] + argv[1:], check=False, timeout=60)
+    master = subprocess.Popen(argv[:1] + ["-M", "-N", "-o", "ControlPersist=no", "-o", "ControlPath=" + SOCKET]
+                              + argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: master.poll() is not None or os.path.exists(SOCKET), 120, what="the SSH master")
+        yield vm
+    finally:
+        master.terminate()
+        try:
+            master.wait(30)
+        except subprocess.TimeoutExpired:
+            master.kill()
+            master.wait()
+        if os.path.exists(SOCKET):
+            os.unlink(SOCKET)
 
 
 @pytest.fixture(scope="module")
