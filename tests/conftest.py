@@ -62,7 +62,7 @@ _LAST = ("tests/host/test_site_",)
 
 
 def pytest_collection_modifyitems(items):
-    """The site tests run after every other host test, so the shared host VMs can go before them."""
+    """The site tests run after every other test, so the shared host VMs can go before them."""
     items.sort(key=lambda item: item.nodeid.startswith(_LAST))
 
 
