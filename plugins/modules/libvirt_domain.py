@@ -37,6 +37,8 @@ attributes:
     support: full
     platforms: posix
     description: Runs on the libvirt host.
+extends_documentation_fragment:
+  - essentials.kvm.vms
 options:
   uri:
     description: libvirt connection URI.
@@ -76,275 +78,6 @@ options:
     type: list
     elements: str
     default: []
-  vms:
-    description: The virtual machines.
-    type: list
-    elements: dict
-    required: true
-    suboptions:
-      name:
-        description: Domain name.
-        type: str
-        required: true
-      host:
-        description: Inventory host the VM lives on; other hosts skip it. Unset means every host that gets the list.
-        type: str
-      state:
-        description: Wanted state. V(absent) undefines the domain (and its UEFI NVRAM); volumes stay unless O(vms[].remove_volumes).
-        type: str
-        choices: [running, shutdown, paused, destroyed, absent]
-        default: running
-      autostart:
-        description: Start the domain when the host boots.
-        type: bool
-        default: false
-      remove_volumes:
-        description: With O(vms[].state=absent), also delete the volumes of its disks and its cloud-init seed.
-        type: bool
-        default: false
-      domain_type:
-        description: V(auto) picks V(kvm) when the host capabilities offer it, else V(qemu) (TCG emulation).
-        type: str
-        choices: [auto, kvm, qemu]
-        default: auto
-      memory:
-        description: Maximum memory, a size such as V(2G); bare numbers are MiB.
-        type: raw
-        default: 1G
-      current_memory:
-        description: Balloon size at boot, at most O(vms[].memory); defaults to O(vms[].memory).
-        type: raw
-      vcpus:
-        description: vCPUs at boot.
-        type: int
-        default: 1
-        aliases: [vcpu]
-      max_vcpus:
-        description: vCPUs that can be hot-plugged up to; defaults to O(vms[].vcpus).
-        type: int
-      cpu:
-        description: CPU model. Unset means C(host-passthrough) under KVM and libvirt's default under TCG.
-        type: dict
-        suboptions:
-          mode:
-            description: CPU mode.
-            type: str
-            choices: [host-passthrough, host-model, custom]
-            default: host-passthrough
-          model:
-            description: CPU model name for mode V(custom).
-            type: str
-      arch:
-        description: Guest architecture such as V(x86_64).
-        type: str
-      machine:
-        description: Machine type such as V(q35) or V(pc); aliases match the versioned types libvirt expands them to.
-        type: str
-      firmware:
-        description: Firmware.
-        type: str
-        choices: [bios, uefi]
-        default: bios
-      secure_boot:
-        description: UEFI secure boot with enrolled keys (needs a q35 machine).
-        type: bool
-        default: false
-      nvram:
-        description: Path of the UEFI variable store; libvirt picks one when unset.
-        type: str
-      boot:
-        description: Boot devices in order.
-        type: list
-        elements: str
-        choices: [hd, cdrom, network, fd]
-        default: [hd]
-        aliases: [boot_devices]
-      direct_boot:
-        description:
-          - Direct kernel boot; QEMU loads the kernel (and initrd) from host files, so the disk needs no bootloader.
-          - Changing or removing it on a running guest needs a restart.
-        type: dict
-        suboptions:
-          kernel:
-            description: Absolute host path of the kernel image.
-            type: str
-            required: true
-          initrd:
-            description: Absolute host path of the initial ramdisk.
-            type: str
-          cmdline:
-            description: Kernel command line, such as V(root=/dev/vda rw console=ttyS0).
-            type: str
-      serial_console:
-        description: Add a serial console (C(virsh console)).
-        type: bool
-        default: true
-      graphics:
-        description: Graphical console.
-        type: dict
-        suboptions:
-          type:
-            description: Graphics type.
-            type: str
-            choices: [none, vnc, spice]
-            default: none
-          listen:
-            description: Listen address.
-            type: str
-      rng:
-        description: Add a virtio RNG fed from the host's /dev/urandom.
-        type: bool
-        default: true
-      guest_agent:
-        description: Add the QEMU guest agent channel.
-        type: bool
-        default: true
-      description:
-        description: Domain description.
-        type: str
-      metadata:
-        description: Simple key/value strings stored in the domain's metadata.
-        type: dict
-      pool:
-        description: Default storage pool for disks and the cloud-init seed.
-        type: str
-        default: default
-      cdrom:
-        description: Host path of an ISO attached as CD-ROM (older ansible-kvm option).
-        type: str
-      disks:
-        description: Disks and CD-ROMs.
-        type: list
-        elements: dict
-        suboptions:
-          type:
-            description:
-              - V(volume) an existing pool volume, V(new) a new volume of O(vms[].disks[].size), V(copy) a full copy
-                of O(vms[].disks[].base), V(overlay) a qcow2 volume backed by O(vms[].disks[].base), V(cdrom) an ISO
-                (pool volume or path), V(file) an existing host path.
-              - Unset means V(overlay) with a base, V(new) with a size, else V(volume).
-            type: str
-            choices: [volume, new, copy, overlay, cdrom, file]
-          pool:
-            description: Pool of the volume; defaults to O(vms[].pool).
-            type: str
-          volume:
-            description: Volume name; new volumes default to C(NAME-diskN.FORMAT).
-            type: str
-            aliases: [name]
-          path:
-            description: Host path for types V(file) and V(cdrom).
-            type: str
-          size:
-            description: Size of a new volume (V(20G); bare numbers are MiB). Only used when the volume is created.
-            type: raw
-          format:
-            description: Image format; V(qcow2) for created volumes, read from the volume otherwise.
-            type: str
-            choices: [qcow2, raw]
-          base:
-            description: Base image volume for V(copy) and V(overlay).
-            type: str
-          base_pool:
-            description: Pool of O(vms[].disks[].base); defaults to the disk's pool.
-            type: str
-          target:
-            description: Guest device such as V(vdb) or V(sda); assigned in order when unset.
-            type: str
-          bus:
-            description: Disk bus.
-            type: str
-            choices: [virtio, scsi, sata]
-            aliases: [disk_driver]
-          cache:
-            description: Cache mode.
-            type: str
-            choices: [default, none, writethrough, writeback, directsync, unsafe]
-          io:
-            description: I/O mode.
-            type: str
-            choices: [native, threads, io_uring]
-          discard:
-            description: Discard (TRIM) handling.
-            type: str
-            choices: [ignore, unmap]
-      cloud_init:
-        description: Build a NoCloud seed ISO (label C(cidata)), store it in a pool as C(NAME-cidata.iso) and attach it as CD-ROM.
-        type: dict
-        suboptions:
-          user_data:
-            description: cloud-config mapping (hostname, users, ssh_authorized_keys, packages...) or a YAML string.
-            type: raw
-          meta_data:
-            description: Meta-data mapping or string; defaults to instance-id and local-hostname set to the VM name.
-            type: raw
-          network_config:
-            description: Network configuration (version 2) mapping or string.
-            type: raw
-          pool:
-            description: Pool for the seed ISO; defaults to O(vms[].pool).
-            type: str
-      nics:
-        description: Network interfaces.
-        type: list
-        elements: dict
-        aliases: [network_interfaces]
-        suboptions:
-          type:
-            description: Interface type.
-            type: str
-            choices: [network, bridge, direct, user, ethernet, hostdev]
-            default: network
-          source:
-            description: Network, bridge or host device name, depending on O(vms[].nics[].type) (older ansible-kvm option).
-            type: str
-          network:
-            description: libvirt network for type V(network).
-            type: str
-          portgroup:
-            description: Port group of the network.
-            type: str
-          bridge:
-            description: Host bridge for type V(bridge).
-            type: str
-          ovs:
-            description: The bridge is an Open vSwitch bridge (adds an openvswitch virtualport).
-            type: bool
-            default: false
-          vlan:
-            description: VLAN tag (access port), or the untagged native VLAN with O(vms[].nics[].trunk).
-            type: int
-          trunk:
-            description: VLAN ids carried tagged.
-            type: list
-            elements: int
-          dev:
-            description: Host interface for type V(direct) (macvtap).
-            type: str
-          mode:
-            description: macvtap mode for type V(direct).
-            type: str
-            choices: [bridge, private, vepa, passthrough]
-          pci:
-            description: PCI address of the host function for type V(hostdev), such as V(0000:03:00.1).
-            type: str
-          target_dev:
-            description: Host tap device name for type V(ethernet).
-            type: str
-          model:
-            description: Device model; V(virtio) unless type V(hostdev).
-            type: str
-            choices: [virtio, e1000, e1000e, rtl8139, vmxnet3]
-            aliases: [network_driver]
-          mac:
-            description: MAC address; derived from host, VM name and NIC index when unset, so reruns keep it.
-            type: str
-          mtu:
-            description: MTU.
-            type: int
-          bandwidth:
-            description: Quality of service, C(inbound) and C(outbound) mappings of C(average), C(peak) (KiB/s) and C(burst) (KiB).
-            type: dict
 '''
 
 EXAMPLES = r'''
@@ -445,102 +178,13 @@ restart_required:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
 
 try:
     import libvirt
 except ImportError:
     libvirt = None
-
-DISK = dict(
-    type=dict(type='str', choices=['volume', 'new', 'copy', 'overlay', 'cdrom', 'file']),
-    pool=dict(type='str'),
-    volume=dict(type='str', aliases=['name']),
-    path=dict(type='str'),
-    size=dict(type='raw'),
-    format=dict(type='str', choices=['qcow2', 'raw']),
-    base=dict(type='str'),
-    base_pool=dict(type='str'),
-    target=dict(type='str'),
-    bus=dict(type='str', choices=['virtio', 'scsi', 'sata'], aliases=['disk_driver']),
-    cache=dict(type='str', choices=['default', 'none', 'writethrough', 'writeback', 'directsync', 'unsafe']),
-    io=dict(type='str', choices=['native', 'threads', 'io_uring']),
-    discard=dict(type='str', choices=['ignore', 'unmap']),
-)
-
-NIC = dict(
-    type=dict(type='str', choices=['network', 'bridge', 'direct', 'user', 'ethernet', 'hostdev'], default='network'),
-    source=dict(type='str'),
-    network=dict(type='str'),
-    portgroup=dict(type='str'),
-    bridge=dict(type='str'),
-    ovs=dict(type='bool', default=False),
-    vlan=dict(type='int'),
-    trunk=dict(type='list', elements='int'),
-    dev=dict(type='str'),
-    mode=dict(type='str', choices=['bridge', 'private', 'vepa', 'passthrough']),
-    pci=dict(type='str'),
-    target_dev=dict(type='str'),
-    model=dict(type='str', choices=['virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3'], aliases=['network_driver']),
-    mac=dict(type='str'),
-    mtu=dict(type='int'),
-    bandwidth=dict(type='dict'),
-)
-
-VM = dict(
-    name=dict(type='str', required=True),
-    host=dict(type='str'),
-    state=dict(type='str', choices=['running', 'shutdown', 'paused', 'destroyed', 'absent'], default='running'),
-    autostart=dict(type='bool', default=False),
-    remove_volumes=dict(type='bool', default=False),
-    domain_type=dict(type='str', choices=['auto', 'kvm', 'qemu'], default='auto'),
-    memory=dict(type='raw', default='1G'),
-    current_memory=dict(type='raw'),
-    vcpus=dict(type='int', default=1, aliases=['vcpu']),
-    max_vcpus=dict(type='int'),
-    cpu=dict(type='dict', options=dict(
-        mode=dict(type='str', choices=['host-passthrough', 'host-model', 'custom'], default='host-passthrough'),
-        model=dict(type='str'))),
-    arch=dict(type='str'),
-    machine=dict(type='str'),
-    firmware=dict(type='str', choices=['bios', 'uefi'], default='bios'),
-    secure_boot=dict(type='bool', default=False),
-    nvram=dict(type='str'),
-    boot=dict(type='list', elements='str', choices=['hd', 'cdrom', 'network', 'fd'], default=['hd'],
-              aliases=['boot_devices']),
-    direct_boot=dict(type='dict', options=dict(
-        kernel=dict(type='str', required=True),
-        initrd=dict(type='str'),
-        cmdline=dict(type='str'))),
-    serial_console=dict(type='bool', default=True),
-    graphics=dict(type='dict', options=dict(
-        type=dict(type='str', choices=['none', 'vnc', 'spice'], default='none'),
-        listen=dict(type='str'))),
-    rng=dict(type='bool', default=True),
-    guest_agent=dict(type='bool', default=True),
-    description=dict(type='str'),
-    metadata=dict(type='dict'),
-    pool=dict(type='str', default='default'),
-    cdrom=dict(type='str'),
-    disks=dict(type='list', elements='dict', options=DISK),
-    cloud_init=dict(type='dict', options=dict(
-        user_data=dict(type='raw'),
-        meta_data=dict(type='raw'),
-        network_config=dict(type='raw'),
-        pool=dict(type='str'))),
-    nics=dict(type='list', elements='dict', options=NIC, aliases=['network_interfaces']),
-)
-
-
-def canonical(value, spec):
-    """AnsibleModule keeps alias keys next to the option names; pass on the option names only."""
-    if isinstance(value, list):
-        return [canonical(item, spec) for item in value]
-    out = {}
-    for key, option in spec.items():
-        item = value.get(key)
-        out[key] = canonical(item, option['options']) if item is not None and 'options' in option else item
-    return out
 
 
 def main():
@@ -554,7 +198,7 @@ def main():
             shutdown_timeout=dict(type='int', default=120),
             declared_networks=dict(type='list', elements='str', default=[]),
             declared_pools=dict(type='list', elements='str', default=[]),
-            vms=dict(type='list', elements='dict', required=True, options=VM),
+            vms=VMS,
         ),
         supports_check_mode=True,
     )
@@ -566,7 +210,7 @@ def main():
     except libvirt.libvirtError as exc:
         module.fail_json(msg='cannot connect to %s: %s' % (params['uri'], exc))
     try:
-        result = converge(conn, canonical(params['vms'], VM), params['input_name'], params['inventory_hostname'],
+        result = converge(conn, canonical(params['vms'] or [], VM), params['input_name'], params['inventory_hostname'],
                           params['purge'], module.check_mode, params['restart_on_change'], params['shutdown_timeout'],
                           params['declared_networks'], params['declared_pools'])
     except EssentialsError as exc:

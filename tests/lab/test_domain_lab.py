@@ -40,7 +40,7 @@ ROLE_PLAYBOOK = """- hosts: all
     - name: The kvm role's virtual machine tasks
       ansible.builtin.include_role:
         name: essentials.kvm.kvm
-        tasks_from: vms
+        tasks_from: libvirt_resources
 """
 PLAYBOOK = """- hosts: localhost
   gather_facts: false

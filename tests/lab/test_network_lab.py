@@ -127,7 +127,7 @@ class Host:
         with open(play, "w") as handle:
             handle.write("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
                          "    - ansible.builtin.include_role:\n        name: essentials.kvm.kvm\n"
-                         "        tasks_from: virtual_networks\n")
+                         "        tasks_from: libvirt_resources\n")
         return ansible.playbook(play, [], check=check, diff=True, timeout=300,
                                 args=("-c", "local", "-i", "localhost,", "-e", "@" + extra))
 

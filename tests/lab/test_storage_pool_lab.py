@@ -460,7 +460,7 @@ PLAYBOOK = """
   tasks:
     - ansible.builtin.include_role:
         name: kvm
-        tasks_from: storage_pools
+        tasks_from: libvirt_resources
 """
 
 

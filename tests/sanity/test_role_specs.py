@@ -81,8 +81,15 @@ def test_the_defaults_pass_the_spec(role):
 
 @functools.lru_cache(maxsize=None)
 def module_options(module):
-    documentation = importlib.import_module("ansible_collections.essentials.kvm.plugins.modules." + module).DOCUMENTATION
-    return yaml.safe_load(documentation)["options"]
+    """The module's options with those of its documentation fragments (each fragment adds whole options)."""
+    package = "ansible_collections.essentials.kvm.plugins."
+    documentation = yaml.safe_load(importlib.import_module(package + "modules." + module).DOCUMENTATION)
+    options = {}
+    for fragment in documentation.get("extends_documentation_fragment", []):
+        text = importlib.import_module(package + "doc_fragments." + fragment.split(".")[-1]).ModuleDocFragment.DOCUMENTATION
+        options.update(yaml.safe_load(text)["options"])
+    options.update(documentation["options"])
+    return options
 
 
 def module_suboptions(module, option):

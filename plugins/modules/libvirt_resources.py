@@ -1,0 +1,229 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: libvirt_resources
+short_description: Converge a host's virtual networks, storage pools and virtual machines in one call
+version_added: 0.1.0
+description:
+  - Does what M(essentials.kvm.libvirt_network), M(essentials.kvm.libvirt_pool) and M(essentials.kvm.libvirt_domain)
+    do, in one module run. The kvm role uses it; a no-op rerun costs one module run instead of three.
+  - All three lists are validated before anything changes (a VM may name networks and pools listed here that do not
+    exist yet); then networks, storage pools and VMs converge in that order.
+  - A list left out is left alone. An empty list with its purge option set removes every object of that kind.
+  - When a later kind fails, the task fails with C(changed=true) and RV(done) lists what the earlier kinds changed.
+author:
+  - KVM essentials developers (@kvm-essentials)
+requirements:
+  - libvirt Python bindings (python3-libvirt) on the managed host
+extends_documentation_fragment:
+  - essentials.kvm.networks
+  - essentials.kvm.pools
+  - essentials.kvm.vms
+options:
+  uri:
+    description: libvirt connection URI, for every kind whose own URI option is unset.
+    type: str
+    default: qemu:///system
+  networks_uri:
+    description: libvirt connection URI of the networks, when not O(uri).
+    type: str
+  networks_input_name:
+    description: Name used at the start of error paths of O(networks), like the role variable that held it.
+    type: str
+    default: networks
+  networks_purge:
+    description: Stop and undefine networks that are not in O(networks) (including libvirt's V(default)).
+    type: bool
+    default: false
+  networks_restart_on_change:
+    description: Restart a running network whose change libvirt cannot apply live. A restart cuts its guests off.
+    type: bool
+    default: false
+  declared_bridges:
+    description:
+      - Bridges that the host's interface or Open vSwitch variables will create; a V(bridge) mode network must name
+        one of these or a bridge that already exists.
+    type: list
+    elements: str
+    default: []
+  pools_uri:
+    description: libvirt connection URI of the storage pools, when not O(uri).
+    type: str
+  pools_input_name:
+    description: Name used at the start of error paths of O(pools).
+    type: str
+    default: pools
+  pools_purge:
+    description: Undefine pools that are not in O(pools) (their data stays).
+    type: bool
+    default: false
+  pools_restart_on_change:
+    description: Restart an active pool whose definition changed; otherwise it is listed in RV(restart_required).
+    type: bool
+    default: false
+  vms_uri:
+    description: libvirt connection URI of the VMs, when not O(uri).
+    type: str
+  vms_input_name:
+    description: Name used at the start of error paths of O(vms).
+    type: str
+    default: vms
+  vms_purge:
+    description: Undefine domains on the host that are not in O(vms) (their volumes are kept).
+    type: bool
+    default: false
+  vms_restart_on_change:
+    description: Restart running guests whose change needs a restart (shutdown, then destroy after O(shutdown_timeout)).
+    type: bool
+    default: false
+  inventory_hostname:
+    description:
+      - Name of the host this call runs for. VMs whose O(vms[].host) names another host are skipped.
+      - Also seeds the MAC addresses derived for NICs without O(vms[].nics[].mac).
+    type: str
+  shutdown_timeout:
+    description: Seconds to wait for a guest to power off before it is destroyed.
+    type: int
+    default: 120
+attributes:
+  check_mode:
+    description: Plans and reports every change, the diff included, without touching the host.
+    support: full
+  diff_mode:
+    description: Shows each network's, pool's and VM's definition and state before and after; secrets are never shown.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: A network, a pool and a VM on them, in one module run
+  essentials.kvm.libvirt_resources:
+    networks:
+      - name: lab
+        ips:
+          - address: 192.168.100.1
+            prefix: 24
+            dhcp_ranges:
+              - start: 192.168.100.100
+                end: 192.168.100.199
+    pools:
+      - name: images
+        path: /srv/images
+    vms:
+      - name: web1
+        memory: 2G
+        pool: images
+        disks:
+          - size: 20G
+        nics:
+          - network: lab
+    inventory_hostname: "{{ inventory_hostname }}"
+
+- name: Only the VMs; networks and pools are left alone
+  essentials.kvm.libvirt_resources:
+    vms:
+      - name: web1
+        state: shutdown
+"""
+
+RETURN = r"""
+networks:
+  description: What was (or would be) done per network, as M(essentials.kvm.libvirt_network) returns it.
+  returned: when O(networks) is given
+  type: list
+  elements: dict
+pools:
+  description: The pools that changed or need a restart, as M(essentials.kvm.libvirt_pool) returns them.
+  returned: when O(pools) is given
+  type: list
+  elements: dict
+vms:
+  description: One entry per VM handled on this host, as M(essentials.kvm.libvirt_domain) returns them.
+  returned: when O(vms) is given
+  type: list
+  elements: dict
+restart_required:
+  description: Per kind, the names of the networks, pools and VMs that need a restart to use their new definition.
+  returned: always
+  type: dict
+  sample: {networks: [], pools: [images], vms: [web1]}
+live_updates:
+  description: virNetworkUpdate steps by network name.
+  returned: when O(networks) is given
+  type: dict
+other_hosts:
+  description: VMs placed on other hosts, left alone by this call.
+  returned: when O(vms) is given
+  type: list
+  elements: str
+done:
+  description: The changes made before the host refused one; the task then fails with C(changed=true).
+  returned: failure
+  type: list
+  elements: str
+  sample: ["lab: define, start", "images: define pool images"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.network_spec import NETWORKS
+from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
+    Connections, Kind, Request, converge)
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
+
+STR = {"type": "str"}
+FALSE = {"type": "bool", "default": False}
+ARGUMENT_SPEC = dict(
+    uri={"type": "str", "default": "qemu:///system"},
+    networks=NETWORKS, networks_uri=STR, networks_input_name={"type": "str", "default": "networks"},
+    networks_purge=FALSE, networks_restart_on_change=FALSE,
+    declared_bridges={"type": "list", "elements": "str", "default": []},
+    pools=POOLS, pools_uri=STR, pools_input_name={"type": "str", "default": "pools"},
+    pools_purge=FALSE, pools_restart_on_change=FALSE,
+    vms=VMS, vms_uri=STR, vms_input_name={"type": "str", "default": "vms"},
+    vms_purge=FALSE, vms_restart_on_change=FALSE,
+    inventory_hostname=STR, shutdown_timeout={"type": "int", "default": 120},
+)
+
+
+def kind(params, name, items):
+    if items is None:
+        return None
+    return Kind(items=items, uri=params[name + "_uri"] or params["uri"], input_name=params[name + "_input_name"],
+                purge=params[name + "_purge"], restart_on_change=params[name + "_restart_on_change"])
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    vms = params["vms"]
+    request = Request(networks=kind(params, "networks", params["networks"]),
+                      pools=kind(params, "pools", params["pools"]),
+                      vms=kind(params, "vms", None if vms is None else canonical(vms, VM)),
+                      declared_bridges=params["declared_bridges"], inventory_hostname=params["inventory_hostname"],
+                      shutdown_timeout=params["shutdown_timeout"])
+    connections = Connections()
+    try:
+        result = converge(request, connections, check_mode=module.check_mode)
+    except EssentialsError as exc:
+        done = getattr(exc, "done", [])
+        module.fail_json(msg=exc.message, changed=bool(done), done=done)
+    finally:
+        connections.close()
+    for warning in result.pop("warnings"):
+        module.warn(warning)
+    if not module._diff:
+        result.pop("diff")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
