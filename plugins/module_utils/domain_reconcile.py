@@ -422,14 +422,30 @@ def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=F
 
     declared_networks/declared_pools: what the same play creates before the VMs. They count as present
     in check mode only; a real run needs them on the host."""
+    if not check_mode:
+        declared_networks = declared_pools = ()
+    vms, pending_pools = validate(conn, items, input_name, host, declared_networks, declared_pools)
+    return converge_vms(conn, vms, input_name, host, purge, check_mode, restart_on_change, shutdown_timeout,
+                        pending_pools)
+
+
+def validate(conn, items, input_name="vms", host=None, declared_networks=(), declared_pools=()):
+    """The input as Domains, with the declared networks and pools counted as present; reads only.
+    Also returns the declared pools the host lacks: volumes in them can only be planned."""
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors arrive as exceptions, not on stderr
     ctx = host_context(conn, host)
+    pending_pools = set(declared_pools) - ctx.pools
+    ctx.networks |= set(declared_networks)
+    ctx.pools |= set(declared_pools)
+    return normalise_vms(items, input_name, ctx), pending_pools
+
+
+def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
+                 shutdown_timeout=120, pending_pools=()):
+    """Plan every VM that validate() returned, then apply and verify; return the module's result fields."""
     rec = Reconciler(conn, check_mode, restart_on_change, shutdown_timeout)
     if check_mode:
-        rec.pending_pools = set(declared_pools) - ctx.pools
-        ctx.networks |= set(declared_networks)
-        ctx.pools |= set(declared_pools)
-    vms = normalise_vms(items, input_name, ctx)
+        rec.pending_pools = set(pending_pools)
     plans, skipped = [], []
     for i, vm in enumerate(vms):
         if vm.host and host and vm.host != host:

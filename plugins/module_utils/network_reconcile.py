@@ -348,8 +348,19 @@ def apply_plan(conn, plan, done):
 def converge(conn, items, input_name="networks", purge=False, restart_on_change=False, declared_bridges=(),
              check_mode=False, sysfs="/sys"):
     """validate -> read -> plan -> apply -> verify; returns the plans. Raises InputError before any change."""
+    return converge_desired(conn, validate(items, input_name, declared_bridges, sysfs), purge, restart_on_change,
+                            check_mode)
+
+
+def validate(items, input_name="networks", declared_bridges=(), sysfs="/sys"):
+    """The input as DesiredNetworks, checked against the host's interfaces; reads only."""
     desired = read_networks(items, input_name, declared_bridges, lambda n: interface_exists(n, sysfs))
     check_sriov(desired, sysfs)
+    return desired
+
+
+def converge_desired(conn, desired, purge=False, restart_on_change=False, check_mode=False):
+    """read -> plan -> apply -> verify for networks that validate() returned."""
     current = read_live(conn)
     check_against_host(desired, current, purge)
     plans = plan_all(desired, current, purge, restart_on_change)

@@ -16,12 +16,8 @@ from typing import List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils import (
     domain_reconcile, network_reconcile, storage_pool_reconcile)
-from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import normalise_vms
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
-from ansible_collections.essentials.kvm.plugins.module_utils.network_model import read_networks
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools
-
-KINDS = ("networks", "pools", "vms")
 
 
 @dataclass
@@ -67,30 +63,40 @@ def _present(names_states):
     return sorted(name for name, state in names_states if state != "absent")
 
 
+@dataclass
+class Validated:
+    """The three lists as the per-kind converge steps take them (None: that kind is left alone)."""
+
+    networks: Optional[list] = None
+    pools: Optional[list] = None
+    vms: Optional[list] = None
+    pending_pools: set = field(default_factory=set)
+
+
 def validate(request, connect, sysfs="/sys"):
-    """Check all three lists (reads only); returns the network and pool names the VMs may use."""
+    """Check all three lists before anything changes (reads only). VMs may use the networks and pools
+    listed here: they count as present."""
+    found = Validated()
     networks, pools = [], []
     if request.networks is not None:
-        desired = read_networks(request.networks.items, request.networks.input_name, request.declared_bridges,
-                                lambda name: network_reconcile.interface_exists(name, sysfs))
-        network_reconcile.check_sriov(desired, sysfs)
-        networks = _present((want.network.name, want.state) for want in desired)
+        found.networks = network_reconcile.validate(request.networks.items, request.networks.input_name,
+                                                    request.declared_bridges, sysfs)
+        networks = _present((want.network.name, want.state) for want in found.networks)
     if request.pools is not None:
-        specs = parse_pools(request.pools.items, request.pools.input_name)
-        pools = _present((spec.pool.name, spec.state) for spec in specs)
+        found.pools = parse_pools(request.pools.items, request.pools.input_name)
+        pools = _present((spec.pool.name, spec.state) for spec in found.pools)
     if request.vms is not None:
-        ctx = domain_reconcile.host_context(connect(request.vms.uri), request.inventory_hostname)
-        ctx.networks |= set(networks)
-        ctx.pools |= set(pools)
-        normalise_vms(request.vms.items, request.vms.input_name, ctx)
-    return networks, pools
+        found.vms, found.pending_pools = domain_reconcile.validate(
+            connect(request.vms.uri), request.vms.items, request.vms.input_name, request.inventory_hostname,
+            networks, pools)
+    return found
 
 
 def converge(request, connect, check_mode=False, sysfs="/sys"):
     """validate -> (networks, pools, VMs: read, plan, apply, verify); returns the module's result.
 
     A failure in a later kind raises a HostError whose `done` also lists what the earlier kinds changed."""
-    networks, pools = validate(request, connect, sysfs)
+    found = validate(request, connect, sysfs)
     result = {"changed": False, "restart_required": {}, "diff": [], "warnings": []}
     done = []
 
@@ -109,18 +115,16 @@ def converge(request, connect, check_mode=False, sysfs="/sys"):
         return part
 
     if request.networks is not None:
-        part = step("networks", lambda kind: network_reconcile.result(network_reconcile.converge(
-            connect(kind.uri), kind.items, kind.input_name, kind.purge, kind.restart_on_change,
-            request.declared_bridges, check_mode, sysfs)))
+        part = step("networks", lambda kind: network_reconcile.result(network_reconcile.converge_desired(
+            connect(kind.uri), found.networks, kind.purge, kind.restart_on_change, check_mode)))
         result["live_updates"] = part["live_updates"]
     if request.pools is not None:
         step("pools", lambda kind: storage_pool_reconcile.reconcile(
-            connect(kind.uri), parse_pools(kind.items, kind.input_name), kind.purge, kind.restart_on_change,
-            check_mode))
+            connect(kind.uri), found.pools, kind.purge, kind.restart_on_change, check_mode))
     if request.vms is not None:
-        part = step("vms", lambda kind: domain_reconcile.converge(
-            connect(kind.uri), kind.items, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
-            kind.restart_on_change, request.shutdown_timeout, networks, pools))
+        part = step("vms", lambda kind: domain_reconcile.converge_vms(
+            connect(kind.uri), found.vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
+            kind.restart_on_change, request.shutdown_timeout, found.pending_pools))
         # A non-empty "skipped" would make Ansible report the whole task as skipped and hide its changes.
         result["other_hosts"] = part["skipped"]
     return result
