@@ -27,8 +27,8 @@ def noop(files, log_prefix, rep):
     argv = [os.path.join(run.OURS_VENV, "python"), os.path.join(run.BENCH, "ansible_phases.py"),
             "--phases-out", phases_out] + argv[1:]
     log = "%s-rep%d.log" % (log_prefix, rep)
-    rc, _wall, cpu, _peak, _out = measure.run(argv, env=run.ansible_env(run.OURS_VENV, log + ".count", log + ".ovs"),
-                                            log_path=log)
+    env = run.ansible_env(run.OURS_VENV, log + ".count", log + ".ovs", ours=True)
+    rc, _wall, cpu, _peak, _out = measure.run(argv, env=env, log_path=log)
     if rc != 0:
         sys.exit("the no-op rerun failed, see %s" % log)
     with open(log + ".count") as src:
@@ -72,7 +72,7 @@ def measure_n(n, args):
         if not args.reuse:
             run.cleanup("libvirt")
             rc = measure.run(run.playbook_argv(run.OURS_VENV, "ours_libvirt.yml", files["ours"]),
-                             env=run.ansible_env(run.OURS_VENV, first + ".count", first + ".ovs"), log_path=first)[0]
+                             env=run.ansible_env(run.OURS_VENV, first + ".count", first + ".ovs", ours=True), log_path=first)[0]
         problems = verify.libvirt_part(files["data"]) if rc == 0 else ["rc %d" % rc]
         if problems:
             sys.exit("the lab does not hold the scenario (%s), see %s" % (problems[:5], first))

@@ -23,7 +23,8 @@ WORK = os.path.join(RESULTS, "work")
 BENCH_PY = os.path.join(BENCH, ".venv", "bin", "python")
 OURS_VENV = os.path.join(REPO, ".venv", "bin")
 PER_ITEM_VENV = os.path.join(BENCH, ".venv", "bin")
-CONTENDERS = ("ours", "per_item", "raw")
+# ours_same_ansible: our roles run by the per-item contender's Ansible, so the two differ only in the roles.
+CONTENDERS = ("ours", "ours_same_ansible", "per_item", "raw")
 PARTS = ("libvirt", "ovs")
 PHASES = ("first", "noop", "change")
 # Set by main(): where contender 1's collection comes from (--ours-ref).
@@ -66,7 +67,7 @@ def ours_version():
         commit[:12], " with local changes" if dirty else "")
 
 
-def ansible_env(venv, count_file, ovs_log):
+def ansible_env(venv, count_file, ovs_log, ours=False):
     env = dict(os.environ)
     env.update({
         "PATH": os.path.join(BENCH, "bin") + os.pathsep + env.get("PATH", ""),
@@ -77,7 +78,7 @@ def ansible_env(venv, count_file, ovs_log):
         "BENCH_COUNT_FILE": count_file,
         "BENCH_OVS_LOG": ovs_log,
     })
-    if venv == OURS_VENV:
+    if ours:
         env["ANSIBLE_COLLECTIONS_PATH"] = OURS_COLLECTIONS
     else:
         # The ansible package's own collections only, never this checkout's.
@@ -112,10 +113,11 @@ def one_run(contender, part, files, log_path):
         argv = [BENCH_PY, os.path.join(BENCH, "raw_floor.py"), files["scenario"], "--part", part]
         env = ansible_env(PER_ITEM_VENV, count_file, ovs_log)
     else:
+        ours = contender in ("ours", "ours_same_ansible")
         venv = OURS_VENV if contender == "ours" else PER_ITEM_VENV
-        vars_file = files["ours"] if contender == "ours" else files["scenario"]
-        argv = playbook_argv(venv, "%s_%s.yml" % (contender, part), vars_file)
-        env = ansible_env(venv, count_file, ovs_log)
+        vars_file = files["ours"] if ours else files["scenario"]
+        argv = playbook_argv(venv, "%s_%s.yml" % ("ours" if ours else contender, part), vars_file)
+        env = ansible_env(venv, count_file, ovs_log, ours)
     load_before = load()
     rc, wall, cpu, peak_kb, out = measure.run(argv, env=env, log_path=log_path)
     result = {"rc": rc, "wall": round(wall, 3), "cpu": round(cpu, 3), "peak_kb": peak_kb, "load": load_before}
