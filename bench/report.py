@@ -105,9 +105,9 @@ def split_noop(table):
         tasks = row.get("noop_tasks")
         if contender != "ours" or not tasks or row["noop"] is None:
             continue
-        lines.append("- %s N=%d, contender 1's no-op (one run): %s; the other %.1f s of %.1f s are "
+        lines.append("- %s N=%d%s, contender 1's no-op (one run): %s; the other %.1f s of %.1f s are "
                      "ansible-playbook's start, parsing and role loading" % (
-                         part, n, ", ".join("%s %.1f s" % (name.split(" : ")[-1], sec) for name, sec in tasks.items()),
+                         part, n, " (10 VMs running)" if running else "", ", ".join("%s %.1f s" % (name.split(" : ")[-1], sec) for name, sec in tasks.items()),
                          row["noop_tasks_wall"] - sum(tasks.values()), row["noop_tasks_wall"]))
     return ["", "Time per task:", ""] + lines if lines else []
 
