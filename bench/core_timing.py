@@ -70,7 +70,7 @@ def converge(label, wanted):
         result = resources_reconcile.converge(wanted, connections)
     finally:
         connections.close()
-    print("%s: changed=%s, %.2f s wall, %.2f s CPU, %.2f s in libvirt calls" % (
+    print("%s: changed=%s, %.2f s wall, %.2f s CPU, %.2f s in libvirt calls (summed over threads)" % (
         label, result["changed"], time.perf_counter() - start, time.process_time() - cpu, sum(SECONDS.values())))
     for name, seconds in SECONDS.most_common(5):
         print("  %-38s %6.3f s  %d calls" % (name, seconds, CALLS[name]))

@@ -3,14 +3,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A host's virtual networks, storage pools and VMs in one call (libvirt_resources, the kvm role).
 
-Every list is validated before anything changes; then networks, pools and VMs converge in that
-order, since VMs plug into the networks and keep their disks in the pools. One process and one
+Every list is validated before anything changes; then networks and pools converge side by side
+(they share nothing), and VMs after both, since VMs plug into the networks and keep their disks in
+the pools. One process and one
 connection per URI instead of three module runs: Ansible's cost per module run is most of a no-op's."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -92,39 +94,65 @@ def validate(request, connect, sysfs="/sys"):
     return found
 
 
-def converge(request, connect, check_mode=False, sysfs="/sys"):
-    """validate -> (networks, pools, VMs: read, plan, apply, verify); returns the module's result.
+def _part(run, kind):
+    """One kind's converge step: (its result, None) or (None, the EssentialsError it raised)."""
+    try:
+        return run(kind), None
+    except EssentialsError as exc:
+        return None, exc
 
-    A failure in a later kind raises a HostError whose `done` also lists what the earlier kinds changed."""
+
+def converge(request, connect, check_mode=False, sysfs="/sys"):
+    """validate -> (networks beside pools, then VMs: read, plan, apply, verify); returns the module's result.
+
+    A failure raises a HostError whose `done` also lists what the other kinds changed."""
     found = validate(request, connect, sysfs)
     result = {"changed": False, "restart_required": {}, "diff": [], "warnings": []}
     done = []
-
-    def step(kind, run):
+    steps = []
+    if request.networks is not None:
+        steps.append(("networks", lambda kind: network_reconcile.result(network_reconcile.converge_desired(
+            connect(kind.uri), found.networks, kind.purge, kind.restart_on_change, check_mode))))
+    if request.pools is not None:
+        steps.append(("pools", lambda kind: storage_pool_reconcile.reconcile(
+            connect(kind.uri), found.pools, kind.purge, kind.restart_on_change, check_mode)))
+    for name, _run in steps:
+        connect(getattr(request, name).uri)  # opened here: Connections is not shared between threads
+    # Networks and pools share nothing on the host (bridges and firewall rules; files, mounts and LUNs) and
+    # libvirt serves them from separate drivers, so the networks converge on a thread beside the pools: a
+    # first converge starts its networks while the pools create their volumes.
+    with ThreadPoolExecutor(1) as aside:
+        first = [aside.submit(_part, run, getattr(request, name)) for name, run in steps[:1]]
+        rest = [_part(run, getattr(request, name)) for name, run in steps[1:]]
+        parts = dict(zip((name for name, _run in steps), [future.result() for future in first] + rest))
+    for name, (part, error) in parts.items():
+        if error is None:
+            _merge(result, done, name, part, check_mode)
+    errors = [error for _result, error in parts.values() if error is not None]
+    if errors:
+        raise HostError("; ".join(exc.message for exc in errors),
+                        done + [entry for exc in errors for entry in getattr(exc, "done", [])])
+    if "networks" in parts:
+        result["live_updates"] = parts["networks"][0]["live_updates"]
+    if request.vms is not None:
+        kind = request.vms
         try:
-            part = run(getattr(request, kind))
+            part = domain_reconcile.converge_vms(
+                connect(kind.uri), found.vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
+                kind.restart_on_change, request.shutdown_timeout, found.pending_pools)
         except EssentialsError as exc:
             raise HostError(exc.message, done + list(getattr(exc, "done", [])))
-        result["changed"] = result["changed"] or part["changed"]
-        result[kind] = part[kind]
-        result["restart_required"][kind] = part["restart_required"]
-        result["diff"].extend(part.get("diff", []))
-        result["warnings"].extend(part.get("warnings", []))
-        done.extend("%s: %s" % (item["name"], ", ".join(item["actions"]))
-                    for item in part[kind] if item["actions"] and not check_mode)
-        return part
-
-    if request.networks is not None:
-        part = step("networks", lambda kind: network_reconcile.result(network_reconcile.converge_desired(
-            connect(kind.uri), found.networks, kind.purge, kind.restart_on_change, check_mode)))
-        result["live_updates"] = part["live_updates"]
-    if request.pools is not None:
-        step("pools", lambda kind: storage_pool_reconcile.reconcile(
-            connect(kind.uri), found.pools, kind.purge, kind.restart_on_change, check_mode))
-    if request.vms is not None:
-        part = step("vms", lambda kind: domain_reconcile.converge_vms(
-            connect(kind.uri), found.vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
-            kind.restart_on_change, request.shutdown_timeout, found.pending_pools))
+        _merge(result, done, "vms", part, check_mode)
         # A non-empty "skipped" would make Ansible report the whole task as skipped and hide its changes.
         result["other_hosts"] = part["skipped"]
     return result
+
+
+def _merge(result, done, kind, part, check_mode):
+    result["changed"] = result["changed"] or part["changed"]
+    result[kind] = part[kind]
+    result["restart_required"][kind] = part["restart_required"]
+    result["diff"].extend(part.get("diff", []))
+    result["warnings"].extend(part.get("warnings", []))
+    done.extend("%s: %s" % (item["name"], ", ".join(item["actions"]))
+                for item in part[kind] if item["actions"] and not check_mode)

@@ -15,9 +15,12 @@ description:
   - Does what M(essentials.kvm.libvirt_network), M(essentials.kvm.libvirt_pool) and M(essentials.kvm.libvirt_domain)
     do, in one module run. The kvm role uses it; a no-op rerun costs one module run instead of three.
   - All three lists are validated before anything changes (a VM may name networks and pools listed here that do not
-    exist yet); then networks, storage pools and VMs converge in that order.
+    exist yet); then networks and storage pools converge side by side (they share nothing on the host), and
+    VMs after both.
+  - Volumes of C(dir), C(fs) and C(netfs) pools are created a few at a time.
   - A list left out is left alone. An empty list with its purge option set removes every object of that kind.
-  - When a later kind fails, the task fails with C(changed=true) and RV(done) lists what the earlier kinds changed.
+  - When a kind fails, the task fails with C(changed=true) if anything changed, and RV(done) lists what every kind
+    changed; VMs are left alone when networks or pools failed.
 author:
   - KVM essentials developers (@kvm-essentials)
 requirements:
@@ -163,7 +166,9 @@ other_hosts:
   type: list
   elements: str
 done:
-  description: The changes made before the host refused one; the task then fails with C(changed=true).
+  description:
+    - The changes made before the host refused one (and, for networks and pools, beside it); the task then fails with
+      C(changed=true).
   returned: failure
   type: list
   elements: str
