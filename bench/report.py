@@ -9,6 +9,8 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 CONTENDERS = (("ours", "essentials.kvm roles"), ("ours_same_ansible", "essentials.kvm roles, core 2.17"),
               ("per_item", "per-item playbook"), ("raw", "raw API floor"))
 COLOURS = {"ours": "C0", "ours_same_ansible": "C1", "per_item": "C3", "raw": "C2"}
+# Bar labels of the OVS chart, which has one bar group per contender and N.
+SHORT = {"ours": "ours", "ours_same_ansible": "ours 2.17", "per_item": "per-item", "raw": "floor"}
 ANSIBLES = (("ours", "ansible-core 2.19 (.venv)"), ("per_item", "ansible 10.7.0, core 2.17 (bench/.venv)"))
 PHASES = ("first", "noop", "change")
 
@@ -170,14 +172,14 @@ def chart(table, path):
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=7)
-    ovs = [(label, table[k]) for c, label in CONTENDERS for k in sorted(table)
+    ovs = [("%s\nN=%d" % (SHORT[c], k[2]), table[k]) for c, _label in CONTENDERS for k in sorted(table)
            if k[0] == "ovs" and not k[1] and k[3] == c]
     width = 0.25
     for i, phase in enumerate(PHASES):
         axes[2].bar([j + i * width for j in range(len(ovs))],
                     [row[phase] or 0 for _, row in ovs], width, label=phase)
     axes[2].set_xticks([j + width for j in range(len(ovs))])
-    axes[2].set_xticklabels([label for label, _ in ovs], fontsize=8)
+    axes[2].set_xticklabels([label for label, _ in ovs], fontsize=7, rotation=90)
     axes[2].set_yscale("log")
     axes[2].set_ylabel("seconds (median)")
     axes[2].set_title("OVS part: 200 ports, wall time")

@@ -437,8 +437,9 @@ def _done_text(plan, text):
 
 
 def _apply(plans):
-    """Run every planned call in order, background calls on a few threads meanwhile. After a failure nothing
-    more starts; the HostError's `done` lists, in plan order, every call that succeeded (beside it too)."""
+    """Run every planned call in order, background calls on a few threads meanwhile. Once a failure is seen
+    nothing more is started or queued (calls queued before it still run); the HostError's `done` lists, in
+    plan order, every call that succeeded, those beside the failure too."""
     done, errors, pending = [], [], []
     steps = enumerate((plan, text, func, background) for plan in plans
                       for text, func, background in zip(plan.actions, plan.ops, plan.background))
