@@ -13,7 +13,7 @@ short_description: Converge all libvirt storage pools, their volumes and secrets
 description:
   - Takes the whole list of storage pools of a host, validates all of it before changing anything, reads the
     live pools, redefines only what differs, starts, stops and autostarts pools and creates, grows or deletes
-    volumes.
+    volumes. New volumes of C(dir), C(fs) and C(netfs) pools are created four at a time.
   - Supports all 14 libvirt pool types (dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath, rbd,
     sheepdog, gluster, zfs, vstorage). Types this host's libvirt has no backend for fail before any change.
   - CHAP passwords and ceph keys become libvirt secrets; their values never appear in a diff or a return value.
