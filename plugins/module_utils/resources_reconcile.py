@@ -5,8 +5,8 @@
 
 Every list is validated before anything changes; then networks and pools converge side by side
 (they share nothing), and VMs after both, since VMs plug into the networks and keep their disks in
-the pools. One process and one
-connection per URI instead of three module runs: Ansible's cost per module run is most of a no-op's."""
+the pools. One process and one connection per URI instead of three module runs: Ansible's cost per
+module run is most of a no-op's."""
 
 from __future__ import absolute_import, division, print_function
 
