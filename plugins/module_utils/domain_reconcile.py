@@ -458,16 +458,21 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
             if dom.name() not in wanted:
                 plans.append(rec.plan(Domain(name=dom.name(), state="absent"), "purge"))
     diffs = [rec.diff(p) for p in plans if p.actions]
+    done = []  # the VMs converged so far, for the report of a failure
     for plan in plans:
         try:
             rec.apply(plan)
         except libvirt.libvirtError as exc:
-            raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc))
+            raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc), done)
+        except HostError as exc:
+            raise HostError("VM %s: %s" % (plan.vm.name, exc.message), done)
+        if plan.actions and not check_mode:
+            done.append("%s: %s" % (plan.vm.name, ", ".join(plan.actions)))
     if not check_mode:
         # A VM with nothing to do was just read; reading it again proves nothing.
         for plan in plans:
             if plan.actions:
-                _verify(rec, plan)
+                _verify(rec, plan, done)
     results = [{"name": p.vm.name, "changed": bool(p.actions), "actions": p.actions,
                 "restart_required": p.restart_required and not restart_on_change} for p in plans]
     return {
@@ -479,8 +484,8 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
     }
 
 
-def _verify(rec, plan):
+def _verify(rec, plan, done):
     again = rec.plan(plan.vm, plan.path)
     left = [a for a in again.actions if a not in ("restart required",)]
     if left:
-        raise HostError("VM %s did not converge; still to do: %s" % (plan.vm.name, "; ".join(left)))
+        raise HostError("VM %s did not converge; still to do: %s" % (plan.vm.name, "; ".join(left)), done)

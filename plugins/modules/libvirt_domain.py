@@ -173,6 +173,14 @@ restart_required:
   returned: always
   type: list
   elements: str
+done:
+  description:
+    - The VMs converged before libvirt refused a change, with their actions; the task then fails with
+      C(changed=true). The VM named in the message may be changed in part.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["web1: define, start"]
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -214,7 +222,8 @@ def main():
                           params['purge'], module.check_mode, params['restart_on_change'], params['shutdown_timeout'],
                           params['declared_networks'], params['declared_pools'])
     except EssentialsError as exc:
-        module.fail_json(msg=exc.message)
+        done = getattr(exc, 'done', [])
+        module.fail_json(msg=exc.message, changed=bool(done), done=done)
     finally:
         conn.close()
     if not module._diff:

@@ -55,3 +55,20 @@ def test_bad_input_fails_with_the_field_path(capsys, clean):
     result = call(capsys, vms=vms, input_name="kvm_vms")
     assert result["failed"]
     assert result["msg"].startswith("kvm_vms[0].nics[0].network: network 'dmz' is not defined on this host")
+
+
+def test_a_refused_vm_fails_with_the_vms_converged_before_it(capsys, clean, monkeypatch):
+    original = libvirt.virDomain.create
+
+    def refuse_second(dom):
+        if dom.name() == "second":
+            raise libvirt.libvirtError("refused by test")
+        return original(dom)
+
+    monkeypatch.setattr(libvirt.virDomain, "create", refuse_second)
+    vms = [{"name": name, "memory": "256M", "state": "running", "pool": "default-pool"} for name in ("first", "second")]
+    result = call(capsys, vms=vms)
+    assert result["failed"] and result["changed"]
+    assert result["msg"] == "VM second: libvirt refused: refused by test"
+    assert result["done"] == ["first: define, start (was absent)"]
+    assert clean.lookupByName("first").isActive()
