@@ -94,10 +94,10 @@ def validate(request, connect, sysfs="/sys"):
     return found
 
 
-def _part(run, kind):
+def _part(run):
     """One kind's converge step: (its result, None) or (None, the EssentialsError it raised)."""
     try:
-        return run(kind), None
+        return run(), None
     except EssentialsError as exc:
         return None, exc
 
@@ -109,22 +109,26 @@ def converge(request, connect, check_mode=False, sysfs="/sys"):
     found = validate(request, connect, sysfs)
     result = {"changed": False, "restart_required": {}, "diff": [], "warnings": []}
     done = []
-    steps = []
-    if request.networks is not None:
-        steps.append(("networks", lambda kind: network_reconcile.result(network_reconcile.converge_desired(
-            connect(kind.uri), found.networks, kind.purge, kind.restart_on_change, check_mode))))
-    if request.pools is not None:
-        steps.append(("pools", lambda kind: storage_pool_reconcile.reconcile(
-            connect(kind.uri), found.pools, kind.purge, kind.restart_on_change, check_mode)))
-    for name, _run in steps:
-        connect(getattr(request, name).uri)  # opened here: Connections is not shared between threads
+    nets, pools = request.networks, request.pools
+    # Both connections are opened here, before the thread starts: Connections is not shared between threads.
+    nets_conn = connect(nets.uri) if nets is not None else None
+    pools_conn = connect(pools.uri) if pools is not None else None
     # Networks and pools share nothing on the host (bridges and firewall rules; files, mounts and LUNs) and
     # libvirt serves them from separate drivers, so the networks converge on a thread beside the pools: a
     # first converge starts its networks while the pools create their volumes.
+    nets_future = pools_part = None
     with ThreadPoolExecutor(1) as aside:
-        first = [aside.submit(_part, run, getattr(request, name)) for name, run in steps[:1]]
-        rest = [_part(run, getattr(request, name)) for name, run in steps[1:]]
-        parts = dict(zip((name for name, _run in steps), [future.result() for future in first] + rest))
+        if nets is not None:
+            nets_future = aside.submit(_part, lambda: network_reconcile.result(network_reconcile.converge_desired(
+                nets_conn, found.networks, nets.purge, nets.restart_on_change, check_mode)))
+        if pools is not None:
+            pools_part = _part(lambda: storage_pool_reconcile.reconcile(
+                pools_conn, found.pools, pools.purge, pools.restart_on_change, check_mode))
+    parts = {}  # networks first: the order of the diff and of `done`
+    if nets_future is not None:
+        parts["networks"] = nets_future.result()
+    if pools_part is not None:
+        parts["pools"] = pools_part
     for name, (part, error) in parts.items():
         if error is None:
             _merge(result, done, name, part, check_mode)
