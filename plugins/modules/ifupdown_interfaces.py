@@ -344,6 +344,7 @@ options:
       ovs_extra: *ovs_extra
 notes:
   - Errors name the input field, for example C(network_bonds[0].slaves[1]), and nothing changes on the host.
+  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 seealso:
   - name: interfaces(5)
     description: ifupdown configuration file format.
@@ -432,6 +433,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
 
 LIST_OF_STR = dict(type="list", elements="str")
@@ -517,10 +519,10 @@ def main():
         result = converge(module.params, host_interfaces(), Applier(runner, module.params["state_dir"]),
                           module.check_mode)
     except EssentialsError as exc:
-        module.fail_json(msg=exc.message)
+        module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
     for warning in result.pop("warnings"):
         module.warn(warning)
-    module.exit_json(**result)
+    module.exit_json(invocation=brief_invocation(module.params), **result)
 
 
 if __name__ == "__main__":

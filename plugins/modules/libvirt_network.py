@@ -53,6 +53,8 @@ options:
     description: Name used at the start of error paths, like the role variable that held O(networks).
     type: str
     default: networks
+notes:
+  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 attributes:
   check_mode:
     description: Plans and reports the changes, the diff included, without touching the host.
@@ -130,6 +132,7 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.network_spec import NETWORKS
 from ansible_collections.essentials.kvm.plugins.module_utils.network_reconcile import (
     converge, open_connection, result)
@@ -155,8 +158,8 @@ def main():
                          declared_bridges=params["declared_bridges"], check_mode=module.check_mode)
     except EssentialsError as exc:
         done = getattr(exc, "done", [])
-        module.fail_json(msg=exc.message, changed=bool(done), done=done)
-    module.exit_json(**result(plans))
+        module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))
+    module.exit_json(invocation=brief_invocation(module.params), **result(plans))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ options:
     description: Name of the input used in error messages, for example C(kvm_storage_pools).
     type: str
     default: pools
+notes:
+  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 attributes:
   check_mode:
     description: Plans and reports every change without making it.
@@ -111,6 +113,7 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
@@ -148,13 +151,13 @@ def main():
                            check_mode=module.check_mode)
     except EssentialsError as exc:
         done = getattr(exc, "done", [])
-        module.fail_json(msg=exc.message, changed=bool(done), done=done)
+        module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))
     finally:
         if conn is not None:
             conn.close()
     for warning in result.pop("warnings"):
         module.warn(warning)
-    module.exit_json(**result)
+    module.exit_json(invocation=brief_invocation(module.params), **result)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,8 @@ options:
     description: Seconds to wait for a guest to power off before it is destroyed.
     type: int
     default: 120
+notes:
+  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 attributes:
   check_mode:
     description: Plans and reports every change, the diff included, without touching the host.
@@ -179,6 +181,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.network_spec import NETWORKS
 from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
     Connections, Kind, Request, converge)
@@ -220,14 +223,14 @@ def main():
         result = converge(request, connections, check_mode=module.check_mode)
     except EssentialsError as exc:
         done = getattr(exc, "done", [])
-        module.fail_json(msg=exc.message, changed=bool(done), done=done)
+        module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))
     finally:
         connections.close()
     for warning in result.pop("warnings"):
         module.warn(warning)
     if not module._diff:
         result.pop("diff")
-    module.exit_json(**result)
+    module.exit_json(invocation=brief_invocation(module.params), **result)
 
 
 if __name__ == "__main__":

@@ -247,6 +247,7 @@ options:
 notes:
   - Supports check mode; it returns the planned command and changes nothing.
   - A port or bond not listed in the input that holds an interface the input places elsewhere is deleted.
+  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 """
 
 EXAMPLES = r"""
@@ -308,6 +309,7 @@ after:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
     BOND_MODES, DATAPATH_TYPES, FAIL_MODES, LACP_MODES, LACP_TIMES, PORT_TYPES, STATES, VLAN_MODES,
@@ -392,8 +394,8 @@ def main():
         vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
         result = converge(vsctl, desired, params["purge"], module.check_mode)
     except EssentialsError as exc:
-        module.fail_json(msg=exc.message)
-    module.exit_json(**result)
+        module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
+    module.exit_json(invocation=brief_invocation(module.params), **result)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ def test_kvm_role_call_converges_and_is_idempotent(capsys, clean):
     args = dict(vms=KVM_VMS, input_name="kvm_vms", inventory_hostname="kvm01", _ansible_diff=True)
     first = call(capsys, _ansible_check_mode=True, **args)
     assert first["changed"] and first["other_hosts"] == ["elsewhere"] and first["diff"][0]["before"] == ""
+    assert first["invocation"]["module_args"]["vms"] == "2 items"
     assert "test_vm" not in [d.name() for d in clean.listAllDomains()]
     second = call(capsys, **args)
     assert second["changed"] and clean.lookupByName("test_vm").isActive()

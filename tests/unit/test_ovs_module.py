@@ -40,6 +40,7 @@ def test_legacy_shape_converges_then_is_idempotent(monkeypatch, capsys):
                                                "ports": [{"name": "enp0s9"}]}])
     result = run_module(monkeypatch, capsys, {"bridges": LEGACY}, switch)
     assert result["changed"] is True
+    assert result["invocation"]["module_args"]["bridges"] == "1 item"
     assert result["commands"][2:] == ["--", "add-br", "br-int", "--", "add-port", "br-int", "enp0s9",
                                       "--", "set", "Bridge", "br-int", "fail_mode=secure"]
     result = run_module(monkeypatch, capsys, {"bridges": LEGACY}, switch)

@@ -88,6 +88,7 @@ def test_one_run_creates_network_pool_and_vm_then_changes_nothing(capsys, conn, 
     assert first["vms"][0]["actions"] == ["create volume rpool/rvm-disk0.qcow2 (new)", "define", "start (was absent)"]
     assert first["restart_required"] == {"networks": [], "pools": [], "vms": []}
     assert "diff" not in first
+    assert first["invocation"]["module_args"]["vms"] == "1 item"
     network, storage, dom = (conn.networkLookupByName("rnet"), conn.storagePoolLookupByName("rpool"),
                              conn.lookupByName("rvm"))
     assert network.isActive() and storage.isActive() and dom.isActive()

@@ -353,6 +353,7 @@ def test_module_check_mode_and_error_paths(uri, capsys):
                         capsys)
     assert failed["failed"]
     assert failed["msg"].startswith("kvm_storage_pools[1].source.host: is required for a netfs pool")
+    assert failed["invocation"]["module_args"]["pools"] == "2 items"
 
 
 def test_module_never_returns_the_secret(uri, capsys):
