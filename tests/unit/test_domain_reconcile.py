@@ -81,6 +81,9 @@ class ConnProxy:
     def lookupByName(self, name):
         return DomainProxy(self._conn, self._conn.lookupByName(name), self.calls, self.live_edits)
 
+    def listAllDomains(self, flags=0):
+        return [DomainProxy(self._conn, dom, self.calls, self.live_edits) for dom in self._conn.listAllDomains(flags)]
+
     def defineXML(self, xml):
         return DomainProxy(self._conn, self._conn.defineXML(xml), self.calls, self.live_edits)
 
@@ -175,6 +178,42 @@ def test_check_mode_changes_nothing_but_shows_the_diff(conn):
     result = run(conn, [web(memory="2G")], check_mode=True)
     assert result["changed"] and result["restart_required"] == ["web1"]
     assert x.parse(conn.lookupByName("web1").XMLDesc(0)).memory == 1024 * 1024
+
+
+class Counting:
+    """A libvirt object whose calls are counted by method name, and so are those of the objects they return."""
+    LOCAL = ("name", "UUIDString")  # answered from the object, no call to the daemon
+
+    def __init__(self, obj, counts):
+        self._obj, self._counts = obj, counts
+
+    def __getattr__(self, name):
+        attr = getattr(self._obj, name)
+        if not callable(attr) or name in self.LOCAL:
+            return attr
+
+        def call(*args):
+            self._counts[name] = self._counts.get(name, 0) + 1
+            out = attr(*args)
+            if isinstance(out, list):
+                return [Counting(o, self._counts) for o in out]
+            return Counting(out, self._counts) if type(out).__module__ == "libvirt" else out
+        return call
+
+
+def test_a_no_op_run_reads_each_vm_once(conn):
+    """Planning lists the host's domains and each pool's volumes once: what a VM adds is its own definition."""
+    def vms(count):
+        return [{"name": "vm%d" % i, "memory": "64M", "pool": "default-pool", "disks": [{"size": "1G"}],
+                 "nics": [{"network": "default"}]} for i in range(count)]
+    calls = {}
+    for count in (2, 6):
+        run(conn, vms(count))
+        calls[count] = {}
+        assert not run(Counting(conn._conn, calls[count]), vms(count))["changed"]
+    per_vm = dict((name, (calls[6].get(name, 0) - calls[2].get(name, 0)) / 4.0) for name in calls[6])
+    # Its definition and its disk volume (the format, which the input leaves out).
+    assert dict((name, n) for name, n in per_vm.items() if n) == {"XMLDesc": 2.0}, calls
 
 
 def test_state_transitions(conn):
