@@ -67,7 +67,7 @@ def converge(label, wanted):
     connections = resources_reconcile.Connections()
     start, cpu = time.perf_counter(), time.process_time()
     try:
-        result = resources_reconcile.converge(wanted, connections)
+        result = resources_reconcile.converge(wanted, connections, diff=False)  # as ansible-playbook without --diff
     finally:
         connections.close()
     print("%s: changed=%s, %.2f s wall, %.2f s CPU, %.2f s in libvirt calls (summed over threads)" % (

@@ -458,16 +458,16 @@ def volume_xml(name, capacity, fmt, backing=None):
 
 
 def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
-             shutdown_timeout=120, declared_networks=(), declared_pools=()):
+             shutdown_timeout=120, declared_networks=(), declared_pools=(), diff=True):
     """Validate all VMs, plan all, then apply and verify; return the module's result fields.
 
     declared_networks/declared_pools: what the same play creates before the VMs. They count as present
-    in check mode only; a real run needs them on the host."""
+    in check mode only; a real run needs them on the host. diff=False leaves the result's diff empty."""
     if not check_mode:
         declared_networks = declared_pools = ()
     vms, pending_pools = validate(conn, items, input_name, host, declared_networks, declared_pools)
     return converge_vms(conn, vms, input_name, host, purge, check_mode, restart_on_change, shutdown_timeout,
-                        pending_pools)
+                        pending_pools, diff)
 
 
 def validate(conn, items, input_name="vms", host=None, declared_networks=(), declared_pools=()):
@@ -482,7 +482,7 @@ def validate(conn, items, input_name="vms", host=None, declared_networks=(), dec
 
 
 def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
-                 shutdown_timeout=120, pending_pools=()):
+                 shutdown_timeout=120, pending_pools=(), diff=True):
     """Plan every VM that validate() returned, then apply and verify; return the module's result fields."""
     rec = Reconciler(conn, check_mode, restart_on_change, shutdown_timeout)
     if check_mode:
@@ -498,7 +498,8 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
         for name in rec.host().domains:
             if name not in wanted:
                 plans.append(rec.plan(Domain(name=name, state="absent"), "purge"))
-    diffs = [rec.diff(p) for p in plans if p.actions]
+    # Building both documents of every changed VM costs as much as defining it: only when --diff asks.
+    diffs = [rec.diff(p) for p in plans if p.actions] if diff else []
     done = []  # the VMs converged so far, for the report of a failure
     for plan in plans:
         try:

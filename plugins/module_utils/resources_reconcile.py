@@ -102,10 +102,11 @@ def _part(run):
         return None, exc
 
 
-def converge(request, connect, check_mode=False, sysfs="/sys"):
+def converge(request, connect, check_mode=False, sysfs="/sys", diff=True):
     """validate -> (networks beside pools, then VMs: read, plan, apply, verify); returns the module's result.
 
-    A failure raises a HostError whose `done` also lists what the other kinds changed."""
+    A failure raises a HostError whose `done` also lists what the other kinds changed. diff=False (no --diff)
+    spares building the VMs' before and after documents."""
     found = validate(request, connect, sysfs)
     result = {"changed": False, "restart_required": {}, "diff": [], "warnings": []}
     done = []
@@ -143,7 +144,7 @@ def converge(request, connect, check_mode=False, sysfs="/sys"):
         try:
             part = domain_reconcile.converge_vms(
                 connect(kind.uri), found.vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
-                kind.restart_on_change, request.shutdown_timeout, found.pending_pools)
+                kind.restart_on_change, request.shutdown_timeout, found.pending_pools, diff)
         except EssentialsError as exc:
             raise HostError(exc.message, done + list(getattr(exc, "done", [])))
         _merge(result, done, "vms", part, check_mode)

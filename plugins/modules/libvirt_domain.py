@@ -224,7 +224,7 @@ def main():
     try:
         result = converge(conn, canonical(params['vms'] or [], VM), params['input_name'], params['inventory_hostname'],
                           params['purge'], module.check_mode, params['restart_on_change'], params['shutdown_timeout'],
-                          params['declared_networks'], params['declared_pools'])
+                          params['declared_networks'], params['declared_pools'], module._diff)
     except EssentialsError as exc:
         done = getattr(exc, 'done', [])
         module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))

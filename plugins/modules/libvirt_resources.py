@@ -220,7 +220,7 @@ def main():
                       shutdown_timeout=params["shutdown_timeout"])
     connections = Connections()
     try:
-        result = converge(request, connections, check_mode=module.check_mode)
+        result = converge(request, connections, check_mode=module.check_mode, diff=module._diff)
     except EssentialsError as exc:
         done = getattr(exc, "done", [])
         module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))

@@ -216,6 +216,13 @@ def test_a_no_op_run_reads_each_vm_once(conn):
     assert dict((name, n) for name, n in per_vm.items() if n) == {"XMLDesc": 2.0}, calls
 
 
+def test_the_diff_is_built_only_when_asked(conn):
+    first = run(conn, [web()], diff=False)
+    assert first["changed"] and first["diff"] == []
+    changed = run(conn, [web(vcpus=2)])
+    assert [d["before_header"] for d in changed["diff"]] == ["web1"] and "<vcpu" in changed["diff"][0]["after"]
+
+
 def test_state_transitions(conn):
     def state():
         return r._state(conn.lookupByName("web1"))
