@@ -4,6 +4,8 @@ Run before each measured converge "from empty", at the start of a bench run (a c
 left objects) and at its end. Only names starting with ekvm-b- are touched.
 """
 import argparse
+import glob
+import os
 import shutil
 import subprocess
 import sys
@@ -42,8 +44,9 @@ def clean_libvirt(conn):
             _stop(pool)
             pool.undefine()
     # The pools' directories and volumes go with them; a pool dir is only ever ours by its name.
-    for i in range(scenario.POOLS):
-        shutil.rmtree("%s/%s" % (scenario.POOL_ROOT, scenario.pool_name(i)), ignore_errors=True)
+    # Matched by prefix, so a run at another scale (BENCH_SCALE) leaves none behind either.
+    for path in glob.glob(os.path.join(scenario.POOL_ROOT, scenario.PREFIX + "*")):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def clean_ovs():

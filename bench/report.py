@@ -1,11 +1,17 @@
-"""Print the benchmark's markdown table from results/*.json and draw results/bench.png."""
+"""Print the benchmark's markdown table from results/*.json and draw results/bench.png.
+
+The results directory and the scenario's counts in the titles follow BENCH_RESULTS and BENCH_SCALE
+(bench/scenario.py), as run.py's do.
+"""
 import glob
 import json
 import os
 import statistics
 import sys
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+import scenario
+
+RESULTS = scenario.RESULTS
 CONTENDERS = (("ours", "essentials.kvm roles"), ("ours_same_ansible", "essentials.kvm roles, core 2.17"),
               ("per_item", "per-item playbook"), ("raw", "raw API floor"))
 COLOURS = {"ours": "C0", "ours_same_ansible": "C1", "per_item": "C3", "raw": "C2"}
@@ -71,10 +77,11 @@ def _time(row, phase):
 def markdown(table, fixed):
     lines = []
     for part, running in sorted({(k[0], k[1]) for k in table}):
-        title = {"libvirt": "libvirt part: 20 networks, 20 pools x 5 volumes, N VMs",
-                 "ovs": "OVS part: one bridge with 200 ports (does not depend on N)"}[part]
+        title = {"libvirt": "libvirt part: %d networks, %d pools x %d volumes, N VMs" % (
+                     scenario.NETWORKS, scenario.POOLS, scenario.VOLUMES_PER_POOL),
+                 "ovs": "OVS part: one bridge with %d ports (does not depend on N)" % scenario.PORTS}[part]
         lines += ["", "**%s%s** (median wall s, CPU s of the process tree in brackets)" % (
-            title, ", 10 VMs running" if running else ""), ""]
+            title, ", %d VMs running" % scenario.RUNNING if running else ""), ""]
         header = "| N | contender | runs | first | no-op | change | peak MiB | work first / no-op | load |"
         if part == "ovs":
             header += " ovs-vsctl runs (writes) first / no-op / change |"
@@ -109,7 +116,8 @@ def split_noop(table):
             continue
         lines.append("- %s N=%d%s, contender 1's no-op (one run): %s; the other %.1f s of %.1f s are "
                      "ansible-playbook's start, parsing and role loading" % (
-                         part, n, " (10 VMs running)" if running else "", ", ".join("%s %.1f s" % (name.split(" : ")[-1], sec) for name, sec in tasks.items()),
+                         part, n, " (%d VMs running)" % scenario.RUNNING if running else "",
+                         ", ".join("%s %.1f s" % (name.split(" : ")[-1], sec) for name, sec in tasks.items()),
                          row["noop_tasks_wall"] - sum(tasks.values()), row["noop_tasks_wall"]))
     return ["", "Time per task:", ""] + lines if lines else []
 
@@ -146,8 +154,9 @@ def targets(table, fixed):
                     who, row["peak_mib"], per_item["peak_mib"], row["peak_mib"] / per_item["peak_mib"]))
         elif not ovs_said:
             ovs_said = True
-            lines.append("- OVS: %d ovs-vsctl write transaction(s) for the first converge of 200 ports, "
-                         "%d for the change" % (row["first_ovs"][1], row["change_ovs"][1] if row["change"] else -1))
+            lines.append("- OVS: %d ovs-vsctl write transaction(s) for the first converge of %d ports, "
+                         "%d for the change" % (row["first_ovs"][1], scenario.PORTS,
+                                                row["change_ovs"][1] if row["change"] else -1))
     return "\n".join(lines)
 
 
@@ -182,7 +191,7 @@ def chart(table, path):
     axes[2].set_xticklabels([label for label, _ in ovs], fontsize=7, rotation=90)
     axes[2].set_yscale("log")
     axes[2].set_ylabel("seconds (median)")
-    axes[2].set_title("OVS part: 200 ports, wall time")
+    axes[2].set_title("OVS part: %d ports, wall time" % scenario.PORTS)
     axes[2].legend(fontsize=8)
     loads = [row["load"] for row in table.values()]
     fig.suptitle("median of the runs; load average %.0f to %.0f while measuring" % (min(loads), max(loads)), fontsize=9)

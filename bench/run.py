@@ -4,6 +4,9 @@ For each N, repetition and part (libvirt, ovs), every contender in turn starts f
 ekvm-b-... objects removed) and runs three times: the first converge, a no-op rerun, and a rerun
 after one VM's memory and one port's VLAN changed. Results go to results/nN[-running].json after
 each repetition, so a run that stops can be started again and continues where it was.
+
+BENCH_RESULTS=DIR keeps results, logs and inputs in DIR instead of bench/results; BENCH_SCALE=smoke
+(which needs BENCH_RESULTS) runs a scenario of a few objects, to check that the bench still works.
 """
 import argparse
 import json
@@ -18,7 +21,7 @@ import verify
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
-RESULTS = os.path.join(BENCH, "results")
+RESULTS = scenario.RESULTS
 WORK = os.path.join(RESULTS, "work")
 BENCH_PY = os.path.join(BENCH, ".venv", "bin", "python")
 OURS_VENV = os.path.join(REPO, ".venv", "bin")
@@ -225,13 +228,15 @@ def main():
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--phases", nargs="+", choices=PHASES, default=list(PHASES),
                         help="fewer phases for a slow contender on a busy machine (in this order)")
-    parser.add_argument("--running", action="store_true", help="the variant with 10 running VMs")
+    parser.add_argument("--running", action="store_true", help="the variant with %d running VMs" % scenario.RUNNING)
     parser.add_argument("--fresh", action="store_true", help="discard earlier results of these N")
     parser.add_argument("--fixed-cost", action="store_true", help="also time a one-task playbook")
     parser.add_argument("--ours-ref", help="run contender 1 from this git commit instead of the working tree")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the lab's libvirtd and Open vSwitch need it")
+    if scenario.SCALE != "full" and not os.environ.get("BENCH_RESULTS"):
+        sys.exit("BENCH_SCALE=%s needs BENCH_RESULTS: its results must not mix with bench/results" % scenario.SCALE)
     global OURS_REF, OURS_COLLECTIONS
     OURS_REF = args.ours_ref
     OURS_COLLECTIONS, args.ours_version = ours_version()

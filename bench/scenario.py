@@ -1,17 +1,21 @@
 """The benchmark scenario: every object one host holds, for N VMs, in the shapes each contender takes.
 
 Everything is named ekvm-b-...; the "change" variant differs from the base in one VM's memory and
-one port's VLAN, so the rerun after it has exactly two things to do.
+one port's VLAN, so the rerun after it has exactly two things to do. BENCH_SCALE=smoke shrinks the
+host to a few objects that still take every code path (tests/lab/test_bench_lab.py); BENCH_RESULTS
+names the directory run.py and report.py keep results in, instead of bench/results.
 """
 import json
 import os
 
 PREFIX = "ekvm-b-"
-NETWORKS = 20
-POOLS = 20
-VOLUMES_PER_POOL = 5
-PORTS = 200
-RUNNING = 10
+# Every bench script and subprocess reads the same BENCH_SCALE, so they all see one scenario.
+SCALE = os.environ.get("BENCH_SCALE") or "full"
+SCALES = {"full": (20, 20, 5, 200, 10), "smoke": (2, 2, 1, 4, 1)}
+if SCALE not in SCALES:
+    raise SystemExit("BENCH_SCALE=%s: one of %s" % (SCALE, ", ".join(SCALES)))
+NETWORKS, POOLS, VOLUMES_PER_POOL, PORTS, RUNNING = SCALES[SCALE]
+RESULTS = os.environ.get("BENCH_RESULTS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 POOL_ROOT = "/var/lib/libvirt/images"
 BRIDGE = PREFIX + "br"
 VM_MEMORY_MIB = 64
@@ -47,8 +51,8 @@ def build(n, running=False, changed=False):
               "volumes": [volume_name(j) for j in range(VOLUMES_PER_POOL)]} for i in range(POOLS)]
     vms = []
     for i in range(n):
-        # Disks spread over the 100 volumes; beyond 100 VMs shut-off VMs share them, while the first
-        # 10 (the running ones in that variant) always have volumes of their own.
+        # Disks spread over the pools' volumes (100 at full scale); beyond that many VMs, shut-off VMs
+        # share them, while the running ones of that variant always have volumes of their own.
         vms.append({
             "name": vm_name(i),
             "memory_mib": CHANGED_MEMORY_MIB if changed and i == 0 else VM_MEMORY_MIB,
