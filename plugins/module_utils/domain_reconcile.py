@@ -43,7 +43,7 @@ class VmPlan:
     actions: List[str] = field(default_factory=list)
     restart_required: bool = False
     pending: List[tuple] = field(default_factory=list)
-    state: str = "absent"  # running, paused or shutdown as read when planning
+    state: str = "absent"  # absent, running, paused or shutdown, as read when planning
     autostart: bool = False
 
 
