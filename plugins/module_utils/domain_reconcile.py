@@ -130,6 +130,8 @@ class Reconciler:
         # Pools the same play creates before the VMs: in check mode they are not there yet.
         self.pending_pools = set()
         self._seen = None
+        # What apply() has changed of the VM in hand, so that a failure part way can say so.
+        self.steps = []
 
     def host(self):
         """What planning reads of the host: read on first use, and again after forget()."""
@@ -277,6 +279,7 @@ class Reconciler:
 
     # ---- apply
     def apply(self, plan):
+        self.steps = []
         if self.check_mode or not plan.actions:
             return
         vm = plan.vm
@@ -294,12 +297,15 @@ class Reconciler:
         self._converge_state(dom, vm.state)
         if bool(dom.autostart()) != vm.autostart:
             dom.setAutostart(1 if vm.autostart else 0)
+            self.steps.append("autostart %s" % ("on" if vm.autostart else "off"))
 
     def _define(self, plan):
         root = domain_xml.build(plan.vm, uuid=plan.dom.UUIDString() if plan.dom is not None else None)
         if plan.current_xml and _same_chipset(plan.vm.machine, plan.current.machine):
             _keep_addresses(root, ET.fromstring(plan.current_xml))
-        return self.conn.defineXML(domain_xml.to_string(root))
+        dom = self.conn.defineXML(domain_xml.to_string(root))
+        self.steps.append("define")
+        return dom
 
     def _live(self, dom, kind, value):
         if kind == "attach":
@@ -319,6 +325,7 @@ class Reconciler:
             dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
                             domain_xml.to_string(domain_xml.metadata_element(value, False)) if ours else None,
                             domain_xml.NS_PREFIX if ours else None, domain_xml.NS, AFFECT_BOTH)
+        self.steps.append("%s (live)" % kind)
 
     def _create_volumes(self, plan):
         for i in plan.volumes:
@@ -334,6 +341,7 @@ class Reconciler:
                 pool.createXMLFrom(xml, base, 0)
             else:
                 pool.createXML(xml, 0)
+            self.steps.append("create volume %s" % disk.volume)
         if plan.seed:
             disk = next(d for d in plan.vm.disks if d.kind == "seed")
             self.upload_seed(plan.vm, disk)
@@ -347,7 +355,9 @@ class Reconciler:
             size = build_seed(vm.cloud_init, path)
             if old is not None:
                 old.delete(0)
+                self.steps.append("delete volume %s" % disk.volume)
             vol = pool.createXML(volume_xml(disk.volume, size, "raw"), 0)
+            self.steps.append("create volume %s" % disk.volume)
             stream = self.conn.newStream(0)
             vol.upload(stream, 0, size, 0)
             with open(path, "rb") as source:
@@ -360,19 +370,25 @@ class Reconciler:
         state = _state(dom)
         if want == "running" and state == "shutdown":
             dom.create()
+            self.steps.append("start")
         elif want == "running" and state == "paused":
             dom.resume()
+            self.steps.append("resume")
         elif want == "paused" and state == "shutdown":
             try:
                 dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
+                self.steps.append("start paused")
             except libvirt.libvirtError as exc:
                 if exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
                     raise
                 # Drivers without START_PAUSED: start, then pause at once.
                 dom.create()
+                self.steps.append("start")
                 dom.suspend()
+                self.steps.append("pause")
         elif want == "paused" and state == "running":
             dom.suspend()
+            self.steps.append("pause")
         elif want in ("shutdown", "destroyed") and state != "shutdown":
             self.stop(dom, graceful=want == "shutdown")
 
@@ -387,6 +403,9 @@ class Reconciler:
                 time.sleep(0.5)
         if _is_active(dom):
             dom.destroy()
+            self.steps.append("destroy")
+        else:
+            self.steps.append("shut down")
 
     def remove(self, dom, current, remove_volumes):
         if dom is None:
@@ -397,8 +416,10 @@ class Reconciler:
         if current is not None and current.firmware == "uefi":
             flags |= libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
         dom.undefineFlags(flags)
+        self.steps.append("undefine")
         for vol in volumes:
             vol.delete(0)
+            self.steps.append("delete volume %s" % vol.name())
 
     def _owned_volumes(self, current):
         """Volumes of the VM's disks and its seed; shared CD-ROM images stay."""
@@ -505,9 +526,9 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
         try:
             rec.apply(plan)
         except libvirt.libvirtError as exc:
-            raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc), done)
+            raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc), done + _part_way(plan, rec.steps))
         except HostError as exc:
-            raise HostError("VM %s: %s" % (plan.vm.name, exc.message), done)
+            raise HostError("VM %s: %s" % (plan.vm.name, exc.message), done + _part_way(plan, rec.steps))
         if plan.actions and not check_mode:
             done.append("%s: %s" % (plan.vm.name, ", ".join(plan.actions)))
     if not check_mode:
@@ -525,6 +546,11 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
         "restart_required": [r["name"] for r in results if r["restart_required"]],
         "diff": diffs,
     }
+
+
+def _part_way(plan, steps):
+    """The failed VM's entry in `done`: what apply() changed of it before the failure, if anything."""
+    return ["%s: %s, then failed" % (plan.vm.name, ", ".join(steps))] if steps else []
 
 
 def _verify(rec, plan, done):

@@ -177,12 +177,12 @@ restart_required:
   elements: str
 done:
   description:
-    - The VMs converged before libvirt refused a change, with their actions; the task then fails with
-      C(changed=true). The VM named in the message may be changed in part.
+    - The VMs converged before libvirt refused a change, with their actions, then the steps the refused VM
+      went through before the refusal (C(web2: define, then failed)); the task then fails with C(changed=true).
   returned: failure
   type: list
   elements: str
-  sample: ["web1: define, start"]
+  sample: ["web1: define, start", "web2: define, then failed"]
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

@@ -71,5 +71,31 @@ def test_a_refused_vm_fails_with_the_vms_converged_before_it(capsys, clean, monk
     result = call(capsys, vms=vms)
     assert result["failed"] and result["changed"]
     assert result["msg"] == "VM second: libvirt refused: refused by test"
-    assert result["done"] == ["first: define, start (was absent)"]
+    assert result["done"] == ["first: define, start (was absent)", "second: define, then failed"]
     assert clean.lookupByName("first").isActive()
+
+
+def test_a_vm_refused_part_way_counts_as_changed(capsys, clean, monkeypatch):
+    def refuse(dom):
+        raise libvirt.libvirtError("refused by test")
+
+    monkeypatch.setattr(libvirt.virDomain, "create", refuse)
+    vms = [{"name": "lone", "memory": "256M", "state": "running", "pool": "default-pool"}]
+    result = call(capsys, vms=vms)
+    assert result["failed"] and result["changed"]
+    assert result["msg"] == "VM lone: libvirt refused: refused by test"
+    assert result["done"] == ["lone: define, then failed"]
+    assert not clean.lookupByName("lone").isActive()
+
+
+def test_a_refused_definition_names_the_volume_created_before_it(capsys, clean, monkeypatch):
+    def refuse(conn, xml):
+        raise libvirt.libvirtError("refused by test")
+
+    monkeypatch.setattr(libvirt.virConnect, "defineXML", refuse)
+    vms = [{"name": "disky", "memory": "256M", "pool": "default-pool",
+            "disks": [{"name": "disky.1", "size": "1024"}]}]
+    result = call(capsys, vms=vms)
+    assert result["failed"] and result["changed"]
+    assert result["done"] == ["disky: create volume disky.1, then failed"]
+    assert "disky.1" in clean.storagePoolLookupByName("default-pool").listVolumes()

@@ -168,7 +168,8 @@ def test_a_kind_left_out_is_left_alone(capsys, conn, tmp_path):
      ["rnet: define, start, autostart on", "define pool rpool", "build pool rpool"]),
     (libvirt.virDomain, "create", "VM rvm: libvirt refused: refused by test",
      ["rnet: define, start, autostart on", "rpool: define pool rpool, build pool rpool, start pool rpool, "
-      "enable autostart of pool rpool, create volume data.qcow2 (1 GiB)"]),
+      "enable autostart of pool rpool, create volume data.qcow2 (1 GiB)",
+      "rvm: create volume rvm-disk0.qcow2, define, then failed"]),
 ], ids=["pool-start", "vm-start"])
 def test_failure_in_a_later_kind_lists_what_earlier_kinds_did(capsys, conn, tmp_path, monkeypatch, cls, method,
                                                               message, kinds_done):
