@@ -178,7 +178,7 @@ restart_required:
 done:
   description:
     - The VMs converged before libvirt refused a change, with their actions, then the steps the refused VM
-      went through before the refusal (C(web2: define, then failed)); the task then fails with C(changed=true).
+      went through before the refusal (see the sample); the task then fails with C(changed=true).
   returned: failure
   type: list
   elements: str
