@@ -270,3 +270,15 @@ class Fields:
 
     def one(self, key, read, default=None):
         return read(self.data[key], self.where(key)) if key in self.data else default
+
+
+PCI_ADDRESS_RE = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
+
+
+def pci_address(value, path):
+    """A PCI address in full, domain:bus:slot.function (0000:03:10.1), returned in lower case."""
+    checked = text(what="a PCI address")(value, path).lower()
+    if not PCI_ADDRESS_RE.match(checked):
+        fail(path, "must be a PCI address such as 0000:03:10.1 (got %r)" % (value,),
+             "write it as domain:bus:slot.function")
+    return checked
