@@ -14,7 +14,8 @@ from typing import List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
-    Dns, Network, canonical, read_networks, with_live_defaults)
+    Dns, Network, canonical, with_live_defaults)
+from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
 from ansible_collections.essentials.kvm.plugins.module_utils import network_xml
 
 try:

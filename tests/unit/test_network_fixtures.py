@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import network_reconcile as rec
-from ansible_collections.essentials.kvm.plugins.module_utils.network_model import canonical, read_network
+from ansible_collections.essentials.kvm.plugins.module_utils.network_model import canonical
+from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_network
 from ansible_collections.essentials.kvm.plugins.module_utils.network_xml import build_xml, parse_xml
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "network")

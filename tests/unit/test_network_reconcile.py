@@ -5,7 +5,7 @@ import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import network_reconcile as rec
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
-from ansible_collections.essentials.kvm.plugins.module_utils.network_model import read_network
+from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_network
 from ansible_collections.essentials.kvm.plugins.module_utils.network_xml import parse_xml
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt Python bindings are not installed")

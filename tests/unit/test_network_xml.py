@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
-    canonical, read_network, with_live_defaults)
+from ansible_collections.essentials.kvm.plugins.module_utils.network_model import canonical, with_live_defaults
+from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_network
 from ansible_collections.essentials.kvm.plugins.module_utils.network_xml import build_xml, parse_xml
 
 NAT_FULL = {

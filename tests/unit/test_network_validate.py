@@ -4,7 +4,7 @@ import copy
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
-from ansible_collections.essentials.kvm.plugins.module_utils.network_model import read_networks
+from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
 
 NAT = {"name": "lab", "ips": [{"address": "192.168.100.1", "prefix": 24,
                                "dhcp_ranges": [{"start": "192.168.100.10", "end": "192.168.100.20"}]}]}
@@ -36,7 +36,7 @@ BAD = [
     ("multicast mac", [with_(NAT, mac="01:00:5e:00:00:01")], "kvm_virtual_networks[0].mac: must be a unicast"),
     ("bad mac", [with_(NAT, mac="52:54:00:zz:00:01")], "kvm_virtual_networks[0].mac: must be a MAC address"),
     ("long bridge name", [with_(NAT, bridge_name="a-very-long-bridge-name")],
-     "kvm_virtual_networks[0].bridge_name: must be a network device name"),
+     "kvm_virtual_networks[0].bridge_name: interface names are at most 15 characters"),
     ("bad ip", [nat_ip(address="192.168.100.300")], "kvm_virtual_networks[0].ips[0].address: must be an IP"),
     ("prefix too big", [nat_ip(prefix=33)], "kvm_virtual_networks[0].ips[0].prefix: must be a whole number"),
     ("prefix and netmask", [nat_ip(netmask="255.255.255.0")],
@@ -89,11 +89,11 @@ BAD = [
     ("bad interfaceid", [with_(OVS, virtualport_parameters={"interfaceid": "nope"})],
      "kvm_virtual_networks[0].virtualport_parameters.interfaceid: must be a UUID"),
     ("vlan 0", [with_(OVS, portgroups=[{"name": "p", "vlan": {"tags": [0]}}])],
-     "kvm_virtual_networks[0].portgroups[0].vlan.tags[0]: must be a whole number from 1 to 4094"),
+     "kvm_virtual_networks[0].portgroups[0].vlan.tags[0]: must be a VLAN id from 1 to 4094"),
     ("vlan 4095", [with_(OVS, portgroups=[{"name": "p", "vlan": {"tags": [10, 4095]}}])],
-     "kvm_virtual_networks[0].portgroups[0].vlan.tags[1]: must be a whole number from 1 to 4094 (got 4095)"),
+     "kvm_virtual_networks[0].portgroups[0].vlan.tags[1]: must be a VLAN id from 1 to 4094 (got a number: 4095)"),
     ("legacy vlan 5000", [with_(OVS, portgroups=None, vlans=[{"name": "p", "vlan": 5000}])],
-     "kvm_virtual_networks[0].vlans[0].vlan.tags[0]: must be a whole number from 1 to 4094"),
+     "kvm_virtual_networks[0].vlans[0].vlan.tags[0]: must be a VLAN id from 1 to 4094"),
     ("untrunked tags", [with_(OVS, portgroups=[{"name": "p", "vlan": {"tags": [10, 20], "trunk": False}}])],
      "kvm_virtual_networks[0].portgroups[0].vlan.trunk: must be true when several tags"),
     ("native not in tags", [with_(OVS, portgroups=[{"name": "p", "vlan": {"tags": [10, 20], "native_tag": 30}}])],
