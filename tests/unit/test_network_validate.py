@@ -127,6 +127,35 @@ BAD = [
      "kvm_virtual_networks[0].dns.hosts[0].hostnames: needs at least one host name"),
     ("autostart not bool", [with_(NAT, autostart="maybe")], "kvm_virtual_networks[0].autostart: must be true or"),
     ("not a list", {"name": "x"}, "kvm_virtual_networks: must be a list"),
+    # The shared kit's rules (checks.py): the same words and paths as every other kind.
+    ("bridge name with colon", [with_(NAT, bridge_name="br:1")],
+     "kvm_virtual_networks[0].bridge_name: 'br:1' is not a valid interface name"),
+    ("forward dev too long", [{"name": "v", "mode": "vepa", "forward": {"dev": "enp3s0f0np0-long"}}],
+     "kvm_virtual_networks[0].forward.dev: interface names are at most 15 characters"),
+    ("name as a number", [with_(NAT, name=5)],
+     "kvm_virtual_networks[0].name: must be a network name, not a number: 5 (YAML reads an unquoted number"),
+    ("zone as a boolean", [with_(NAT, zone=True)],
+     "kvm_virtual_networks[0].zone: must be text, not a boolean: true (unquoted yes/no"),
+    ("dns host name as a number", [with_(NAT, dns={"hosts": [{"ip": "192.168.100.5", "hostnames": [42]}]})],
+     "kvm_virtual_networks[0].dns.hosts[0].hostnames[0]: must be a DNS name, not a number: 42"),
+    ("portgroup vlan as a boolean", [with_(OVS, portgroups=[{"name": "p", "vlan": True}])],
+     "kvm_virtual_networks[0].portgroups[0].vlan: must be a mapping (got a boolean: true)"),
+    ("legacy vlan as a boolean", [with_(OVS, portgroups=None, vlans=[{"name": "p", "vlan": True}])],
+     "kvm_virtual_networks[0].vlans[0].vlan.tags[0]: must be a VLAN id from 1 to 4094 (got a boolean: true)"),
+    ("portgroups as a mapping", [with_(OVS, portgroups={"name": "p"})],
+     "kvm_virtual_networks[0].portgroups: must be a list (got a mapping)"),
+    ("unknown nested key", [nat_ip(dhcp_ranges=[{"start": "192.168.100.10", "begin": "192.168.100.20"}])],
+     "kvm_virtual_networks[0].ips[0].dhcp_ranges[0].begin: is not a known option (known options: end, start)"),
+    ("stp not a bool word", [with_(NAT, stp="enabled")], "kvm_virtual_networks[0].stp: must be true or false"),
+    ("mtu as a fraction", [with_(NAT, mtu=1500.5)],
+     "kvm_virtual_networks[0].mtu: must be a whole number from 68 to 65535 (got a number: 1500.5)"),
+    ("relative tftp root", [nat_ip(tftp_root="srv/tftp")],
+     "kvm_virtual_networks[0].ips[0].tftp_root: must be an absolute path"),
+    ("bootp server not a host", [nat_ip(bootp={"file": "pxelinux.0", "server": "boot server"})],
+     "kvm_virtual_networks[0].ips[0].bootp.server: is not a host name or IP address"),
+    ("long profile id", [{"name": "v", "mode": "vepa", "forward": {"dev": "eth1"}, "virtualport_type": "802.1Qbh",
+                          "virtualport_parameters": {"profileid": "p" * 40}}],
+     "kvm_virtual_networks[0].virtualport_parameters.profileid: must be at most 39 characters long"),
 ]
 
 
@@ -151,4 +180,31 @@ def test_absent_network_needs_only_its_name():
 
 
 def test_bridge_of_absent_network_is_not_checked():
-    read_networks([{"name": "gone", "state": "absent", "mode": "bridge", "bridge_name": "br-nowhere"}])
+    item = {"name": "gone", "state": "absent", "mode": "bridge", "bridge_name": "br-nowhere"}
+    [gone] = read_networks([item])
+    assert (gone.state, gone.network.name, gone.network.bridge_name, gone.autostart) == ("absent", "gone", None, None)
+    with pytest.raises(InputError, match=r"networks\[0\]\.bridge_name: bridge 'br-nowhere' neither exists"):
+        read_networks([with_(item, state="present")])
+
+
+@pytest.mark.parametrize("dns,got", [(5, "a number: 5"), (False, "a boolean: false"), ("on", "'on'")])
+def test_dns_must_be_a_mapping(dns, got):
+    with pytest.raises(InputError) as caught:
+        read_networks([with_(NAT, dns=dns)])
+    assert str(caught.value) == "networks[0].dns: must be a mapping (got %s)" % got
+
+
+def test_kit_words_and_numbers_are_accepted():
+    [want] = read_networks([with_(NAT, stp="yes", mtu="9000", autostart="no", bridge_name="virbr+1", dns={
+        "enable": "on", "srvs": [{"service": "ldap", "protocol": "tcp", "port": "389"}]})])
+    net = want.network
+    assert (net.stp, net.mtu, want.autostart, net.bridge_name) == (True, 9000, False, "virbr+1")
+    assert (net.dns.enable, net.dns.srvs[0].port) == (True, 389)
+    [group] = read_networks([with_(OVS, portgroups=[{"name": "v10", "default": "y", "vlan": {"tags": ["10"]}}])],
+                            declared_bridges=["br-ovs"])[0].network.portgroups
+    assert (group.default, group.vlan.tags, group.vlan.trunk) == (True, [10], False)
+
+
+def test_pci_addresses_are_stored_in_lower_case():
+    [want] = read_networks([{"name": "h", "mode": "hostdev", "forward": {"addresses": ["0000:03:1F.1"]}}])
+    assert want.network.forward.addresses == ["0000:03:1f.1"]
