@@ -133,3 +133,10 @@ def test_fields_refuse_unknown_keys_two_spellings_and_missing_required_keys():
     with pytest.raises(InputError, match=r"^x\[0\].name: is required"):
         checks.Fields({}, "x[0]", ("name",)).get("name", required=True)
     assert "must be a mapping (got a list)" in refused(lambda v, p: checks.Fields(v, p, ("a",)), [], "x[0]")
+
+
+def test_pci_addresses_are_full_and_lower_case():
+    assert checks.pci_address("0000:03:1F.1", "p") == "0000:03:1f.1"
+    for value in ("03:10.1", "0000:03:10.8", "0000:3:10.1"):
+        assert "must be a PCI address such as 0000:03:10.1" in refused(checks.pci_address, value)
+    assert "must be a PCI address, not a number" in refused(checks.pci_address, 3)
