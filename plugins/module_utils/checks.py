@@ -96,7 +96,7 @@ def vlan_id(value, path):
 
 def size(value, path):
     """Bytes from a size with a unit; a bare number is MiB (the older roles' rule for memory and disks)."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, int) and value < 0):
         fail(path, "must be a size such as 10G or 512MiB, or a number of MiB (got %s)" % describe(value))
     if isinstance(value, int) or value.strip().isdigit():
         return int(value) * 1024 * 1024
@@ -126,7 +126,8 @@ def text(pattern=SAFE_TEXT_RE, what="text", hint=None):
         if not isinstance(value, str) or not value.strip():
             fail(path, "must be %s (got %s)" % (what, describe(value)))
         if not pattern.match(value):
-            fail(path, "is not a valid %s (got %r)" % (what, value), hint)
+            # what reads "a pool name" for "must be a pool name, not a boolean"; "a valid a pool name" would not do.
+            fail(path, "is not a valid %s (got %r)" % (re.sub(r"^an? ", "", what), value), hint)
         return value
     return check
 

@@ -1,4 +1,6 @@
 """The shared input kit: one answer per value type, refusals that name the path and the likely cause."""
+import re
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
@@ -47,7 +49,7 @@ def test_sizes_take_a_unit_or_mean_mib(value, expected):
     assert checks.size(value, "p") == expected
 
 
-@pytest.mark.parametrize("value", [True, "lots", "-1G", 1.5, None, [1]])
+@pytest.mark.parametrize("value", [True, "lots", "-1G", -1, 1.5, None, [1]])
 def test_bad_sizes_say_what_a_size_is(value):
     assert "must be a size such as 10G or 512MiB, or a number of MiB" in refused(checks.size, value)
 
@@ -140,3 +142,9 @@ def test_pci_addresses_are_full_and_lower_case():
     for value in ("03:10.1", "0000:03:10.8", "0000:3:10.1"):
         assert "must be a PCI address such as 0000:03:10.1" in refused(checks.pci_address, value)
     assert "must be a PCI address, not a number" in refused(checks.pci_address, 3)
+
+
+def test_a_pattern_refusal_reads_without_the_article():
+    check = checks.text(re.compile(r"^[a-z]+$"), "a pool name")
+    assert "p: is not a valid pool name (got 'A')" in refused(check, "A", "p")
+    assert "must be a pool name, not a boolean" in refused(check, True, "p")
