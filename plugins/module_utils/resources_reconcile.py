@@ -19,7 +19,7 @@ from typing import List, Optional
 from ansible_collections.essentials.kvm.plugins.module_utils import (
     domain_reconcile, network_reconcile, storage_pool_reconcile)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 
 @dataclass

@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument spec of one storage pool (O(pools) items of libvirt_pool and libvirt_resources);
-plugins/doc_fragments/pools.py documents it. storage_pool_model checks the values."""
+plugins/doc_fragments/pools.py documents it. storage_pool_validate checks the values."""
 
 PERMISSIONS = dict(mode=dict(type="str"), owner=dict(type="int"), group=dict(type="int"), label=dict(type="str"))
 ADAPTER = dict(

@@ -114,7 +114,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
 

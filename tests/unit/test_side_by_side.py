@@ -7,7 +7,7 @@ import pytest
 libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are needed for the test driver")
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError  # noqa: E402
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile  # noqa: E402
 from test_resources_module import ROLE_NAMES, all_three, call, conn, names  # noqa: E402,F401 (conn: fixture)
 from test_storage_pool_resize import LVM_POOL  # noqa: E402

@@ -9,7 +9,7 @@ from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import (  # noqa: E402
     HostError, InputError, UnsupportedError)
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.modules import libvirt_pool  # noqa: E402
 

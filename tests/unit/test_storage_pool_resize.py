@@ -8,7 +8,7 @@ libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are
 
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_resize  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError  # noqa: E402
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume  # noqa: E402
 

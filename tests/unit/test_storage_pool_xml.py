@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
-    TYPES, Volume, adopt_unset, parse_pool, parse_pools)
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES, Volume, adopt_unset
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pool, parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
 

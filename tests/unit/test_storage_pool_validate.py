@@ -1,9 +1,9 @@
-"""Pool input validation: bad input fails naming the exact field; the older ansible-kvm shape still works."""
+"""Pool input (storage_pool_validate): bad input fails naming the exact field; the older ansible-kvm shape still
+works; values follow the shared kit (yes/no booleans, "10" an int, a bare size in MiB)."""
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import parse_pools
-from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size, parse_size
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 from test_storage_pool_cases import IQN, INITIATOR
 
@@ -25,7 +25,8 @@ BAD = [
     ([_with(DIR, volumes=[{"name": "v", "capacity": "abc"}])], "pools[0].volumes[0].capacity",
      "must be a size such as 10G"),
     ([_with(DIR, volumes=[{"name": "v", "capacity": "10X"}])], "pools[0].volumes[0].capacity", "10G"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": -1}])], "pools[0].volumes[0].capacity", "negative"),
+    ([_with(DIR, volumes=[{"name": "v", "capacity": -1}])], "pools[0].volumes[0].capacity",
+     "a number of MiB (got a number: -1)"),
     ([DIR, _with(DIR, path="/srv/other")], "pools[1].name", "already listed at pools[0]"),
     ([_with(DIR, volumes=[{"name": "v", "capacity": 1}, {"name": "v", "capacity": 2}])],
      "pools[0].volumes[1].name", "listed twice"),
@@ -39,7 +40,7 @@ BAD = [
     ([_with(DIR, type="nfs")], "pools[0].type", "must be one of dir, fs"),
     ([_with(DIR, state="running")], "pools[0].state", "must be one of active, inactive, present, absent"),
     ([{"path": "/x"}], "pools[0].name", "is required"),
-    ([_with(DIR, colour="red")], "pools[0].colour", "unknown option"),
+    ([_with(DIR, colour="red")], "pools[0].colour", "is not a known option (known options: autostart, build"),
     ([{"name": "fs", "type": "fs", "path": "/mnt/fs"}], "pools[0].source.device", "is required for an fs pool"),
     ([{"name": "vs", "type": "vstorage", "source": {"name": "c"}}], "pools[0].target.path", "is required"),
     ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon"}, "path": "/x"}], "pools[0].path",
@@ -98,7 +99,7 @@ BAD = [
     ([_with(NFS, source={"host": "nas", "dir": "export"})], "pools[0].source.dir", "absolute path"),
     ([_with(DIR, mount_opts=["noatime"])], "pools[0].mount_opts", "does not apply to a dir pool"),
     ([DIR, _with(DIR, name="d2")], "pools[1].target", "also the target of pool 'd'"),
-    ([_with(DIR, cow="yes")], "pools[0].cow", "true or false"),
+    ([_with(DIR, cow="maybe")], "pools[0].cow", "true or false"),
     ([_with(DIR, target={"path": "/srv/d"})], "pools[0].path", "either path or target.path"),
     ([{"name": "d", "type": "disk", "path": "/dev", "source": {"device": "/dev/loop3"},
        "volumes": [{"name": "data", "capacity": "1G"}]}], "pools[0].volumes[0].name", "such as loop3p1"),
@@ -165,22 +166,58 @@ def test_backing_by_name_resolves_in_the_pool(tmp_path):
     assert spec.volumes[1].capacity == 4096
 
 
-@pytest.mark.parametrize("text,size", [
-    ("10G", 10 << 30), ("512MiB", 512 << 20), ("1GB", 10 ** 9), ("4096", 4096), (4096, 4096), ("1.5K", 1536),
-    ("2 t", 2 << 40), ("100b", 100), ("1 bytes", 1),
+def test_values_follow_the_shared_kit():
+    spec = parse_pools([_with(DIR, autostart="no", cow="yes", target={"permissions": {"owner": "107", "mode": "750"}},
+                              volumes=[{"name": "v", "capacity": 10, "allocation": "4"}])])[0]
+    assert (spec.autostart, spec.pool.cow, spec.pool.permissions.owner, spec.pool.permissions.mode) == (
+        False, True, 107, "0750")
+    assert (spec.volumes[0].capacity, spec.volumes[0].allocation) == (10 << 20, 4 << 20)
+    assert parse_pools([_with(DIR, volumes=[{"name": "v", "capacity": "10"}])])[0].volumes[0].capacity == 10 << 20
+
+
+def test_a_bare_capacity_is_mib_as_everywhere():
+    spec = parse_pools([_with(DIR, volumes=[{"name": "v", "capacity": 512}, {"name": "w", "capacity": "1G"}])])[0]
+    assert [vol.capacity for vol in spec.volumes] == [512 * 1024 * 1024, 1 << 30]
+
+
+@pytest.mark.parametrize("raw,path,text", [
+    (_with(DIR, name=True), "pools[0].name", "must be a pool name, not a boolean: true (unquoted yes/no/on/off"),
+    (_with(NFS, source={"host": 10, "dir": "/e"}), "pools[0].source.host", "quote it"),
+    (_with(DIR, path=False), "pools[0].path", "becomes a boolean in YAML"),
+    (_with(DIR, volumes=[{"name": 1, "capacity": 1}]), "pools[0].volumes[0].name", "not a number: 1"),
+    (_with(NFS, source={"host": "nas", "dir": "/e", "colour": "red"}), "pools[0].source.colour",
+     "is not a known option (known options: adapter, auth, devices"),
+    (_with(DIR, volumes=[{"name": "v", "capacity": 1, "size": 2}]), "pools[0].volumes[0].size",
+     "is not a known option"),
+    ({"name": "d", "target": {"path": "/d", "permissions": {"mode": "0755", "user": 0}}},
+     "pools[0].target.permissions.user", "is not a known option (known options: group, label, mode, owner)"),
+    (_with(NFS, source={"host": "nas", "hosts": [{"name": "b"}], "dir": "/e"}), "pools[0].source.hosts",
+     "another spelling of hosts"),
+    (_with(NFS, source={"hosts": [{"name": "nas"}], "port": 2049, "dir": "/e"}), "pools[0].source.port",
+     "only goes with host"),
+    ({"name": "d", "target": {"path": "/d", "permissions": {"mode": "0755", "owner": True}}},
+     "pools[0].target.permissions.owner", "whole number"),
 ])
-def test_parse_size(text, size):
-    assert parse_size(text) == size
+def test_text_is_never_a_yaml_boolean_or_number_and_unknown_keys_name_their_path(raw, path, text):
+    with pytest.raises(InputError) as err:
+        parse_pools([raw])
+    assert err.value.path == path and err.value.message.startswith(path + ": ")
+    assert text in err.value.message
 
 
-@pytest.mark.parametrize("text", ["abc", "10X", "", "-1", True, "1.2.3G", None])
-def test_parse_size_rejects(text):
-    with pytest.raises(ValueError):
-        parse_size(text)
+def test_numbers_that_are_numbers_by_nature_stay_accepted():
+    spec = parse_pools([_with(NFS, source={"host": "nas", "dir": "/e", "protocol_version": 4})])[0]
+    assert spec.pool.source.protocol_version == "4"
+    spec = parse_pools([{"name": "r", "type": "rbd", "config_opts": {"rbd_cache": True, "rados_osd_op_timeout": 10},
+                         "source": {"name": "p", "host": "mon", "auth": {"username": "u", "secret_usage": "x"}}}])[0]
+    assert spec.pool.config_opts == {"rbd_cache": "true", "rados_osd_op_timeout": "10"}
 
 
-def test_format_size():
-    assert [format_size(n) for n in (100, 1536, 10 << 30)] == ["100 B", "1.5 KiB", "10 GiB"]
+def test_a_secret_is_never_shown_in_a_refusal():
+    with pytest.raises(InputError) as err:
+        parse_pools([{"name": "r", "type": "rbd", "source": {
+            "name": "p", "host": "mon", "auth": {"username": "u", "secret": "s3cr3t key!"}}}])
+    assert "s3cr3t" not in err.value.message
 
 
 def test_documented_examples_are_valid():
