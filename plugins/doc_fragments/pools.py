@@ -225,12 +225,12 @@ options:
             default: present
           capacity:
             description:
-              - Size such as C(10G), C(512MiB) or bytes. Grown when larger than now, never shrunk.
+              - Size such as C(10G) or C(512MiB); a bare number is MiB. Grown when larger than now, never shrunk.
               - Where libvirt cannot resize a logical volume (libvirt 9.0), the module grows it with C(lvextend)
                 and refreshes the pool; LVM rounds the size up to whole extents.
             type: raw
           allocation:
-            description: Space to allocate up front.
+            description: Space to allocate up front; a size as for O(pools[].volumes[].capacity).
             type: raw
           format:
             description: Volume format such as C(raw) or C(qcow2) (file based pools) or a partition type (disk).
