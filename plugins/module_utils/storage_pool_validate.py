@@ -109,7 +109,8 @@ def partition_name(pool):
     return check
 
 
-# --- sections: declared keys, checker per key (None: read with the pool type's rule below) -------------------
+# --- sections: each a declaration of its keys and a checker per key; None marks a key read below with the
+# pool type's rule or another key's value.
 
 def _checked(fields, declared):
     """The keys given in fields that declared has a checker for, checked."""
@@ -117,41 +118,15 @@ def _checked(fields, declared):
 
 
 PERMISSIONS = {"mode": mode, "owner": unix_id, "group": unix_id, "label": checks.plain_text}
-ADAPTER = {"type": checks.choice("scsi_host", "fc_host"), "name": adapter_name, "parent": adapter_name,
-           "parent_wwnn": wwn, "parent_wwpn": wwn, "parent_fabric_wwn": wwn, "managed": checks.boolean,
-           "wwnn": wwn, "wwpn": wwn, "parent_address": pci_address, "unique_id": checks.integer(1, 2 ** 31 - 1)}
-AUTH = {"type": None, "username": checks.plain_text, "secret_usage": secret_usage, "secret_uuid": checks.uuid,
-        "secret": None}
-HOST = {"name": checks.host, "port": port}
-# host and device are the one-item spellings of hosts and devices (a name, a path), as the older roles wrote them.
-SOURCE_ALIASES = {"host": "hosts", "device": "devices"}
-SOURCE = {"hosts": None, "port": None, "devices": None, "part_separator": checks.boolean, "dir": None,
-          "name": source_name, "format": None, "adapter": None, "initiator": initiator_iqn, "auth": None,
-          "protocol_version": nfs_version, "vendor": checks.plain_text, "product": checks.plain_text}
-VOLUME = {"name": None, "state": checks.choice("present", "absent"), "capacity": checks.size,
-          "allocation": checks.size, "format": None, "backing": None, "backing_format": None,
-          "permissions": None, "upload": checks.abs_path}
-POOL = {"name": pool_name, "type": checks.choice(*TYPES), "state": pool_state, "autostart": checks.boolean,
-        "build": checks.boolean, "overwrite": checks.boolean, "delete_data": checks.boolean, "path": None,
-        "target": None, "source": None, "cow": None, "mount_opts": checks.list_of(mount_option),
-        "config_opts": None, "refresh_allocation": checks.choice("default", "capacity"), "volumes": None}
-
-_REQUIRED_HINTS = {
-    "hosts": "give the server as host: NAME (and port: N if not the default)",
-    "devices": "give the block device or target, e.g. device: /dev/sdb",
-    "dir": "give the exported directory, e.g. dir: /export/vms",
-    "name": "give the source name (volume group, ceph pool, gluster volume, zpool or cluster)",
-    "initiator": "give this host's initiator IQN",
-    "adapter": "give the SCSI host adapter, e.g. adapter: {name: host0}",
-}
-_NO_VOLUMES_HINTS = {
-    "gluster": "its volumes are the files already in the gluster volume; remove volumes, or create them through "
-               "a netfs pool with format glusterfs",
-}
 
 
 def _permissions(value, path):
     return Permissions(**_checked(checks.Fields(value, path, tuple(PERMISSIONS)), PERMISSIONS))
+
+
+ADAPTER = {"type": checks.choice("scsi_host", "fc_host"), "name": adapter_name, "parent": adapter_name,
+           "parent_wwnn": wwn, "parent_wwpn": wwn, "parent_fabric_wwn": wwn, "managed": checks.boolean,
+           "wwnn": wwn, "wwpn": wwn, "parent_address": pci_address, "unique_id": checks.integer(1, 2 ** 31 - 1)}
 
 
 def _adapter(value, path):
@@ -171,6 +146,41 @@ def _adapter(value, path):
     elif fields.has("unique_id") and not fields.has("parent_address"):
         fail(fields.where("unique_id"), "only goes with parent_address")
     return adapter
+
+
+def _config_opts(value, path):
+    return {checks.text(what="an option name")(name, path): rbd_option_value(option, at(path, str(name)))
+            for name, option in checks.mapping(value, path).items()}
+
+
+AUTH = {"type": None, "username": checks.plain_text, "secret_usage": secret_usage, "secret_uuid": checks.uuid,
+        "secret": None}
+HOST = {"name": checks.host, "port": port}
+# host and device are the one-item spellings of hosts and devices (a name, a path), as the older roles wrote them.
+SOURCE_ALIASES = {"host": "hosts", "device": "devices"}
+SOURCE = {"hosts": None, "port": None, "devices": None, "part_separator": checks.boolean, "dir": None,
+          "name": source_name, "format": None, "adapter": _adapter, "initiator": initiator_iqn, "auth": None,
+          "protocol_version": nfs_version, "vendor": checks.plain_text, "product": checks.plain_text}
+VOLUME = {"name": None, "state": checks.choice("present", "absent"), "capacity": checks.size,
+          "allocation": checks.size, "format": None, "backing": None,
+          "backing_format": checks.choice(*FILE_VOLUME_FORMATS), "permissions": _permissions, "upload": checks.abs_path}
+POOL = {"name": pool_name, "type": checks.choice(*TYPES), "state": pool_state, "autostart": checks.boolean,
+        "build": checks.boolean, "overwrite": checks.boolean, "delete_data": checks.boolean, "path": None,
+        "target": None, "source": None, "cow": checks.boolean, "mount_opts": checks.list_of(mount_option),
+        "config_opts": _config_opts, "refresh_allocation": checks.choice("default", "capacity"), "volumes": None}
+
+_REQUIRED_HINTS = {
+    "hosts": "give the server as host: NAME (and port: N if not the default)",
+    "devices": "give the block device or target, e.g. device: /dev/sdb",
+    "dir": "give the exported directory, e.g. dir: /export/vms",
+    "name": "give the source name (volume group, ceph pool, gluster volume, zpool or cluster)",
+    "initiator": "give this host's initiator IQN",
+    "adapter": "give the SCSI host adapter, e.g. adapter: {name: host0}",
+}
+_NO_VOLUMES_HINTS = {
+    "gluster": "its volumes are the files already in the gluster volume; remove volumes, or create them through "
+               "a netfs pool with format glusterfs",
+}
 
 
 def _auth(value, path, pool_name, rule):
@@ -259,7 +269,6 @@ def _source(value, path, pool, rule):
         src.dir = fields.get("dir", checks.plain_text if relative_ok else checks.abs_path)
     if src.name and kind in ("logical", "vstorage", "sheepdog") and "/" in src.name:
         fail(fields.where("name"), "must not contain a slash for %s pool" % article(kind))
-    src.adapter = fields.one("adapter", _adapter)
     if src.protocol_version and src.format not in (None, "auto", "nfs"):
         fail(fields.where("protocol_version"), "only applies to NFS (format nfs or auto)")
     key = None
@@ -283,11 +292,6 @@ def _target(fields, pool, rule):
     if given is not None:
         pool.target_path = checks.abs_path(given, where)
     pool.permissions = target.one("permissions", _permissions, Permissions())
-
-
-def _config_opts(value, path):
-    return {checks.text(what="an option name")(name, path): rbd_option_value(option, at(path, str(name)))
-            for name, option in checks.mapping(value, path).items()}
 
 
 def _volume(value, path, pool, rule, names):
@@ -326,7 +330,7 @@ def _volume(value, path, pool, rule, names):
         vol.backing, vol.backing_format = _backing(fields, pool, rule, vol)
     elif fields.has("backing_format"):
         fail(fields.where("backing_format"), "only goes with backing")
-    vol.permissions = fields.one("permissions", _permissions, Permissions())
+    vol.permissions = given.get("permissions", Permissions())
     return vol
 
 
@@ -341,8 +345,7 @@ def _backing(fields, pool, rule, vol):
         if not pool.target_path:
             fail(where, "must be an absolute path for a pool without target path")
         backing = os.path.join(pool.target_path, backing)
-    return checks.abs_path(backing, where), fields.get("backing_format", checks.choice(*FILE_VOLUME_FORMATS),
-                                                        default="qcow2")
+    return checks.abs_path(backing, where), fields.get("backing_format", VOLUME["backing_format"], default="qcow2")
 
 
 def parse_pool(value, path):
@@ -369,12 +372,12 @@ def parse_pool(value, path):
     if fields.has("cow"):
         if kind not in ("dir", "fs", "netfs"):
             fail(fields.where("cow"), "only applies to dir, fs and netfs pools")
-        pool.cow = fields.get("cow", checks.boolean)
+        pool.cow = given["cow"]
     for key in ("mount_opts", "config_opts", "refresh_allocation"):
         if fields.has(key) and key not in rule.extras:
             fail(fields.where(key), "does not apply to %s pool" % article(kind))
     pool.mount_opts = given.get("mount_opts", [])
-    pool.config_opts = fields.one("config_opts", _config_opts, {})
+    pool.config_opts = given.get("config_opts", {})
     pool.refresh_allocation = given.get("refresh_allocation")
     if kind == "scsi" and pool.source.adapter is None:
         fail(at(fields.where("source"), "adapter"), "is required for a scsi pool")
