@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Storage pool input: every section of a pool entry is read against a declaration of its keys (checks.Fields),
 and a pool type's rules (TYPES) decide which keys apply. The value rules are the shared kit's (checks.py); the
-checkers below are only the pool-specific ones: IQN, WWN, PCI address, octal mode, partition names."""
+checkers below are only the pool-specific ones: IQN, WWN, octal mode, partition names, secrets."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -22,7 +22,6 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
 NAME_HINT = "use letters, digits and _ . + - only; no spaces, quotes, slashes or angle brackets"
 IQN_RE = re.compile(r"^iqn\.[0-9]{4}-(0[1-9]|1[0-2])\.[A-Za-z0-9.-]+(:[^\s<>&\"']+)?$")
 WWN_RE = re.compile(r"^(0x)?[0-9a-fA-F]{16}$")
-PCI_RE = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$")
 BASE64_RE = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 MODE_RE = re.compile(r"^0?[0-7]{3,4}$")
 # The older ansible-kvm roles used virt_pool's state names.
@@ -44,13 +43,8 @@ mount_option = checks.text(re.compile(r"^[A-Za-z0-9_.=:,+/-]+$"), "a mount optio
 port = checks.integer(1, 65535)
 unix_id = checks.integer(-1, 2 ** 32 - 2)
 _nfs_version = checks.text(re.compile(r"^[0-9]+(\.[0-9]+)?$"), "an NFS version", "e.g. 4 or 4.2")
-_pci_address = checks.text(PCI_RE, "a PCI address", "write it as domain:bus:slot.function, e.g. 0000:00:1f.2")
 _octal_mode = checks.text(MODE_RE, "an octal mode string such as '0755'",
                           "quote it in YAML, otherwise 0755 is read as the number 493")
-
-
-def pci_address(value, path):
-    return _pci_address(value, path).lower()
 
 
 def mode(value, path):
@@ -126,7 +120,7 @@ def _permissions(value, path):
 
 ADAPTER = {"type": checks.choice("scsi_host", "fc_host"), "name": adapter_name, "parent": adapter_name,
            "parent_wwnn": wwn, "parent_wwpn": wwn, "parent_fabric_wwn": wwn, "managed": checks.boolean,
-           "wwnn": wwn, "wwpn": wwn, "parent_address": pci_address, "unique_id": checks.integer(1, 2 ** 31 - 1)}
+           "wwnn": wwn, "wwpn": wwn, "parent_address": checks.pci_address, "unique_id": checks.integer(1, 2 ** 31 - 1)}
 
 
 def _adapter(value, path):
