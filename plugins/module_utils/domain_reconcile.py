@@ -19,11 +19,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed impo
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import (
     Context, Domain, differences, normalise_vms)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
-
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 
 AFFECT_BOTH = 3  # VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 
@@ -494,7 +490,6 @@ def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=F
 def validate(conn, items, input_name="vms", host=None, declared_networks=(), declared_pools=()):
     """The input as Domains, with the declared networks and pools counted as present; reads only.
     Also returns the declared pools the host lacks: volumes in them can only be planned."""
-    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors arrive as exceptions, not on stderr
     ctx = host_context(conn, host)
     pending_pools = set(declared_pools) - ctx.pools
     ctx.networks |= set(declared_networks)

@@ -9,11 +9,13 @@ def at(path, key):
 
 
 class EssentialsError(Exception):
-    """Base of every error this collection raises on purpose."""
+    """Base of every error this collection raises on purpose. `done` lists the changes made before it (empty
+    when nothing changed), so the module reports changed=true and says what is left half-done."""
 
-    def __init__(self, message):
+    def __init__(self, message, done=()):
         super().__init__(message)
         self.message = message
+        self.done = list(done)
 
 
 class InputError(EssentialsError):
@@ -29,12 +31,7 @@ class InputError(EssentialsError):
 
 
 class HostError(EssentialsError):
-    """The host refused or failed an operation (libvirt, ovs-vsctl, ifup...). `done` lists the changes
-    made before the failure, so the module can report changed=true and say what is left half-done."""
-
-    def __init__(self, message, done=()):
-        super().__init__(message)
-        self.done = list(done)
+    """The host refused or failed an operation (libvirt, ovs-vsctl, ifup...)."""
 
 
 class UnsupportedError(EssentialsError):

@@ -12,16 +12,12 @@ import os
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
     Dns, Network, canonical, with_live_defaults)
 from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
 from ansible_collections.essentials.kvm.plugins.module_utils import network_xml
-
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
 
 
 # ------------------------------------------------------------------------------------------------ host facts
@@ -95,17 +91,6 @@ class LiveNetwork:
     active: bool
     persistent: bool
     autostart: bool
-
-
-def open_connection(uri):
-    if libvirt is None:
-        raise UnsupportedError("the libvirt Python bindings are missing on this host (install python3-libvirt)")
-    # Errors come back as exceptions; libvirt's default handler would also print them to stderr.
-    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-    try:
-        return libvirt.open(uri)
-    except libvirt.libvirtError as exc:
-        raise HostError("cannot connect to libvirt at %s: %s" % (uri, exc.get_error_message() or exc))
 
 
 def _libvirt_call(what, func, *args):

@@ -19,6 +19,7 @@ from typing import List, Optional
 from ansible_collections.essentials.kvm.plugins.module_utils import (
     domain_reconcile, network_reconcile, storage_pool_reconcile)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 
@@ -44,9 +45,9 @@ class Request:
 
 
 class Connections:
-    """One libvirt connection per URI, opened on first use."""
+    """One libvirt connection per URI, opened on first use; `with Connections() as connect:` closes them all."""
 
-    def __init__(self, opener=network_reconcile.open_connection):
+    def __init__(self, opener=open_connection):
         self.opener = opener
         self.open = {}
 
@@ -54,6 +55,12 @@ class Connections:
         if uri not in self.open:
             self.open[uri] = self.opener(uri)
         return self.open[uri]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.close()
 
     def close(self):
         for conn in self.open.values():
@@ -136,7 +143,7 @@ def converge(request, connect, check_mode=False, sysfs="/sys", diff=True):
     errors = [error for _result, error in parts.values() if error is not None]
     if errors:
         raise HostError("; ".join(exc.message for exc in errors),
-                        done + [entry for exc in errors for entry in getattr(exc, "done", [])])
+                        done + [entry for exc in errors for entry in exc.done])
     if "networks" in parts:
         result["live_updates"] = parts["networks"][0]["live_updates"]
     if request.vms is not None:
@@ -146,7 +153,7 @@ def converge(request, connect, check_mode=False, sysfs="/sys", diff=True):
                 connect(kind.uri), found.vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
                 kind.restart_on_change, request.shutdown_timeout, found.pending_pools, diff)
         except EssentialsError as exc:
-            raise HostError(exc.message, done + list(getattr(exc, "done", [])))
+            raise HostError(exc.message, done + exc.done)
         _merge(result, done, "vms", part, check_mode)
         # A non-empty "skipped" would make Ansible report the whole task as skipped and hide its changes.
         result["other_hosts"] = part["skipped"]

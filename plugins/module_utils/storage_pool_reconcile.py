@@ -14,19 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
     OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset, article)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
-
-try:
-    import libvirt
-    LibvirtError = libvirt.libvirtError
-except ImportError:
-    libvirt = None
-    LibvirtError = OSError
 
 # Numeric values of libvirt constants, so planning works without the bindings' module attributes.
 XML_INACTIVE = 1

@@ -124,12 +124,9 @@ domain_type_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import TLS_FILES, host_info
-
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, connection
 
 
 def main():
@@ -140,22 +137,14 @@ def main():
         ),
         supports_check_mode=True,
     )
-    conn, problem = None, ""
-    if libvirt is None:
-        problem = "the libvirt Python bindings are missing"
-    else:
-        try:
-            conn = libvirt.open(module.params["uri"])
-        except libvirt.libvirtError as exc:
-            problem = "cannot connect to %s: %s" % (module.params["uri"], exc)
+    tls_files = module.params["tls_files"]
     try:
-        info = host_info(conn, libvirt.libvirtError if libvirt else Exception, problem,
-                         tls_files=module.params["tls_files"])
-    finally:
-        if conn is not None:
-            conn.close()
-    if problem:
-        module.warn("%s; the domain type follows /dev/kvm (%s)" % (problem, info["domain_type"]))
+        with connection(module.params["uri"]) as conn:
+            info = host_info(conn, LibvirtError, tls_files=tls_files)
+    except EssentialsError as exc:
+        # A host without libvirt (yet) is still described; the domain type then follows /dev/kvm.
+        info = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
+        module.warn("%s; the domain type follows /dev/kvm (%s)" % (exc.message, info["domain_type"]))
     module.exit_json(changed=False, **info)
 
 

@@ -185,17 +185,12 @@ done:
   sample: ["web1: define, start", "web2: define, then failed"]
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
-
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 
 def main():
@@ -213,28 +208,21 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if libvirt is None:
-        module.fail_json(msg=missing_required_lib('libvirt-python'), invocation=brief_invocation(module.params))
     params = module.params
-    try:
-        conn = libvirt.open(params['uri'])
-    except libvirt.libvirtError as exc:
-        module.fail_json(msg='cannot connect to %s: %s' % (params['uri'], exc),
-                         invocation=brief_invocation(module.params))
-    try:
-        result = converge(conn, canonical(params['vms'] or [], VM), params['input_name'], params['inventory_hostname'],
-                          params['purge'], module.check_mode, params['restart_on_change'], params['shutdown_timeout'],
-                          params['declared_networks'], params['declared_pools'], module._diff)
-    except EssentialsError as exc:
-        done = getattr(exc, 'done', [])
-        module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))
-    finally:
-        conn.close()
-    if not module._diff:
-        result.pop('diff')
-    # A non-empty "skipped" would make Ansible report the whole task as skipped and hide its changes.
-    result['other_hosts'] = result.pop('skipped')
-    module.exit_json(invocation=brief_invocation(module.params), **result)
+
+    def vms():
+        with connection(params['uri']) as conn:
+            result = converge(conn, canonical(params['vms'] or [], VM), params['input_name'],
+                              params['inventory_hostname'], params['purge'], module.check_mode,
+                              params['restart_on_change'], params['shutdown_timeout'], params['declared_networks'],
+                              params['declared_pools'], module._diff)
+        if not module._diff:
+            result.pop('diff')
+        # A non-empty "skipped" would make Ansible report the whole task as skipped and hide its changes.
+        result['other_hosts'] = result.pop('skipped')
+        return result
+
+    run(module, vms)
 
 
 if __name__ == '__main__':

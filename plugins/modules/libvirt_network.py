@@ -131,11 +131,10 @@ done:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.network_spec import NETWORKS
-from ansible_collections.essentials.kvm.plugins.module_utils.network_reconcile import (
-    converge, open_connection, result)
+from ansible_collections.essentials.kvm.plugins.module_utils.network_reconcile import converge, result
 
 
 ARGUMENT_SPEC = dict(
@@ -151,15 +150,14 @@ ARGUMENT_SPEC = dict(
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    try:
-        conn = open_connection(params["uri"])
-        plans = converge(conn, params["networks"] or [], input_name=params["input_name"], purge=params["purge"],
-                         restart_on_change=params["restart_on_change"],
-                         declared_bridges=params["declared_bridges"], check_mode=module.check_mode)
-    except EssentialsError as exc:
-        done = getattr(exc, "done", [])
-        module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))
-    module.exit_json(invocation=brief_invocation(module.params), **result(plans))
+
+    def networks():
+        with connection(params["uri"]) as conn:
+            return result(converge(conn, params["networks"] or [], input_name=params["input_name"],
+                                   purge=params["purge"], restart_on_change=params["restart_on_change"],
+                                   declared_bridges=params["declared_bridges"], check_mode=module.check_mode))
+
+    run(module, networks)
 
 
 if __name__ == "__main__":

@@ -112,16 +112,11 @@ done:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
-from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
-
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 
 def main():
@@ -136,28 +131,14 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    conn = None
-    try:
+
+    def pools():
         specs = parse_pools(params["pools"] or [], params["input_name"])
-        if libvirt is None:
-            raise HostError("the libvirt Python bindings are missing; install python3-libvirt on the host")
-        # Errors arrive as exceptions; some are expected (no resize for logical volumes) and must not reach stderr.
-        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-        try:
-            conn = libvirt.open(params["uri"])
-        except libvirt.libvirtError as exc:
-            raise HostError("cannot connect to %s: %s" % (params["uri"], exc))
-        result = reconcile(conn, specs, purge=params["purge"], restart_on_change=params["restart_on_change"],
-                           check_mode=module.check_mode)
-    except EssentialsError as exc:
-        done = getattr(exc, "done", [])
-        module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))
-    finally:
-        if conn is not None:
-            conn.close()
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    module.exit_json(invocation=brief_invocation(module.params), **result)
+        with connection(params["uri"]) as conn:
+            return reconcile(conn, specs, purge=params["purge"], restart_on_change=params["restart_on_change"],
+                             check_mode=module.check_mode)
+
+    run(module, pools)
 
 
 if __name__ == "__main__":

@@ -180,8 +180,7 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.network_spec import NETWORKS
 from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
     Connections, Kind, Request, converge)
@@ -218,19 +217,15 @@ def main():
                       vms=kind(params, "vms", None if vms is None else canonical(vms, VM)),
                       declared_bridges=params["declared_bridges"], inventory_hostname=params["inventory_hostname"],
                       shutdown_timeout=params["shutdown_timeout"])
-    connections = Connections()
-    try:
-        result = converge(request, connections, check_mode=module.check_mode, diff=module._diff)
-    except EssentialsError as exc:
-        done = getattr(exc, "done", [])
-        module.fail_json(msg=exc.message, changed=bool(done), done=done, invocation=brief_invocation(module.params))
-    finally:
-        connections.close()
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(invocation=brief_invocation(module.params), **result)
+
+    def resources():
+        with Connections() as connections:
+            result = converge(request, connections, check_mode=module.check_mode, diff=module._diff)
+        if not module._diff:
+            result.pop("diff")
+        return result
+
+    run(module, resources)
 
 
 if __name__ == "__main__":

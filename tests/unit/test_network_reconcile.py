@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import network_reconcile as rec
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_network
 from ansible_collections.essentials.kvm.plugins.module_utils.network_xml import parse_xml
 
@@ -14,7 +15,7 @@ libvirt = pytest.importorskip("libvirt", reason="libvirt Python bindings are not
 @pytest.fixture(scope="module")
 def conn():
     # The test driver's state lives as long as a connection is open in this process: names below are unique.
-    connection = rec.open_connection("test:///default")
+    connection = open_connection("test:///default")
     yield connection
     connection.close()
 

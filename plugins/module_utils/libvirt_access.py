@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The libvirt bindings and connections for every module that talks to libvirt: one import, one error for
+missing bindings, one error handler, and a connection that is always closed."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from contextlib import contextmanager
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None
+    # Without the bindings nothing can raise libvirt's error; OSError keeps `except LibvirtError` valid.
+    LibvirtError = OSError
+else:
+    LibvirtError = libvirt.libvirtError
+    # Errors come back as exceptions; libvirt's default handler would also print each to stderr, the expected
+    # ones (no resize for logical volumes, a driver without inactive XML) too. Registered once per process.
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+MISSING = "the libvirt Python bindings are missing on this host (install python3-libvirt)"
+
+
+def bindings():
+    """The libvirt module, or UnsupportedError when the host lacks it."""
+    if libvirt is None:
+        raise UnsupportedError(MISSING)
+    return libvirt
+
+
+def open_connection(uri):
+    """A connection the caller closes; HostError names the URI when libvirt refuses it."""
+    bindings()
+    try:
+        return libvirt.open(uri)
+    except libvirt.libvirtError as exc:
+        raise HostError("cannot connect to libvirt at %s: %s" % (uri, exc.get_error_message() or exc))
+
+
+@contextmanager
+def connection(uri):
+    """`with connection(uri) as conn:` opens it and closes it again whatever happens inside."""
+    conn = open_connection(uri)
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -1,0 +1,68 @@
+"""The one libvirt access layer and the one way a module ends (module_run.run)."""
+import pytest
+
+from ansible_collections.essentials.kvm.plugins.module_utils import libvirt_access
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+
+
+def test_missing_bindings_name_the_package(monkeypatch):
+    monkeypatch.setattr(libvirt_access, "libvirt", None)
+    with pytest.raises(UnsupportedError, match=r"install python3-libvirt"):
+        libvirt_access.open_connection("test:///default")
+
+
+def test_a_refused_connection_names_the_uri():
+    pytest.importorskip("libvirt", reason="the libvirt Python bindings are needed to fail a connection")
+    with pytest.raises(HostError, match=r"^cannot connect to libvirt at test:///nonexistent/no-such\.xml: "):
+        libvirt_access.open_connection("test:///nonexistent/no-such.xml")
+
+
+def test_the_connection_is_closed_when_the_work_fails(monkeypatch):
+    closed = []
+
+    class Conn:
+        def close(self):
+            closed.append(True)
+
+    monkeypatch.setattr(libvirt_access, "open_connection", lambda uri: Conn())
+    with pytest.raises(InputError):
+        with libvirt_access.connection("test:///default"):
+            raise InputError("x", "bad")
+    assert closed == [True]
+
+
+class Module:
+    """Stands in for AnsibleModule: records how the module ended."""
+
+    def __init__(self):
+        self.params = {"items": [1, 2]}
+        self.warnings, self.ended = [], None
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def exit_json(self, **result):
+        self.ended = ("exit", result)
+
+    def fail_json(self, **result):
+        self.ended = ("fail", result)
+
+
+def test_run_exits_with_the_result_and_its_warnings():
+    module = Module()
+    run(module, lambda: {"changed": True, "warnings": ["careful"]})
+    assert module.ended == ("exit", {"changed": True, "invocation": {"module_args": {"items": "2 items"}}})
+    assert module.warnings == ["careful"]
+
+
+@pytest.mark.parametrize("error, changed", [(InputError("items[0]", "bad"), False),
+                                            (HostError("refused", ["define a"]), True)])
+def test_run_fails_with_what_was_done(error, changed):
+    def fail():
+        raise error
+
+    module = Module()
+    run(module, fail)
+    assert module.ended == ("fail", {"msg": error.message, "changed": changed, "done": error.done,
+                                     "invocation": {"module_args": {"items": "2 items"}}})
