@@ -9,12 +9,12 @@ __metaclass__ = type
 import base64
 import subprocess
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
+from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
     OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset, article)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume
@@ -82,8 +82,7 @@ class Plan:
     name: str
     path: str
     actions: List[str] = field(default_factory=list)
-    ops: List[Callable] = field(default_factory=list)
-    background: List[bool] = field(default_factory=list)
+    steps: List[Step] = field(default_factory=list)
     before: str = ""
     after: str = ""
     restart_required: bool = False
@@ -92,8 +91,19 @@ class Plan:
     def do(self, text, func, background=False):
         """Plan a call; a background call may run beside the calls planned after it."""
         self.actions.append(text)
-        self.ops.append(func)
-        self.background.append(background)
+        # Volume and secret steps name no pool of their own.
+        done = text if text.endswith(" pool %s" % self.name) else "%s in pool %s" % (text, self.name)
+        self.steps.append(Step(done, lambda: _guarded(self.path, text, func), aside=background))
+
+
+def _guarded(path, text, func):
+    """Make one planned call; its failure becomes a HostError naming the pool's input path and the step."""
+    try:
+        return func()
+    except (LibvirtError, OSError) as exc:
+        raise HostError("%s: %s failed: %s" % (path, text, exc))
+    except HostError as exc:
+        raise HostError("%s: %s failed: %s" % (path, text, exc.message))
 
 
 def read_live(conn, refresh=()):
@@ -386,80 +396,24 @@ def _check_supported(specs, supported):
                 % (spec.path, spec.pool.name, spec.pool.type, ", ".join(sorted(supported))))
 
 
-def _verify(conn, specs, done):
+def _left(conn, specs, purge, restart_on_change, probe):
+    """What planning again finds still to do, per pool."""
     # libvirt updates a pool's volume list itself when it starts the pool or creates a volume, so no refresh:
     # for some backends (gluster: ~10 s) a refresh costs more than the whole change.
-    live = read_live(conn)
-    for spec in specs:
-        current = live.get(spec.pool.name)
-        if spec.state == "absent":
-            if current is not None:
-                raise HostError("pool %s is still defined after removal" % spec.pool.name, done)
-            continue
-        if current is None:
-            raise HostError("pool %s is not defined after defining it" % spec.pool.name, done)
-        wrong_state = spec.state != "present" and current.active != (spec.state == "active")
-        if wrong_state or spec.autostart not in (None, current.autostart):
-            raise HostError("pool %s did not reach state %s with autostart %s"
-                            % (spec.pool.name, spec.state, spec.autostart), done)
-        missing = [v.name for v in spec.volumes if v.state == "present" and v.name not in current.volumes]
-        if missing:
-            raise HostError("pool %s lacks volumes %s after creating them" % (spec.pool.name, ", ".join(missing)),
-                            done)
-        # Partitions are never grown (see _plan_volumes); every other volume is at least as large as asked.
-        small = [v.name for v in spec.volumes if spec.pool.type != "disk" and v.state == "present" and v.capacity
-                 and (current.volumes[v.name].capacity or 0) < v.capacity]
-        if small:
-            raise HostError("pool %s: volumes %s are smaller than asked after growing them"
-                            % (spec.pool.name, ", ".join(small)), done)
+    for plan in plan_all(conn, specs, read_live(conn), purge, restart_on_change, probe):
+        if plan.actions:
+            yield "pool %s still differs after the change (%s)" % (plan.name, ", ".join(plan.actions))
 
 
-def _run(plan, text, func):
-    """Make one planned call: None, or the message of its failure."""
-    try:
-        func()
-    except (LibvirtError, OSError) as exc:
-        return "%s: %s failed: %s" % (plan.path, text, exc)
-    except HostError as exc:
-        return "%s: %s failed: %s" % (plan.path, text, exc.message)
-    return None
-
-
-def _done_text(plan, text):
-    # Volume and secret steps name no pool of their own.
-    return text if text.endswith(" pool %s" % plan.name) else "%s in pool %s" % (text, plan.name)
-
-
-def _apply(plans):
-    """Run every planned call in order, background calls on a few threads meanwhile. Once a failure is seen
-    nothing more is started or queued (calls queued before it still run); the HostError's `done` lists, in
-    plan order, every call that succeeded, those beside the failure too."""
-    done, errors, pending = [], [], []
-    steps = enumerate((plan, text, func, background) for plan in plans
-                      for text, func, background in zip(plan.actions, plan.ops, plan.background))
-    with ThreadPoolExecutor(VOLUME_THREADS) as threads:
-        for index, (plan, text, func, background) in steps:
-            if errors or any(future.done() and future.result() for _index, _text, future in pending):
-                break
-            if background:
-                pending.append((index, _done_text(plan, text), threads.submit(_run, plan, text, func)))
-                continue
-            error = _run(plan, text, func)
-            if error:
-                errors.append(error)
-            else:
-                done.append((index, _done_text(plan, text)))
-    # Leaving the with block waited for every call in flight.
-    for index, text, future in pending:
-        error = future.result()
-        if error:
-            errors.append(error)
-        else:
-            done.append((index, text))
-    done = [text for _index, text in sorted(done)]
-    if errors:
-        raise HostError("; ".join(errors), done)
-    return done
+def plan_all(conn, specs, live, purge=False, restart_on_change=False, probe=probe_signatures):
+    plans = [plan_pool(conn, spec, live.get(spec.pool.name), restart_on_change, probe) for spec in specs]
+    if purge:
+        listed = {spec.pool.name for spec in specs}
+        for name in sorted(set(live) - listed):
+            plan = Plan(name=name, path="purge", before=build_pool_xml(live[name].model))
+            _plan_removal(conn, name, live[name], False, plan)
+            plans.append(plan)
+    return plans
 
 
 def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=False, probe=probe_signatures):
@@ -469,17 +423,8 @@ def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=Fals
         live = read_live(conn, {spec.pool.name for spec in specs})
     except LibvirtError as exc:
         raise HostError("cannot read the storage pools of this host: %s" % exc)
-    plans = [plan_pool(conn, spec, live.get(spec.pool.name), restart_on_change, probe) for spec in specs]
-    if purge:
-        listed = {spec.pool.name for spec in specs}
-        for name in sorted(set(live) - listed):
-            plan = Plan(name=name, path="purge", before=build_pool_xml(live[name].model))
-            _plan_removal(conn, name, live[name], False, plan)
-            plans.append(plan)
-    if not check_mode:
-        done = _apply(plans)
-        if done:
-            _verify(conn, specs, done)
+    plans = plan_all(conn, specs, live, purge, restart_on_change, probe)
+    converge(plans, lambda _plans: _left(conn, specs, purge, restart_on_change, probe), check_mode, VOLUME_THREADS)
     changed = [plan for plan in plans if plan.actions]
     return {
         "changed": bool(changed),

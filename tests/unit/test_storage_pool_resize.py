@@ -228,5 +228,5 @@ def test_verify_reports_a_volume_left_smaller_with_what_was_done(conn, monkeypat
                         lambda argv, **kwargs: subprocess.CompletedProcess(argv, 0, "", ""))
     with pytest.raises(HostError) as err:
         reconcile(Host(conn), parse_pools(grown()))
-    assert err.value.message == "pool vg0: volumes lv1 are smaller than asked after growing them"
+    assert err.value.message == "pool vg0 still differs after the change (grow volume lv1 from 16 MiB to 24 MiB)"
     assert err.value.done == ["grow volume lv1 from 16 MiB to 24 MiB in pool vg0"]
