@@ -17,7 +17,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access impo
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
     Dns, Network, canonical, with_live_defaults)
 from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
-from ansible_collections.essentials.kvm.plugins.module_utils import network_xml
+from ansible_collections.essentials.kvm.plugins.module_utils import network_xml, reconcile
 
 
 # ------------------------------------------------------------------------------------------------ host facts
@@ -157,6 +157,7 @@ class Plan:
     restart_required: bool = False
     before: str = ""
     after: str = ""
+    steps: List[reconcile.Step] = field(default_factory=list)
 
     @property
     def changed(self):
@@ -293,42 +294,54 @@ _SECTIONS = {"ip-dhcp-range": "VIR_NETWORK_SECTION_IP_DHCP_RANGE", "ip-dhcp-host
              "dns-txt": "VIR_NETWORK_SECTION_DNS_TXT", "portgroup": "VIR_NETWORK_SECTION_PORTGROUP"}
 
 
-def apply_plan(conn, plan, done):
-    """Stop before redefining, so a restart or stop starts from the new definition on every driver.
-    Every change that succeeded is appended to `done`."""
+class _Handle:
+    """The network a plan's steps act on: looked up on first use, or the one its define step returned."""
+
+    def __init__(self, conn, name):
+        self.conn, self.name, self.network = conn, name, None
+
+    def __call__(self):
+        if self.network is None:
+            self.network = _libvirt_call("cannot find network %s" % self.name, self.conn.networkLookupByName,
+                                         self.name)
+        return self.network
+
+    def define(self, xml):
+        self.network = _libvirt_call("cannot define network %s" % self.name, self.conn.networkDefineXML, xml)
+
+
+def plan_steps(conn, plan):
+    """The calls making `plan` happen. Stop before redefining, so a restart or stop starts from the new
+    definition on every driver."""
     name = plan.name
+    handle = _Handle(conn, name)
 
-    def step(text, what, func, *args):
-        result = _libvirt_call(what, func, *args)
-        done.append(text)
-        return result
+    def step(text, what, method, *args):
+        return reconcile.Step(text, lambda: _libvirt_call(what, lambda: getattr(handle(), method)(*args)))
 
-    if not plan.actions:
-        return
-    handle = None
-    if "define" not in plan.actions:
-        handle = _libvirt_call("cannot find network %s" % name, conn.networkLookupByName, name)
-        if "stop" in plan.actions or "restart" in plan.actions:
-            step("stop network %s" % name, "cannot stop network %s" % name, handle.destroy)
+    steps = []
+    if "stop" in plan.actions or "restart" in plan.actions:
+        steps.append(step("stop network %s" % name, "cannot stop network %s" % name, "destroy"))
     if plan.define_xml:
-        handle = step("define network %s" % name, "cannot define network %s" % name, conn.networkDefineXML,
-                      plan.define_xml)
+        steps.append(reconcile.Step("define network %s" % name, lambda: handle.define(plan.define_xml)))
+    flags = 0
     if plan.updates:
         flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
         if plan.update_config:
             flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
-        for update in plan.updates:
-            step("%s of network %s" % (update.describe(), name), "cannot %s" % update.describe(), handle.update,
-                 getattr(libvirt, _COMMANDS[update.command]), getattr(libvirt, _SECTIONS[update.section]),
-                 update.parent_index, update.xml, flags)
+    for update in plan.updates:
+        steps.append(step("%s of network %s" % (update.describe(), name), "cannot %s" % update.describe(), "update",
+                          getattr(libvirt, _COMMANDS[update.command]), getattr(libvirt, _SECTIONS[update.section]),
+                          update.parent_index, update.xml, flags))
     if "start" in plan.actions or "restart" in plan.actions:
-        step("start network %s" % name, "cannot start network %s" % name, handle.create)
+        steps.append(step("start network %s" % name, "cannot start network %s" % name, "create"))
     for action in plan.actions:
         if action.startswith("autostart"):
-            step("%s of network %s" % (action, name), "cannot set autostart of network %s" % name,
-                 handle.setAutostart, 1 if action.endswith("on") else 0)
+            steps.append(step("%s of network %s" % (action, name), "cannot set autostart of network %s" % name,
+                              "setAutostart", 1 if action.endswith("on") else 0))
     if "undefine" in plan.actions:
-        step("undefine network %s" % name, "cannot undefine network %s" % name, handle.undefine)
+        steps.append(step("undefine network %s" % name, "cannot undefine network %s" % name, "undefine"))
+    return steps
 
 
 def converge(conn, items, input_name="networks", purge=False, restart_on_change=False, declared_bridges=(),
@@ -350,23 +363,18 @@ def converge_desired(conn, desired, purge=False, restart_on_change=False, check_
     current = read_live(conn)
     check_against_host(desired, current, purge)
     plans = plan_all(desired, current, purge, restart_on_change)
-    if check_mode:
-        return plans
-    done = []
-    try:
-        for plan in plans:
-            apply_plan(conn, plan, done)
-    except HostError as exc:
-        raise HostError(exc.message, done)
-    if not done:
-        return plans
-    after = read_live(conn)
-    for want in desired:
-        again = plan_network(want, after.get(want.network.name))
-        if again.actions:
-            raise HostError("network %s still differs after the change (%s); libvirt altered the definition"
-                            % (want.network.name, ", ".join(again.actions)), done)
+    for plan in plans:
+        plan.steps = plan_steps(conn, plan)
+    reconcile.converge(plans, lambda _plans: _left(conn, desired, purge), check_mode)
     return plans
+
+
+def _left(conn, desired, purge):
+    """What planning again finds still to do, per network."""
+    for again in plan_all(desired, read_live(conn), purge):
+        if again.actions:
+            yield ("network %s still differs after the change (%s); libvirt altered the definition"
+                   % (again.name, ", ".join(again.actions)))
 
 
 def result(plans):

@@ -7,6 +7,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import network_reco
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_network
+from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import apply
 from ansible_collections.essentials.kvm.plugins.module_utils.network_xml import parse_xml
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt Python bindings are not installed")
@@ -124,8 +125,7 @@ def test_purge_removes_unlisted_networks(conn):
     assert actions(mine) == {"unet-purge": ["stop", "undefine"]}
     assert actions([p for p in plans if p.name == "unet-keep"]) == {"unet-keep": []}
     assert "default" in actions(plans)
-    done = []
-    rec.apply_plan(conn, mine[0], done)
+    done = apply(mine[0].steps)
     assert done == ["stop network unet-purge", "undefine network unet-purge"]
     assert "unet-purge" not in conn.listNetworks() + conn.listDefinedNetworks()
 
