@@ -7,22 +7,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import os
-import tempfile
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
-from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml
-from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed, find_tool
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml, reconcile
+from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import find_tool
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_apply import DomainApplier
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import (
     Context, Domain, differences, normalise_vms)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
-
-AFFECT_BOTH = 3  # VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
-
 
 @dataclass
 class VmPlan:
@@ -41,6 +36,7 @@ class VmPlan:
     pending: List[tuple] = field(default_factory=list)
     state: str = "absent"  # absent, running, paused or shutdown, as read when planning
     autostart: bool = False
+    steps: List[reconcile.Step] = field(default_factory=list)
 
 
 @dataclass
@@ -90,26 +86,6 @@ def host_context(conn, host):
                    pools=[p.name() for p in conn.listAllStoragePools()], kvm_usable=kvm)
 
 
-def _volume(conn, pool, name):
-    try:
-        return conn.storagePoolLookupByName(pool).storageVolLookupByName(name)
-    except libvirt.libvirtError:
-        return None
-
-
-def _is_active(dom):
-    return dom is not None and dom.isActive() == 1
-
-
-def _state(dom):
-    if dom is None:
-        return "absent"
-    code = dom.state()[0]
-    if code == libvirt.VIR_DOMAIN_PAUSED:
-        return "paused"
-    return "running" if dom.isActive() == 1 else "shutdown"
-
-
 def pretty(root, state=None, autostart=None):
     root = ET.fromstring(ET.tostring(root))
     ET.indent(root)
@@ -117,17 +93,14 @@ def pretty(root, state=None, autostart=None):
     return head + domain_xml.to_string(root) + "\n"
 
 
-class Reconciler:
-    def __init__(self, conn, check_mode=False, restart_on_change=False, shutdown_timeout=120):
-        self.conn = conn
-        self.check_mode = check_mode
-        self.restart_on_change = restart_on_change
-        self.shutdown_timeout = shutdown_timeout
+class Reconciler(DomainApplier):
+    """Plans VMs (reads only) and, through DomainApplier, applies the plans."""
+
+    def __init__(self, conn, restart_on_change=False, shutdown_timeout=120):
+        super().__init__(conn, restart_on_change, shutdown_timeout)
         # Pools the same play creates before the VMs: in check mode they are not there yet.
         self.pending_pools = set()
         self._seen = None
-        # What apply() has changed of the VM in hand, so that a failure part way can say so.
-        self.steps = []
 
     def host(self):
         """What planning reads of the host: read on first use, and again after forget()."""
@@ -273,207 +246,6 @@ class Reconciler:
             after = pretty(domain_xml.build(plan.vm), plan.vm.state, plan.vm.autostart)
         return {"before_header": plan.vm.name, "after_header": plan.vm.name, "before": before, "after": after}
 
-    # ---- apply
-    def apply(self, plan):
-        self.steps = []
-        if self.check_mode or not plan.actions:
-            return
-        vm = plan.vm
-        if vm.state == "absent":
-            self.remove(plan.dom, plan.current, vm.remove_volumes)
-            return
-        self._create_volumes(plan)
-        dom = plan.dom
-        for kind, value in plan.live:
-            self._live(dom, kind, value)
-        if plan.redefine:
-            dom = self._define(plan)
-        if plan.restart_required and self.restart_on_change:
-            self.stop(dom, graceful=True)
-        self._converge_state(dom, vm.state)
-        if bool(dom.autostart()) != vm.autostart:
-            dom.setAutostart(1 if vm.autostart else 0)
-            self.steps.append("autostart %s" % ("on" if vm.autostart else "off"))
-
-    def _define(self, plan):
-        root = domain_xml.build(plan.vm, uuid=plan.dom.UUIDString() if plan.dom is not None else None)
-        if plan.current_xml and _same_chipset(plan.vm.machine, plan.current.machine):
-            _keep_addresses(root, ET.fromstring(plan.current_xml))
-        dom = self.conn.defineXML(domain_xml.to_string(root))
-        self.steps.append("define")
-        return dom
-
-    def _live(self, dom, kind, value):
-        if kind == "attach":
-            dom.attachDeviceFlags(domain_xml.to_string(value), AFFECT_BOTH)
-        elif kind == "detach":
-            dom.detachDeviceFlags(domain_xml.to_string(value), AFFECT_BOTH)
-        elif kind == "memory":
-            # Separate calls: some drivers refuse LIVE|CONFIG together for the balloon.
-            dom.setMemoryFlags(value, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
-            dom.setMemoryFlags(value, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-        elif kind == "vcpus":
-            dom.setVcpusFlags(value, AFFECT_BOTH)
-        else:
-            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, value.description or None, None, None,
-                            AFFECT_BOTH)
-            ours = value.metadata or value.seed_digest
-            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
-                            domain_xml.to_string(domain_xml.metadata_element(value, False)) if ours else None,
-                            domain_xml.NS_PREFIX if ours else None, domain_xml.NS, AFFECT_BOTH)
-        self.steps.append("%s (live)" % kind)
-
-    def _create_volumes(self, plan):
-        for i in plan.volumes:
-            disk = plan.vm.disks[i]
-            pool = self.conn.storagePoolLookupByName(disk.pool)
-            capacity = disk.size or 0
-            base = None
-            if disk.kind in ("copy", "overlay"):
-                base = self.conn.storagePoolLookupByName(disk.base_pool).storageVolLookupByName(disk.base)
-                capacity = max(capacity, base.info()[1])
-            xml = volume_xml(disk.volume, capacity, disk.format, base if disk.kind == "overlay" else None)
-            if disk.kind == "copy":
-                pool.createXMLFrom(xml, base, 0)
-            else:
-                pool.createXML(xml, 0)
-            self.steps.append("create volume %s" % disk.volume)
-        if plan.seed:
-            disk = next(d for d in plan.vm.disks if d.kind == "seed")
-            self.upload_seed(plan.vm, disk)
-
-    def upload_seed(self, vm, disk):
-        pool = self.conn.storagePoolLookupByName(disk.pool)
-        old = _volume(self.conn, disk.pool, disk.volume)
-        handle, path = tempfile.mkstemp(suffix=".iso")
-        os.close(handle)
-        try:
-            size = build_seed(vm.cloud_init, path)
-            if old is not None:
-                old.delete(0)
-                self.steps.append("delete volume %s" % disk.volume)
-            vol = pool.createXML(volume_xml(disk.volume, size, "raw"), 0)
-            self.steps.append("create volume %s" % disk.volume)
-            stream = self.conn.newStream(0)
-            vol.upload(stream, 0, size, 0)
-            with open(path, "rb") as source:
-                stream.sendAll(lambda _stream, nbytes, handle: handle.read(nbytes), source)
-            stream.finish()
-        finally:
-            os.unlink(path)
-
-    def _converge_state(self, dom, want):
-        state = _state(dom)
-        if want == "running" and state == "shutdown":
-            dom.create()
-            self.steps.append("start")
-        elif want == "running" and state == "paused":
-            dom.resume()
-            self.steps.append("resume")
-        elif want == "paused" and state == "shutdown":
-            try:
-                dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
-                self.steps.append("start paused")
-            except libvirt.libvirtError as exc:
-                if exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
-                    raise
-                # Drivers without START_PAUSED: start, then pause at once.
-                dom.create()
-                self.steps.append("start")
-                dom.suspend()
-                self.steps.append("pause")
-        elif want == "paused" and state == "running":
-            dom.suspend()
-            self.steps.append("pause")
-        elif want in ("shutdown", "destroyed") and state != "shutdown":
-            self.stop(dom, graceful=want == "shutdown")
-
-    def stop(self, dom, graceful):
-        """Ask the guest to power off; destroy it when it does not within the timeout."""
-        if not _is_active(dom):
-            return
-        if graceful:
-            dom.shutdown()
-            deadline = time.monotonic() + self.shutdown_timeout
-            while _is_active(dom) and time.monotonic() < deadline:
-                time.sleep(0.5)
-        if _is_active(dom):
-            dom.destroy()
-            self.steps.append("destroy")
-        else:
-            self.steps.append("shut down")
-
-    def remove(self, dom, current, remove_volumes):
-        if dom is None:
-            return
-        volumes = self._owned_volumes(current) if remove_volumes else []
-        self.stop(dom, graceful=False)
-        flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-        if current is not None and current.firmware == "uefi":
-            flags |= libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
-        dom.undefineFlags(flags)
-        self.steps.append("undefine")
-        for vol in volumes:
-            vol.delete(0)
-            self.steps.append("delete volume %s" % vol.name())
-
-    def _owned_volumes(self, current):
-        """Volumes of the VM's disks and its seed; shared CD-ROM images stay."""
-        out = []
-        for disk in current.disks:
-            seed = disk.volume == "%s-cidata.iso" % current.name
-            if disk.device != "disk" and not seed:
-                continue
-            vol = _volume(self.conn, disk.pool, disk.volume) if disk.pool else None
-            if vol is None and disk.path:
-                try:
-                    vol = self.conn.storageVolLookupByPath(disk.path)
-                except libvirt.libvirtError:
-                    vol = None
-            if vol is not None:
-                out.append(vol)
-        return out
-
-
-def _chipset(machine):
-    return "q35" if "q35" in machine else "i440fx" if machine.startswith("pc") else machine
-
-
-def _same_chipset(want, have):
-    """PCI addresses of an i440fx guest do not fit a q35 one; libvirt assigns new ones then."""
-    return not want or not have or _chipset(want) == _chipset(have)
-
-
-def _keep_addresses(root, current):
-    """Redefining drops libvirt's device addresses; keep them so guest device names stay put."""
-    have = {}
-    for elem in current.findall("devices/disk"):
-        have[("disk", elem.find("target").get("dev"))] = elem.find("address")
-    for elem in current.findall("devices/interface"):
-        have[("interface", elem.find("mac").get("address").lower())] = elem.find("address")
-    for elem in root.findall("devices/disk"):
-        address = have.get(("disk", elem.find("target").get("dev")))
-        if address is not None:
-            elem.append(address)
-    for elem in root.findall("devices/interface"):
-        address = have.get(("interface", elem.find("mac").get("address")))
-        if address is not None:
-            elem.append(address)
-
-
-def volume_xml(name, capacity, fmt, backing=None):
-    root = ET.Element("volume")
-    ET.SubElement(root, "name").text = name
-    ET.SubElement(root, "capacity", unit="bytes").text = str(capacity)
-    ET.SubElement(ET.SubElement(root, "target"), "format", type=fmt)
-    if backing is not None:
-        store = ET.SubElement(root, "backingStore")
-        ET.SubElement(store, "path").text = backing.path()
-        found = ET.fromstring(backing.XMLDesc(0)).find("target/format")
-        ET.SubElement(store, "format", type=found.get("type") if found is not None else "raw")
-    return domain_xml.to_string(root)
-
-
 def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
              shutdown_timeout=120, declared_networks=(), declared_pools=(), diff=True):
     """Validate all VMs, plan all, then apply and verify; return the module's result fields.
@@ -500,13 +272,13 @@ def validate(conn, items, input_name="vms", host=None, declared_networks=(), dec
 def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
                  shutdown_timeout=120, pending_pools=(), diff=True):
     """Plan every VM that validate() returned, then apply and verify; return the module's result fields."""
-    rec = Reconciler(conn, check_mode, restart_on_change, shutdown_timeout)
+    rec = Reconciler(conn, restart_on_change, shutdown_timeout)
     if check_mode:
         rec.pending_pools = set(pending_pools)
-    plans, skipped = [], []
+    plans, other_hosts = [], []
     for i, vm in enumerate(vms):
         if vm.host and host and vm.host != host:
-            skipped.append(vm.name)
+            other_hosts.append(vm.name)
         else:
             plans.append(rec.plan(vm, at(input_name, i)))
     if purge:
@@ -516,31 +288,31 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
                 plans.append(rec.plan(Domain(name=name, state="absent"), "purge"))
     # Building both documents of every changed VM costs as much as defining it: only when --diff asks.
     diffs = [rec.diff(p) for p in plans if p.actions] if diff else []
-    done = []  # the VMs converged so far, for the report of a failure
     for plan in plans:
-        try:
-            rec.apply(plan)
-        except libvirt.libvirtError as exc:
-            raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc), done + _part_way(plan, rec.steps))
-        except HostError as exc:
-            raise HostError("VM %s: %s" % (plan.vm.name, exc.message), done + _part_way(plan, rec.steps))
-        if plan.actions and not check_mode:
-            done.append("%s: %s" % (plan.vm.name, ", ".join(plan.actions)))
-    if not check_mode:
-        # A VM with nothing to do was just read; reading it again proves nothing.
-        rec.forget()
-        for plan in plans:
-            if plan.actions:
-                _verify(rec, plan, done)
+        # One step per VM: `done` lists the VMs converged, with their actions.
+        plan.steps = [reconcile.Step("%s: %s" % (plan.vm.name, ", ".join(plan.actions)),
+                                     lambda plan=plan: _apply(rec, plan))] if plan.actions else []
+    reconcile.converge(plans, lambda: _left(rec, plans), check_mode)
     results = [{"name": p.vm.name, "changed": bool(p.actions), "actions": p.actions,
                 "restart_required": p.restart_required and not restart_on_change} for p in plans]
     return {
         "changed": any(r["changed"] for r in results),
         "vms": results,
-        "skipped": skipped,
+        # Not "skipped": a non-empty one would make Ansible report the whole task as skipped, hiding its changes.
+        "other_hosts": other_hosts,
         "restart_required": [r["name"] for r in results if r["restart_required"]],
         "diff": diffs,
     }
+
+
+def _apply(rec, plan):
+    """A refused VM's failure lists what apply() changed of it before the refusal, if anything."""
+    try:
+        rec.apply(plan)
+    except libvirt.libvirtError as exc:
+        raise HostError("VM %s: libvirt refused: %s" % (plan.vm.name, exc), _part_way(plan, rec.steps))
+    except HostError as exc:
+        raise HostError("VM %s: %s" % (plan.vm.name, exc.message), _part_way(plan, rec.steps))
 
 
 def _part_way(plan, steps):
@@ -548,8 +320,31 @@ def _part_way(plan, steps):
     return ["%s: %s, then failed" % (plan.vm.name, ", ".join(steps))] if steps else []
 
 
-def _verify(rec, plan, done):
-    again = rec.plan(plan.vm, plan.path)
-    left = [a for a in again.actions if a not in ("restart required",)]
-    if left:
-        raise HostError("VM %s did not converge; still to do: %s" % (plan.vm.name, "; ".join(left)), done)
+def _left(rec, plans):
+    """What planning again finds still to do, per VM that changed; one with nothing to do was just read, and
+    reading it again proves nothing."""
+    rec.forget()
+    for plan in plans:
+        if plan.actions:
+            left = [a for a in rec.plan(plan.vm, plan.path).actions if a != "restart required"]
+            if left:
+                yield "VM %s did not converge; still to do: %s" % (plan.vm.name, "; ".join(left))
+
+
+# -------------------------------------------------------------------------------- one kind of several
+# resources_reconcile converges every kind through these two, with the same arguments.
+
+def validate_request(request, connect, present):
+    """The request's VMs validated (reads only), the networks and pools the request lists counting as present;
+    no VM stays for a later kind to use."""
+    kind = request.vms
+    vms, pending_pools = validate(connect(kind.uri), kind.items, kind.input_name, request.inventory_hostname,
+                                  present.get("networks", ()), present.get("pools", ()))
+    return (vms, pending_pools), []
+
+
+def converge_request(conn, validated, request, check_mode, diff):
+    """plan -> apply -> verify for the validated VMs; the result's part for VMs."""
+    kind, (vms, pending_pools) = request.vms, validated
+    return converge_vms(conn, vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
+                        kind.restart_on_change, request.shutdown_timeout, pending_pools, diff)

@@ -365,7 +365,7 @@ def converge_desired(conn, desired, purge=False, restart_on_change=False, check_
     plans = plan_all(desired, current, purge, restart_on_change)
     for plan in plans:
         plan.steps = plan_steps(conn, plan)
-    reconcile.converge(plans, lambda _plans: _left(conn, desired, purge), check_mode)
+    reconcile.converge(plans, lambda: _left(conn, desired, purge), check_mode)
     return plans
 
 
@@ -388,3 +388,19 @@ def result(plans):
         "diff": [{"before_header": "network %s" % p.name, "after_header": "network %s" % p.name,
                   "before": p.before, "after": p.after} for p in plans if p.changed],
     }
+
+
+# -------------------------------------------------------------------------------- one kind of several
+# resources_reconcile converges every kind through these two, with the same arguments.
+
+def validate_request(request, connect, present):
+    """The request's networks validated (reads only), and the names of those that stay."""
+    kind = request.networks
+    desired = validate(kind.items, kind.input_name, request.declared_bridges, request.sysfs)
+    return desired, sorted(want.network.name for want in desired if want.state != "absent")
+
+
+def converge_request(conn, desired, request, check_mode, diff):
+    """read -> plan -> apply -> verify for the validated networks; the result's part for networks."""
+    kind = request.networks
+    return result(converge_desired(conn, desired, kind.purge, kind.restart_on_change, check_mode))

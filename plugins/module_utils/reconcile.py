@@ -69,13 +69,14 @@ def apply(steps, threads=1):
 
 
 def converge(plans, plan_again, check_mode=False, threads=1):
-    """Apply the steps of every plan (each has `.steps`), then verify: plan_again(plans) yields a message per
-    object that still differs, and the first fails the run with what was done. Returns `done`."""
+    """Apply the steps of every plan (each has `.steps`), then verify: plan_again() reads the host again and
+    yields a message per object still planned to change; the first fails the run with what was done.
+    Returns `done`; a check run applies nothing."""
     if check_mode:
         return []
     done = apply([step for plan in plans for step in plan.steps], threads)
     if done:
-        left = next(iter(plan_again(plans)), None)
+        left = next(iter(plan_again()), None)
         if left:
             raise HostError(left, done)
     return done

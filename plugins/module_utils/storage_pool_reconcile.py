@@ -18,6 +18,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import St
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
     OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset, article)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
@@ -424,7 +425,7 @@ def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=Fals
     except LibvirtError as exc:
         raise HostError("cannot read the storage pools of this host: %s" % exc)
     plans = plan_all(conn, specs, live, purge, restart_on_change, probe)
-    converge(plans, lambda _plans: _left(conn, specs, purge, restart_on_change, probe), check_mode, VOLUME_THREADS)
+    converge(plans, lambda: _left(conn, specs, purge, restart_on_change, probe), check_mode, VOLUME_THREADS)
     changed = [plan for plan in plans if plan.actions]
     return {
         "changed": bool(changed),
@@ -435,3 +436,19 @@ def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=Fals
         "diff": [{"before_header": "pool %s" % p.name, "after_header": "pool %s" % p.name,
                   "before": p.before, "after": p.after} for p in changed],
     }
+
+
+# -------------------------------------------------------------------------------- one kind of several
+# resources_reconcile converges every kind through these two, with the same arguments.
+
+def validate_request(request, connect, present):
+    """The request's pools validated (reads nothing), and the names of those that stay."""
+    kind = request.pools
+    specs = parse_pools(kind.items, kind.input_name)
+    return specs, sorted(spec.pool.name for spec in specs if spec.state != "absent")
+
+
+def converge_request(conn, specs, request, check_mode, diff):
+    """read -> plan -> apply -> verify for the validated pools; the result's part for pools."""
+    kind = request.pools
+    return reconcile(conn, specs, kind.purge, kind.restart_on_change, check_mode)

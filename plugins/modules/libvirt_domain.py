@@ -218,8 +218,6 @@ def main():
                               params['declared_pools'], module._diff)
         if not module._diff:
             result.pop('diff')
-        # A non-empty "skipped" would make Ansible report the whole task as skipped and hide its changes.
-        result['other_hosts'] = result.pop('skipped')
         return result
 
     run(module, vms)

@@ -3,6 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_apply as a
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_reconcile as r
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml as x
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed
@@ -105,16 +106,16 @@ def conn(monkeypatch):
     original = real.lookupByName("test").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
     reset(real, original)
     pool = real.storagePoolLookupByName("default-pool")
-    pool.createXML(r.volume_xml("debian.qcow2", 2 * 1024 ** 3, "qcow2"), 0)
-    pool.createXML(r.volume_xml("data.raw", 1024 ** 3, "raw"), 0)
+    pool.createXML(a.volume_xml("debian.qcow2", 2 * 1024 ** 3, "qcow2"), 0)
+    pool.createXML(a.volume_xml("data.raw", 1024 ** 3, "raw"), 0)
 
     def upload_seed(self, vm, disk):
         # The test driver cannot upload; build the real ISO and store a volume of its size.
         size = build_seed(vm.cloud_init, str(upload_seed.tmp / "seed.iso"))
-        old = r._volume(self.conn, disk.pool, disk.volume)
+        old = a._volume(self.conn, disk.pool, disk.volume)
         if old is not None:
             old.delete(0)
-        pool.createXML(r.volume_xml(disk.volume, size, "raw"), 0)
+        pool.createXML(a.volume_xml(disk.volume, size, "raw"), 0)
         upload_seed.count += 1
 
     upload_seed.count = 0
@@ -225,7 +226,7 @@ def test_the_diff_is_built_only_when_asked(conn):
 
 def test_state_transitions(conn):
     def state():
-        return r._state(conn.lookupByName("web1"))
+        return a._state(conn.lookupByName("web1"))
 
     run(conn, [web(state="shutdown")])
     assert state() == "shutdown"
@@ -287,7 +288,7 @@ def test_absent_removes_volumes_and_nvram_only_when_asked(conn):
 def test_purge_and_placement(conn):
     vms = [web(host="kvm01"), {"name": "db1", "host": "kvm02", "pool": "default-pool"}]
     result = run(conn, vms, purge=True)
-    assert result["skipped"] == ["db1"]
+    assert result["other_hosts"] == ["db1"]
     assert sorted(d.name() for d in conn.listAllDomains()) == ["web1"]
     assert [v["actions"] for v in result["vms"] if v["name"] == "test"] == [["undefine"]]
 
@@ -393,7 +394,7 @@ def test_upload_seed_streams_the_iso(monkeypatch):
         def newStream(self, flags):
             return stream
 
-    monkeypatch.setattr(r, "_volume", lambda *_: None)
+    monkeypatch.setattr(a, "_volume", lambda *_: None)
     vm = m.normalise_vm({"name": "web1", "cloud_init": {}}, "vms[0]", m.Context(pools=["default"]))
     UPLOAD_SEED(r.Reconciler(Conn()), vm, vm.disks[-1])
     assert created[0] == "web1-cidata.iso" and created[1] == len(stream.data) and stream.finished
