@@ -309,6 +309,23 @@ def test_ceph_key_becomes_a_secret_and_never_shows(conn):
     assert KEY not in text and "TkVXS0VZ" not in text and "secretkeyvalue" not in text
 
 
+class PrivateSecret(Secret):
+    def value(self, flags):
+        raise libvirt.libvirtError("secret is private")
+
+
+def test_a_private_secret_is_set_each_run_and_passes_verification(conn):
+    """Its value cannot be read back: planning again finds it to set again, which is no failure."""
+    host = Host(conn, supported=("rbd",))
+    host.secrets["client.libvirt"] = PrivateSecret("<secret/>")
+    given = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt",
+                                                       "secret": KEY}))
+    run(host, [given])
+    again = run(host, [given])
+    assert again["pools"][0]["actions"] == ["set the value of secret client.libvirt"]
+    assert host.secrets["client.libvirt"].stored == b"AQBsecretkeyvalue=="
+
+
 def test_removing_the_pool_undefines_the_secret_made_for_it_only(conn):
     host = Host(conn, supported=("rbd",))
     run(host, [RBD])
