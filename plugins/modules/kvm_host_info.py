@@ -127,6 +127,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import TLS_FILES, host_info
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, connection
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 
 def main():
@@ -138,14 +139,18 @@ def main():
         supports_check_mode=True,
     )
     tls_files = module.params["tls_files"]
-    try:
-        with connection(module.params["uri"]) as conn:
-            info = host_info(conn, LibvirtError, tls_files=tls_files)
-    except EssentialsError as exc:
-        # A host without libvirt (yet) is still described; the domain type then follows /dev/kvm.
-        info = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
-        module.warn("%s; the domain type follows /dev/kvm (%s)" % (exc.message, info["domain_type"]))
-    module.exit_json(changed=False, **info)
+
+    def info():
+        try:
+            with connection(module.params["uri"]) as conn:
+                return dict(host_info(conn, LibvirtError, tls_files=tls_files), changed=False)
+        except EssentialsError as exc:
+            # A host without libvirt (yet) is still described; the domain type then follows /dev/kvm.
+            found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
+            return dict(found, changed=False, warnings=["%s; the domain type follows /dev/kvm (%s)"
+                                                        % (exc.message, found["domain_type"])])
+
+    run(module, info)
 
 
 if __name__ == "__main__":
