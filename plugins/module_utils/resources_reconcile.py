@@ -68,18 +68,19 @@ class Connections:
         self.open = {}
 
 
-# Every kind, in the order of the result's diff and of `done`, with the stage it converges in. Networks and
-# pools share nothing on the host (bridges and firewall rules; files, mounts and LUNs) and libvirt serves them
-# from separate drivers, so they converge side by side: a first converge starts its networks while the pools
-# create their volumes. VMs come after both: they plug into the networks and keep their disks in the pools.
-KINDS = (("networks", network_reconcile, 0), ("pools", storage_pool_reconcile, 0), ("vms", domain_reconcile, 1))
+# Every kind, in the order of the result's diff and of `done`.
+KINDS = {"networks": network_reconcile, "pools": storage_pool_reconcile, "vms": domain_reconcile}
+# Networks and pools share nothing on the host (bridges and firewall rules; files, mounts and LUNs) and libvirt
+# serves them from separate drivers, so they converge side by side: a first converge starts its networks while
+# the pools create their volumes. VMs come after both: they plug into the networks and keep their disks in the pools.
+STAGES = (("networks", "pools"), ("vms",))
 
 
 def validate(request, connect):
     """Check every listed kind before anything changes (reads only); returns the validated input by kind.
     A later kind may use what an earlier one lists (VMs: the networks and pools): it counts as present."""
     found, present = {}, {}
-    for name, kind, _stage in KINDS:
+    for name, kind in KINDS.items():
         if getattr(request, name) is not None:
             found[name], present[name] = kind.validate_request(request, connect, present)
     return found
@@ -92,15 +93,16 @@ def converge(request, connect, check_mode=False, diff=True):
     found = validate(request, connect)
     result = {"changed": False, "restart_required": {}, "diff": [], "warnings": []}
     done, parts = [], {}
-    for stage in sorted(set(stage for _name, _kind, stage in KINDS)):
-        kinds = [(name, kind) for name, kind, at_stage in KINDS if at_stage == stage and name in found]
-        steps = [_step(name, kind, connect(getattr(request, name).uri), found[name], request, check_mode, diff,
-                       parts, aside=index < len(kinds) - 1) for index, (name, kind) in enumerate(kinds)]
+    for stage in STAGES:
+        names = [name for name in stage if name in found]
+        # All but the last run aside, on threads beside it.
+        steps = [_step(name, KINDS[name], connect(getattr(request, name).uri), found[name], request, check_mode,
+                       diff, parts, aside=index < len(names) - 1) for index, name in enumerate(names)]
         try:
             done += apply(steps, threads=max(1, len(steps) - 1))
         except HostError as exc:
             raise HostError(exc.message, done + exc.done)
-        for name, _kind in kinds:
+        for name in names:
             _merge(result, name, parts[name])
     return result
 
