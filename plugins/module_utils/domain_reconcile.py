@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Converge virtual machines on one libvirt connection: plan every VM first, then apply."""
+"""Converge virtual machines on one libvirt connection: plan every VM first (reads only), then apply each
+VM's plan (domain_apply) as one step of the shared contract (reconcile), then verify by planning again."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
