@@ -47,13 +47,12 @@ class Request:
 class Connections:
     """One libvirt connection per URI, opened on first use; `with Connections() as connect:` closes them all."""
 
-    def __init__(self, opener=open_connection):
-        self.opener = opener
+    def __init__(self):
         self.open = {}
 
     def __call__(self, uri):
         if uri not in self.open:
-            self.open[uri] = self.opener(uri)
+            self.open[uri] = open_connection(uri)
         return self.open[uri]
 
     def __enter__(self):

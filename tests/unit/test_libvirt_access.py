@@ -1,7 +1,12 @@
 """The one libvirt access layer and the one way a module ends (module_run.run)."""
+import importlib
+import json
+
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils import libvirt_access
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.essentials.kvm.plugins.module_utils import libvirt_access, resources_reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
@@ -66,3 +71,36 @@ def test_run_fails_with_what_was_done(error, changed):
     run(module, fail)
     assert module.ended == ("fail", {"msg": error.message, "changed": changed, "done": error.done,
                                      "invocation": {"module_args": {"items": "2 items"}}})
+
+
+@pytest.mark.parametrize("name, args", [("libvirt_network", {"networks": []}), ("libvirt_pool", {"pools": []}),
+                                        ("libvirt_domain", {"vms": []}), ("libvirt_resources", {"networks": []}),
+                                        ("kvm_host_info", {})])
+def test_every_libvirt_module_closes_its_connection(name, args, monkeypatch, capsys):
+    libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are needed for the test driver")
+    module = importlib.import_module("ansible_collections.essentials.kvm.plugins.modules." + name)
+    opened, closed = [], []
+
+    class Closing:
+        def __init__(self, conn):
+            self._conn = conn
+
+        def __getattr__(self, attr):
+            return getattr(self._conn, attr)
+
+        def close(self):
+            closed.append(True)
+            return self._conn.close()
+
+    def opener(uri):
+        opened.append(uri)
+        return Closing(libvirt.open(uri))
+
+    monkeypatch.setattr(libvirt_access, "open_connection", opener)
+    monkeypatch.setattr(resources_reconcile, "open_connection", opener)
+    with patch_module_args(dict(args, uri="test:///default")):
+        with pytest.raises(SystemExit):
+            module.main()
+    result = json.loads(capsys.readouterr().out)
+    assert not result.get("failed"), result
+    assert opened == ["test:///default"] and closed == [True]
