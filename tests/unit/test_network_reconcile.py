@@ -7,8 +7,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils import network_reco
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_network
-from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import apply
 from ansible_collections.essentials.kvm.plugins.module_utils.network_xml import parse_xml
+from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import apply
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt Python bindings are not installed")
 
