@@ -24,19 +24,12 @@ else:
     # ones (no resize for logical volumes, a driver without inactive XML) too. Registered once per process.
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-MISSING = "the libvirt Python bindings are missing on this host (install python3-libvirt)"
-
-
-def bindings():
-    """The libvirt module, or UnsupportedError when the host lacks it."""
-    if libvirt is None:
-        raise UnsupportedError(MISSING)
-    return libvirt
-
 
 def open_connection(uri):
-    """A connection the caller closes; HostError names the URI when libvirt refuses it."""
-    bindings()
+    """A connection the caller closes; UnsupportedError when the host lacks the bindings, HostError naming
+    the URI when libvirt refuses the connection."""
+    if libvirt is None:
+        raise UnsupportedError("the libvirt Python bindings are missing on this host (install python3-libvirt)")
     try:
         return libvirt.open(uri)
     except libvirt.libvirtError as exc:
