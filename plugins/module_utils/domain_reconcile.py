@@ -15,8 +15,8 @@ from typing import Any, List, Optional
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml, reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import find_tool
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_apply import DomainApplier
-from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import (
-    Context, Domain, differences, normalise_vms)
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Domain, differences
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate import Context, normalise_vms
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as v
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml as x
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "domain")
@@ -46,7 +47,7 @@ def _read(name):
                          ids=lambda v: v if isinstance(v, str) else v[0])
 def test_real_dumpxml_reads_back_with_no_change(case, kind):
     name, host, networks, pools, raw = case
-    vm = m.normalise_vm(raw, "vms[0]", m.Context(host=host, networks=networks, pools=pools))
+    vm = v.normalise_vm(raw, "vms[0]", v.Context(host=host, networks=networks, pools=pools))
     for disk in vm.disks:  # what the plan reads from the volume when the input leaves the format out
         disk.format = disk.format or "raw"
     have = x.parse(_read("%s-%s.xml" % (name, kind)))
@@ -56,7 +57,7 @@ def test_real_dumpxml_reads_back_with_no_change(case, kind):
 
 def test_a_machine_change_shows_against_the_running_guest():
     name, host, networks, pools, raw = RESTARTED
-    vm = m.normalise_vm(dict(raw, machine="pc-i440fx-7.0"), "vms[0]", m.Context(host=host, networks=networks,
+    vm = v.normalise_vm(dict(raw, machine="pc-i440fx-7.0"), "vms[0]", v.Context(host=host, networks=networks,
                                                                                 pools=pools))
     have = x.parse(_read("cloud-init-guest-restarted-live.xml"))
     assert [c for c in m.differences(vm, have) if c[0] == "machine"] == [("machine", "pc-i440fx-7.1", "pc-i440fx-7.0")]

@@ -1,158 +1,37 @@
-"""Domain input: normalisation of both input shapes and errors that name the exact field."""
+"""The VM model's own rules: derived MACs and disk targets, machine aliases, what counts as a difference."""
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 
-CTX = m.Context(host="kvm01", networks=["default", "lan"], pools=["default", "images"])
-
-
-def vm(**extra):
-    base = {"name": "web1"}
-    base.update(extra)
-    return base
-
-
-def test_defaults_and_sizes():
-    got = m.normalise_vm(vm(memory="2G", current_memory=1024, vcpus=2, max_vcpus=4), "vms[0]", CTX)
-    assert (got.memory, got.current_memory) == (2 * 1024 * 1024, 1024 * 1024)
-    assert (got.vcpus, got.max_vcpus, got.domain_type, got.cpu_mode) == (2, 4, "qemu", None)
-    assert got.boot == ["hd"] and got.serial_console and got.rng and got.guest_agent
-
-
-def test_kvm_chosen_when_usable():
-    ctx = m.Context(host="h", networks=[], pools=[], kvm_usable=True)
-    got = m.normalise_vm(vm(), "vms[0]", ctx)
-    assert (got.domain_type, got.cpu_mode) == ("kvm", "host-passthrough")
-
-
-def test_mac_is_deterministic_and_local():
-    one = m.normalise_vm(vm(nics=[{"network": "default"}, {"network": "lan"}]), "vms[0]", CTX)
-    two = m.normalise_vm(vm(nics=[{"network": "default"}, {"network": "lan"}]), "vms[0]", CTX)
-    assert [n.mac for n in one.nics] == [n.mac for n in two.nics]
-    assert one.nics[0].mac != one.nics[1].mac and one.nics[0].mac.startswith("52:54:00:")
-    other_host = m.normalise_vm(vm(nics=[{"network": "default"}]), "vms[0]", m.Context("kvm02", ["default"], ["default"]))
-    assert other_host.nics[0].mac != one.nics[0].mac
-
-
-def test_older_ansible_kvm_shape():
-    old = {"name": "test_vm", "memory": "512", "vcpu": "1", "boot_devices": ["network", "hd"], "autostart": True,
-           "state": "running", "cdrom": "/srv/iso/debian.iso",
-           "disks": [{"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"},
-                     {"disk_driver": "sata", "name": "test_vm.2", "size": "512"}],
-           "network_interfaces": [{"source": "default", "network_driver": "virtio", "type": "network"},
-                                  {"source": "vmbr102", "network_driver": "e1000", "type": "bridge"}]}
-    got = m.normalise_vm(old, "kvm_vms[0]", CTX)
-    assert got.memory == 512 * 1024 and got.vcpus == 1 and got.boot == ["network", "hd"] and got.autostart
-    assert [(d.kind, d.volume, d.size, d.bus, d.target) for d in got.disks[:2]] == [
-        ("new", "test_vm.1", 36864 * 1024 ** 2, "virtio", "vda"), ("new", "test_vm.2", 512 * 1024 ** 2, "sata", "sda")]
-    assert (got.disks[2].device, got.disks[2].path, got.disks[2].target) == ("cdrom", "/srv/iso/debian.iso", "sdb")
-    assert [(n.type, n.source, n.model) for n in got.nics] == [("network", "default", "virtio"),
-                                                               ("bridge", "vmbr102", "e1000")]
-
-
-def test_ansible_params_with_none_values():
-    raw = dict.fromkeys(m.VM_KEYS)
-    raw.update(name="a", memory="1G", state="running", disks=[dict(dict.fromkeys(m.DISK_KEYS), size="1G")],
-               nics=[dict(dict.fromkeys(m.NIC_KEYS + ("source",)), type="user", ovs=False)])
-    got = m.normalise_vm(raw, "vms[0]", CTX)
-    assert got.disks[0].kind == "new" and got.nics[0].type == "user"
-
-
-def test_cloud_init_adds_seed_cdrom():
-    got = m.normalise_vm(vm(disks=[{"size": "1G"}], cloud_init={"user_data": {"packages": ["vim"]}}), "vms[0]", CTX)
-    seed = got.disks[-1]
-    assert (seed.kind, seed.volume, seed.target, seed.device) == ("seed", "web1-cidata.iso", "sda", "cdrom")
-    assert got.cloud_init.user_data.startswith("#cloud-config\n") and '"vim"' in got.cloud_init.user_data
-    assert '"local-hostname": "web1"' in got.cloud_init.meta_data and got.seed_digest
-
-
-BAD = [
-    ({"name": "bad name"}, "vms[0].name", "VM name"),
-    (vm(state="gone"), "vms[0].state", "must be one of"),
-    (vm(memory="lots"), "vms[0].memory", "must be a size"),
-    (vm(memory="1G", current_memory="2G"), "vms[0].memory", "below current_memory"),
-    (vm(vcpus=0), "vms[0].vcpus", "whole number"),
-    (vm(vcpus=4, max_vcpus=2), "vms[0].max_vcpus", "below vcpus"),
-    (vm(cpu={"mode": "custom"}), "vms[0].cpu.model", "required when mode is custom"),
-    (vm(cpu={"mode": "host-model", "model": "Skylake"}), "vms[0].cpu.model", "only applies to mode custom"),
-    (vm(cpu={"mode": "host-passthrough"}, domain_type="qemu"), "vms[0].cpu.mode", "needs domain_type kvm"),
-    (vm(secure_boot=True), "vms[0].secure_boot", "needs firmware: uefi"),
-    (vm(firmware="uefi", secure_boot=True, machine="pc"), "vms[0].machine", "q35"),
-    (vm(firmware="efi"), "vms[0].firmware", "must be one of"),
-    (vm(boot=["hd", "usb"]), "vms[0].boot[1]", "must be one of"),
-    (vm(graphics={"type": "vnc", "listen": "everywhere"}), "vms[0].graphics.listen", "IP address"),
-    (vm(graphics={"type": "rdp"}), "vms[0].graphics.type", "must be one of"),
-    (vm(disks=[{"volume": "a.qcow2", "pool": "nope"}]), "vms[0].disks[0].pool", "not defined on this host"),
-    (vm(disks=[{"type": "new"}]), "vms[0].disks[0].size", "required for type new"),
-    (vm(disks=[{"size": "ten"}]), "vms[0].disks[0].size", "must be a size"),
-    (vm(disks=[{"type": "overlay"}]), "vms[0].disks[0].base", "required for type overlay"),
-    (vm(disks=[{"base": "b.qcow2", "format": "raw"}]), "vms[0].disks[0].format", "must be qcow2"),
-    (vm(disks=[{"size": "1G", "target": "vdb"}, {"size": "1G", "target": "vdb"}]), "vms[0].disks[1].target",
-     "duplicate target device vdb"),
-    (vm(disks=[{"size": "1G", "target": "sdb"}]), "vms[0].disks[0].target", "does not fit bus virtio"),
-    (vm(disks=[{"size": "1G", "bus": "ide"}]), "vms[0].disks[0].bus", "must be one of"),
-    (vm(disks=[{"disk_driver": "usb", "name": "x", "size": 10}]), "vms[0].disks[0].bus", "must be one of"),
-    (vm(disks=[{"size": "1G", "cache": "fast"}]), "vms[0].disks[0].cache", "must be one of"),
-    (vm(disks=[{"type": "volume"}]), "vms[0].disks[0].volume", "required for type volume"),
-    (vm(disks=[{"type": "cdrom", "path": "debian.iso"}]), "vms[0].disks[0].path", "absolute path"),
-    (vm(disks=[{"type": "file"}]), "vms[0].disks[0].path", "required for type file"),
-    (vm(disks=[{"size": "1G", "sise": 1}]), "vms[0].disks[0].sise", "unknown option"),
-    (vm(disks=[{"volume": "/var/lib/x.qcow2"}]), "vms[0].disks[0].volume", "not a path"),
-    (vm(nics=[{"network": "dmz"}]), "vms[0].nics[0].network", "not defined on this host"),
-    (vm(nics=[{"type": "bridge"}]), "vms[0].nics[0].bridge", "required for type bridge"),
-    (vm(nics=[{"type": "direct", "dev": "eth0", "mode": "tap"}]), "vms[0].nics[0].mode", "must be one of"),
-    (vm(nics=[{"type": "hostdev", "pci": "3:0"}]), "vms[0].nics[0].pci", "PCI address"),
-    (vm(nics=[{"network": "default", "mac": "52:54:00:zz:00:01"}]), "vms[0].nics[0].mac", "unicast MAC"),
-    (vm(nics=[{"network": "default", "mac": "01:00:5e:00:00:01"}]), "vms[0].nics[0].mac", "unicast MAC"),
-    (vm(nics=[{"network": "default", "mac": "52:54:00:00:00:01"}, {"network": "lan", "mac": "52:54:00:00:00:01"}]),
-     "vms[0].nics[1].mac", "duplicate MAC"),
-    (vm(nics=[{"type": "bridge", "bridge": "br0", "vlan": 10}]), "vms[0].nics[0].vlan", "Open vSwitch"),
-    (vm(nics=[{"type": "bridge", "bridge": "br0", "ovs": True, "vlan": 5000}]), "vms[0].nics[0].vlan",
-     "between 1 and 4094"),
-    (vm(nics=[{"type": "bridge", "bridge": "br0", "portgroup": "web"}]), "vms[0].nics[0].portgroup",
-     "only applies to type network"),
-    (vm(nics=[{"network": "default", "mtu": 20}]), "vms[0].nics[0].mtu", "between 68"),
-    (vm(nics=[{"network": "default", "bandwidth": {"inbound": {"peak": 10}}}]),
-     "vms[0].nics[0].bandwidth.inbound.average", "required"),
-    (vm(nics=[{"type": "hostdev", "pci": "0000:03:00.1", "model": "virtio"}]), "vms[0].nics[0].model",
-     "does not apply"),
-    (vm(nics=[{"type": "user", "bridge": "br0"}]), "vms[0].nics[0].bridge", "does not apply to type user"),
-    (vm(cloud_init={"user_data": 42}), "vms[0].cloud_init.user_data", "mapping or a YAML string"),
-    (vm(cloud_init={"pool": "nope"}), "vms[0].cloud_init.pool", "not defined on this host"),
-    (vm(vcpu=2, vcpus=2), "vms[0].vcpu", "conflicts with 'vcpus'"),
-    (vm(metadata={"owner": 5}), "vms[0].metadata", "strings"),
-    (vm(direct_boot={"cmdline": "console=ttyS0"}), "vms[0].direct_boot.kernel", "required for direct kernel boot"),
-    (vm(direct_boot={"kernel": "vmlinuz"}), "vms[0].direct_boot.kernel", "absolute host path"),
-    (vm(direct_boot={"kernel": "/boot/vmlinuz", "initrd": "initrd.img"}), "vms[0].direct_boot.initrd",
-     "absolute host path"),
-    (vm(direct_boot={"kernel": "/boot/vmlinuz", "append": "quiet"}), "vms[0].direct_boot.append", "unknown option"),
-]
-
-
-@pytest.mark.parametrize("raw,path,text", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
-def test_bad_input_names_the_field(raw, path, text):
-    with pytest.raises(InputError) as err:
-        m.normalise_vms([raw], "vms", CTX)
-    assert err.value.path == path
-    assert text in err.value.message
-
-
-def test_list_level_errors():
-    with pytest.raises(InputError, match=r"^kvm_vms\[1\]\.name: duplicate VM name"):
-        m.normalise_vms([vm(), vm()], "kvm_vms", CTX)
-    with pytest.raises(InputError, match=r"^kvm_vms\[1\]\.disks\[0\]\.volume: .*also created by kvm_vms\[0\]"):
-        m.normalise_vms([vm(disks=[{"volume": "x.qcow2", "size": "1G"}]),
-                         {"name": "web2", "disks": [{"volume": "x.qcow2", "size": "1G"}]}], "kvm_vms", CTX)
-    with pytest.raises(InputError, match="must be a list"):
-        m.normalise_vms({"name": "a"}, "kvm_vms", CTX)
-
-
-def test_same_name_on_different_hosts_is_fine():
-    got = m.normalise_vms([vm(host="kvm01"), vm(host="kvm02")], "kvm_vms", CTX)
-    assert [v.host for v in got] == ["kvm01", "kvm02"]
-
 
 def test_machine_aliases():
     assert m.machine_matches("q35", "pc-q35-7.2") and m.machine_matches("pc", "pc-i440fx-7.2")
     assert not m.machine_matches("q35", "pc-i440fx-7.2") and not m.machine_matches("pc", None)
+
+
+def test_derived_mac_is_stable_local_and_unicast():
+    mac = m.derive_mac("kvm01", "web1", 0)
+    assert mac == m.derive_mac("kvm01", "web1", 0) and mac.startswith("52:54:00:")
+    assert len({mac, m.derive_mac("kvm02", "web1", 0), m.derive_mac("kvm01", "web1", 1)}) == 3
+
+
+def test_next_target_per_bus():
+    assert m.next_target("virtio", {"vda": 0}) == "vdb"
+    assert m.next_target("sata", {"vda": 0, "sda": 1}) == "sdb" == m.next_target("scsi", {"sda": 0})
+    with pytest.raises(InputError, match="too many virtio disks"):
+        m.next_target("virtio", {"vd" + c: 0 for c in "abcdefghijklmnopqrstuvwxyz"})
+
+
+def test_differences_skip_unset_and_action_fields_but_not_explicit_ones():
+    want = m.Domain(name="web1", machine="q35", state="shutdown", nics=[m.Nic(type="user", mac="52:54:00:00:00:01")])
+    have = m.Domain(name="web1", machine="pc-q35-7.2", arch="x86_64", kernel="/boot/vmlinuz",
+                    disks=[m.Disk(target="vda", pool="default", volume="a.qcow2")])
+    assert m.differences(want, have) == [("kernel", "/boot/vmlinuz", None), ("disks[target=vda]", "present", None),
+                                         ("nics[mac=52:54:00:00:00:01]", None, "added")]
+
+
+def test_differences_inside_list_items():
+    want = m.Domain(name="web1", disks=[m.Disk(target="vda", cache="none", size=1)])
+    have = m.Domain(name="web1", disks=[m.Disk(target="vda", cache="unsafe", size=2)])
+    assert m.differences(want, have) == [("disks[target=vda].cache", "unsafe", "none")]

@@ -328,7 +328,7 @@ def test_redefine_keeps_device_addresses_of_the_same_chipset(conn):
 
 @pytest.mark.parametrize("machine,kept", [("pc-i440fx-7.1", True), ("pc", True), ("q35", False)])
 def test_a_chipset_change_leaves_pci_addresses_to_libvirt(machine, kept):
-    from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+    from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
     defined = []
 
     class Conn:
@@ -375,7 +375,7 @@ class FakeStream:
 
 
 def test_upload_seed_streams_the_iso(monkeypatch):
-    from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+    from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
     stream, created = FakeStream(), []
 
     class Vol:
@@ -473,7 +473,7 @@ class CapsConn:
 @pytest.mark.parametrize("domcaps,guest_types,kvm", [("kvm", ["qemu", "kvm"], True), (None, ["qemu"], False),
                                                      (None, ["qemu", "kvm"], True)])
 def test_domain_type_auto_follows_the_host_capabilities(domcaps, guest_types, kvm):
-    from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+    from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
     ctx = r.host_context(CapsConn(domcaps, guest_types), "kvm01")
     assert ctx.kvm_usable is kvm
     assert m.normalise_vm({"name": "web1"}, "vms[0]", ctx).domain_type == ("kvm" if kvm else "qemu")
@@ -491,7 +491,7 @@ BAD_ON_HOST = [
     (web2(disks=[{"size": "1G", "target": "vdb"}, {"size": "1G", "target": "vdb"}]), "kvm_vms[1].disks[1].target",
      "duplicate target device vdb"),
     (web2(memory="512M", current_memory="1G"), "kvm_vms[1].memory", "below current_memory"),
-    (web2(nics=[{"network": "default", "mac": "52:54:00:00:00:0g"}]), "kvm_vms[1].nics[0].mac", "unicast MAC"),
+    (web2(nics=[{"network": "default", "mac": "52:54:00:00:00:0g"}]), "kvm_vms[1].nics[0].mac", "must be a MAC address"),
     (web2(nics=[{"network": "default", "mac": "52:54:00:00:00:01"}, {"type": "user", "mac": "52:54:00:00:00:01"}]),
      "kvm_vms[1].nics[1].mac", "duplicate MAC"),
     (web2(disks=[{"type": "overlay", "base": "nope.qcow2"}]), "kvm_vms[1].disks[0].base",
@@ -522,11 +522,11 @@ BAD_ON_HOST = [
     (web2(nics=[{"type": "bridge", "bridge": "br0", "vlan": 10}]), "kvm_vms[1].nics[0].vlan", "Open vSwitch"),
     (web2(nics=[{"type": "direct", "dev": "eth0", "mode": "macvtap"}]), "kvm_vms[1].nics[0].mode", "must be one of"),
     (web2(nics=[{"type": "ethernet", "mode": "vepa"}]), "kvm_vms[1].nics[0].mode", "only applies to type direct"),
-    (web2(nics=[{"network": "default", "mtu": 70000}]), "kvm_vms[1].nics[0].mtu", "between 68 and 65535"),
+    (web2(nics=[{"network": "default", "mtu": 70000}]), "kvm_vms[1].nics[0].mtu", "from 68 to 65535"),
     (web2(nics=[{"network": "default", "bandwidth": {"inbound": {"average": 0}}}]),
-     "kvm_vms[1].nics[0].bandwidth.inbound.average", "between 1"),
+     "kvm_vms[1].nics[0].bandwidth.inbound.average", "from 1 to"),
     (web2(network_interfaces=[{"type": "user"}], nics=[{"type": "user"}]), "kvm_vms[1].network_interfaces",
-     "conflicts with 'nics'"),
+     "is another spelling of nics"),
 ]
 
 

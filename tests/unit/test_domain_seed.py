@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import cloudinit_seed as seed
-from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import UnsupportedError
 
 pytestmark = pytest.mark.skipif(not shutil.which("xorriso"), reason="reading the ISO needs xorriso")

@@ -4,12 +4,13 @@ import subprocess
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as v
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml as x
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-CTX = m.Context(host="kvm01", networks=["default"], pools=["default-pool"])
+CTX = v.Context(host="kvm01", networks=["default"], pools=["default-pool"])
 
 DISKS = {
     "volume": {"type": "volume", "volume": "data.qcow2", "format": "qcow2"},
@@ -81,7 +82,7 @@ def cases():
 
 @pytest.mark.parametrize("raw", [c[1] for c in cases()], ids=[c[0] for c in cases()])
 def test_builds_valid_xml_and_reads_back_unchanged(tmp_path, raw):
-    vm = m.normalise_vm(raw, "vms[0]", CTX)
+    vm = v.normalise_vm(raw, "vms[0]", CTX)
     validate(tmp_path, x.to_string(x.build(vm)))
     assert m.differences(vm, round_trip(vm)) == []
 
@@ -89,7 +90,7 @@ def test_builds_valid_xml_and_reads_back_unchanged(tmp_path, raw):
 def test_every_kind_together(tmp_path):
     raw = {"name": "all", "pool": "default-pool", "disks": list(DISKS.values()), "nics": list(NICS.values())}
     raw["disks"][2] = dict(raw["disks"][2], bus="scsi")
-    vm = m.normalise_vm(raw, "vms[0]", CTX)
+    vm = v.normalise_vm(raw, "vms[0]", CTX)
     validate(tmp_path, x.to_string(x.build(vm)))
     back = round_trip(vm)
     assert m.differences(vm, back) == []
@@ -97,7 +98,7 @@ def test_every_kind_together(tmp_path):
 
 
 def test_a_real_change_is_reported():
-    vm = m.normalise_vm({"name": "web1", "nics": [{"network": "default"}], "graphics": {"type": "vnc"}}, "v", CTX)
+    vm = v.normalise_vm({"name": "web1", "nics": [{"network": "default"}], "graphics": {"type": "vnc"}}, "v", CTX)
     back = round_trip(vm)
     vm.graphics = "spice"
     vm.nics[0].model = "e1000"
@@ -110,7 +111,7 @@ def test_a_real_change_is_reported():
 
 def test_parse_reads_libvirt_defaults_of_a_qemu_host():
     """What the QEMU driver adds on define (expanded machine, pflash loader, default CPU) is no change."""
-    vm = m.normalise_vm({"name": "web1", "machine": "q35", "firmware": "uefi", "disks": [{"type": "cdrom",
+    vm = v.normalise_vm({"name": "web1", "machine": "q35", "firmware": "uefi", "disks": [{"type": "cdrom",
                         "path": "/x.iso"}]}, "v", CTX)
     dumped = """<domain type='qemu'><name>web1</name><uuid>0b3c4a56-7b1e-4a55-9a43-000000000001</uuid>
       <memory unit='KiB'>1048576</memory><currentMemory unit='KiB'>1048576</currentMemory>
@@ -138,7 +139,7 @@ def test_parse_reads_libvirt_defaults_of_a_qemu_host():
 
 def test_dropping_direct_boot_is_a_change():
     boot = {"kernel": "/srv/boot/vmlinuz", "initrd": "/srv/boot/initrd.img", "cmdline": "root=/dev/vda"}
-    back = round_trip(m.normalise_vm({"name": "web1", "direct_boot": boot}, "v", CTX))
+    back = round_trip(v.normalise_vm({"name": "web1", "direct_boot": boot}, "v", CTX))
     assert (back.kernel, back.initrd, back.cmdline) == (boot["kernel"], boot["initrd"], boot["cmdline"])
-    changes = m.differences(m.normalise_vm({"name": "web1"}, "v", CTX), back)
+    changes = m.differences(v.normalise_vm({"name": "web1"}, "v", CTX), back)
     assert ("kernel", boot["kernel"], None) in changes and ("cmdline", boot["cmdline"], None) in changes
