@@ -182,6 +182,7 @@ def _check_shared_volumes(items, vms, path, ctx):
 
 
 def normalise_vm(raw, path, ctx):
+    """One VM mapping -> a Domain, with what the host decides filled in: domain type, MACs, disk targets."""
     r = checks.Fields(raw, path, VM_KEYS, VM_ALIASES)
     r.get("name", vm_name, required=True)
     got = read(r, VM_FIELDS)
