@@ -41,16 +41,19 @@ def _attempt(step):
         return None, exc
 
 
-def apply(steps, threads=1):
+def apply(steps, threads=1, independent=False):
     """Run the steps in order, those aside on up to `threads` threads meanwhile; return `done`.
 
-    Once a failure is seen nothing more is started (steps already on a thread still finish). The HostError
+    Once a failure is seen nothing more is started (steps already on a thread still finish), unless the
+    steps are `independent` (the kinds of one stage: a failed network must not keep the pools from
+    converging, whatever the threads' timing). The HostError
     then joins every failure's message in plan order, and its `done` lists, in plan order, what every step
     that succeeded did, those beside the failure too, followed by what the failed steps did part way."""
     finished, failed, pending = [], [], []
     with ThreadPoolExecutor(threads) as aside:
         for index, step in enumerate(steps):
-            if failed or any(future.done() and future.result()[1] for _index, _step, future in pending):
+            if not independent and (failed or any(future.done() and future.result()[1]
+                                                  for _index, _step, future in pending)):
                 break
             if step.aside:
                 pending.append((index, step, aside.submit(_attempt, step)))

@@ -98,7 +98,7 @@ def converge(request, connect, check_mode=False, diff=True):
         steps = [_step(name, KINDS[name], connect(getattr(request, name).uri), found[name], request, check_mode,
                        diff, parts, aside=index < len(names) - 1) for index, name in enumerate(names)]
         try:
-            done += apply(steps, threads=max(1, len(steps) - 1))
+            done += apply(steps, threads=max(1, len(steps) - 1), independent=True)
         except HostError as exc:
             raise HostError(exc.message, done + exc.done)
         for name in names:

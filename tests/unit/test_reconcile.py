@@ -83,3 +83,15 @@ def test_what_planning_again_still_finds_fails_with_what_was_done():
     with pytest.raises(HostError) as err:
         converge(plans, lambda: iter(["b still differs (start)", "c too"]))
     assert err.value.message == "b still differs (start)" and err.value.done == ["define a", "start b"]
+
+
+def test_independent_steps_all_run_even_when_one_aside_failed_first():
+    """The kinds of one stage (networks beside pools): a network refused at once must not keep the pools,
+    planned after it, from converging, whatever the threads' timing."""
+    ran = []
+    steps = [Step("converge networks", refuse("cannot start network n"), aside=True),
+             Step("converge pools", lambda: (time.sleep(0.05), ran.append("pools")))]
+    with pytest.raises(HostError) as err:
+        apply(steps, threads=1, independent=True)
+    assert ran == ["pools"]
+    assert (err.value.message, err.value.done) == ("cannot start network n", ["converge pools"])
