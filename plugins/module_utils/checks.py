@@ -243,7 +243,9 @@ class Fields:
             if name not in keys:
                 fail(at(path, str(key)), "is not a known option", "known options: %s" % ", ".join(sorted(keys)))
             if name in self.data:
-                fail(at(path, str(key)), "is another spelling of %s; give only one of them" % name)
+                # Name the other spelling, whichever order the mapping came in.
+                other = key if key != name else self.written[name]
+                fail(at(path, str(other)), "is another spelling of %s; give only one of them" % name)
             self.data[name] = value
             self.written[name] = key
 

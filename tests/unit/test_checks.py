@@ -130,8 +130,10 @@ def test_fields_name_keys_as_written_aliases_included():
 
 def test_fields_refuse_unknown_keys_two_spellings_and_missing_required_keys():
     assert "is not a known option" in refused(lambda v, p: checks.Fields(v, p, ("a",)), {"b": 1}, "x[0]")
-    with pytest.raises(InputError, match=r"^x\[0\].bus: is another spelling of bus"):
+    with pytest.raises(InputError, match=r"^x\[0\].disk_driver: is another spelling of bus"):
         checks.Fields({"disk_driver": "a", "bus": "b"}, "x[0]", ("bus",), aliases={"disk_driver": "bus"})
+    with pytest.raises(InputError, match=r"^x\[0\].disk_driver: is another spelling of bus"):
+        checks.Fields({"bus": "b", "disk_driver": "a"}, "x[0]", ("bus",), aliases={"disk_driver": "bus"})
     with pytest.raises(InputError, match=r"^x\[0\].name: is required"):
         checks.Fields({}, "x[0]", ("name",)).get("name", required=True)
     assert "must be a mapping (got a list)" in refused(lambda v, p: checks.Fields(v, p, ("a",)), [], "x[0]")

@@ -191,7 +191,7 @@ def test_a_bare_capacity_is_mib_as_everywhere():
      "is not a known option"),
     ({"name": "d", "target": {"path": "/d", "permissions": {"mode": "0755", "user": 0}}},
      "pools[0].target.permissions.user", "is not a known option (known options: group, label, mode, owner)"),
-    (_with(NFS, source={"host": "nas", "hosts": [{"name": "b"}], "dir": "/e"}), "pools[0].source.hosts",
+    (_with(NFS, source={"host": "nas", "hosts": [{"name": "b"}], "dir": "/e"}), "pools[0].source.host",
      "another spelling of hosts"),
     (_with(NFS, source={"hosts": [{"name": "nas"}], "port": 2049, "dir": "/e"}), "pools[0].source.port",
      "only goes with host"),
