@@ -11,6 +11,7 @@ import os
 import libvirt
 import pytest
 
+from tests.labkit.missing import missing
 from tests.labkit.storage_daemons import Ceph, Gluster
 # conn and workdir are that module's fixtures, shared so both files clean up the same way.
 from test_storage_pool_lab import (TAG, backend_missing, changed, conn, failed, libvirtd_mounts,  # noqa: F401
@@ -24,9 +25,7 @@ GLUSTER_VOLUME = "ekvmgl"
 
 
 def _needs(kind):
-    reason = backend_missing(kind)
-    if reason:
-        pytest.skip(reason)
+    missing(backend_missing(kind))
 
 
 @pytest.fixture(scope="module")

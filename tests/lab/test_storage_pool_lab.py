@@ -19,6 +19,7 @@ import pytest
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import parse_pool_xml
 from tests.labkit import ansible, netns, paths
 from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.missing import missing
 from tests.labkit.proc import read_pid, run, stop_pid, wait_for
 
 pytestmark = pytest.mark.lab
@@ -358,9 +359,7 @@ def iscsi_target(workdir):
 
 
 def test_iscsi_direct_pool_lists_the_luns_of_a_tgt_target(conn, request):
-    reason = backend_missing("iscsi-direct")
-    if reason:
-        pytest.skip(reason)
+    missing(backend_missing("iscsi-direct"))
     iqn, port = request.getfixturevalue("iscsi_target")
     name = TAG + "-iscsi"
     pool = {"name": name, "type": "iscsi-direct",
