@@ -405,7 +405,8 @@ def test_purge_plan_and_absent(host, conn):
     keep = networks(nat_end=160)
     keep[1]["mtu"] = 1400
     before = snapshot(conn)
-    # Other developers' networks share this libvirtd, so purge is only planned here (check mode).
+    # Other developers' networks share this libvirtd, so purge is only planned here (check mode);
+    # test_network_purge_lab.py runs it for real on a libvirtd of its own.
     planned = host.module(networks=keep[1:], purge=True, check_mode=True)
     actions = {n["name"]: n["actions"] for n in planned["networks"]}
     assert actions[name("nat")] == ["stop", "undefine"]
