@@ -9,6 +9,7 @@ Only the network driver is loaded (its folder of connection drivers holds that o
 well under a second and never probes QEMU. The module reaches it as network:///system through the
 daemon's socket, which lives in the test's folder.
 """
+import glob
 import json
 import os
 import shutil
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.lab
 
 TAG = uuid.uuid4().hex[:3]
 NS = "ekvm-np" + TAG
-DRIVERS = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver"
+# Debian keeps libvirtd's connection drivers under the multiarch folder (x86_64-linux-gnu here).
+DRIVERS = (glob.glob("/usr/lib/*/libvirt/connection-driver") or ["/usr/lib/libvirt/connection-driver"])[0]
 MODULES = {name: "ansible_collections.essentials.kvm.plugins.modules." + name
            for name in ("libvirt_network", "libvirt_resources")}
 # The daemon's own folders, each bound over the system one inside its private mount namespace.
