@@ -188,8 +188,8 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
-from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 
@@ -204,7 +204,7 @@ def main():
             shutdown_timeout=dict(type='int', default=120),
             declared_networks=dict(type='list', elements='str', default=[]),
             declared_pools=dict(type='list', elements='str', default=[]),
-            vms=VMS,
+            vms=ITEMS,
         ),
         supports_check_mode=True,
     )
@@ -212,7 +212,7 @@ def main():
 
     def vms():
         with connection(params['uri']) as conn:
-            result = converge(conn, canonical(params['vms'] or [], VM), params['input_name'],
+            result = converge(conn, params['vms'] or [], params['input_name'],
                               params['inventory_hostname'], params['purge'], module.check_mode,
                               params['restart_on_change'], params['shutdown_timeout'], params['declared_networks'],
                               params['declared_pools'], module._diff)

@@ -113,17 +113,21 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesPoolSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 
+class Module(HidesPoolSecrets, AnsibleModule):
+    pass
+
+
 def main():
-    module = AnsibleModule(
+    module = Module(
         argument_spec=dict(
             uri=dict(type="str", default="qemu:///system"),
-            pools=POOLS,
+            pools=ITEMS,
             purge=dict(type="bool", default=False),
             restart_on_change=dict(type="bool", default=False),
             input_name=dict(type="str", default="pools"),
