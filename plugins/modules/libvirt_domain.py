@@ -193,21 +193,21 @@ from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import IT
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 
+ARGUMENT_SPEC = dict(
+    uri=dict(type='str', default='qemu:///system'),
+    inventory_hostname=dict(type='str'),
+    input_name=dict(type='str', default='vms'),
+    purge=dict(type='bool', default=False),
+    restart_on_change=dict(type='bool', default=False),
+    shutdown_timeout=dict(type='int', default=120),
+    declared_networks=dict(type='list', elements='str', default=[]),
+    declared_pools=dict(type='list', elements='str', default=[]),
+    vms=ITEMS,
+)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            uri=dict(type='str', default='qemu:///system'),
-            inventory_hostname=dict(type='str'),
-            input_name=dict(type='str', default='vms'),
-            purge=dict(type='bool', default=False),
-            restart_on_change=dict(type='bool', default=False),
-            shutdown_timeout=dict(type='int', default=120),
-            declared_networks=dict(type='list', elements='str', default=[]),
-            declared_pools=dict(type='list', elements='str', default=[]),
-            vms=ITEMS,
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
 
     def vms():

@@ -119,21 +119,21 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconc
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 
+ARGUMENT_SPEC = dict(
+    uri=dict(type="str", default="qemu:///system"),
+    pools=ITEMS,
+    purge=dict(type="bool", default=False),
+    restart_on_change=dict(type="bool", default=False),
+    input_name=dict(type="str", default="pools"),
+)
+
+
 class Module(HidesPoolSecrets, AnsibleModule):
     pass
 
 
 def main():
-    module = Module(
-        argument_spec=dict(
-            uri=dict(type="str", default="qemu:///system"),
-            pools=ITEMS,
-            purge=dict(type="bool", default=False),
-            restart_on_change=dict(type="bool", default=False),
-            input_name=dict(type="str", default="pools"),
-        ),
-        supports_check_mode=True,
-    )
+    module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
 
     def pools():
