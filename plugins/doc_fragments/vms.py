@@ -113,7 +113,9 @@ options:
         type: bool
         default: true
       graphics:
-        description: Graphical console.
+        description:
+          - Graphical console.
+          - The older ansible-kvm role's C(graphics: false) (no console) and C(graphics: true) (VNC) are taken too.
         type: dict
         suboptions:
           type:
