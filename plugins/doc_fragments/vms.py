@@ -115,7 +115,7 @@ options:
       graphics:
         description:
           - Graphical console.
-          - The older ansible-kvm role's C(graphics: false) (no console) and C(graphics: true) (VNC) are taken too.
+          - The older ansible-kvm role's V(false) (no console) and V(true) (VNC) are taken too.
         type: dict
         suboptions:
           type:
