@@ -106,3 +106,9 @@ def test_a_pool_secret_is_masked_in_the_log_line_and_the_result(capsys, monkeypa
     assert message.startswith("pools[0].volumes[0].capacity: must be a size"), message
     assert len(logged) == 1 and "Invoked with" in logged[0] and "pools=" in logged[0]
     assert canary not in logged[0] and "********" in logged[0], logged[0]
+
+
+def test_an_older_roles_vlan_without_its_id_is_refused_naming_vlan(capsys):
+    """Ansible's argument spec required vlans[].vlan; the validator does now."""
+    message = refused(capsys, libvirt_network, networks=[ovs_network(vlans=[{"name": "v10"}])])
+    assert message.startswith("networks[0].vlans[0].vlan: is required"), message
