@@ -57,7 +57,7 @@ def request(n):
     return resources_reconcile.Request(
         networks=module.kind(params, "networks", params["networks"]),
         pools=module.kind(params, "pools", params["pools"]),
-        vms=module.kind(params, "vms", module.canonical(params["vms"], module.VM)),
+        vms=module.kind(params, "vms", params["vms"]),
         inventory_hostname=params["inventory_hostname"])
 
 

@@ -21,10 +21,9 @@ options:
         description: Pool name (letters, digits and C(_ . + -)). Required.
         type: str
       type:
-        description:
-          - Pool type, one of C(dir fs netfs logical disk iscsi iscsi-direct scsi mpath rbd sheepdog gluster zfs
-            vstorage).
+        description: Pool type.
         type: str
+        choices: [dir, fs, netfs, logical, disk, iscsi, iscsi-direct, scsi, mpath, rbd, sheepdog, gluster, zfs, vstorage]
         default: dir
       state:
         description:
@@ -129,8 +128,9 @@ options:
             type: dict
             suboptions:
               type:
-                description: C(scsi_host) or C(fc_host).
+                description: Adapter type.
                 type: str
+                choices: [scsi_host, fc_host]
               name:
                 description: scsi_host name such as C(host0).
                 type: str
@@ -205,8 +205,9 @@ options:
         description: Extra ceph client options (rbd), name to value.
         type: dict
       refresh_allocation:
-        description: How rbd volume allocation is refreshed, C(default) or C(capacity).
+        description: How rbd volume allocation is refreshed.
         type: str
+        choices: [default, capacity]
       volumes:
         description:
           - Volumes in the pool; unlisted volumes are left alone.
@@ -220,8 +221,9 @@ options:
             description: Volume name. Required.
             type: str
           state:
-            description: C(present) or C(absent); only C(absent) deletes a volume.
+            description: Only C(absent) deletes a volume.
             type: str
+            choices: [present, absent]
             default: present
           capacity:
             description:
@@ -241,6 +243,8 @@ options:
           backing_format:
             description: Format of the backing volume.
             type: str
+            choices: [raw, qcow2, qcow, qed, vmdk, vpc, vdi, vhd, cow, dir, bochs, cloop, dmg, iso, fat, ploop, luks]
+            default: qcow2
           permissions:
             description: Permissions of the volume when created.
             type: dict

@@ -113,7 +113,9 @@ options:
         type: bool
         default: true
       graphics:
-        description: Graphical console.
+        description:
+          - Graphical console.
+          - The older ansible-kvm role's V(false) (no console) and V(true) (VNC) are taken too.
         type: dict
         suboptions:
           type:

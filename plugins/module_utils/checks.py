@@ -113,6 +113,7 @@ def choice(*choices):
                                                                      for c in choices) else None
             fail(path, "must be one of %s (got %s)" % (", ".join(choices), describe(value)), hint)
         return value
+    check.choices = choices  # read by the test that holds the modules' documented choices to the validators'
     return check
 
 

@@ -124,6 +124,8 @@ def read_portgroup(data, path):
 def read_legacy_vlan(data, path):
     """An item of the older role's `vlans` list: {name, vlan: id or list of ids, trunk}."""
     r = checks.Fields(data, path, ("name", "vlan", "trunk", "default"))
+    if not r.has("vlan"):
+        fail(at(path, "vlan"), "is required", "the VLAN id, or a list of ids for a trunk")
     tags = r.raw("vlan")
     tags = tags if isinstance(tags, list) else [tags] if tags is not None else []
     vlan = {"tags": tags, "trunk": r.raw("trunk")}

@@ -188,31 +188,31 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
-from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 
+ARGUMENT_SPEC = dict(
+    uri=dict(type='str', default='qemu:///system'),
+    inventory_hostname=dict(type='str'),
+    input_name=dict(type='str', default='vms'),
+    purge=dict(type='bool', default=False),
+    restart_on_change=dict(type='bool', default=False),
+    shutdown_timeout=dict(type='int', default=120),
+    declared_networks=dict(type='list', elements='str', default=[]),
+    declared_pools=dict(type='list', elements='str', default=[]),
+    vms=ITEMS,
+)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            uri=dict(type='str', default='qemu:///system'),
-            inventory_hostname=dict(type='str'),
-            input_name=dict(type='str', default='vms'),
-            purge=dict(type='bool', default=False),
-            restart_on_change=dict(type='bool', default=False),
-            shutdown_timeout=dict(type='int', default=120),
-            declared_networks=dict(type='list', elements='str', default=[]),
-            declared_pools=dict(type='list', elements='str', default=[]),
-            vms=VMS,
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
 
     def vms():
         with connection(params['uri']) as conn:
-            result = converge(conn, canonical(params['vms'] or [], VM), params['input_name'],
+            result = converge(conn, params['vms'] or [], params['input_name'],
                               params['inventory_hostname'], params['purge'], module.check_mode,
                               params['restart_on_change'], params['shutdown_timeout'], params['declared_networks'],
                               params['declared_pools'], module._diff)

@@ -132,14 +132,14 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
-from ansible_collections.essentials.kvm.plugins.module_utils.network_spec import NETWORKS
 from ansible_collections.essentials.kvm.plugins.module_utils.network_reconcile import converge, result
 
 
 ARGUMENT_SPEC = dict(
     uri={"type": "str", "default": "qemu:///system"},
-    networks=NETWORKS,
+    networks=ITEMS,
     purge={"type": "bool", "default": False},
     restart_on_change={"type": "bool", "default": False},
     declared_bridges={"type": "list", "elements": "str", "default": []},

@@ -113,23 +113,27 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesPoolSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 
+ARGUMENT_SPEC = dict(
+    uri=dict(type="str", default="qemu:///system"),
+    pools=ITEMS,
+    purge=dict(type="bool", default=False),
+    restart_on_change=dict(type="bool", default=False),
+    input_name=dict(type="str", default="pools"),
+)
+
+
+class Module(HidesPoolSecrets, AnsibleModule):
+    pass
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            uri=dict(type="str", default="qemu:///system"),
-            pools=POOLS,
-            purge=dict(type="bool", default=False),
-            restart_on_change=dict(type="bool", default=False),
-            input_name=dict(type="str", default="pools"),
-        ),
-        supports_check_mode=True,
-    )
+    module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
 
     def pools():

@@ -179,26 +179,28 @@ done:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.domain_spec import VM, VMS, canonical
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesPoolSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
-from ansible_collections.essentials.kvm.plugins.module_utils.network_spec import NETWORKS
 from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
     Connections, Kind, Request, converge)
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_spec import POOLS
 
 STR = {"type": "str"}
 FALSE = {"type": "bool", "default": False}
 ARGUMENT_SPEC = dict(
     uri={"type": "str", "default": "qemu:///system"},
-    networks=NETWORKS, networks_uri=STR, networks_input_name={"type": "str", "default": "networks"},
+    networks=ITEMS, networks_uri=STR, networks_input_name={"type": "str", "default": "networks"},
     networks_purge=FALSE, networks_restart_on_change=FALSE,
     declared_bridges={"type": "list", "elements": "str", "default": []},
-    pools=POOLS, pools_uri=STR, pools_input_name={"type": "str", "default": "pools"},
+    pools=ITEMS, pools_uri=STR, pools_input_name={"type": "str", "default": "pools"},
     pools_purge=FALSE, pools_restart_on_change=FALSE,
-    vms=VMS, vms_uri=STR, vms_input_name={"type": "str", "default": "vms"},
+    vms=ITEMS, vms_uri=STR, vms_input_name={"type": "str", "default": "vms"},
     vms_purge=FALSE, vms_restart_on_change=FALSE,
     inventory_hostname=STR, shutdown_timeout={"type": "int", "default": 120},
 )
+
+
+class Module(HidesPoolSecrets, AnsibleModule):
+    pass
 
 
 def kind(params, name, items):
@@ -209,12 +211,11 @@ def kind(params, name, items):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    vms = params["vms"]
     request = Request(networks=kind(params, "networks", params["networks"]),
                       pools=kind(params, "pools", params["pools"]),
-                      vms=kind(params, "vms", None if vms is None else canonical(vms, VM)),
+                      vms=kind(params, "vms", params["vms"]),
                       declared_bridges=params["declared_bridges"], inventory_hostname=params["inventory_hostname"],
                       shutdown_timeout=params["shutdown_timeout"])
 

@@ -20,15 +20,17 @@ pytestmark = pytest.mark.sanity
 ROOT = ansible.ROOT
 ROLES = ["kvm", "config_interfaces", "openvswitch"]
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "plugins", "modules", "[!_]*.py")))
+PACKAGE = "ansible_collections.essentials.kvm.plugins."
 # Role variables passed to a module option as they are: their items follow the module's suboptions.
 MODULE_LISTS = [
-    ("kvm", "kvm_virtual_networks", "libvirt_network", "networks"),
-    ("kvm", "kvm_storage_pools", "libvirt_pool", "pools"),
-    ("kvm", "kvm_vms", "libvirt_domain", "vms"),
     ("openvswitch", "openvswitch_bridges", "openvswitch", "bridges"),
 ] + [("config_interfaces", name, "ifupdown_interfaces", name) for name in (
     "network_interfaces", "network_bonds", "network_bridges", "network_vlans", "ovs_bonds", "ovs_bridges",
     "ovs_interfaces")]
+# The kvm role's item lists: the role and the modules check only that each is a list of mappings, and the kind's
+# validator (on the shared kit) reads the items, once; the modules' doc fragments document every suboption.
+ITEM_LISTS = [("kvm_virtual_networks", "libvirt_network", "networks"), ("kvm_storage_pools", "libvirt_pool", "pools"),
+              ("kvm_vms", "libvirt_domain", "vms")]
 # What decides whether a value passes; descriptions may be worded for the role.
 CHECKED = ("type", "elements", "choices", "default", "required", "no_log")
 
@@ -82,11 +84,10 @@ def test_the_defaults_pass_the_spec(role):
 @functools.lru_cache(maxsize=None)
 def module_options(module):
     """The module's options with those of its documentation fragments (each fragment adds whole options)."""
-    package = "ansible_collections.essentials.kvm.plugins."
-    documentation = yaml.safe_load(importlib.import_module(package + "modules." + module).DOCUMENTATION)
+    documentation = yaml.safe_load(importlib.import_module(PACKAGE + "modules." + module).DOCUMENTATION)
     options = {}
     for fragment in documentation.get("extends_documentation_fragment", []):
-        text = importlib.import_module(package + "doc_fragments." + fragment.split(".")[-1]).ModuleDocFragment.DOCUMENTATION
+        text = importlib.import_module(PACKAGE + "doc_fragments." + fragment.split(".")[-1]).ModuleDocFragment.DOCUMENTATION
         options.update(yaml.safe_load(text)["options"])
     options.update(documentation["options"])
     return options
@@ -132,6 +133,71 @@ def test_list_items_are_checked_like_the_module_checks_them(role, variable, modu
         "copy them over (aliases as options of their own)" % (role, variable, module, option))
 
 
+def validator_tables(option):
+    """The validator's declaration of each mapping it reads, by the documented path of that mapping:
+    (keys, checkers by key, aliases by spelling)."""
+    if option == "networks":
+        net = importlib.import_module(PACKAGE + "module_utils.network_validate")
+        return {(): (net.NETWORK_KEYS + net.LEGACY_KEYS, net.NETWORK_FIELDS, {})}
+    if option == "pools":
+        pool = importlib.import_module(PACKAGE + "module_utils.storage_pool_validate")
+        return {path: (tuple(table), table, aliases) for path, table, aliases in (
+            ((), pool.POOL, {}), (("target", "permissions"), pool.PERMISSIONS, {}),
+            (("source",), pool.SOURCE, pool.SOURCE_ALIASES), (("source", "hosts"), pool.HOST, {}),
+            (("source", "adapter"), pool.ADAPTER, {}), (("source", "auth"), pool.AUTH, {}),
+            (("volumes",), pool.VOLUME, {}), (("volumes", "permissions"), pool.PERMISSIONS, {}))}
+    vm = importlib.import_module(PACKAGE + "module_utils.domain_validate")
+    return {path: (tuple(keys), table, aliases) for path, keys, table, aliases in (
+        ((), vm.VM_KEYS, vm.VM_FIELDS, vm.VM_ALIASES), (("cpu",), vm.CPU_FIELDS, vm.CPU_FIELDS, {}),
+        (("direct_boot",), vm.DIRECT_BOOT_FIELDS, vm.DIRECT_BOOT_FIELDS, {}),
+        (("graphics",), vm.GRAPHICS_FIELDS, vm.GRAPHICS_FIELDS, {}),
+        (("disks",), vm.DISK_FIELDS, vm.DISK_FIELDS, vm.DISK_ALIASES),
+        (("nics",), vm.NIC_FIELDS, vm.NIC_FIELDS, vm.NIC_ALIASES),
+        (("cloud_init",), vm.CLOUD_INIT_FIELDS, vm.CLOUD_INIT_FIELDS, {}))}
+
+
+@pytest.mark.parametrize("variable,module,option", ITEM_LISTS, ids=[v[0] for v in ITEM_LISTS])
+def test_item_lists_are_only_lists_of_mappings_to_ansible(variable, module, option):
+    role = spec("kvm")[variable]
+    assert {key: role[key] for key in CHECKED if key in role} == {"type": "list", "elements": "dict", "default": []}
+    assert "options" not in role, "roles/kvm/meta/argument_specs.yml: %s must not check its items" % variable
+    assert "O(essentials.kvm.%s#module:%s)" % (module, option) in " ".join(role["description"]), (
+        "%s's description must point to the module option that documents its items" % variable)
+    documented = module_options(module)[option]
+    assert (documented["type"], documented["elements"]) == ("list", "dict") and documented["suboptions"]
+    for name in (module, "libvirt_resources"):
+        argument_spec = importlib.import_module(PACKAGE + "modules." + name).ARGUMENT_SPEC
+        assert argument_spec[option] == {"type": "list", "elements": "dict"}, (name, option)
+
+
+@pytest.mark.parametrize("option", [v[2] for v in ITEM_LISTS])
+def test_documented_suboptions_are_what_the_validator_reads(option):
+    """The doc fragment and the validator agree on the keys of each mapping, their aliases and their choices."""
+    for path, (keys, checkers, aliases) in validator_tables(option).items():
+        level = module_suboptions("libvirt_resources", option)
+        for key in path:
+            level = level[key]["suboptions"]
+        where = ".".join((option,) + path)
+        documented_aliases = {alias: name for name, doc in level.items() for alias in doc.get("aliases", [])}
+        # A spelling the validator takes for another key is documented as an alias or, when its value has another
+        # shape (source.host for source.hosts), as an option of its own.
+        assert set(level) | set(documented_aliases) == set(keys) | set(aliases), where
+        assert documented_aliases.items() <= aliases.items(), where
+        for key, check in checkers.items():
+            if hasattr(check, "choices"):
+                assert set(level[key].get("choices", ())) == set(check.choices), "%s.%s" % (where, key)
+
+
+def test_the_role_hands_item_contents_to_the_module_as_written():
+    """What only the module may judge passes the role's validation untouched: no crash, no message, no coercion."""
+    items = {"kvm_virtual_networks": [{"name": 5, "dns": 5, "portgroups": [{"name": "t", "vlan": True}]}],
+             "kvm_storage_pools": [{"name": True, "volumes": [{"name": "a", "permisions": {}}]}],
+             "kvm_vms": [{"name": "old", "graphics": False, "disks": [{"disk_driver": "floppyx"}]}]}
+    result = ArgumentSpecValidator(spec("kvm")).validate(items, validate_role_argument_spec=True)
+    assert not result.error_messages
+    assert {name: result.validated_parameters[name] for name in items} == items
+
+
 def run_role(tmp_path, role, hosts, tags=None, after=()):
     """The role in check mode on local "hosts", each with its own variables; `fake_facts` of a host
     become its facts. Without real facts and in check mode, a run that gets past validation by
@@ -162,9 +228,7 @@ WRONG = {
     "kvm": {
         "vms_not_a_list": ({"kvm_vms": "notalist"}, "kvm_vms"),
         "unknown_choice": ({"kvm_auth_unix_rw": "kerberos"}, "kvm_auth_unix_rw"),
-        "misspelt_volume_key": (
-            {"kvm_storage_pools": [{"name": "images", "volumes": [{"name": "a.qcow2", "permisions": {}}]}]},
-            "permisions"),
+        "pool_not_a_mapping": ({"kvm_storage_pools": [{"name": "images"}, "images2"]}, "kvm_storage_pools"),
     },
     "config_interfaces": {
         "switch_not_a_bool": ({"config_network_interfaces": "maybe"}, "config_network_interfaces"),
