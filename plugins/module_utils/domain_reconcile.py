@@ -20,6 +20,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate imp
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 
+
 @dataclass
 class VmPlan:
     vm: Domain
@@ -246,6 +247,7 @@ class Reconciler(DomainApplier):
         if plan.vm.state != "absent":
             after = pretty(domain_xml.build(plan.vm), plan.vm.state, plan.vm.autostart)
         return {"before_header": plan.vm.name, "after_header": plan.vm.name, "before": before, "after": after}
+
 
 def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
              shutdown_timeout=120, declared_networks=(), declared_pools=(), diff=True):

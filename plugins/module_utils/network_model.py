@@ -23,6 +23,7 @@ DIRECT_MODES = ("private", "vepa", "passthrough")
 STATES = ("active", "inactive", "present", "absent")
 VIRTUALPORT_TYPES = ("openvswitch", "802.1Qbg", "802.1Qbh", "midonet")
 
+
 @dataclass
 class DhcpRange:
     start: str
@@ -262,4 +263,3 @@ def with_live_defaults(desired, live):
 def _ipkey(text):
     address = ipaddress.ip_address(text)
     return (address.version, int(address))
-

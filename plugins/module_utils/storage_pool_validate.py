@@ -314,7 +314,7 @@ def _volume(value, path, pool, rule, names):
     if vol.capacity is None:
         fail(fields.where("capacity"), "is required for a new volume", "e.g. capacity: 10G")
     if image_size is not None and vol.capacity < image_size:
-        fail(fields.where("capacity"), "is smaller than the image in upload (%d bytes)" % image_size)
+        fail(fields.where("capacity"), "is smaller than the image in upload (%s bytes)" % image_size)
     if vol.capacity == 0 and not vol.upload:
         fail(fields.where("capacity"), "must be larger than 0")
     vol.allocation = given.get("allocation")
