@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""libvirt network XML <-> Network model, with ElementTree."""
+"""libvirt network XML <-> Network model: the tables below are read by both the builder and the parser."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,274 +13,16 @@ import xml.etree.ElementTree as ET
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
     Bandwidth, Bootp, DhcpHost, DhcpRange, Dns, DnsForwarder, DnsHost, DnsSrv, DnsTxt, Forward, IpBlock, Nat,
-    Network, Portgroup, Rate, Route, VirtualPortParameters, Vlan)
-
-_VPORT_PARAMS = ("profileid", "interfaceid", "managerid", "typeid", "typeidversion", "instanceid")
-
-
-# ---------------------------------------------------------------------------------------------------- build
-
-def _yesno(value):
-    return None if value is None else ("yes" if value else "no")
-
-
-def _sub(parent, tag, **attrs):
-    """Child element carrying only the attributes that are set."""
-    return ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v is not None})
-
-
-def _rate_attrs(rate):
-    return {"average": rate.average, "peak": rate.peak, "burst": rate.burst}
-
-
-def _build_bandwidth(parent, bandwidth):
-    if bandwidth:
-        node = _sub(parent, "bandwidth")
-        for direction in ("inbound", "outbound"):
-            rate = getattr(bandwidth, direction)
-            if rate:
-                _sub(node, direction, **_rate_attrs(rate))
-
-
-def _build_vlan(parent, vlan):
-    if vlan:
-        node = _sub(parent, "vlan", trunk="yes" if vlan.trunk else None)
-        for tag in vlan.tags:
-            _sub(node, "tag", id=tag, nativeMode=vlan.native_mode if tag == vlan.native_tag else None)
-
-
-def _build_virtualport(parent, vtype, params):
-    if vtype or params:
-        node = _sub(parent, "virtualport", type=vtype)
-        if params:
-            _sub(node, "parameters", **{k: getattr(params, k) for k in _VPORT_PARAMS})
-
-
-def _build_forward(root, net):
-    fwd = net.forward
-    if net.mode == "isolated":
-        return
-    node = _sub(root, "forward", mode=net.mode, dev=fwd.dev, managed=_yesno(fwd.managed))
-    if fwd.nat:
-        nat = _sub(node, "nat", ipv6=_yesno(fwd.nat.ipv6))
-        if fwd.nat.address_start:
-            _sub(nat, "address", start=fwd.nat.address_start, end=fwd.nat.address_end)
-        if fwd.nat.port_start:
-            _sub(nat, "port", start=fwd.nat.port_start, end=fwd.nat.port_end)
-    if fwd.pf:
-        _sub(node, "pf", dev=fwd.pf)
-    for dev in fwd.interfaces:
-        _sub(node, "interface", dev=dev)
-    for address in fwd.addresses:
-        domain, bus, rest = address.split(":")
-        slot, function = rest.split(".")
-        _sub(node, "address", type="pci", domain="0x" + domain, bus="0x" + bus, slot="0x" + slot,
-             function="0x" + function)
-    if fwd.driver:
-        _sub(node, "driver", name=fwd.driver)
-
-
-def _build_dns(root, dns):
-    if not dns:
-        return
-    node = _sub(root, "dns", enable=_yesno(dns.enable), forwardPlainNames=_yesno(dns.forward_plain_names))
-    for fwd in dns.forwarders:
-        _sub(node, "forwarder", addr=fwd.addr, domain=fwd.domain)
-    for txt in dns.txts:
-        _build_txt(node, txt)
-    for srv in dns.srvs:
-        _build_srv(node, srv)
-    for host in dns.hosts:
-        _build_dns_host(node, host)
-
-
-def _build_txt(parent, txt):
-    return _sub(parent, "txt", name=txt.name, value=txt.value)
-
-
-def _build_srv(parent, srv):
-    return _sub(parent, "srv", service=srv.service, protocol=srv.protocol, domain=srv.domain, target=srv.target,
-                port=srv.port, priority=srv.priority, weight=srv.weight)
-
-
-def _build_dns_host(parent, host):
-    node = _sub(parent, "host", ip=host.ip)
-    for name in host.hostnames:
-        ET.SubElement(node, "hostname").text = name
-    return node
-
-
-def _build_dhcp_range(parent, rng):
-    return _sub(parent, "range", start=rng.start, end=rng.end)
-
-
-def _build_dhcp_host(parent, host):
-    return _sub(parent, "host", mac=host.mac, id=host.id, name=host.name, ip=host.ip)
-
-
-def _build_portgroup(parent, group, vtype=None):
-    node = _sub(parent, "portgroup", name=group.name, default="yes" if group.default else None,
-                trustGuestRxFilters=_yesno(group.trust_guest_rx_filters))
-    # An untyped portgroup virtualport next to a VLAN makes libvirt refuse the network, so it repeats the type.
-    _build_virtualport(node, vtype if group.virtualport_parameters else None, group.virtualport_parameters)
-    _build_bandwidth(node, group.bandwidth)
-    _build_vlan(node, group.vlan)
-    return node
-
-
-def _build_ip(root, block):
-    node = _sub(root, "ip", address=block.address, prefix=block.prefix,
-                family="ipv6" if block.family == "ipv6" else None, localPtr=_yesno(block.local_ptr))
-    if block.tftp_root:
-        _sub(node, "tftp", root=block.tftp_root)
-    if block.dhcp_ranges or block.dhcp_hosts or block.bootp:
-        dhcp = _sub(node, "dhcp")
-        for rng in block.dhcp_ranges:
-            _build_dhcp_range(dhcp, rng)
-        for host in block.dhcp_hosts:
-            _build_dhcp_host(dhcp, host)
-        if block.bootp:
-            _sub(dhcp, "bootp", file=block.bootp.file, server=block.bootp.server)
-
-
-def _build_network(net):
-    root = ET.Element("network", {k: v for k, v in (("ipv6", _yesno(net.ipv6)), (
-        "trustGuestRxFilters", _yesno(net.trust_guest_rx_filters))) if v})
-    ET.SubElement(root, "name").text = net.name
-    if net.uuid:
-        ET.SubElement(root, "uuid").text = net.uuid
-    _build_forward(root, net)
-    if net.bridge_name or net.stp is not None or net.delay is not None or net.mac_table_manager or net.zone:
-        _sub(root, "bridge", name=net.bridge_name, zone=net.zone,
-             stp=None if net.stp is None else ("on" if net.stp else "off"), delay=net.delay,
-             macTableManager=net.mac_table_manager)
-    if net.mtu:
-        _sub(root, "mtu", size=net.mtu)
-    if net.mac:
-        _sub(root, "mac", address=net.mac)
-    _build_virtualport(root, net.virtualport_type, net.virtualport_parameters)
-    for group in net.portgroups:
-        _build_portgroup(root, group, net.virtualport_type)
-    if net.domain:
-        _sub(root, "domain", name=net.domain, localOnly=_yesno(net.domain_local_only))
-    _build_dns(root, net.dns)
-    _build_bandwidth(root, net.bandwidth)
-    _build_vlan(root, net.vlan)
-    if net.port_isolated is not None:
-        _sub(root, "port", isolated=_yesno(net.port_isolated))
-    for block in net.ips:
-        _build_ip(root, block)
-    for route in net.routes:
-        _sub(root, "route", family="ipv6" if ipaddress.ip_address(route.address).version == 6 else None,
-             address=route.address, prefix=route.prefix, gateway=route.gateway, metric=route.metric)
-    return root
-
-
-def _to_string(element):
-    ET.indent(element, "  ")
-    return ET.tostring(element, encoding="unicode") + "\n"
-
-
-def build_xml(net):
-    """Network model -> libvirt network XML document."""
-    return _to_string(_build_network(net))
-
-
-def fragment(builder, item):
-    """XML of one section item (a DHCP host, a portgroup...) as virNetworkUpdate expects it."""
-    holder = ET.Element("holder")
-    return ET.tostring(builder(holder, item), encoding="unicode")
-
-
-def dhcp_range_xml(rng):
-    return fragment(_build_dhcp_range, rng)
-
-
-def dhcp_host_xml(host):
-    return fragment(_build_dhcp_host, host)
-
-
-def dns_host_xml(host):
-    return fragment(_build_dns_host, host)
-
-
-def dns_srv_xml(srv):
-    return fragment(_build_srv, srv)
-
-
-def dns_txt_xml(txt):
-    return fragment(_build_txt, txt)
-
-
-def portgroup_xml(group, vtype=None):
-    holder = ET.Element("holder")
-    return ET.tostring(_build_portgroup(holder, group, vtype), encoding="unicode")
-
-
-# ---------------------------------------------------------------------------------------------------- parse
-
-def _bool(value, true="yes"):
-    return None if value is None else value == true
-
-
-def _num(value):
-    return None if value is None else int(value, 0)
-
-
-def _addr(value):
-    return None if value is None else ipaddress.ip_address(value).compressed
-
-
-def _parse_rate(node):
-    return None if node is None else Rate(average=_num(node.get("average")), peak=_num(node.get("peak")),
-                                          burst=_num(node.get("burst")))
-
-
-def _parse_bandwidth(node):
-    if node is None:
-        return None
-    return Bandwidth(inbound=_parse_rate(node.find("inbound")), outbound=_parse_rate(node.find("outbound")))
-
-
-def _parse_vlan(node):
-    if node is None:
-        return None
-    tags = node.findall("tag")
-    native = [t for t in tags if t.get("nativeMode")]
-    return Vlan(tags=[int(t.get("id")) for t in tags], trunk=node.get("trunk") == "yes",
-                native_tag=int(native[0].get("id")) if native else None,
-                native_mode=native[0].get("nativeMode") if native else None)
-
-
-def _parse_vport_params(node):
-    params = None if node is None else node.find("parameters")
-    if params is None:
-        return None
-    ints = ("managerid", "typeid", "typeidversion")
-    return VirtualPortParameters(**{k: (_num(params.get(k)) if k in ints else params.get(k)) for k in _VPORT_PARAMS})
-
-
-def _parse_pci(node):
-    return "%04x:%02x:%02x.%x" % tuple(int(node.get(k), 0) for k in ("domain", "bus", "slot", "function"))
-
-
-def _parse_forward(root):
-    node = root.find("forward")
-    if node is None:
-        return "isolated", Forward()
-    nat = node.find("nat")
-    if nat is not None:
-        address, port = nat.find("address"), nat.find("port")
-        nat = Nat(address_start=_addr(address.get("start")) if address is not None else None,
-                  address_end=_addr(address.get("end")) if address is not None else None,
-                  port_start=_num(port.get("start")) if port is not None else None,
-                  port_end=_num(port.get("end")) if port is not None else None, ipv6=_bool(nat.get("ipv6")))
-    pf, driver = node.find("pf"), node.find("driver")
-    return node.get("mode", "nat"), Forward(
-        dev=node.get("dev"), interfaces=[i.get("dev") for i in node.findall("interface")],
-        pf=pf.get("dev") if pf is not None else None,
-        addresses=[_parse_pci(a) for a in node.findall("address") if a.get("type") == "pci"],
-        managed=_bool(node.get("managed")), driver=driver.get("name") if driver is not None else None, nat=nat)
+    Network, Portgroup, Rate, Route)
+from ansible_collections.essentials.kvm.plugins.module_utils.xml_props import (
+    ADDR, INT, LOWER, ONOFF, TEXT, YESNO, Each, Hand, One, Pci, Prop, element, read, write)
+from ansible_collections.essentials.kvm.plugins.module_utils.xml_shared import (
+    RATE_KEYS, build_bandwidth, build_virtualport, build_vlan, parse_bandwidth, parse_virtualport, parse_vlan)
+
+
+def _build_family(place, item):
+    if ipaddress.ip_address(item.address).version == 6:
+        place("").set("family", "ipv6")
 
 
 def _parse_prefix(node):
@@ -296,40 +38,174 @@ def _parse_prefix(node):
     return 8 if first < 128 else 16 if first < 192 else 24
 
 
-def _parse_ip(node):
-    dhcp = node.find("dhcp")
-    tftp = node.find("tftp")
-    bootp = dhcp.find("bootp") if dhcp is not None else None
-    return IpBlock(
-        address=_addr(node.get("address")), prefix=_parse_prefix(node), local_ptr=_bool(node.get("localPtr")),
-        tftp_root=tftp.get("root") if tftp is not None else None,
-        dhcp_ranges=[DhcpRange(start=_addr(r.get("start")), end=_addr(r.get("end")))
-                     for r in (dhcp.findall("range") if dhcp is not None else [])],
-        dhcp_hosts=[DhcpHost(ip=_addr(h.get("ip")), mac=(h.get("mac") or "").lower() or None, id=h.get("id"),
-                             name=h.get("name")) for h in (dhcp.findall("host") if dhcp is not None else [])],
-        bootp=Bootp(file=bootp.get("file"), server=bootp.get("server")) if bootp is not None else None)
+# family is written for IPv6 only (IPv4 is libvirt's default) and read from the address; a prefix may come
+# back from libvirt as a netmask, or not at all.
+_FAMILY = Hand(_build_family)
+_PREFIX = Hand(lambda place, item: INT.put(place(""), "prefix", item.prefix),
+               lambda node: {"prefix": _parse_prefix(node)})
+
+_NAT = (
+    Prop("ipv6", "@ipv6", YESNO),
+    Prop("address_start", "address/@start", ADDR),
+    Prop("address_end", "address/@end", ADDR),
+    Prop("port_start", "port/@start", INT),
+    Prop("port_end", "port/@end", INT),
+)
+_FORWARD = (
+    Prop("dev", "@dev"),
+    Prop("managed", "@managed", YESNO),
+    One("nat", "nat", Nat, _NAT),
+    Prop("pf", "pf/@dev"),
+    Each("interfaces", "interface/@dev"),
+    Each("addresses", "address", Pci()),
+    Prop("driver", "driver/@name"),
+)
+_DHCP_RANGE = (Prop("start", "@start", ADDR), Prop("end", "@end", ADDR))
+_DHCP_HOST = (Prop("mac", "@mac", LOWER), Prop("id", "@id"), Prop("name", "@name"), Prop("ip", "@ip", ADDR))
+_IP = (
+    Prop("address", "@address", ADDR),
+    _PREFIX,
+    _FAMILY,
+    Prop("local_ptr", "@localPtr", YESNO),
+    Prop("tftp_root", "tftp/@root"),
+    Each("dhcp_ranges", "dhcp/range", cls=DhcpRange, rows=_DHCP_RANGE),
+    Each("dhcp_hosts", "dhcp/host", cls=DhcpHost, rows=_DHCP_HOST),
+    One("bootp", "dhcp/bootp", Bootp, (Prop("file", "@file"), Prop("server", "@server"))),
+)
+_ROUTE = (_FAMILY, Prop("address", "@address", ADDR), _PREFIX, Prop("gateway", "@gateway", ADDR),
+          Prop("metric", "@metric", INT))
+_DNS_TXT = (Prop("name", "@name"), Prop("value", "@value"))
+_DNS_SRV = (
+    Prop("service", "@service"),
+    Prop("protocol", "@protocol"),
+    Prop("domain", "@domain"),
+    Prop("target", "@target"),
+    Prop("port", "@port", INT),
+    Prop("priority", "@priority", INT),
+    Prop("weight", "@weight", INT),
+)
+_DNS_HOST = (Prop("ip", "@ip", ADDR), Each("hostnames", "hostname", TEXT))
+_DNS = (
+    Prop("enable", "@enable", YESNO),
+    Prop("forward_plain_names", "@forwardPlainNames", YESNO),
+    Each("forwarders", "forwarder", cls=DnsForwarder, rows=(Prop("addr", "@addr", ADDR), Prop("domain", "@domain"))),
+    Each("txts", "txt", cls=DnsTxt, rows=_DNS_TXT),
+    Each("srvs", "srv", cls=DnsSrv, rows=_DNS_SRV),
+    Each("hosts", "host", cls=DnsHost, rows=_DNS_HOST),
+)
+_PORTGROUP = (
+    Prop("name", "@name"),
+    Prop("default", "@default", YESNO, default=False, skip=(None, False)),
+    Prop("trust_guest_rx_filters", "@trustGuestRxFilters", YESNO),
+)
 
 
-def _parse_dns(node):
-    if node is None:
+def _rates(bandwidth):
+    if bandwidth is None:
         return None
-    return Dns(enable=_bool(node.get("enable")), forward_plain_names=_bool(node.get("forwardPlainNames")),
-               forwarders=[DnsForwarder(addr=_addr(f.get("addr")), domain=f.get("domain"))
-                           for f in node.findall("forwarder")],
-               hosts=[DnsHost(ip=_addr(h.get("ip")), hostnames=[n.text for n in h.findall("hostname")])
-                      for h in node.findall("host")],
-               srvs=[DnsSrv(service=s.get("service"), protocol=s.get("protocol"), domain=s.get("domain"),
-                            target=s.get("target"), port=_num(s.get("port")), priority=_num(s.get("priority")),
-                            weight=_num(s.get("weight"))) for s in node.findall("srv")],
-               txts=[DnsTxt(name=t.get("name"), value=t.get("value")) for t in node.findall("txt")])
+    rates = {}
+    for direction in ("inbound", "outbound"):
+        rate = getattr(bandwidth, direction)
+        if rate:
+            rates[direction] = {key: getattr(rate, key) for key in RATE_KEYS}
+    return rates
+
+
+def _bandwidth(rates):
+    if rates is None:
+        return None
+    return Bandwidth(**{direction: Rate(**{key: rate.get(key) for key in RATE_KEYS})
+                        for direction, rate in rates.items()})
+
+
+def _build_portgroup(parent, group, vtype=None):
+    node = element("portgroup", group, _PORTGROUP, parent)
+    # An untyped portgroup virtualport next to a VLAN makes libvirt refuse the network, so it repeats the type.
+    build_virtualport(node, vtype if group.virtualport_parameters else None, group.virtualport_parameters)
+    build_bandwidth(node, _rates(group.bandwidth))
+    build_vlan(node, group.vlan)
+    return node
 
 
 def _parse_portgroup(node):
-    return Portgroup(name=node.get("name"), default=node.get("default") == "yes",
-                     trust_guest_rx_filters=_bool(node.get("trustGuestRxFilters")),
-                     vlan=_parse_vlan(node.find("vlan")),
-                     virtualport_parameters=_parse_vport_params(node.find("virtualport")),
-                     bandwidth=_parse_bandwidth(node.find("bandwidth")))
+    return Portgroup(virtualport_parameters=parse_virtualport(node.find("virtualport"))[1],
+                     bandwidth=_bandwidth(parse_bandwidth(node.find("bandwidth"))),
+                     vlan=parse_vlan(node.find("vlan")), **read(node, _PORTGROUP))
+
+
+def _parse_virtualport(root):
+    vtype, params = parse_virtualport(root.find("virtualport"))
+    return {"virtualport_type": vtype, "virtualport_parameters": params}
+
+
+NETWORK = (
+    Prop("ipv6", "@ipv6", YESNO),
+    Prop("trust_guest_rx_filters", "@trustGuestRxFilters", YESNO),
+    Prop("name", "name"),
+    Prop("uuid", "uuid"),
+    # No <forward> is an isolated network; a <forward> without a mode is NAT.
+    Prop("mode", "forward/@mode", default="isolated", implied="nat", skip=(None, "isolated")),
+    One("forward", "forward", Forward, _FORWARD, empty=True),
+    Prop("bridge_name", "bridge/@name"),
+    Prop("zone", "bridge/@zone"),
+    Prop("stp", "bridge/@stp", ONOFF),
+    Prop("delay", "bridge/@delay", INT),
+    Prop("mac_table_manager", "bridge/@macTableManager"),
+    Prop("mtu", "mtu/@size", INT),
+    Prop("mac", "mac/@address", LOWER),
+    Hand(lambda place, net: build_virtualport(place(""), net.virtualport_type, net.virtualport_parameters),
+         _parse_virtualport),
+    Hand(lambda place, net: [_build_portgroup(place(""), group, net.virtualport_type) for group in net.portgroups],
+         lambda root: {"portgroups": [_parse_portgroup(node) for node in root.findall("portgroup")]}),
+    Prop("domain", "domain/@name"),
+    Prop("domain_local_only", "domain/@localOnly", YESNO),
+    One("dns", "dns", Dns, _DNS),
+    Hand(lambda place, net: build_bandwidth(place(""), _rates(net.bandwidth)),
+         lambda root: {"bandwidth": _bandwidth(parse_bandwidth(root.find("bandwidth")))}),
+    Hand(lambda place, net: build_vlan(place(""), net.vlan), lambda root: {"vlan": parse_vlan(root.find("vlan"))}),
+    Prop("port_isolated", "port/@isolated", YESNO),
+    Each("ips", "ip", cls=IpBlock, rows=_IP),
+    Each("routes", "route", cls=Route, rows=_ROUTE),
+)
+
+
+def _to_string(element):
+    ET.indent(element, "  ")
+    return ET.tostring(element, encoding="unicode") + "\n"
+
+
+def build_xml(net):
+    """Network model -> libvirt network XML document."""
+    return _to_string(write(ET.Element("network"), net, NETWORK))
+
+
+def _fragment(tag, item, rows):
+    """XML of one section item (a DHCP host, a DNS record...) as virNetworkUpdate expects it."""
+    return ET.tostring(element(tag, item, rows), encoding="unicode")
+
+
+def dhcp_range_xml(rng):
+    return _fragment("range", rng, _DHCP_RANGE)
+
+
+def dhcp_host_xml(host):
+    return _fragment("host", host, _DHCP_HOST)
+
+
+def dns_host_xml(host):
+    return _fragment("host", host, _DNS_HOST)
+
+
+def dns_srv_xml(srv):
+    return _fragment("srv", srv, _DNS_SRV)
+
+
+def dns_txt_xml(txt):
+    return _fragment("txt", txt, _DNS_TXT)
+
+
+def portgroup_xml(group, vtype=None):
+    return ET.tostring(_build_portgroup(None, group, vtype), encoding="unicode")
 
 
 def parse_xml(text):
@@ -338,24 +214,4 @@ def parse_xml(text):
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise HostError("libvirt returned network XML that does not parse: %s" % exc)
-    mode, forward = _parse_forward(root)
-    bridge, mtu, mac = root.find("bridge"), root.find("mtu"), root.find("mac")
-    domain, vport, port = root.find("domain"), root.find("virtualport"), root.find("port")
-    bridge = bridge if bridge is not None else ET.Element("bridge")
-    return Network(
-        name=root.findtext("name"), mode=mode, uuid=root.findtext("uuid"), bridge_name=bridge.get("name"),
-        stp=_bool(bridge.get("stp"), "on"), delay=_num(bridge.get("delay")),
-        mac_table_manager=bridge.get("macTableManager"), zone=bridge.get("zone"),
-        mtu=_num(mtu.get("size")) if mtu is not None else None,
-        mac=mac.get("address").lower() if mac is not None else None,
-        domain=domain.get("name") if domain is not None else None,
-        domain_local_only=_bool(domain.get("localOnly")) if domain is not None else None,
-        ipv6=_bool(root.get("ipv6")), trust_guest_rx_filters=_bool(root.get("trustGuestRxFilters")),
-        forward=forward, virtualport_type=vport.get("type") if vport is not None else None,
-        virtualport_parameters=_parse_vport_params(vport),
-        portgroups=[_parse_portgroup(p) for p in root.findall("portgroup")], dns=_parse_dns(root.find("dns")),
-        bandwidth=_parse_bandwidth(root.find("bandwidth")), vlan=_parse_vlan(root.find("vlan")),
-        port_isolated=_bool(port.get("isolated")) if port is not None else None,
-        ips=[_parse_ip(i) for i in root.findall("ip")],
-        routes=[Route(address=_addr(r.get("address")), prefix=_parse_prefix(r), gateway=_addr(r.get("gateway")),
-                      metric=_num(r.get("metric"))) for r in root.findall("route")])
+    return Network(**read(root, NETWORK))
