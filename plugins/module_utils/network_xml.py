@@ -133,6 +133,15 @@ def _parse_portgroup(node):
                      vlan=parse_vlan(node.find("vlan")), **read(node, _PORTGROUP))
 
 
+def _build_portgroups(place, net):
+    for group in net.portgroups:
+        _build_portgroup(place(""), group, net.virtualport_type)
+
+
+def _parse_portgroups(root):
+    return {"portgroups": [_parse_portgroup(node) for node in root.findall("portgroup")]}
+
+
 def _parse_virtualport(root):
     vtype, params = parse_virtualport(root.find("virtualport"))
     return {"virtualport_type": vtype, "virtualport_parameters": params}
@@ -155,8 +164,7 @@ NETWORK = (
     Prop("mac", "mac/@address", LOWER),
     Hand(lambda place, net: build_virtualport(place(""), net.virtualport_type, net.virtualport_parameters),
          _parse_virtualport),
-    Hand(lambda place, net: [_build_portgroup(place(""), group, net.virtualport_type) for group in net.portgroups],
-         lambda root: {"portgroups": [_parse_portgroup(node) for node in root.findall("portgroup")]}),
+    Hand(_build_portgroups, _parse_portgroups),
     Prop("domain", "domain/@name"),
     Prop("domain_local_only", "domain/@localOnly", YESNO),
     One("dns", "dns", Dns, _DNS),

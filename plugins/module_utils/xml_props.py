@@ -56,7 +56,7 @@ class Size(Codec):
     """A size as element text plus a unit attribute; the model holds it in `unit` (libvirt's default unit)."""
 
     def __init__(self, unit, scale):
-        Codec.__init__(self)
+        super().__init__()
         self.unit, self.scale = unit, scale
 
     def put(self, elem, attr, value):
@@ -75,7 +75,7 @@ class Pci(Codec):
     KEYS = ("domain", "bus", "slot", "function")
 
     def __init__(self, typed=True):
-        Codec.__init__(self)
+        super().__init__()
         self.typed = typed
 
     def put(self, elem, attr, value):
