@@ -154,7 +154,7 @@ NETWORK = (
     Prop("uuid", "uuid"),
     # No <forward> is an isolated network; a <forward> without a mode is NAT.
     Prop("mode", "forward/@mode", default="isolated", implied="nat", skip=(None, "isolated")),
-    One("forward", "forward", Forward, _FORWARD, empty=True),
+    One("forward", "forward", Forward, _FORWARD, empty=True, when=lambda net: net.mode != "isolated"),
     Prop("bridge_name", "bridge/@name"),
     Prop("zone", "bridge/@zone"),
     Prop("stp", "bridge/@stp", ONOFF),

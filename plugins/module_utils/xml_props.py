@@ -195,13 +195,15 @@ class Each:
 
 class One:
     """An optional nested object of class cls at `path`, described by its own rows. With empty=True the field
-    is never None: an absent element reads as cls(), and cls() writes nothing."""
+    is never None: an absent element reads as cls(), and cls() writes nothing. when(obj): write only if true."""
 
-    def __init__(self, field, path, cls, rows, empty=False):
-        self.field, self.where, self.cls, self.rows, self.empty = field, path, cls, rows, empty
+    def __init__(self, field, path, cls, rows, empty=False, when=None):
+        self.field, self.where, self.cls, self.rows, self.empty, self.when = field, path, cls, rows, empty, when
 
     def build(self, place, obj):
         value = getattr(obj, self.field)
+        if self.when is not None and not self.when(obj):
+            return
         if value is not None and not (self.empty and value == self.cls()):
             write(place(self.where), value, self.rows)
 

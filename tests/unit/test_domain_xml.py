@@ -143,3 +143,11 @@ def test_dropping_direct_boot_is_a_change():
     assert (back.kernel, back.initrd, back.cmdline) == (boot["kernel"], boot["initrd"], boot["cmdline"])
     changes = m.differences(v.normalise_vm({"name": "web1"}, "v", CTX), back)
     assert ("kernel", boot["kernel"], None) in changes and ("cmdline", boot["cmdline"], None) in changes
+
+
+def test_memory_in_any_unit_libvirt_writes_reads_in_kib():
+    vm = x.parse("<domain type='kvm'><name>web1</name><memory unit='GiB'>4</memory>"
+                 "<currentMemory unit='MiB'>2048</currentMemory><vcpu current='2'>8</vcpu></domain>")
+    assert (vm.memory, vm.current_memory, vm.vcpus, vm.max_vcpus) == (4194304, 2097152, 2, 8)
+    bare = x.parse("<domain type='kvm'><name>web1</name><memory>1024</memory></domain>")
+    assert (bare.memory, bare.current_memory, bare.vcpus, bare.max_vcpus, bare.cpu_mode) == (1024, 1024, 1, 1, None)
