@@ -116,8 +116,8 @@ FLAG = Flag()
 # ---------------------------------------------------------------------------------------------------- rows
 
 def _split(path):
-    where, _, attr = path.partition("@")
-    return where.rstrip("/"), attr or None
+    where, attr = path.split("@", 1) if "@" in path else (path, None)
+    return where.rstrip("/"), attr
 
 
 def _skipped(value, skip):
