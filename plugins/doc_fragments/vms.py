@@ -55,6 +55,11 @@ options:
       max_vcpus:
         description: vCPUs that can be hot-plugged up to; defaults to O(vms[].vcpus).
         type: int
+      iothreads:
+        description:
+          - I/O threads QEMU runs for the VM's disks (1-64), so disk I/O leaves the vCPU threads; unset means none.
+          - A change is applied to the definition and takes effect at the next boot (RV(restart_required)).
+        type: int
       cpu:
         description: CPU model. Unset means C(host-passthrough) under KVM and libvirt's default under TCG.
         type: dict

@@ -92,6 +92,7 @@ class Domain:
     current_memory: int = 1048576
     vcpus: int = 1
     max_vcpus: int = 1
+    iothreads: Optional[int] = None
     cpu_mode: Optional[str] = None
     cpu_model: Optional[str] = None
     arch: Optional[str] = None

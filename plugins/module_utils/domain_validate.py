@@ -105,6 +105,7 @@ VM_FIELDS = {
     "name": vm_name, "host": checks.text(what="an inventory host name"), "state": checks.choice(*STATES),
     "autostart": checks.boolean, "remove_volumes": checks.boolean, "domain_type": checks.choice(*DOMAIN_TYPES),
     "memory": memory_kib, "current_memory": memory_kib, "vcpus": vcpu_count, "max_vcpus": vcpu_count,
+    "iothreads": checks.integer(1, 64),
     "arch": checks.text(what="a CPU architecture"), "machine": checks.text(what="a machine type"),
     "firmware": checks.choice(*FIRMWARES), "secure_boot": checks.boolean, "nvram": checks.abs_path,
     "boot": boot_devices, "serial_console": checks.boolean, "rng": checks.boolean, "guest_agent": checks.boolean,

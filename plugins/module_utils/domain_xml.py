@@ -128,6 +128,7 @@ DOMAIN = (
     Prop("max_vcpus", "vcpu", INT, default=1),
     Const("vcpu/@placement", "static"),
     Prop("vcpus", "vcpu/@current", INT, when=lambda vm: vm.vcpus != vm.max_vcpus),  # absent: max_vcpus (parse)
+    Prop("iothreads", "iothreads", INT),
     Hand(_build_firmware, _parse_firmware),
     Const("os/type", "hvm"),
     Prop("arch", "os/type/@arch"),

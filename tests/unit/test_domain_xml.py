@@ -44,7 +44,7 @@ VARIANTS = {
                            "guest_agent": False, "boot": ["network", "cdrom", "hd"]},
     "host_model_metadata": {"domain_type": "kvm", "cpu": {"mode": "host-model"}, "description": "web server",
                             "metadata": {"owner": "ops", "tier": "web"}, "memory": "4G", "current_memory": "2G",
-                            "vcpus": 2, "max_vcpus": 8, "cloud_init": {"user_data": {"hostname": "web1"}}},
+                            "vcpus": 2, "max_vcpus": 8, "iothreads": 2, "cloud_init": {"user_data": {"hostname": "web1"}}},
     "kvm_host_passthrough": {"domain_type": "kvm", "cpu": {"mode": "host-passthrough"}, "machine": "pc"},
     "direct_kernel_boot": {"direct_boot": {"kernel": "/var/lib/libvirt/boot/vmlinuz", "initrd": "/var/lib/libvirt/boot/initrd.img",
                                            "cmdline": "root=/dev/vda rw console=ttyS0"}},
