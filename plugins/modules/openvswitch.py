@@ -73,7 +73,10 @@ options:
         elements: dict
         suboptions: &port_suboptions
           name:
-            description: Port and interface name.
+            description:
+              - Port and interface name, at most 15 letters, digits and C(_ . + @ -).
+              - Patch and tunnel ports exist only in the switch database, not as kernel interfaces, and may
+                have names of up to 255 characters.
             type: str
             required: true
             aliases: [port]
@@ -311,10 +314,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, UnsupportedError
 from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.checks import BOND_MODES_OVS, LACP_MODES_OVS
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
-    BOND_MODES, DATAPATH_TYPES, FAIL_MODES, LACP_MODES, LACP_TIMES, PORT_TYPES, STATES, VLAN_MODES,
-    parse_bridges,
+    DATAPATH_TYPES, FAIL_MODES, LACP_TIMES, PORT_TYPES, STATES, VLAN_MODES,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 
 VLAN_OPTIONS = dict(
     tag=dict(type="int"),
@@ -335,8 +339,8 @@ BOND_OPTIONS = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", choices=list(STATES), default="present"),
     members=dict(type="list", elements="str"),
-    bond_mode=dict(type="str", choices=list(BOND_MODES), default="active-backup"),
-    lacp=dict(type="str", choices=list(LACP_MODES), default="off"),
+    bond_mode=dict(type="str", choices=list(BOND_MODES_OVS), default="active-backup"),
+    lacp=dict(type="str", choices=list(LACP_MODES_OVS), default="off"),
     lacp_time=dict(type="str", choices=list(LACP_TIMES), default="slow"),
     bond_updelay=dict(type="int", default=0),
     bond_downdelay=dict(type="int", default=0),

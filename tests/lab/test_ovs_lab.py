@@ -20,7 +20,7 @@ import uuid
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import parse_bridges
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from tests.labkit import ansible, netns, paths
 from tests.labkit.proc import LabError, run, wait_for
 
@@ -353,7 +353,7 @@ def test_module_rejects_bad_input_unchanged_then_takes_the_older_shape(switch, t
     # Each case adds bridge X and changes bridge A, with one bad field.
     x_port = {"name": n("lc1")}
     cases = [
-        ("openvswitch_bridges[1].ports[0].tag: VLAN must be 1-4094 (got 4095)", [dict(x_port, tag=4095)], [], []),
+        ("openvswitch_bridges[1].ports[0].tag: must be a VLAN id from 1 to 4094 (got a number: 4095)", [dict(x_port, tag=4095)], [], []),
         ("openvswitch_bridges[1].ports[0].name: %r is already used at openvswitch_bridges[0].ports[1].name"
          % n("la1"), [{"name": n("la1")}], [], []),
         ("openvswitch_bridges[1].bonds[0].members: a bond needs at least 2 member interfaces (got 1)",

@@ -5,7 +5,8 @@ import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond, parse_bridges
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import COLUMNS, parse_state
 
 

@@ -7,15 +7,14 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.modules import openvswitch
 from test_ovs_apply import FakeOvs
-from test_ovs_model import BAD, PORT_LIST_BAD
+from test_ovs_validate import BAD, PORT_LIST_BAD
 
 # Ansible's argument spec rejects these first, in its own words (which name the option but no index).
 ARGSPEC_CASES = {"not a list", "bridge not a mapping", "missing name", "unknown option", "unknown fail_mode",
                  "unknown datapath", "VLAN text", "unknown vlan_mode", "unknown port type", "unknown bond mode",
-                 "unknown lacp", "unknown lacp_time"}
-# Ansible makes these valid before the module sees them: it keeps the alias's value (with a warning)
-# and reads 'yes' as true.
-NORMALISED_CASES = {"name and alias differ", "stp not a bool"}
+                 "unknown lacp", "unknown lacp_time", "stp not a bool"}
+# Ansible makes these valid before the module sees them: it keeps the alias's value (with a warning).
+NORMALISED_CASES = {"name and alias differ"}
 PORT_LIST_ARGSPEC_CASES = {"port lists not a list", "entry not a mapping", "unknown entry key", "ports not a list",
                            "port without name"}
 
@@ -82,7 +81,7 @@ def test_bad_input_fails_with_the_role_variable_path(monkeypatch, capsys):
             "input_name": "openvswitch_bridges"}
     result = run_module(monkeypatch, capsys, args, switch)
     assert result["failed"] is True
-    assert result["msg"].startswith("openvswitch_bridges[0].ports[0].tag: VLAN must be 1-4094 (got 4095)")
+    assert result["msg"].startswith("openvswitch_bridges[0].ports[0].tag: must be a VLAN id from 1 to 4094 (got a number: 4095)")
     assert switch.transactions == []
 
 

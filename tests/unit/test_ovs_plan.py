@@ -3,7 +3,7 @@ import copy
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import parse_bridges
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, quote, transaction
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state
 from test_ovs_state import EMPTY, MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT

@@ -2,7 +2,8 @@
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond, Mirror, Port, parse_bridges
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond, Mirror, Port
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state, read_args
 
 # The input that was converged with ovs-vsctl 3.1.0 (an ovsdb-server of its own) before RECORDED was read.
