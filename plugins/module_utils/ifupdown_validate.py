@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List
 
+from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import (
     HOOK_KEYWORDS, KIND_OPTIONS, START_MODES, Bond, Bridge, Interface, OvsBond, OvsBridge, OvsIntPort,
@@ -41,20 +42,39 @@ BOND_MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3a
               "balance-alb", "0", "1", "2", "3", "4", "5", "6")
 XMIT_HASH_POLICIES = ("layer2", "layer2+3", "layer3+4", "encap2+3", "encap3+4", "vlan+srcmac")
 LACP_RATES = ("slow", "fast", "0", "1")
-OVS_BOND_MODES = ("active-backup", "balance-slb", "balance-tcp")
-OVS_LACP = ("active", "passive", "off")
 OVS_PORT_TYPES = {"OVSIntPort": OvsIntPort, "OVSPort": OvsPort}
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+@-]*$")
-MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 VIDS_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
-# Input keys whose value becomes one typed model attribute: key -> (attribute, checker name).
+COUNT_HIGH = 2 ** 31 - 1
+METRIC_HIGH = 2 ** 32 - 1
+MTU_LOW, MTU_HIGH = 68, 65535
+# One interfaces(5) line (a hook command, a search domain, an option): ifupdown strips it when it reads it back.
+LINE = checks.text(hint="give one line, without newlines or control characters")
+
+
+def _line(value, path):
+    return LINE(value, path).strip()
+
+
+def _numbered(*choices):
+    """bonding(5) numbers its modes and LACP rates too (mode 4 is 802.3ad); YAML reads an unquoted 4 as a number."""
+    check = checks.choice(*choices)
+
+    def read(value, path):
+        return check(str(value) if isinstance(value, int) and not isinstance(value, bool) else value, path)
+    return read
+
+
+_count = checks.integer(0, COUNT_HIGH)
+# Input keys whose value becomes one typed model attribute: key -> (attribute, checker).
 TYPED = {
-    "bond_master": ("bond_master", "ifname"), "primary": ("primary", "ifname"),
-    "mode": ("mode", "bond_mode"), "miimon": ("miimon", "count"), "lacp_rate": ("lacp_rate", "lacp_rate"),
-    "xmit_hash_policy": ("xmit_hash_policy", "xmit"), "updelay": ("updelay", "count"),
-    "downdelay": ("downdelay", "count"), "stp": ("stp", "bool"), "fd": ("fd", "count"),
-    "maxwait": ("maxwait", "count"), "vlan_aware": ("vlan_aware", "bool"), "bond_mode": ("bond_mode", "ovs_bond_mode"),
-    "lacp": ("lacp", "ovs_lacp"), "tag": ("tag", "vlan_id"),
+    "bond_master": ("bond_master", checks.ifname), "primary": ("primary", checks.ifname),
+    "mode": ("mode", _numbered(*BOND_MODES)), "miimon": ("miimon", _count),
+    "lacp_rate": ("lacp_rate", _numbered(*LACP_RATES)),
+    "xmit_hash_policy": ("xmit_hash_policy", checks.choice(*XMIT_HASH_POLICIES)), "updelay": ("updelay", _count),
+    "downdelay": ("downdelay", _count), "stp": ("stp", checks.boolean), "fd": ("fd", _count),
+    "maxwait": ("maxwait", _count), "vlan_aware": ("vlan_aware", checks.boolean),
+    "bond_mode": ("bond_mode", checks.choice(*checks.BOND_MODES_OVS)),
+    "lacp": ("lacp", checks.choice(*checks.LACP_MODES_OVS)), "tag": ("tag", checks.vlan_id),
 }
 
 
@@ -73,69 +93,19 @@ def _get(spec, key, default):
     return default if value is None else value
 
 
-def _word(value):
-    """YAML reads off/on/yes/no as booleans; ifupdown and ovs options want the word back."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return value
+def _gateway(version):
+    """An IP address of one family; the other family has its own key."""
+    def check(value, path):
+        address = checks.ip()(value, path)
+        if ipaddress.ip_address(address).version != version:
+            hint = "use gateway6 for IPv6" if version == 4 else "use gateway for IPv4"
+            checks.fail(path, "must be an IPv%d address (got %r)" % (version, value), hint)
+        return address
+    return check
 
 
-def check_ifname(value, path):
-    if not isinstance(value, str) or not value:
-        raise InputError(path, "must be an interface name (got %r)" % (value,))
-    if len(value) > 15:
-        raise InputError(path, "interface names are at most 15 characters (got %r, %d)" % (value, len(value)),
-                         "Linux limits IFNAMSIZ to 16 bytes including the terminator")
-    if not NAME_RE.match(value):
-        raise InputError(path, "%r is not a valid interface name" % value,
-                         "use letters, digits and . _ - + @, starting with a letter or digit")
-    return value
-
-
-def check_bool(value, path):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("yes", "no", "true", "false", "on", "off"):
-        return value.lower() in ("yes", "true", "on")
-    raise InputError(path, "must be true or false (got %r)" % (value,))
-
-
-def check_int(value, path, low, high):
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
-        raise InputError(path, "must be a whole number from %d to %d (got %r)" % (low, high, value))
-    if not low <= int(value) <= high:
-        raise InputError(path, "must be from %d to %d (got %s)" % (low, high, value))
-    return int(value)
-
-
-def check_choice(value, path, choices):
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if text not in choices:
-        raise InputError(path, "must be one of %s (got %r)" % (", ".join(choices), value))
-    return text
-
-
-def check_text(value, path):
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip() or "\n" in value:
-        raise InputError(path, "must be a non-empty single line of text (got %r)" % (value,))
-    return value.strip()
-
-
-def check_ip(value, path, version=None):
-    try:
-        address = ipaddress.ip_address(value if isinstance(value, str) else "")
-    except ValueError:
-        raise InputError(path, "must be an IP address (got %r)" % (value,))
-    if version and address.version != version:
-        hint = "use gateway6 for IPv6" if version == 4 else "use gateway for IPv4"
-        raise InputError(path, "must be an IPv%d address (got %r)" % (version, value), hint)
-    return str(address)
-
-
-def check_cidr(value, path):
-    if not isinstance(value, str) or "/" not in value:
+def _cidr(value, path):
+    if "/" not in checks.text(what="an address with a prefix length")(value, path):
         raise InputError(path, "must be an address with a prefix length such as 192.0.2.10/24 (got %r)" % (value,))
     try:
         return str(ipaddress.ip_interface(value))
@@ -143,34 +113,15 @@ def check_cidr(value, path):
         raise InputError(path, "must be an address with a valid prefix such as 192.0.2.10/24 (got %r)" % (value,))
 
 
-CHECKERS = {
-    "ifname": check_ifname, "bool": check_bool,
-    "count": lambda v, p: check_int(v, p, 0, 2 ** 31 - 1), "vlan_id": lambda v, p: check_int(v, p, 1, 4094),
-    "bond_mode": lambda v, p: check_choice(v, p, BOND_MODES), "xmit": lambda v, p: check_choice(v, p, XMIT_HASH_POLICIES),
-    "lacp_rate": lambda v, p: check_choice(v, p, LACP_RATES), "ovs_bond_mode": lambda v, p: check_choice(v, p, OVS_BOND_MODES),
-    "ovs_lacp": lambda v, p: check_choice(v, p, OVS_LACP),
-}
-
-
-def check_names(value, path):
+def _ifnames(value, path):
     """A list of interface names; a space-separated string (older role shape) also works."""
     if isinstance(value, str):
         value = value.split()
-    if not isinstance(value, list):
-        raise InputError(path, "must be a list of interface names (got %r)" % (value,))
-    names = [check_ifname(name, at(path, i)) for i, name in enumerate(value)]
+    names = checks.list_of(checks.ifname)(value, path)
     for i, name in enumerate(names):
         if name in names[:i]:
             raise InputError(at(path, i), "%r is listed twice" % name)
     return names
-
-
-def check_list(value, path):
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InputError(path, "must be a list (got %r)" % (value,))
-    return value
 
 
 def _addresses(spec, path):
@@ -180,15 +131,15 @@ def _addresses(spec, path):
     if address not in (None, ""):
         mask = spec.get("netmask_cidr") if spec.get("netmask_cidr") not in (None, "") else spec.get("netmask")
         if isinstance(address, str) and "/" not in address and mask not in (None, ""):
-            check_ip(address, at(path, "address"))
+            checks.ip()(address, at(path, "address"))
             try:
                 address = str(ipaddress.ip_interface("%s/%s" % (address, mask)))
             except ValueError:
                 raise InputError(at(path, "netmask"), "%r is not a valid netmask for %r" % (mask, address),
                                  "use 255.255.255.0 or a prefix length such as 24")
-        found.append((check_cidr(address, at(path, "address")), at(path, "address")))
-    for i, entry in enumerate(check_list(spec.get("addresses"), at(path, "addresses"))):
-        found.append((check_cidr(entry, at(at(path, "addresses"), i)), at(at(path, "addresses"), i)))
+        found.append((_cidr(address, at(path, "address")), at(path, "address")))
+    for i, entry in enumerate(checks.listing(spec.get("addresses"), at(path, "addresses"))):
+        found.append((_cidr(entry, at(at(path, "addresses"), i)), at(at(path, "addresses"), i)))
     seen = set()
     for cidr, where in found:
         if cidr in seen:
@@ -199,11 +150,11 @@ def _addresses(spec, path):
 
 def _routes(spec, path):
     routes = []
-    for i, entry in enumerate(check_list(spec.get("routes"), at(path, "routes"))):
+    for i, entry in enumerate(checks.listing(spec.get("routes"), at(path, "routes"))):
         where = at(at(path, "routes"), i)
         if not isinstance(entry, dict) or set(entry) - {"to", "via", "metric"}:
             raise InputError(where, "must be a dict with keys to, via and optional metric (got %r)" % (entry,))
-        via = check_ip(entry.get("via"), at(where, "via"))
+        via = checks.ip()(entry.get("via"), at(where, "via"))
         version = ipaddress.ip_address(via).version
         to = entry.get("to")
         if to == "default":
@@ -216,7 +167,8 @@ def _routes(spec, path):
         if network.version != version:
             raise InputError(at(where, "via"), "is IPv%d but the destination %s is IPv%d" % (version, to, network.version))
         metric = entry.get("metric")
-        routes.append(Route(str(network), via, None if metric is None else check_int(metric, at(where, "metric"), 0, 2 ** 32 - 1)))
+        routes.append(Route(str(network), via,
+                            None if metric is None else checks.integer(0, METRIC_HIGH)(metric, at(where, "metric"))))
     return routes
 
 
@@ -240,16 +192,16 @@ class _Builder:
         if unknown:
             raise InputError(at(path, unknown[0]), "is not a known key",
                              "known keys: %s" % ", ".join(sorted(self.known)))
-        name = check_ifname(spec.get("name"), at(path, "name"))
+        name = checks.ifname(spec.get("name"), at(path, "name"))
         self.values["name"] = name
         for key in self.known:
             if key in TYPED and spec.get(key) is not None:
                 attr, checker = TYPED[key]
-                self.set(attr, CHECKERS[checker](spec[key], at(path, key)), at(path, key))
+                self.set(attr, checker(spec[key], at(path, key)), at(path, key))
         self._common()
         self._parameters()
         if self.cls is OvsIntPort:
-            self.cls = OVS_PORT_TYPES[check_choice(_get(spec, "type", "OVSIntPort"), at(path, "type"), tuple(OVS_PORT_TYPES))]
+            self.cls = OVS_PORT_TYPES[checks.choice(*OVS_PORT_TYPES)(_get(spec, "type", "OVSIntPort"), at(path, "type"))]
         return self.cls(**self.values)
 
     def _common(self):
@@ -257,11 +209,11 @@ class _Builder:
         addresses = _addresses(spec, path)
         v4 = [(a, p) for a, p in addresses if ipaddress.ip_interface(a).version == 4]
         v6 = [(a, p) for a, p in addresses if ipaddress.ip_interface(a).version == 6]
-        method = check_choice(spec.get("method") or ("static" if v4 else "manual"), at(path, "method"), METHODS)
+        method = checks.choice(*METHODS)(spec.get("method") or ("static" if v4 else "manual"), at(path, "method"))
         default6 = "static" if v6 or spec.get("gateway6") else None
         method6 = spec.get("method6") or default6
         if method6 is not None:
-            check_choice(method6, at(path, "method6"), METHODS6)
+            checks.choice(*METHODS6)(method6, at(path, "method6"))
         if method == "static" and not v4:
             raise InputError(at(path, "method"), "is static but no IPv4 address is given",
                              "add address (with netmask) or addresses, or use method manual or dhcp")
@@ -273,32 +225,29 @@ class _Builder:
         if spec.get("gateway") not in (None, ""):
             if method != "static":
                 raise InputError(at(path, "gateway"), "needs method static (method is %s)" % method)
-            values["gateway"] = check_ip(spec["gateway"], at(path, "gateway"), 4)
+            values["gateway"] = _gateway(4)(spec["gateway"], at(path, "gateway"))
         if spec.get("gateway6") not in (None, ""):
-            values["gateway6"] = check_ip(spec["gateway6"], at(path, "gateway6"), 6)
+            values["gateway6"] = _gateway(6)(spec["gateway6"], at(path, "gateway6"))
         values["routes"] = _routes(spec, path)
         for route in values["routes"]:
             if route.family == "inet6" and not method6:
                 raise InputError(at(path, "routes"), "an IPv6 route needs an inet6 stanza", "set method6")
-        values["start"] = check_choice(_get(spec, "start", "auto"), at(path, "start"), START_MODES)
+        values["start"] = checks.choice(*START_MODES)(_get(spec, "start", "auto"), at(path, "start"))
         if spec.get("mtu") is not None:
-            values["mtu"] = check_int(spec["mtu"], at(path, "mtu"), 68, 65535)
+            values["mtu"] = checks.integer(MTU_LOW, MTU_HIGH)(spec["mtu"], at(path, "mtu"))
         if spec.get("hwaddress") is not None:
-            if not isinstance(spec["hwaddress"], str) or not MAC_RE.match(spec["hwaddress"]):
-                raise InputError(at(path, "hwaddress"), "must be a MAC address such as 52:54:00:12:34:56 (got %r)"
-                                 % (spec["hwaddress"],))
-            values["hwaddress"] = spec["hwaddress"].lower()
+            values["hwaddress"] = checks.mac(spec["hwaddress"], at(path, "hwaddress"))
         servers = spec.get("dns_nameservers")
-        servers = servers.split() if isinstance(servers, str) else check_list(servers, at(path, "dns_nameservers"))
-        values["dns_nameservers"] = [check_ip(s, at(at(path, "dns_nameservers"), i)) for i, s in enumerate(servers)]
+        servers = servers.split() if isinstance(servers, str) else checks.listing(servers, at(path, "dns_nameservers"))
+        values["dns_nameservers"] = [checks.ip()(s, at(at(path, "dns_nameservers"), i)) for i, s in enumerate(servers)]
         search = spec.get("dns_search")
-        search = search.split() if isinstance(search, str) else check_list(search, at(path, "dns_search"))
-        values["dns_search"] = [check_text(s, at(at(path, "dns_search"), i)) for i, s in enumerate(search)]
+        search = search.split() if isinstance(search, str) else checks.listing(search, at(path, "dns_search"))
+        values["dns_search"] = [_line(s, at(at(path, "dns_search"), i)) for i, s in enumerate(search)]
         values["hooks"] = []
         for keyword in HOOK_KEYWORDS:
             key = keyword.replace("-", "_")
-            for i, command in enumerate(check_list(spec.get(key), at(path, key))):
-                values["hooks"].append((keyword, check_text(command, at(at(path, key), i))))
+            for i, command in enumerate(checks.listing(spec.get(key), at(path, key))):
+                values["hooks"].append((keyword, _line(command, at(at(path, key), i))))
         if spec.get("comment") is not None:
             if not isinstance(spec["comment"], str):
                 raise InputError(at(path, "comment"), "must be text (got %r)" % (spec["comment"],))
@@ -309,26 +258,26 @@ class _Builder:
         spec, path, values, cls = self.spec, self.path, self.values, self.cls
         if cls in (Bond, OvsBond):
             key = "slaves" if cls is Bond else "ports"
-            values["slaves"] = check_names(spec.get(key) or [], at(path, key))
+            values["slaves"] = _ifnames(spec.get(key) or [], at(path, key))
         if cls in (Bridge, OvsBridge):
-            values["ports"] = check_names(spec.get("ports") or [], at(path, "ports"))
+            values["ports"] = _ifnames(spec.get("ports") or [], at(path, "ports"))
         if cls is Bridge:
             vids = spec.get("vids") or []
-            vids = str(vids).split() if isinstance(vids, (str, int)) else check_list(vids, at(path, "vids"))
+            vids = str(vids).split() if isinstance(vids, (str, int)) else checks.listing(vids, at(path, "vids"))
             values["vids"] = [self._vid(v, at(at(path, "vids"), i)) for i, v in enumerate(vids)]
         if cls is Vlan:
             self._vlan()
         if cls in (OvsBond, OvsIntPort):
             if not spec.get("bridge"):
                 raise InputError(at(path, "bridge"), "is required: name the OVS bridge this port belongs to")
-            values["bridge"] = check_ifname(spec["bridge"], at(path, "bridge"))
+            values["bridge"] = checks.ifname(spec["bridge"], at(path, "bridge"))
         if cls in (OvsBridge, OvsBond, OvsIntPort):
             values["ovs_options"] = []
-            for i, entry in enumerate(check_list(spec.get("options"), at(path, "options"))):
+            for i, entry in enumerate(checks.listing(spec.get("options"), at(path, "options"))):
                 self._ovs_option(entry, at(at(path, "options"), i))
             extra = spec.get("ovs_extra") or []
-            extra = [extra] if isinstance(extra, str) else check_list(extra, at(path, "ovs_extra"))
-            values["ovs_extra"] = [check_text(e, at(at(path, "ovs_extra"), i)) for i, e in enumerate(extra)]
+            extra = [extra] if isinstance(extra, str) else checks.listing(extra, at(path, "ovs_extra"))
+            values["ovs_extra"] = [_line(e, at(at(path, "ovs_extra"), i)) for i, e in enumerate(extra)]
 
     @staticmethod
     def _vid(value, path):
@@ -344,14 +293,16 @@ class _Builder:
         if vid is None:
             raise InputError(at(path, "name"), "%r is not a VLAN name the vlan package understands" % name,
                              "name it RAW.ID (eth0.100) or vlanID (vlan100)")
-        check_int(vid, at(path, "name"), 1, 4094)
-        if spec.get("vlan_id") is not None and check_int(spec["vlan_id"], at(path, "vlan_id"), 1, 4094) != vid:
+        if not checks.VLAN_LOW <= vid <= checks.VLAN_HIGH:
+            raise InputError(at(path, "name"), "%r encodes VLAN %d; a VLAN id is from %d to %d"
+                             % (name, vid, checks.VLAN_LOW, checks.VLAN_HIGH))
+        if spec.get("vlan_id") is not None and checks.vlan_id(spec["vlan_id"], at(path, "vlan_id")) != vid:
             raise InputError(at(path, "vlan_id"), "is %s but the name %r encodes VLAN %d" % (spec["vlan_id"], name, vid))
         raw = raw_device_from_name(name)
         device = spec.get("vlan_device")
         if device is None and raw is None:
             raise InputError(at(path, "vlan_device"), "is required for a vlanID name such as %r" % name)
-        device = check_ifname(device, at(path, "vlan_device")) if device is not None else raw
+        device = checks.ifname(device, at(path, "vlan_device")) if device is not None else raw
         if raw is not None and device != raw:
             raise InputError(at(path, "vlan_device"), "is %r but the name %r says %r" % (device, name, raw))
         self.values["raw_device"] = device
@@ -359,13 +310,13 @@ class _Builder:
     def _ovs_option(self, entry, path):
         if not isinstance(entry, dict) or "opt" not in entry or set(entry) - {"opt", "val"}:
             raise InputError(path, "must be a dict with keys opt and val (got %r)" % (entry,))
-        opt = check_text(entry["opt"], at(path, "opt"))
-        val = check_text(_word(entry.get("val")), at(path, "val"))
+        opt = _line(entry["opt"], at(path, "opt"))
+        val = checks.word(entry.get("val"), at(path, "val")).strip()
         if " " in opt + val:
             raise InputError(path, "ovs_options entries cannot contain spaces (got %r=%r)" % (opt, val))
         if opt in TYPED and opt in self.known:
             attr, checker = TYPED[opt]
-            self.set(attr, CHECKERS[checker](val, at(path, "val")), path)
+            self.set(attr, checker(val, at(path, "val")), path)
         else:
             self.values["ovs_options"].append("%s=%s" % (opt, val))
 
@@ -373,13 +324,13 @@ class _Builder:
         """parameters: [{param, val}] becomes one `param val` line; known settings are typed."""
         path = at(self.path, "parameters")
         typed = dict((key, (attr, codec)) for attr, key, codec in KIND_OPTIONS[self.cls])
-        for i, entry in enumerate(check_list(self.spec.get("parameters"), path)):
+        for i, entry in enumerate(checks.listing(self.spec.get("parameters"), path)):
             where = at(path, i)
             if not isinstance(entry, dict) or "param" not in entry or set(entry) - {"param", "val"}:
                 raise InputError(where, "must be a dict with keys param and val (got %r)" % (entry,))
-            line = check_text(entry["param"], at(where, "param"))
+            line = _line(entry["param"], at(where, "param"))
             if entry.get("val") not in (None, ""):
-                line = "%s %s" % (line, check_text(_word(entry["val"]), at(where, "val")))
+                line = "%s %s" % (line, checks.word(entry["val"], at(where, "val")).strip())
             words = line.split(None, 1)
             if len(words) < 2:
                 raise InputError(at(where, "val"), "is required: %r needs a value" % words[0])
@@ -399,9 +350,9 @@ class _Builder:
 
 def _typed_parameter(attr, codec, text, path):
     if codec in ("list", "list-none"):
-        return check_names(text, path)
-    checker = dict((a, c) for a, c in TYPED.values()).get(attr)
-    return CHECKERS[checker](text, path) if checker else check_ifname(text, path)
+        return _ifnames(text, path)
+    checker = dict(TYPED.values()).get(attr)
+    return (checker or checks.ifname)(text, path)
 
 
 def build_desired(config, host_interfaces):
@@ -410,11 +361,11 @@ def build_desired(config, host_interfaces):
     desired = Desired()
     host = set(host_interfaces)
     for section, cls, extra in SECTIONS:
-        entries = check_list(config.get(section), section)
+        entries = checks.listing(config.get(section), section)
         for index, spec in enumerate(entries):
             if not isinstance(spec, dict):
                 raise InputError(at(section, index), "must be a dict with at least a name (got %r)" % (spec,))
-            if not check_bool(_get(spec, "configure", True), at(at(section, index), "configure")):
+            if not checks.boolean(_get(spec, "configure", True), at(at(section, index), "configure")):
                 continue
             item = _Builder(section, index, spec, cls, extra).build()
             path = at(section, index)
@@ -422,7 +373,7 @@ def build_desired(config, host_interfaces):
                 raise InputError(at(path, "name"), "%r is already declared at %s" % (item.name, desired.paths[item.name]))
             desired.paths[item.name] = path
             desired.items.append(item)
-            if not check_bool(_get(spec, "enable", True), at(path, "enable")):
+            if not checks.boolean(_get(spec, "enable", True), at(path, "enable")):
                 desired.frozen.append(item.name)
     _cross_check(desired, host)
     _primary_on_members(desired)

@@ -432,6 +432,7 @@ detail:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.essentials.kvm.plugins.module_utils.checks import BOND_MODES_OVS, LACP_MODES_OVS
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
 from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
@@ -496,8 +497,8 @@ ARGUMENT_SPEC = dict(
     ovs_bridges=section(ports=dict(type="raw"), **OVS_COMMON),
     ovs_bonds=section(
         bridge=dict(type="str"), ports=dict(type="raw"),
-        bond_mode=dict(type="str", choices=["active-backup", "balance-slb", "balance-tcp"]),
-        lacp=dict(type="str", choices=["active", "passive", "off"]), **OVS_COMMON),
+        bond_mode=dict(type="str", choices=list(BOND_MODES_OVS)),
+        lacp=dict(type="str", choices=list(LACP_MODES_OVS)), **OVS_COMMON),
     ovs_interfaces=section(
         bridge=dict(type="str"), type=dict(type="str", choices=["OVSIntPort", "OVSPort"], default="OVSIntPort"),
         tag=dict(type="int"), **OVS_COMMON),

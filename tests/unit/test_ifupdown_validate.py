@@ -126,7 +126,7 @@ BAD = [
     ("bad mac", _with("network_interfaces", 0, hwaddress="52:54:00:zz:00:01"), "network_interfaces[0].hwaddress", "MAC"),
     ("bad dns server", _with("network_interfaces", 0, dns_nameservers="192.0.2.53 dns.example"),
      "network_interfaces[0].dns_nameservers[1]", "IP address"),
-    ("hook with newline", _with("network_interfaces", 0, post_up=["echo a\necho b"]), "network_interfaces[0].post_up[0]", "single line"),
+    ("hook with newline", _with("network_interfaces", 0, post_up=["echo a\necho b"]), "network_interfaces[0].post_up[0]", "one line"),
     ("parameter without val", _with("network_interfaces", 0, parameters=[{"param": "ethtool-wol"}]),
      "network_interfaces[0].parameters[0].val", "needs a value"),
     ("parameter shadows key", _with("network_interfaces", 0, parameters=[{"param": "address", "val": "1.2.3.4"}]),
@@ -192,3 +192,42 @@ def test_bad_input_names_the_field(case, config, path, words):
 
 def test_enough_bad_input_cases():
     assert len(BAD) >= 30
+
+
+# The shared input kit's rules (checks.py), the same as in every other module.
+KIT_BAD = [
+    ("colon in a name", _add("network_interfaces", {"name": "br:1"}), "network_interfaces[4].name",
+     "not a valid interface name"),
+    ("YAML bool as a name", _add("network_interfaces", {"name": True}), "network_interfaces[4].name",
+     "not a boolean: true (unquoted yes/no/on/off/true/false becomes a boolean in YAML: quote it)"),
+    ("YAML number as a bond member", _with("network_bonds", 0, slaves=["eth1", 2]), "network_bonds[0].slaves[1]",
+     "quote it"),
+    ("OVS tag 0", _with("ovs_interfaces", 0, tag=0), "ovs_interfaces[0].tag", "VLAN id from 1 to 4094"),
+    ("OVS tag 4095 in options", _with("ovs_interfaces", 0, tag=None, options=[{"opt": "tag", "val": 4095}]),
+     "ovs_interfaces[0].options[0].val", "VLAN id from 1 to 4094"),
+    ("OVS lacp not a mode", _with("ovs_bonds", 0, options=[{"opt": "lacp", "val": "fast"}]),
+     "ovs_bonds[0].options[0].val", "active, passive, off"),
+    ("multicast MAC", _with("network_interfaces", 0, hwaddress="01:00:5e:00:00:01"), "network_interfaces[0].hwaddress",
+     "unicast"),
+    ("unknown bool word", _with("network_bridges", 0, vlan_aware="sometimes"), "network_bridges[0].vlan_aware",
+     "true or false"),
+]
+
+
+@pytest.mark.parametrize("case,config,path,words", KIT_BAD, ids=[c[0] for c in KIT_BAD])
+def test_names_bools_and_vlans_follow_the_shared_kit(case, config, path, words):
+    with pytest.raises(InputError) as caught:
+        build_desired(config, HOST)
+    assert caught.value.path == path
+    assert words in caught.value.message, caught.value.message
+
+
+def test_bools_take_the_kit_words_and_bond_modes_their_numbers():
+    config = _with("network_bridges", 0, vlan_aware="yes", vids=["10"], enable="no")
+    config["network_bonds"][0].update(parameters=[{"param": "miimon", "val": "100"}], mode=4, lacp_rate=1)
+    config["network_interfaces"][0]["configure"] = "on"
+    desired = build_desired(config, HOST)
+    by_name = dict((i.name, i) for i in desired.items)
+    assert by_name["br100"].vlan_aware is True and desired.frozen == ["br100"]
+    assert (by_name["bond0"].mode, by_name["bond0"].lacp_rate, by_name["bond0"].miimon) == ("4", "1", 100)
+    assert "eth0" in by_name
