@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_diff import predict, to_text
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import to_dict
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, transaction
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state, read_args
@@ -39,13 +40,17 @@ class Vsctl:
         self._run(transaction(commands))
 
 
-def converge(vsctl, desired, purge=False, check_mode=False):
-    """Bring the switch to `desired` (validated Bridge list); returns the module result fields."""
+def converge(vsctl, desired, purge=False, check_mode=False, diff=False):
+    """Bring the switch to `desired` (validated Bridge list); returns the module result fields, with
+    Ansible's `diff` (the switch as text before and after; predicted in check mode) when diff is true."""
     before = vsctl.read()
     commands = plan(before, desired, purge)
     result = dict(changed=bool(commands), commands=vsctl.argv(commands), before=to_dict(before.values()))
     if not commands or check_mode:
         result["after"] = result["before"]
+        if diff:
+            result["diff"] = dict(before=to_text(before),
+                                  after=to_text(predict(before, desired, purge)) if commands else to_text(before))
         return result
     vsctl.apply(commands)
     after = vsctl.read()
@@ -54,4 +59,6 @@ def converge(vsctl, desired, purge=False, check_mode=False):
         raise HostError("ovs-vsctl accepted the transaction but the switch still differs; it would need: %s"
                         % " ".join(transaction(left)))
     result["after"] = to_dict(after.values())
+    if diff:
+        result["diff"] = dict(before=to_text(before), after=to_text(after))
     return result

@@ -247,8 +247,18 @@ options:
     description: Name given to O(ports) in error messages, so a role can name its own variable.
     type: str
     default: ports
+attributes:
+  check_mode:
+    support: full
+    description: Returns the planned command, and with C(--diff) the switch it would leave, and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the bridges, ports, bonds and mirrors before and after, one setting a line.
+  platform:
+    support: full
+    platforms: debian
+    description: Runs on the Open vSwitch host.
 notes:
-  - Supports check mode; it returns the planned command and changes nothing.
   - A port or bond not listed in the input that holds an interface the input places elsewhere is deleted.
   - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 """
@@ -307,6 +317,15 @@ after:
   description: Bridges by name as read after the change (the same as before in check mode or without change).
   returned: always
   type: dict
+diff:
+  description:
+    - The switch as text before and after, one setting a line, keys and named entries sorted; in check mode
+      C(after) is the switch the planned command would leave.
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before: "br0:\n  datapath_type: system\n  fail_mode: standalone\n  mcast_snooping: false\n  rstp: false\n  stp: false\n"
+    after: "br0:\n  datapath_type: system\n  fail_mode: secure\n  mcast_snooping: false\n  rstp: false\n  stp: false\n"
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -396,7 +415,7 @@ def main():
         if binary is None:
             raise UnsupportedError("%s not found; install openvswitch-switch" % params["ovs_vsctl"])
         vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
-        result = converge(vsctl, desired, params["purge"], module.check_mode)
+        result = converge(vsctl, desired, params["purge"], module.check_mode, module._diff)
     except EssentialsError as exc:
         module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
     module.exit_json(invocation=brief_invocation(module.params), **result)
