@@ -118,4 +118,3 @@ def ovs_string(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
