@@ -283,8 +283,9 @@ class _Builder:
     def _vid(value, path):
         match = VIDS_RE.match(str(value))
         low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
-        if not match or not 1 <= low <= high <= 4094:
-            raise InputError(path, "must be a VLAN id or range within 1-4094 such as 10 or 20-30 (got %r)" % (value,))
+        if not match or not checks.VLAN_LOW <= low <= high <= checks.VLAN_HIGH:
+            raise InputError(path, "must be a VLAN id or range within %d-%d such as 10 or 20-30 (got %r)"
+                             % (checks.VLAN_LOW, checks.VLAN_HIGH, value))
         return str(value)
 
     def _vlan(self):
