@@ -107,7 +107,8 @@ def _take(after, name):
 
 def _place(after, bridge, item, stays):
     old, old_bridge = _take(after, item.name)
-    for name in getattr(item, "members", [item.name]):
+    # The interfaces it takes from other ports: a port's own, a bond's members (and a port named like the bond).
+    for name in [item.name] + list(getattr(item, "members", [])):
         for other in [other for where in after.values() for other in where.members()]:
             if name in getattr(other, "members", [other.name]):
                 if other.name in stays:

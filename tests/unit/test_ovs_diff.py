@@ -75,6 +75,8 @@ def changes():
                                                      raw[1]["ports"].append({"name": "vm1", "type": "internal"}))),
         "member taken by a port": edit(lambda raw: (br0(raw)["bonds"][0].update(members=["eth2", "eth3"]),
                                                     raw.append({"name": "br9", "ports": [{"name": "eth1"}]}))),
+        "bond takes a port's interface": edit(lambda raw: (br0(raw)["ports"].pop(0),
+                                                           br0(raw)["bonds"][0].update(members=["eth1", "vm1"]))),
         "fake bridge absent": edit(lambda raw: raw[1].update(state="absent", ports=[])),
         "bridge absent": edit(lambda raw: raw.__setitem__(slice(None), [{"name": "br0", "state": "absent"}])),
         "tunnel changed": edit(lambda raw: br0(raw)["ports"][2].update(type="vxlan", key=None)),
