@@ -201,7 +201,8 @@ class _Builder:
         self._common()
         self._parameters()
         if self.cls is OvsIntPort:
-            self.cls = OVS_PORT_TYPES[checks.choice(*OVS_PORT_TYPES)(_get(spec, "type", "OVSIntPort"), at(path, "type"))]
+            port_type = checks.choice(*OVS_PORT_TYPES)(_get(spec, "type", "OVSIntPort"), at(path, "type"))
+            self.cls = OVS_PORT_TYPES[port_type]
         return self.cls(**self.values)
 
     def _common(self):

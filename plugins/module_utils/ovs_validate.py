@@ -16,8 +16,19 @@ from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
-    DATAPATH_TYPES, FAIL_MODES, LACP_TIMES, PORT_TYPES, STATES, TUNNEL_TYPES, VLAN_MODES, Bond, Bridge, Mirror,
-    Port, fake_bridge, ovs_string,
+    DATAPATH_TYPES,
+    FAIL_MODES,
+    LACP_TIMES,
+    PORT_TYPES,
+    STATES,
+    TUNNEL_TYPES,
+    VLAN_MODES,
+    Bond,
+    Bridge,
+    Mirror,
+    Port,
+    fake_bridge,
+    ovs_string,
 )
 
 BRIDGE_KEYS = ("name", "state", "parent", "vlan", "fail_mode", "datapath_type", "stp", "rstp", "mcast_snooping",
@@ -240,7 +251,8 @@ def _fake_vlan(fields, raws):
     if not fields.has("parent"):
         fail(fields.where("parent"), "a bridge with a vlan is a fake bridge and needs its parent bridge")
     if not fields.has("vlan"):
-        fail(fields.where("vlan"), "a fake bridge needs the VLAN %d-%d it carries" % (checks.VLAN_LOW, checks.VLAN_HIGH))
+        fail(fields.where("vlan"),
+             "a fake bridge needs the VLAN %d-%d it carries" % (checks.VLAN_LOW, checks.VLAN_HIGH))
     parent = fields.get("parent", checks.ifname)
     vlan = fields.get("vlan", checks.vlan_id)
     real = dict((item.get("name") or item.get(BRIDGE_ALIAS), item) for item in raws if isinstance(item, dict))
@@ -295,7 +307,7 @@ def _join_port_lists(raws, path, bridges, owners):
             bridges.append(bridge)
             owners[name] = fields.where("bridge")
         vlan = bridge.vlan if bridge.fake else None
-        ports = fields.each("ports", lambda item, item_path: _port(item, item_path, vlan))
+        ports = fields.each("ports", lambda item, item_path, vlan=vlan: _port(item, item_path, vlan))
         bridge.ports += [entry.item for entry in ports]
         placed += [_Placed(bridge, *entry) for entry in ports]
     return placed

@@ -285,7 +285,8 @@ KIT_BAD = [
      "from 1 to 4094"),
     ("VLAN as a bool", one_bridge(ports=[{"name": "p1", "tag": True}]), "bridges[0].ports[0].tag",
      "got a boolean: true"),
-    ("newline in other_config", one_bridge(other_config={"k": "a\nb"}), "bridges[0].other_config.k", "not a valid text"),
+    ("newline in other_config", one_bridge(other_config={"k": "a\nb"}), "bridges[0].other_config.k",
+     "not a valid text"),
     ("tunnel key too big", one_bridge(ports=[{"name": "t1", "type": "gre", "remote_ip": "192.0.2.1", "key": 2 ** 32}]),
      "bridges[0].ports[0].key", "tunnel key from 0 to 4294967295 or 'flow'"),
 ]
