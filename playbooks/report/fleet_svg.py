@@ -35,18 +35,21 @@ def node_dom_id(prefix, index):
 
 
 def to_dot(graph, prefix):
-    """The DOT text of a host graph; SVG ids are `<prefix>-n<i>` / `<prefix>-e<i>` (unique on the page)."""
+    """The DOT text of a host graph. Nodes go by their SVG ids `<prefix>-n<i>` (unique on the page, and
+    free of the quoting rules of DOT names); compact_svg puts the object ids back into the titles."""
     lines = ["digraph host {", "graph %s;" % _attrs(GRAPH_ATTRS), "node %s;" % _attrs(NODE_ATTRS),
              "edge %s;" % _attrs(EDGE_ATTRS)]
+    dom_ids = {}
     for index, node in enumerate(graph["nodes"]):
+        dom_ids[node["id"]] = node_dom_id(prefix, index)
         label = "\\n".join([quote(node["label"])[1:-1]] + [quote(d)[1:-1] for d in node["detail"][:DETAIL_LINES]])
-        lines.append('%s [id="%s", class="k-%s", label="%s"];' % (quote(node["id"]), node_dom_id(prefix, index),
-                                                                   node["kind"], label))
+        lines.append('"%s" [id="%s", class="k-%s", label="%s"];' % (dom_ids[node["id"]], dom_ids[node["id"]],
+                                                                     node["kind"], label))
     for index, edge in enumerate(graph["edges"]):
         attrs = {"id": "%s-e%d" % (prefix, index)}
         if edge.get("label"):
             attrs["label"] = edge["label"]
-        lines.append("%s -> %s %s;" % (quote(edge["from"]), quote(edge["to"]), _attrs(attrs)))
+        lines.append('"%s" -> "%s" %s;' % (dom_ids[edge["from"]], dom_ids[edge["to"]], _attrs(attrs)))
     lines.append("}")
     return "\n".join(lines)
 
@@ -63,14 +66,20 @@ def run_dot(dot_text, dot="dot"):
 _STYLED = ("fill", "stroke", "font-family", "font-size", "text-anchor")
 
 
-def compact_svg(svg_bytes):
-    """dot's SVG as an element without namespace, comments, background or styling attributes."""
+def compact_svg(svg_bytes, graph, prefix):
+    """dot's SVG as an element without namespace, comments, background or styling attributes; each node's
+    and edge's title is the object id (`vm:web1`, `net:lan->nic:web1/0`), for the tooltip and for tests."""
+    names = {node_dom_id(prefix, i): node["id"] for i, node in enumerate(graph["nodes"])}
+    names.update({"%s-e%d" % (prefix, i): "%s->%s" % (edge["from"], edge["to"])
+                  for i, edge in enumerate(graph["edges"])})
     root = ET.fromstring(svg_bytes)
     for element in root.iter():
         if element.tag.startswith(SVG_NS):
             element.tag = element.tag[len(SVG_NS):]
         for name in _STYLED:
             element.attrib.pop(name, None)
+        if element.tag == "g" and element.get("id") in names:
+            element.find(SVG_NS + "title").text = names[element.get("id")]
     outer = root.find("g")
     # The graph's own title and white background polygon.
     for child in list(outer):
@@ -83,4 +92,4 @@ def compact_svg(svg_bytes):
 
 
 def render_host_svg(graph, prefix, dot="dot"):
-    return compact_svg(run_dot(to_dot(graph, prefix), dot))
+    return compact_svg(run_dot(to_dot(graph, prefix), dot), graph, prefix)

@@ -83,10 +83,20 @@ def network_from_xml(xml, active, autostart, leases):
     }
 
 
+def _leases(net):
+    try:
+        return net.DHCPLeases()
+    except libvirt.libvirtError as exc:
+        # Drivers without a DHCP server of their own (test://, some remote ones) have no leases to give.
+        if exc.get_error_code() != libvirt.VIR_ERR_NO_SUPPORT:
+            raise
+        return []
+
+
 def read_networks(conn):
     def read(net):
         active = net.isActive()
-        leases = net.DHCPLeases() if active else []
+        leases = _leases(net) if active else []
         return network_from_xml(net.XMLDesc(0), active, net.autostart(), leases)
 
     found = _each(conn.listAllNetworks(), read)
