@@ -1,27 +1,58 @@
-// KVM fleet report: search (VM, MAC, address, any object's name) and a detail panel per node.
+// KVM fleet report: inflates each host's diagram as it nears the viewport, and searches every object
+// (VM, MAC, address, any name). Data blocks are gzip + base64 (see fleet_page.packed).
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("index").textContent);
-  var byId = {};
-  data.nodes.forEach(function (row) { byId[row[1]] = row; });
   var input = document.getElementById("q");
   var results = document.getElementById("results");
-  var detail = document.getElementById("detail");
+  var data = {hosts: [], nodes: []};
+  var inflating = {};
   var lit = [];
+
+  function unpack(block) {
+    var bytes = Uint8Array.from(atob(block.textContent), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text();
+  }
+
+  function inflate(host) {
+    if (!inflating[host]) {
+      var box = document.getElementById("d" + host);
+      var block = box ? box.querySelector("script") : null;
+      inflating[host] = block ? unpack(block).then(function (svg) {
+        box.innerHTML = svg;
+        box.classList.add("ready");
+      }) : Promise.resolve();
+    }
+    return inflating[host];
+  }
+
+  var observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        observer.unobserve(entry.target);
+        inflate(Number(entry.target.id.slice(1)));
+      }
+    });
+  }, {rootMargin: "600px"});
+  document.querySelectorAll(".diagram").forEach(function (box) { observer.observe(box); });
 
   function describe(row) {
     var owner = row[4] && row[4] !== row[3] ? " of VM " + row[4] : "";
     return data.hosts[row[0]] + ": " + row[2] + " " + row[3] + owner;
   }
 
-  function unlight() {
-    lit.forEach(function (el) { el.classList.remove("hit"); });
-    lit = [];
+  function light(row) {
+    return inflate(row[0]).then(function () {
+      var el = document.getElementById("h" + row[0] + "-n" + row[1]);
+      if (el) { el.classList.add("hit"); lit.push(el); }
+      return el;
+    });
   }
 
   function search() {
     var needle = input.value.trim().toLowerCase();
-    unlight();
+    lit.forEach(function (el) { el.classList.remove("hit"); });
+    lit = [];
     results.textContent = "";
     if (needle.length < 2) { return; }
     var found = data.nodes.filter(function (row) {
@@ -30,35 +61,32 @@
     found.slice(0, 50).forEach(function (row) {
       var item = document.createElement("li");
       var link = document.createElement("a");
-      link.href = "#" + row[1];
+      link.href = "#h" + row[0];
       link.textContent = describe(row);
       link.addEventListener("click", function (event) {
         event.preventDefault();
-        var el = document.getElementById(row[1]);
-        if (el) { el.scrollIntoView({block: "center", inline: "center"}); }
-        show(row);
+        light(row).then(function (el) {
+          if (el) { el.scrollIntoView({block: "center", inline: "center"}); }
+        });
       });
       item.appendChild(link);
       results.appendChild(item);
-      var el = document.getElementById(row[1]);
-      if (el) { el.classList.add("hit"); lit.push(el); }
+      light(row);
     });
     if (found.length > 50) {
       var more = document.createElement("li");
       more.textContent = (found.length - 50) + " more";
       results.appendChild(more);
     }
-  }
-
-  function show(row) {
-    detail.textContent = describe(row) + "\n" + row[6].join("\n");
-    detail.style.display = "block";
+    if (!found.length) {
+      results.textContent = "nothing found";
+    }
   }
 
   input.addEventListener("input", search);
-  document.addEventListener("click", function (event) {
-    var node = event.target.closest ? event.target.closest("g.node") : null;
-    if (node && byId[node.id]) { show(byId[node.id]); }
-    else if (!detail.contains(event.target)) { detail.style.display = "none"; }
+  unpack(document.getElementById("index")).then(function (text) {
+    data = JSON.parse(text);
+    document.body.classList.add("indexed");
+    search();
   });
 }());

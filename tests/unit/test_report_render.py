@@ -1,7 +1,10 @@
 """The fleet report renderer on recorded facts: fleet.json's schema, every object a node of the SVG with the
 right edges, the search index, an unreachable host and a host without libvirt, a self-contained page."""
+import base64
+import gzip
 import json
 import os
+import re
 import shutil
 import sys
 from html.parser import HTMLParser
@@ -77,10 +80,22 @@ class SvgGraph(HTMLParser):
             return
         classes, dom_id = self.group
         if classes[0] == "node":
-            self.section["nodes"][data] = (dom_id, [c for c in classes if c.startswith("k-")][0][2:])
+            self.section["nodes"][data.split("\n")[0]] = (dom_id, [c for c in classes if c.startswith("k-")][0][2:])
         else:
             self.section["edges"].add(tuple(data.split("->")))
         self.group = None
+
+
+PACKED = re.compile(r'<script type="application/x-gzip-base64"( id="index")?>([^<]*)</script>')
+
+
+def unpack(match):
+    return gzip.decompress(base64.b64decode(match.group(2))).decode("utf-8")
+
+
+def inflated(html):
+    """The page as the browser shows it: packed diagrams inflated in place, the index left out."""
+    return PACKED.sub(lambda m: "" if m.group(1) else unpack(m), html)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +108,7 @@ def report(tmp_path_factory):
     with open(os.path.join(out, "index.html")) as handle:
         html = handle.read()
     parser = SvgGraph()
-    parser.feed(html)
+    parser.feed(inflated(html))
     return data, html, parser
 
 
@@ -146,12 +161,11 @@ def test_unreachable_host_and_host_without_libvirt_are_sections_saying_so(report
 
 def test_search_index_names_the_vm_of_a_mac_and_an_address(report):
     _, html, parser = report
-    start = html.index('id="index">') + len('id="index">')
-    index = json.loads(html[start:html.index("</script>", start)])
+    index = json.loads([unpack(m) for m in PACKED.finditer(html) if m.group(1)][0])
     assert index["hosts"] == ["bare", "gone", "hv1"]
     by_mac = [row for row in index["nodes"] if "52:54:00:aa:00:03" in row[5]]
     assert [(row[2], row[3], row[4]) for row in by_mac] == [("vm-nic", "52:54:00:aa:00:03", "web1")]
-    assert by_mac[0][1] == parser.sections["h2"]["nodes"]["nic:web1/1"][0], "the row points at the SVG node"
+    assert "h%d-n%d" % tuple(by_mac[0][:2]) == parser.sections["h2"]["nodes"]["nic:web1/1"][0], "points at the node"
     by_address = [row[3] for row in index["nodes"] if "192.168.122.50" in row[5].split()]
     assert sorted(by_address) == ["52:54:00:aa:00:02", "db1", "default"]
 
@@ -160,7 +174,8 @@ def test_page_is_self_contained(report):
     _, html, parser = report
     assert parser.external == []
     assert "http://" not in html and "https://" not in html
-    assert html.count("<svg") == 2, "one diagram per reachable host"
+    assert len(PACKED.findall(html)) == 3, "one diagram per reachable host, and the search index"
+    assert inflated(html).count('<svg viewBox') == 2
 
 
 def test_dot_quoting_keeps_odd_names_apart(tmp_path):
@@ -169,7 +184,7 @@ def test_dot_quoting_keeps_odd_names_apart(tmp_path):
                        {"id": "vm:plain", "kind": "vm", "label": "plain", "detail": [], "search": [], "owner": None}],
              "edges": [{"from": 'vm:a"b\\c', "to": "vm:plain", "label": 'say "hi"'}]}
     svg = fleet_svg.render_host_svg(graph, "h0")
-    titles = [el.text for el in svg.iter("title")]
+    titles = [el.text.split("\n")[0] for el in svg.iter("title")]
     assert 'vm:a"b\\c' in titles and "vm:plain" in titles and 'vm:a"b\\c->vm:plain' in titles
     assert [g.get("id") for g in svg.iter("g") if g.get("class", "").startswith("node")] == ["h0-n0", "h0-n1"]
 
