@@ -9,7 +9,7 @@ import gzip
 import json
 import os
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 
 from fleet_graph import KINDS, host_graph
 from fleet_svg import node_dom_id, render_host_svg
@@ -95,6 +95,12 @@ def packed(text):
     return base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
 
 
+def diagram(args):
+    """A host's packed SVG diagram; runs in a worker process (dot's layout and the SVG rewrite both cost)."""
+    graph, prefix, dot = args
+    return packed(ET.tostring(render_host_svg(graph, prefix, dot), encoding="unicode"))
+
+
 def _host_section(body, index, host, svg):
     section = _sub(body, "section", class_="host", id="h%d" % index)
     _sub(section, "h2", host["name"])
@@ -106,8 +112,8 @@ def _host_section(body, index, host, svg):
         _sub(section, "p", "No libvirt: %s" % facts["libvirt"]["problem"], class_="note")
     if not facts["ovs"]["available"]:
         _sub(section, "p", "No Open vSwitch: %s" % facts["ovs"]["problem"], class_="note")
-    diagram = _sub(section, "div", class_="diagram", id="d%d" % index)
-    _sub(diagram, "script", packed(ET.tostring(svg, encoding="unicode")), type=PACKED_TYPE)
+    box = _sub(section, "div", class_="diagram", id="d%d" % index)
+    _sub(box, "script", svg, type=PACKED_TYPE)
 
 
 def search_index(data):
@@ -157,10 +163,9 @@ def page(data, svgs):
 def render(items, out_dir, dot="dot", generated=None, workers=None):
     """Write fleet.json and index.html for these hosts into out_dir; returns the fleet data."""
     data = fleet(items, generated)
-    graphs = [(host["graph"], "h%d" % i) for i, host in enumerate(data["hosts"]) if host["graph"]]
-    # dot runs in its own process per host; threads only wait on them.
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        laid_out = iter(list(pool.map(lambda args: render_host_svg(args[0], args[1], dot), graphs)))
+    jobs = [(host["graph"], "h%d" % i, dot) for i, host in enumerate(data["hosts"]) if host["graph"]]
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        laid_out = iter(list(pool.map(diagram, jobs, chunksize=4)))
     svgs = [next(laid_out) if host["graph"] else None for host in data["hosts"]]
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "fleet.json"), "w") as handle:
