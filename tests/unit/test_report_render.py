@@ -1,13 +1,9 @@
 """The fleet report renderer on recorded facts: fleet.json's schema, every object a node of the SVG with the
 right edges, the search index, an unreachable host and a host without libvirt, a self-contained page."""
-import base64
-import gzip
 import json
 import os
-import re
 import shutil
 import sys
-from html.parser import HTMLParser
 
 import pytest
 
@@ -16,6 +12,7 @@ sys.path.insert(0, os.path.join(ROOT, "playbooks", "report"))
 
 import fleet_page  # noqa: E402
 import fleet_svg  # noqa: E402
+from tests.unit.report_page import PACKED, SvgGraph, inflated, search_index  # noqa: E402
 
 FIXTURE = os.path.join(ROOT, "tests", "unit", "fixtures", "report", "fleet_hosts.json")
 
@@ -45,57 +42,6 @@ HV1_KINDS = {
     "vol:default/web1.qcow2": "volume", "vol:default/db1.qcow2": "volume", "vol:default/spare.raw": "volume",
     "disk:web1/vda": "disk", "disk:db1/vda": "disk", "disk:db1/sda": "disk",
 }
-
-
-class SvgGraph(HTMLParser):
-    """Nodes (title -> (DOM id, kind class)) and edges (title pairs) of every inline SVG, per host section."""
-
-    def __init__(self):
-        super().__init__()
-        self.sections = {}
-        self.section = None
-        self.group = None
-        self.in_title = False
-        self.external = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        for name in ("src", "href"):
-            if attrs.get(name) and not attrs[name].startswith("#"):
-                self.external.append(attrs[name])
-        if tag == "section":
-            self.section = self.sections.setdefault(attrs["id"], {"nodes": {}, "edges": set(), "text": []})
-        elif tag == "g" and attrs.get("class", "").split()[:1] in (["node"], ["edge"]):
-            self.group = (attrs["class"].split(), attrs["id"])
-        elif tag == "title" and self.group:
-            self.in_title = True
-
-    def handle_endtag(self, tag):
-        self.in_title = False
-
-    def handle_data(self, data):
-        if self.section is not None:
-            self.section["text"].append(data)
-        if not self.in_title:
-            return
-        classes, dom_id = self.group
-        if classes[0] == "node":
-            self.section["nodes"][data.split("\n")[0]] = (dom_id, [c for c in classes if c.startswith("k-")][0][2:])
-        else:
-            self.section["edges"].add(tuple(data.split("->")))
-        self.group = None
-
-
-PACKED = re.compile(r'<script type="application/x-gzip-base64"( id="index")?>([^<]*)</script>')
-
-
-def unpack(match):
-    return gzip.decompress(base64.b64decode(match.group(2))).decode("utf-8")
-
-
-def inflated(html):
-    """The page as the browser shows it: packed diagrams inflated in place, the index left out."""
-    return PACKED.sub(lambda m: "" if m.group(1) else unpack(m), html)
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +97,9 @@ def test_unreachable_host_and_host_without_libvirt_are_sections_saying_so(report
     assert data["hosts"][1] == {"name": "gone", "reachable": False, "facts": None, "graph": None,
                                 "problem": "Failed to connect to the host via ssh: ssh: connect to host 10.9.9.9 "
                                            "port 22: No route to host"}
-    gone = "".join(parser.sections["h1"]["text"])
+    gone = parser.sections["h1"]["text"]
     assert "Unreachable: Failed to connect" in gone and not parser.sections["h1"]["nodes"]
-    bare = "".join(parser.sections["h0"]["text"])
+    bare = parser.sections["h0"]["text"]
     assert "No libvirt: the libvirt Python bindings are missing" in bare
     assert "No Open vSwitch: Open vSwitch is not installed" in bare
     assert set(parser.sections["h0"]["nodes"]) == {"link:eth0"}
@@ -161,7 +107,7 @@ def test_unreachable_host_and_host_without_libvirt_are_sections_saying_so(report
 
 def test_search_index_names_the_vm_of_a_mac_and_an_address(report):
     _, html, parser = report
-    index = json.loads([unpack(m) for m in PACKED.finditer(html) if m.group(1)][0])
+    index = search_index(html)
     assert index["hosts"] == ["bare", "gone", "hv1"]
     by_mac = [row for row in index["nodes"] if "52:54:00:aa:00:03" in row[5]]
     assert [(row[2], row[3], row[4]) for row in by_mac] == [("vm-nic", "52:54:00:aa:00:03", "web1")]
