@@ -19,7 +19,8 @@ GRAPH_ATTRS = {"rankdir": "LR", "ranksep": "0.5", "nodesep": "0.12", "mclimit": 
                "nslimit1": "0.1", "splines": "line", "fontname": "sans-serif", "fontsize": "9"}
 NODE_ATTRS = {"shape": "box", "style": "rounded", "fontname": "sans-serif", "fontsize": "9", "height": "0.3",
               "margin": "0.06,0.02"}
-EDGE_ATTRS = {"fontname": "sans-serif", "fontsize": "8", "arrowsize": "0.5"}
+EDGE_ATTRS = {"fontname": "sans-serif", "fontsize": "8", "labelfontsize": "8", "arrowsize": "0.5",
+              "labeldistance": "4", "labelangle": "12"}
 
 
 def quote(text):
@@ -49,7 +50,9 @@ def to_dot(graph, prefix):
     for index, edge in enumerate(graph["edges"]):
         attrs = {"id": "%s-e%d" % (prefix, index)}
         if edge.get("label"):
-            attrs["label"] = edge["label"]
+            # A head label sits by the edge's end: a plain label with straight edges is placed as if the
+            # edge bent through it, often far from its line (and it adds a virtual node to lay out).
+            attrs["headlabel"] = edge["label"]
         lines.append('"%s" -> "%s" %s;' % (dom_ids[edge["from"]], dom_ids[edge["to"]], _attrs(attrs)))
     lines.append("}")
     return "\n".join(lines)
