@@ -87,6 +87,8 @@
   unpack(document.getElementById("index")).then(function (text) {
     data = JSON.parse(text);
     document.body.classList.add("indexed");
+    // The browser's own timing of when the page can search (the benchmark reads it).
+    performance.mark("report-indexed");
     search();
   });
 }());

@@ -67,19 +67,21 @@ def run_dot(dot_text, dot="dot"):
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_FRACTION = re.compile(r"\.\d+")
 
 
 def _ints(text):
-    """Coordinates rounded to whole points: a tenth of the bytes, no visible difference at 9 px text."""
-    return _NUMBER.sub(lambda m: str(int(round(float(m.group())))), text)
+    """Coordinates cut to whole points (dot writes up to two decimals): a third fewer bytes, no visible
+    difference at 9 px text, and a plain substitution is the cheapest rewrite of 100 000 numbers."""
+    return _FRACTION.sub("", text)
 
 
 def _box(shape):
     """The bounding box of dot's node outline (a rounded path or a polygon) as a rect; CSS rounds it."""
     numbers = [float(n) for n in _NUMBER.findall(shape.get("d") or shape.get("points"))]
     xs, ys = numbers[0::2], numbers[1::2]
-    return ET.Element("rect", {"x": _ints(str(min(xs))), "y": _ints(str(min(ys))),
-                               "width": _ints(str(max(xs) - min(xs))), "height": _ints(str(max(ys) - min(ys)))})
+    return ET.Element("rect", {"x": "%d" % min(xs), "y": "%d" % min(ys), "width": "%d" % (max(xs) - min(xs)),
+                               "height": "%d" % (max(ys) - min(ys))})
 
 
 def _texts(group, into):
