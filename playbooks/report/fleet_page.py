@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor
 
 from fleet_graph import KINDS, host_graph
-from fleet_svg import node_dom_id, render_host_svg
+from fleet_svg import render_host_svg
 
 SCHEMA_VERSION = 1
 HERE = os.path.dirname(os.path.abspath(__file__))

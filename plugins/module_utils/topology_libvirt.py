@@ -212,6 +212,7 @@ def read_vms(conn, networks, pools):
     for net in networks:
         for lease in net["leases"]:
             leases.setdefault(lease["mac"], []).append(lease)
+
     def read(dom):
         code = dom.state()[0]
         state = DOMAIN_STATES[code] if code < len(DOMAIN_STATES) else "unknown"

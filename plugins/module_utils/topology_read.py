@@ -33,8 +33,7 @@ def parse_bonding(text):
     """/proc/net/bonding/<bond>: mode, active member, each member's state and the LACP partner's MAC."""
     found = {"mode": None, "active": None, "members": [], "lacp_partner": None}
     for line in (text or "").splitlines():
-        key, _, value = line.partition(":")
-        key, value = key.strip(), value.strip()
+        key, value = (part.strip() for part in line.partition(":")[::2])
         if key == "Bonding Mode":
             found["mode"] = value
         elif key == "Currently Active Slave" and value != "None":
