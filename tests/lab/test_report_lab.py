@@ -183,10 +183,10 @@ def python_in_lab(tmp_path_factory):
     return folder, python
 
 
-def run_module(folder, python):
+def run_module(folder, python, **params):
     args = os.path.join(str(folder), "args.json")
     with open(args, "w") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": {"_ansible_check_mode": True}}, handle)
+        json.dump({"ANSIBLE_MODULE_ARGS": dict(params, _ansible_check_mode=True)}, handle)
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
     done = subprocess.run([python, "-m", MODULE, args], capture_output=True, text=True, env=env, timeout=120)
     return json.loads(done.stdout)
@@ -220,6 +220,18 @@ def test_module_reads_the_topology_and_changes_nothing(topology, python_in_lab):
     assert (tagged["mac"], tagged["bridge"], tagged["virtualport"], tagged["vlan"]) == (MAC_OVS, OVS, "openvswitch",
                                                                                        [42])
     assert facts["totals"]["vms"] >= 1 and facts["totals"]["memory_mib"] >= 64
+
+
+def test_host_without_libvirt_or_ovs_is_reported_not_failed(python_in_lab):
+    folder, python = python_in_lab
+    result = run_module(folder, python, uri="qemu+unix:///system?socket=/nonexistent/libvirt-sock",
+                        ovs_vsctl="/nonexistent/ovs-vsctl")
+    assert result["changed"] is False and not result.get("failed"), result
+    facts = result["facts"]
+    assert facts["libvirt"]["available"] is False and "cannot connect to libvirt" in facts["libvirt"]["problem"]
+    assert facts["ovs"] == {"available": False, "problem": "Open vSwitch is not installed (no /nonexistent/ovs-vsctl)",
+                            "bridges": []}
+    assert facts["vms"] == [] and facts["totals"]["vms"] == 0 and isinstance(facts["links"], list)
 
 
 def test_report_playbook_draws_the_topology_and_the_unreachable_host(topology, python_in_lab):
