@@ -12,10 +12,7 @@ __metaclass__ = type
 
 import xml.etree.ElementTree as ET
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 
 # virDomainState, in libvirt's order.
 DOMAIN_STATES = ("nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended")
@@ -25,11 +22,10 @@ _GONE = tuple(getattr(libvirt, name) for name in ("VIR_ERR_NO_DOMAIN", "VIR_ERR_
 
 
 def connect(uri):
-    """(connection, None) or (None, why libvirt cannot be read); a missing libvirt is not an error."""
+    """(connection, None) or (None, why libvirt cannot be read); a missing libvirt is not an error. The
+    connection is read-only (unlike libvirt_access's): the report must not be able to change anything."""
     if libvirt is None:
         return None, "the libvirt Python bindings are missing (install python3-libvirt)"
-    # Errors come back as exceptions; libvirt's default handler would also print them to stderr.
-    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     try:
         return libvirt.openReadOnly(uri), None
     except libvirt.libvirtError as exc:

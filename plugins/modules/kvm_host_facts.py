@@ -122,7 +122,7 @@ facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils import module_run
 from ansible_collections.essentials.kvm.plugins.module_utils.topology_facts import gather
 
 
@@ -142,11 +142,9 @@ def main():
             raise OSError("%s not found" % argv[0])
         return module.run_command(argv, environ_update={"LC_ALL": "C"})
 
-    try:
-        facts = gather(run, module.params["uri"], module.params["ovs_vsctl"], module.params["ovs_db"])
-    except EssentialsError as exc:
-        module.fail_json(msg=exc.message)
-    module.exit_json(changed=False, facts=facts)
+    params = module.params
+    module_run.run(module, lambda: {"changed": False,
+                                    "facts": gather(run, params["uri"], params["ovs_vsctl"], params["ovs_db"])})
 
 
 if __name__ == "__main__":
