@@ -20,7 +20,7 @@ GRAPH_ATTRS = {"rankdir": "LR", "ranksep": "0.5", "nodesep": "0.12", "mclimit": 
 NODE_ATTRS = {"shape": "box", "style": "rounded", "fontname": "sans-serif", "fontsize": "9", "height": "0.3",
               "margin": "0.06,0.02"}
 EDGE_ATTRS = {"fontname": "sans-serif", "fontsize": "8", "labelfontsize": "8", "arrowsize": "0.5",
-              "labeldistance": "4", "labelangle": "12"}
+              "labeldistance": "1.6", "labelangle": "25"}
 
 
 def quote(text):
