@@ -21,7 +21,7 @@ description:
     (docs/report.md).
   - Never changes anything. A host without libvirt (bindings missing or daemon unreachable) or without Open
     vSwitch is reported as such in RV(facts.libvirt) and RV(facts.ovs), not as a failure.
-version_added: "0.2.0"
+version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)
 options:
