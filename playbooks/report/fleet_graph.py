@@ -38,11 +38,12 @@ class Graph:
 
 def _size(value):
     """Bytes as a short human size."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return ("%d %s" if unit == "B" else "%.1f %s") % (value, unit)
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    step = 0
+    while abs(value) >= 1024 and step < len(units) - 1:
         value /= 1024.0
-    return ""
+        step += 1
+    return "%d B" % value if step == 0 else "%.1f %s" % (value, units[step])
 
 
 def _vm_ports(facts):

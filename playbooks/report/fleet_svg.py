@@ -11,7 +11,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
-# Node lines shown in the box; the rest of an object's detail is in the page's detail panel.
+# Detail lines shown in a node's box; all of them are in its tooltip (the SVG title).
 DETAIL_LINES = 2
 # Few crossing-minimisation and network-simplex passes and straight edges: a 350-node host stays
 # readable and dot takes a third of its default time (edge routing with splines dominates it).
