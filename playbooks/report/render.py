@@ -8,6 +8,7 @@ for a host that could not be read. Runs on the controller; needs Graphviz `dot`.
 """
 import argparse
 import json
+import shutil
 import sys
 
 from fleet_page import render
@@ -19,6 +20,9 @@ def main(argv=None):
     parser.add_argument("out", help="folder to write fleet.json and index.html to")
     parser.add_argument("--dot", default="dot", help="the Graphviz dot program")
     args = parser.parse_args(argv)
+    if shutil.which(args.dot) is None:
+        sys.stderr.write("Graphviz dot (%s) is not installed on the controller: apt-get install graphviz\n" % args.dot)
+        return 2
     with open(args.hosts) as handle:
         items = json.load(handle)
     data = render(items, args.out, dot=args.dot)
