@@ -43,10 +43,9 @@ def to_dot(graph, prefix):
              "edge %s;" % _attrs(EDGE_ATTRS)]
     dom_ids = {}
     for index, node in enumerate(graph["nodes"]):
-        dom_ids[node["id"]] = node_dom_id(prefix, index)
+        dom_id = dom_ids[node["id"]] = node_dom_id(prefix, index)
         label = "\\n".join([quote(node["label"])[1:-1]] + [quote(d)[1:-1] for d in node["detail"][:DETAIL_LINES]])
-        lines.append('"%s" [id="%s", class="k-%s", label="%s"];' % (dom_ids[node["id"]], dom_ids[node["id"]],
-                                                                     node["kind"], label))
+        lines.append('"%s" [id="%s", class="k-%s", label="%s"];' % (dom_id, dom_id, node["kind"], label))
     for index, edge in enumerate(graph["edges"]):
         attrs = {"id": "%s-e%d" % (prefix, index)}
         if edge.get("label"):
