@@ -44,7 +44,8 @@ def host_facts(h, vm_count):
     for vlan in (10, 20):
         links.append(_link("bond0.%d" % vlan, "vlan", mac(0), "br%d" % vlan, "bridge", parent="bond0",
                            vlan={"id": vlan, "protocol": "802.1Q"}))
-        links.append(_link("br%d" % vlan, "bridge", mac(0), addresses=["10.%d.%d.%d/16" % (vlan, h // 250, h % 250 + 1)]))
+        address = "10.%d.%d.%d/16" % (vlan, h // 250, h % 250 + 1)
+        links.append(_link("br%d" % vlan, "bridge", mac(0), addresses=[address]))
     ovs_ports = [{"name": "bond1", "tag": None, "trunks": [30, 40], "vlan_mode": "trunk", "bond_mode": "balance-tcp",
                   "lacp": "active", "interfaces": [{"name": "eno2", "type": "system", "mac": mac(2), "link_state": "up",
                                                     "attached_mac": None},
@@ -150,8 +151,8 @@ def main():
     nodes = sum(len(h["graph"]["nodes"]) for h in data["hosts"])
     edges = sum(len(h["graph"]["edges"]) for h in data["hosts"])
     result = {"hosts": args.hosts, "vms": data["summary"]["vms"], "nodes": nodes, "edges": edges,
-              "seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 2), "index_html_mb": round(html / 1e6, 2), "fleet_json_mb": round(fleet / 1e6, 2),
-              "cpus": os.cpu_count(), "out": out}
+              "seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 2), "index_html_mb": round(html / 1e6, 2),
+              "fleet_json_mb": round(fleet / 1e6, 2), "cpus": os.cpu_count(), "out": out}
     if args.browser:
         result.update(browser_timing(os.path.join(out, "index.html")))
     print(json.dumps(result))
