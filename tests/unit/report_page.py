@@ -63,19 +63,6 @@ class SvgGraph(HTMLParser):
         self.group = None
 
 
-PACKED = re.compile(r'<script type="application/x-gzip-base64"( id="index")?>([^<]*)</script>')
-
-
-def unpack(match):
-    return gzip.decompress(base64.b64decode(match.group(2))).decode("utf-8")
-
-
-def inflated(html):
-    """The page as the browser shows it: packed diagrams inflated in place, the index left out."""
-    return PACKED.sub(lambda m: "" if m.group(1) else unpack(m), html)
-
-
-
 def parse_report(folder):
     """(fleet.json, sections by id) of a report folder."""
     with open(os.path.join(folder, "fleet.json")) as handle:

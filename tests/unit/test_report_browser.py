@@ -12,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "playbooks", "report"))
 
 import fleet_page  # noqa: E402
+
 from tests.labkit.chromium import BINARY, Chromium  # noqa: E402
 
 FIXTURE = os.path.join(ROOT, "tests", "unit", "fixtures", "report", "fleet_hosts.json")

@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.join(ROOT, "playbooks", "report"))
 
 import fleet_page  # noqa: E402
 import fleet_svg  # noqa: E402
+
 from tests.unit.report_page import PACKED, SvgGraph, inflated, search_index  # noqa: E402
 
 FIXTURE = os.path.join(ROOT, "tests", "unit", "fixtures", "report", "fleet_hosts.json")

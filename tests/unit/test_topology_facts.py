@@ -3,9 +3,12 @@ and on libvirt's test:/// driver; a host without libvirt or Open vSwitch is repo
 import json
 
 import pytest
-
-from ansible_collections.essentials.kvm.plugins.module_utils import topology_facts, topology_libvirt, topology_ovs
-from ansible_collections.essentials.kvm.plugins.module_utils import topology_read
+from ansible_collections.essentials.kvm.plugins.module_utils import (
+    topology_facts,
+    topology_libvirt,
+    topology_ovs,
+    topology_read,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 
 # `ip -json -details addr show` of a bond over two NICs, a VLAN on it in a bridge, and a VM tap (trimmed).
