@@ -7,7 +7,7 @@ APT_PACKAGES := $(shell sed 's/\#.*//' tests/apt-packages.txt)
 COLLECTION_LINK := build/collections/ansible_collections/essentials/kvm
 PYTEST_ARGS ?=
 
-.PHONY: help deps test unit lab-up lab-down lab-status demo demo-down image
+.PHONY: help deps test unit lab-up lab-down lab-status demo demo-down image report
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,3 +61,9 @@ demo: deps  ## boot a demo Debian host VM and converge it with playbooks/site.ym
 
 demo-down:  ## remove the demo host VM and stop the lab
 	$(LAB) demo-down
+
+report: $(VENV)/.stamp $(COLLECTION_LINK)  ## fleet report of INVENTORY in report/ (index.html, fleet.json); changes no host
+	@test -n "$(INVENTORY)" || { echo "usage: make report INVENTORY=path/to/inventory [REPORT_DIR=report]"; exit 2; }
+	@command -v dot >/dev/null || { echo "the report needs Graphviz dot (apt-get install graphviz)"; exit 2; }
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/collections $(VENV)/bin/ansible-playbook -i $(INVENTORY) \
+	  playbooks/report.yml -e report_dir=$(abspath $(or $(REPORT_DIR),report))

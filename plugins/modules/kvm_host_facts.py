@@ -1,0 +1,151 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: kvm_host_facts
+short_description: Read a hypervisor's whole topology (links, bonds, VLANs, bridges, Open vSwitch, libvirt) as data
+description:
+  - Reads, in one run, the host's kernel links (physical NICs with speed and MAC, Linux bonds with mode, members,
+    active member and LACP partner, VLAN devices, Linux bridges and their ports), Open vSwitch bridges, ports,
+    bonds, tags and trunks, libvirt networks (mode, bridge, addresses, DHCP leases), storage pools (type,
+    capacity, allocation) and their volumes, VMs (state, vCPUs, memory, each disk's pool and volume, each NIC's
+    MAC, source, bridge, port, VLAN and leased addresses), the host's CPUs and memory and the totals committed
+    to VMs.
+  - The playbook C(essentials.kvm.report) gathers it from every host and draws the fleet report
+    (docs/report.md).
+  - Never changes anything. A host without libvirt (bindings missing or daemon unreachable) or without Open
+    vSwitch is reported as such in RV(facts.libvirt) and RV(facts.ovs), not as a failure.
+version_added: "0.1.0"
+author:
+  - KVM essentials developers (@kvm-essentials)
+options:
+  uri:
+    description: libvirt connection URI to read (opened read-only).
+    type: str
+    default: qemu:///system
+  ovs_vsctl:
+    description: Name or path of the C(ovs-vsctl) program.
+    type: str
+    default: ovs-vsctl
+  ovs_db:
+    description: OVSDB to read, for example C(unix:/run/openvswitch/db.sock); the C(ovs-vsctl) default if unset.
+    type: str
+attributes:
+  check_mode:
+    description: Runs the same in check mode; it only reads.
+    support: full
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read the hypervisor's topology
+  essentials.kvm.kvm_host_facts:
+  register: topology
+
+- name: Show how many VMs run
+  ansible.builtin.debug:
+    msg: "{{ topology.facts.totals.vms_running }} of {{ topology.facts.totals.vms }} VMs run"
+"""
+
+RETURN = r"""
+facts:
+  description:
+    - The host's topology; docs/report.md documents every field.
+    - Sizes of pools and volumes are bytes, memory is MiB.
+  returned: always
+  type: dict
+  contains:
+    schema:
+      description: Version of this layout.
+      type: int
+      sample: 1
+    hostname:
+      description: The host's name as its kernel reports it.
+      type: str
+    reachable:
+      description: Always true here; the report sets it false for hosts Ansible could not reach.
+      type: bool
+    resources:
+      description: C(cpus), C(cpu_model) and C(memory_mib) of the host.
+      type: dict
+      sample: {"cpus": 16, "cpu_model": "AMD EPYC 7302", "memory_mib": 64305}
+    links:
+      description:
+        - Kernel links except loopback, each with C(name), C(kind) (C(nic), C(bond), C(vlan), C(bridge),
+          C(veth), C(tun), C(ovs), C(macvtap), ...), C(mac), C(state), C(mtu), C(speed) (Mb/s, NICs only),
+          C(master) and C(master_kind) (the bond, bridge or C(ovs-system) it belongs to), C(parent) (a
+          VLAN's or macvtap's lower link) and C(addresses) (CIDR).
+        - Bonds add C(bond) (C(mode), C(members), C(active), C(lacp_partner)); VLANs C(vlan) (C(id),
+          C(protocol)); bridges C(ports).
+      type: list
+      elements: dict
+    ovs:
+      description:
+        - C(available) and C(problem) (why not), and C(bridges), each with C(name) and C(ports); a port has
+          C(name), C(tag), C(trunks), C(vlan_mode), C(bond_mode) (bonds only), C(lacp) and C(interfaces)
+          (C(name), C(type), C(mac), C(link_state), C(attached_mac), the VM NIC's MAC libvirt recorded).
+      type: dict
+    libvirt:
+      description: C(available), C(problem) (why libvirt could not be read) and C(uri).
+      type: dict
+      sample: {"available": false, "problem": "the libvirt Python bindings are missing", "uri": "qemu:///system"}
+    networks:
+      description: libvirt networks with C(name), C(active), C(autostart), C(mode), C(bridge), C(virtualport),
+        C(uplinks), C(addresses) and C(leases) (C(mac), C(address), C(prefix), C(hostname)).
+      type: list
+      elements: dict
+    pools:
+      description: Storage pools with C(name), C(type), C(active), C(autostart), C(capacity), C(allocation),
+        C(available), C(path) and C(volumes) (C(name), C(path), C(capacity), C(allocation), C(format)).
+      type: list
+      elements: dict
+    vms:
+      description:
+        - VMs with C(name), C(uuid), C(state), C(autostart), C(vcpus), C(memory_mib), C(disks) and C(nics).
+        - A disk has C(target), C(device), C(type), C(pool), C(volume) (when it is a pool's volume) and C(path).
+        - A NIC has C(mac), C(type), C(network), C(portgroup), C(bridge), C(device) (direct NICs),
+          C(port) (its tap), C(virtualport), C(vlan) (tags), C(trunk), C(model) and C(addresses) (from leases).
+      type: list
+      elements: dict
+    totals:
+      description: C(vms), C(vms_running), C(vcpus), C(vcpus_running), C(memory_mib), C(memory_mib_running).
+      type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.essentials.kvm.plugins.module_utils import module_run
+from ansible_collections.essentials.kvm.plugins.module_utils.topology_facts import gather
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            uri=dict(type="str", default="qemu:///system"),
+            ovs_vsctl=dict(type="str", default="ovs-vsctl"),
+            ovs_db=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+
+    def run(argv):
+        # run_command fails the module on a missing program; a host without OVS is a fact, not a failure.
+        if module.get_bin_path(argv[0]) is None:
+            raise OSError("%s not found" % argv[0])
+        return module.run_command(argv, environ_update={"LC_ALL": "C"})
+
+    params = module.params
+    module_run.run(module, lambda: {"changed": False,
+                                    "facts": gather(run, params["uri"], params["ovs_vsctl"], params["ovs_db"])})
+
+
+if __name__ == "__main__":
+    main()
