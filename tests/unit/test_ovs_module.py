@@ -6,7 +6,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.modules import openvswitch
-from test_ovs_apply import FakeOvs
+from tests.unit.fakes import FakeOvs
 from test_ovs_validate import BAD, PORT_LIST_BAD
 
 # Ansible's argument spec rejects these first, in its own words (which name the option but no index).

@@ -1,4 +1,4 @@
-"""Planning ovs-vsctl sub-commands from the recorded lab state (see test_ovs_state.RECORDED)."""
+"""Planning ovs-vsctl sub-commands from the recorded lab state (see ovs_samples.RECORDED)."""
 import copy
 
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, quote, transaction
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state
-from test_ovs_state import EMPTY, MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT
+from tests.unit.ovs_samples import EMPTY, MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT
 
 
 @pytest.fixture

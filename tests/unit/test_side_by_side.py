@@ -9,9 +9,9 @@ libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile  # noqa: E402
-from test_resources_module import ROLE_NAMES, all_three, call, conn, names  # noqa: E402,F401 (conn: fixture)
-from test_storage_pool_resize import LVM_POOL  # noqa: E402
-from test_storage_pool_resize import conn as node  # noqa: E402,F401 (fixture: a test driver of its own)
+from tests.unit.driver_state import names  # noqa: E402
+from tests.unit.pool_samples import LVM_POOL  # noqa: E402
+from tests.unit.resources_calls import ROLE_NAMES, all_three, call  # noqa: E402
 
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
@@ -35,15 +35,15 @@ def meet(monkeypatch, *methods, parties=2):
         monkeypatch.setattr(cls, name, waiting)
 
 
-def test_volumes_of_dir_pools_are_created_at_the_same_time(node, monkeypatch):
+def test_volumes_of_dir_pools_are_created_at_the_same_time(node_conn, monkeypatch):
     meet(monkeypatch, (libvirt.virStoragePool, "createXML"))
-    result = reconcile(node, parse_pools(dir_pools("a", "b")))
+    result = reconcile(node_conn, parse_pools(dir_pools("a", "b")))
     assert result["changed"]
     for name in ("a", "b"):
-        assert node.storagePoolLookupByName(name).listVolumes() == ["disk.qcow2"]
+        assert node_conn.storagePoolLookupByName(name).listVolumes() == ["disk.qcow2"]
 
 
-def test_volumes_of_a_logical_pool_are_created_one_by_one(node, monkeypatch):
+def test_volumes_of_a_logical_pool_are_created_one_by_one(node_conn, monkeypatch):
     running, most = [], []
     original = libvirt.virStoragePool.createXML
 
@@ -56,11 +56,11 @@ def test_volumes_of_a_logical_pool_are_created_one_by_one(node, monkeypatch):
             running.pop()
 
     monkeypatch.setattr(libvirt.virStoragePool, "createXML", counting)
-    reconcile(node, parse_pools([LVM_POOL]))
+    reconcile(node_conn, parse_pools([LVM_POOL]))
     assert most == [1, 1]
 
 
-def test_a_failed_volume_lists_everything_else_done_in_plan_order(node, monkeypatch):
+def test_a_failed_volume_lists_everything_else_done_in_plan_order(node_conn, monkeypatch):
     original = libvirt.virStoragePool.createXML
 
     def refuse_in_b(self, *args):
@@ -70,7 +70,7 @@ def test_a_failed_volume_lists_everything_else_done_in_plan_order(node, monkeypa
 
     monkeypatch.setattr(libvirt.virStoragePool, "createXML", refuse_in_b)
     with pytest.raises(HostError) as err:
-        reconcile(node, parse_pools(dir_pools("a", "b")))
+        reconcile(node_conn, parse_pools(dir_pools("a", "b")))
     assert err.value.message == "pools[1]: create volume disk.qcow2 (1 MiB) failed: no space left on device"
     assert err.value.done == [
         "define pool a", "build pool a", "start pool a", "enable autostart of pool a",
@@ -78,14 +78,15 @@ def test_a_failed_volume_lists_everything_else_done_in_plan_order(node, monkeypa
         "define pool b", "build pool b", "start pool b", "enable autostart of pool b"]
 
 
-def test_networks_start_while_pools_start(capsys, conn, tmp_path, monkeypatch):
+def test_networks_start_while_pools_start(capsys, default_conn, tmp_path, monkeypatch):
     meet(monkeypatch, (libvirt.virNetwork, "create"), (libvirt.virStoragePool, "create"))
     result = call(capsys, **all_three(tmp_path))
     assert result["changed"] and not result.get("failed")
-    assert conn.networkLookupByName("rnet").isActive() and conn.storagePoolLookupByName("rpool").isActive()
+    assert default_conn.networkLookupByName("rnet").isActive()
+    assert default_conn.storagePoolLookupByName("rpool").isActive()
 
 
-def test_a_failed_network_lists_what_the_pools_did_and_leaves_vms_alone(capsys, conn, tmp_path, monkeypatch):
+def test_a_failed_network_lists_what_the_pools_did_and_leaves_vms_alone(capsys, default_conn, tmp_path, monkeypatch):
     def refuse(*_args):
         raise libvirt.libvirtError("refused by test")
 
@@ -96,11 +97,11 @@ def test_a_failed_network_lists_what_the_pools_did_and_leaves_vms_alone(capsys, 
     assert result["done"] == [
         "rpool: define pool rpool, build pool rpool, start pool rpool, enable autostart of pool rpool, "
         "create volume data.qcow2 (1 GiB)", "define network rnet"]
-    networks, pools, domains = names(conn)
+    networks, pools, domains = names(default_conn)
     assert "rnet" in networks and "rpool" in pools and domains == ["test"]
 
 
-def test_networks_and_pools_failing_together_report_both(capsys, conn, tmp_path, monkeypatch):
+def test_networks_and_pools_failing_together_report_both(capsys, default_conn, tmp_path, monkeypatch):
     def refuse(*_args):
         raise libvirt.libvirtError("refused by test")
 

@@ -5,7 +5,7 @@ import pytest
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
-from test_storage_pool_cases import IQN, INITIATOR
+from tests.unit.pool_samples import IQN, INITIATOR
 
 NFS = {"name": "nfs", "type": "netfs", "source": {"host": "nas", "dir": "/export"}, "target": {"path": "/mnt/n"}}
 DIR = {"name": "d", "path": "/srv/d"}

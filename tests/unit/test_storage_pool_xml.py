@@ -10,7 +10,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_valida
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
 
-from test_storage_pool_cases import ALL_SPECS, DUMPXML, SPECS
+from tests.unit.pool_samples import ALL_SPECS, DUMPXML, SPECS
 
 
 def validate(tmp_path, text, name="doc.xml"):

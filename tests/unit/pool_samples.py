@@ -1,4 +1,4 @@
-"""Pool specs of every libvirt pool type and pool-dumpxml samples, shared by the storage pool tests (no tests here)."""
+"""Pool specs of every libvirt pool type and pool-dumpxml samples, shared by the storage pool tests."""
 
 IQN = "iqn.2026-01.org.example:storage.t1"
 INITIATOR = "iqn.2026-01.org.example:host1"
@@ -114,6 +114,10 @@ SPECS = {
 }
 
 ALL_SPECS = [(kind, spec) for kind, specs in SPECS.items() for spec in specs]
+
+# A volume group of two volumes (the test driver takes any pool type and keeps it in memory).
+LVM_POOL = {"name": "vg0", "type": "logical", "source": {"name": "vmvg"},
+            "volumes": [{"name": "lv1", "capacity": "16M"}, {"name": "lv2", "capacity": "8M"}]}
 
 # pool-dumpxml output in the shape libvirt prints it: uuid, sizes, filled-in defaults, target permissions.
 DUMPXML = {
