@@ -7,7 +7,7 @@ APT_PACKAGES := $(shell sed 's/\#.*//' tests/apt-packages.txt)
 COLLECTION_LINK := build/collections/ansible_collections/essentials/kvm
 PYTEST_ARGS ?=
 
-.PHONY: help deps test unit lab-up lab-down lab-status demo demo-down image report
+.PHONY: help deps test unit lint format changelog lab-up lab-down lab-status demo demo-down image report
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,6 +43,20 @@ test: deps  ## run unit, lab, host and sanity tests; the lab is started and stop
 
 unit: deps  ## unit tests only (seconds, no root)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+LINT_PATHS := plugins tests bench
+
+lint: $(VENV)/.stamp  ## ruff check and ruff format --check (ruff.toml); tests/sanity/test_ruff.py does the same in make test
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+format: $(VENV)/.stamp  ## apply ruff's safe fixes and its formatting
+	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
+	$(VENV)/bin/ruff format $(LINT_PATHS)
+
+changelog: $(VENV)/.stamp  ## check changelogs/fragments and regenerate CHANGELOG.md from changelogs/
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-changelog generate
 
 lab-up: deps  ## start the lab (libvirtd, virtlogd, ovsdb-server, ovs-vswitchd in a namespace)
 	$(LAB) up

@@ -3,6 +3,7 @@
 ansible-test runs it as `python get_pip.py [pip options] pip==X ...` to bootstrap pip in a fresh
 virtual environment; ensurepip brings pip from the standard library, then pip installs the rest.
 """
+
 import subprocess
 import sys
 

@@ -1,4 +1,5 @@
 """Fixtures shared by the unit tests: connections to libvirt's test driver (skipped without the bindings)."""
+
 import pytest
 
 # One dir pool named like libvirt's usual one; the test driver keeps it in memory (nothing is made on disk).

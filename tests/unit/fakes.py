@@ -1,4 +1,5 @@
 """Fakes shared by the unit tests (no tests here): an ovs-vsctl that answers from a model."""
+
 import json
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond
@@ -19,27 +20,48 @@ def ovsdb_json(bridges):
     def port(name, interfaces, tag=None, fake=False, item=None):
         uuid = next(uuids)
         bond = isinstance(item, Bond)
-        rows["Port"].append([
-            ["uuid", uuid], name, ["set", interfaces] if len(interfaces) > 1 else interfaces[0], fake,
-            ["set", []] if tag is None else tag, ["set", getattr(item, "trunks", [])],
-            getattr(item, "vlan_mode", None) or ["set", []], item.bond_mode if bond else ["set", []],
-            item.lacp if bond else ["set", []], item.bond_updelay if bond else 0,
-            item.bond_downdelay if bond else 0, ["map", [["lacp-time", item.lacp_time]] if bond else []],
-            ["map", sorted(getattr(item, "external_ids", {}).items())]])
+        rows["Port"].append(
+            [
+                ["uuid", uuid],
+                name,
+                ["set", interfaces] if len(interfaces) > 1 else interfaces[0],
+                fake,
+                ["set", []] if tag is None else tag,
+                ["set", getattr(item, "trunks", [])],
+                getattr(item, "vlan_mode", None) or ["set", []],
+                item.bond_mode if bond else ["set", []],
+                item.lacp if bond else ["set", []],
+                item.bond_updelay if bond else 0,
+                item.bond_downdelay if bond else 0,
+                ["map", [["lacp-time", item.lacp_time]] if bond else []],
+                ["map", sorted(getattr(item, "external_ids", {}).items())],
+            ]
+        )
         port_uuids[name] = ["uuid", uuid]
         return ["uuid", uuid]
 
     def mirror(item):
         uuid = next(uuids)
         refs = lambda names: ["set", [port_uuids[name] for name in names]]  # noqa: E731
-        rows["Mirror"].append([
-            ["uuid", uuid], item.name, item.select_all, refs(item.select_src_port), refs(item.select_dst_port),
-            ["set", item.select_vlan], refs([item.output_port] if item.output_port else []),
-            ["set", [] if item.output_vlan is None else [item.output_vlan]]])
+        rows["Mirror"].append(
+            [
+                ["uuid", uuid],
+                item.name,
+                item.select_all,
+                refs(item.select_src_port),
+                refs(item.select_dst_port),
+                ["set", item.select_vlan],
+                refs([item.output_port] if item.output_port else []),
+                ["set", [] if item.output_vlan is None else [item.output_vlan]],
+            ]
+        )
         return ["uuid", uuid]
 
-    ports = dict((bridge.name, [port(bridge.name, [interface(bridge.name, "internal")])])
-                 for bridge in bridges if not bridge.fake)
+    ports = dict(
+        (bridge.name, [port(bridge.name, [interface(bridge.name, "internal")])])
+        for bridge in bridges
+        if not bridge.fake
+    )
     for bridge in bridges:
         owner = bridge.parent or bridge.name
         if bridge.fake:
@@ -52,10 +74,20 @@ def ovsdb_json(bridges):
             ports[owner].append(port(item.name, [interface(member) for member in item.members], item.tag, item=item))
     for bridge in bridges:
         if not bridge.fake:
-            rows["Bridge"].append([
-                bridge.name, ["set", ports[bridge.name]], bridge.fail_mode, bridge.datapath_type, bridge.stp,
-                bridge.rstp, bridge.mcast_snooping, ["map", sorted(bridge.other_config.items())],
-                ["map", sorted(bridge.external_ids.items())], ["set", [mirror(item) for item in bridge.mirrors]]])
+            rows["Bridge"].append(
+                [
+                    bridge.name,
+                    ["set", ports[bridge.name]],
+                    bridge.fail_mode,
+                    bridge.datapath_type,
+                    bridge.stp,
+                    bridge.rstp,
+                    bridge.mcast_snooping,
+                    ["map", sorted(bridge.other_config.items())],
+                    ["map", sorted(bridge.external_ids.items())],
+                    ["set", [mirror(item) for item in bridge.mirrors]],
+                ]
+            )
     return "".join(json.dumps({"data": rows[table], "headings": list(columns)}) + "\n" for table, columns in COLUMNS)
 
 

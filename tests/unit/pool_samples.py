@@ -1,4 +1,5 @@
 """Pool specs of every libvirt pool type and pool-dumpxml samples, shared by the storage pool tests."""
+
 import os
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "pool")
@@ -9,76 +10,187 @@ INITIATOR = "iqn.2026-01.org.example:host1"
 SPECS = {
     "dir": [
         {"name": "images", "path": "/var/lib/libvirt/images"},
-        {"name": "dir2", "target": {"path": "/srv/vms", "permissions": {"mode": "0711", "owner": 0, "group": 0}},
-         "cow": False},
-        {"name": "dir3", "target": {"path": "/srv/d3", "permissions": {"mode": "755", "label": "system_u:x"}},
-         "source": {"vendor": "acme", "product": "disk"}},
+        {
+            "name": "dir2",
+            "target": {"path": "/srv/vms", "permissions": {"mode": "0711", "owner": 0, "group": 0}},
+            "cow": False,
+        },
+        {
+            "name": "dir3",
+            "target": {"path": "/srv/d3", "permissions": {"mode": "755", "label": "system_u:x"}},
+            "source": {"vendor": "acme", "product": "disk"},
+        },
     ],
     "fs": [
         {"name": "fs1", "type": "fs", "source": {"device": "/dev/vdb"}, "target": {"path": "/mnt/fs1"}},
-        {"name": "fs2", "type": "fs", "source": {"device": "/dev/vdc1", "format": "xfs"},
-         "target": {"path": "/mnt/fs2"}, "mount_opts": ["noatime", "discard"]},
-        {"name": "fs3", "type": "fs", "source": {"device": "/dev/loop0", "format": "ext4"},
-         "target": {"path": "/mnt/fs3", "permissions": {"mode": "0750", "owner": 64055, "group": 64055}}, "cow": True},
+        {
+            "name": "fs2",
+            "type": "fs",
+            "source": {"device": "/dev/vdc1", "format": "xfs"},
+            "target": {"path": "/mnt/fs2"},
+            "mount_opts": ["noatime", "discard"],
+        },
+        {
+            "name": "fs3",
+            "type": "fs",
+            "source": {"device": "/dev/loop0", "format": "ext4"},
+            "target": {"path": "/mnt/fs3", "permissions": {"mode": "0750", "owner": 64055, "group": 64055}},
+            "cow": True,
+        },
     ],
     "netfs": [
-        {"name": "nfs1", "type": "netfs", "source": {"host": "nas.example.org", "dir": "/export/vms"},
-         "target": {"path": "/mnt/nfs1"}},
-        {"name": "nfs2", "type": "netfs", "source": {"host": "192.0.2.10", "port": 2049, "dir": "/export",
-                                                     "format": "nfs", "protocol_version": "4.2"},
-         "target": {"path": "/mnt/nfs2"}, "mount_opts": ["soft", "timeo=50"]},
-        {"name": "cifs1", "type": "netfs", "source": {"host": "smb.example.org", "dir": "share", "format": "cifs"},
-         "target": {"path": "/mnt/cifs1"}},
-        {"name": "glfs1", "type": "netfs", "source": {"host": "gl1", "dir": "gv0", "format": "glusterfs"},
-         "target": {"path": "/mnt/glfs1"}},
+        {
+            "name": "nfs1",
+            "type": "netfs",
+            "source": {"host": "nas.example.org", "dir": "/export/vms"},
+            "target": {"path": "/mnt/nfs1"},
+        },
+        {
+            "name": "nfs2",
+            "type": "netfs",
+            "source": {
+                "host": "192.0.2.10",
+                "port": 2049,
+                "dir": "/export",
+                "format": "nfs",
+                "protocol_version": "4.2",
+            },
+            "target": {"path": "/mnt/nfs2"},
+            "mount_opts": ["soft", "timeo=50"],
+        },
+        {
+            "name": "cifs1",
+            "type": "netfs",
+            "source": {"host": "smb.example.org", "dir": "share", "format": "cifs"},
+            "target": {"path": "/mnt/cifs1"},
+        },
+        {
+            "name": "glfs1",
+            "type": "netfs",
+            "source": {"host": "gl1", "dir": "gv0", "format": "glusterfs"},
+            "target": {"path": "/mnt/glfs1"},
+        },
     ],
     "logical": [
         {"name": "vg0", "type": "logical"},
-        {"name": "lv2", "type": "logical", "build": True, "source": {"name": "vgdata", "devices": ["/dev/vdb", "/dev/vdc"]}},
-        {"name": "lv3", "type": "logical", "source": {"device": "/dev/sdb", "format": "lvm2"},
-         "target": {"path": "/dev/lv3"}},
+        {
+            "name": "lv2",
+            "type": "logical",
+            "build": True,
+            "source": {"name": "vgdata", "devices": ["/dev/vdb", "/dev/vdc"]},
+        },
+        {
+            "name": "lv3",
+            "type": "logical",
+            "source": {"device": "/dev/sdb", "format": "lvm2"},
+            "target": {"path": "/dev/lv3"},
+        },
     ],
     "disk": [
         {"name": "disk1", "type": "disk", "source": {"device": "/dev/vdd"}, "target": {"path": "/dev"}},
-        {"name": "disk2", "type": "disk", "source": {"device": "/dev/mapper/mp0", "format": "gpt",
-                                                     "part_separator": True}, "target": {"path": "/dev/mapper"}},
-        {"name": "disk3", "type": "disk", "source": {"device": "/dev/sde", "format": "dos"},
-         "target": {"path": "/dev/disk/by-path"}},
+        {
+            "name": "disk2",
+            "type": "disk",
+            "source": {"device": "/dev/mapper/mp0", "format": "gpt", "part_separator": True},
+            "target": {"path": "/dev/mapper"},
+        },
+        {
+            "name": "disk3",
+            "type": "disk",
+            "source": {"device": "/dev/sde", "format": "dos"},
+            "target": {"path": "/dev/disk/by-path"},
+        },
     ],
     "iscsi": [
-        {"name": "iscsi1", "type": "iscsi", "source": {"host": "san.example.org", "device": IQN},
-         "target": {"path": "/dev/disk/by-path"}},
-        {"name": "iscsi2", "type": "iscsi",
-         "source": {"host": "192.0.2.20", "port": 3260, "device": IQN, "initiator": INITIATOR,
-                    "auth": {"username": "chapuser", "secret_usage": "libvirtiscsi"}},
-         "target": {"path": "/dev/disk/by-id"}},
-        {"name": "iscsi3", "type": "iscsi",
-         "source": {"host": "san", "device": IQN, "auth": {"type": "chap", "username": "u",
-                                                           "secret_uuid": "2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"}},
-         "target": {"path": "/dev/disk/by-path"}},
+        {
+            "name": "iscsi1",
+            "type": "iscsi",
+            "source": {"host": "san.example.org", "device": IQN},
+            "target": {"path": "/dev/disk/by-path"},
+        },
+        {
+            "name": "iscsi2",
+            "type": "iscsi",
+            "source": {
+                "host": "192.0.2.20",
+                "port": 3260,
+                "device": IQN,
+                "initiator": INITIATOR,
+                "auth": {"username": "chapuser", "secret_usage": "libvirtiscsi"},
+            },
+            "target": {"path": "/dev/disk/by-id"},
+        },
+        {
+            "name": "iscsi3",
+            "type": "iscsi",
+            "source": {
+                "host": "san",
+                "device": IQN,
+                "auth": {"type": "chap", "username": "u", "secret_uuid": "2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"},
+            },
+            "target": {"path": "/dev/disk/by-path"},
+        },
     ],
     "iscsi-direct": [
-        {"name": "idirect1", "type": "iscsi-direct",
-         "source": {"host": "san.example.org", "device": IQN, "initiator": INITIATOR}},
-        {"name": "idirect2", "type": "iscsi-direct",
-         "source": {"host": "192.0.2.21", "port": 3261, "device": IQN, "initiator": INITIATOR,
-                    "auth": {"username": "chapuser", "secret_usage": "idirect2"}}},
+        {
+            "name": "idirect1",
+            "type": "iscsi-direct",
+            "source": {"host": "san.example.org", "device": IQN, "initiator": INITIATOR},
+        },
+        {
+            "name": "idirect2",
+            "type": "iscsi-direct",
+            "source": {
+                "host": "192.0.2.21",
+                "port": 3261,
+                "device": IQN,
+                "initiator": INITIATOR,
+                "auth": {"username": "chapuser", "secret_usage": "idirect2"},
+            },
+        },
     ],
     "scsi": [
-        {"name": "scsi1", "type": "scsi", "source": {"adapter": {"name": "host0"}},
-         "target": {"path": "/dev/disk/by-path"}},
-        {"name": "scsi2", "type": "scsi",
-         "source": {"adapter": {"type": "fc_host", "parent": "scsi_host5", "wwnn": "20000000c9831b4b",
-                                "wwpn": "10000000c9831b4b", "managed": True}},
-         "target": {"path": "/dev/disk/by-path"}},
-        {"name": "scsi3", "type": "scsi",
-         "source": {"adapter": {"parent_address": "0000:00:1f.2", "unique_id": 2}},
-         "target": {"path": "/dev/disk/by-id"}},
-        {"name": "scsi4", "type": "scsi",
-         "source": {"adapter": {"type": "fc_host", "parent_wwnn": "20000000c9831b4a",
-                                "parent_wwpn": "10000000c9831b4a", "parent_fabric_wwn": "2000000533113f04",
-                                "wwnn": "20000000c9831b4c", "wwpn": "10000000c9831b4c"}},
-         "target": {"path": "/dev/disk/by-path"}},
+        {
+            "name": "scsi1",
+            "type": "scsi",
+            "source": {"adapter": {"name": "host0"}},
+            "target": {"path": "/dev/disk/by-path"},
+        },
+        {
+            "name": "scsi2",
+            "type": "scsi",
+            "source": {
+                "adapter": {
+                    "type": "fc_host",
+                    "parent": "scsi_host5",
+                    "wwnn": "20000000c9831b4b",
+                    "wwpn": "10000000c9831b4b",
+                    "managed": True,
+                }
+            },
+            "target": {"path": "/dev/disk/by-path"},
+        },
+        {
+            "name": "scsi3",
+            "type": "scsi",
+            "source": {"adapter": {"parent_address": "0000:00:1f.2", "unique_id": 2}},
+            "target": {"path": "/dev/disk/by-id"},
+        },
+        {
+            "name": "scsi4",
+            "type": "scsi",
+            "source": {
+                "adapter": {
+                    "type": "fc_host",
+                    "parent_wwnn": "20000000c9831b4a",
+                    "parent_wwpn": "10000000c9831b4a",
+                    "parent_fabric_wwn": "2000000533113f04",
+                    "wwnn": "20000000c9831b4c",
+                    "wwpn": "10000000c9831b4c",
+                }
+            },
+            "target": {"path": "/dev/disk/by-path"},
+        },
     ],
     "mpath": [
         {"name": "mpath1", "type": "mpath", "target": {"path": "/dev/mapper"}},
@@ -86,14 +198,26 @@ SPECS = {
     ],
     "rbd": [
         {"name": "rbd1", "type": "rbd", "source": {"name": "libvirt", "host": "mon1.example.org"}},
-        {"name": "rbd2", "type": "rbd",
-         "source": {"name": "vms", "hosts": [{"name": "192.0.2.31", "port": 6789}, {"name": "mon2"}],
-                    "auth": {"username": "libvirt", "secret_usage": "client.libvirt"}},
-         "config_opts": {"client_mount_timeout": "45", "rados_osd_op_timeout": 10},
-         "refresh_allocation": "capacity"},
-        {"name": "rbd3", "type": "rbd",
-         "source": {"name": "vms", "host": "mon1",
-                    "auth": {"type": "ceph", "username": "admin", "secret": "QVFBcGxRZGF3YjdXTkJBQVpPR1RpVnlrZz09"}}},
+        {
+            "name": "rbd2",
+            "type": "rbd",
+            "source": {
+                "name": "vms",
+                "hosts": [{"name": "192.0.2.31", "port": 6789}, {"name": "mon2"}],
+                "auth": {"username": "libvirt", "secret_usage": "client.libvirt"},
+            },
+            "config_opts": {"client_mount_timeout": "45", "rados_osd_op_timeout": 10},
+            "refresh_allocation": "capacity",
+        },
+        {
+            "name": "rbd3",
+            "type": "rbd",
+            "source": {
+                "name": "vms",
+                "host": "mon1",
+                "auth": {"type": "ceph", "username": "admin", "secret": "QVFBcGxRZGF3YjdXTkJBQVpPR1RpVnlrZz09"},
+            },
+        },
     ],
     "sheepdog": [
         {"name": "sheep1", "type": "sheepdog", "source": {"name": "sd", "host": "localhost", "port": 7000}},
@@ -101,8 +225,11 @@ SPECS = {
     ],
     "gluster": [
         {"name": "gl1", "type": "gluster", "source": {"name": "gv0", "host": "gluster.example.org"}},
-        {"name": "gl2", "type": "gluster", "source": {"name": "gv1", "host": "192.0.2.50", "port": 24007,
-                                                      "dir": "/vms"}},
+        {
+            "name": "gl2",
+            "type": "gluster",
+            "source": {"name": "gv1", "host": "192.0.2.50", "port": 24007, "dir": "/vms"},
+        },
     ],
     "zfs": [
         {"name": "zfs1", "type": "zfs", "source": {"name": "tank"}},
@@ -111,16 +238,24 @@ SPECS = {
     ],
     "vstorage": [
         {"name": "vs1", "type": "vstorage", "source": {"name": "cluster1"}, "target": {"path": "/mnt/vstorage/vs1"}},
-        {"name": "vs2", "type": "vstorage", "source": {"name": "c2"},
-         "target": {"path": "/mnt/vs2", "permissions": {"mode": "0700", "owner": 107, "group": 107}}},
+        {
+            "name": "vs2",
+            "type": "vstorage",
+            "source": {"name": "c2"},
+            "target": {"path": "/mnt/vs2", "permissions": {"mode": "0700", "owner": 107, "group": 107}},
+        },
     ],
 }
 
 ALL_SPECS = [(kind, spec) for kind, specs in SPECS.items() for spec in specs]
 
 # A volume group of two volumes (the test driver takes any pool type and keeps it in memory).
-LVM_POOL = {"name": "vg0", "type": "logical", "source": {"name": "vmvg"},
-            "volumes": [{"name": "lv1", "capacity": "16M"}, {"name": "lv2", "capacity": "8M"}]}
+LVM_POOL = {
+    "name": "vg0",
+    "type": "logical",
+    "source": {"name": "vmvg"},
+    "volumes": [{"name": "lv1", "capacity": "16M"}, {"name": "lv2", "capacity": "8M"}],
+}
 
 # The input of each pool-dumpxml sample: capture.py defines it on a real libvirtd (tests/unit/fixtures/pool)
 # and the tests check that the dumped XML parses to the same model.
@@ -129,36 +264,78 @@ CAPTURE_DIR = "/var/tmp/ekvm-cap"
 CAPTURED = {
     # The trailing slash is normalised away: still no change.
     "dir": {"name": PREFIX + "dir", "path": CAPTURE_DIR + "/dir/"},
-    "fs": {"name": PREFIX + "fs", "type": "fs", "source": {"device": "/dev/loop3", "format": "ext4"},
-           "path": "/mnt/ekvm-cap-fs", "mount_opts": ["noatime"]},
-    "netfs": {"name": PREFIX + "netfs", "type": "netfs",
-              "source": {"host": "gluster1", "dir": "gv0", "format": "glusterfs"}, "target": {"path": "/mnt/gv"}},
+    "fs": {
+        "name": PREFIX + "fs",
+        "type": "fs",
+        "source": {"device": "/dev/loop3", "format": "ext4"},
+        "path": "/mnt/ekvm-cap-fs",
+        "mount_opts": ["noatime"],
+    },
+    "netfs": {
+        "name": PREFIX + "netfs",
+        "type": "netfs",
+        "source": {"host": "gluster1", "dir": "gv0", "format": "glusterfs"},
+        "target": {"path": "/mnt/gv"},
+    },
     "logical": {"name": PREFIX + "logical", "type": "logical", "source": {"device": "/dev/loop4"}},
-    "disk": {"name": PREFIX + "disk", "type": "disk",
-             "source": {"device": "/dev/loop5", "format": "gpt", "part_separator": True}, "path": "/dev"},
-    "iscsi": {"name": PREFIX + "iscsi", "type": "iscsi", "path": "/dev/disk/by-path",
-              "source": {"host": "192.0.2.20", "port": 3260, "device": IQN, "initiator": INITIATOR,
-                         "auth": {"username": "chapuser", "secret_usage": "libvirtiscsi"}}},
-    "iscsi-direct": {"name": PREFIX + "iscsi-direct", "type": "iscsi-direct",
-                     "source": {"host": "san.example.org", "device": IQN, "initiator": INITIATOR}},
-    "scsi": {"name": PREFIX + "scsi", "type": "scsi",
-             "source": {"adapter": {"parent_address": "0000:00:1f.2", "unique_id": 2}},
-             "target": {"path": "/dev/disk/by-id"}},
+    "disk": {
+        "name": PREFIX + "disk",
+        "type": "disk",
+        "source": {"device": "/dev/loop5", "format": "gpt", "part_separator": True},
+        "path": "/dev",
+    },
+    "iscsi": {
+        "name": PREFIX + "iscsi",
+        "type": "iscsi",
+        "path": "/dev/disk/by-path",
+        "source": {
+            "host": "192.0.2.20",
+            "port": 3260,
+            "device": IQN,
+            "initiator": INITIATOR,
+            "auth": {"username": "chapuser", "secret_usage": "libvirtiscsi"},
+        },
+    },
+    "iscsi-direct": {
+        "name": PREFIX + "iscsi-direct",
+        "type": "iscsi-direct",
+        "source": {"host": "san.example.org", "device": IQN, "initiator": INITIATOR},
+    },
+    "scsi": {
+        "name": PREFIX + "scsi",
+        "type": "scsi",
+        "source": {"adapter": {"parent_address": "0000:00:1f.2", "unique_id": 2}},
+        "target": {"path": "/dev/disk/by-id"},
+    },
     "mpath": {"name": PREFIX + "mpath", "type": "mpath", "path": "/dev/mapper"},
-    "rbd": {"name": PREFIX + "rbd", "type": "rbd",
-            "config_opts": {"client_mount_timeout": "45", "rados_osd_op_timeout": 10},
-            "source": {"name": "vms", "hosts": [{"name": "192.0.2.31", "port": 6789}, {"name": "mon2"}],
-                       "auth": {"username": "libvirt", "secret_uuid": "2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"}}},
-    "sheepdog": {"name": PREFIX + "sheepdog", "type": "sheepdog",
-                 "source": {"name": "sd", "host": "localhost", "port": 7000}},
-    "gluster": {"name": PREFIX + "gluster", "type": "gluster",
-                "source": {"name": "gv1", "host": "192.0.2.50", "port": 24007, "dir": "/vms"}},
+    "rbd": {
+        "name": PREFIX + "rbd",
+        "type": "rbd",
+        "config_opts": {"client_mount_timeout": "45", "rados_osd_op_timeout": 10},
+        "source": {
+            "name": "vms",
+            "hosts": [{"name": "192.0.2.31", "port": 6789}, {"name": "mon2"}],
+            "auth": {"username": "libvirt", "secret_uuid": "2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"},
+        },
+    },
+    "sheepdog": {
+        "name": PREFIX + "sheepdog",
+        "type": "sheepdog",
+        "source": {"name": "sd", "host": "localhost", "port": 7000},
+    },
+    "gluster": {
+        "name": PREFIX + "gluster",
+        "type": "gluster",
+        "source": {"name": "gv1", "host": "192.0.2.50", "port": 24007, "dir": "/vms"},
+    },
     "zfs": {"name": PREFIX + "zfs", "type": "zfs", "source": {"name": "tank"}},
-    "vstorage": {"name": PREFIX + "vstorage", "type": "vstorage", "source": {"name": "cluster1"},
-                 "target": {"path": "/mnt/vstorage/vs1"}},
+    "vstorage": {
+        "name": PREFIX + "vstorage",
+        "type": "vstorage",
+        "source": {"name": "cluster1"},
+        "target": {"path": "/mnt/vstorage/vs1"},
+    },
 }
-
-
 
 
 def _dumped():

@@ -83,8 +83,8 @@ def test_replaces_in_place_inserts_after_commented_default_and_appends():
     # No commented default: appended.
     assert lines[-1] == "ovs_timeout = 10"
     # Comments and untouched lines stay; only the managed lines differ.
-    added = [l[1:] for l in difflib.ndiff(SAMPLE.splitlines(), lines) if l.startswith("+ ")]
-    removed = [l[1:].strip() for l in difflib.ndiff(SAMPLE.splitlines(), lines) if l.startswith("- ")]
+    added = [line[1:] for line in difflib.ndiff(SAMPLE.splitlines(), lines) if line.startswith("+ ")]
+    removed = [line[1:].strip() for line in difflib.ndiff(SAMPLE.splitlines(), lines) if line.startswith("- ")]
     assert len(added) == 7
     assert removed == ["listen_tcp = 1   # enabled by hand", "max_clients = 20"]
     assert "set max_clients = 100 (was 20)" in changes
