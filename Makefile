@@ -54,9 +54,16 @@ format: $(VENV)/.stamp  ## apply ruff's safe fixes and its formatting
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 	$(VENV)/bin/ruff format $(LINT_PATHS)
 
-changelog: $(VENV)/.stamp  ## check changelogs/fragments and regenerate CHANGELOG.md from changelogs/
-	$(VENV)/bin/antsibull-changelog lint
-	$(VENV)/bin/antsibull-changelog generate
+# antsibull-changelog lists new modules and roles with ansible-doc, which it looks up on PATH.
+CHANGELOG_TOOL := PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/antsibull-changelog
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+changelog: $(VENV)/.stamp  ## fold changelogs/fragments into changelogs/changelog.yaml (galaxy.yml's version), write CHANGELOG.md
+	$(CHANGELOG_TOOL) lint
+	$(CHANGELOG_TOOL) release --version $(VERSION)
+	@{ echo '> Generated from `changelogs/` by `make changelog` (antsibull-changelog): add a fragment to'; \
+	  echo '> `changelogs/fragments/` instead of editing this file.'; echo; cat CHANGELOG.md; } > CHANGELOG.md.new
+	@mv CHANGELOG.md.new CHANGELOG.md
 
 lab-up: deps  ## start the lab (libvirtd, virtlogd, ovsdb-server, ovs-vswitchd in a namespace)
 	$(LAB) up
