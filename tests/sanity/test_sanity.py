@@ -15,7 +15,8 @@ pytestmark = pytest.mark.sanity
 ROOT = ansible.ROOT
 BIN = os.path.dirname(sys.executable)
 # What the collection ships (galaxy.yml's build_ignore leaves out the rest).
-SHIPPED = ["galaxy.yml", "README.md", "meta", "plugins", "roles", "playbooks", "docs", "examples"]
+# tests/config.yml tells ansible-test which Python versions the modules support.
+SHIPPED = ["galaxy.yml", "README.md", "meta", "plugins", "roles", "playbooks", "docs", "examples", "tests/config.yml"]
 
 
 def _install_get_pip_shim():
@@ -49,6 +50,7 @@ def test_ansible_test_sanity_passes(tmp_path):
         if os.path.isdir(source):
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif os.path.exists(source):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target / name)
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"])
     result = subprocess.run(
