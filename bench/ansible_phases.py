@@ -1,4 +1,4 @@
-"""ansible-playbook in this process, with the CPU seconds of each phase recorded; see README.md, "Benchmark".
+"""ansible-playbook in this process, with the CPU seconds of each phase recorded; see bench/README.md.
 
 Run with the Python of the Ansible to measure and ansible-playbook's own arguments; bench/phases.py
 does it for contender 1's no-op rerun. The phases are exclusive (a phase inside another is not

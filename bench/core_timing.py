@@ -1,5 +1,5 @@
 """The libvirt part's own work, without Ansible: libvirt_resources' core on the lab's libvirtd, with
-every libvirt call timed; see README.md, "Benchmark".
+every libvirt call timed; see bench/README.md.
 
 From empty, then again (the no-op): wall and CPU seconds of the converge and the libvirt calls that
 took longest. Tells how much of contender 1's time is the collection's work and how much Ansible's.

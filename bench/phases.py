@@ -1,4 +1,4 @@
-"""Where contender 1's no-op rerun of the libvirt part spends its CPU, by phase; see README.md, "Benchmark".
+"""Where contender 1's no-op rerun of the libvirt part spends its CPU, by phase; see bench/README.md.
 
 For each N: converges the scenario once (from empty), runs the no-op rerun REPS times under
 bench/ansible_phases.py and prints the median CPU seconds of each phase as a markdown table, with

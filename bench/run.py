@@ -1,4 +1,4 @@
-"""Measure the three contenders on the lab's daemons for one or more N; see README.md, "Benchmark".
+"""Measure the three contenders on the lab's daemons for one or more N; see bench/README.md.
 
 For each N, repetition and part (libvirt, ovs), every contender in turn starts from empty (all
 ekvm-b-... objects removed) and runs three times: the first converge, a no-op rerun, and a rerun
