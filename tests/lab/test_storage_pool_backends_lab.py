@@ -11,11 +11,10 @@ import os
 import libvirt
 import pytest
 
+# The conn and workdir fixtures come from tests/lab/conftest.py, so both pool files clean up the same way.
+from tests.lab.pool_lab import TAG, backend_missing, changed, failed, libvirtd_mounts, pool_module, snapshot, unchanged
 from tests.labkit.missing import missing
 from tests.labkit.storage_daemons import Ceph, Gluster
-# conn and workdir are that module's fixtures, shared so both files clean up the same way.
-from test_storage_pool_lab import (TAG, backend_missing, changed, conn, failed, libvirtd_mounts,  # noqa: F401
-                                   pool_module, snapshot, unchanged, workdir)
 
 pytestmark = pytest.mark.lab
 

@@ -1,0 +1,36 @@
+"""Fixtures of the storage pool lab tests: the lab's libvirtd and a scratch folder, both cleaned of what TAG names."""
+
+import os
+import shutil
+import tempfile
+
+import libvirt
+import pytest
+
+from tests.lab.pool_lab import TAG
+from tests.labkit.daemons import LIBVIRT_URI
+
+
+@pytest.fixture(scope="module")
+def conn(lab):
+    """The lab's libvirtd; afterwards every pool and pool secret named after TAG is removed."""
+    connection = libvirt.open(LIBVIRT_URI)
+    yield connection
+    for pool in connection.listAllStoragePools(0):
+        if pool.name().startswith(TAG):
+            if pool.isActive():
+                pool.destroy()
+            pool.undefine()
+    for secret in connection.listAllSecrets(0):
+        if (secret.usageID() or "").startswith("essentials.kvm.pool." + TAG):
+            secret.undefine()
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def workdir(conn):
+    """A scratch folder under /var/tmp named after TAG, removed afterwards."""
+    path = tempfile.mkdtemp(prefix=TAG + "-", dir="/var/tmp")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
