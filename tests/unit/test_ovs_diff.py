@@ -5,8 +5,6 @@ import json
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
-from test_ovs_apply import FakeOvs
-from test_ovs_state import MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_diff import predict, to_text
@@ -14,6 +12,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import pla
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from ansible_collections.essentials.kvm.plugins.modules import openvswitch
+from tests.unit.fakes import FakeOvs
+from tests.unit.ovs_samples import MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT
 
 
 def by_name(bridges):

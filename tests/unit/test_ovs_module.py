@@ -7,7 +7,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.modules import openvswitch
 from tests.unit.fakes import FakeOvs
-from test_ovs_validate import BAD, PORT_LIST_BAD
+from tests.unit.ovs_samples import BAD, PORT_LIST_BAD
 
 # Ansible's argument spec rejects these first, in its own words (which name the option but no index).
 ARGSPEC_CASES = {"not a list", "bridge not a mapping", "missing name", "unknown option", "unknown fail_mode",
