@@ -4,8 +4,8 @@
 """A host's virtual networks, storage pools and VMs in one call (libvirt_resources, the kvm role).
 
 Every list is validated before anything changes; then networks and pools converge side by side
-(they share nothing), and VMs after both, since VMs plug into the networks and keep their disks in
-the pools. One process and one connection per URI instead of three module runs: Ansible's cost per
+(they share nothing), then base images are cached in the pools, and VMs come last, since VMs plug
+into the networks and keep their disks in the pools. One process and one connection per URI instead of three module runs: Ansible's cost per
 module run is most of a no-op's."""
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils import (
-    domain_reconcile, network_reconcile, storage_pool_reconcile)
+    domain_reconcile, image_reconcile, network_reconcile, storage_pool_reconcile)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, apply
@@ -37,6 +37,7 @@ class Kind:
 class Request:
     networks: Optional[Kind] = None
     pools: Optional[Kind] = None
+    images: Optional[Kind] = None
     vms: Optional[Kind] = None
     declared_bridges: List[str] = field(default_factory=list)
     inventory_hostname: Optional[str] = None
@@ -68,11 +69,13 @@ class Connections:
 
 
 # Every kind, in the order of the result's diff and of `done`.
-KINDS = {"networks": network_reconcile, "pools": storage_pool_reconcile, "vms": domain_reconcile}
+KINDS = {"networks": network_reconcile, "pools": storage_pool_reconcile, "images": image_reconcile,
+         "vms": domain_reconcile}
 # Networks and pools share nothing on the host (bridges and firewall rules; files, mounts and LUNs) and libvirt
 # serves them from separate drivers, so they converge side by side: a first converge starts its networks while
-# the pools create their volumes. VMs come after both: they plug into the networks and keep their disks in the pools.
-STAGES = (("networks", "pools"), ("vms",))
+# the pools create their volumes. Base images are cached in the pools, and VMs come last: they plug into the
+# networks and keep their disks in the pools, on the cached images.
+STAGES = (("networks", "pools"), ("images",), ("vms",))
 
 
 def validate(request, connect):
