@@ -77,11 +77,19 @@ def fetch_checksum(checksum_url, image_url, validate_certs=True):
             raise HostError("cannot fetch %s: %s" % (checksum_url, exc))
     wanted = url_file_name(image_url)
     for line in text.splitlines():
-        bsd = BSD_LINE.match(line.strip())
-        digest, name = (bsd.group(3), bsd.group(2)) if bsd else (GNU_LINE.match(line.strip()) or [None] * 3)[1:3]
+        digest, name = _checksum_line(line.strip())
         if name is not None and posixpath.basename(name) == wanted and len(digest) in HEX_LENGTHS:
             return HEX_LENGTHS[len(digest)], digest.lower()
     raise HostError("%s lists no checksum for %s" % (checksum_url, wanted))
+
+
+def _checksum_line(line):
+    """(hex digest, file name) of one line of a checksum file, or (None, None)."""
+    bsd = BSD_LINE.match(line)
+    if bsd:
+        return bsd.group(3), bsd.group(2)
+    gnu = GNU_LINE.match(line)
+    return (gnu.group(1), gnu.group(2)) if gnu else (None, None)
 
 
 def zstd_tool():

@@ -99,12 +99,19 @@ def plan_image(conn, spec, pools):
             raise UnsupportedError("%s: %s" % (at(spec.path, "url"), exc.message))
 
     def fetch():
-        plan.facts = download(spec.url, spec.digest, spec.compression, directory, spec.volume, spec.validate_certs)
-        pool.refresh(0)
+        plan.facts = fetch_image(spec, directory)
+        _guarded(spec.path, "refresh of pool %s" % spec.pool, lambda: pool.refresh(0))
 
     plan.actions.append(text)
-    plan.steps.append(Step("%s: %s" % (spec.name, text), lambda: _guarded(spec.path, "download", fetch)))
+    plan.steps.append(Step("%s: %s" % (spec.name, text), fetch))
     return plan
+
+
+def fetch_image(spec, directory):
+    """Download the image into directory under its volume name; a failure names the image's input path."""
+    return _guarded(spec.path, "download",
+                    lambda: download(spec.url, spec.digest, spec.compression, directory, spec.volume,
+                                     spec.validate_certs))
 
 
 def used_paths(conn):
