@@ -17,7 +17,7 @@ options:
       - A download is streamed to a temporary name in the pool's directory, verified, decompressed, checked with
         C(qemu-img info) (a qcow2 without backing file, or a raw disk with a partition table), then renamed into the
         pool. Nothing partial is left on a failure.
-      - The volume is named C(NAME-<first 12 hex digits of the checksum>.img): a new checksum downloads a new
+      - The volume is named C(NAME-<first 12 hex digits of the checksum>.img); a new checksum downloads a new
         volume, and VMs on the old one keep their backing file. A rerun makes no HTTP request (with
         O(images[].checksum_url), only the checksum file is read).
       - The host's C(http_proxy) and C(https_proxy) apply. See docs/images.md.
