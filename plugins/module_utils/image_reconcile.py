@@ -171,9 +171,9 @@ def plan_purge(conn, specs, pools):
 
 
 def plan_all(conn, specs, purge=False):
+    """The downloads of the listed images, or (purge) the removal of the cached images nothing uses."""
     pools = {}
-    plans = [plan_image(conn, spec, pools) for spec in specs]
-    return plans + (plan_purge(conn, specs, pools) if purge else [])
+    return plan_purge(conn, specs, pools) if purge else [plan_image(conn, spec, pools) for spec in specs]
 
 
 def _left(conn, specs, purge):
@@ -183,7 +183,8 @@ def _left(conn, specs, purge):
 
 
 def reconcile(conn, specs, purge=False, check_mode=False):
-    """Plan every image (raising before any change), then apply and verify unless in check mode."""
+    """Plan the downloads, or the purge (raising before any change), then apply and verify unless in check
+    mode. The purge runs after the VMs converged, so an image whose last VM a run removes goes in that run."""
     try:
         plans = plan_all(conn, specs, purge)
     except LibvirtError as exc:
@@ -221,4 +222,9 @@ def validate_request(request, connect, present):
 
 
 def converge_request(conn, specs, request, check_mode, diff):
-    return reconcile(conn, specs, request.images.purge, check_mode)
+    """The downloads; resources_reconcile runs purge_request after the VMs."""
+    return reconcile(conn, specs, False, check_mode)
+
+
+def purge_request(conn, specs, request, check_mode, diff):
+    return reconcile(conn, specs, True, check_mode)

@@ -106,7 +106,21 @@ def converge(request, connect, check_mode=False, diff=True):
             raise HostError(exc.message, done + exc.done)
         for name in names:
             _merge(result, name, parts[name])
+    if "images" in found and request.images.purge:
+        # Cached images nothing uses go last: a VM this run removes no longer holds its image.
+        step = _step("images", PurgeImages, connect(request.images.uri), found["images"], request, check_mode,
+                     diff, parts, aside=False)
+        try:
+            done += apply([step])
+        except HostError as exc:
+            raise HostError(exc.message, done + exc.done)
+        _merge(result, "images", dict(parts["images"], images=result["images"] + parts["images"]["images"]))
     return result
+
+
+class PurgeImages:
+    """The images kind's last stage: its purge, after the VMs."""
+    converge_request = staticmethod(image_reconcile.purge_request)
 
 
 def _step(name, kind, conn, found, request, check_mode, diff, parts, aside):
