@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import glob
 import gzip
 import hashlib
 import http.client
@@ -109,6 +110,9 @@ def download(url, digest, compression, directory, final_name, validate_certs=Tru
         temporary.append(path)
         return handle, path
 
+    # What a run killed part way left (a failure removes its own files): never listed, never reused.
+    for stale in glob.glob(os.path.join(glob.escape(directory), ".%s.*" % glob.escape(final_name))):
+        os.unlink(stale)
     try:
         handle, fetched = scratch(".part")
         _stream(url, digest, handle, validate_certs)

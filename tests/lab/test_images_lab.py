@@ -3,8 +3,9 @@
 An HTTP server inside the lab namespace serves small qcow2 files made by qemu-img, and the module runs in that
 namespace too, as its own process, as Ansible runs it. Two VMs use one image: one download; a rerun makes no
 request; check mode touches nothing; a new checksum adds a volume while the VMs keep their backing file; purge
-removes the old image only once no VM uses it. A UEFI VM gets its NVRAM file from libvirt and loses it with the
-VM. Every object is named ekvm-img-XXXX and removed at the end; the server is stopped by its PID.
+removes the old image only once no VM uses it. A UEFI VM on a full copy grown to its size gets its NVRAM file
+from libvirt and loses it with the VM. Every object is named ekvm-img-XXXX and removed at the end; the server
+is stopped by its PID.
 """
 import hashlib
 import json
@@ -177,8 +178,12 @@ def libvirtd_path(path):
 def test_uefi_vm_gets_an_nvram_file_from_the_template_and_loses_it_with_the_vm(conn, site):
     spec = request(site, "tiny2.qcow2", vms=("efi",), state="running")
     spec["vms"][0]["firmware"] = "uefi"
+    spec["vms"][0]["disks"][0]["clone"] = "full"
     result = module(**spec)
     assert not result.get("failed"), result
+    copy = ET.fromstring(conn.storagePoolLookupByName(POOL).storageVolLookupByName(TAG + "-efi-disk0.qcow2")
+                         .XMLDesc(0))
+    assert copy.find("backingStore/path") is None and copy.findtext("capacity") == str(128 * 1024 * 1024)
     nvram = ET.fromstring(conn.lookupByName(TAG + "-efi").XMLDesc(0)).findtext("os/nvram")
     assert nvram and os.path.exists(libvirtd_path(nvram)), nvram
     spec["vms"][0]["state"] = "absent"

@@ -119,7 +119,8 @@ def test_uefi_without_ovmf_is_refused_before_any_change():
     vms = [Domain(name="bios"), Domain(name="efi", firmware="uefi")]
     with pytest.raises(InputError) as info:
         check_firmware(Caps(["bios"]), vms, "kvm_vms")
-    assert info.value.message.startswith("kvm_vms[1].firmware: uefi needs OVMF") and "package ovmf" in info.value.message
+    assert info.value.message.startswith("kvm_vms[1].firmware: uefi needs OVMF")
+    assert "package ovmf" in info.value.message
 
 
 def test_secure_boot_needs_the_secboot_build_and_asks_for_q35():
