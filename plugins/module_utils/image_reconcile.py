@@ -57,7 +57,8 @@ def read_pool(conn, name):
     root = ET.fromstring(pool.XMLDesc(0))
     if not pool.isActive():
         return pool, None, set()
-    return pool, root.get("type") in DIRECTORY_POOLS and root.findtext("target/path"), set(pool.listVolumes())
+    directory = root.findtext("target/path") if root.get("type") in DIRECTORY_POOLS else None
+    return pool, directory, set(pool.listVolumes())
 
 
 def resolve(specs):

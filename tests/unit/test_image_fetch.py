@@ -139,6 +139,13 @@ def test_checksum_url_names_the_volume_and_sha512_works(server, qcow2, pool, sty
     assert spec.digest == ("sha512", digest) and spec.volume == "tiny-%s.img" % digest[:12]
 
 
+def test_what_a_killed_run_left_is_removed_before_the_download(server, qcow2, pool):
+    spec = spec_of(url=serve(server, "k.qcow2", qcow2), checksum=sha256(qcow2))
+    (pool / (".%s.x1.part" % spec.volume)).write_bytes(b"half")
+    image_reconcile.fetch_image(spec, str(pool))
+    assert os.listdir(str(pool)) == [spec.volume]
+
+
 def test_file_url_and_a_raw_disk_with_a_partition_table(qcow2, pool, tmp_path):
     raw = bytearray(2 * MIB)
     raw[510:512] = b"\x55\xaa"
