@@ -1,13 +1,16 @@
 """VM disks from cached base images (type image), against libvirt's test:///default driver, and the UEFI check."""
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_apply as a
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_reconcile as r
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_firmware import check_firmware
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Domain
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from ansible_collections.essentials.kvm.plugins.modules import libvirt_resources
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
@@ -135,3 +138,30 @@ def test_secure_boot_needs_the_secboot_build_and_asks_for_q35():
 
 def test_a_driver_without_domain_capabilities_is_not_refused(conn):
     check_firmware(conn, [Domain(name="efi", firmware="uefi")], "kvm_vms")
+
+
+def call_resources(capsys, **args):
+    args.update(uri="test:///default", images_input_name="kvm_images", vms_input_name="kvm_vms")
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            libvirt_resources.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_module_in_check_mode_plans_one_download_for_two_vms_and_touches_nothing(conn, capsys):
+    images = [{"name": "cloud", "url": "http://127.0.0.1:9/cloud.qcow2", "checksum": "sha256:" + "ab" * 32,
+               "pool": "default-pool"}]
+    result = call_resources(capsys, images=images, vms=[vm("img-a", image="cloud"), vm("img-b", image="cloud")],
+                            _ansible_check_mode=True)
+    assert result["changed"] and not result.get("failed"), result
+    assert [i["actions"] for i in result["images"]] == [
+        ["download http://127.0.0.1:9/cloud.qcow2 into pool default-pool as cloud-%s.img" % ("ab" * 6)]]
+    assert all("which this run downloads" in " ".join(v["actions"]) for v in result["vms"])
+    assert not [d for d in conn.listAllDomains() if d.name().startswith("img-")]
+
+
+def test_the_module_refuses_an_image_pool_the_host_lacks(conn, capsys):
+    images = [{"name": "cloud", "url": "http://127.0.0.1:9/c.qcow2", "checksum": "sha256:" + "ab" * 32}]
+    result = call_resources(capsys, images=images)
+    assert result["failed"] and result["msg"].startswith(
+        "kvm_images[0].pool: storage pool 'images' is not defined on this host"), result
