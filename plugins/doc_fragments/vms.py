@@ -79,7 +79,10 @@ options:
         description: Machine type such as V(q35) or V(pc); aliases match the versioned types libvirt expands them to.
         type: str
       firmware:
-        description: Firmware.
+        description:
+          - Firmware. V(uefi) lets libvirt pick the host's OVMF build and create the VM's NVRAM file from its vars
+            template on first start; the NVRAM file is removed with the VM. A host without OVMF is refused before
+            any change.
         type: str
         choices: [bios, uefi]
         default: bios
@@ -161,10 +164,11 @@ options:
             description:
               - V(volume) an existing pool volume, V(new) a new volume of O(vms[].disks[].size), V(copy) a full copy
                 of O(vms[].disks[].base), V(overlay) a qcow2 volume backed by O(vms[].disks[].base), V(cdrom) an ISO
-                (pool volume or path), V(file) an existing host path.
-              - Unset means V(overlay) with a base, V(new) with a size, else V(volume).
+                (pool volume or path), V(file) an existing host path, V(image) a disk from a cached base image
+                (O(vms[].disks[].image), M(essentials.kvm.libvirt_resources) only).
+              - Unset means V(image) with an image, V(overlay) with a base, V(new) with a size, else V(volume).
             type: str
-            choices: [volume, new, copy, overlay, cdrom, file]
+            choices: [volume, new, copy, overlay, cdrom, file, image]
           pool:
             description: Pool of the volume; defaults to O(vms[].pool).
             type: str
@@ -188,6 +192,17 @@ options:
           base_pool:
             description: Pool of O(vms[].disks[].base); defaults to the disk's pool.
             type: str
+          image:
+            description:
+              - For V(image) disks, the name of one of the O(images). The disk is grown to O(vms[].disks[].size),
+                which may not be smaller than the image's virtual size.
+            type: str
+          clone:
+            description:
+              - For V(image) disks, V(linked) a qcow2 overlay with the cached image as backing file, V(full) a copy.
+            type: str
+            choices: [linked, full]
+            default: linked
           target:
             description: Guest device such as V(vdb) or V(sda); assigned in order when unset.
             type: str

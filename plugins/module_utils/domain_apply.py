@@ -107,7 +107,10 @@ class DomainApplier:
                 capacity = max(capacity, base.info()[1])
             xml = volume_xml(disk.volume, capacity, disk.format, base if disk.kind == "overlay" else None)
             if disk.kind == "copy":
-                pool.createXMLFrom(xml, base, 0)
+                vol = pool.createXMLFrom(xml, base, 0)
+                # Copying keeps the base's virtual size whatever the capacity asked: grow the copy to its size.
+                if disk.image and vol.info()[1] < capacity:
+                    vol.resize(capacity, 0)
             else:
                 pool.createXML(xml, 0)
             self.steps.append("create volume %s" % disk.volume)

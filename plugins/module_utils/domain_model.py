@@ -21,7 +21,8 @@ CPU_MODES = ("host-passthrough", "host-model", "custom")
 FIRMWARES = ("bios", "uefi")
 BOOT_DEVICES = ("hd", "cdrom", "network", "fd")
 GRAPHICS = ("none", "vnc", "spice")
-DISK_TYPES = ("volume", "new", "copy", "overlay", "cdrom", "file")
+DISK_TYPES = ("volume", "new", "copy", "overlay", "cdrom", "file", "image")
+CLONES = ("linked", "full")
 DISK_BUSES = ("virtio", "scsi", "sata")
 DISK_FORMATS = ("qcow2", "raw")
 CACHES = ("default", "none", "writethrough", "writeback", "directsync", "unsafe")
@@ -55,6 +56,8 @@ class Disk:
     size: Optional[int] = field(default=None, metadata=NOT_IN_XML)
     base: Optional[str] = field(default=None, metadata=NOT_IN_XML)
     base_pool: Optional[str] = field(default=None, metadata=NOT_IN_XML)
+    # A disk from a cached base image: an overlay (linked clone) or a copy (full clone) of its volume.
+    image: Optional[str] = field(default=None, metadata=NOT_IN_XML)
 
 
 @dataclass

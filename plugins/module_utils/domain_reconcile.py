@@ -15,10 +15,12 @@ from typing import Any, List, Optional
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml, reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import find_tool
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_apply import DomainApplier
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_firmware import check_firmware
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Domain, differences
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate import Context, normalise_vms
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
+from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
 
 
 @dataclass
@@ -100,8 +102,9 @@ class Reconciler(DomainApplier):
 
     def __init__(self, conn, restart_on_change=False, shutdown_timeout=120):
         super().__init__(conn, restart_on_change, shutdown_timeout)
-        # Pools the same play creates before the VMs: in check mode they are not there yet.
+        # Pools the same play creates before the VMs, and the images it caches: in check mode they are not there yet.
         self.pending_pools = set()
+        self.pending_images = set()
         self._seen = None
 
     def host(self):
@@ -156,7 +159,16 @@ class Reconciler(DomainApplier):
                     find_tool()  # a host without an ISO tool fails now, before anything changes
                     plan.actions.append("build cloud-init seed %s/%s" % (disk.pool, disk.volume))
             elif vol is None and disk.kind in ("new", "copy", "overlay"):
-                if disk.kind != "new" and self.host().volume(self.conn, disk.base_pool, disk.base) is None:
+                base = self.host().volume(self.conn, disk.base_pool, disk.base) if disk.kind != "new" else None
+                if base is None and (disk.base_pool, disk.base) in self.pending_images:
+                    plan.actions.append("create volume %s/%s (%s of image %s, which this run downloads)" %
+                                        (disk.pool, disk.volume, disk.kind, disk.image))
+                    continue
+                if disk.image and disk.size and base is not None and disk.size < base.info()[1]:
+                    raise InputError(at(where, "size"), "%s is smaller than image %r (%s)" % (
+                        format_size(disk.size), disk.image, format_size(base.info()[1])),
+                        "a disk from an image is at least the image's virtual size")
+                if disk.kind != "new" and base is None:
                     raise InputError(at(where, "base"), "volume %r not found in pool %r" % (disk.base, disk.base_pool),
                                      "upload the base image into that pool first")
                 plan.volumes.append(i)
@@ -262,22 +274,27 @@ def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=F
                         pending_pools, diff)
 
 
-def validate(conn, items, input_name="vms", host=None, declared_networks=(), declared_pools=()):
+def validate(conn, items, input_name="vms", host=None, declared_networks=(), declared_pools=(), images=None):
     """The input as Domains, with the declared networks and pools counted as present; reads only.
-    Also returns the declared pools the host lacks: volumes in them can only be planned."""
+    Also returns the declared pools the host lacks: volumes in them can only be planned.
+    images: name -> (pool, volume) of the base images the same request caches."""
     ctx = host_context(conn, host)
+    ctx.images = dict(images or {})
     pending_pools = set(declared_pools) - ctx.pools
     ctx.networks |= set(declared_networks)
     ctx.pools |= set(declared_pools)
-    return normalise_vms(items, input_name, ctx), pending_pools
+    vms = normalise_vms(items, input_name, ctx)
+    check_firmware(conn, vms, input_name)
+    return vms, pending_pools
 
 
 def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
-                 shutdown_timeout=120, pending_pools=(), diff=True):
+                 shutdown_timeout=120, pending_pools=(), diff=True, pending_images=()):
     """Plan every VM that validate() returned, then apply and verify; return the module's result fields."""
     rec = Reconciler(conn, restart_on_change, shutdown_timeout)
     if check_mode:
         rec.pending_pools = set(pending_pools)
+        rec.pending_images = set(pending_images)
     plans, other_hosts = [], []
     for i, vm in enumerate(vms):
         if vm.host and host and vm.host != host:
@@ -341,13 +358,14 @@ def validate_request(request, connect, present):
     """The request's VMs validated (reads only), the networks and pools the request lists counting as present;
     no VM stays for a later kind to use."""
     kind = request.vms
+    images = present.get("images", {})
     vms, pending_pools = validate(connect(kind.uri), kind.items, kind.input_name, request.inventory_hostname,
-                                  present.get("networks", ()), present.get("pools", ()))
-    return (vms, pending_pools), []
+                                  present.get("networks", ()), present.get("pools", ()), images)
+    return (vms, pending_pools, set(images.values())), []
 
 
 def converge_request(conn, validated, request, check_mode, diff):
     """plan -> apply -> verify for the validated VMs; the result's part for VMs."""
-    kind, (vms, pending_pools) = request.vms, validated
+    kind, (vms, pending_pools, images) = request.vms, validated
     return converge_vms(conn, vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
-                        kind.restart_on_change, request.shutdown_timeout, pending_pools, diff)
+                        kind.restart_on_change, request.shutdown_timeout, pending_pools, diff, images)

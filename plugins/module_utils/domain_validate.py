@@ -20,6 +20,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import (
     BANDWIDTH_KEYS, BOOT_DEVICES, CACHES, CPU_MODES, DIRECT_MODES, DISCARDS, DISK_BUSES, DISK_FORMATS, DISK_TYPES,
+    CLONES,
     DOMAIN_TYPES, FIRMWARES, GRAPHICS, IOS, NIC_MODELS, NIC_TYPES, STATES, CloudInit, Disk, Domain, Nic,
     derive_mac, machine_matches, next_target)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
@@ -122,6 +123,7 @@ DISK_FIELDS = {
     "size": size_above_zero, "format": checks.choice(*DISK_FORMATS), "base": volume_name, "base_pool": pool_name,
     "target": checks.text(what="a target device such as vdb"), "bus": checks.choice(*DISK_BUSES),
     "cache": checks.choice(*CACHES), "io": checks.choice(*IOS), "discard": checks.choice(*DISCARDS),
+    "image": checks.text(what="an image name"), "clone": checks.choice(*CLONES),
 }
 NIC_FIELDS = {
     "type": checks.choice(*NIC_TYPES), "network": network_name, "bridge": checks.ifname, "dev": checks.ifname,
@@ -145,8 +147,9 @@ def read(r, spec):
 class Context:
     """What validation needs to know about the host: its name and the pools and networks it has."""
 
-    def __init__(self, host=None, networks=(), pools=(), kvm_usable=False):
+    def __init__(self, host=None, networks=(), pools=(), kvm_usable=False, images=None):
         self.host = host
+        self.images = dict(images or {})  # image name -> (pool, volume) of its cached copy
         self.networks = set(networks)
         self.pools = set(pools)
         self.kvm_usable = kvm_usable
@@ -294,7 +297,8 @@ def _disks(vm, r, pool, cdrom, ctx):
 def _disk(vm, raw, index, pool, path, ctx):
     r = checks.Fields(raw, path, DISK_FIELDS, DISK_ALIASES)
     got = read(r, DISK_FIELDS)
-    kind = got.get("type") or ("overlay" if "base" in got else "new" if "size" in got else "volume")
+    kind = got.get("type") or ("image" if "image" in got else "overlay" if "base" in got else
+                               "new" if "size" in got else "volume")
     device = "cdrom" if kind == "cdrom" else "disk"
     disk = Disk(target=got.get("target"), kind=kind, device=device, readonly=device == "cdrom",
                 bus=got.get("bus", "sata" if kind == "cdrom" else "virtio"), cache=got.get("cache"),
@@ -314,6 +318,10 @@ def _disk(vm, raw, index, pool, path, ctx):
     disk.pool = got.get("pool", pool)
     _known_pool(disk.pool, r.where("pool"), ctx, "declare it in the storage pools or pick one of: %s" %
                 ", ".join(sorted(ctx.pools)))
+    if kind == "image":
+        kind = disk.kind = _from_image(disk, r, got, ctx)
+    elif "image" in got or "clone" in got:
+        fail(r.where("image" if "image" in got else "clone"), "only applies to type image")
     if kind in ("new", "copy", "overlay"):
         disk.format = disk.format or "qcow2"
     disk.volume = got.get("volume")
@@ -338,6 +346,21 @@ def _disk(vm, raw, index, pool, path, ctx):
     if kind == "overlay" and disk.format != "qcow2":
         fail(r.where("format"), "an overlay must be qcow2 (got %r)" % disk.format)
     return disk
+
+
+def _from_image(disk, r, got, ctx):
+    """A disk from a cached base image: a linked clone is an overlay of the image's volume, a full one a copy."""
+    if "image" not in got:
+        fail(r.where("image"), "is required for type image", "name one of the images (kvm_images)")
+    if got["image"] not in ctx.images:
+        fail(r.where("image"), "image %r is not declared" % got["image"],
+             "list it in the images (kvm_images); declared: %s" % (", ".join(sorted(ctx.images)) or "none"))
+    for key in ("base", "base_pool"):
+        if key in got:
+            fail(r.where(key), "does not apply to type image", "the image names its cached volume")
+    disk.image = got["image"]
+    got["base_pool"], got["base"] = ctx.images[disk.image]
+    return "copy" if got.get("clone") == "full" else "overlay"
 
 
 def _known_pool(pool, path, ctx, hint=None):

@@ -4,8 +4,8 @@
 """A host's virtual networks, storage pools and VMs in one call (libvirt_resources, the kvm role).
 
 Every list is validated before anything changes; then networks and pools converge side by side
-(they share nothing), and VMs after both, since VMs plug into the networks and keep their disks in
-the pools. One process and one connection per URI instead of three module runs: Ansible's cost per
+(they share nothing), then base images are cached in the pools, and VMs come last, since VMs plug
+into the networks and keep their disks in the pools. One process and one connection per URI instead of three module runs: Ansible's cost per
 module run is most of a no-op's."""
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils import (
-    domain_reconcile, network_reconcile, storage_pool_reconcile)
+    domain_reconcile, image_reconcile, network_reconcile, storage_pool_reconcile)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, apply
@@ -37,6 +37,7 @@ class Kind:
 class Request:
     networks: Optional[Kind] = None
     pools: Optional[Kind] = None
+    images: Optional[Kind] = None
     vms: Optional[Kind] = None
     declared_bridges: List[str] = field(default_factory=list)
     inventory_hostname: Optional[str] = None
@@ -68,11 +69,13 @@ class Connections:
 
 
 # Every kind, in the order of the result's diff and of `done`.
-KINDS = {"networks": network_reconcile, "pools": storage_pool_reconcile, "vms": domain_reconcile}
+KINDS = {"networks": network_reconcile, "pools": storage_pool_reconcile, "images": image_reconcile,
+         "vms": domain_reconcile}
 # Networks and pools share nothing on the host (bridges and firewall rules; files, mounts and LUNs) and libvirt
 # serves them from separate drivers, so they converge side by side: a first converge starts its networks while
-# the pools create their volumes. VMs come after both: they plug into the networks and keep their disks in the pools.
-STAGES = (("networks", "pools"), ("vms",))
+# the pools create their volumes. Base images are cached in the pools, and VMs come last: they plug into the
+# networks and keep their disks in the pools, on the cached images.
+STAGES = (("networks", "pools"), ("images",), ("vms",))
 
 
 def validate(request, connect):
@@ -103,7 +106,21 @@ def converge(request, connect, check_mode=False, diff=True):
             raise HostError(exc.message, done + exc.done)
         for name in names:
             _merge(result, name, parts[name])
+    if "images" in found and request.images.purge:
+        # Cached images nothing uses go last: a VM this run removes no longer holds its image.
+        step = _step("images", PurgeImages, connect(request.images.uri), found["images"], request, check_mode,
+                     diff, parts, aside=False)
+        try:
+            done += apply([step])
+        except HostError as exc:
+            raise HostError(exc.message, done + exc.done)
+        _merge(result, "images", dict(parts["images"], images=result["images"] + parts["images"]["images"]))
     return result
+
+
+class PurgeImages:
+    """The images kind's last stage: its purge, after the VMs."""
+    converge_request = staticmethod(image_reconcile.purge_request)
 
 
 def _step(name, kind, conn, found, request, check_mode, diff, parts, aside):

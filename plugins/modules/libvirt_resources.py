@@ -13,10 +13,11 @@ short_description: Converge a host's virtual networks, storage pools and virtual
 version_added: 0.1.0
 description:
   - Does what M(essentials.kvm.libvirt_network), M(essentials.kvm.libvirt_pool) and M(essentials.kvm.libvirt_domain)
-    do, in one module run. The kvm role uses it; a no-op rerun costs one module run instead of three.
+    do, in one module run, and caches base images by URL for the VMs' disks (O(images)). The kvm role uses it; a
+    no-op rerun costs one module run instead of three.
   - All three lists are validated before anything changes (a VM may name networks and pools listed here that do not
-    exist yet); then networks and storage pools converge side by side (they share nothing on the host), and
-    VMs after both.
+    exist yet); then networks and storage pools converge side by side (they share nothing on the host), then base
+    images are downloaded into their pools, and VMs come last.
   - Volumes of C(dir), C(fs) and C(netfs) pools are created a few at a time.
   - A list left out is left alone. An empty list with its purge option set removes every object of that kind.
   - When a kind fails, the task fails with C(changed=true) if anything changed, and RV(done) lists what every kind
@@ -28,6 +29,7 @@ requirements:
 extends_documentation_fragment:
   - essentials.kvm.networks
   - essentials.kvm.pools
+  - essentials.kvm.images
   - essentials.kvm.vms
 options:
   uri:
@@ -69,6 +71,19 @@ options:
     default: false
   pools_restart_on_change:
     description: Restart an active pool whose definition changed; otherwise it is listed in RV(restart_required).
+    type: bool
+    default: false
+  images_uri:
+    description: libvirt connection URI of the pools that cache O(images), when not O(uri).
+    type: str
+  images_input_name:
+    description: Name used at the start of error paths of O(images).
+    type: str
+    default: images
+  images_purge:
+    description:
+      - Delete cached images (volumes named C(NAME-CHECKSUM.img) in the images' pools) that O(images) does not list
+        and no defined VM's disk uses or is backed by.
     type: bool
     default: false
   vms_uri:
@@ -148,6 +163,16 @@ pools:
   returned: when O(pools) is given
   type: list
   elements: dict
+images:
+  description:
+    - One entry per listed image, and one per cached image purged. C(actions) is empty when the image was cached
+      already; C(format), C(virtual_size) and C(actual_size) (bytes) come with a download.
+  returned: when O(images) is given
+  type: list
+  elements: dict
+  sample:
+    - {name: debian12, pool: images, volume: debian12-3f2a9c0d11be.img, format: qcow2, virtual_size: 2147483648,
+       actual_size: 398458880, actions: ["download https://example.org/debian-12.qcow2 into pool images"]}
 vms:
   description: One entry per VM handled on this host, as M(essentials.kvm.libvirt_domain) returns them.
   returned: when O(vms) is given
@@ -193,6 +218,7 @@ ARGUMENT_SPEC = dict(
     declared_bridges={"type": "list", "elements": "str", "default": []},
     pools=ITEMS, pools_uri=STR, pools_input_name={"type": "str", "default": "pools"},
     pools_purge=FALSE, pools_restart_on_change=FALSE,
+    images=ITEMS, images_uri=STR, images_input_name={"type": "str", "default": "images"}, images_purge=FALSE,
     vms=ITEMS, vms_uri=STR, vms_input_name={"type": "str", "default": "vms"},
     vms_purge=FALSE, vms_restart_on_change=FALSE,
     inventory_hostname=STR, shutdown_timeout={"type": "int", "default": 120},
@@ -207,7 +233,7 @@ def kind(params, name, items):
     if items is None:
         return None
     return Kind(items=items, uri=params[name + "_uri"] or params["uri"], input_name=params[name + "_input_name"],
-                purge=params[name + "_purge"], restart_on_change=params[name + "_restart_on_change"])
+                purge=params[name + "_purge"], restart_on_change=params.get(name + "_restart_on_change", False))
 
 
 def main():
@@ -215,6 +241,7 @@ def main():
     params = module.params
     request = Request(networks=kind(params, "networks", params["networks"]),
                       pools=kind(params, "pools", params["pools"]),
+                      images=kind(params, "images", params["images"]),
                       vms=kind(params, "vms", params["vms"]),
                       declared_bridges=params["declared_bridges"], inventory_hostname=params["inventory_hostname"],
                       shutdown_timeout=params["shutdown_timeout"])

@@ -30,7 +30,7 @@ MODULE_LISTS = [
 # The kvm role's item lists: the role and the modules check only that each is a list of mappings, and the kind's
 # validator (on the shared kit) reads the items, once; the modules' doc fragments document every suboption.
 ITEM_LISTS = [("kvm_virtual_networks", "libvirt_network", "networks"), ("kvm_storage_pools", "libvirt_pool", "pools"),
-              ("kvm_vms", "libvirt_domain", "vms")]
+              ("kvm_vms", "libvirt_domain", "vms"), ("kvm_images", "libvirt_resources", "images")]
 # What decides whether a value passes; descriptions may be worded for the role.
 CHECKED = ("type", "elements", "choices", "default", "required", "no_log")
 
@@ -146,6 +146,9 @@ def validator_tables(option):
             (("source",), pool.SOURCE, pool.SOURCE_ALIASES), (("source", "hosts"), pool.HOST, {}),
             (("source", "adapter"), pool.ADAPTER, {}), (("source", "auth"), pool.AUTH, {}),
             (("volumes",), pool.VOLUME, {}), (("volumes", "permissions"), pool.PERMISSIONS, {}))}
+    if option == "images":
+        image = importlib.import_module(PACKAGE + "module_utils.image_validate")
+        return {(): (tuple(image.FIELDS), image.FIELDS, {})}
     vm = importlib.import_module(PACKAGE + "module_utils.domain_validate")
     return {path: (tuple(keys), table, aliases) for path, keys, table, aliases in (
         ((), vm.VM_KEYS, vm.VM_FIELDS, vm.VM_ALIASES), (("cpu",), vm.CPU_FIELDS, vm.CPU_FIELDS, {}),
