@@ -13,6 +13,7 @@ __metaclass__ = type
 import os
 import socket
 
+from ansible_collections.essentials.kvm.plugins.module_utils import topology_drift, topology_drift_net
 from ansible_collections.essentials.kvm.plugins.module_utils.topology_libvirt import read_libvirt
 from ansible_collections.essentials.kvm.plugins.module_utils.topology_ovs import read_ovs
 from ansible_collections.essentials.kvm.plugins.module_utils.topology_read import host_resources, read_file, read_links
@@ -33,8 +34,20 @@ def totals(vms):
     }
 
 
-def gather(run, uri="qemu:///system", vsctl="ovs-vsctl", ovs_db=None):
-    """Everything the report draws for this host. `run(argv)` returns (rc, stdout, stderr)."""
+def drift(declared, run, vsctl="ovs-vsctl", ovs_db=None):
+    """What the kvm, openvswitch and config_interfaces roles would change, per object (topology_drift); None
+    when nothing is declared."""
+    return topology_drift.compute(declared or {}, {
+        "kvm": (topology_drift.LIBVIRT_LISTS, topology_drift.libvirt_drift),
+        "openvswitch": (topology_drift_net.OVS_LISTS,
+                        lambda found: topology_drift_net.ovs_drift(found, run, vsctl, ovs_db)),
+        "config_interfaces": (topology_drift_net.IFUPDOWN_LISTS, topology_drift_net.ifupdown_drift),
+    })
+
+
+def gather(run, uri="qemu:///system", vsctl="ovs-vsctl", ovs_db=None, declared=None):
+    """Everything the report draws for this host. `run(argv)` returns (rc, stdout, stderr). With `declared`
+    (the host's role variables) also the drift."""
     virt = read_libvirt(uri)
     facts = {
         "schema": SCHEMA_VERSION,
@@ -49,4 +62,5 @@ def gather(run, uri="qemu:///system", vsctl="ovs-vsctl", ovs_db=None):
         "vms": virt["vms"],
     }
     facts["totals"] = totals(facts["vms"])
+    facts["drift"] = drift(declared, run, vsctl, ovs_db)
     return facts

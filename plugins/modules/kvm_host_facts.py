@@ -19,7 +19,10 @@ description:
     to VMs.
   - The playbook C(essentials.kvm.report) gathers it from every host and draws the fleet report
     (docs/report.md).
-  - Never changes anything. A host without libvirt (bindings missing or daemon unreachable) or without Open
+  - Given the host's declared role variables in O(declared), also returns RV(facts.drift), what the C(kvm),
+    C(openvswitch) and C(config_interfaces) roles would change, per object, from the modules' own check-mode plans
+    and diffs.
+  - Never changes anything (libvirt is opened read-only, drift is planned in check mode). A host without libvirt (bindings missing or daemon unreachable) or without Open
     vSwitch is reported as such in RV(facts.libvirt) and RV(facts.ovs), not as a failure.
 version_added: "0.1.0"
 author:
@@ -36,12 +39,25 @@ options:
   ovs_db:
     description: OVSDB to read, for example C(unix:/run/openvswitch/db.sock); the C(ovs-vsctl) default if unset.
     type: str
+  declared:
+    description:
+      - The host's role variables, by their role names, for the drift; leave it out (or empty) for no drift.
+      - C(kvm_virtual_networks), C(kvm_storage_pools), C(kvm_vms) with their C(_uri) and C(_purge) settings,
+        C(kvm_virtual_networks_declared_bridges) and C(inventory_hostname) (it seeds derived MACs), as the
+        C(kvm) role passes them to M(essentials.kvm.libvirt_resources).
+      - C(openvswitch_bridges), C(openvswitch_ports), C(openvswitch_purge) (the C(openvswitch) role).
+      - C(network_interfaces), C(network_bonds), C(network_bridges), C(network_vlans), C(ovs_bonds),
+        C(ovs_bridges), C(ovs_interfaces), C(config_interfaces_dest), C(config_interfaces_file),
+        C(config_interfaces_manage_main_file), C(config_interfaces_purge) (the C(config_interfaces) role).
+      - A part is planned when any of its lists is given. Invalid input is reported in RV(facts.drift),
+        not as a failure.
+    type: dict
 attributes:
   check_mode:
     description: Runs the same in check mode; it only reads.
     support: full
   diff_mode:
-    description: Nothing changes, so there is no diff.
+    description: Nothing changes, so there is no diff; the drift's diffs are in RV(facts.drift).
     support: none
 """
 
@@ -118,20 +134,39 @@ facts:
     totals:
       description: C(vms), C(vms_running), C(vcpus), C(vcpus_running), C(memory_mib), C(memory_mib_running).
       type: dict
+    drift:
+      description:
+        - Null without O(declared). Else C(objects), each with C(id) (the report node, such as C(vm:web1)),
+          C(kind), C(name), C(status) (C(missing), C(extra) or C(different)), C(source) (the role variable),
+          C(actions) and C(diff) (the module's diff of the object as C(--diff) prints it); C(errors) (C(part)
+          and C(message), such as the validator's message for invalid input), C(warnings) and C(commands)
+          (the planned ovs-vsctl command and ifdown/ifup steps).
+      type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils import module_run
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import pool_secrets
 from ansible_collections.essentials.kvm.plugins.module_utils.topology_facts import gather
 
 
+class Module(AnsibleModule):
+    """The declared pools' secrets (CHAP passwords, ceph keys) are masked before the arguments are logged, as
+    list_spec.HidesPoolSecrets does for the modules that take pools."""
+
+    def _log_invocation(self):
+        self.no_log_values.update(pool_secrets((self.params.get("declared") or {}).get("kvm_storage_pools")))
+        super()._log_invocation()
+
+
 def main():
-    module = AnsibleModule(
+    module = Module(
         argument_spec=dict(
             uri=dict(type="str", default="qemu:///system"),
             ovs_vsctl=dict(type="str", default="ovs-vsctl"),
             ovs_db=dict(type="str"),
+            declared=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
@@ -144,7 +179,8 @@ def main():
 
     params = module.params
     module_run.run(module, lambda: {"changed": False,
-                                    "facts": gather(run, params["uri"], params["ovs_vsctl"], params["ovs_db"])})
+                                    "facts": gather(run, params["uri"], params["ovs_vsctl"], params["ovs_db"],
+                                                                   params["declared"])})
 
 
 if __name__ == "__main__":
