@@ -157,8 +157,39 @@ def _storage(graph, facts):
             graph.edge(pool_id, vol_id)
 
 
+# Drift statuses (kvm_host_facts' facts.drift), in the order of the page's legend.
+DRIFT_STATUSES = ("missing", "extra", "different")
+
+
+def _parent(node_id):
+    """The node a missing object hangs from: a volume's pool, an OVS port's bridge."""
+    if node_id.startswith("vol:"):
+        return "pool:" + node_id[4:].split("/")[0]
+    if node_id.startswith("ovs:") and "/" in node_id:
+        return node_id.split("/")[0]
+    return None
+
+
+def _drift(graph, drift):
+    """Mark each object the drift touches; one the host lacks (missing, or a port the report does not draw) is
+    added, hanging from its pool or bridge. Objects without a node of their own (an ifupdown file) are only
+    listed beside the diagram."""
+    for item in (drift or {}).get("objects", []):
+        if item["kind"] not in KINDS:
+            continue
+        if item["id"] not in graph.nodes:
+            graph.node(item["id"], item["kind"], item["name"], [item["status"]], [item["name"]])
+            parent = _parent(item["id"])
+            if parent and parent not in graph.nodes and parent.startswith("ovs:"):
+                graph.node(parent, "ovs-bridge", parent[4:], ["Open vSwitch"], [parent[4:]])
+            if parent:
+                graph.edge(parent, item["id"])
+        graph.nodes[item["id"]]["drift"] = item["status"]
+
+
 def host_graph(facts):
-    """{'nodes': [...], 'edges': [...]} of one reachable host's facts."""
+    """{'nodes': [...], 'edges': [...]} of one reachable host's facts; a node the drift touches has `drift`
+    (missing, extra or different)."""
     graph = Graph()
     vm_ports = _vm_ports(facts)
     _links(graph, facts, vm_ports)
@@ -166,4 +197,5 @@ def host_graph(facts):
     _networks(graph, facts)
     _storage(graph, facts)
     _vms(graph, facts)
+    _drift(graph, facts.get("drift"))
     return graph.as_dict()

@@ -11,7 +11,7 @@ import os
 import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor
 
-from fleet_graph import KINDS, host_graph
+from fleet_graph import DRIFT_STATUSES, KINDS, host_graph
 from fleet_svg import render_host_svg
 
 SCHEMA_VERSION = 1
@@ -29,11 +29,30 @@ def host_entry(item):
     return {"name": item["name"], "reachable": True, "problem": None, "facts": facts, "graph": host_graph(facts)}
 
 
+def has_drift(host):
+    """Whether the roles would change something on the host, or could not plan it (a drift error)."""
+    drift = (host.get("facts") or {}).get("drift") or {}
+    return bool(drift.get("objects") or drift.get("errors"))
+
+
+def drift_text(drift):
+    """One line on a host's drift for the summary table."""
+    if drift is None:
+        return "not declared"
+    if drift["errors"]:
+        return "error: " + "; ".join(error["message"] for error in drift["errors"])
+    if not drift["objects"]:
+        return "none"
+    counts = [(status, sum(1 for item in drift["objects"] if item["status"] == status)) for status in DRIFT_STATUSES]
+    return ", ".join("%d %s" % (count, status) for status, count in counts if count)
+
+
 def summary(hosts):
     reachable = [h["facts"] for h in hosts if h["reachable"]]
     total = {key: sum(f["totals"][key] for f in reachable) for key in
              ("vms", "vms_running", "vcpus", "vcpus_running", "memory_mib", "memory_mib_running")}
     total.update({"hosts": len(hosts), "hosts_reachable": len(reachable),
+                  "hosts_with_drift": sum(1 for h in hosts if has_drift(h)),
                   "hosts_without_libvirt": sum(1 for f in reachable if not f["libvirt"]["available"]),
                   "cpus": sum(f["resources"]["cpus"] for f in reachable),
                   "host_memory_mib": sum(f["resources"]["memory_mib"] for f in reachable)})
@@ -71,15 +90,18 @@ def _summary_table(body, data):
         _sub(card, "span", label)
     table = _sub(body, "table", class_="hosts")
     head = _sub(table, "tr")
-    for title in ("host", "VMs running / defined", "vCPUs / CPUs", "memory committed / host", "libvirt",
+    for title in ("host", "drift", "VMs running / defined", "vCPUs / CPUs", "memory committed / host", "libvirt",
                   "Open vSwitch"):
         _sub(head, "th", title)
-    for index, host in enumerate(data["hosts"]):
-        row = _sub(table, "tr", class_="ok" if host["reachable"] else "down")
+    # Hosts with drift first; the sections below stay in name order.
+    rows = sorted(enumerate(data["hosts"]), key=lambda pair: not has_drift(pair[1]))
+    for index, host in rows:
+        row = _sub(table, "tr", class_=("drift" if has_drift(host) else "ok") if host["reachable"] else "down")
         _sub(_sub(row, "td"), "a", host["name"], href="#h%d" % index)
         if not host["reachable"]:
-            _sub(row, "td", "unreachable: %s" % host["problem"], colspan="5")
+            _sub(row, "td", "unreachable: %s" % host["problem"], colspan="6")
             continue
+        _sub(row, "td", drift_text(host["facts"].get("drift")))
         facts = host["facts"]
         totals, res = facts["totals"], facts["resources"]
         _sub(row, "td", "%d / %d" % (totals["vms_running"], totals["vms"]))
@@ -112,8 +134,33 @@ def _host_section(body, index, host, svg):
         _sub(section, "p", "No libvirt: %s" % facts["libvirt"]["problem"], class_="note")
     if not facts["ovs"]["available"]:
         _sub(section, "p", "No Open vSwitch: %s" % facts["ovs"]["problem"], class_="note")
+    _drift_panel(section, facts.get("drift"))
     box = _sub(section, "div", class_="diagram", id="d%d" % index)
     _sub(box, "script", svg, type=PACKED_TYPE)
+
+
+def _drift_panel(section, drift):
+    """What the roles would change on the host, object by object, with the modules' diffs."""
+    if drift is None:
+        _sub(section, "p", "Drift not checked: no role variables are declared for this host.", class_="note")
+        return
+    for error in drift["errors"]:
+        _sub(section, "p", "Drift error (%s): %s" % (error["part"], error["message"]), class_="problem drift-error")
+    if not drift["objects"] and not drift["errors"]:
+        _sub(section, "p", "No drift: the roles would change nothing on this host.", class_="nodrift")
+        return
+    if not drift["objects"]:
+        return
+    panel = _sub(section, "div", class_="driftlist")
+    _sub(panel, "p", "Drift: %s (what the roles would change, from their check-mode plans)" % drift_text(drift))
+    for item in drift["objects"]:
+        entry = _sub(panel, "details", class_="drift-%s" % item["status"])
+        entry.set("data-node", item["id"])
+        _sub(entry, "summary", "%s %s %s (%s)%s" % (item["status"], item["kind"], item["name"], item["source"],
+                                                  ": " + "; ".join(item["actions"]) if item["actions"] else ""))
+        _sub(entry, "pre", item["diff"] or "(no diff)")
+    for warning in drift["warnings"]:
+        _sub(panel, "p", "warning: %s" % warning, class_="note")
 
 
 def search_index(data):
@@ -151,6 +198,10 @@ def page(data, svgs):
     legend = _sub(body, "p", class_="legend")
     for kind in KINDS:
         _sub(legend, "span", kind, class_="k-%s" % kind)
+    for status in DRIFT_STATUSES:
+        _sub(legend, "span", status, class_="drift-%s" % status)
+    if not data["summary"]["hosts_with_drift"]:
+        _sub(body, "p", "No drift: the roles would change nothing on any host that declares them.", class_="nodrift")
     _summary_table(body, data)
     for index, host in enumerate(data["hosts"]):
         _host_section(body, index, host, svgs[index])

@@ -45,7 +45,8 @@ def to_dot(graph, prefix):
     for index, node in enumerate(graph["nodes"]):
         dom_id = dom_ids[node["id"]] = node_dom_id(prefix, index)
         label = "\\n".join([quote(node["label"])[1:-1]] + [quote(d)[1:-1] for d in node["detail"][:DETAIL_LINES]])
-        lines.append('"%s" [id="%s", class="k-%s", label="%s"];' % (dom_id, dom_id, node["kind"], label))
+        classes = "k-%s" % node["kind"] + (" drift-%s" % node["drift"] if node.get("drift") else "")
+        lines.append('"%s" [id="%s", class="%s", label="%s"];' % (dom_id, dom_id, classes, label))
     for index, edge in enumerate(graph["edges"]):
         attrs = {"id": "%s-e%d" % (prefix, index)}
         if edge.get("label"):

@@ -63,8 +63,8 @@ def test_fleet_json_lists_every_host_sorted_with_a_summary(report):
     data, _, _ = report
     assert data["schema"] == 1 and data["generated"] == "2026-01-01T00:00:00Z"
     assert [h["name"] for h in data["hosts"]] == ["bare", "gone", "hv1"]
-    assert data["summary"] == {"hosts": 3, "hosts_reachable": 2, "hosts_without_libvirt": 1, "vms": 3,
-                               "vms_running": 2, "vcpus": 7, "vcpus_running": 6, "memory_mib": 11264,
+    assert data["summary"] == {"hosts": 3, "hosts_reachable": 2, "hosts_without_libvirt": 1, "hosts_with_drift": 0,
+                               "vms": 3, "vms_running": 2, "vcpus": 7, "vcpus_running": 6, "memory_mib": 11264,
                                "memory_mib_running": 10240, "cpus": 20, "host_memory_mib": 73728}
 
 
