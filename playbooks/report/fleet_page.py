@@ -200,8 +200,12 @@ def page(data, svgs):
         _sub(legend, "span", kind, class_="k-%s" % kind)
     for status in DRIFT_STATUSES:
         _sub(legend, "span", status, class_="drift-%s" % status)
-    if not data["summary"]["hosts_with_drift"]:
-        _sub(body, "p", "No drift: the roles would change nothing on any host that declares them.", class_="nodrift")
+    checked = [h for h in data["hosts"] if h["reachable"] and h["facts"].get("drift") is not None]
+    if not checked:
+        _sub(body, "p", "Drift not checked: no host declares role variables.", class_="note")
+    elif not data["summary"]["hosts_with_drift"]:
+        _sub(body, "p", "No drift: the roles would change nothing on any host (%d checked)." % len(checked),
+             class_="nodrift")
     _summary_table(body, data)
     for index, host in enumerate(data["hosts"]):
         _host_section(body, index, host, svgs[index])

@@ -32,8 +32,13 @@ IFUPDOWN_LISTS = ("network_interfaces", "network_bonds", "network_bridges", "net
 # -- Open vSwitch ---------------------------------------------------------------------------------------------
 
 def _bare(bridge, members=()):
-    """The bridge with only these members, so to_text prints the lines of one object of the module's diff."""
-    return {bridge.name: replace(bridge, ports=[m for m in members if m in bridge.ports],
+    """The bridge alone, or only these members of it: to_text then prints the lines of one object of the
+    module's diff (a member's under its bridge's name, without the bridge's settings)."""
+    if not members:
+        return {bridge.name: replace(bridge, ports=[], bonds=[])}
+    return {bridge.name: replace(bridge, fail_mode=None, datapath_type=None, stp=None, rstp=None, mcast_snooping=None,
+                                 other_config={}, external_ids={}, mirrors=[],
+                                 ports=[m for m in members if m in bridge.ports],
                                  bonds=[m for m in members if m in bridge.bonds])}
 
 

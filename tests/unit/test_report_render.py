@@ -139,3 +139,76 @@ def test_dot_quoting_keeps_odd_names_apart(tmp_path):
 def test_dot_failure_is_reported(tmp_path):
     with pytest.raises(RuntimeError, match="dot failed"):
         fleet_svg.run_dot("digraph {", "dot")
+
+
+def _drift(*objects, errors=()):
+    return {"objects": [{"id": node_id, "kind": kind, "name": node_id.split(":")[1].split("/")[-1], "status": status,
+                         "source": "kvm_vms", "actions": ["redefine"], "diff": "-old %s\n+new %s\n" % (node_id, node_id)}
+                        for node_id, kind, status in objects],
+            "errors": list(errors), "warnings": [], "commands": {}}
+
+
+@pytest.fixture(scope="module")
+def drift_report(tmp_path_factory):
+    """hv1 with drift on four objects (two of them missing from the host), bare with none, and a host whose
+    declared variables are invalid."""
+    out = str(tmp_path_factory.mktemp("drift"))
+    with open(FIXTURE) as handle:
+        items = {item["name"]: item for item in json.load(handle)}
+    items["hv1"]["facts"]["drift"] = _drift(("vm:web1", "vm", "different"), ("vm:ghost", "vm", "missing"),
+                                            ("vol:default/new.raw", "volume", "missing"),
+                                            ("ovs:br-ovs/eno3", "ovs-port", "extra"))
+    items["bare"]["facts"]["drift"] = _drift()
+    broken = json.loads(json.dumps(items["bare"]))
+    broken["name"] = "broken"
+    broken["facts"]["drift"] = _drift(errors=[{"part": "kvm", "message": "kvm_vms[0].memory: 'lots' is not a size"}])
+    fleet_page.render(list(items.values()) + [broken], out, generated="2026-01-01T00:00:00Z")
+    with open(os.path.join(out, "fleet.json")) as handle:
+        data = json.load(handle)
+    with open(os.path.join(out, "index.html")) as handle:
+        html = handle.read()
+    parser = SvgGraph()
+    parser.feed(inflated(html))
+    return data, html, parser
+
+
+def test_drift_is_drawn_on_the_objects_it_touches(drift_report):
+    data, html, parser = drift_report
+    assert data["summary"]["hosts_with_drift"] == 2
+    hv1 = [h for h in data["hosts"] if h["name"] == "hv1"][0]
+    marked = {n["id"]: n["drift"] for n in hv1["graph"]["nodes"] if n.get("drift")}
+    assert marked == {"vm:web1": "different", "vm:ghost": "missing", "vol:default/new.raw": "missing",
+                      "ovs:br-ovs/eno3": "extra"}
+    section = parser.sections["h3"]
+    assert section["nodes"]["vm:ghost"][1] == "vm" and ("pool:default", "vol:default/new.raw") in section["edges"]
+    page = inflated(html)
+    for node_id, status in marked.items():
+        dom_id = section["nodes"][node_id][0]
+        assert 'id="%s" class="node k-' % dom_id in page and ('drift-%s"' % status) in page.split(
+            'id="%s"' % dom_id)[1][:60], node_id
+    assert "-old vm:web1\n+new vm:web1\n" in section["text"], "the diff is beside the diagram"
+
+
+def test_hosts_with_drift_come_first_and_no_drift_is_said(drift_report):
+    data, html, parser = drift_report
+    rows = html.split('<table class="hosts">')[1].split("</table>")[0]
+    order = [name for name in ("broken", "hv1", "bare", "gone") if ">%s</a>" % name in rows]
+    assert sorted(order, key=rows.index) == ["broken", "hv1", "bare", "gone"]
+    assert "No drift: the roles would change nothing on this host." in parser.sections["h0"]["text"]
+    assert "Drift error (kvm): kvm_vms[0].memory: 'lots' is not a size" in parser.sections["h1"]["text"]
+
+
+
+def test_no_declared_variables_is_no_drift_check(report):
+    _, html, parser = report
+    assert "Drift not checked: no host declares role variables." in html
+    assert "Drift not checked" in parser.sections["h2"]["text"]
+
+
+def test_fleet_without_drift_says_so(tmp_path):
+    with open(FIXTURE) as handle:
+        items = [item for item in json.load(handle) if item["name"] == "bare"]
+    items[0]["facts"]["drift"] = _drift()
+    fleet_page.render(items, str(tmp_path))
+    with open(os.path.join(str(tmp_path), "index.html")) as handle:
+        assert "No drift: the roles would change nothing on any host (1 checked)." in handle.read()
