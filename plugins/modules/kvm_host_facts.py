@@ -22,8 +22,9 @@ description:
   - Given the host's declared role variables in O(declared), also returns RV(facts.drift), what the C(kvm),
     C(openvswitch) and C(config_interfaces) roles would change, per object, from the modules' own check-mode plans
     and diffs.
-  - Never changes anything (libvirt is opened read-only, drift is planned in check mode). A host without libvirt (bindings missing or daemon unreachable) or without Open
-    vSwitch is reported as such in RV(facts.libvirt) and RV(facts.ovs), not as a failure.
+  - Never changes anything (libvirt is opened read-only, drift is planned in check mode). A host without libvirt
+    (bindings missing or daemon unreachable) or without Open vSwitch is reported as such in RV(facts.libvirt) and
+    RV(facts.ovs), not as a failure.
 version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)

@@ -142,9 +142,9 @@ def test_dot_failure_is_reported(tmp_path):
 
 
 def _drift(*objects, errors=()):
-    return {"objects": [{"id": node_id, "kind": kind, "name": node_id.split(":")[1].split("/")[-1], "status": status,
-                         "source": "kvm_vms", "actions": ["redefine"], "diff": "-old %s\n+new %s\n" % (node_id, node_id)}
-                        for node_id, kind, status in objects],
+    return {"objects": [{"id": node_id, "kind": kind, "name": node_id.split(":")[1].split("/")[-1],
+                         "status": status, "source": "kvm_vms", "actions": ["redefine"],
+                         "diff": "-old %s\n+new %s\n" % (node_id, node_id)} for node_id, kind, status in objects],
             "errors": list(errors), "warnings": [], "commands": {}}
 
 

@@ -14,15 +14,18 @@ from tests.unit.test_ovs_apply import ovsdb_json
 URI = "test:///default"
 
 
+def state(conn):
+    return [sorted(obj.XMLDesc(0) for obj in objects) for objects in (
+        conn.listAllDomains(), conn.listAllNetworks(), conn.listAllStoragePools())]
+
+
 @pytest.fixture
 def conn():
     """test:///default keeps its state while a connection is open; the drift must leave it as it was."""
     connection = libvirt.open(URI)
-    before = sorted(d.XMLDesc(0) for d in connection.listAllDomains()) + sorted(
-        n.XMLDesc(0) for n in connection.listAllNetworks()) + sorted(p.XMLDesc(0) for p in connection.listAllStoragePools())
+    before = state(connection)
     yield connection
-    after = sorted(d.XMLDesc(0) for d in connection.listAllDomains()) + sorted(
-        n.XMLDesc(0) for n in connection.listAllNetworks()) + sorted(p.XMLDesc(0) for p in connection.listAllStoragePools())
+    after = state(connection)
     connection.close()
     assert after == before, "planning the drift changed libvirt"
 
@@ -47,7 +50,8 @@ def test_libvirt_objects_carry_the_modules_own_diffs(conn):
     declared = declared_libvirt(
         kvm_vms=[{"name": "test", "memory": 16, "vcpus": 3}, {"name": "new1", "memory": 64}],
         kvm_virtual_networks=[], kvm_virtual_networks_purge=True,
-        kvm_storage_pools=[{"name": "default-pool", "path": "/default-pool", "autostart": False, "volumes": [{"name": "v1", "capacity": 8}]}])
+        kvm_storage_pools=[{"name": "default-pool", "path": "/default-pool", "autostart": False,
+                            "volumes": [{"name": "v1", "capacity": 8}]}])
     drift = kvm_only(declared)
     assert drift["errors"] == []
     by_id = {item["id"]: item for item in drift["objects"]}
