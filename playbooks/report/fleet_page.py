@@ -16,6 +16,8 @@ from fleet_svg import render_host_svg
 
 SCHEMA_VERSION = 1
 HERE = os.path.dirname(os.path.abspath(__file__))
+# A host's drift diffs are shown open up to this many objects; more start folded.
+OPEN_DIFFS = 8
 # Script blocks of this type hold packed() data, never code: the browser does not run them.
 PACKED_TYPE = "application/x-gzip-base64"
 
@@ -156,9 +158,17 @@ def _drift_panel(section, drift):
     for item in drift["objects"]:
         entry = _sub(panel, "details", class_="drift-%s" % item["status"])
         entry.set("data-node", item["id"])
+        if len(drift["objects"]) <= OPEN_DIFFS:
+            entry.set("open", "open")
         _sub(entry, "summary", "%s %s %s (%s)%s" % (item["status"], item["kind"], item["name"], item["source"],
                                                   ": " + "; ".join(item["actions"]) if item["actions"] else ""))
-        _sub(entry, "pre", item["diff"] or "(no diff)")
+        pre = _sub(entry, "pre")
+        for line in (item["diff"] or "(no diff)\n").splitlines(True):
+            # Coloured as Ansible's --diff output: removed lines red, added green.
+            kind = "" if line.startswith(("---", "+++")) else {"-": "del", "+": "add", "@": "hunk"}.get(line[:1], "")
+            span = _sub(pre, "span", line)
+            if kind:
+                span.set("class", kind)
     for warning in drift["warnings"]:
         _sub(panel, "p", "warning: %s" % warning, class_="note")
 
