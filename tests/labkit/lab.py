@@ -6,6 +6,7 @@ import libvirt
 from . import hostvm, netns, paths
 from .daemons import LIBVIRT_URI, Libvirtd, OvsdbServer, OvsVswitchd, Virtlogd, tail
 from .image_server import ImageServer
+from .package_cache import services as package_cache_services
 from .proc import run
 
 
@@ -14,7 +15,7 @@ class Lab:
         self.daemons = [Virtlogd(), Libvirtd(), OvsdbServer(), OvsVswitchd()]
         # Services on the lab network; starting one alone does not count as starting the lab,
         # so a session that finds the lab running never stops it for their sake.
-        self.services = [ImageServer()]
+        self.services = [ImageServer()] + package_cache_services()
 
     def up(self, log=print):
         """Start what is not running yet; returns True when any lab daemon had to be started."""
