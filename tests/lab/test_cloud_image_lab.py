@@ -175,7 +175,7 @@ def test_cloud_image_boots_from_its_own_bootloader(base_image, conn, firmware):
     hostname = "cloud-" + firmware
     overlay, seed = os.path.join(WORK, name + ".qcow2"), os.path.join(WORK, name + "-seed.iso")
     nvram = os.path.join(WORK, name + "_VARS.fd")
-    console = os.path.join(paths.LOGS, "console-%s.log" % name)
+    console = os.path.join(paths.LOGS, "console-cloud-%s.log" % firmware)
     mac = "52:54:00:ec:%02x:01" % (1 if firmware == "bios" else 2)
     run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base_image, overlay, "4G"])
     _seed(seed, hostname, hostvm.ensure_key())

@@ -95,7 +95,7 @@ def test_bare_debian_13_installs_a_package_through_the_cache(lab):
     image = BareImage("debian-13").ensure()
     times["image (0 when cached)"] = round(time.monotonic() - started, 1)
     overlay = os.path.join(paths.STATE, TAG + ".qcow2")
-    console = os.path.join(paths.LOGS, "console-%s.log" % TAG)
+    console = os.path.join(paths.LOGS, "console-bare-debian-13.log")
     run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", image.disk, overlay])
     conn = libvirt.open(LIBVIRT_URI)
     network = conn.networkDefineXML(_network_xml())

@@ -79,6 +79,9 @@ class BareImage:
         run(["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), self.suite, rootfs, mirror()],
             timeout=1800, env=env)
         self._configure(rootfs)
+        # What `apt-get clean` would drop: the image ships no package lists and no downloaded debs.
+        for deb in glob.glob(os.path.join(rootfs, "var/cache/apt/archives/*.deb")):
+            os.unlink(deb)
         shutil.rmtree(os.path.join(rootfs, "var/lib/apt/lists"), ignore_errors=True)
         os.makedirs(os.path.join(rootfs, "var/lib/apt/lists/partial"))
         for name, target in (("vmlinuz-*", self.kernel), ("initrd.img-*", self.initrd)):
