@@ -53,9 +53,8 @@ class AptCacherNg(Daemon):
             os.makedirs(folder, exist_ok=True)
         settings = [
             ("CacheDir", STORE), ("LogDir", logdir), ("SupportDir", os.path.join(ROOT, "usr/lib/apt-cacher-ng")),
-            ("BindAddress", "127.0.0.1"), ("Port", PORT), ("ForeGround", 1), ("ExThreshold", 4),
-            # Proxy only: no mirror remapping, no admin page beyond the report.
-            ("ReportPage", "acng-report.html"),
+            # No Remap lines: it works as a plain HTTP proxy for whatever mirror apt names.
+            ("BindAddress", "127.0.0.1"), ("Port", PORT), ("ForeGround", 1),
         ]
         with open(os.path.join(confdir, "acng.conf"), "w") as handle:
             handle.writelines("%s: %s\n" % item for item in settings)
