@@ -3,6 +3,8 @@ import argparse
 import sys
 
 from . import demo, hostvm
+from .bare_image import SUITES, BareImage
+from .cloud_image import CloudImage
 from .image import Image
 from .lab import Lab
 from .proc import LabError
@@ -16,6 +18,9 @@ def main(argv=None):
     sub.add_parser("status")
     sub.add_parser("check-clean", help="fail if any lab process, namespace or VM is left")
     sub.add_parser("image", help="build the host VM image if it is not cached")
+    sub.add_parser("cloud-image", help="build the cloud image the lab serves if it is not cached")
+    bare = sub.add_parser("bare-image", help="build a bare host image through the lab's package cache")
+    bare.add_argument("release", choices=sorted(SUITES))
     sub.add_parser("demo", help="converge the demo host VM with playbooks/site.yml, twice")
     sub.add_parser("demo-down", help="remove the demo host VM and stop the lab")
     hosts_up = sub.add_parser("hosts-up", help="boot host VMs and write their inventory")
@@ -43,6 +48,11 @@ def main(argv=None):
             demo.down()
         elif args.command == "image":
             print(Image().ensure().dir)
+        elif args.command == "cloud-image":
+            print(CloudImage().ensure().dir)
+        elif args.command == "bare-image":
+            lab.up()
+            print(BareImage(args.release).ensure().dir)
         elif args.command == "hosts-up":
             lab.up()
             print(hostvm.boot([hostvm.HostVM(n) for n in args.names]))

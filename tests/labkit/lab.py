@@ -5,22 +5,27 @@ import libvirt
 
 from . import hostvm, netns, paths
 from .daemons import LIBVIRT_URI, Libvirtd, OvsdbServer, OvsVswitchd, Virtlogd, tail
+from .image_server import ImageServer
+from .package_cache import services as package_cache_services
 from .proc import run
 
 
 class Lab:
     def __init__(self):
         self.daemons = [Virtlogd(), Libvirtd(), OvsdbServer(), OvsVswitchd()]
+        # Services on the lab network; starting one alone does not count as starting the lab,
+        # so a session that finds the lab running never stops it for their sake.
+        self.services = [ImageServer()] + package_cache_services()
 
     def up(self, log=print):
-        """Start what is not running yet; returns True when anything had to be started."""
+        """Start what is not running yet; returns True when any lab daemon had to be started."""
         paths.ensure_dirs()
         netns.add(paths.NETNS)
         started = False
-        for daemon in self.daemons:
+        for daemon in self.daemons + self.services:
             if daemon.start():
                 log("lab: started %s (pid %s)" % (daemon.name, daemon.pid()))
-                started = True
+                started = started or daemon in self.daemons
         return started
 
     def running(self):
@@ -28,7 +33,7 @@ class Lab:
 
     def status(self):
         lines = ["namespace %s: %s" % (paths.NETNS, "present" if netns.exists(paths.NETNS) else "absent")]
-        lines += ["%s: %s" % (d.name, d.pid() or "stopped") for d in self.daemons]
+        lines += ["%s: %s" % (d.name, d.pid() or "stopped") for d in self.daemons + self.services]
         if os.path.exists(hostvm.INVENTORY):
             with open(hostvm.INVENTORY) as handle:
                 lines += ["host VM: " + l.split()[0] for l in handle if l.startswith(hostvm.HOST_NAMES)]
@@ -38,7 +43,7 @@ class Lab:
         """Stop every guest, network and daemon of the lab, then remove its namespaces."""
         if Libvirtd().pid():
             self._stop_libvirt_objects(log)
-        for daemon in reversed(self.daemons):
+        for daemon in reversed(self.daemons + self.services):
             if daemon.pid():
                 log("lab: stopping %s (pid %s)" % (daemon.name, daemon.pid()))
             daemon.stop()
@@ -74,7 +79,7 @@ class Lab:
 
     def leftovers(self):
         """What a stopped lab must not leave: its daemons, namespaces, veths and guests."""
-        found = ["%s (pid %s)" % (d.name, d.pid()) for d in self.daemons if d.pid()]
+        found = ["%s (pid %s)" % (d.name, d.pid()) for d in self.daemons + self.services if d.pid()]
         found += ["namespace " + ns for ns in netns.lab_namespaces()]
         links = run(["ip", "-o", "link", "show"]).stdout
         found += ["link " + line.split(":")[1].strip().split("@")[0]
@@ -91,4 +96,4 @@ class Lab:
 
     def logs(self, lines=60):
         """Tails of the daemon logs, for failing tests."""
-        return {d.name: tail(d.log, lines) for d in self.daemons}
+        return {d.name: tail(d.log, lines) for d in self.daemons + self.services}
