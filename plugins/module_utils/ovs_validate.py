@@ -93,10 +93,7 @@ def _tunnel_key(value, path):
 
 
 def _fields(raw, path, keys, alias=None):
-    """One entry read against its keys. Ansible's argument spec copies an alias's value into the option it
-    fills and keeps both keys: an alias equal to name is that copy, and errors name the alias."""
-    if alias and isinstance(raw, dict) and raw.get(alias) is not None and raw.get(alias) == raw.get("name"):
-        raw = dict((key, value) for key, value in raw.items() if key != "name")
+    """One entry read against its keys; alias is the older role's spelling of name, and errors name it as written."""
     return checks.Fields(raw, path, keys, {alias: "name"} if alias else None)
 
 

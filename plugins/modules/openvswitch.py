@@ -332,76 +332,20 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, UnsupportedError
 from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
-from ansible_collections.essentials.kvm.plugins.module_utils.checks import BOND_MODES_OVS, LACP_MODES_OVS
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
-    DATAPATH_TYPES, FAIL_MODES, LACP_TIMES, PORT_TYPES, STATES, VLAN_MODES,
-)
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 
-VLAN_OPTIONS = dict(
-    tag=dict(type="int"),
-    trunks=dict(type="list", elements="int"),
-    vlan_mode=dict(type="str", choices=list(VLAN_MODES)),
-    external_ids=dict(type="dict"),
-)
-PORT_OPTIONS = dict(
-    name=dict(type="str", required=True, aliases=["port"]),
-    state=dict(type="str", choices=list(STATES), default="present"),
-    type=dict(type="str", choices=list(PORT_TYPES), default="system"),
-    peer=dict(type="str"),
-    remote_ip=dict(type="str"),
-    key=dict(type="str", no_log=False),
-    **VLAN_OPTIONS
-)
-BOND_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    state=dict(type="str", choices=list(STATES), default="present"),
-    members=dict(type="list", elements="str"),
-    bond_mode=dict(type="str", choices=list(BOND_MODES_OVS), default="active-backup"),
-    lacp=dict(type="str", choices=list(LACP_MODES_OVS), default="off"),
-    lacp_time=dict(type="str", choices=list(LACP_TIMES), default="slow"),
-    bond_updelay=dict(type="int", default=0),
-    bond_downdelay=dict(type="int", default=0),
-    **VLAN_OPTIONS
-)
-MIRROR_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    state=dict(type="str", choices=list(STATES), default="present"),
-    select_all=dict(type="bool", default=False),
-    select_src_port=dict(type="list", elements="str"),
-    select_dst_port=dict(type="list", elements="str"),
-    select_vlan=dict(type="list", elements="int"),
-    output_port=dict(type="str"),
-    output_vlan=dict(type="int"),
-)
-BRIDGE_OPTIONS = dict(
-    name=dict(type="str", required=True, aliases=["bridge"]),
-    state=dict(type="str", choices=list(STATES), default="present"),
-    parent=dict(type="str"),
-    vlan=dict(type="int"),
-    fail_mode=dict(type="str", choices=list(FAIL_MODES)),
-    datapath_type=dict(type="str", choices=list(DATAPATH_TYPES)),
-    stp=dict(type="bool"),
-    rstp=dict(type="bool"),
-    mcast_snooping=dict(type="bool"),
-    other_config=dict(type="dict"),
-    external_ids=dict(type="dict"),
-    ports=dict(type="list", elements="dict", options=PORT_OPTIONS),
-    bonds=dict(type="list", elements="dict", options=BOND_OPTIONS),
-    mirrors=dict(type="list", elements="dict", options=MIRROR_OPTIONS),
-)
+# Ansible checks only that bridges and ports are lists of mappings: ovs_validate is the one reader of the items,
+# so an error names the item as written (openvswitch_bridges[0].ports[1].tag) and name: yes is not made "True".
 ARGUMENT_SPEC = dict(
-    bridges=dict(type="list", elements="dict", default=[], options=BRIDGE_OPTIONS),
+    bridges=dict(ITEMS, default=[]),
     purge=dict(type="bool", default=False),
     ovs_vsctl=dict(type="str", default="ovs-vsctl"),
     db=dict(type="str"),
     timeout=dict(type="int", default=30),
     input_name=dict(type="str", default="bridges"),
-    ports=dict(type="list", elements="dict", default=[], options=dict(
-        bridge=dict(type="str"),
-        ports=dict(type="list", elements="dict", options=PORT_OPTIONS),
-    )),
+    ports=dict(ITEMS, default=[]),
     ports_input_name=dict(type="str", default="ports"),
 )
 

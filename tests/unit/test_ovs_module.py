@@ -9,15 +9,10 @@ from ansible_collections.essentials.kvm.plugins.modules import openvswitch
 from tests.unit.fakes import FakeOvs
 from tests.unit.ovs_samples import BAD, PORT_LIST_BAD
 
-# Ansible's argument spec rejects these first, in its own words (which name the option but no index).
-ARGSPEC_CASES = {"not a list", "bridge not a mapping", "missing name", "unknown option", "unknown fail_mode",
-                 "unknown datapath", "VLAN text", "unknown vlan_mode", "unknown port type", "unknown bond mode",
-                 "unknown lacp", "unknown lacp_time", "stp not a bool"}
-# Ansible makes these valid before the module sees them: it keeps the alias's value (with a warning).
-NORMALISED_CASES = {"name and alias differ"}
-PORT_LIST_ARGSPEC_CASES = {"port lists not a list", "entry not a mapping", "unknown entry key", "ports not a list",
-                           "port without name"}
-
+# Ansible checks that bridges and ports are lists of mappings, naming the option in its own words.
+LIST_SHAPE_CASES = {"not a list", "bridge not a mapping", "port lists not a list", "entry not a mapping"}
+YAML_BOOL_HINT = "(unquoted yes/no/on/off/true/false becomes a boolean in YAML: quote it)"
+YAML_NUMBER_HINT = "(YAML reads an unquoted number as a number: quote it)"
 
 def run_module(monkeypatch, capsys, args, switch, binary="/usr/bin/ovs-vsctl"):
     monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, *rest, **kw: binary)
@@ -91,23 +86,23 @@ def test_missing_ovs_vsctl_is_reported(monkeypatch, capsys):
     assert "install openvswitch-switch" in result["msg"]
 
 
-def assert_failed_before_any_command(result, calls, by_argspec, path, fragment):
-    """Failed without running ovs-vsctl; Ansible's own argument checks word their messages themselves."""
+def assert_failed_before_any_command(result, calls, name, path, fragment):
+    """Failed without running ovs-vsctl, naming the item as written: Ansible checks only the lists' shape."""
     assert result["failed"] is True
     assert calls == [], "not even the read may run"
-    if by_argspec:
-        assert not result["msg"].startswith(path)
+    if name in LIST_SHAPE_CASES:
+        option = "ports" if path.startswith("openvswitch_ports") else "bridges"
+        assert "'%s' is of type" % option in result["msg"], result["msg"]
     else:
-        assert result["msg"].startswith(path + ": ") and fragment in result["msg"]
+        assert result["msg"].startswith(path + ": ") and fragment in result["msg"], result["msg"]
 
 
-@pytest.mark.parametrize("case", [case for case in BAD if case[0] not in NORMALISED_CASES],
-                         ids=[case[0] for case in BAD if case[0] not in NORMALISED_CASES])
+@pytest.mark.parametrize("case", BAD, ids=[case[0] for case in BAD])
 def test_every_bad_input_fails_before_ovs_vsctl_runs(monkeypatch, capsys, case):
     name, raw, path, fragment = case
     calls = []
     result = run_module(monkeypatch, capsys, {"bridges": raw}, lambda argv: calls.append(argv) or (0, "", ""))
-    assert_failed_before_any_command(result, calls, name in ARGSPEC_CASES, path, fragment)
+    assert_failed_before_any_command(result, calls, name, path, fragment)
 
 
 @pytest.mark.parametrize("case", PORT_LIST_BAD, ids=[case[0] for case in PORT_LIST_BAD])
@@ -117,4 +112,60 @@ def test_every_bad_port_list_fails_before_ovs_vsctl_runs(monkeypatch, capsys, ca
     args = {"bridges": bridges, "ports": port_lists, "input_name": "openvswitch_bridges",
             "ports_input_name": "openvswitch_ports"}
     result = run_module(monkeypatch, capsys, args, lambda argv: calls.append(argv) or (0, "", ""))
-    assert_failed_before_any_command(result, calls, name in PORT_LIST_ARGSPEC_CASES, path, fragment)
+    assert_failed_before_any_command(result, calls, name, path, fragment)
+
+
+def refused(monkeypatch, capsys, **args):
+    calls = []
+    result = run_module(monkeypatch, capsys, dict(args, input_name="openvswitch_bridges",
+                                                  ports_input_name="openvswitch_ports"),
+                        lambda argv: calls.append(argv) or (0, "", ""))
+    assert result.get("failed") and not result.get("changed") and calls == [], result
+    return result["msg"]
+
+
+NAMES = [(5, "a number: 5", YAML_NUMBER_HINT), (True, "a boolean: true", YAML_BOOL_HINT)]
+
+
+@pytest.mark.parametrize("name, got, hint", NAMES, ids=["name: 5", "name: yes"])
+@pytest.mark.parametrize("bridges, ports, path", [
+    ([{"name": None}], [], "openvswitch_bridges[0].name"),
+    ([{"bridge": None}], [], "openvswitch_bridges[0].bridge"),
+    ([{"name": "br0", "ports": [{"name": "p0"}, {"name": None}]}], [], "openvswitch_bridges[0].ports[1].name"),
+    ([{"name": "br0", "ports": [{"port": None}]}], [], "openvswitch_bridges[0].ports[0].port"),
+    ([], [{"bridge": "br0", "ports": [{"port": None}]}], "openvswitch_ports[0].ports[0].port"),
+    ([], [{"bridge": None, "ports": []}], "openvswitch_ports[0].bridge"),
+], ids=["bridge name", "bridge alias", "port name", "port alias", "port list port", "port list bridge"])
+def test_a_yaml_bool_or_number_as_a_name_is_refused_with_the_hint(monkeypatch, capsys, bridges, ports, path, name,
+                                                                   got, hint):
+    """Ansible's type: str made name: yes the bridge "True"; the kit refuses it with the YAML hint."""
+    def named(items):
+        return [{key: (name if value is None else named(value) if isinstance(value, list) else value)
+                 for key, value in item.items()} for item in items]
+    message = refused(monkeypatch, capsys, bridges=named(bridges), ports=named(ports))
+    assert message == "%s: must be an interface name, not %s %s" % (path, got, hint)
+
+
+def test_an_unknown_port_key_is_named_with_its_full_path(monkeypatch, capsys):
+    bridges = [{"name": "br0", "ports": [{"name": "p0"}, {"name": "p1", "colour": "blue"}]}]
+    message = refused(monkeypatch, capsys, bridges=bridges)
+    assert message.startswith("openvswitch_bridges[0].ports[1].colour: is not a known option"), message
+
+
+@pytest.mark.parametrize("bridges, ports, path", [
+    ([{"name": "br0", "ports": ["p0"]}], [], "openvswitch_bridges[0].ports[0]: must be a mapping (got 'p0')"),
+    ([{"name": "br0", "other_config": True}], [],
+     "openvswitch_bridges[0].other_config: must be a mapping (got a boolean: true)"),
+    ([{"name": "br0", "bonds": {"name": "b0"}}], [], "openvswitch_bridges[0].bonds: must be a list"),
+    ([], [{"bridge": "br0", "ports": "eth1"}], "openvswitch_ports[0].ports: must be a list (got 'eth1')"),
+], ids=["port", "other_config", "bonds", "port list ports"])
+def test_a_scalar_where_a_mapping_or_list_belongs_is_named_without_a_traceback(monkeypatch, capsys, bridges, ports,
+                                                                                path):
+    assert refused(monkeypatch, capsys, bridges=bridges, ports=ports).startswith(path)
+
+
+def test_a_misspelled_choice_names_the_item_and_the_key(monkeypatch, capsys):
+    bridges = [{"name": "br0", "bonds": [{"name": "bond0", "members": ["eth1", "eth2"], "bond_mode": "balance_slb"}]}]
+    message = refused(monkeypatch, capsys, bridges=bridges)
+    assert message.startswith("openvswitch_bridges[0].bonds[0].bond_mode: must be one of active-backup, "
+                              "balance-slb, balance-tcp"), message
