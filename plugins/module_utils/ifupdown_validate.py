@@ -124,6 +124,11 @@ def _ifnames(value, path):
     return names
 
 
+def _one_or_list(value, path):
+    """A hook command or an address given alone stands for a list of one, as Ansible's list type made it."""
+    return [value] if isinstance(value, str) else checks.listing(value, path)
+
+
 def _addresses(spec, path):
     """Addresses in CIDR form from `address` (+ `netmask`/`netmask_cidr`) and `addresses`."""
     found = []
@@ -138,7 +143,7 @@ def _addresses(spec, path):
                 raise InputError(at(path, "netmask"), "%r is not a valid netmask for %r" % (mask, address),
                                  "use 255.255.255.0 or a prefix length such as 24")
         found.append((_cidr(address, at(path, "address")), at(path, "address")))
-    for i, entry in enumerate(checks.listing(spec.get("addresses"), at(path, "addresses"))):
+    for i, entry in enumerate(_one_or_list(spec.get("addresses"), at(path, "addresses"))):
         found.append((_cidr(entry, at(at(path, "addresses"), i)), at(at(path, "addresses"), i)))
     seen = set()
     for cidr, where in found:
@@ -151,12 +156,11 @@ def _addresses(spec, path):
 def _routes(spec, path):
     routes = []
     for i, entry in enumerate(checks.listing(spec.get("routes"), at(path, "routes"))):
-        where = at(at(path, "routes"), i)
-        if not isinstance(entry, dict) or set(entry) - {"to", "via", "metric"}:
-            raise InputError(where, "must be a dict with keys to, via and optional metric (got %r)" % (entry,))
-        via = checks.ip()(entry.get("via"), at(where, "via"))
+        entry = checks.Fields(entry, at(at(path, "routes"), i), ("to", "via", "metric"))
+        via = entry.get("via", checks.ip(), required=True)
         version = ipaddress.ip_address(via).version
-        to = entry.get("to")
+        to = entry.get("to", required=True)
+        where = entry.path
         if to == "default":
             to = "0.0.0.0/0" if version == 4 else "::/0"
         try:
@@ -166,9 +170,7 @@ def _routes(spec, path):
                              "host bits must be zero")
         if network.version != version:
             raise InputError(at(where, "via"), "is IPv%d but the destination %s is IPv%d" % (version, to, network.version))
-        metric = entry.get("metric")
-        routes.append(Route(str(network), via,
-                            None if metric is None else checks.integer(0, METRIC_HIGH)(metric, at(where, "metric"))))
+        routes.append(Route(str(network), via, entry.get("metric", checks.integer(0, METRIC_HIGH))))
     return routes
 
 
@@ -192,7 +194,9 @@ class _Builder:
         if unknown:
             raise InputError(at(path, unknown[0]), "is not a known key",
                              "known keys: %s" % ", ".join(sorted(self.known)))
-        name = checks.ifname(spec.get("name"), at(path, "name"))
+        if spec.get("name") is None:
+            raise InputError(at(path, "name"), "is required")
+        name = checks.ifname(spec["name"], at(path, "name"))
         self.values["name"] = name
         for key in self.known:
             if key in TYPED and spec.get(key) is not None:
@@ -247,7 +251,7 @@ class _Builder:
         values["hooks"] = []
         for keyword in HOOK_KEYWORDS:
             key = keyword.replace("-", "_")
-            for i, command in enumerate(checks.listing(spec.get(key), at(path, key))):
+            for i, command in enumerate(_one_or_list(spec.get(key), at(path, key))):
                 values["hooks"].append((keyword, _line(command, at(at(path, key), i))))
         if spec.get("comment") is not None:
             if not isinstance(spec["comment"], str):
@@ -269,7 +273,7 @@ class _Builder:
         if cls is Vlan:
             self._vlan()
         if cls in (OvsBond, OvsIntPort):
-            if not spec.get("bridge"):
+            if spec.get("bridge") in (None, ""):
                 raise InputError(at(path, "bridge"), "is required: name the OVS bridge this port belongs to")
             values["bridge"] = checks.ifname(spec["bridge"], at(path, "bridge"))
         if cls in (OvsBridge, OvsBond, OvsIntPort):
@@ -310,10 +314,9 @@ class _Builder:
         self.values["raw_device"] = device
 
     def _ovs_option(self, entry, path):
-        if not isinstance(entry, dict) or "opt" not in entry or set(entry) - {"opt", "val"}:
-            raise InputError(path, "must be a dict with keys opt and val (got %r)" % (entry,))
-        opt = _line(entry["opt"], at(path, "opt"))
-        val = checks.word(entry.get("val"), at(path, "val")).strip()
+        entry = checks.Fields(entry, path, ("opt", "val"))
+        opt = entry.get("opt", _line, required=True)
+        val = checks.word(entry.raw("val"), at(path, "val")).strip()
         if " " in opt + val:
             raise InputError(path, "ovs_options entries cannot contain spaces (got %r=%r)" % (opt, val))
         if opt in TYPED and opt in self.known:
@@ -328,11 +331,10 @@ class _Builder:
         typed = dict((key, (attr, codec)) for attr, key, codec in KIND_OPTIONS[self.cls])
         for i, entry in enumerate(checks.listing(self.spec.get("parameters"), path)):
             where = at(path, i)
-            if not isinstance(entry, dict) or "param" not in entry or set(entry) - {"param", "val"}:
-                raise InputError(where, "must be a dict with keys param and val (got %r)" % (entry,))
-            line = _line(entry["param"], at(where, "param"))
-            if entry.get("val") not in (None, ""):
-                line = "%s %s" % (line, checks.word(entry["val"], at(where, "val")).strip())
+            entry = checks.Fields(entry, where, ("param", "val"))
+            line = entry.get("param", _line, required=True)
+            if entry.raw("val") not in (None, ""):
+                line = "%s %s" % (line, entry.get("val", checks.word).strip())
             words = line.split(None, 1)
             if len(words) < 2:
                 raise InputError(at(where, "val"), "is required: %r needs a value" % words[0])

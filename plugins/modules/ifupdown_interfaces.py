@@ -432,49 +432,15 @@ detail:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.essentials.kvm.plugins.module_utils.checks import BOND_MODES_OVS, LACP_MODES_OVS
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_paths import check_paths
+from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 
-LIST_OF_STR = dict(type="list", elements="str")
-COMMON = dict(
-    name=dict(type="str", required=True),
-    configure=dict(type="bool", default=True),
-    enable=dict(type="bool", default=True),
-    comment=dict(type="str"),
-    method=dict(type="str", choices=["manual", "static", "dhcp", "loopback"]),
-    method6=dict(type="str", choices=["manual", "static", "dhcp", "auto"]),
-    start=dict(type="str", choices=["auto", "hotplug", "none"], default="auto"),
-    address=dict(type="str"),
-    netmask=dict(type="str"),
-    netmask_cidr=dict(type="raw"),
-    network=dict(type="str"),
-    addresses=LIST_OF_STR,
-    gateway=dict(type="str"),
-    gateway6=dict(type="str"),
-    routes=dict(type="list", elements="dict", options=dict(
-        to=dict(type="str", required=True), via=dict(type="str", required=True), metric=dict(type="int"))),
-    mtu=dict(type="int"),
-    hwaddress=dict(type="str"),
-    dns_nameservers=dict(type="raw"),
-    dns_search=dict(type="raw"),
-    pre_up=LIST_OF_STR, up=LIST_OF_STR, post_up=LIST_OF_STR,
-    pre_down=LIST_OF_STR, down=LIST_OF_STR, post_down=LIST_OF_STR,
-    parameters=dict(type="list", elements="dict", options=dict(param=dict(type="str", required=True), val=dict(type="raw"))),
-)
-OVS_COMMON = dict(
-    options=dict(type="list", elements="dict", options=dict(opt=dict(type="str", required=True), val=dict(type="raw"))),
-    ovs_extra=dict(type="raw"),
-)
-
-
-def section(**extra):
-    options = dict(COMMON)
-    options.update(extra)
-    return dict(type="list", elements="dict", default=[], options=options)
-
-
+# Ansible checks only that each section is a list of mappings: ifupdown_validate is the one reader of the items, so
+# an error names the item as written (network_bonds[0].parameters[1].val) and name: yes is not made "True".
+SECTION = dict(ITEMS, default=[])
 ARGUMENT_SPEC = dict(
     dest=dict(type="path", default="/etc/network/interfaces.d/essentials-kvm"),
     interfaces_file=dict(type="path", default="/etc/network/interfaces"),
@@ -485,23 +451,13 @@ ARGUMENT_SPEC = dict(
     confirm=dict(type="bool", default=False),
     report=dict(type="bool", default=False),
     state_dir=dict(type="path", default="/var/lib/essentials-kvm/ifupdown"),
-    network_interfaces=section(bond_master=dict(type="str")),
-    network_bonds=section(
-        slaves=dict(type="raw"), primary=dict(type="str"), mode=dict(type="str"), miimon=dict(type="int"),
-        lacp_rate=dict(type="str"), xmit_hash_policy=dict(type="str"), updelay=dict(type="int"),
-        downdelay=dict(type="int")),
-    network_bridges=section(
-        ports=dict(type="raw"), stp=dict(type="bool"), fd=dict(type="int"), maxwait=dict(type="int"),
-        vlan_aware=dict(type="bool"), vids=dict(type="raw")),
-    network_vlans=section(vlan_device=dict(type="str"), vlan_id=dict(type="int")),
-    ovs_bridges=section(ports=dict(type="raw"), **OVS_COMMON),
-    ovs_bonds=section(
-        bridge=dict(type="str"), ports=dict(type="raw"),
-        bond_mode=dict(type="str", choices=list(BOND_MODES_OVS)),
-        lacp=dict(type="str", choices=list(LACP_MODES_OVS)), **OVS_COMMON),
-    ovs_interfaces=section(
-        bridge=dict(type="str"), type=dict(type="str", choices=["OVSIntPort", "OVSPort"], default="OVSIntPort"),
-        tag=dict(type="int"), **OVS_COMMON),
+    network_interfaces=SECTION,
+    network_bonds=SECTION,
+    network_bridges=SECTION,
+    network_vlans=SECTION,
+    ovs_bridges=SECTION,
+    ovs_bonds=SECTION,
+    ovs_interfaces=SECTION,
 )
 
 
@@ -517,6 +473,7 @@ def main():
         return module.run_command(argv)
 
     try:
+        check_paths(module.params, module.check_mode)
         result = converge(module.params, host_interfaces(), Applier(runner, module.params["state_dir"]),
                           module.check_mode)
     except EssentialsError as exc:

@@ -92,7 +92,7 @@ def _add(section, item):
 BAD = [
     ("not a list", dict(GOOD, network_bonds={"name": "bond0"}), "network_bonds", "must be a list"),
     ("item not a dict", _add("network_vlans", "eth0.5"), "network_vlans[2]", "must be a dict"),
-    ("missing name", _add("network_interfaces", {"method": "dhcp"}), "network_interfaces[4].name", "interface name"),
+    ("missing name", _add("network_interfaces", {"method": "dhcp"}), "network_interfaces[4].name", "is required"),
     ("name too long", _add("network_bridges", {"name": "bridge-for-guests0"}), "network_bridges[1].name", "at most 15"),
     ("name with space", _with("network_interfaces", 0, name="eth 0"), "network_interfaces[0].name", "not a valid"),
     ("unknown key", _with("network_bonds", 0, slave="eth1"), "network_bonds[0].slave", "not a known key"),
@@ -173,7 +173,7 @@ BAD = [
      "balance-tcp"),
     ("ovs option with space", _with("ovs_bonds", 0, options=[{"opt": "other_config:x", "val": "a b"}]),
      "ovs_bonds[0].options[0]", "spaces"),
-    ("ovs option shape", _with("ovs_bonds", 0, options=[{"param": "x"}]), "ovs_bonds[0].options[0]", "opt and val"),
+    ("ovs option shape", _with("ovs_bonds", 0, options=[{"param": "x"}]), "ovs_bonds[0].options[0].param", "known options: opt, val"),
     ("bridge port missing", _add("network_bridges", {"name": "br7", "ports": ["eth7.7"]}), "network_bridges[1].ports[0]",
      "neither"),
 ]
