@@ -36,6 +36,8 @@ SECTIONS = (
     ("ovs_bonds", OvsBond, ("bridge", "ports", "bond_mode", "lacp", "options", "ovs_extra")),
     ("ovs_interfaces", OvsIntPort, ("bridge", "type", "tag", "options", "ovs_extra")),
 )
+# The keys of a routes, parameters and options entry.
+ROUTE_KEYS, PARAMETER_KEYS, OVS_OPTION_KEYS = ("to", "via", "metric"), ("param", "val"), ("opt", "val")
 METHODS = ("manual", "static", "dhcp", "loopback")
 METHODS6 = ("manual", "static", "dhcp", "auto")
 BOND_MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
@@ -61,6 +63,7 @@ def _numbered(*choices):
 
     def read(value, path):
         return check(str(value) if isinstance(value, int) and not isinstance(value, bool) else value, path)
+    read.choices = check.choices
     return read
 
 
@@ -156,7 +159,7 @@ def _addresses(spec, path):
 def _routes(spec, path):
     routes = []
     for i, entry in enumerate(checks.listing(spec.get("routes"), at(path, "routes"))):
-        entry = checks.Fields(entry, at(at(path, "routes"), i), ("to", "via", "metric"))
+        entry = checks.Fields(entry, at(at(path, "routes"), i), ROUTE_KEYS)
         via = entry.get("via", checks.ip(), required=True)
         version = ipaddress.ip_address(via).version
         to = entry.get("to", required=True)
@@ -314,7 +317,7 @@ class _Builder:
         self.values["raw_device"] = device
 
     def _ovs_option(self, entry, path):
-        entry = checks.Fields(entry, path, ("opt", "val"))
+        entry = checks.Fields(entry, path, OVS_OPTION_KEYS)
         opt = entry.get("opt", _line, required=True)
         val = checks.word(entry.raw("val"), at(path, "val")).strip()
         if " " in opt + val:
@@ -331,7 +334,7 @@ class _Builder:
         typed = dict((key, (attr, codec)) for attr, key, codec in KIND_OPTIONS[self.cls])
         for i, entry in enumerate(checks.listing(self.spec.get("parameters"), path)):
             where = at(path, i)
-            entry = checks.Fields(entry, where, ("param", "val"))
+            entry = checks.Fields(entry, where, PARAMETER_KEYS)
             line = entry.get("param", _line, required=True)
             if entry.raw("val") not in (None, ""):
                 line = "%s %s" % (line, entry.get("val", checks.word).strip())

@@ -4,6 +4,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -40,7 +41,10 @@ attributes:
     description: Runs on the Debian host.
 options:
   dest:
-    description: File the module owns when O(manage_main_file=false).
+    description:
+      - File the module owns when O(manage_main_file=false).
+      - Its directory must exist; a directory, a missing parent or (outside check mode) a directory the module
+        cannot write fails naming O(dest) before anything is read or written. The same holds for O(interfaces_file).
     type: path
     default: /etc/network/interfaces.d/essentials-kvm
   interfaces_file:
@@ -76,7 +80,8 @@ options:
     type: bool
     default: false
   state_dir:
-    description: Directory on the host for backups and the rollback script.
+    description: Directory on the host for backups and the rollback script; made when missing, under an existing
+      directory.
     type: path
     default: /var/lib/essentials-kvm/ifupdown
   network_bonds:
@@ -127,7 +132,7 @@ options:
           description: Accepted for compatibility with the older role and ignored (it follows from the address).
           type: str
         addresses:
-          description: Further addresses in CIDR form, IPv4 or IPv6.
+          description: Further addresses in CIDR form, IPv4 or IPv6; a single address may be given as a string.
           type: list
           elements: str
         gateway:
@@ -165,27 +170,27 @@ options:
           description: DNS search domains (list, or a space-separated string).
           type: raw
         pre_up:
-          description: C(pre-up) commands.
+          description: C(pre-up) commands; a single command may be given as a string.
           type: list
           elements: str
         up:
-          description: C(up) commands.
+          description: C(up) commands; a single command may be given as a string.
           type: list
           elements: str
         post_up:
-          description: C(post-up) commands.
+          description: C(post-up) commands; a single command may be given as a string.
           type: list
           elements: str
         pre_down:
-          description: C(pre-down) commands.
+          description: C(pre-down) commands; a single command may be given as a string.
           type: list
           elements: str
         down:
-          description: C(down) commands.
+          description: C(down) commands; a single command may be given as a string.
           type: list
           elements: str
         post_down:
-          description: C(post-down) commands.
+          description: C(post-down) commands; a single command may be given as a string.
           type: list
           elements: str
         parameters:
@@ -209,17 +214,21 @@ options:
         description: Primary member.
         type: str
       mode:
-        description: Bonding mode, for example V(active-backup) or V(802.3ad).
+        description: Bonding mode; bonding(5) numbers them too (V(4) is V(802.3ad)).
         type: str
+        choices: [balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb,
+                  '0', '1', '2', '3', '4', '5', '6']
       miimon:
         description: Link monitoring interval in ms.
         type: int
       lacp_rate:
-        description: V(slow) or V(fast).
+        description: LACP rate; bonding(5) numbers it too (V(1) is V(fast)).
         type: str
+        choices: [slow, fast, '0', '1']
       xmit_hash_policy:
-        description: Transmit hash policy, for example V(layer3+4).
+        description: Transmit hash policy.
         type: str
+        choices: [layer2, layer2+3, layer3+4, encap2+3, encap3+4, vlan+srcmac]
       updelay:
         description: Up delay in ms.
         type: int
@@ -344,6 +353,8 @@ options:
       ovs_extra: *ovs_extra
 notes:
   - Errors name the input field, for example C(network_bonds[0].slaves[1]), and nothing changes on the host.
+  - Ansible checks only that each list is a list of mappings; the module reads every item (the suboptions below),
+    so a YAML boolean or number where a name belongs is refused rather than turned into text.
   - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 seealso:
   - name: interfaces(5)
@@ -432,6 +443,7 @@ detail:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_paths import check_paths

@@ -261,6 +261,8 @@ attributes:
 notes:
   - A port or bond not listed in the input that holds an interface the input places elsewhere is deleted.
   - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
+  - Ansible checks only that O(bridges) and O(ports) are lists of mappings; the module reads every item (the
+    suboptions below), so a YAML boolean or number where a name belongs is refused rather than turned into text.
 """
 
 EXAMPLES = r"""

@@ -21,9 +21,11 @@ ROOT = ansible.ROOT
 ROLES = ["kvm", "config_interfaces", "openvswitch"]
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "plugins", "modules", "[!_]*.py")))
 PACKAGE = "ansible_collections.essentials.kvm.plugins."
-# Role variables passed to a module option as they are: their items follow the module's suboptions.
-MODULE_LISTS = [
+# The host network roles' item lists, passed to the module option of the same shape: as the kvm role's, lists of
+# mappings to the role and the module, read by ovs_validate or ifupdown_validate alone.
+NETWORK_ITEM_LISTS = [
     ("openvswitch", "openvswitch_bridges", "openvswitch", "bridges"),
+    ("openvswitch", "openvswitch_ports", "openvswitch", "ports"),
 ] + [("config_interfaces", name, "ifupdown_interfaces", name) for name in (
     "network_interfaces", "network_bonds", "network_bridges", "network_vlans", "ovs_bonds", "ovs_bridges",
     "ovs_interfaces")]
@@ -97,42 +99,6 @@ def module_suboptions(module, option):
     return module_options(module)[option]["suboptions"]
 
 
-def expected_options(suboptions):
-    """Module suboptions as a role spec states them: role specs have no aliases, so each alias is
-    an option of its own and the option it names is no longer required."""
-    result = {}
-    for name, option in suboptions.items():
-        checked = {key: option[key] for key in CHECKED if key in option}
-        if "suboptions" in option:
-            checked["options"] = expected_options(option["suboptions"])
-        aliases = option.get("aliases", [])
-        if aliases:
-            checked.pop("required", None)
-        result[name] = checked
-        for alias in aliases:
-            result[alias] = {key: value for key, value in checked.items() if key != "default"}
-    return result
-
-
-def checked_options(options):
-    result = {}
-    for name, option in options.items():
-        checked = {key: option[key] for key in CHECKED if key in option}
-        if "options" in option:
-            checked["options"] = checked_options(option["options"])
-        result[name] = checked
-    return result
-
-
-@pytest.mark.parametrize("role,variable,module,option", MODULE_LISTS, ids=[v[1] for v in MODULE_LISTS])
-def test_list_items_are_checked_like_the_module_checks_them(role, variable, module, option):
-    expected = expected_options(module_suboptions(module, option))
-    actual = checked_options(spec(role)[variable].get("options", {}))
-    assert actual == expected, (
-        "roles/%s/meta/argument_specs.yml: %s.options no longer matches the %s module's %s suboptions; "
-        "copy them over (aliases as options of their own)" % (role, variable, module, option))
-
-
 def validator_tables(option):
     """The validator's declaration of each mapping it reads, by the documented path of that mapping:
     (keys, checkers by key, aliases by spelling)."""
@@ -191,12 +157,81 @@ def test_documented_suboptions_are_what_the_validator_reads(option):
                 assert set(level[key].get("choices", ())) == set(check.choices), "%s.%s" % (where, key)
 
 
+def network_validator_tables(module, option):
+    """As validator_tables, for the host network modules: (keys, choices by key, aliases by spelling) by the
+    documented path of each mapping their validator reads."""
+    if module == "openvswitch":
+        ovs = importlib.import_module(PACKAGE + "module_utils.ovs_validate")
+        choices = {"state": ovs.STATES, "type": ovs.PORT_TYPES, "vlan_mode": ovs.VLAN_MODES,
+                   "bond_mode": ovs.checks.BOND_MODES_OVS, "lacp": ovs.checks.LACP_MODES_OVS,
+                   "lacp_time": ovs.LACP_TIMES, "fail_mode": ovs.FAIL_MODES, "datapath_type": ovs.DATAPATH_TYPES}
+        port = (ovs.PORT_KEYS, choices, {ovs.PORT_ALIAS: "name"})
+        if option == "ports":
+            return {(): (ovs.PORT_LIST_KEYS, {}, {}), ("ports",): port}
+        return {(): (ovs.BRIDGE_KEYS, choices, {ovs.BRIDGE_ALIAS: "name"}), ("ports",): port,
+                ("bonds",): (ovs.BOND_KEYS, choices, {}), ("mirrors",): (ovs.MIRROR_KEYS, choices, {})}
+    ifupdown = importlib.import_module(PACKAGE + "module_utils.ifupdown_validate")
+    extra = dict((section, keys) for section, _cls, keys in ifupdown.SECTIONS)[option]
+    choices = {"method": ifupdown.METHODS, "method6": ifupdown.METHODS6, "start": ifupdown.START_MODES,
+               "type": tuple(ifupdown.OVS_PORT_TYPES)}
+    choices.update((key, check.choices) for key, (_attr, check) in ifupdown.TYPED.items() if hasattr(check, "choices"))
+    tables = {(): (ifupdown.COMMON_KEYS + extra, choices, {}), ("routes",): (ifupdown.ROUTE_KEYS, {}, {}),
+              ("parameters",): (ifupdown.PARAMETER_KEYS, {}, {})}
+    if "options" in extra:
+        tables[("options",)] = (ifupdown.OVS_OPTION_KEYS, {}, {})
+    return tables
+
+
+@pytest.mark.parametrize("role,variable,module,option", NETWORK_ITEM_LISTS, ids=[v[1] for v in NETWORK_ITEM_LISTS])
+def test_network_item_lists_are_only_lists_of_mappings_to_ansible(role, variable, module, option):
+    variable_spec = spec(role)[variable]
+    assert {key: variable_spec[key] for key in CHECKED if key in variable_spec} == {
+        "type": "list", "elements": "dict", "default": []}
+    assert "options" not in variable_spec, "roles/%s/meta/argument_specs.yml: %s must not check its items" % (
+        role, variable)
+    assert "O(essentials.kvm.%s#module:%s)" % (module, option) in " ".join(variable_spec["description"]), (
+        "%s's description must point to the module option that documents its items" % variable)
+    documented = module_options(module)[option]
+    assert (documented["type"], documented["elements"]) == ("list", "dict") and documented["suboptions"]
+    argument_spec = importlib.import_module(PACKAGE + "modules." + module).ARGUMENT_SPEC
+    assert argument_spec[option] == {"type": "list", "elements": "dict", "default": []}, (module, option)
+
+
+@pytest.mark.parametrize("module,option", [v[2:] for v in NETWORK_ITEM_LISTS], ids=[v[1] for v in NETWORK_ITEM_LISTS])
+def test_network_documented_suboptions_are_what_the_validator_reads(module, option):
+    """DOCUMENTATION and the validator agree on the keys of each mapping, their aliases and their choices."""
+    for path, (keys, choices, aliases) in network_validator_tables(module, option).items():
+        level = module_suboptions(module, option)
+        for key in path:
+            level = level[key]["suboptions"]
+        where = ".".join((option,) + path)
+        documented_aliases = {alias: name for name, doc in level.items() for alias in doc.get("aliases", [])}
+        # The older roles' spelling of name is documented either as an alias or as an option of its own.
+        assert set(level) | set(documented_aliases) == set(keys) | set(aliases), where
+        assert documented_aliases.items() <= aliases.items(), where
+        for key, doc in level.items():
+            if "choices" in doc or key in choices and key in keys:
+                assert {str(c) for c in doc.get("choices", ())} == set(choices.get(key, ())), "%s.%s" % (where, key)
+
+
 def test_the_role_hands_item_contents_to_the_module_as_written():
     """What only the module may judge passes the role's validation untouched: no crash, no message, no coercion."""
     items = {"kvm_virtual_networks": [{"name": 5, "dns": 5, "portgroups": [{"name": "t", "vlan": True}]}],
              "kvm_storage_pools": [{"name": True, "volumes": [{"name": "a", "permisions": {}}]}],
              "kvm_vms": [{"name": "old", "graphics": False, "disks": [{"disk_driver": "floppyx"}]}]}
     result = ArgumentSpecValidator(spec("kvm")).validate(items, validate_role_argument_spec=True)
+    assert not result.error_messages
+    assert {name: result.validated_parameters[name] for name in items} == items
+
+
+@pytest.mark.parametrize("role, items", [
+    ("openvswitch", {"openvswitch_bridges": [{"name": True, "fail_mode": "open", "ports": [{"port": 5, "x": 1}]}],
+                     "openvswitch_ports": [{"bridge": "br0", "ports": "eth1"}]}),
+    ("config_interfaces", {"network_bonds": [{"name": "bond0", "start": "sometimes", "parameters": [{"x": 1}]}],
+                           "network_interfaces": [{"name": 5, "routes": ["default"], "up": "cmd"}]}),
+], ids=["openvswitch", "config_interfaces"])
+def test_the_network_roles_hand_item_contents_to_the_module_as_written(role, items):
+    result = ArgumentSpecValidator(spec(role)).validate(items, validate_role_argument_spec=True)
     assert not result.error_messages
     assert {name: result.validated_parameters[name] for name in items} == items
 
@@ -235,10 +270,10 @@ WRONG = {
     },
     "config_interfaces": {
         "switch_not_a_bool": ({"config_network_interfaces": "maybe"}, "config_network_interfaces"),
-        "bond_start_choice": ({"network_bonds": [{"name": "bond0", "start": "sometimes"}]}, "start"),
+        "bonds_not_a_list": ({"network_bonds": {"name": "bond0", "start": "sometimes"}}, "network_bonds"),
     },
     "openvswitch": {
-        "fail_mode_choice": ({"openvswitch_bridges": [{"name": "br0", "fail_mode": "open"}]}, "fail_mode"),
+        "bridge_not_a_mapping": ({"openvswitch_bridges": [{"name": "br0"}, "br1"]}, "openvswitch_bridges"),
     },
 }
 
