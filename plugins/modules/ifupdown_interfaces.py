@@ -43,8 +43,9 @@ options:
   dest:
     description:
       - File the module owns when O(manage_main_file=false).
-      - Its directory must exist; a directory, a missing parent or (outside check mode) a directory the module
-        cannot write fails naming O(dest) before anything is read or written. The same holds for O(interfaces_file).
+      - Missing directories are made. A directory, a path under a file or (outside check mode) a place the module
+        cannot write fails naming O(dest) before anything is read or written; the same holds for
+        O(interfaces_file) and O(state_dir).
     type: path
     default: /etc/network/interfaces.d/essentials-kvm
   interfaces_file:

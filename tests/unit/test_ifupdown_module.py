@@ -128,12 +128,12 @@ def test_defaults_ansible_filled_are_the_validators(monkeypatch, capsys, files):
 
 @pytest.mark.parametrize("name, make, words", [
     ("dest", lambda files: files["dest"] + "/", "is a directory"),
-    ("dest", lambda files: os.path.join(files["dest"], "nested", "file"), "is not a directory"),
+    ("dest", lambda files: files["interfaces_file"] + "/interfaces.d/essentials-kvm", "is not a directory"),
     ("interfaces_file", lambda files: os.path.dirname(files["interfaces_file"]), "is a directory"),
-    ("interfaces_file", lambda files: files["interfaces_file"] + "-missing/x", "is not a directory"),
+    ("interfaces_file", lambda files: files["interfaces_file"] + "/x", "is not a directory"),
     ("state_dir", lambda files: files["interfaces_file"], "is not a directory"),
     ("state_dir", lambda files: files["interfaces_file"] + "/sub", "is not a directory"),
-], ids=["dest directory", "dest missing parent", "interfaces_file directory", "interfaces_file missing parent",
+], ids=["dest directory", "dest under a file", "interfaces_file directory", "interfaces_file under a file",
         "state_dir a file", "state_dir under a file"])
 def test_a_path_parameter_that_cannot_serve_is_named(monkeypatch, capsys, files, name, make, words):
     if name == "dest":
@@ -141,6 +141,13 @@ def test_a_path_parameter_that_cannot_serve_is_named(monkeypatch, capsys, files,
     files = dict(files, **{name: make(files)})
     message = refused(monkeypatch, capsys, files, network_interfaces=[{"name": "eth0", "method": "dhcp"}])
     assert message.startswith(name + ": ") and words in message, message
+
+
+def test_missing_directories_are_made_on_the_first_write(monkeypatch, capsys, files, tmp_path):
+    """A host without ifupdown yet has no /etc/network/interfaces.d: the role's check-mode run comes first."""
+    args = dict(files, dest=str(tmp_path / "new" / "interfaces.d" / "essentials-kvm"))
+    result = call(monkeypatch, capsys, args, network_interfaces=[{"name": "eth0", "method": "dhcp"}])
+    assert not result.get("failed") and result["changed"], result
 
 
 def test_an_unwritable_directory_is_named_outside_check_mode(monkeypatch, capsys, files, tmp_path):
