@@ -30,8 +30,12 @@ def _file(params, name, writing):
     """A file the module reads and may replace, through a temporary file in its directory renamed over it."""
     path = params[name]
     if os.path.isdir(path):
-        raise InputError(name, "%s is a directory" % path, "give the file's path, such as %s" %
-                         os.path.join(path, "essentials-kvm" if name == "dest" else "interfaces"))
+        raise InputError(
+            name,
+            "%s is a directory" % path,
+            "give the file's path, such as %s"
+            % os.path.join(path, "essentials-kvm" if name == "dest" else "interfaces"),
+        )
     _nearest_directory(name, path, os.path.dirname(path) or ".", writing)
 
 

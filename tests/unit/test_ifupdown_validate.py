@@ -173,7 +173,8 @@ BAD = [
      "balance-tcp"),
     ("ovs option with space", _with("ovs_bonds", 0, options=[{"opt": "other_config:x", "val": "a b"}]),
      "ovs_bonds[0].options[0]", "spaces"),
-    ("ovs option shape", _with("ovs_bonds", 0, options=[{"param": "x"}]), "ovs_bonds[0].options[0].param", "known options: opt, val"),
+    ("ovs option shape", _with("ovs_bonds", 0, options=[{"param": "x"}]), "ovs_bonds[0].options[0].param",
+     "known options: opt, val"),
     ("bridge port missing", _add("network_bridges", {"name": "br7", "ports": ["eth7.7"]}), "network_bridges[1].ports[0]",
      "neither"),
 ]
