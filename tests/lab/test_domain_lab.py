@@ -246,8 +246,13 @@ def guest(env):
 
 def test_guest_boots_from_overlay_with_cloud_init_seed_and_accepts_ssh(env, guest):
     assert ipaddress.ip_address(guest) in env.subnet
-    done = _ssh(env, guest, "hostname; cloud-init status --wait --long; grep -E 'WARNING|ERROR' "
-                "/var/log/cloud-init.log | tail -n 20", timeout=300)
+    def status():
+        answer = _ssh(env, guest, "hostname; cloud-init status --wait --long; grep -E 'WARNING|ERROR' "
+                      "/var/log/cloud-init.log | tail -n 20", timeout=300)
+        return answer if answer.returncode == 0 and answer.stdout.strip() else None
+
+    # cloud-init may still restart sshd after the first login worked: a dropped connection is retried.
+    done = wait_for(status, 360, interval=3, what="cloud-init's status over SSH")
     assert done.stdout.split()[0] == GUEST, done.stdout + done.stderr
     assert "status: done" in done.stdout, done.stdout + done.stderr
     pool = env.conn.storagePoolLookupByName(POOL)
