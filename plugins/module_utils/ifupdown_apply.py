@@ -20,6 +20,7 @@ from fnmatch import fnmatch
 from typing import Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_parse import parse
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_plan import make_plan
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_render import render_file
@@ -343,6 +344,7 @@ def converge(params, host_interfaces, applier, check_mode=False):
         result = {"changed": False, "bounced": [], "steps": [], "diff": [], "rollback_armed": False,
                   "warnings": [], "state": state, "detail": detail}
         if params.get("confirm") and not check_mode:
+            enter_apply()
             result["changed"] = applier.confirm()
             result["state"] = "confirmed" if result["changed"] else state
         return result
@@ -371,5 +373,6 @@ def converge(params, host_interfaces, applier, check_mode=False):
         "warnings": warnings,
     }
     if not check_mode:
+        enter_apply()
         result["rollback_armed"] = applier.apply(changes, plan, bounce, params.get("rollback_timeout", 0))
     return result

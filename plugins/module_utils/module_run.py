@@ -8,19 +8,27 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import locked_run
 from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 
 
 def run(module, fn):
     """Call fn() and exit with the result dict it returns (its "warnings" become module warnings). An
     EssentialsError fails the task with the error's `done`, changed when anything was done. `module` is the
-    AnsibleModule, taken as it is so that this file needs no Ansible import."""
+    AnsibleModule, taken as it is so that this file needs no Ansible import. A module with the lock_timeout option
+    takes the host lock for its apply phase (host_lock.py), except in check mode."""
     invocation = brief_invocation(module.params)
     try:
-        result = fn()
+        result = locked_run(fn, lock_timeout(module))
     except EssentialsError as exc:
         module.fail_json(msg=exc.message, changed=bool(exc.done), done=exc.done, invocation=invocation)
         return  # fail_json exits; a stand-in module in a test may return
     for warning in result.pop("warnings", []):
         module.warn(warning)
     module.exit_json(invocation=invocation, **result)
+
+
+def lock_timeout(module):
+    """How long the module waits for the host lock; None (no lock) in check mode and for read-only modules."""
+    timeout = module.params.get("lock_timeout")
+    return None if timeout is None or module.check_mode else timeout

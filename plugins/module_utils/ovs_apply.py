@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_diff import predict, to_text
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import to_dict
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, transaction
@@ -52,6 +53,7 @@ def converge(vsctl, desired, purge=False, check_mode=False, diff=False):
             result["diff"] = dict(before=to_text(before),
                                   after=to_text(predict(before, desired, purge)) if commands else to_text(before))
         return result
+    enter_apply()
     vsctl.apply(commands)
     after = vsctl.read()
     left = plan(after, desired, purge)

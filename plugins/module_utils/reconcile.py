@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
 
 
 @dataclass
@@ -74,10 +75,12 @@ def apply(steps, threads=1, independent=False):
 def converge(plans, plan_again, check_mode=False, threads=1):
     """Apply the steps of every plan (each has `.steps`), then verify: plan_again() reads the host again and
     yields a message per object still planned to change; the first fails the run with what was done.
-    Returns `done`; a check run applies nothing."""
-    if check_mode:
+    Returns `done`; a check run applies nothing. The host lock is taken only when there is something to do."""
+    steps = [step for plan in plans for step in plan.steps]
+    if check_mode or not steps:
         return []
-    done = apply([step for plan in plans for step in plan.steps], threads)
+    enter_apply()
+    done = apply(steps, threads)
     if done:
         left = next(iter(plan_again()), None)
         if left:

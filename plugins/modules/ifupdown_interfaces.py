@@ -39,6 +39,8 @@ attributes:
     support: full
     platforms: posix
     description: Runs on the Debian host.
+extends_documentation_fragment:
+  - essentials.kvm.host_lock
 options:
   dest:
     description:
@@ -446,15 +448,18 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION, locked_run
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_paths import check_paths
 from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import lock_timeout
 
 # Ansible checks only that each section is a list of mappings: ifupdown_validate is the one reader of the items, so
 # an error names the item as written (network_bonds[0].parameters[1].val) and name: yes is not made "True".
 SECTION = dict(ITEMS, default=[])
 ARGUMENT_SPEC = dict(
+    lock_timeout=LOCK_TIMEOUT_OPTION,
     dest=dict(type="path", default="/etc/network/interfaces.d/essentials-kvm"),
     interfaces_file=dict(type="path", default="/etc/network/interfaces"),
     manage_main_file=dict(type="bool", default=False),
@@ -487,8 +492,12 @@ def main():
 
     try:
         check_paths(module.params, module.check_mode)
-        result = converge(module.params, host_interfaces(), Applier(runner, module.params["state_dir"]),
-                          module.check_mode)
+
+        def interfaces():
+            return converge(module.params, host_interfaces(), Applier(runner, module.params["state_dir"]),
+                            module.check_mode)
+
+        result = locked_run(interfaces, lock_timeout(module))
     except EssentialsError as exc:
         module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
     for warning in result.pop("warnings"):

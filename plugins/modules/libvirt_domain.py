@@ -39,6 +39,7 @@ attributes:
     description: Runs on the libvirt host.
 extends_documentation_fragment:
   - essentials.kvm.vms
+  - essentials.kvm.host_lock
 options:
   uri:
     description: libvirt connection URI.
@@ -188,12 +189,14 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 
 ARGUMENT_SPEC = dict(
+    lock_timeout=LOCK_TIMEOUT_OPTION,
     uri=dict(type='str', default='qemu:///system'),
     inventory_hostname=dict(type='str'),
     input_name=dict(type='str', default='vms'),

@@ -28,6 +28,7 @@ requirements:
   - libvirt Python bindings (python3-libvirt) on the managed host
 extends_documentation_fragment:
   - essentials.kvm.networks
+  - essentials.kvm.host_lock
 options:
   uri:
     description: libvirt connection URI.
@@ -131,6 +132,7 @@ done:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
@@ -138,6 +140,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.network_reconcile i
 
 
 ARGUMENT_SPEC = dict(
+    lock_timeout=LOCK_TIMEOUT_OPTION,
     uri={"type": "str", "default": "qemu:///system"},
     networks=ITEMS,
     purge={"type": "bool", "default": False},

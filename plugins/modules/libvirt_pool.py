@@ -24,6 +24,7 @@ author:
   - KVM essentials developers (@kvm-essentials)
 extends_documentation_fragment:
   - essentials.kvm.pools
+  - essentials.kvm.host_lock
 options:
   uri:
     description: libvirt connection URI.
@@ -112,6 +113,7 @@ done:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesPoolSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
@@ -120,6 +122,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_valida
 
 
 ARGUMENT_SPEC = dict(
+    lock_timeout=LOCK_TIMEOUT_OPTION,
     uri=dict(type="str", default="qemu:///system"),
     pools=ITEMS,
     purge=dict(type="bool", default=False),

@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - essentials.kvm.pools
   - essentials.kvm.images
   - essentials.kvm.vms
+  - essentials.kvm.host_lock
 options:
   uri:
     description: libvirt connection URI, for every kind whose own URI option is unset.
@@ -204,6 +205,7 @@ done:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesPoolSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
@@ -212,6 +214,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile
 STR = {"type": "str"}
 FALSE = {"type": "bool", "default": False}
 ARGUMENT_SPEC = dict(
+    lock_timeout=LOCK_TIMEOUT_OPTION,
     uri={"type": "str", "default": "qemu:///system"},
     networks=ITEMS, networks_uri=STR, networks_input_name={"type": "str", "default": "networks"},
     networks_purge=FALSE, networks_restart_on_change=FALSE,

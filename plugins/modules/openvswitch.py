@@ -21,6 +21,8 @@ description:
 version_added: 0.1.0
 author:
   - KVM essentials developers (@essentials-kvm)
+extends_documentation_fragment:
+  - essentials.kvm.host_lock
 options:
   bridges:
     description: The bridges of the switch, fake bridges included.
@@ -333,14 +335,17 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION, locked_run
 from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import lock_timeout
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 
 # Ansible checks only that bridges and ports are lists of mappings: ovs_validate is the one reader of the items,
 # so an error names the item as written (openvswitch_bridges[0].ports[1].tag) and name: yes is not made "True".
 ARGUMENT_SPEC = dict(
+    lock_timeout=LOCK_TIMEOUT_OPTION,
     bridges=dict(ITEMS, default=[]),
     purge=dict(type="bool", default=False),
     ovs_vsctl=dict(type="str", default="ovs-vsctl"),
@@ -361,7 +366,8 @@ def main():
         if binary is None:
             raise UnsupportedError("%s not found; install openvswitch-switch" % params["ovs_vsctl"])
         vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
-        result = converge(vsctl, desired, params["purge"], module.check_mode, module._diff)
+        result = locked_run(lambda: converge(vsctl, desired, params["purge"], module.check_mode, module._diff),
+                            lock_timeout(module))
     except EssentialsError as exc:
         module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
     module.exit_json(invocation=brief_invocation(module.params), **result)

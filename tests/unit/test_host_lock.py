@@ -1,0 +1,110 @@
+"""The per-host lock between real processes: a forked holder and this test's process contend on a lock file
+in a temp dir, with the kernel's flock (no mock)."""
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+from ansible_collections.essentials.kvm.plugins.module_utils import host_lock
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import HostLock, enter_apply, locked_run
+
+FORK = multiprocessing.get_context("fork")
+
+
+def _hold(path, taken, release, seconds):
+    lock = HostLock(path, timeout=5)
+    lock.acquire()
+    taken.set()
+    release.wait(seconds)
+    lock.release()
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """Start a process that takes the lock and keeps it until release is set (or `seconds` pass)."""
+    started = []
+
+    def start(seconds=30):
+        taken, release = FORK.Event(), FORK.Event()
+        proc = FORK.Process(target=_hold, args=(str(tmp_path / "kvm.lock"), taken, release, seconds))
+        proc.start()
+        assert taken.wait(10)
+        started.append(proc)
+        return proc, release
+
+    yield start
+    for proc in started:
+        if proc.is_alive():
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.join()
+
+
+def test_a_second_process_waits_for_the_holder_then_takes_the_lock(tmp_path, holder):
+    proc, release = holder(seconds=0.6)
+    begun = time.monotonic()
+    lock = HostLock(str(tmp_path / "kvm.lock"), timeout=10, poll=0.05)
+    assert lock.acquire() is True  # it had to wait
+    assert time.monotonic() - begun >= 0.3
+    assert (tmp_path / "kvm.lock").read_text().startswith("pid %d, started " % os.getpid())
+    lock.release()
+
+
+def test_the_waiter_gives_up_after_the_timeout_naming_the_holder(tmp_path, holder):
+    proc, release = holder()
+    lock = HostLock(str(tmp_path / "kvm.lock"), timeout=0.3, poll=0.05)
+    with pytest.raises(HostError) as caught:
+        lock.acquire()
+    assert "pid %d, started 20" % proc.pid in caught.value.message
+    assert "lock_timeout=0.3s" in caught.value.message and caught.value.done == []
+
+
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path, holder):
+    proc, release = holder()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    lock = HostLock(str(tmp_path / "kvm.lock"), timeout=0, poll=0.05)
+    assert lock.acquire() is False
+    lock.release()
+
+
+def test_a_run_that_waited_plans_again_before_it_applies(tmp_path, holder):
+    proc, release = holder(seconds=0.5)
+    calls = []
+
+    def body():
+        calls.append("plan")
+        enter_apply()
+        calls.append("apply")
+        return len(calls)
+
+    assert locked_run(body, 10, str(tmp_path / "kvm.lock")) == 3
+    assert calls == ["plan", "plan", "apply"]
+    # Released at the end: another process may take it at once.
+    lock = HostLock(str(tmp_path / "kvm.lock"), timeout=0)
+    assert lock.acquire() is False
+    lock.release()
+
+
+def test_an_uncontended_run_plans_once_and_enter_is_reentrant(tmp_path):
+    calls = []
+
+    def body():
+        calls.append("plan")
+        enter_apply()
+        enter_apply()  # the libvirt kinds each enter; the second finds the lock held
+        calls.append("apply")
+
+    locked_run(body, 10, str(tmp_path / "kvm.lock"))
+    assert calls == ["plan", "apply"]
+    assert host_lock._armed is None
+
+
+def test_check_mode_and_a_run_with_nothing_to_apply_never_touch_the_lock(tmp_path, holder):
+    proc, release = holder()
+    path = str(tmp_path / "kvm.lock")
+    # timeout None is check mode: enter_apply is a no-op even while another process holds the lock.
+    assert locked_run(lambda: enter_apply() or "checked", None, path) == "checked"
+    # A real run that plans nothing does not call enter_apply, so it does not wait either.
+    assert locked_run(lambda: "converged", 0, path) == "converged"
