@@ -132,7 +132,15 @@ options:
             choices: [none, vnc, spice]
             default: none
           listen:
-            description: Listen address.
+            description:
+              - Listen address. Without it the console listens on C(127.0.0.1) only (reach it through an SSH
+                tunnel), whatever the host's qemu.conf says; give V(0.0.0.0) to open it to the network.
+            type: str
+          password:
+            description:
+              - Console password (VNC uses its first 8 characters). Never shown in the output, the diff or
+                the actions (they say V((hidden))), nor in errors; keep it in a vault. Dropping it removes the
+                password from the VM. A change applies at the next restart of a running VM.
             type: str
       rng:
         description: Add a virtio RNG fed from the host's /dev/urandom.

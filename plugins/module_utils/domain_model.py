@@ -110,6 +110,8 @@ class Domain:
     serial_console: bool = True
     graphics: str = "none"
     graphics_listen: Optional[str] = None
+    # explicit: a password dropped from the input is removed from the VM.
+    graphics_password: Optional[str] = field(default=None, metadata={"explicit": True})
     rng: bool = True
     guest_agent: bool = True
     description: str = ""

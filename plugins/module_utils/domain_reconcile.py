@@ -22,6 +22,9 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostE
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
 
+# What the diff and the actions show in place of a console password.
+HIDDEN = "(hidden)"
+
 
 @dataclass
 class VmPlan:
@@ -92,6 +95,8 @@ def host_context(conn, host):
 
 def pretty(root, state=None, autostart=None):
     root = ET.fromstring(ET.tostring(root))
+    for graphics in root.iterfind("devices/graphics[@passwd]"):
+        graphics.set("passwd", HIDDEN)
     ET.indent(root)
     head = "" if state is None else "# state: %s, autostart: %s\n" % (state, "yes" if autostart else "no")
     return head + domain_xml.to_string(root) + "\n"
@@ -122,7 +127,8 @@ class Reconciler(DomainApplier):
         plan = VmPlan(vm=vm, path=path, dom=seen.domains.get(vm.name), state=seen.state(vm.name),
                       autostart=vm.name in seen.autostart)
         if plan.dom is not None:
-            plan.current_xml = plan.dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            # SECURE: with the console password, to compare it; pretty() and the actions never show it.
+            plan.current_xml = plan.dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
             plan.current = domain_xml.parse(plan.current_xml)
         if vm.state == "absent":
             if plan.dom is not None:
@@ -210,6 +216,8 @@ class Reconciler(DomainApplier):
                 live = None  # SATA has no hotplug
             if live and active and live not in plan.live:
                 plan.live.append(live)
+            if name == "graphics_password":
+                old, new = (HIDDEN if value else value for value in (old, new))
             plan.actions.append("%s: %s -> %s%s" % (where, old, new, " (live)" if live and active else ""))
             if not (live and active):
                 plan.redefine = True

@@ -117,7 +117,19 @@ VM_SECTIONS = ("cpu", "direct_boot", "graphics", "disks", "cloud_init", "nics")
 VM_KEYS = tuple(VM_FIELDS) + VM_SECTIONS
 CPU_FIELDS = {"mode": checks.choice(*CPU_MODES), "model": checks.text(what="a CPU model")}
 DIRECT_BOOT_FIELDS = {"kernel": checks.abs_path, "initrd": checks.abs_path, "cmdline": checks.plain_text}
-GRAPHICS_FIELDS = {"type": checks.choice(*GRAPHICS), "listen": checks.ip()}
+# Without a listen address VNC and SPICE listen on the loopback only, whatever the host's qemu.conf says.
+GRAPHICS_LISTEN = "127.0.0.1"
+
+
+def graphics_password(value, path):
+    """A console password; an error never quotes it."""
+    if not isinstance(value, str) or not checks.SAFE_TEXT_RE.match(value):
+        checks.fail(path, "must be a non-empty string without control characters (%s given; the value is not shown)"
+                    % type(value).__name__, "quote it, and keep it in a vault")
+    return value
+
+
+GRAPHICS_FIELDS = {"type": checks.choice(*GRAPHICS), "listen": checks.ip(), "password": graphics_password}
 DISK_FIELDS = {
     "type": checks.choice(*DISK_TYPES), "pool": pool_name, "volume": volume_name, "path": checks.abs_path,
     "size": size_above_zero, "format": checks.choice(*DISK_FORMATS), "base": volume_name, "base_pool": pool_name,
@@ -261,16 +273,19 @@ def _graphics(vm, raw, path):
     if isinstance(raw, bool):
         # The older role's graphics: true/false; true meant its VNC console.
         vm.graphics = "vnc" if raw else "none"
-        return
-    if isinstance(raw, str):
+    elif isinstance(raw, str):
         vm.graphics = GRAPHICS_FIELDS["type"](raw, path)
-        return
-    r = checks.Fields(raw, path, GRAPHICS_FIELDS)
-    got = read(r, GRAPHICS_FIELDS)
-    vm.graphics = got.get("type", "none")
-    vm.graphics_listen = got.get("listen")
-    if vm.graphics_listen and vm.graphics == "none":
-        fail(r.where("listen"), "needs graphics type vnc or spice")
+    else:
+        r = checks.Fields(raw, path, GRAPHICS_FIELDS)
+        got = read(r, GRAPHICS_FIELDS)
+        vm.graphics = got.get("type", "none")
+        vm.graphics_listen = got.get("listen")
+        vm.graphics_password = got.get("password")
+        for key in ("listen", "password"):
+            if got.get(key) and vm.graphics == "none":
+                fail(r.where(key), "needs graphics type vnc or spice")
+    if vm.graphics != "none" and not vm.graphics_listen:
+        vm.graphics_listen = GRAPHICS_LISTEN
 
 
 def _disks(vm, r, pool, cdrom, ctx):

@@ -95,6 +95,8 @@ def _build_devices(place, vm):
         _sub(_sub(devices, "channel", type="unix"), "target", type="virtio", name=AGENT)
     if vm.graphics != "none":
         graphics = _sub(devices, "graphics", type=vm.graphics, autoport="yes")
+        if vm.graphics_password:
+            graphics.set("passwd", vm.graphics_password)
         if vm.graphics_listen:
             _sub(graphics, "listen", type="address", address=vm.graphics_listen)
     if vm.rng:
@@ -115,6 +117,8 @@ def _parse_devices(root):
     if graphics is not None:
         listen = graphics.find("listen[@type='address']")
         fields["graphics_listen"] = listen.get("address") if listen is not None else graphics.get("listen")
+        # Only in XML read with VIR_DOMAIN_XML_SECURE.
+        fields["graphics_password"] = graphics.get("passwd")
     return fields
 
 
