@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 ITEMS = {"type": "list", "elements": "dict"}
 
 
@@ -30,14 +32,63 @@ def pool_secrets(pools):
     return found
 
 
-class HidesPoolSecrets:
-    """Mixed into AnsibleModule by the modules that take O(pools).
+# Keys of a cloud-init user_data mapping whose text values are secrets: passwd, hashed_passwd, plain_text_passwd,
+# password, chpasswd's list, ssh_keys' *_private, tokens. Usernames, groups and public keys stay visible.
+SECRET_KEY_RE = re.compile(r"passw|private|secret|token", re.I)
+PEM_RE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----", re.S)
+# In a user_data written as YAML text: the value of a password-like key on its own line.
+SECRET_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]*)?[\w-]*(?:passw|private|secret|token)[\w-]*[ \t]*:[ \t]*(\S.*?)[ \t]*$",
+                            re.I | re.M)
+NOT_SECRET = ("", "true", "false", "yes", "no", "|", ">", "|-", ">-")
 
-    Ansible learns no_log values from nested options only, and O(pools) has none: the secrets are registered here,
-    before AnsibleModule logs its arguments to the journal, so that log line and every result and message has
-    them masked. (This file imports no Ansible; the modules put the mixin in front of AnsibleModule.)
+
+def vm_secrets(vms):
+    """The console passwords and the cloud-init secrets of O(vms) items; malformed items are skipped."""
+    found = set()
+    for vm in vms if isinstance(vms, list) else ():
+        graphics = vm.get("graphics") if isinstance(vm, dict) else None
+        if isinstance(graphics, dict) and isinstance(graphics.get("password"), str):
+            found.add(graphics["password"])
+        cloud_init = vm.get("cloud_init") if isinstance(vm, dict) else None
+        user_data = cloud_init.get("user_data") if isinstance(cloud_init, dict) else None
+        if isinstance(user_data, str):
+            # Text is hidden whole (it is never shown anyway), and its secrets on their own, wherever they go.
+            found.add(user_data)
+            found.update(match.strip("'\"") for match in SECRET_LINE_RE.findall(user_data))
+            found.update(PEM_RE.findall(user_data))
+        else:
+            _walk(user_data, False, None, found)
+    return set(value for value in found if value.strip().lower() not in NOT_SECRET)
+
+
+def _walk(node, secret, parent, found):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            key = str(key)
+            # chpasswd holds user names too: only its list (and its users' passwords) are secret.
+            named = bool(SECRET_KEY_RE.search(key)) and key != "chpasswd"
+            _walk(value, secret or named or (parent == "chpasswd" and key == "list"), key, found)
+    elif isinstance(node, list):
+        for item in node:
+            _walk(item, secret, parent, found)
+    elif isinstance(node, str):
+        if secret:
+            found.add(node)
+            # chpasswd's "user:password" lines: the passwords alone too.
+            found.update(line.split(":", 1)[1].strip() for line in node.splitlines() if ":" in line)
+        found.update(PEM_RE.findall(node))
+
+
+class HidesSecrets:
+    """Mixed into AnsibleModule by the modules that take O(pools) or O(vms).
+
+    Ansible learns no_log values from nested options only, and the item lists have none: the secrets (pool auth
+    secrets, console passwords, cloud-init passwords and private keys) are registered here, before AnsibleModule
+    logs its arguments to the journal, so that log line and every result, diff, warning and message has them
+    masked. (This file imports no Ansible; the modules put the mixin in front of AnsibleModule.)
     """
 
     def _log_invocation(self):
         self.no_log_values.update(pool_secrets(self.params.get("pools")))
+        self.no_log_values.update(vm_secrets(self.params.get("vms")))
         super()._log_invocation()

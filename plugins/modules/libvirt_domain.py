@@ -191,7 +191,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
-from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 
@@ -209,8 +209,12 @@ ARGUMENT_SPEC = dict(
 )
 
 
+class Module(HidesSecrets, AnsibleModule):
+    pass
+
+
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
 
     def vms():

@@ -115,7 +115,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
-from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesPoolSecrets
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
@@ -131,7 +131,7 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class Module(HidesPoolSecrets, AnsibleModule):
+class Module(HidesSecrets, AnsibleModule):
     pass
 
 

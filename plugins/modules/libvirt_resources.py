@@ -206,7 +206,7 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
-from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesPoolSecrets
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
     Connections, Kind, Request, converge)
@@ -228,7 +228,7 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class Module(HidesPoolSecrets, AnsibleModule):
+class Module(HidesSecrets, AnsibleModule):
     pass
 
 
