@@ -119,6 +119,7 @@ CPU_FIELDS = {"mode": checks.choice(*CPU_MODES), "model": checks.text(what="a CP
 DIRECT_BOOT_FIELDS = {"kernel": checks.abs_path, "initrd": checks.abs_path, "cmdline": checks.plain_text}
 # Without a listen address VNC and SPICE listen on the loopback only, whatever the host's qemu.conf says.
 GRAPHICS_LISTEN = "127.0.0.1"
+VNC_PASSWORD_MAX = 8  # the VNC protocol's DES key; libvirt refuses more
 
 
 def graphics_password(value, path):
@@ -284,6 +285,9 @@ def _graphics(vm, raw, path):
         for key in ("listen", "password"):
             if got.get(key) and vm.graphics == "none":
                 fail(r.where(key), "needs graphics type vnc or spice")
+        if vm.graphics == "vnc" and len(vm.graphics_password or "") > VNC_PASSWORD_MAX:
+            fail(r.where("password"), "VNC takes at most %d characters (got %d; the value is not shown)"
+                 % (VNC_PASSWORD_MAX, len(vm.graphics_password)), "use SPICE for a longer password")
     if vm.graphics != "none" and not vm.graphics_listen:
         vm.graphics_listen = GRAPHICS_LISTEN
 

@@ -11,7 +11,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate imp
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 
-CANARY = "Cn4ry-gfx"
+CANARY = "Cn4ryGfx"
 
 
 def _one(graphics):
@@ -45,6 +45,13 @@ def test_a_bad_password_is_refused_without_quoting_it(bad):
     assert "two" not in caught.value.message and "123" not in caught.value.message
 
 
+def test_a_vnc_password_over_8_characters_is_refused_spice_takes_it():
+    with pytest.raises(InputError) as caught:
+        _one({"type": "vnc", "password": CANARY + "9"})
+    assert caught.value.path == "kvm_vms[0].graphics.password" and CANARY not in caught.value.message
+    assert _one({"type": "spice", "password": CANARY + "9"}).graphics_password == CANARY + "9"
+
+
 def test_a_password_without_a_console_is_refused():
     with pytest.raises(InputError) as caught:
         _one({"password": CANARY})
@@ -58,7 +65,7 @@ def test_the_password_converges_and_is_never_shown(conn):  # noqa: F811 (the fix
     assert "passwd='%s'" % CANARY in secure
     assert CANARY not in conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
     assert not run(conn, [web(graphics={"type": "vnc", "password": CANARY})])["changed"]
-    changed = run(conn, [web(graphics={"type": "vnc", "password": CANARY + "2"})], diff=True)
+    changed = run(conn, [web(graphics={"type": "vnc", "password": CANARY[:-1] + "2"})], diff=True)
     dumped = json.dumps(changed)
     assert changed["changed"] and CANARY not in dumped
     assert "graphics_password: (hidden) -> (hidden)" in " ".join(changed["vms"][0]["actions"])

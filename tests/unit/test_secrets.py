@@ -12,7 +12,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import vm
 
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAcanary\n-----END OPENSSH PRIVATE KEY-----"
 CANARIES = {"pw": "Cnry-plain-1", "hash": "$6$Cnry$hash2", "chpw": "Cnry-chpasswd-3", "user_pw": "Cnry-users-4",
-            "gfx": "Cnry-gfx5", "key": KEY}
+            "gfx": "CnryGfx5", "key": KEY}
 
 
 def user_data():
