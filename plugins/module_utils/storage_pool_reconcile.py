@@ -18,6 +18,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import St
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
     OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset, article)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_space import check as check_space
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
@@ -233,9 +234,13 @@ def _check_mountable(spec, probe):
                              "a" if spec.pool.source.format == "auto" else article(spec.pool.source.format)))
 
 
-def _plan_volumes(conn, spec, live_volumes, plan):
+def _plan_volumes(conn, spec, live_volumes, plan, plan_active=False):
     name = spec.pool.name
     volume_group = spec.pool.source.name if spec.pool.type == "logical" else None
+    new = [(index, vol) for index, vol in enumerate(spec.volumes)
+           if vol.state != "absent" and vol.name not in live_volumes]
+    if new and plan_active:
+        check_space(name, spec.pool.type, _lookup(conn, name).info()[3], new, spec.path)
     for index, vol in enumerate(spec.volumes):
         current = live_volumes.get(vol.name)
         vol_path = at(at(spec.path, "volumes"), index)
@@ -334,7 +339,8 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
         plan.do("%s autostart of pool %s" % ("enable" if spec.autostart else "disable", name),
                 lambda: _lookup(conn, name).setAutostart(int(spec.autostart)))
     if spec.state == "active":
-        _plan_volumes(conn, spec, live.volumes if live else {}, plan)
+        # A pool started by this run is read only once it runs: its free space is not known while planning.
+        _plan_volumes(conn, spec, live.volumes if live else {}, plan, active and not stop_first)
     return plan
 
 
