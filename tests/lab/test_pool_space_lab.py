@@ -1,5 +1,6 @@
-"""A dir pool on a 16 MiB tmpfs mounted in the mount namespace of the lab's libvirtd (it has one of its own): libvirt_pool refuses a volume that does not fit before it
-makes any file, naming the pool, its free space and the size asked; one that fits is made; thin qcow2 passes."""
+"""A dir pool on a 16 MiB tmpfs mounted in the mount namespace of the lab's libvirtd (it has one of its own):
+libvirt_pool refuses a volume that does not fit before it makes any file, naming the pool, its free space and the
+size asked; one that fits is made; thin qcow2 passes."""
 import json
 import os
 import subprocess
