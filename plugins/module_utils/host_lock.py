@@ -45,8 +45,12 @@ class HostLock:
     def acquire(self):
         """Take the lock; return whether another run held it first. Raises HostError naming the holder once
         `timeout` has passed."""
-        # 0644: anyone may read who holds the host; only root, who runs the modules, takes it.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # 0644: anyone on the host may read who holds it; only root, who runs the modules, can take it.
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise HostError("cannot open the host lock %s: %s; nothing was changed (run the module as root: "
+                            "become: true)" % (self.path, exc.strerror))
         deadline = time.monotonic() + self.timeout
         waited = False
         while True:

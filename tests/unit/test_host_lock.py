@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.essentials.kvm.plugins.module_utils import host_lock
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import HostLock, enter_apply, locked_run
+from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, apply
 
 FORK = multiprocessing.get_context("fork")
 
@@ -108,3 +109,31 @@ def test_check_mode_and_a_run_with_nothing_to_apply_never_touch_the_lock(tmp_pat
     assert locked_run(lambda: enter_apply() or "checked", None, path) == "checked"
     # A real run that plans nothing does not call enter_apply, so it does not wait either.
     assert locked_run(lambda: "converged", 0, path) == "converged"
+
+
+def test_kinds_applied_on_threads_all_plan_again_after_a_wait(tmp_path, holder):
+    """libvirt_resources applies its kinds as steps on threads: each takes the lock; after a wait none of them
+    applies its old plan, whichever thread waited."""
+    proc, release = holder(seconds=0.5)
+    applied, bodies = [], []
+
+    def kind(name):
+        def call():
+            enter_apply()
+            applied.append((len(bodies), name))
+        return call
+
+    def body():
+        bodies.append(True)
+        return apply([Step("networks", kind("networks"), aside=True), Step("pools", kind("pools"))], threads=1,
+                      independent=True)
+
+    assert locked_run(body, 10, str(tmp_path / "kvm.lock")) == ["networks", "pools"]
+    assert len(bodies) == 2 and sorted(applied) == [(2, "networks"), (2, "pools")]
+
+
+def test_a_lock_that_cannot_be_opened_fails_the_run_before_any_change(tmp_path):
+    with pytest.raises(HostError) as caught:
+        locked_run(enter_apply, 1, str(tmp_path / "missing" / "kvm.lock"))
+    assert "cannot open the host lock %s" % (tmp_path / "missing" / "kvm.lock") in caught.value.message
+    assert caught.value.done == []
