@@ -139,7 +139,7 @@ options:
           password:
             description:
               - Console password, at most 8 characters for VNC (the protocol's limit). Never shown in the output, the diff or
-                the actions (they say V((hidden))), nor in errors; keep it in a vault. Dropping it removes the
+                the actions (they say "(hidden)" in its place), nor in errors; keep it in a vault. Dropping it removes the
                 password from the VM. A change applies at the next restart of a running VM.
             type: str
       rng:
