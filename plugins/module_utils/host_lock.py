@@ -40,6 +40,7 @@ class HostLock:
         self.path, self.timeout, self.poll = path, timeout, poll
         self.fd = None
         self.stale = False
+        self.refused = None  # the HostError of a failed acquire()
         self.guard = threading.Lock()  # the libvirt modules apply their kinds on threads
 
     def acquire(self):
@@ -78,8 +79,15 @@ class HostLock:
 
     def enter(self):
         with self.guard:
+            if self.refused:
+                # The kinds on other threads give up at once rather than wait a timeout each.
+                raise HostError(self.refused.message)
             if self.fd is None:
-                self.stale = self.acquire()
+                try:
+                    self.stale = self.acquire()
+                except HostError as exc:
+                    self.refused = exc
+                    raise
             if self.stale:
                 raise Replan()
 

@@ -68,7 +68,9 @@ def apply(steps, threads=1, independent=False):
     done = [line for _index, lines in sorted(finished, key=lambda entry: entry[0]) for line in lines]
     if failed:
         errors = [error for _index, error in sorted(failed, key=lambda entry: entry[0])]
-        raise HostError("; ".join(error.message for error in errors), done + [line for e in errors for line in e.done])
+        # One cause met by several steps (the host lock not granted) is said once.
+        messages = dict.fromkeys(error.message for error in errors)
+        raise HostError("; ".join(messages), done + [line for e in errors for line in e.done])
     return done
 
 

@@ -137,3 +137,14 @@ def test_a_lock_that_cannot_be_opened_fails_the_run_before_any_change(tmp_path):
         locked_run(enter_apply, 1, str(tmp_path / "missing" / "kvm.lock"))
     assert "cannot open the host lock %s" % (tmp_path / "missing" / "kvm.lock") in caught.value.message
     assert caught.value.done == []
+
+
+def test_kinds_on_threads_give_up_together_after_one_timeout(tmp_path, holder):
+    proc, release = holder()
+    begun = time.monotonic()
+    with pytest.raises(HostError) as caught:
+        locked_run(lambda: apply([Step("networks", enter_apply, aside=True), Step("pools", enter_apply),
+                                  Step("vms", enter_apply)], threads=1, independent=True),
+                   0.4, str(tmp_path / "kvm.lock"))
+    assert time.monotonic() - begun < 1.2  # one timeout, not one per kind
+    assert caught.value.message.count("pid %d, started" % proc.pid) == 1  # said once
