@@ -20,6 +20,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate import Context, normalise_vms
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Volume
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_space import check as check_space
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
 
 # What the diff and the actions show in place of a console password.
@@ -314,6 +316,7 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
         for name in rec.host().domains:
             if name not in wanted:
                 plans.append(rec.plan(Domain(name=name, state="absent"), "purge"))
+    _check_disk_space(conn, plans)
     # Building both documents of every changed VM costs as much as defining it: only when --diff asks.
     diffs = [rec.diff(p) for p in plans if p.actions] if diff else []
     for plan in plans:
@@ -377,3 +380,21 @@ def converge_request(conn, validated, request, check_mode, diff):
     kind, (vms, pending_pools, images) = request.vms, validated
     return converge_vms(conn, vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
                         kind.restart_on_change, request.shutdown_timeout, pending_pools, diff, images)
+
+
+def _check_disk_space(conn, plans):
+    """The new disk volumes of all VMs, per running pool, against its free space (storage_pool_space): a full pool
+    fails the run before the first volume is made. A copy takes what its base holds; overlays are thin qcow2."""
+    wanted = {}
+    for plan in plans:
+        for i in plan.volumes:
+            disk = plan.vm.disks[i]
+            vol = Volume(name=disk.volume, capacity=disk.size or 0, format=disk.format)
+            if disk.kind == "copy":
+                base = conn.storagePoolLookupByName(disk.base_pool).storageVolLookupByName(disk.base)
+                vol = Volume(name=disk.volume, capacity=vol.capacity, allocation=base.info()[2])
+            wanted.setdefault(disk.pool, []).append((at(at(plan.path, "disks"), i), vol))
+    for name, new in wanted.items():
+        pool = conn.storagePoolLookupByName(name)
+        if pool.isActive():
+            check_space(name, ET.fromstring(pool.XMLDesc(0)).get("type"), pool.info()[3], new)

@@ -240,7 +240,8 @@ def _plan_volumes(conn, spec, live_volumes, plan, plan_active=False):
     new = [(index, vol) for index, vol in enumerate(spec.volumes)
            if vol.state != "absent" and vol.name not in live_volumes]
     if new and plan_active:
-        check_space(name, spec.pool.type, _lookup(conn, name).info()[3], new, spec.path)
+        check_space(name, spec.pool.type, _lookup(conn, name).info()[3],
+                    [(at(at(spec.path, "volumes"), index), vol) for index, vol in new])
     for index, vol in enumerate(spec.volumes):
         current = live_volumes.get(vol.name)
         vol_path = at(at(spec.path, "volumes"), index)

@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
 
 CHECKED_TYPES = ("dir", "fs", "netfs", "logical")
@@ -33,18 +33,17 @@ def needed(pool_type, vol):
     return size or 0
 
 
-def check(pool_name, pool_type, available, new, path):
-    """Refuse, naming the first volume that does not fit, when the new volumes [(index, Volume)] need more than
-    the pool's `available` bytes (libvirt's pool info, read while planning)."""
+def check(pool_name, pool_type, available, new):
+    """Refuse, naming the first volume that does not fit, when the new volumes [(input path, Volume)] need more
+    than the pool's `available` bytes (libvirt's pool info, read while planning)."""
     if pool_type not in CHECKED_TYPES:
         return
     total = 0
-    for index, vol in new:
+    for path, vol in new:
         size = needed(pool_type, vol)
         total += size
         if total > available:
             before = " after the %s the volumes before it take" % format_size(total - size) if total > size else ""
-            raise InputError(at(at(path, "volumes"), index),
-                             "pool %s has %s free; volume %s needs %s%s"
+            raise InputError(path, "pool %s has %s free; volume %s needs %s%s"
                              % (pool_name, format_size(available), vol.name, format_size(size), before),
                              "free space in the pool, or give a smaller capacity, an allocation or format qcow2")
