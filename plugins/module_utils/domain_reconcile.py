@@ -395,6 +395,9 @@ def _check_disk_space(conn, plans):
                 vol = Volume(name=disk.volume, capacity=vol.capacity, allocation=base.info()[2])
             wanted.setdefault(disk.pool, []).append((at(at(plan.path, "disks"), i), vol))
     for name, new in wanted.items():
-        pool = conn.storagePoolLookupByName(name)
+        try:
+            pool = conn.storagePoolLookupByName(name)
+        except libvirt.libvirtError:
+            continue  # removed meanwhile: creating the volume fails and says so
         if pool.isActive():
             check_space(name, ET.fromstring(pool.XMLDesc(0)).get("type"), pool.info()[3], new)
