@@ -129,9 +129,7 @@ class Reconciler(DomainApplier):
         plan = VmPlan(vm=vm, path=path, dom=seen.domains.get(vm.name), state=seen.state(vm.name),
                       autostart=vm.name in seen.autostart)
         if plan.dom is not None:
-            # SECURE: with the console password, to compare it; pretty() and the actions never show it.
-            plan.current_xml = plan.dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
-            plan.current = domain_xml.parse(plan.current_xml)
+            self._read_current(plan)
         if vm.state == "absent":
             if plan.dom is not None:
                 plan.actions.append("undefine" + (" and delete its volumes" if vm.remove_volumes else ""))
@@ -146,6 +144,20 @@ class Reconciler(DomainApplier):
             self._pending_restart(plan)
         self._plan_state(plan)
         return plan
+
+    @staticmethod
+    def _read_current(plan):
+        """SECURE: with the console password, to compare it; pretty() and the actions never show it. A read-only
+        connection (the drift report) may not read it: the password then counts as unchanged."""
+        try:
+            plan.current_xml = plan.dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+            plan.current = domain_xml.parse(plan.current_xml)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_OPERATION_DENIED:
+                raise
+            plan.current_xml = plan.dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            plan.current = domain_xml.parse(plan.current_xml)
+            plan.current.graphics_password = plan.vm.graphics_password
 
     def _plan_disks(self, plan):
         for i, disk in enumerate(plan.vm.disks):

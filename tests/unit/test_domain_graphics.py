@@ -74,3 +74,14 @@ def test_the_password_converges_and_is_never_shown(conn):  # noqa: F811 (the fix
     assert "graphics_password: (hidden) -> None" in " ".join(dropped["vms"][0]["actions"])
     secure = conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     assert "passwd" not in secure
+
+
+def test_a_read_only_connection_counts_the_password_as_unchanged(conn):  # noqa: F811 (the fixture)
+    """The drift report reads over a read-only connection, which may not read the password."""
+    run(conn, [web(graphics={"type": "vnc", "password": CANARY})])
+    read_only = libvirt.openReadOnly("test:///default")
+    try:
+        checked = run(read_only, [web(graphics={"type": "vnc", "password": CANARY})], check_mode=True)
+    finally:
+        read_only.close()
+    assert not checked["changed"], checked
