@@ -202,8 +202,8 @@ options:
             type: str
           image:
             description:
-              - For V(image) disks, the name of one of the O(images). The disk is grown to O(vms[].disks[].size),
-                which may not be smaller than the image's virtual size.
+              - For V(image) disks, the name of one of the O(essentials.kvm.libvirt_resources#module:images).
+                The disk is grown to O(vms[].disks[].size), which may not be smaller than the image's virtual size.
             type: str
           clone:
             description:

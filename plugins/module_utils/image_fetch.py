@@ -60,7 +60,10 @@ def open_url(url, validate_certs=True):
     if url.lower().startswith("https:"):
         context = ssl.create_default_context() if validate_certs else ssl._create_unverified_context()
     try:
-        return urllib.request.urlopen(url, timeout=TIMEOUT, context=context)
+        # An opener of our own (proxies from the environment, as urllib's default) rather than Ansible's
+        # open_url: module_utils import nothing of Ansible.
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+        return opener.open(url, timeout=TIMEOUT)
     except urllib.error.HTTPError as exc:
         raise HostError("cannot fetch %s: HTTP %d %s" % (url, exc.code, exc.reason))
     except urllib.error.URLError as exc:
