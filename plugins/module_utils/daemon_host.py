@@ -72,7 +72,7 @@ class HostPlan:
         self.changes.append(description or ("remove %s" % path if after is None else "write %s" % path))
 
 
-def plan_host(params, systemd, apparmor_enabled, socket_activation, mode):
+def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_mode=False):
     """Plan every change; params are the module's validated options."""
     plan = HostPlan()
     plan.files = []
@@ -121,7 +121,10 @@ def plan_host(params, systemd, apparmor_enabled, socket_activation, mode):
         try:
             members = set(grp.getgrnam(params["group"]).gr_mem)
         except KeyError:
-            raise HostError("group %s does not exist: is libvirt installed?" % params["group"])
+            # In check mode on a fresh host the group is still to come with libvirt's package.
+            if not check_mode:
+                raise HostError("group %s does not exist: is libvirt installed?" % params["group"])
+            members = set()
         for user in params["users"]:
             if user not in members:
                 plan.members.append((user, _user_exists(user)))
@@ -213,7 +216,7 @@ def converge_host(params, runner, check_mode=False, apparmor_enabled=False, sock
     mode = daemon_mode(systemd, params["service"]) if params["manage_service"] else "monolithic"
     files, sockets = turn_tls_off(params["files"], params["sockets"], list(missing_tls))
     params = dict(params, files=files, sockets=sockets)
-    plan = plan_host(params, systemd, apparmor_enabled, socket_activation, mode)
+    plan = plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_mode)
     services = planned_services(systemd, params, socket_activation, mode)
     restarts = []
     if check_mode:

@@ -177,3 +177,14 @@ def test_blocks_keep_the_other_lines_and_leave_with_their_markers(tmp_path):
     changed, _before, after = plan_block(str(path), "m", [])
     assert changed and after == "first\nlast\n"
     assert plan_block(str(tmp_path / "absent"), "m", [])[0] is False
+
+
+def test_check_mode_before_libvirt_is_installed_plans_the_group_members(root, monkeypatch):
+    def no_group(name):
+        raise KeyError(name)
+    monkeypatch.setattr(daemon_host.grp, "getgrnam", no_group)
+    monkeypatch.setattr(daemon_host, "_user_exists", lambda name: False)
+    result, _diffs = converge(root, Host(), check=True, users=["alice"])
+    assert "add alice to group libvirt" in result["changes"]
+    with pytest.raises(HostError, match="group libvirt does not exist"):
+        converge(root, Host(), users=["alice"])
