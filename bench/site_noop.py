@@ -73,7 +73,8 @@ def run(playbook, args, log):
 
 def median(values):
     values = sorted(values)
-    return values[len(values) // 2]
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else round((values[middle - 1] + values[middle]) / 2, 2)
 
 
 def main():
