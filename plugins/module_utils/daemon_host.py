@@ -15,9 +15,18 @@ import pwd
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import (
-    apply_text, diff_of, plan_block, plan_file, validate_text)
+    apply_text,
+    diff_of,
+    plan_block,
+    plan_file,
+    validate_text,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
-    UNIT_DIRS, Systemd, ensure_unit, unit_exists)
+    UNIT_DIRS,
+    Systemd,
+    ensure_unit,
+    unit_exists,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import converge_text, read_text, write_atomic
 
 DROPIN = "/etc/systemd/system/%s.d/essentials-kvm.conf"

@@ -11,7 +11,12 @@ __metaclass__ = type
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import apply_text, diff_of, plan_file
 from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
-    Systemd, ensure_unit, install_packages, missing_packages, package_manager)
+    Systemd,
+    ensure_unit,
+    install_packages,
+    missing_packages,
+    package_manager,
+)
 
 HEADER = "# Managed by the essentials.kvm.openvswitch role.\n"
 
