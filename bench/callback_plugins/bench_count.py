@@ -27,7 +27,8 @@ CONTROLLER_ONLY = frozenset((
     'set_fact', 'ansible.builtin.set_fact', 'debug', 'ansible.builtin.debug', 'include_role',
     'ansible.builtin.include_role', 'import_role', 'ansible.builtin.import_role', 'include_tasks',
     'ansible.builtin.include_tasks', 'meta', 'ansible.builtin.meta', 'include_vars', 'ansible.builtin.include_vars',
-    'validate_argument_spec', 'ansible.builtin.validate_argument_spec',
+    'validate_argument_spec', 'ansible.builtin.validate_argument_spec', 'assert', 'ansible.builtin.assert',
+    'fail', 'ansible.builtin.fail',
 ))
 
 

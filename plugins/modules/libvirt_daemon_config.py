@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: libvirt_daemon_config
-short_description: Converge settings of libvirt's configuration files (libvirtd.conf, qemu.conf)
+short_description: Converge the libvirt host in one run (config files, sockets, services, small files, AppArmor)
 description:
   - Sets or removes C(key = value) settings in libvirt's configuration files in one call for all of them.
   - Comments and every line that is not a listed setting stay as they are. An existing assignment is replaced in
@@ -17,8 +17,15 @@ description:
     end. A setting assigned twice is written once.
   - All settings of all files are checked before any file is read or written; errors name the setting, for
     example C(kvm_libvirtd_settings.max_clients).
-  - Files are replaced atomically (temporary file and rename) and keep their mode and owner. The module does not
-    restart any daemon; notify a handler when it reports a change.
+  - Files are replaced atomically (temporary file and rename) and keep their mode and owner.
+  - Beside the configuration files it converges, in the same run, libvirtd's systemd socket drop-ins and the
+    switches of its TLS and TCP sockets, small whole files (O(text_files)), the AppArmor abstraction that lets
+    guests use pool directories, and the members of libvirt's group; then it restarts what must restart, only
+    when something changed, in the order systemd accepts (a socket cannot start while its service runs).
+  - It reports what the host offers for virtualisation (RV(host), as M(essentials.kvm.kvm_host_info) does), after
+    any restart.
+  - On a host that runs libvirt's modular daemons (virtqemud and friends enabled, libvirtd not) it restarts the
+    running modular daemons after a configuration change and leaves libvirtd's sockets alone.
 version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)
@@ -27,7 +34,7 @@ options:
     description: The files and their settings.
     type: list
     elements: dict
-    required: true
+    default: []
     suboptions:
       path:
         description: Absolute path of the file. A missing file is created with mode C(0644).
@@ -43,6 +50,91 @@ options:
       input_name:
         description: Name of the settings in error messages, for example C(kvm_qemu_settings).
         type: str
+  uri:
+    description: libvirt connection URI for RV(host).
+    type: str
+    default: qemu:///system
+  report_host:
+    description: Return RV(host), what the host offers for virtualisation (this opens a libvirt connection).
+    type: bool
+    default: false
+  tls_files:
+    description:
+      - CA certificate, server certificate and key. While one is missing, a C(listen_tls) setting of 1 is written
+        as 0 and the C(-tls.socket) stays off, because libvirtd does not start with TLS and no certificates.
+    type: list
+    elements: path
+    default: []
+  service:
+    description: The monolithic daemon's unit name, without C(.service).
+    type: str
+    default: libvirtd
+  manage_service:
+    description:
+      - Enable and run the daemon (its socket under socket activation), switch O(sockets[].enabled), and restart
+        the daemon after changes. Without it the module only writes files.
+    type: bool
+    default: false
+  sockets:
+    description:
+      - libvirtd's socket units, under systemd socket activation only. O(sockets[].lines) go to a C([Socket])
+        drop-in C(/etc/systemd/system/UNIT.d/essentials-kvm.conf).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      unit:
+        description: Socket unit, for example C(libvirtd-tls.socket).
+        type: str
+        required: true
+      lines:
+        description: Lines of the C([Socket]) section; an empty list removes the drop-in, unset leaves it.
+        type: list
+        elements: str
+      enabled:
+        description: Switch the socket on (enabled and listening) or off; unset leaves it as it is.
+        type: bool
+  text_files:
+    description: Small files written whole (drop-ins, sysctl files, udev rules).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path; its directory is created.
+        type: path
+        required: true
+      content:
+        description: The whole text; C(null) removes the file.
+        type: str
+      mode:
+        description: Mode of a new file.
+        type: str
+        default: "0644"
+      validate:
+        description: Command (argv) that must accept the new text first; C(%s) stands for a temporary file.
+        type: list
+        elements: str
+      after_change:
+        description: Command (argv) run once after the file changed, for example C([sysctl, -p, FILE]).
+        type: list
+        elements: str
+  apparmor_paths:
+    description:
+      - Directories confined guests may use, written as a marked block in
+        C(/etc/apparmor.d/local/abstractions/libvirt-qemu); an empty list removes the block, unset leaves it.
+      - Ignored while AppArmor is disabled.
+    type: list
+    elements: str
+  group:
+    description: libvirt's group.
+    type: str
+    default: libvirt
+  users:
+    description: Users added to O(group) (a missing user is created with a home directory).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     description: Reports the changes and diffs without writing.
@@ -53,6 +145,25 @@ attributes:
 """
 
 EXAMPLES = r"""
+- name: Converge the libvirt host in one run
+  essentials.kvm.libvirt_daemon_config:
+    files:
+      - path: /etc/libvirt/qemu.conf
+        settings: {max_files: 32768}
+    sockets:
+      - unit: libvirtd.socket
+        lines: ["SocketGroup=libvirt", "SocketMode=0770"]
+      - unit: libvirtd-tcp.socket
+        enabled: false
+    text_files:
+      - path: /etc/sysctl.d/60-kvm-essentials.conf
+        content: "net.bridge.bridge-nf-call-iptables = 0\n"
+        after_change: [sysctl, -e, -p, /etc/sysctl.d/60-kvm-essentials.conf]
+    apparmor_paths: [/srv/images]
+    users: [alice]
+    manage_service: true
+    report_host: true
+
 - name: Listen for TLS only and let the libvirt group manage guests
   essentials.kvm.libvirt_daemon_config:
     files:
@@ -69,7 +180,6 @@ EXAMPLES = r"""
         settings:
           security_driver: apparmor
           cgroup_device_acl: ["/dev/null", "/dev/full", "/dev/zero"]
-  notify: Restart libvirtd
 """
 
 RETURN = r"""
@@ -96,33 +206,91 @@ files:
       type: list
       elements: str
       sample: ["set max_clients = 100 (was 5000)", "set listen_tcp = 0 (was unset)"]
+changes:
+  description: Everything changed (or that would change in check mode), files, sockets, units and groups.
+  returned: always
+  type: list
+  elements: str
+restarted:
+  description: The units restarted (in check mode, those that would restart).
+  returned: always
+  type: list
+  elements: str
+daemon_mode:
+  description: C(monolithic) (libvirtd) or C(modular) (virtqemud and the other per-driver daemons).
+  returned: always
+  type: str
+host:
+  description: What the host offers, the keys M(essentials.kvm.kvm_host_info) returns.
+  returned: when O(report_host) is true
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.essentials.kvm.plugins.module_utils.daemon_host import converge_host
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import converge_files, validate_files
+from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import apparmor_enabled, host_info, missing_files
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, connection
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import validate_files
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+
+
+def describe_host(uri, tls_files):
+    """kvm_host_info's answer; a host without libvirt (yet: check mode on a fresh host) follows /dev/kvm."""
+    try:
+        with connection(uri) as conn:
+            return host_info(conn, LibvirtError, tls_files=tls_files), []
+    except EssentialsError as exc:
+        found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
+        return found, ["%s; the domain type follows /dev/kvm (%s)" % (exc.message, found["domain_type"])]
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            files=dict(type="list", elements="dict", required=True, options=dict(
+            files=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True),
                 settings=dict(type="dict", required=True),
                 input_name=dict(type="str"),
             )),
+            uri=dict(type="str", default="qemu:///system"),
+            report_host=dict(type="bool", default=False),
+            tls_files=dict(type="list", elements="path", default=[]),
+            service=dict(type="str", default="libvirtd"),
+            manage_service=dict(type="bool", default=False),
+            sockets=dict(type="list", elements="dict", default=[], options=dict(
+                unit=dict(type="str", required=True),
+                lines=dict(type="list", elements="str"),
+                enabled=dict(type="bool"),
+            )),
+            text_files=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True),
+                content=dict(type="str"),
+                mode=dict(type="str", default="0644"),
+                validate=dict(type="list", elements="str"),
+                after_change=dict(type="list", elements="str"),
+            )),
+            apparmor_paths=dict(type="list", elements="str"),
+            group=dict(type="str", default="libvirt"),
+            users=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
-    try:
-        files = validate_files(module.params["files"])
-        result, diffs = converge_files(files, check_mode=module.check_mode)
-    except EssentialsError as exc:
-        module.fail_json(msg=exc.message)
-    if module._diff:
-        result["diff"] = diffs
-    module.exit_json(**result)
+
+    def converge():
+        params = dict(module.params, files=validate_files(module.params["files"]))
+        missing = missing_files(params["tls_files"])
+        result, diffs = converge_host(params, module.run_command, check_mode=module.check_mode,
+                                      apparmor_enabled=apparmor_enabled(), missing_tls=missing)
+        if params["report_host"]:
+            result["host"], warnings = describe_host(params["uri"], params["tls_files"])
+            result["warnings"] = result["warnings"] + warnings
+        if module._diff:
+            result["diff"] = diffs
+        return result
+
+    run(module, converge)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The libvirt host in one pass: config files, socket drop-ins and switches, small files, the
+AppArmor abstraction, group members, then the restarts the changes need, in the order systemd
+accepts them. Everything is planned (and checked) before the first write, so check mode and a
+no-op run touch nothing and restart nothing."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import grp
+import pwd
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_files import (
+    apply_text,
+    diff_of,
+    plan_block,
+    plan_file,
+    validate_text,
+)
+from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
+    UNIT_DIRS,
+    Systemd,
+    ensure_unit,
+    unit_exists,
+)
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import converge_text, read_text, write_atomic
+
+DROPIN = "/etc/systemd/system/%s.d/essentials-kvm.conf"
+DROPIN_MARKER = "essentials.kvm kvm role"
+APPARMOR_FILE = "/etc/apparmor.d/local/abstractions/libvirt-qemu"
+APPARMOR_MARKER = "essentials.kvm pool paths"
+# libvirt's per-driver daemons (https://libvirt.org/daemons.html); virtproxyd takes remote clients.
+MODULAR_DAEMONS = ("virtqemud", "virtnetworkd", "virtstoraged", "virtnodedevd", "virtsecretd",
+                   "virtnwfilterd", "virtinterfaced", "virtproxyd")
+
+
+def daemon_mode(systemd, service, unit_dirs=UNIT_DIRS):
+    """'monolithic' while the host runs (or would start) libvirtd, 'modular' when only the
+    per-driver daemons are enabled: Debian 12 and 13 enable libvirtd, RHEL 9 the modular ones."""
+    for unit in (service + ".socket", service + ".service"):
+        if unit_exists(unit, unit_dirs) and systemd.state(unit)[0]:
+            return "monolithic"
+    for name in MODULAR_DAEMONS[:1]:
+        for unit in (name + ".socket", name + ".service"):
+            if unit_exists(unit, unit_dirs) and systemd.state(unit)[0]:
+                return "modular"
+    return "monolithic"
+
+
+def turn_tls_off(files, sockets, missing):
+    """Without its certificates libvirtd does not start with TLS on: keep it off until they exist."""
+    if not missing:
+        return files, sockets
+    files = [(path, dict(settings, listen_tls=0) if settings.get("listen_tls") else settings)
+             for path, settings in files]
+    sockets = [dict(s, enabled=False) if s["unit"].endswith("-tls.socket") and s.get("enabled") else s
+               for s in sockets]
+    return files, sockets
+
+
+class HostPlan:
+    """What differs on the host; `apply` makes it so and restarts what must restart."""
+
+    def __init__(self):
+        self.writes = []  # (path, after, mode, validate)
+        self.diffs = []
+        self.changes = []
+        self.after_change = []
+        self.config_changed = False
+        self.sockets_changed = False
+        self.socket_switches = []  # (unit, enabled)
+        self.members = []  # (user, exists)
+
+    def write(self, path, before, after, mode=0o644, validate=None, description=None):
+        self.writes.append((path, after, mode, validate))
+        self.diffs.append(diff_of(path, before, after))
+        self.changes.append(description or ("remove %s" % path if after is None else "write %s" % path))
+
+
+def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_mode=False):
+    """Plan every change; params are the module's validated options."""
+    plan = HostPlan()
+    plan.files = []
+    for path, settings in params["files"]:
+        before, exists = read_text(path)
+        after, changes = converge_text(before, settings)
+        plan.files.append(dict(path=path, changed=bool(changes), created=bool(changes) and not exists,
+                               changes=changes))
+        if changes:
+            plan.config_changed = True
+            plan.writes.append((path, after, None, None))
+            plan.diffs.append(diff_of(path, before, after))
+            plan.changes.extend("%s: %s" % (path, change) for change in changes)
+    if socket_activation and mode == "monolithic":
+        for socket in params["sockets"]:
+            path = DROPIN % socket["unit"]
+            changed = False
+            if socket.get("lines"):
+                changed, before, after = plan_block(path, DROPIN_MARKER, ["[Socket]"] + socket["lines"])
+            elif socket.get("lines") is not None:
+                changed, before, after = plan_file(path, None)
+            if changed:
+                plan.sockets_changed = True
+                plan.write(path, before, after)
+            if params["manage_service"] and socket.get("enabled") is not None:
+                enabled, active = systemd.state(socket["unit"])
+                if (enabled, active) != (socket["enabled"], socket["enabled"]):
+                    plan.sockets_changed = True
+                    if enabled != socket["enabled"]:
+                        plan.socket_switches.append((socket["unit"], socket["enabled"]))
+                    plan.changes.append("%s %s" % ("switch on" if socket["enabled"] else "switch off", socket["unit"]))
+    for entry in params["text_files"]:
+        changed, before, after = plan_file(entry["path"], entry["content"])
+        if changed:
+            plan.write(entry["path"], before, after, int(entry["mode"], 8), entry.get("validate"))
+            if entry.get("after_change") and entry["after_change"] not in plan.after_change:
+                plan.after_change.append(entry["after_change"])
+    if params["apparmor_paths"] is not None and apparmor_enabled:
+        lines = []
+        for path in params["apparmor_paths"]:
+            lines.extend(['"%s/" r,' % path, '"%s/**" rwk,' % path])
+        changed, before, after = plan_block(APPARMOR_FILE, APPARMOR_MARKER, lines)
+        if changed:
+            plan.write(APPARMOR_FILE, before, after)
+    if params["users"]:
+        try:
+            members = set(grp.getgrnam(params["group"]).gr_mem)
+        except KeyError:
+            # In check mode on a fresh host the group is still to come with libvirt's package.
+            if not check_mode:
+                raise HostError("group %s does not exist: is libvirt installed?" % params["group"])
+            members = set()
+        for user in params["users"]:
+            if user not in members:
+                plan.members.append((user, _user_exists(user)))
+                plan.changes.append("add %s to group %s" % (user, params["group"]))
+    return plan
+
+
+def _user_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def apply_host(plan, params, systemd, runner, socket_activation, mode):
+    """Write, switch and restart; returns the units restarted."""
+    for path, after, file_mode, validate in plan.writes:
+        if validate and after is not None:
+            validate_text(validate, after, path.rsplit("/", 1)[0], runner)
+        if file_mode is None:
+            write_atomic(path, after)
+        else:
+            apply_text(path, after, file_mode)
+    for user, exists in plan.members:
+        argv = (["usermod", "--append", "--groups", params["group"], user] if exists
+                else ["useradd", "--create-home", "--groups", params["group"], user])
+        rc, out, err = runner(argv)
+        if rc != 0:
+            raise HostError("%s failed: %s" % (" ".join(argv), (err or out).strip()), done=plan.changes)
+    for argv in plan.after_change:
+        rc, out, err = runner(argv)
+        if rc != 0:
+            raise HostError("%s failed: %s" % (" ".join(argv), (err or out).strip()), done=plan.changes)
+    restarted = []
+    if not params["manage_service"]:
+        return restarted
+    service = params["service"]
+    if mode == "modular":
+        if plan.config_changed:
+            systemd.daemon_reload()
+            for name in MODULAR_DAEMONS:
+                if unit_exists(name + ".service") and systemd.state(name + ".service")[1]:
+                    systemd.switch(name + ".service", "restart")
+                    restarted.append(name)
+        return restarted
+    for unit, enabled in plan.socket_switches:
+        systemd.switch(unit, "enable" if enabled else "disable")
+    if plan.sockets_changed:
+        # systemd refuses to start a socket while its service runs: stop the service first.
+        systemd.switch(service + ".service", "stop")
+        systemd.daemon_reload()
+        for socket in params["sockets"]:
+            if unit_exists(socket["unit"]):
+                verb = "stop" if socket.get("enabled") is False else "restart"
+                systemd.switch(socket["unit"], verb)
+                restarted.append(socket["unit"])
+    if socket_activation:
+        # libvirtd exits when idle and its socket starts it again: the socket must listen.
+        ensure_unit(systemd, service + ".socket", enabled=True, started=True)
+        ensure_unit(systemd, service + ".service", enabled=True)
+    else:
+        ensure_unit(systemd, service + ".service", enabled=True, started=True)
+    if plan.sockets_changed or plan.config_changed:
+        if not plan.sockets_changed:
+            systemd.daemon_reload()
+        systemd.switch(service + ".service", "restart")
+        restarted.append(service + ".service")
+    return restarted
+
+
+def planned_services(systemd, params, socket_activation, mode):
+    """The enable/start changes a check-mode run would make (a real run makes them in apply_host)."""
+    if not params["manage_service"] or mode == "modular":
+        return []
+    service = params["service"]
+    if socket_activation:
+        return (ensure_unit(systemd, service + ".socket", True, True, check_mode=True)
+                + ensure_unit(systemd, service + ".service", True, check_mode=True))
+    return ensure_unit(systemd, service + ".service", True, True, check_mode=True)
+
+
+def converge_host(params, runner, check_mode=False, apparmor_enabled=False, socket_activation=None,
+                  missing_tls=()):
+    """Plan and (unless check mode) apply; returns (result dict, diffs)."""
+    systemd = Systemd(runner)
+    if socket_activation is None:
+        socket_activation = unit_exists(params["service"] + ".socket")
+    mode = daemon_mode(systemd, params["service"]) if params["manage_service"] else "monolithic"
+    files, sockets = turn_tls_off(params["files"], params["sockets"], list(missing_tls))
+    params = dict(params, files=files, sockets=sockets)
+    plan = plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_mode)
+    services = planned_services(systemd, params, socket_activation, mode)
+    restarts = []
+    if check_mode:
+        if plan.sockets_changed or plan.config_changed:
+            restarts = ["%s.service" % params["service"]] if mode == "monolithic" else ["modular daemons"]
+    else:
+        restarts = apply_host(plan, params, systemd, runner, socket_activation, mode)
+    changes = plan.changes + services
+    warnings = []
+    if mode == "modular" and any(path.endswith("/libvirtd.conf") for path, _s in files):
+        warnings.append("this host runs libvirt's modular daemons: libvirtd.conf applies to libvirtd only; "
+                        "remote access settings belong to virtproxyd.conf")
+    result = dict(changed=bool(changes or restarts), files=plan.files, changes=changes, restarted=restarts,
+                  daemon_mode=mode, socket_activation=socket_activation, warnings=warnings)
+    return result, plan.diffs
