@@ -84,15 +84,21 @@ class Seen:
 
 
 def host_context(conn, host):
-    """Names of the host's networks and pools, and whether KVM acceleration is offered."""
+    """Names of the host's networks and pools, whether KVM acceleration is offered, and the vCPU limit."""
     try:
-        kvm = ET.fromstring(conn.getDomainCapabilities(None, None, None, "kvm", 0)).findtext("domain") == "kvm"
+        domcaps = ET.fromstring(conn.getDomainCapabilities(None, None, None, "kvm", 0))
+        kvm = domcaps.findtext("domain") == "kvm"
+        max_vcpus = int(domcaps.find("vcpu").get("max")) if domcaps.find("vcpu") is not None else None
     except libvirt.libvirtError:
-        # Drivers without domain capabilities (or without KVM) still list their guest types.
+        # Drivers without domain capabilities (or without KVM) still list their guest types and a vCPU limit.
         caps = ET.fromstring(conn.getCapabilities())
         kvm = any(d.get("type") == "kvm" for d in caps.findall("guest/arch/domain"))
+        try:
+            max_vcpus = conn.getMaxVcpus(None)
+        except libvirt.libvirtError:
+            max_vcpus = None
     return Context(host=host, networks=[n.name() for n in conn.listAllNetworks()],
-                   pools=[p.name() for p in conn.listAllStoragePools()], kvm_usable=kvm)
+                   pools=[p.name() for p in conn.listAllStoragePools()], kvm_usable=kvm, max_vcpus=max_vcpus)
 
 
 def pretty(root, state=None, autostart=None):

@@ -16,7 +16,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.essentials.kvm.plugins.module_utils import checks
+from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import (
     BANDWIDTH_KEYS, BOOT_DEVICES, CACHES, CPU_MODES, DIRECT_MODES, DISCARDS, DISK_BUSES, DISK_FORMATS, DISK_TYPES,
@@ -30,6 +30,8 @@ TARGET_RE = re.compile(r"^(vd|sd)[a-z]{1,2}$")
 # What a description or a metadata value may hold: any text XML 1.0 carries, several lines included.
 XML_TEXT_RE = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")
 MAX_VCPUS = 4096
+# Below this no guest firmware and kernel boot (docs/inputs.md); a bare 10 is 10 MiB, a likely slip for 10G.
+MIN_MEMORY_MIB = 32
 UINT32 = 2 ** 32 - 1
 
 # The older ansible-kvm role's names, as aliases of ours.
@@ -60,7 +62,11 @@ def size_above_zero(value, path):
 
 
 def memory_kib(value, path):
-    return size_above_zero(value, path) // 1024
+    size = size_above_zero(value, path)
+    if size < MIN_MEMORY_MIB * 1024 * 1024:
+        fail(path, "must be at least %d MiB (got %s)" % (MIN_MEMORY_MIB, checks.describe(value)),
+             "a bare number is MiB: write 10G for 10 GiB")
+    return size // 1024
 
 
 def boot_devices(value, path):
@@ -91,6 +97,8 @@ def document(kind):
         if isinstance(value, str):
             return value
         if isinstance(value, dict):
+            if kind == "user":
+                cloudinit_validate.check_user_data(value, path)
             body = json.dumps(value, indent=2, sort_keys=True)
             return "#cloud-config\n" + body + "\n" if kind == "user" else body + "\n"
         fail(path, "must be a mapping or a YAML string (got %s)" % checks.describe(value))
@@ -160,9 +168,10 @@ def read(r, spec):
 class Context:
     """What validation needs to know about the host: its name and the pools and networks it has."""
 
-    def __init__(self, host=None, networks=(), pools=(), kvm_usable=False, images=None):
+    def __init__(self, host=None, networks=(), pools=(), kvm_usable=False, images=None, max_vcpus=None):
         self.host = host
         self.images = dict(images or {})  # image name -> (pool, volume) of its cached copy
+        self.max_vcpus = max_vcpus
         self.networks = set(networks)
         self.pools = set(pools)
         self.kvm_usable = kvm_usable
@@ -215,6 +224,7 @@ def normalise_vm(raw, path, ctx):
     vm.max_vcpus = got.get("max_vcpus", vm.vcpus)
     if vm.max_vcpus < vm.vcpus:
         fail(r.where("max_vcpus"), "%d is below vcpus (%d)" % (vm.max_vcpus, vm.vcpus))
+    _within_host_vcpus(vm, r, ctx)
     _cpu(vm, r.raw("cpu"), r.where("cpu"))
     _firmware(vm, r)
     _direct_boot(vm, r.raw("direct_boot"), r.where("direct_boot"))
@@ -230,6 +240,13 @@ def normalise_vm(raw, path, ctx):
             fail(at(at(where, i), "mac"), "duplicate MAC %s (also %s)" % (nic.mac, at(where, macs[nic.mac])))
         macs[nic.mac] = i
     return vm
+
+
+def _within_host_vcpus(vm, r, ctx):
+    if ctx.max_vcpus and vm.max_vcpus > ctx.max_vcpus:
+        key = "max_vcpus" if r.has("max_vcpus") else "vcpus"
+        fail(r.where(key), "%d is above this host's limit of %d vCPUs" % (vm.max_vcpus, ctx.max_vcpus),
+             "the limit is libvirt's for this host and domain type")
 
 
 def _cpu(vm, raw, path):

@@ -463,6 +463,9 @@ class CapsConn:
         return "<capabilities><guest><arch name='x86_64'>%s</arch></guest></capabilities>" % "".join(
             "<domain type='%s'/>" % t for t in self.guest_types)
 
+    def getMaxVcpus(self, _type):
+        return 16
+
     def listAllNetworks(self):
         return []
 

@@ -1,0 +1,97 @@
+"""The silent acceptances issue #26 lists, now refused before any change: cloud-init user-data keys of the wrong
+type, more vCPUs than the host allows (with the host's figure), and memory below the documented minimum."""
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import host_context
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate import Context, normalise_vms
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from ansible_collections.essentials.kvm.plugins.modules import libvirt_resources
+
+libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+CTX = Context(host="kvm01", networks=["default"], pools=["default"], max_vcpus=255)
+
+
+def refusal(vm, ctx=CTX):
+    with pytest.raises(InputError) as caught:
+        normalise_vms([dict({"name": "vm1", "memory": "1G"}, **vm)], "kvm_vms", ctx)
+    return caught.value.message
+
+
+@pytest.mark.parametrize("user_data, message", [
+    ({"users": "10"}, "kvm_vms[0].cloud_init.user_data.users: must be a list (got '10')"),
+    ({"users": {"a": 1}}, "kvm_vms[0].cloud_init.user_data.users: must be a list (got a mapping)"),
+    ({"users": ["default", {"name": 10}]}, "kvm_vms[0].cloud_init.user_data.users[1].name: must be a string, not a "
+                                           "number: 10 (YAML reads an unquoted number as a number: quote it)"),
+    ({"users": [{"groups": "sudo"}]}, "kvm_vms[0].cloud_init.user_data.users[0].name: is required"),
+    ({"groups": [True]}, "kvm_vms[0].cloud_init.user_data.groups[0]: must be a string, not a boolean: true"),
+    ({"ssh_authorized_keys": "ssh-ed25519 AAAA"}, "kvm_vms[0].cloud_init.user_data.ssh_authorized_keys: must be a "
+                                                  "list (got 'ssh-ed25519 AAAA')"),
+    ({"chpasswd": {"expire": "maybe"}}, "kvm_vms[0].cloud_init.user_data.chpasswd.expire: must be true or false"),
+    ({"chpasswd": {"users": [{"password": "x"}]}}, "kvm_vms[0].cloud_init.user_data.chpasswd.users[0].name: is "
+                                                   "required"),
+    ({"write_files": [{"content": "x"}]}, "kvm_vms[0].cloud_init.user_data.write_files[0].path: is required"),
+    ({"write_files": [{"path": "/etc/x", "append": "sometimes"}]},
+     "kvm_vms[0].cloud_init.user_data.write_files[0].append: must be true or false"),
+    ({"runcmd": "reboot"}, "kvm_vms[0].cloud_init.user_data.runcmd: must be a list (got 'reboot')"),
+    ({"bootcmd": [["echo", 1]]}, "kvm_vms[0].cloud_init.user_data.bootcmd[0][1]: must be a string, not a number: 1"),
+    ({"packages": [{"vim": 1}]}, "kvm_vms[0].cloud_init.user_data.packages[0]: must be a string (got a mapping)"),
+    ({"mounts": [["/dev/vdb", "/data", "ext4", "defaults", 0, 2]]},
+     "kvm_vms[0].cloud_init.user_data.mounts[0][4]: must be a string, not a number: 0"),
+    ({"mounts": [[]]}, "kvm_vms[0].cloud_init.user_data.mounts[0]: must list 1 to 6 fields"),
+])
+def test_cloud_init_user_data_of_the_wrong_type_is_refused(user_data, message):
+    assert refusal({"cloud_init": {"user_data": user_data}}).startswith(message)
+
+
+def test_cloud_init_user_data_of_the_right_types_is_taken():
+    user_data = {"users": ["default", {"name": "alice", "groups": "sudo", "ssh_authorized_keys": ["ssh-ed25519 A"]}],
+                 "groups": ["admins", {"ops": ["alice"]}], "ssh_authorized_keys": ["ssh-ed25519 B"],
+                 "chpasswd": {"expire": False, "users": [{"name": "alice", "password": "x", "type": "text"}]},
+                 "write_files": [{"path": "/etc/motd", "content": "hi\n", "permissions": "0644"}],
+                 "runcmd": ["echo hi", ["touch", "/x"]], "bootcmd": ["true"], "packages": ["vim", ["curl", "8.0"]],
+                 "mounts": [["/dev/vdb", "/data", "ext4", "defaults,nofail", "0", "2"]], "timezone": "UTC"}
+    vm, = normalise_vms([{"name": "vm1", "memory": "1G", "cloud_init": {"user_data": user_data}}], "kvm_vms", CTX)
+    assert json.loads(vm.cloud_init.user_data.split("\n", 1)[1]) == user_data
+
+
+@pytest.mark.parametrize("vm, message", [
+    ({"vcpus": 256}, "kvm_vms[0].vcpus: 256 is above this host's limit of 255 vCPUs"),
+    ({"vcpus": 2, "max_vcpus": "300"}, "kvm_vms[0].max_vcpus: 300 is above this host's limit of 255 vCPUs"),
+    ({"vcpu": 256}, "kvm_vms[0].vcpu: 256 is above this host's limit of 255 vCPUs"),
+    ({"memory": 10}, "kvm_vms[0].memory: must be at least 32 MiB (got a number: 10) (a bare number is MiB: write 10G"),
+    ({"memory": "1G", "current_memory": "16M"}, "kvm_vms[0].current_memory: must be at least 32 MiB (got '16M')"),
+])
+def test_host_limits_and_the_memory_minimum(vm, message):
+    assert refusal(vm).startswith(message)
+
+
+def test_the_limit_is_the_domain_capabilities_vcpu_max():
+    class Conn:
+        def getDomainCapabilities(self, *_args):
+            return "<domainCapabilities><domain>kvm</domain><vcpu max='288'/></domainCapabilities>"
+
+        def listAllNetworks(self):
+            return []
+
+        def listAllStoragePools(self):
+            return []
+    assert host_context(Conn(), "kvm01").max_vcpus == 288
+
+
+def test_the_test_driver_limit_reaches_the_module_message(capsys):
+    args = {"uri": "test:///default", "vms_input_name": "kvm_vms", "_ansible_check_mode": True,
+            "vms": [{"name": "big", "memory": "1G", "vcpus": 33, "pool": "default-pool"}]}
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            libvirt_resources.main()
+    result = json.loads(capsys.readouterr().out)
+    conn = libvirt.open("test:///default")
+    limit = conn.getMaxVcpus(None)
+    conn.close()
+    assert result["msg"].startswith("kvm_vms[0].vcpus: 33 is above this host's limit of %d vCPUs" % limit), result
