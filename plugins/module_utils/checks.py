@@ -34,8 +34,9 @@ IFNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@-]{0,14}$")
 MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
 DNS_NAME_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
-# What may reach XML attributes, interfaces(5) lines and ovs-vsctl arguments as free text.
-SAFE_TEXT_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+# What may reach XML attributes, interfaces(5) lines and ovs-vsctl arguments as free text. Lone surrogates (the
+# undecodable bytes of a non-UTF-8 file) cannot be encoded for libvirt, and XML 1.0 forbids U+FFFE and U+FFFF.
+SAFE_TEXT_RE = re.compile(r"^[^\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$")
 VLAN_LOW, VLAN_HIGH = 1, 4094
 BOND_MODES_OVS = ("active-backup", "balance-slb", "balance-tcp")
 LACP_MODES_OVS = ("active", "passive", "off")

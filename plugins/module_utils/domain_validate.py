@@ -28,7 +28,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 TARGET_RE = re.compile(r"^(vd|sd)[a-z]{1,2}$")
 # What a description or a metadata value may hold: any text XML 1.0 carries, several lines included.
-XML_TEXT_RE = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")
+XML_TEXT_RE = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$")
 MAX_VCPUS = 4096
 # Below this no guest firmware and kernel boot (docs/inputs.md); a bare 10 is 10 MiB, a likely slip for 10G.
 MIN_MEMORY_MIB = 32

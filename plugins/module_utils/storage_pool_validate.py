@@ -76,6 +76,8 @@ def secret(value, path):
     """The key itself. Messages never show it."""
     if not isinstance(value, str) or not value.strip():
         fail(path, "must be a non-empty string (the value is not shown)")
+    if not checks.SAFE_TEXT_RE.match(value):
+        fail(path, "must be one line of UTF-8 text (the value is not shown)")
     return value
 
 

@@ -95,3 +95,24 @@ def test_the_test_driver_limit_reaches_the_module_message(capsys):
     limit = conn.getMaxVcpus(None)
     conn.close()
     assert result["msg"].startswith("kvm_vms[0].vcpus: 33 is above this host's limit of %d vCPUs" % limit), result
+
+
+# Found by the generated tests: text holding a lone surrogate (the undecodable bytes of a non-UTF-8 file) or an
+# XML non-character passed the kit and crashed libvirt-python (UnicodeEncodeError) or was refused by libvirt only
+# when applied. Each is refused before any change, naming the path.
+@pytest.mark.parametrize("text", ["bad\udcffbytes", "x\ufffe", "\uffff"])
+def test_text_that_cannot_reach_libvirt_is_refused_by_path(text):
+    from ansible_collections.essentials.kvm.plugins.module_utils import checks
+    from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
+    from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+    with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.zone: is not a valid text"):
+        read_networks([{"name": "n1", "mode": "isolated", "zone": text}], "kvm_virtual_networks")
+    with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.volumes\[0\]\.permissions\.label: "):
+        parse_pools([{"name": "p1", "path": "/srv/p1", "volumes": [
+            {"name": "v", "capacity": "1G", "permissions": {"label": text}}]}], "kvm_storage_pools")
+    with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.source\.auth\.secret: must be one line"):
+        parse_pools([{"name": "p1", "type": "iscsi", "path": "/dev/disk/by-path", "source": {
+            "host": "san", "device": "iqn.2026-01.com.example:t1", "auth": {"username": "u", "secret": text}}}],
+            "kvm_storage_pools")
+    assert refusal({"description": text}).startswith("kvm_vms[0].description: is not a valid text")
+    assert checks.SAFE_TEXT_RE.match("ünïcödé ✓")
