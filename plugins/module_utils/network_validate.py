@@ -313,7 +313,8 @@ def check_mode(net, path):
         if net.ips or net.routes:
             refuse("ips" if net.ips else "routes", "is only valid when libvirt manages the bridge",
                    "use mode nat, route, open or isolated")
-    if mode in ("nat", "route") and not net.ips:
+    # libvirt refuses an open network without an address too ("open forwarding requested, but no IP address").
+    if mode in ("nat", "route", "open") and not net.ips:
         refuse("ips", "needs at least one address block",
                "give the network its own address, e.g. ips: [{address: 192.168.100.1, prefix: 24}]")
     if fwd.nat is not None and mode != "nat":

@@ -116,3 +116,10 @@ def test_text_that_cannot_reach_libvirt_is_refused_by_path(text):
             "kvm_storage_pools")
     assert refusal({"description": text}).startswith("kvm_vms[0].description: is not a valid text")
     assert checks.SAFE_TEXT_RE.match("ünïcödé ✓")
+
+
+def test_an_open_network_needs_an_address():
+    """Found by the generated tests: libvirt refuses `open` forwarding without an IP address when defining it."""
+    from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
+    with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.ips: needs at least one address block"):
+        read_networks([{"name": "n1", "mode": "open"}], "kvm_virtual_networks")
