@@ -20,7 +20,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model 
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
 NAME_HINT = "use letters, digits and _ . + - only; no spaces, quotes, slashes or angle brackets"
-IQN_RE = re.compile(r"^iqn\.[0-9]{4}-(0[1-9]|1[0-2])\.[A-Za-z0-9.-]+(:[^\s<>&\"']+)?$")
+IQN_RE = re.compile(r"^iqn\.[0-9]{4}-(0[1-9]|1[0-2])\.[A-Za-z0-9.-]+(:[^\s<>&\"'\x00-\x1f\x7f]+)?$")
 WWN_RE = re.compile(r"^(0x)?[0-9a-fA-F]{16}$")
 BASE64_RE = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 MODE_RE = re.compile(r"^0?[0-7]{3,4}$")

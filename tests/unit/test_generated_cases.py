@@ -123,3 +123,11 @@ def test_an_open_network_needs_an_address():
     from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
     with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.ips: needs at least one address block"):
         read_networks([{"name": "n1", "mode": "open"}], "kvm_virtual_networks")
+
+
+def test_an_iqn_with_a_control_character_is_refused_by_path():
+    """Found by the generated tests: an IQN's suffix took control characters, which libvirt's XML parser refuses."""
+    from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+    with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.source\.device: is not a valid iSCSI target IQN"):
+        parse_pools([{"name": "p0", "type": "iscsi", "path": "/dev/disk/by-path",
+                      "source": {"host": "san", "device": "iqn.2026-01.com.example:\x1b"}}], "kvm_storage_pools")
