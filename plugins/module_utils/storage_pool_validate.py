@@ -344,6 +344,16 @@ def _backing(fields, pool, rule, vol):
     return checks.abs_path(backing, where), fields.get("backing_format", VOLUME["backing_format"], default="qcow2")
 
 
+def _logical_target(fields, pool):
+    """libvirt sets a logical pool's target to /dev/<volume group> whatever is given: another path would differ
+    on every run."""
+    expected = "/dev/" + (pool.source.name or pool.name)
+    if pool.type == "logical" and pool.target_path and pool.target_path != expected:
+        where = fields.where("path") if fields.has("path") else at(fields.where("target"), "path")
+        fail(where, "a logical pool's target is its volume group's directory, %s (got %s)"
+             % (expected, pool.target_path), "libvirt sets it; leave the path out")
+
+
 def parse_pool(value, path):
     """Validate one pool entry and return its PoolSpec; raise InputError naming the first bad field."""
     fields = checks.Fields(value, path, tuple(POOL))
@@ -362,6 +372,7 @@ def parse_pool(value, path):
         return spec
     _target(fields, pool, rule)
     pool.source, spec.secret = _source(fields.raw("source", {}), fields.where("source"), pool, rule)
+    _logical_target(fields, pool)
     if spec.build and rule.build == "format" and kind in ("logical", "zfs") and not pool.source.devices:
         fail(at(fields.where("source"), "devices"), "building %s pool needs its devices" % article(kind),
              "list the disks to put in the pool, or set build: false for an existing one")

@@ -131,3 +131,15 @@ def test_an_iqn_with_a_control_character_is_refused_by_path():
     with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.source\.device: is not a valid iSCSI target IQN"):
         parse_pools([{"name": "p0", "type": "iscsi", "path": "/dev/disk/by-path",
                       "source": {"host": "san", "device": "iqn.2026-01.com.example:\x1b"}}], "kvm_storage_pools")
+
+
+def test_a_logical_pools_target_is_its_volume_groups_directory():
+    """Found by the generated tests: libvirt replaces a logical pool's target with /dev/<vg>, so any other path
+    was reported as a change on every run ("still differs after the change")."""
+    from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+    with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.path: a logical pool's target is its volume "
+                                         r"group's directory, /dev/vg0 \(got /srv/vg0\)"):
+        parse_pools([{"name": "p0", "type": "logical", "path": "/srv/vg0", "source": {"name": "vg0"}}],
+                    "kvm_storage_pools")
+    spec, = parse_pools([{"name": "vg1", "type": "logical", "target": {"path": "/dev/vg1"}}], "kvm_storage_pools")
+    assert spec.pool.target_path == "/dev/vg1"
