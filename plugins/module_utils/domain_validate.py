@@ -337,7 +337,7 @@ def _disk(vm, raw, index, pool, path, ctx):
                                "new" if "size" in got else "volume")
     device = "cdrom" if kind == "cdrom" else "disk"
     disk = Disk(target=got.get("target"), kind=kind, device=device, readonly=device == "cdrom",
-                bus=got.get("bus", "sata" if kind == "cdrom" else "virtio"), cache=got.get("cache"),
+                bus=got.get("bus", "sata" if kind == "cdrom" else "virtio"), cache=_cache(got.get("cache")),
                 io=got.get("io"), discard=got.get("discard"), format=got.get("format"), path=got.get("path"))
     if disk.target and (not TARGET_RE.match(disk.target) or disk.target[:2] != ("vd" if disk.bus == "virtio" else "sd")):
         fail(r.where("target"), "%r does not fit bus %s" % (disk.target, disk.bus),
@@ -397,6 +397,11 @@ def _from_image(disk, r, got, ctx):
     disk.image = got["image"]
     got["base_pool"], got["base"] = ctx.images[disk.image]
     return "copy" if got.get("clone") == "full" else "overlay"
+
+
+def _cache(cache):
+    """cache: default is the hypervisor's own choice, which libvirt writes as no cache attribute at all."""
+    return None if cache == "default" else cache
 
 
 def _known_pool(pool, path, ctx, hint=None):

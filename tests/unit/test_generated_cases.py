@@ -143,3 +143,11 @@ def test_a_logical_pools_target_is_its_volume_groups_directory():
                     "kvm_storage_pools")
     spec, = parse_pools([{"name": "vg1", "type": "logical", "target": {"path": "/dev/vg1"}}], "kvm_storage_pools")
     assert spec.pool.target_path == "/dev/vg1"
+
+
+def test_cache_default_is_no_cache_attribute():
+    """Found by the generated tests: libvirt writes cache='default' as no attribute, so a disk with cache: default
+    never converged ("did not converge; still to do: cache: None -> default")."""
+    vm, = normalise_vms([{"name": "vm1", "memory": "1G", "disks": [{"size": "1G", "cache": "default"},
+                                                                   {"size": "1G", "cache": "none"}]}], "kvm_vms", CTX)
+    assert [disk.cache for disk in vm.disks] == [None, "none"]
