@@ -377,8 +377,9 @@ def parse_pool(value, path):
         fail(at(fields.where("source"), "devices"), "building %s pool needs its devices" % article(kind),
              "list the disks to put in the pool, or set build: false for an existing one")
     if fields.has("cow"):
-        if kind not in ("dir", "fs", "netfs"):
-            fail(fields.where("cow"), "only applies to dir, fs and netfs pools")
+        # libvirt itself refuses cow on any other type, netfs included.
+        if kind not in ("dir", "fs"):
+            fail(fields.where("cow"), "only applies to dir and fs pools")
         pool.cow = given["cow"]
     for key in ("mount_opts", "config_opts", "refresh_allocation"):
         if fields.has(key) and key not in rule.extras:
