@@ -317,6 +317,9 @@ def check_mode(net, path):
     if mode in ("nat", "route", "open") and not net.ips:
         refuse("ips", "needs at least one address block",
                "give the network its own address, e.g. ips: [{address: 192.168.100.1, prefix: 24}]")
+    # libvirt drops a <domain localOnly> without a name, so the setting would differ on every run.
+    if net.domain_local_only is not None and not net.domain:
+        refuse("domain_local_only", "needs domain", "give the network's DNS domain, e.g. domain: lab.example")
     if fwd.nat is not None and mode != "nat":
         refuse("nat", "is only valid with mode nat")
     if fwd.dev and mode in ("open", "isolated", "hostdev"):

@@ -169,3 +169,11 @@ def test_cow_is_refused_on_a_netfs_pool():
     with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.cow: only applies to dir and fs pools"):
         parse_pools([{"name": "p0", "type": "netfs", "path": "/srv/p0", "cow": False,
                       "source": {"host": "nas", "dir": "/export"}}], "kvm_storage_pools")
+
+
+def test_domain_local_only_needs_a_domain():
+    """Found by the generated tests: libvirt drops <domain localOnly> without a name, so the network never
+    converged ("still differs after the change")."""
+    from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
+    with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.domain_local_only: needs domain"):
+        read_networks([{"name": "n1", "mode": "isolated", "domain_local_only": False}], "kvm_virtual_networks")
