@@ -154,7 +154,7 @@ def pool(draw, kind=None, name=None):
     if source:
         item["source"] = source
     optional(item, pv.POOL, draw, ["autostart", "overwrite", "delete_data"] + (
-        ["cow"] if kind in ("dir", "fs", "netfs") else []) + [key for key in rule.extras])
+        ["cow"] if kind in ("dir", "fs") else []) + [key for key in rule.extras])
     if rule.volume_formats is not None and state == "active":
         item["volumes"] = draw(st.lists(volume(kind, rule, source), max_size=3, unique_by=lambda v: v["name"]))
     return item
@@ -198,7 +198,9 @@ def network(draw, mode=None, name=None, third=None, bridges=()):
     if mode in nv.MANAGED_MODES:
         if mode != "isolated" or draw(st.booleans()):
             item["ips"] = [draw(ip_block(third))]
-        optional(item, nv.NETWORK_FIELDS, draw, ["stp", "delay", "mac", "domain", "mtu", "domain_local_only"])
+        optional(item, nv.NETWORK_FIELDS, draw, ["stp", "delay", "mac", "domain", "mtu"])
+        if "domain" in item:
+            optional(item, nv.NETWORK_FIELDS, draw, ["domain_local_only"])
         if draw(st.booleans()):
             item["dns"] = {"enable": True, "hosts": [{"ip": "10.0.0.9", "hostnames": [draw(valid(nv.dns_name))]}]}
         if mode == "nat" and draw(st.booleans()):

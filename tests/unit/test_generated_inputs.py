@@ -39,6 +39,7 @@ BRIDGES = ["br-gen0", "br-gen1"]
 ROLE_NAMES = dict(networks_input_name="kvm_virtual_networks", pools_input_name="kvm_storage_pools",
                   vms_input_name="kvm_vms", inventory_hostname="kvm01")
 STATS = {}
+DRIVER_HICCUP = re.compile(r": vir\w+\(\) failed$")
 ARGSPEC_ITEM = re.compile(r"^Elements value for option '(pools|networks|vms)' is of type \w+ and we were unable to "
                           r"convert to dict")
 
@@ -50,6 +51,16 @@ def fuzz_settings(examples):
 
 
 def run(module, args, check_mode=True):
+    """The module's result; an error the test driver gives without a message (about one case in 5,000, when
+    connections open and close this fast) is retried once and counted."""
+    result = run_once(module, args, check_mode)
+    if result.get("failed") and DRIVER_HICCUP.search(result.get("msg", "")):
+        STATS.setdefault("test driver", Counter())["errors without a message, retried"] += 1
+        result = run_once(module, args, check_mode)
+    return result
+
+
+def run_once(module, args, check_mode=True):
     """The module's result, read from its own exit; an exception escaping main() is a traceback (property 1)."""
     out = io.StringIO()
     with patch_module_args(dict(args, uri=URI, _ansible_check_mode=check_mode)):
@@ -153,6 +164,37 @@ KINDS = [
 EXAMPLES = {"valid": 300, "mutated": 650}
 
 
+# Every failure the generated tests found, kept as an explicit example of the mutation test (each is now refused,
+# naming its path): (how it was found, the list of declarations).
+FOUND = {
+    "libvirt_pool": [
+        ("surrogate in a label: UnicodeEncodeError in libvirt-python", [{"name": "p1", "path": "/srv/p1", "volumes": [
+            {"name": "v", "capacity": "1G", "permissions": {"label": "bad\udcffbytes"}}]}]),
+        ("control character in an IQN: refused by libvirt's XML parser", [
+            {"name": "p0", "type": "iscsi", "path": "/srv/gen/0", "source": {"device": "iqn.0000-01.0:\x1b",
+                                                                             "host": "0.0.0.0"}}]),
+        ("cow on a netfs pool: refused by libvirt", [
+            {"name": "p0", "type": "netfs", "path": "/srv/gen/0", "cow": False, "source": {"dir": "/a", "host": "nas"}}]),
+        ("logical pool target outside /dev: never converged", [
+            {"name": "p0", "type": "logical", "state": "active", "path": "/srv/gen/0"}]),
+    ],
+    "libvirt_network": [
+        ("open network without an address: refused by libvirt", [{"name": "a", "mode": "open"}]),
+        ("domain_local_only without domain: dropped by libvirt, never converged", [
+            {"name": "a", "mode": "isolated", "domain_local_only": False}]),
+        ("surrogate in a zone: UnicodeEncodeError in libvirt-python", [
+            {"name": "n1", "mode": "isolated", "zone": "bad\udcff"}]),
+    ],
+    "libvirt_resources": [
+        ("surrogate in a description: UnicodeEncodeError in libvirt-python", [
+            {"name": "v1", "memory": "1G", "description": "bad\udcff", "pool": "gen-base"}]),
+        ("cloud-init users as a string: the guest booted without its users", [
+            {"name": "v1", "memory": "1G", "pool": "gen-base", "cloud_init": {"user_data": {"users": "10"}}}]),
+        ("memory: 10 (10 MiB) and 256 vCPUs were taken", [{"name": "v1", "memory": 10, "vcpus": 256}]),
+    ],
+}
+
+
 def check_case(label, module, key, name, extra, items):
     result = run(module, dict(extra, **{key: items}))
     return outcome(label, result, name, items), result
@@ -178,5 +220,7 @@ def test_every_mutation_is_accepted_or_refused_by_path(label, module, key, name,
     def named(cases):
         for items, _how in cases:
             check_case(label, module, key, name, extra, items)
+    for how, items in FOUND[label]:
+        named = example([(items, how)])(named)
     with timed(label):
         named()
