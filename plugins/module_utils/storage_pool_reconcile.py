@@ -212,11 +212,20 @@ def _plan_secret(conn, spec, plan):
             plan.do("set the value of %s" % label, lambda: secret.setValue(value, 0))
 
 
+def _probed(probe, device, path):
+    """What probe finds on device; a device this host cannot probe (missing, unreadable) is named by its input
+    path, like any other refusal before a change."""
+    try:
+        return probe(device)
+    except HostError as exc:
+        raise InputError(path, exc.message)
+
+
 def _check_build_safe(spec, probe):
     if TYPES[spec.pool.type].build != "format" or spec.overwrite:
         return
     for index, device in enumerate(spec.pool.source.devices):
-        found = probe(device)
+        found = _probed(probe, device, at(at(spec.path, "source"), "devices") + "[%d]" % index)
         if found:
             raise InputError(at(at(spec.path, "source"), "devices") + "[%d]" % index,
                              "%s already holds data (%s); building pool %s would destroy it"
@@ -227,7 +236,7 @@ def _check_build_safe(spec, probe):
 def _check_mountable(spec, probe):
     """A new fs pool that is not built mounts its device as it is: refuse an empty one before defining anything."""
     device = spec.pool.source.devices[0]
-    if not probe(device):
+    if not _probed(probe, device, at(at(spec.path, "source"), "device")):
         raise InputError(at(at(spec.path, "source"), "device"), "%s holds no filesystem, so pool %s cannot mount it"
                          % (device, spec.pool.name),
                          "set build: true to make %s filesystem on it" % (

@@ -177,3 +177,15 @@ def test_domain_local_only_needs_a_domain():
     from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
     with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.domain_local_only: needs domain"):
         read_networks([{"name": "n1", "mode": "isolated", "domain_local_only": False}], "kvm_virtual_networks")
+
+
+def test_a_device_that_cannot_be_probed_is_named_by_path(capsys):
+    """Found by the generated tests: an active fs pool on a missing device failed with wipefs's message alone."""
+    args = {"uri": "test:///default", "input_name": "kvm_storage_pools", "_ansible_check_mode": True,
+            "pools": [{"name": "p0", "type": "fs", "path": "/srv/p0", "source": {"device": "/nonexistent/a"}}]}
+    from ansible_collections.essentials.kvm.plugins.modules import libvirt_pool
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            libvirt_pool.main()
+    message = json.loads(capsys.readouterr().out)["msg"]
+    assert message.startswith("kvm_storage_pools[0].source.device: cannot probe /nonexistent/a for existing data")
