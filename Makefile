@@ -7,7 +7,7 @@ APT_PACKAGES := $(shell sed 's/\#.*//' tests/apt-packages.txt)
 COLLECTION_LINK := build/collections/ansible_collections/essentials/kvm
 PYTEST_ARGS ?=
 
-.PHONY: help deps test unit lint format changelog lab-up lab-down lab-status demo demo-down image report
+.PHONY: help deps test unit fuzz lint format changelog lab-up lab-down lab-status demo demo-down image report
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -64,6 +64,13 @@ changelog: $(VENV)/.stamp  ## fold changelogs/fragments into changelogs/changelo
 	@{ echo '> Generated from `changelogs/` by `make changelog` (antsibull-changelog): add a fragment to'; \
 	  echo '> `changelogs/fragments/` instead of editing this file.'; echo; cat CHANGELOG.md; } > CHANGELOG.md.new
 	@mv CHANGELOG.md.new CHANGELOG.md
+
+# FUZZ_SCALE multiplies the generated tests' examples (1 in make unit/test, about 20,000 cases); the seed is random
+# unless FUZZ_SEED is given, and printed with the counts, so a failure can be replayed with FUZZ_SEED=<seed>.
+FUZZ_SCALE ?= 20
+fuzz: deps  ## long run of the generated-input tests (FUZZ_SCALE=20, random seed; FUZZ_SEED=N to replay)
+	FUZZ_SCALE=$(FUZZ_SCALE) FUZZ_SEED=$${FUZZ_SEED:-$$RANDOM$$RANDOM} $(PY) -m pytest -p no:cacheprovider \
+	  tests/unit/test_generated_inputs.py tests/unit/test_generated_apply.py $(PYTEST_ARGS)
 
 lab-up: deps  ## start the lab (libvirtd, virtlogd, ovsdb-server, ovs-vswitchd in a namespace)
 	$(LAB) up

@@ -82,7 +82,7 @@ KINDS = [
 @pytest.mark.parametrize("label, module, args, strategy", KINDS, ids=[k[0] for k in KINDS])
 def test_a_valid_declaration_applied_then_run_again_changes_nothing(label, module, args, strategy):
     @seed(SEED)
-    @fuzz_settings(40)
+    @fuzz_settings(100)
     @given(strategy)
     def idempotent(items):
         with held_driver():

@@ -175,6 +175,8 @@ FOUND = {
                                                                              "host": "0.0.0.0"}}]),
         ("cow on a netfs pool: refused by libvirt", [
             {"name": "p0", "type": "netfs", "path": "/srv/gen/0", "cow": False, "source": {"dir": "/a", "host": "nas"}}]),
+        ("an active fs pool on a missing device: the probe's failure named no path", [
+            {"name": "p0", "type": "fs", "path": "/srv/gen/0", "source": {"device": "/nonexistent/a"}}]),
         ("logical pool target outside /dev: never converged", [
             {"name": "p0", "type": "logical", "state": "active", "path": "/srv/gen/0"}]),
     ],
