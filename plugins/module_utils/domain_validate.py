@@ -234,11 +234,15 @@ def normalise_vm(raw, path, ctx):
         _cloud_init(vm, r.raw("cloud_init"), pool, r.where("cloud_init"), ctx)
     where = r.where("nics")
     vm.nics = [_nic(vm, item, i, at(where, i), ctx) for i, item in enumerate(checks.listing(r.raw("nics"), where))]
-    macs = {}
+    macs, devices = {}, {}
     for i, nic in enumerate(vm.nics):
         if nic.mac in macs:
             fail(at(at(where, i), "mac"), "duplicate MAC %s (also %s)" % (nic.mac, at(where, macs[nic.mac])))
         macs[nic.mac] = i
+        # libvirt refuses one PCI device given to a guest twice.
+        if nic.type == "hostdev" and nic.source in devices:
+            fail(at(where, i), "PCI device %s is also %s" % (nic.source, at(where, devices[nic.source])))
+        devices.setdefault(nic.source, i)
     return vm
 
 

@@ -189,3 +189,10 @@ def test_a_device_that_cannot_be_probed_is_named_by_path(capsys):
             libvirt_pool.main()
     message = json.loads(capsys.readouterr().out)["msg"]
     assert message.startswith("kvm_storage_pools[0].source.device: cannot probe /nonexistent/a for existing data")
+
+
+def test_one_pci_device_given_twice_is_refused():
+    """Found by the generated tests: two hostdev NICs on one PCI device passed, and libvirt refused the VM."""
+    nics = [{"type": "hostdev", "source": "0005:00:00.0"}, {"type": "hostdev", "pci": "0005:00:00.0"}]
+    assert refusal({"network_interfaces": nics}).startswith(
+        "kvm_vms[0].network_interfaces[1]: PCI device 0005:00:00.0 is also kvm_vms[0].network_interfaces[0]")
