@@ -297,7 +297,8 @@ def vm(draw, pool_name="default-pool", base="base.qcow2", networks=("default",),
     disks = draw(st.lists(disk(pool_name, base), max_size=3))
     if disks:
         item["disks"] = disks
-    nics = draw(st.lists(nic(list(networks)), max_size=3))
+    nics = draw(st.lists(nic(list(networks)), max_size=3, unique_by=lambda n: str(n.get("source") or n.get("pci"))
+                         if n["type"] == "hostdev" else id(n)))
     if nics:
         item["nics" if draw(st.booleans()) else "network_interfaces"] = nics
     if draw(st.booleans()):

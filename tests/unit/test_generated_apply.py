@@ -4,7 +4,8 @@ then run again, reports no change. What the test driver cannot hold is left out 
   on this machine's own device first); only dir pools can take volumes there; mount_opts and config_opts live in
   libvirt's XML namespaces, which the test driver drops.
 - networks: every mode; hostdev and passthrough read the fake SR-IOV sysfs of test_generated_inputs.
-- VMs: no cloud_init (the test driver cannot upload the seed ISO: virStorageVolUpload).
+- VMs: no cloud_init (the test driver cannot upload the seed ISO: virStorageVolUpload); disks of 1 GiB (its
+  pools hold 100 GiB).
 The lab's tests apply the same kinds on a real libvirtd.
 """
 import contextlib
@@ -50,8 +51,10 @@ def holdable_pool(pool):
     return dict(kept, volumes=[]) if pool["type"] != "dir" and pool.get("volumes") else kept
 
 
-def without_cloud_init(vm):
-    return {key: value for key, value in vm.items() if key != "cloud_init"}
+def holdable_vm(vm):
+    """The VM without cloud_init, its disks at most 1 GiB (the test driver's pools hold 100 GiB in all)."""
+    disks = [dict(d, size="1G") if "size" in d else d for d in vm.get("disks", [])]
+    return dict({key: value for key, value in vm.items() if key != "cloud_init"}, **({"disks": disks} if disks else {}))
 
 
 POOLS = st.lists(gen.pool(), min_size=1, max_size=2).filter(
@@ -60,7 +63,7 @@ POOLS = st.lists(gen.pool(), min_size=1, max_size=2).filter(
     lambda items: [holdable_pool(p) for p in items])
 VMS = st.lists(gen.WORDS, min_size=1, max_size=2, unique=True).flatmap(
     lambda names: st.tuples(*[gen.vm(name=name, pool_name="gen-base") for name in names])).map(
-    lambda vms: [without_cloud_init(vm) for vm in vms])
+    lambda vms: [holdable_vm(vm) for vm in vms])
 # Every failure found here, kept as an explicit example (each now applies and then reports no change).
 FOUND = {
     "libvirt_pool": [[{"name": "p0", "type": "logical", "state": "active"}],
@@ -69,7 +72,9 @@ FOUND = {
                         [{"name": "b", "mode": "isolated", "domain": "lab.example", "domain_local_only": False}]],
     "libvirt_resources": [[{"name": "b", "memory": "64M", "pool": "gen-base", "vcpu": 1, "firmware": "bios",
                             "disks": [{"type": "new", "size": 1, "pool": "gen-base", "disk_driver": "virtio",
-                                       "cache": "default"}]}]],
+                                       "cache": "default"}]}],
+                          [{"name": "a", "memory": "64M", "pool": "gen-base", "network_interfaces": [
+                              {"type": "hostdev", "source": "0005:00:00.0"}, {"type": "hostdev", "pci": "0005:00:01.0"}]}]],
 }
 KINDS = [
     ("libvirt_pool", libvirt_pool, lambda items: {"pools": items}, POOLS),

@@ -193,6 +193,9 @@ FOUND = {
         ("cloud-init users as a string: the guest booted without its users", [
             {"name": "v1", "memory": "1G", "pool": "gen-base", "cloud_init": {"user_data": {"users": "10"}}}]),
         ("memory: 10 (10 MiB) and 256 vCPUs were taken", [{"name": "v1", "memory": 10, "vcpus": 256}]),
+        ("one PCI device on two hostdev NICs: refused by libvirt", [
+            {"name": "a", "memory": "64M", "pool": "gen-base", "network_interfaces": [
+                {"type": "hostdev", "source": "0005:00:00.0"}, {"type": "hostdev", "source": "0005:00:00.0"}]}]),
     ],
 }
 
