@@ -9,6 +9,7 @@ schema (cloudinit/config/schemas); a YAML boolean or number where cloud-init wan
 with the kit's hint, as everywhere else. Keys not listed here are passed on as written.
 A user_data given as a YAML string is passed on as written: the managed host has no YAML parser.
 """
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -31,10 +32,12 @@ def string(value, path):
 
 def items(check, hint=None):
     """A list, each item read by check; a lone string or mapping is refused (cloud-init would skip it)."""
+
     def read(value, path):
         if not isinstance(value, list):
             fail(path, "must be a list (got %s)" % checks.describe(value), hint)
         return [check(item, at(path, i)) for i, item in enumerate(value)]
+
     return read
 
 
@@ -68,17 +71,27 @@ def group(value, path):
 def chpasswd(value, path):
     fields = checks.Fields(value, path, ("expire", "users", "list"))
     fields.get("expire", checks.boolean)
-    fields.each("users", lambda item, where: checks.Fields(item, where, ("name", "password", "type")).get(
-        "name", string, required=True))
+    fields.each(
+        "users",
+        lambda item, where: checks.Fields(item, where, ("name", "password", "type")).get("name", string, required=True),
+    )
     if fields.has("list"):
         string_or_strings(fields.raw("list"), fields.where("list"))
     return value
 
 
-WRITE_FILE = {"path": checks.abs_path, "content": string, "source": checks.mapping, "owner": string,
-              "permissions": string, "encoding": checks.choice("gz", "gzip", "gz+base64", "gzip+base64",
-                                                               "gz+b64", "gzip+b64", "b64", "base64", "text/plain"),
-              "append": checks.boolean, "defer": checks.boolean}
+WRITE_FILE = {
+    "path": checks.abs_path,
+    "content": string,
+    "source": checks.mapping,
+    "owner": string,
+    "permissions": string,
+    "encoding": checks.choice(
+        "gz", "gzip", "gz+base64", "gzip+base64", "gz+b64", "gzip+b64", "b64", "base64", "text/plain"
+    ),
+    "append": checks.boolean,
+    "defer": checks.boolean,
+}
 
 
 def write_file(value, path):

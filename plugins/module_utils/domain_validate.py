@@ -31,7 +31,7 @@ TARGET_RE = re.compile(r"^(vd|sd)[a-z]{1,2}$")
 XML_TEXT_RE = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$")
 MAX_VCPUS = 4096
 # Below this no guest firmware and kernel boot (docs/inputs.md); a bare 10 is 10 MiB, a likely slip for 10G.
-MIN_MEMORY_MIB = 32
+MIN_MEMORY_MIB = 16
 UINT32 = 2 ** 32 - 1
 
 # The older ansible-kvm role's names, as aliases of ours.

@@ -6,6 +6,7 @@ checker to a strategy. Kit factories are recognised by what their closures hold 
 list_of's item checker, choice's choices), so a table that changes a bound or a pattern changes the values drawn;
 a checker with no strategy raises KeyError, which test_generated_tables turns into a failing test.
 """
+
 import re
 
 from hypothesis import strategies as st
@@ -18,11 +19,16 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model 
 
 WORDS = st.from_regex(r"\A[a-z][a-z0-9]{0,7}\Z")
 ABS_PATH = st.lists(WORDS, min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts))
-SIZE = st.one_of(st.integers(1, 4096), st.integers(1, 4096).map(str),
-                 st.tuples(st.integers(1, 64), st.sampled_from(["K", "M", "G", "KiB", "MiB", "GiB", "MB", "GB"])
-                           ).map(lambda t: "%d%s" % t)).filter(lambda v: checks.size(v, "") >= 1024 * 1024)
+SIZE = st.one_of(
+    st.integers(1, 4096),
+    st.integers(1, 4096).map(str),
+    st.tuples(st.integers(1, 64), st.sampled_from(["K", "M", "G", "KiB", "MiB", "GiB", "MB", "GB"])).map(
+        lambda t: "%d%s" % t
+    ),
+).filter(lambda v: checks.size(v, "") >= 1024 * 1024)
 UNICAST_MAC = st.tuples(st.integers(0, 127).map(lambda n: n * 2), *[st.integers(0, 255)] * 5).map(
-    lambda octets: ":".join("%02x" % o for o in octets))
+    lambda octets: ":".join("%02x" % o for o in octets)
+)
 
 # Checkers that are plain functions (not factories), and the few local checkers whose rule is code, not a pattern.
 NAMED = {
@@ -33,8 +39,9 @@ NAMED = {
     checks.uuid: st.uuids().map(str),
     checks.ifname: st.from_regex(r"\A[a-z][a-z0-9]{0,11}\Z"),
     checks.vlan_id: st.integers(checks.VLAN_LOW, checks.VLAN_HIGH),
-    checks.pci_address: st.tuples(st.integers(0, 15), st.integers(0, 255), st.integers(0, 31), st.integers(0, 7)
-                                  ).map(lambda t: "%04x:%02x:%02x.%d" % t),
+    checks.pci_address: st.tuples(st.integers(0, 15), st.integers(0, 255), st.integers(0, 31), st.integers(0, 7)).map(
+        lambda t: "%04x:%02x:%02x.%d" % t
+    ),
     checks.host: st.one_of(st.ip_addresses(v=4).map(str), st.from_regex(r"\A[a-z][a-z0-9-]{0,10}[a-z0-9]\Z")),
     checks.mapping: st.just({}),
     pv.mode: st.sampled_from(["0755", "0700", "750", "0644"]),
@@ -45,8 +52,12 @@ NAMED = {
     dv.volume_name: st.from_regex(r"\A[a-z][a-z0-9._-]{0,15}\Z"),
     dv.size_above_zero: SIZE,
     dv.memory_kib: st.sampled_from(["64M", "512", 1024, "1G", "1.5G", "256MiB"]),
-    dv.free_text: st.one_of(st.just(""), st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")),
-                                                 min_size=1, max_size=20).filter(str.strip)),
+    dv.free_text: st.one_of(
+        st.just(""),
+        st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=20).filter(
+            str.strip
+        ),
+    ),
     dv.boot_devices: st.lists(st.sampled_from(dv.BOOT_DEVICES), min_size=1, max_size=3, unique=True),
     nv.network_name: st.from_regex(r"\A[a-z][a-z0-9_-]{0,15}\Z"),
     nv.dns_name: st.from_regex(r"\A[a-z][a-z0-9]{0,8}(\.[a-z]{2,5})?\Z"),
@@ -68,11 +79,10 @@ def valid(check):
         return st.sampled_from(check.choices)
     env = closure(check)
     if {"low", "high"} <= set(env):
-        numbers = st.integers(env["low"], env["high"] if env["high"] is not None else env["low"] + 10 ** 6)
+        numbers = st.integers(env["low"], env["high"] if env["high"] is not None else env["low"] + 10**6)
         return st.one_of(numbers, numbers.filter(lambda n: n >= 0).map(str))
     if {"pattern", "what"} <= set(env):
-        return st.from_regex(env["pattern"], fullmatch=True).filter(
-            lambda v: v.strip() and _passes(check, v))
+        return st.from_regex(env["pattern"], fullmatch=True).filter(lambda v: v.strip() and _passes(check, v))
     if set(env) == {"check"}:
         return st.lists(valid(env["check"]), max_size=3)
     if "version" in env:  # checks.ip(version)
@@ -94,13 +104,17 @@ def section(table):
 
 
 # Section readers, whose keys are a table of their own.
-NAMED.update({
-    pv._permissions: section(pv.PERMISSIONS),
-    pv._config_opts: st.dictionaries(WORDS, valid(pv.rbd_option_value), max_size=2),
-    pv._adapter: st.one_of(st.builds(dict, name=valid(pv.adapter_name)),
-                           st.builds(dict, type=st.just("fc_host"), wwnn=valid(pv.wwn), wwpn=valid(pv.wwn))),
-    dv.metadata: st.dictionaries(st.from_regex(r"\A[a-z][a-z0-9]{0,7}\Z"), valid(dv.free_text), max_size=2),
-})
+NAMED.update(
+    {
+        pv._permissions: section(pv.PERMISSIONS),
+        pv._config_opts: st.dictionaries(WORDS, valid(pv.rbd_option_value), max_size=2),
+        pv._adapter: st.one_of(
+            st.builds(dict, name=valid(pv.adapter_name)),
+            st.builds(dict, type=st.just("fc_host"), wwnn=valid(pv.wwn), wwpn=valid(pv.wwn)),
+        ),
+        dv.metadata: st.dictionaries(st.from_regex(r"\A[a-z][a-z0-9]{0,7}\Z"), valid(dv.free_text), max_size=2),
+    }
+)
 
 
 def optional(fields, table, draw, keys):
@@ -112,6 +126,7 @@ def optional(fields, table, draw, keys):
 
 # ------------------------------------------------------------------------------------------------------- pools
 
+
 @st.composite
 def pool(draw, kind=None, name=None):
     """A valid pool of a type from TYPES, with the source keys its rule requires and some of those it allows."""
@@ -119,18 +134,26 @@ def pool(draw, kind=None, name=None):
     rule = TYPES[kind]
     name = name or draw(valid(pv.POOL["name"]))
     # An active fs pool that libvirt lacks is first probed on this machine's own device (not the test driver's).
-    state = draw(st.sampled_from(["inactive", "present"] if kind == "fs" else ["active", "active", "inactive",
-                                                                               "present"]))
+    state = draw(
+        st.sampled_from(["inactive", "present"] if kind == "fs" else ["active", "active", "inactive", "present"])
+    )
     item = {"name": name, "type": kind, "state": state}
     if rule.target == "required" or (rule.target == "optional" and kind != "logical" and draw(st.booleans())):
         item["path"] = "/srv/gen/" + name
     source = {}
-    chosen = set(rule.required) | set(draw(st.lists(st.sampled_from(rule.source), unique=True))) if rule.source else set()
+    chosen = (
+        set(rule.required) | set(draw(st.lists(st.sampled_from(rule.source), unique=True))) if rule.source else set()
+    )
     for key in sorted(chosen):
         if key == "hosts":
             if rule.max_hosts > 1 and draw(st.booleans()):
-                source["hosts"] = draw(st.lists(st.builds(dict, name=valid(checks.host), port=valid(pv.port)),
-                                                min_size=1, max_size=rule.max_hosts))
+                source["hosts"] = draw(
+                    st.lists(
+                        st.builds(dict, name=valid(checks.host), port=valid(pv.port)),
+                        min_size=1,
+                        max_size=rule.max_hosts,
+                    )
+                )
             else:
                 source["host"] = draw(valid(checks.host))
         elif key == "devices":
@@ -153,8 +176,14 @@ def pool(draw, kind=None, name=None):
             source[key] = draw(valid(pv.SOURCE[key]))
     if source:
         item["source"] = source
-    optional(item, pv.POOL, draw, ["autostart", "overwrite", "delete_data"] + (
-        ["cow"] if kind in ("dir", "fs") else []) + [key for key in rule.extras])
+    optional(
+        item,
+        pv.POOL,
+        draw,
+        ["autostart", "overwrite", "delete_data"]
+        + (["cow"] if kind in ("dir", "fs") else [])
+        + [key for key in rule.extras],
+    )
     if rule.volume_formats is not None and state == "active":
         item["volumes"] = draw(st.lists(volume(kind, rule, source), max_size=3, unique_by=lambda v: v["name"]))
     return item
@@ -178,12 +207,17 @@ def volume(draw, kind, rule, source):
 SRIOV_PF = "sriov0"
 SRIOV_VFS = ["0000:03:10.%d" % fn for fn in range(4)]
 
+
 @st.composite
 def ip_block(draw, third):
     item = {"address": "10.%d.%d.1" % (third // 256, third % 256), "prefix": 24}
     if draw(st.booleans()):
-        item["dhcp_ranges"] = [{"start": "10.%d.%d.100" % (third // 256, third % 256),
-                                "end": "10.%d.%d.%d" % (third // 256, third % 256, draw(st.integers(100, 254)))}]
+        item["dhcp_ranges"] = [
+            {
+                "start": "10.%d.%d.100" % (third // 256, third % 256),
+                "end": "10.%d.%d.%d" % (third // 256, third % 256, draw(st.integers(100, 254))),
+            }
+        ]
     if draw(st.booleans()):
         item["dhcp_hosts"] = [{"ip": "10.%d.%d.50" % (third // 256, third % 256), "mac": draw(UNICAST_MAC)}]
     return item
@@ -210,35 +244,52 @@ def network(draw, mode=None, name=None, third=None, bridges=()):
             item["bridge_name"] = draw(st.sampled_from(bridges))
             if draw(st.booleans()):
                 item["virtualport_type"] = "openvswitch"
-                item["portgroups"] = [{"name": "vlan%d" % tag, "vlan": {"tags": [tag]}}
-                                      for tag in draw(st.lists(valid(checks.vlan_id), max_size=2, unique=True))]
+                item["portgroups"] = [
+                    {"name": "vlan%d" % tag, "vlan": {"tags": [tag]}}
+                    for tag in draw(st.lists(valid(checks.vlan_id), max_size=2, unique=True))
+                ]
         else:
             item["forward"] = {"interfaces": draw(st.lists(valid(checks.ifname), min_size=1, max_size=2, unique=True))}
     elif mode in nv.DIRECT_MODES:
-        item["forward"] = ({"pf": SRIOV_PF} if mode == "passthrough" and draw(st.booleans())
-                           else {"interfaces": draw(st.lists(valid(checks.ifname), min_size=1, max_size=2, unique=True))})
+        item["forward"] = (
+            {"pf": SRIOV_PF}
+            if mode == "passthrough" and draw(st.booleans())
+            else {"interfaces": draw(st.lists(valid(checks.ifname), min_size=1, max_size=2, unique=True))}
+        )
     else:  # hostdev
-        item["forward"] = draw(st.one_of(st.just({"pf": SRIOV_PF}), st.builds(
-            dict, addresses=st.lists(st.sampled_from(SRIOV_VFS), min_size=1, max_size=2, unique=True))))
+        item["forward"] = draw(
+            st.one_of(
+                st.just({"pf": SRIOV_PF}),
+                st.builds(dict, addresses=st.lists(st.sampled_from(SRIOV_VFS), min_size=1, max_size=2, unique=True)),
+            )
+        )
     return optional(item, {"autostart": checks.boolean}, draw, ["autostart"])
 
 
 # --------------------------------------------------------------------------------------------------------- VMs
 
-USER_DATA = st.fixed_dictionaries({}, optional={
-    "users": st.lists(st.one_of(st.just("default"), st.builds(dict, name=WORDS,
-                                                              ssh_authorized_keys=st.lists(WORDS, max_size=2)))),
-    "groups": st.lists(WORDS, max_size=2), "ssh_authorized_keys": st.lists(WORDS, max_size=2),
-    "chpasswd": st.builds(dict, expire=st.booleans()),
-    "write_files": st.lists(st.builds(dict, path=ABS_PATH, content=valid(cloudinit_validate.string)), max_size=2),
-    "runcmd": st.lists(st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=3)), max_size=2),
-    "bootcmd": st.lists(WORDS, max_size=2), "packages": st.lists(WORDS, max_size=3),
-    "mounts": st.lists(st.lists(WORDS, min_size=1, max_size=6), max_size=2)})
+USER_DATA = st.fixed_dictionaries(
+    {},
+    optional={
+        "users": st.lists(
+            st.one_of(st.just("default"), st.builds(dict, name=WORDS, ssh_authorized_keys=st.lists(WORDS, max_size=2)))
+        ),
+        "groups": st.lists(WORDS, max_size=2),
+        "ssh_authorized_keys": st.lists(WORDS, max_size=2),
+        "chpasswd": st.builds(dict, expire=st.booleans()),
+        "write_files": st.lists(st.builds(dict, path=ABS_PATH, content=valid(cloudinit_validate.string)), max_size=2),
+        "runcmd": st.lists(st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=3)), max_size=2),
+        "bootcmd": st.lists(WORDS, max_size=2),
+        "packages": st.lists(WORDS, max_size=3),
+        "mounts": st.lists(st.lists(WORDS, min_size=1, max_size=6), max_size=2),
+    },
+)
 
 
 @st.composite
 def disk(draw, pool_name, base):
-    kind = draw(st.sampled_from(dv.DISK_TYPES))
+    # type image needs the images kind declared and downloaded first: not generated yet (see docs/inputs.md).
+    kind = draw(st.sampled_from([kind for kind in dv.DISK_TYPES if kind != "image"]))
     item = {"type": kind}
     if kind in ("file", "cdrom"):
         item["path"] = draw(valid(dv.DISK_FIELDS["path"]))
@@ -280,8 +331,11 @@ def nic(draw, networks):
 @st.composite
 def vm(draw, pool_name="default-pool", base="base.qcow2", networks=("default",), name=None):
     """A valid VM: every disk type and NIC type, BIOS or UEFI (secure boot on q35), cloud-init or not."""
-    item = {"name": name or draw(valid(dv.VM_FIELDS["name"])), "memory": draw(valid(dv.VM_FIELDS["memory"])),
-            "pool": pool_name}
+    item = {
+        "name": name or draw(valid(dv.VM_FIELDS["name"])),
+        "memory": draw(valid(dv.VM_FIELDS["memory"])),
+        "pool": pool_name,
+    }
     item["vcpus" if draw(st.booleans()) else "vcpu"] = draw(st.integers(1, 4))
     firmware = draw(valid(dv.VM_FIELDS["firmware"]))
     item["firmware"] = firmware
@@ -291,14 +345,25 @@ def vm(draw, pool_name="default-pool", base="base.qcow2", networks=("default",),
     if draw(st.booleans()):
         item["cpu"] = draw(st.one_of(st.just({"mode": "host-model"}), st.just({"mode": "custom", "model": "qemu64"})))
     if draw(st.booleans()):
-        item["graphics"] = draw(st.one_of(st.booleans(), valid(dv.GRAPHICS_FIELDS["type"]),
-                                          st.builds(dict, type=st.sampled_from(["vnc", "spice"]),
-                                                    listen=st.sampled_from(["127.0.0.1", "0.0.0.0"]))))
+        item["graphics"] = draw(
+            st.one_of(
+                st.booleans(),
+                valid(dv.GRAPHICS_FIELDS["type"]),
+                st.builds(
+                    dict, type=st.sampled_from(["vnc", "spice"]), listen=st.sampled_from(["127.0.0.1", "0.0.0.0"])
+                ),
+            )
+        )
     disks = draw(st.lists(disk(pool_name, base), max_size=3))
     if disks:
         item["disks"] = disks
-    nics = draw(st.lists(nic(list(networks)), max_size=3, unique_by=lambda n: str(n.get("source") or n.get("pci"))
-                         if n["type"] == "hostdev" else id(n)))
+    nics = draw(
+        st.lists(
+            nic(list(networks)),
+            max_size=3,
+            unique_by=lambda n: str(n.get("source") or n.get("pci")) if n["type"] == "hostdev" else id(n),
+        )
+    )
     if nics:
         item["nics" if draw(st.booleans()) else "network_interfaces"] = nics
     if draw(st.booleans()):
@@ -308,11 +373,33 @@ def vm(draw, pool_name="default-pool", base="base.qcow2", networks=("default",),
 
 # --------------------------------------------------------------------------------------------------- mutations
 
-INJECTIONS = ["it's", 'say "hi"', "a\nb", "<x/>", "--force", "a;reboot", "nul\x00byte", "bad\udcffbytes",
-              "x" * 300, "", " ", "../../etc", "$(id)", "&amp;"]
-WRONG_TYPES = [True, False, 0, 1, 10, -1, 3.5, 2 ** 32, 10 ** 20, "yes", "no", "010", [], {}, ["x"], {"a": 1}, None]
-MUTATIONS = ("wrong_type", "injection", "misspell", "unknown_key", "drop_key", "duplicate", "scalar_for_mapping",
-             "out_of_range")
+INJECTIONS = [
+    "it's",
+    'say "hi"',
+    "a\nb",
+    "<x/>",
+    "--force",
+    "a;reboot",
+    "nul\x00byte",
+    "bad\udcffbytes",
+    "x" * 300,
+    "",
+    " ",
+    "../../etc",
+    "$(id)",
+    "&amp;",
+]
+WRONG_TYPES = [True, False, 0, 1, 10, -1, 3.5, 2**32, 10**20, "yes", "no", "010", [], {}, ["x"], {"a": 1}, None]
+MUTATIONS = (
+    "wrong_type",
+    "injection",
+    "misspell",
+    "unknown_key",
+    "drop_key",
+    "duplicate",
+    "scalar_for_mapping",
+    "out_of_range",
+)
 
 
 def nodes(value, trail=()):
@@ -348,9 +435,11 @@ def mutate(draw, items):
         key = draw(st.sampled_from(sorted(value, key=str)))
         if how == "drop_key":
             return _replace(items, trail, lambda m: {k: v for k, v in m.items() if k != key}), (how, trail + (key,))
-        new = (key[:-1] + key[-1] * 2 if how == "misspell" else draw(WORDS) + "_x")
+        new = key[:-1] + key[-1] * 2 if how == "misspell" else draw(WORDS) + "_x"
         return _replace(items, trail, lambda m: dict({k: v for k, v in m.items() if k != key}, **{new: m[key]})), (
-            how, trail + (new,))
+            how,
+            trail + (new,),
+        )
     if how == "duplicate" and lists:
         trail, value = draw(st.sampled_from(lists))
         index = draw(st.integers(0, len(value) - 1))
@@ -360,9 +449,10 @@ def mutate(draw, items):
         scalar = draw(st.sampled_from([True, 5, "x", "no", ["a"]]))
         return _replace(items, trail, lambda _m: scalar), (how, trail)
     trail, _value = draw(st.sampled_from(leaves or every[1:] or every))
-    bad = {"injection": st.sampled_from(INJECTIONS),
-           "out_of_range": st.sampled_from([-1, 0, 65536, 4095, 2 ** 32, 10 ** 6, "99999999999"])}.get(
-        how, st.sampled_from(WRONG_TYPES))
+    bad = {
+        "injection": st.sampled_from(INJECTIONS),
+        "out_of_range": st.sampled_from([-1, 0, 65536, 4095, 2**32, 10**6, "99999999999"]),
+    }.get(how, st.sampled_from(WRONG_TYPES))
     value = draw(bad)
     return _replace(items, trail, lambda _v: value), (how, trail)
 
@@ -390,10 +480,10 @@ def names_what_was_written(message, name, items):
     index the user wrote, until a step the user left out (a missing key the message asks for), which must not be
     another spelling of a key the user did write there."""
     head = message.split(": ", 1)[0]
-    if not head.startswith(name + "[") or not re.fullmatch(r"(?:%s)+" % PATH_TOKEN.pattern, head[len(name):]):
+    if not head.startswith(name + "[") or not re.fullmatch(r"(?:%s)+" % PATH_TOKEN.pattern, head[len(name) :]):
         return False
     node = items
-    for key, index in PATH_TOKEN.findall(head[len(name):]):
+    for key, index in PATH_TOKEN.findall(head[len(name) :]):
         if index:
             if not (isinstance(node, list) and int(index) < len(node)):
                 return False

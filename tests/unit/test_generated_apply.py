@@ -8,17 +8,30 @@ then run again, reports no change. What the test driver cannot hold is left out 
   pools hold 100 GiB).
 The lab's tests apply the same kinds on a real libvirtd.
 """
+
 import contextlib
 from collections import Counter
 
+import generated_inputs as gen
 import pytest
 from hypothesis import example, given, seed
 from hypothesis import strategies as st
-
-import generated_inputs as gen
 from test_generated_inputs import (
-    BASE_POOL, BRIDGES, NETWORKS, ROLE_NAMES, SEED, STATS, fake_sriov, fuzz_settings, libvirt_network, libvirt_pool,
-    libvirt_resources, report, run, timed)
+    BASE_POOL,
+    BRIDGES,
+    NETWORKS,
+    ROLE_NAMES,
+    SEED,
+    STATS,
+    fake_sriov,
+    fuzz_settings,
+    libvirt_network,
+    libvirt_pool,
+    libvirt_resources,
+    report,
+    run,
+    timed,
+)
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
@@ -57,30 +70,64 @@ def holdable_vm(vm):
     return dict({key: value for key, value in vm.items() if key != "cloud_init"}, **({"disks": disks} if disks else {}))
 
 
-POOLS = st.lists(gen.pool(), min_size=1, max_size=2).filter(
-    lambda items: len({p["name"] for p in items}) == len(items) and len(
-        {p.get("path") for p in items if p.get("path")}) == len([p for p in items if p.get("path")])).map(
-    lambda items: [holdable_pool(p) for p in items])
-VMS = st.lists(gen.WORDS, min_size=1, max_size=2, unique=True).flatmap(
-    lambda names: st.tuples(*[gen.vm(name=name, pool_name="gen-base") for name in names])).map(
-    lambda vms: [holdable_vm(vm) for vm in vms])
+POOLS = (
+    st.lists(gen.pool(), min_size=1, max_size=2)
+    .filter(
+        lambda items: (
+            len({p["name"] for p in items}) == len(items)
+            and len({p.get("path") for p in items if p.get("path")}) == len([p for p in items if p.get("path")])
+        )
+    )
+    .map(lambda items: [holdable_pool(p) for p in items])
+)
+VMS = (
+    st.lists(gen.WORDS, min_size=1, max_size=2, unique=True)
+    .flatmap(lambda names: st.tuples(*[gen.vm(name=name, pool_name="gen-base") for name in names]))
+    .map(lambda vms: [holdable_vm(vm) for vm in vms])
+)
 # Every failure found here, kept as an explicit example (each now applies and then reports no change).
 FOUND = {
-    "libvirt_pool": [[{"name": "p0", "type": "logical", "state": "active"}],
-                     [{"name": "p1", "type": "netfs", "path": "/srv/p1", "source": {"dir": "/a", "host": "nas"}}]],
-    "libvirt_network": [[{"name": "a", "mode": "open", "ips": [{"address": "10.0.0.1", "prefix": 24}]}],
-                        [{"name": "b", "mode": "isolated", "domain": "lab.example", "domain_local_only": False}]],
-    "libvirt_resources": [[{"name": "b", "memory": "64M", "pool": "gen-base", "vcpu": 1, "firmware": "bios",
-                            "disks": [{"type": "new", "size": 1, "pool": "gen-base", "disk_driver": "virtio",
-                                       "cache": "default"}]}],
-                          [{"name": "a", "memory": "64M", "pool": "gen-base", "network_interfaces": [
-                              {"type": "hostdev", "source": "0005:00:00.0"}, {"type": "hostdev", "pci": "0005:00:01.0"}]}]],
+    "libvirt_pool": [
+        [{"name": "p0", "type": "logical", "state": "active"}],
+        [{"name": "p1", "type": "netfs", "path": "/srv/p1", "source": {"dir": "/a", "host": "nas"}}],
+    ],
+    "libvirt_network": [
+        [{"name": "a", "mode": "open", "ips": [{"address": "10.0.0.1", "prefix": 24}]}],
+        [{"name": "b", "mode": "isolated", "domain": "lab.example", "domain_local_only": False}],
+    ],
+    "libvirt_resources": [
+        [
+            {
+                "name": "b",
+                "memory": "64M",
+                "pool": "gen-base",
+                "vcpu": 1,
+                "firmware": "bios",
+                "disks": [{"type": "new", "size": 1, "pool": "gen-base", "disk_driver": "virtio", "cache": "default"}],
+            }
+        ],
+        [
+            {
+                "name": "a",
+                "memory": "64M",
+                "pool": "gen-base",
+                "network_interfaces": [
+                    {"type": "hostdev", "source": "0005:00:00.0"},
+                    {"type": "hostdev", "pci": "0005:00:01.0"},
+                ],
+            }
+        ],
+    ],
 }
 KINDS = [
     ("libvirt_pool", libvirt_pool, lambda items: {"pools": items}, POOLS),
     ("libvirt_network", libvirt_network, lambda items: {"networks": items, "declared_bridges": BRIDGES}, NETWORKS),
-    ("libvirt_resources", libvirt_resources,
-     lambda items: dict(ROLE_NAMES, pools=[BASE_POOL], vms=items, declared_bridges=BRIDGES), VMS),
+    (
+        "libvirt_resources",
+        libvirt_resources,
+        lambda items: dict(ROLE_NAMES, pools=[BASE_POOL], vms=items, declared_bridges=BRIDGES),
+        VMS,
+    ),
 ]
 
 
@@ -96,6 +143,7 @@ def test_a_valid_declaration_applied_then_run_again_changes_nothing(label, modul
             second = run(module, args(items), check_mode=False)
             assert not second.get("failed") and not second["changed"], (items, second)
         STATS.setdefault(label + " applied twice", Counter()).update(cases=1, unchanged=1)
+
     for items in FOUND[label]:
         idempotent = example(items)(idempotent)
     with timed(label + " applied twice"):

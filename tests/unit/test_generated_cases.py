@@ -1,9 +1,9 @@
 """The silent acceptances issue #26 lists, now refused before any change: cloud-init user-data keys of the wrong
 type, more vCPUs than the host allows (with the host's figure), and memory below the documented minimum."""
+
 import json
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import host_context
@@ -23,50 +23,79 @@ def refusal(vm, ctx=CTX):
     return caught.value.message
 
 
-@pytest.mark.parametrize("user_data, message", [
-    ({"users": "10"}, "kvm_vms[0].cloud_init.user_data.users: must be a list (got '10')"),
-    ({"users": {"a": 1}}, "kvm_vms[0].cloud_init.user_data.users: must be a list (got a mapping)"),
-    ({"users": ["default", {"name": 10}]}, "kvm_vms[0].cloud_init.user_data.users[1].name: must be a string, not a "
-                                           "number: 10 (YAML reads an unquoted number as a number: quote it)"),
-    ({"users": [{"groups": "sudo"}]}, "kvm_vms[0].cloud_init.user_data.users[0].name: is required"),
-    ({"groups": [True]}, "kvm_vms[0].cloud_init.user_data.groups[0]: must be a string, not a boolean: true"),
-    ({"ssh_authorized_keys": "ssh-ed25519 AAAA"}, "kvm_vms[0].cloud_init.user_data.ssh_authorized_keys: must be a "
-                                                  "list (got 'ssh-ed25519 AAAA')"),
-    ({"chpasswd": {"expire": "maybe"}}, "kvm_vms[0].cloud_init.user_data.chpasswd.expire: must be true or false"),
-    ({"chpasswd": {"users": [{"password": "x"}]}}, "kvm_vms[0].cloud_init.user_data.chpasswd.users[0].name: is "
-                                                   "required"),
-    ({"write_files": [{"content": "x"}]}, "kvm_vms[0].cloud_init.user_data.write_files[0].path: is required"),
-    ({"write_files": [{"path": "/etc/x", "append": "sometimes"}]},
-     "kvm_vms[0].cloud_init.user_data.write_files[0].append: must be true or false"),
-    ({"runcmd": "reboot"}, "kvm_vms[0].cloud_init.user_data.runcmd: must be a list (got 'reboot')"),
-    ({"bootcmd": [["echo", 1]]}, "kvm_vms[0].cloud_init.user_data.bootcmd[0][1]: must be a string, not a number: 1"),
-    ({"packages": [{"vim": 1}]}, "kvm_vms[0].cloud_init.user_data.packages[0]: must be a string (got a mapping)"),
-    ({"mounts": [["/dev/vdb", "/data", "ext4", "defaults", 0, 2]]},
-     "kvm_vms[0].cloud_init.user_data.mounts[0][4]: must be a string, not a number: 0"),
-    ({"mounts": [[]]}, "kvm_vms[0].cloud_init.user_data.mounts[0]: must list 1 to 6 fields"),
-])
+@pytest.mark.parametrize(
+    "user_data, message",
+    [
+        ({"users": "10"}, "kvm_vms[0].cloud_init.user_data.users: must be a list (got '10')"),
+        ({"users": {"a": 1}}, "kvm_vms[0].cloud_init.user_data.users: must be a list (got a mapping)"),
+        (
+            {"users": ["default", {"name": 10}]},
+            "kvm_vms[0].cloud_init.user_data.users[1].name: must be a string, not a "
+            "number: 10 (YAML reads an unquoted number as a number: quote it)",
+        ),
+        ({"users": [{"groups": "sudo"}]}, "kvm_vms[0].cloud_init.user_data.users[0].name: is required"),
+        ({"groups": [True]}, "kvm_vms[0].cloud_init.user_data.groups[0]: must be a string, not a boolean: true"),
+        (
+            {"ssh_authorized_keys": "ssh-ed25519 AAAA"},
+            "kvm_vms[0].cloud_init.user_data.ssh_authorized_keys: must be a list (got 'ssh-ed25519 AAAA')",
+        ),
+        ({"chpasswd": {"expire": "maybe"}}, "kvm_vms[0].cloud_init.user_data.chpasswd.expire: must be true or false"),
+        (
+            {"chpasswd": {"users": [{"password": "x"}]}},
+            "kvm_vms[0].cloud_init.user_data.chpasswd.users[0].name: is required",
+        ),
+        ({"write_files": [{"content": "x"}]}, "kvm_vms[0].cloud_init.user_data.write_files[0].path: is required"),
+        (
+            {"write_files": [{"path": "/etc/x", "append": "sometimes"}]},
+            "kvm_vms[0].cloud_init.user_data.write_files[0].append: must be true or false",
+        ),
+        ({"runcmd": "reboot"}, "kvm_vms[0].cloud_init.user_data.runcmd: must be a list (got 'reboot')"),
+        (
+            {"bootcmd": [["echo", 1]]},
+            "kvm_vms[0].cloud_init.user_data.bootcmd[0][1]: must be a string, not a number: 1",
+        ),
+        ({"packages": [{"vim": 1}]}, "kvm_vms[0].cloud_init.user_data.packages[0]: must be a string (got a mapping)"),
+        (
+            {"mounts": [["/dev/vdb", "/data", "ext4", "defaults", 0, 2]]},
+            "kvm_vms[0].cloud_init.user_data.mounts[0][4]: must be a string, not a number: 0",
+        ),
+        ({"mounts": [[]]}, "kvm_vms[0].cloud_init.user_data.mounts[0]: must list 1 to 6 fields"),
+    ],
+)
 def test_cloud_init_user_data_of_the_wrong_type_is_refused(user_data, message):
     assert refusal({"cloud_init": {"user_data": user_data}}).startswith(message)
 
 
 def test_cloud_init_user_data_of_the_right_types_is_taken():
-    user_data = {"users": ["default", {"name": "alice", "groups": "sudo", "ssh_authorized_keys": ["ssh-ed25519 A"]}],
-                 "groups": ["admins", {"ops": ["alice"]}], "ssh_authorized_keys": ["ssh-ed25519 B"],
-                 "chpasswd": {"expire": False, "users": [{"name": "alice", "password": "x", "type": "text"}]},
-                 "write_files": [{"path": "/etc/motd", "content": "hi\n", "permissions": "0644"}],
-                 "runcmd": ["echo hi", ["touch", "/x"]], "bootcmd": ["true"], "packages": ["vim", ["curl", "8.0"]],
-                 "mounts": [["/dev/vdb", "/data", "ext4", "defaults,nofail", "0", "2"]], "timezone": "UTC"}
-    vm, = normalise_vms([{"name": "vm1", "memory": "1G", "cloud_init": {"user_data": user_data}}], "kvm_vms", CTX)
+    user_data = {
+        "users": ["default", {"name": "alice", "groups": "sudo", "ssh_authorized_keys": ["ssh-ed25519 A"]}],
+        "groups": ["admins", {"ops": ["alice"]}],
+        "ssh_authorized_keys": ["ssh-ed25519 B"],
+        "chpasswd": {"expire": False, "users": [{"name": "alice", "password": "x", "type": "text"}]},
+        "write_files": [{"path": "/etc/motd", "content": "hi\n", "permissions": "0644"}],
+        "runcmd": ["echo hi", ["touch", "/x"]],
+        "bootcmd": ["true"],
+        "packages": ["vim", ["curl", "8.0"]],
+        "mounts": [["/dev/vdb", "/data", "ext4", "defaults,nofail", "0", "2"]],
+        "timezone": "UTC",
+    }
+    (vm,) = normalise_vms([{"name": "vm1", "memory": "1G", "cloud_init": {"user_data": user_data}}], "kvm_vms", CTX)
     assert json.loads(vm.cloud_init.user_data.split("\n", 1)[1]) == user_data
 
 
-@pytest.mark.parametrize("vm, message", [
-    ({"vcpus": 256}, "kvm_vms[0].vcpus: 256 is above this host's limit of 255 vCPUs"),
-    ({"vcpus": 2, "max_vcpus": "300"}, "kvm_vms[0].max_vcpus: 300 is above this host's limit of 255 vCPUs"),
-    ({"vcpu": 256}, "kvm_vms[0].vcpu: 256 is above this host's limit of 255 vCPUs"),
-    ({"memory": 10}, "kvm_vms[0].memory: must be at least 32 MiB (got a number: 10) (a bare number is MiB: write 10G"),
-    ({"memory": "1G", "current_memory": "16M"}, "kvm_vms[0].current_memory: must be at least 32 MiB (got '16M')"),
-])
+@pytest.mark.parametrize(
+    "vm, message",
+    [
+        ({"vcpus": 256}, "kvm_vms[0].vcpus: 256 is above this host's limit of 255 vCPUs"),
+        ({"vcpus": 2, "max_vcpus": "300"}, "kvm_vms[0].max_vcpus: 300 is above this host's limit of 255 vCPUs"),
+        ({"vcpu": 256}, "kvm_vms[0].vcpu: 256 is above this host's limit of 255 vCPUs"),
+        (
+            {"memory": 10},
+            "kvm_vms[0].memory: must be at least 16 MiB (got a number: 10) (a bare number is MiB: write 10G",
+        ),
+        ({"memory": "1G", "current_memory": "12M"}, "kvm_vms[0].current_memory: must be at least 16 MiB (got '12M')"),
+    ],
+)
 def test_host_limits_and_the_memory_minimum(vm, message):
     assert refusal(vm).startswith(message)
 
@@ -81,12 +110,17 @@ def test_the_limit_is_the_domain_capabilities_vcpu_max():
 
         def listAllStoragePools(self):
             return []
+
     assert host_context(Conn(), "kvm01").max_vcpus == 288
 
 
 def test_the_test_driver_limit_reaches_the_module_message(capsys):
-    args = {"uri": "test:///default", "vms_input_name": "kvm_vms", "_ansible_check_mode": True,
-            "vms": [{"name": "big", "memory": "1G", "vcpus": 33, "pool": "default-pool"}]}
+    args = {
+        "uri": "test:///default",
+        "vms_input_name": "kvm_vms",
+        "_ansible_check_mode": True,
+        "vms": [{"name": "big", "memory": "1G", "vcpus": 33, "pool": "default-pool"}],
+    }
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             libvirt_resources.main()
@@ -105,15 +139,36 @@ def test_text_that_cannot_reach_libvirt_is_refused_by_path(text):
     from ansible_collections.essentials.kvm.plugins.module_utils import checks
     from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
     from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+
     with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.zone: is not a valid text"):
         read_networks([{"name": "n1", "mode": "isolated", "zone": text}], "kvm_virtual_networks")
     with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.volumes\[0\]\.permissions\.label: "):
-        parse_pools([{"name": "p1", "path": "/srv/p1", "volumes": [
-            {"name": "v", "capacity": "1G", "permissions": {"label": text}}]}], "kvm_storage_pools")
+        parse_pools(
+            [
+                {
+                    "name": "p1",
+                    "path": "/srv/p1",
+                    "volumes": [{"name": "v", "capacity": "1G", "permissions": {"label": text}}],
+                }
+            ],
+            "kvm_storage_pools",
+        )
     with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.source\.auth\.secret: must be one line"):
-        parse_pools([{"name": "p1", "type": "iscsi", "path": "/dev/disk/by-path", "source": {
-            "host": "san", "device": "iqn.2026-01.com.example:t1", "auth": {"username": "u", "secret": text}}}],
-            "kvm_storage_pools")
+        parse_pools(
+            [
+                {
+                    "name": "p1",
+                    "type": "iscsi",
+                    "path": "/dev/disk/by-path",
+                    "source": {
+                        "host": "san",
+                        "device": "iqn.2026-01.com.example:t1",
+                        "auth": {"username": "u", "secret": text},
+                    },
+                }
+            ],
+            "kvm_storage_pools",
+        )
     assert refusal({"description": text}).startswith("kvm_vms[0].description: is not a valid text")
     assert checks.SAFE_TEXT_RE.match("ünïcödé ✓")
 
@@ -121,6 +176,7 @@ def test_text_that_cannot_reach_libvirt_is_refused_by_path(text):
 def test_an_open_network_needs_an_address():
     """Found by the generated tests: libvirt refuses `open` forwarding without an IP address when defining it."""
     from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
+
     with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.ips: needs at least one address block"):
         read_networks([{"name": "n1", "mode": "open"}], "kvm_virtual_networks")
 
@@ -128,33 +184,60 @@ def test_an_open_network_needs_an_address():
 def test_an_iqn_with_a_control_character_is_refused_by_path():
     """Found by the generated tests: an IQN's suffix took control characters, which libvirt's XML parser refuses."""
     from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+
     with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.source\.device: is not a valid iSCSI target IQN"):
-        parse_pools([{"name": "p0", "type": "iscsi", "path": "/dev/disk/by-path",
-                      "source": {"host": "san", "device": "iqn.2026-01.com.example:\x1b"}}], "kvm_storage_pools")
+        parse_pools(
+            [
+                {
+                    "name": "p0",
+                    "type": "iscsi",
+                    "path": "/dev/disk/by-path",
+                    "source": {"host": "san", "device": "iqn.2026-01.com.example:\x1b"},
+                }
+            ],
+            "kvm_storage_pools",
+        )
 
 
 def test_a_logical_pools_target_is_its_volume_groups_directory():
     """Found by the generated tests: libvirt replaces a logical pool's target with /dev/<vg>, so any other path
     was reported as a change on every run ("still differs after the change")."""
     from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
-    with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.path: a logical pool's target is its volume "
-                                         r"group's directory, /dev/vg0 \(got /srv/vg0\)"):
-        parse_pools([{"name": "p0", "type": "logical", "path": "/srv/vg0", "source": {"name": "vg0"}}],
-                    "kvm_storage_pools")
-    spec, = parse_pools([{"name": "vg1", "type": "logical", "target": {"path": "/dev/vg1"}}], "kvm_storage_pools")
+
+    with pytest.raises(
+        InputError,
+        match=r"^kvm_storage_pools\[0\]\.path: a logical pool's target is its volume "
+        r"group's directory, /dev/vg0 \(got /srv/vg0\)",
+    ):
+        parse_pools(
+            [{"name": "p0", "type": "logical", "path": "/srv/vg0", "source": {"name": "vg0"}}], "kvm_storage_pools"
+        )
+    (spec,) = parse_pools([{"name": "vg1", "type": "logical", "target": {"path": "/dev/vg1"}}], "kvm_storage_pools")
     assert spec.pool.target_path == "/dev/vg1"
 
 
 def test_cache_default_is_no_cache_attribute():
     """Found by the generated tests: libvirt writes cache='default' as no attribute, so a disk with cache: default
     never converged ("did not converge; still to do: cache: None -> default")."""
-    vm, = normalise_vms([{"name": "vm1", "memory": "1G", "disks": [{"size": "1G", "cache": "default"},
-                                                                   {"size": "1G", "cache": "none"}]}], "kvm_vms", CTX)
+    (vm,) = normalise_vms(
+        [
+            {
+                "name": "vm1",
+                "memory": "1G",
+                "disks": [{"size": "1G", "cache": "default"}, {"size": "1G", "cache": "none"}],
+            }
+        ],
+        "kvm_vms",
+        CTX,
+    )
     assert [disk.cache for disk in vm.disks] == [None, "none"]
 
 
-@pytest.mark.xfail(strict=True, reason="Ansible's `elements: dict` (list_spec.ITEMS) refuses an item that is not a "
-                                       "mapping before the validator can name it; counted apart by the generated tests")
+@pytest.mark.xfail(
+    strict=True,
+    reason="Ansible's `elements: dict` (list_spec.ITEMS) refuses an item that is not a "
+    "mapping before the validator can name it; counted apart by the generated tests",
+)
 def test_an_item_that_is_not_a_mapping_is_named(capsys):
     args = {"uri": "test:///default", "vms_input_name": "kvm_vms", "_ansible_check_mode": True, "vms": ["no"]}
     with patch_module_args(args):
@@ -166,24 +249,41 @@ def test_an_item_that_is_not_a_mapping_is_named(capsys):
 def test_cow_is_refused_on_a_netfs_pool():
     """Found by the generated tests: libvirt refuses the cow feature on any pool but dir and fs."""
     from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+
     with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.cow: only applies to dir and fs pools"):
-        parse_pools([{"name": "p0", "type": "netfs", "path": "/srv/p0", "cow": False,
-                      "source": {"host": "nas", "dir": "/export"}}], "kvm_storage_pools")
+        parse_pools(
+            [
+                {
+                    "name": "p0",
+                    "type": "netfs",
+                    "path": "/srv/p0",
+                    "cow": False,
+                    "source": {"host": "nas", "dir": "/export"},
+                }
+            ],
+            "kvm_storage_pools",
+        )
 
 
 def test_domain_local_only_needs_a_domain():
     """Found by the generated tests: libvirt drops <domain localOnly> without a name, so the network never
     converged ("still differs after the change")."""
     from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
+
     with pytest.raises(InputError, match=r"^kvm_virtual_networks\[0\]\.domain_local_only: needs domain"):
         read_networks([{"name": "n1", "mode": "isolated", "domain_local_only": False}], "kvm_virtual_networks")
 
 
 def test_a_device_that_cannot_be_probed_is_named_by_path(capsys):
     """Found by the generated tests: an active fs pool on a missing device failed with wipefs's message alone."""
-    args = {"uri": "test:///default", "input_name": "kvm_storage_pools", "_ansible_check_mode": True,
-            "pools": [{"name": "p0", "type": "fs", "path": "/srv/p0", "source": {"device": "/nonexistent/a"}}]}
+    args = {
+        "uri": "test:///default",
+        "input_name": "kvm_storage_pools",
+        "_ansible_check_mode": True,
+        "pools": [{"name": "p0", "type": "fs", "path": "/srv/p0", "source": {"device": "/nonexistent/a"}}],
+    }
     from ansible_collections.essentials.kvm.plugins.modules import libvirt_pool
+
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             libvirt_pool.main()
@@ -195,4 +295,5 @@ def test_one_pci_device_given_twice_is_refused():
     """Found by the generated tests: two hostdev NICs on one PCI device passed, and libvirt refused the VM."""
     nics = [{"type": "hostdev", "source": "0005:00:00.0"}, {"type": "hostdev", "pci": "0005:00:00.0"}]
     assert refusal({"network_interfaces": nics}).startswith(
-        "kvm_vms[0].network_interfaces[1]: PCI device 0005:00:00.0 is also kvm_vms[0].network_interfaces[0]")
+        "kvm_vms[0].network_interfaces[1]: PCI device 0005:00:00.0 is also kvm_vms[0].network_interfaces[0]"
+    )

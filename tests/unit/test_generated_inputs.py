@@ -8,25 +8,28 @@ second run reports no change (test_generated_apply.py).
 The seed is fixed (FUZZ_SEED, default 26) so `make unit` is repeatable; `make fuzz` runs many more examples
 (FUZZ_EXAMPLES) from a random seed. The per-module rate and the count of each outcome go to the test log.
 """
+
 import contextlib
 import io
 import json
 import os
 import re
 import time
-from unittest import mock
 from collections import Counter
+from unittest import mock
 
+import generated_inputs as gen
 import pytest
+from ansible.module_utils.testing import patch_module_args
 from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
-from ansible.module_utils.testing import patch_module_args
-
-import generated_inputs as gen
 from ansible_collections.essentials.kvm.plugins.module_utils import network_reconcile
 from ansible_collections.essentials.kvm.plugins.modules import (
-    libvirt_domain, libvirt_network, libvirt_pool, libvirt_resources)
+    libvirt_network,
+    libvirt_pool,
+    libvirt_resources,
+)
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
@@ -36,18 +39,27 @@ SEED = int(os.environ.get("FUZZ_SEED") or 26)
 # Examples per test at scale 1; make fuzz raises the scale. Tuned on the 2-core machine: see docs/inputs.md.
 SCALE = float(os.environ.get("FUZZ_SCALE") or 1)
 BRIDGES = ["br-gen0", "br-gen1"]
-ROLE_NAMES = dict(networks_input_name="kvm_virtual_networks", pools_input_name="kvm_storage_pools",
-                  vms_input_name="kvm_vms", inventory_hostname="kvm01")
+ROLE_NAMES = dict(
+    networks_input_name="kvm_virtual_networks",
+    pools_input_name="kvm_storage_pools",
+    vms_input_name="kvm_vms",
+    inventory_hostname="kvm01",
+)
 STATS = {}
 DRIVER_HICCUP = re.compile(r": vir\w+\(\) failed$")
-ARGSPEC_ITEM = re.compile(r"^Elements value for option '(pools|networks|vms)' is of type \w+ and we were unable to "
-                          r"convert to dict")
+ARGSPEC_ITEM = re.compile(
+    r"^Elements value for option '(pools|networks|vms)' is of type \w+ and we were unable to "
+    r"convert to dict"
+)
 
 
 def fuzz_settings(examples):
-    return settings(max_examples=max(1, int(examples * SCALE)), deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much])
+    return settings(
+        max_examples=max(1, int(examples * SCALE)),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
 
 
 def run(module, args, check_mode=True):
@@ -99,12 +111,15 @@ def report(request):
     started = time.monotonic()
     yield
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    lines = ["generated inputs: seed %d (FUZZ_SEED), scale %g (FUZZ_SCALE), %.1f s" %
-             (SEED, SCALE, time.monotonic() - started)]
+    lines = [
+        "generated inputs: seed %d (FUZZ_SEED), scale %g (FUZZ_SCALE), %.1f s"
+        % (SEED, SCALE, time.monotonic() - started)
+    ]
     for label, stats in sorted(STATS.items()):
         rate = stats["cases"] / stats["seconds"] if stats.get("seconds") else 0
-        counts = ", ".join("%s %d" % (key, value) for key, value in sorted(stats.items())
-                           if key not in ("cases", "seconds"))
+        counts = ", ".join(
+            "%s %d" % (key, value) for key, value in sorted(stats.items()) if key not in ("cases", "seconds")
+        )
         lines.append("  %-28s %6d cases %6.0f/s  %s" % (label, stats["cases"], rate, counts))
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
@@ -139,26 +154,57 @@ def lists(strategy, max_size=2):
     return st.lists(strategy, min_size=1, max_size=max_size)
 
 
-POOLS = lists(gen.pool()).filter(lambda items: len({p["name"] for p in items}) == len(items) and len(
-    {p.get("path") for p in items if p.get("path")}) == len([p for p in items if p.get("path")]))
-NETWORKS = st.lists(st.tuples(gen.WORDS, st.integers(0, 250)), min_size=1, max_size=2,
-                    unique_by=(lambda t: t[0], lambda t: t[1])).flatmap(
-    lambda named: st.tuples(*[gen.network(name=name, third=third, bridges=BRIDGES) for name, third in named])).map(
-    list).filter(lambda items: len({n.get("bridge_name") for n in items if n.get("bridge_name")}) ==
-                 len([n for n in items if n.get("bridge_name")]))
-BASE_POOL = {"name": "gen-base", "path": "/srv/gen-base", "volumes": [{"name": "base.qcow2", "capacity": "1G",
-                                                                       "format": "qcow2"}]}
-VMS = st.lists(gen.WORDS, min_size=1, max_size=2, unique=True).flatmap(
-    lambda names: st.tuples(*[gen.vm(name=name, pool_name="gen-base", networks=("default",)) for name in names])
-).map(list)
+POOLS = lists(gen.pool()).filter(
+    lambda items: (
+        len({p["name"] for p in items}) == len(items)
+        and len({p.get("path") for p in items if p.get("path")}) == len([p for p in items if p.get("path")])
+    )
+)
+NETWORKS = (
+    st.lists(
+        st.tuples(gen.WORDS, st.integers(0, 250)), min_size=1, max_size=2, unique_by=(lambda t: t[0], lambda t: t[1])
+    )
+    .flatmap(lambda named: st.tuples(*[gen.network(name=name, third=third, bridges=BRIDGES) for name, third in named]))
+    .map(list)
+    .filter(
+        lambda items: (
+            len({n.get("bridge_name") for n in items if n.get("bridge_name")})
+            == len([n for n in items if n.get("bridge_name")])
+        )
+    )
+)
+BASE_POOL = {
+    "name": "gen-base",
+    "path": "/srv/gen-base",
+    "volumes": [{"name": "base.qcow2", "capacity": "1G", "format": "qcow2"}],
+}
+VMS = (
+    st.lists(gen.WORDS, min_size=1, max_size=2, unique=True)
+    .flatmap(
+        lambda names: st.tuples(*[gen.vm(name=name, pool_name="gen-base", networks=("default",)) for name in names])
+    )
+    .map(list)
+)
 
 # (label, module, the list's argument, the user's variable name, extra arguments, strategy of valid lists)
 KINDS = [
     ("libvirt_pool", libvirt_pool, "pools", "kvm_storage_pools", {"input_name": "kvm_storage_pools"}, POOLS),
-    ("libvirt_network", libvirt_network, "networks", "kvm_virtual_networks",
-     {"input_name": "kvm_virtual_networks", "declared_bridges": BRIDGES}, NETWORKS),
-    ("libvirt_resources", libvirt_resources, "vms", "kvm_vms",
-     dict(ROLE_NAMES, pools=[BASE_POOL], declared_bridges=BRIDGES), VMS),
+    (
+        "libvirt_network",
+        libvirt_network,
+        "networks",
+        "kvm_virtual_networks",
+        {"input_name": "kvm_virtual_networks", "declared_bridges": BRIDGES},
+        NETWORKS,
+    ),
+    (
+        "libvirt_resources",
+        libvirt_resources,
+        "vms",
+        "kvm_vms",
+        dict(ROLE_NAMES, pools=[BASE_POOL], declared_bridges=BRIDGES),
+        VMS,
+    ),
 ]
 # 3 x (300 + 650 x 10) = 20,400 cases at scale 1.
 EXAMPLES = {"valid": 300, "mutated": 650}
@@ -168,34 +214,83 @@ EXAMPLES = {"valid": 300, "mutated": 650}
 # naming its path): (how it was found, the list of declarations).
 FOUND = {
     "libvirt_pool": [
-        ("surrogate in a label: UnicodeEncodeError in libvirt-python", [{"name": "p1", "path": "/srv/p1", "volumes": [
-            {"name": "v", "capacity": "1G", "permissions": {"label": "bad\udcffbytes"}}]}]),
-        ("control character in an IQN: refused by libvirt's XML parser", [
-            {"name": "p0", "type": "iscsi", "path": "/srv/gen/0", "source": {"device": "iqn.0000-01.0:\x1b",
-                                                                             "host": "0.0.0.0"}}]),
-        ("cow on a netfs pool: refused by libvirt", [
-            {"name": "p0", "type": "netfs", "path": "/srv/gen/0", "cow": False, "source": {"dir": "/a", "host": "nas"}}]),
-        ("an active fs pool on a missing device: the probe's failure named no path", [
-            {"name": "p0", "type": "fs", "path": "/srv/gen/0", "source": {"device": "/nonexistent/a"}}]),
-        ("logical pool target outside /dev: never converged", [
-            {"name": "p0", "type": "logical", "state": "active", "path": "/srv/gen/0"}]),
+        (
+            "surrogate in a label: UnicodeEncodeError in libvirt-python",
+            [
+                {
+                    "name": "p1",
+                    "path": "/srv/p1",
+                    "volumes": [{"name": "v", "capacity": "1G", "permissions": {"label": "bad\udcffbytes"}}],
+                }
+            ],
+        ),
+        (
+            "control character in an IQN: refused by libvirt's XML parser",
+            [
+                {
+                    "name": "p0",
+                    "type": "iscsi",
+                    "path": "/srv/gen/0",
+                    "source": {"device": "iqn.0000-01.0:\x1b", "host": "0.0.0.0"},
+                }
+            ],
+        ),
+        (
+            "cow on a netfs pool: refused by libvirt",
+            [
+                {
+                    "name": "p0",
+                    "type": "netfs",
+                    "path": "/srv/gen/0",
+                    "cow": False,
+                    "source": {"dir": "/a", "host": "nas"},
+                }
+            ],
+        ),
+        (
+            "an active fs pool on a missing device: the probe's failure named no path",
+            [{"name": "p0", "type": "fs", "path": "/srv/gen/0", "source": {"device": "/nonexistent/a"}}],
+        ),
+        (
+            "logical pool target outside /dev: never converged",
+            [{"name": "p0", "type": "logical", "state": "active", "path": "/srv/gen/0"}],
+        ),
     ],
     "libvirt_network": [
         ("open network without an address: refused by libvirt", [{"name": "a", "mode": "open"}]),
-        ("domain_local_only without domain: dropped by libvirt, never converged", [
-            {"name": "a", "mode": "isolated", "domain_local_only": False}]),
-        ("surrogate in a zone: UnicodeEncodeError in libvirt-python", [
-            {"name": "n1", "mode": "isolated", "zone": "bad\udcff"}]),
+        (
+            "domain_local_only without domain: dropped by libvirt, never converged",
+            [{"name": "a", "mode": "isolated", "domain_local_only": False}],
+        ),
+        (
+            "surrogate in a zone: UnicodeEncodeError in libvirt-python",
+            [{"name": "n1", "mode": "isolated", "zone": "bad\udcff"}],
+        ),
     ],
     "libvirt_resources": [
-        ("surrogate in a description: UnicodeEncodeError in libvirt-python", [
-            {"name": "v1", "memory": "1G", "description": "bad\udcff", "pool": "gen-base"}]),
-        ("cloud-init users as a string: the guest booted without its users", [
-            {"name": "v1", "memory": "1G", "pool": "gen-base", "cloud_init": {"user_data": {"users": "10"}}}]),
+        (
+            "surrogate in a description: UnicodeEncodeError in libvirt-python",
+            [{"name": "v1", "memory": "1G", "description": "bad\udcff", "pool": "gen-base"}],
+        ),
+        (
+            "cloud-init users as a string: the guest booted without its users",
+            [{"name": "v1", "memory": "1G", "pool": "gen-base", "cloud_init": {"user_data": {"users": "10"}}}],
+        ),
         ("memory: 10 (10 MiB) and 256 vCPUs were taken", [{"name": "v1", "memory": 10, "vcpus": 256}]),
-        ("one PCI device on two hostdev NICs: refused by libvirt", [
-            {"name": "a", "memory": "64M", "pool": "gen-base", "network_interfaces": [
-                {"type": "hostdev", "source": "0005:00:00.0"}, {"type": "hostdev", "source": "0005:00:00.0"}]}]),
+        (
+            "one PCI device on two hostdev NICs: refused by libvirt",
+            [
+                {
+                    "name": "a",
+                    "memory": "64M",
+                    "pool": "gen-base",
+                    "network_interfaces": [
+                        {"type": "hostdev", "source": "0005:00:00.0"},
+                        {"type": "hostdev", "source": "0005:00:00.0"},
+                    ],
+                }
+            ],
+        ),
     ],
 }
 
@@ -213,6 +308,7 @@ def test_every_valid_generated_declaration_is_accepted(label, module, key, name,
     def accepted(items):
         seen, result = check_case(label + " valid", module, key, name, extra, items)
         assert seen == "accepted", (items, result.get("msg"))
+
     with timed(label + " valid"):
         accepted()
 
@@ -225,6 +321,7 @@ def test_every_mutation_is_accepted_or_refused_by_path(label, module, key, name,
     def named(cases):
         for items, _how in cases:
             check_case(label, module, key, name, extra, items)
+
     for how, items in FOUND[label]:
         named = example([(items, how)])(named)
     with timed(label):
