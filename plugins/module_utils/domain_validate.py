@@ -421,8 +421,11 @@ def _cloud_init(vm, raw, pool, path, ctx):
                               network_config=got.get("network_config"))
     seed_pool = got.get("pool", pool)
     _known_pool(seed_pool, r.where("pool"), ctx, "the seed ISO is stored there; set cloud_init.pool")
-    taken = {d.target: 1 for d in vm.disks}
-    vm.disks.append(Disk(target=next_target("sata", taken), bus="sata", device="cdrom", pool=seed_pool,
+    # A read-only virtio disk, not a SATA CD-ROM: Debian's cloud kernel has no AHCI driver and never saw that
+    # seed; every cloud kernel has virtio. The last free name, so disks added to the input later keep theirs.
+    taken = {d.target for d in vm.disks}
+    target = next(t for t in ("vd" + c for c in reversed("abcdefghijklmnopqrstuvwxyz")) if t not in taken)
+    vm.disks.append(Disk(target=target, bus="virtio", device="disk", pool=seed_pool,
                          volume="%s-cidata.iso" % vm.name, format="raw", readonly=True, kind="seed"))
     vm.seed_digest = vm.cloud_init.digest()
 

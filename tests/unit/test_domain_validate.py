@@ -59,10 +59,11 @@ def test_ansible_params_with_none_values():
     assert got.disks[0].kind == "new" and got.nics[0].type == "user"
 
 
-def test_cloud_init_adds_seed_cdrom():
+def test_cloud_init_adds_a_read_only_virtio_seed_disk():
     got = m.normalise_vm(vm(disks=[{"size": "1G"}], cloud_init={"user_data": {"packages": ["vim"]}}), "vms[0]", CTX)
     seed = got.disks[-1]
-    assert (seed.kind, seed.volume, seed.target, seed.device) == ("seed", "web1-cidata.iso", "sda", "cdrom")
+    assert (seed.kind, seed.volume, seed.target, seed.bus, seed.device, seed.readonly) == (
+        "seed", "web1-cidata.iso", "vdz", "virtio", "disk", True)
     assert got.cloud_init.user_data.startswith("#cloud-config\n") and '"vim"' in got.cloud_init.user_data
     assert '"local-hostname": "web1"' in got.cloud_init.meta_data and got.seed_digest
 
