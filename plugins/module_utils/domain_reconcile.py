@@ -43,6 +43,7 @@ class VmPlan:
     actions: List[str] = field(default_factory=list)
     restart_required: bool = False
     pending: List[tuple] = field(default_factory=list)
+    live_paths: List[str] = field(default_factory=list)  # the changes made live on the running guest
     state: str = "absent"  # absent, running, paused or shutdown, as read when planning
     autostart: bool = False
     steps: List[reconcile.Step] = field(default_factory=list)
@@ -238,19 +239,21 @@ class Reconciler(DomainApplier):
                 plan.live.append(live)
             if name == "graphics_password":
                 old, new = (HIDDEN if value else value for value in (old, new))
+            if live and active:
+                plan.live_paths.append(where)
             plan.actions.append("%s: %s -> %s%s" % (where, old, new, " (live)" if live and active else ""))
             if not (live and active):
                 plan.redefine = True
-                plan.restart_required = plan.restart_required or (active and live is None)
         if plan.redefine:
             plan.actions.append("redefine")
 
     def _pending_restart(self, plan):
-        """A definition redefined by an earlier run (restart not allowed then) still waits for a restart:
-        the running guest differs from the input where no live change applies."""
-        if plan.restart_required or plan.state not in ("running", "paused"):
+        """A restart is required when the running guest differs from the input where no live change applies:
+        a change this run makes to the definition only, or one an earlier run made (restart not allowed then).
+        A change that puts the definition back to what the guest runs needs none."""
+        if plan.state not in ("running", "paused"):
             return
-        handled = set(where for where, _old, _new in plan.changes)
+        handled = set(plan.live_paths)
         running = domain_xml.parse(plan.dom.XMLDesc(0))
         # The balloon is best effort (the guest may not reach the size asked for), and a running host-model
         # guest shows the CPU model libvirt expanded it to.

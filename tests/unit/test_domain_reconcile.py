@@ -197,6 +197,13 @@ def test_restart_required_then_restart_on_change(conn):
     assert not settled["changed"] and settled["restart_required"] == []
 
 
+def test_putting_the_definition_back_to_what_the_guest_runs_needs_no_restart(conn):
+    run(conn, [web()])
+    assert run(conn, [web(memory="2G")])["restart_required"] == ["web1"]
+    back = run(conn, [web()])
+    assert back["changed"] and back["restart_required"] == [] and "restart required" not in back["vms"][0]["actions"]
+
+
 def test_absent_removes_volumes_only_when_asked(conn):
     """The NVRAM file (libvirt's test driver refuses the flag) is proven in tests/lab/test_cloud_image_lab.py."""
     run(conn, [web()])
