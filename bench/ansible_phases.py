@@ -16,6 +16,7 @@ Workers write their figures to files in a temporary directory; the main process 
 writes one JSON object {"phases": [[owner, phase, cpu], ...], "total": cpu} to the file named by
 --phases-out, then exits with ansible-playbook's return code.
 """
+
 import json
 import multiprocessing
 import os
@@ -25,12 +26,12 @@ import tempfile
 import time
 
 from ansible.executor.process.worker import WorkerProcess
+from ansible.executor.task_queue_manager import TaskQueueManager
 from ansible.inventory.manager import InventoryManager
 from ansible.playbook import Playbook
 from ansible.playbook.role import Role
 from ansible.playbook.task import Task
 from ansible.plugins.action import ActionBase
-from ansible.executor.task_queue_manager import TaskQueueManager
 from ansible.vars.manager import VariableManager
 
 MAIN = "main process"
@@ -130,6 +131,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ekvm-b-phases-") as out_dir:
         instrument(out_dir)
         from ansible.cli.playbook import main as playbook_main
+
         sys.argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook")] + args
         code = 0
         try:

@@ -3,13 +3,13 @@
 Covers the raw floor's ElementTree documents and the per-item contender's Jinja templates (rendered
 with the scenario's first objects). Exits non-zero and names the document when one is invalid.
 """
+
 import os
 import subprocess
 import sys
 import tempfile
 
 import jinja2
-
 import libvirt_xml
 import scenario
 

@@ -3,6 +3,7 @@
 Run before each measured converge "from empty", at the start of a bench run (a crashed run may have
 left objects) and at its end. Only names starting with ekvm-b- are touched.
 """
+
 import argparse
 import glob
 import os
@@ -11,7 +12,6 @@ import subprocess
 import sys
 
 import libvirt
-
 import scenario
 
 URI = "qemu:///system"

@@ -5,6 +5,7 @@ From empty, then again (the no-op): wall and CPU seconds of the converge and the
 took longest. Tells how much of contender 1's time is the collection's work and how much Ansible's.
 Runs with the project's .venv (its collection in build/collections); removes the scenario at the end.
 """
+
 import argparse
 import collections
 import functools
@@ -18,11 +19,11 @@ import libvirt
 BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(BENCH), "build", "collections"))
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
-from ansible_collections.essentials.kvm.plugins.modules import libvirt_resources as module  # noqa: E402
-from ansible_collections.essentials.kvm.plugins.module_utils import resources_reconcile  # noqa: E402
-
 import scenario  # noqa: E402
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
+
+from ansible_collections.essentials.kvm.plugins.module_utils import resources_reconcile  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.modules import libvirt_resources as module  # noqa: E402
 
 SECONDS = collections.Counter()
 CALLS = collections.Counter()
@@ -37,12 +38,18 @@ def timed(cls, name, func):
         finally:
             SECONDS["%s.%s" % (cls.__name__, name)] += time.perf_counter() - start
             CALLS["%s.%s" % (cls.__name__, name)] += 1
+
     return call
 
 
 def time_libvirt_calls():
-    for cls in (libvirt.virConnect, libvirt.virNetwork, libvirt.virStoragePool, libvirt.virStorageVol,
-                libvirt.virDomain):
+    for cls in (
+        libvirt.virConnect,
+        libvirt.virNetwork,
+        libvirt.virStoragePool,
+        libvirt.virStorageVol,
+        libvirt.virDomain,
+    ):
         for name in dir(cls):
             if not name.startswith("_") and callable(getattr(cls, name)):
                 setattr(cls, name, timed(cls, name, getattr(cls, name)))
@@ -51,14 +58,19 @@ def time_libvirt_calls():
 def request(n):
     """The module's parameters for the scenario, defaults filled as AnsibleModule fills them."""
     variables = scenario.ours_vars(scenario.build(n, running=False, changed=False))
-    raw = {"networks": variables["kvm_virtual_networks"], "pools": variables["kvm_storage_pools"],
-           "vms": variables["kvm_vms"], "inventory_hostname": "localhost"}
+    raw = {
+        "networks": variables["kvm_virtual_networks"],
+        "pools": variables["kvm_storage_pools"],
+        "vms": variables["kvm_vms"],
+        "inventory_hostname": "localhost",
+    }
     params = ArgumentSpecValidator(module.ARGUMENT_SPEC).validate(raw).validated_parameters
     return resources_reconcile.Request(
         networks=module.kind(params, "networks", params["networks"]),
         pools=module.kind(params, "pools", params["pools"]),
         vms=module.kind(params, "vms", params["vms"]),
-        inventory_hostname=params["inventory_hostname"])
+        inventory_hostname=params["inventory_hostname"],
+    )
 
 
 def converge(label, wanted):
@@ -70,8 +82,10 @@ def converge(label, wanted):
         result = resources_reconcile.converge(wanted, connections, diff=False)  # as ansible-playbook without --diff
     finally:
         connections.close()
-    print("%s: changed=%s, %.2f s wall, %.2f s CPU, %.2f s in libvirt calls (summed over threads)" % (
-        label, result["changed"], time.perf_counter() - start, time.process_time() - cpu, sum(SECONDS.values())))
+    print(
+        "%s: changed=%s, %.2f s wall, %.2f s CPU, %.2f s in libvirt calls (summed over threads)"
+        % (label, result["changed"], time.perf_counter() - start, time.process_time() - cpu, sum(SECONDS.values()))
+    )
     for name, seconds in SECONDS.most_common(5):
         print("  %-38s %6.3f s  %d calls" % (name, seconds, CALLS[name]))
 

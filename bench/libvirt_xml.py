@@ -1,4 +1,5 @@
 """libvirt XML of the scenario's objects for the raw floor, built with ElementTree."""
+
 import xml.etree.ElementTree as ET
 
 

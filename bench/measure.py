@@ -4,6 +4,7 @@ Peak memory is the largest sum of RSS over the process and all its descendants, 
 20 ms from /proc (children that live shorter than a sample are missed; Ansible's module processes
 live for hundreds of milliseconds).
 """
+
 import os
 import resource
 import subprocess

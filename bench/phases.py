@@ -7,6 +7,7 @@ is removed at the end unless --keep; --reuse then skips the first converge next 
 runs from the working tree, or from a git commit (--ours-ref), or from another collections path
 (--collections: a copy holding a change to try).
 """
+
 import argparse
 import json
 import os
@@ -24,8 +25,12 @@ def noop(files, log_prefix, rep):
     """One no-op rerun under ansible_phases.py: ({(owner, phase): cpu}, tree CPU)."""
     phases_out = "%s-rep%d.json" % (log_prefix, rep)
     argv = run.playbook_argv(run.OURS_VENV, "ours_libvirt.yml", files["ours"])
-    argv = [os.path.join(run.OURS_VENV, "python"), os.path.join(run.BENCH, "ansible_phases.py"),
-            "--phases-out", phases_out] + argv[1:]
+    argv = [
+        os.path.join(run.OURS_VENV, "python"),
+        os.path.join(run.BENCH, "ansible_phases.py"),
+        "--phases-out",
+        phases_out,
+    ] + argv[1:]
     log = "%s-rep%d.log" % (log_prefix, rep)
     env = run.ansible_env(run.OURS_VENV, log + ".count", log + ".ovs", ours=True)
     rc, _wall, cpu, _peak, _out = measure.run(argv, env=env, log_path=log)
@@ -38,7 +43,7 @@ def noop(files, log_prefix, rep):
         rows = json.load(src)["phases"]
     figures = {}
     for owner, phase, seconds in rows:
-        owner = owner[len(TASK_PREFIX):] if owner.startswith(TASK_PREFIX) else owner
+        owner = owner[len(TASK_PREFIX) :] if owner.startswith(TASK_PREFIX) else owner
         figures[(owner, phase)] = figures.get((owner, phase), 0.0) + seconds
     return figures, cpu
 
@@ -56,8 +61,10 @@ def table(samples, trees):
     for owner, seconds in owners.items():
         lines.append("| %s | **all phases** | **%.3f** |" % (owner, seconds))
     tree = statistics.median(trees)
-    lines.append("| main process | interpreter exit, after the figures (tree minus phases) | %.3f |"
-                 % (tree - sum(owners.values())))
+    lines.append(
+        "| main process | interpreter exit, after the figures (tree minus phases) | %.3f |"
+        % (tree - sum(owners.values()))
+    )
     lines.append("| | **process tree (measure.py)** | **%.3f** |" % tree)
     return "\n".join(lines)
 
@@ -71,8 +78,11 @@ def measure_n(n, args):
         rc = 0
         if not args.reuse:
             run.cleanup("libvirt")
-            rc = measure.run(run.playbook_argv(run.OURS_VENV, "ours_libvirt.yml", files["ours"]),
-                             env=run.ansible_env(run.OURS_VENV, first + ".count", first + ".ovs", ours=True), log_path=first)[0]
+            rc = measure.run(
+                run.playbook_argv(run.OURS_VENV, "ours_libvirt.yml", files["ours"]),
+                env=run.ansible_env(run.OURS_VENV, first + ".count", first + ".ovs", ours=True),
+                log_path=first,
+            )[0]
         problems = verify.libvirt_part(files["data"]) if rc == 0 else ["rc %d" % rc]
         if problems:
             sys.exit("the lab does not hold the scenario (%s), see %s" % (problems[:5], first))
@@ -95,14 +105,16 @@ def main():
     parser.add_argument("--collections", help="collections path to run contender 1 from")
     parser.add_argument("--ours-ref", help="run contender 1 from this git commit instead of the working tree")
     parser.add_argument("--keep", action="store_true", help="leave the scenario on the lab")
-    parser.add_argument("--reuse", action="store_true", help="the scenario is on the lab already (--keep): "
-                        "skip the first converge")
+    parser.add_argument(
+        "--reuse", action="store_true", help="the scenario is on the lab already (--keep): skip the first converge"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the lab's libvirtd needs it")
     run.OURS_REF = args.ours_ref
-    run.OURS_COLLECTIONS, version = ((args.collections, "collections path " + args.collections)
-                                     if args.collections else run.ours_version())
+    run.OURS_COLLECTIONS, version = (
+        (args.collections, "collections path " + args.collections) if args.collections else run.ours_version()
+    )
     print("contender 1: essentials.kvm from the %s" % version, flush=True)
     for n in args.n:
         print("N=%d" % n, flush=True)

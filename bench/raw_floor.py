@@ -4,15 +4,14 @@ It checks only what the scenario varies (existence, run state, autostart, volume
 a port's VLAN), where a real tool must compare every field: no tool can do less work than this.
 Prints one JSON line: the libvirt calls and ovs-vsctl runs it made.
 """
+
 import argparse
 import json
 import subprocess
 import sys
-
 import xml.etree.ElementTree as ET
 
 import libvirt
-
 import libvirt_xml
 
 URI = "qemu:///system"
@@ -108,8 +107,9 @@ def _tag(cell):
 
 def converge_ovs(scenario):
     bridge = scenario["bridge"]
-    out = subprocess.run(["ovs-vsctl", "--format=json", "--columns=name,tag", "list", "Port"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ovs-vsctl", "--format=json", "--columns=name,tag", "list", "Port"], check=True, capture_output=True, text=True
+    ).stdout
     live = {row[0]: _tag(row[1]) for row in json.loads(out)["data"]}
     # A bridge always has its own internal port of the same name.
     argv = []
@@ -117,8 +117,18 @@ def converge_ovs(scenario):
         argv += ["--", "add-br", bridge, "--", "set", "Bridge", bridge, "datapath_type=netdev"]
     for port in scenario["ports"]:
         if port["name"] not in live:
-            argv += ["--", "add-port", bridge, port["name"], "tag=%d" % port["tag"],
-                     "--", "set", "Interface", port["name"], "type=internal"]
+            argv += [
+                "--",
+                "add-port",
+                bridge,
+                port["name"],
+                "tag=%d" % port["tag"],
+                "--",
+                "set",
+                "Interface",
+                port["name"],
+                "type=internal",
+            ]
         elif live[port["name"]] != port["tag"]:
             argv += ["--", "set", "Port", port["name"], "tag=%d" % port["tag"]]
     if argv:

@@ -3,6 +3,7 @@
 The results directory and the scenario's counts in the titles follow BENCH_RESULTS and BENCH_SCALE
 (bench/scenario.py), as run.py's do.
 """
+
 import glob
 import json
 import os
@@ -12,8 +13,12 @@ import sys
 import scenario
 
 RESULTS = scenario.RESULTS
-CONTENDERS = (("ours", "essentials.kvm roles"), ("ours_same_ansible", "essentials.kvm roles, core 2.17"),
-              ("per_item", "per-item playbook"), ("raw", "raw API floor"))
+CONTENDERS = (
+    ("ours", "essentials.kvm roles"),
+    ("ours_same_ansible", "essentials.kvm roles, core 2.17"),
+    ("per_item", "per-item playbook"),
+    ("raw", "raw API floor"),
+)
 COLOURS = {"ours": "C0", "ours_same_ansible": "C1", "per_item": "C3", "raw": "C2"}
 # Bar labels of the OVS chart, which has one bar group per contender and N.
 SHORT = {"ours": "ours", "ours_same_ansible": "ours 2.17", "per_item": "per-item", "raw": "floor"}
@@ -49,7 +54,10 @@ def summarise(runs):
             row[phase] = statistics.median(r["phases"][phase]["wall"] for r in with_phase)
             row[phase + "_cpu"] = statistics.median(r["phases"][phase]["cpu"] for r in with_phase)
             row[phase + "_modules"] = with_phase[0]["phases"][phase].get("modules")
-            row[phase + "_ovs"] = (with_phase[0]["phases"][phase]["ovs_runs"], with_phase[0]["phases"][phase]["ovs_writes"])
+            row[phase + "_ovs"] = (
+                with_phase[0]["phases"][phase]["ovs_runs"],
+                with_phase[0]["phases"][phase]["ovs_writes"],
+            )
             row[phase + "_calls"] = with_phase[0]["phases"][phase].get("libvirt_calls")
             row[phase + "_tasks"] = with_phase[-1]["phases"][phase].get("task_seconds")
             row[phase + "_tasks_wall"] = with_phase[-1]["phases"][phase]["wall"]
@@ -77,11 +85,17 @@ def _time(row, phase):
 def markdown(table, fixed):
     lines = []
     for part, running in sorted({(k[0], k[1]) for k in table}):
-        title = {"libvirt": "libvirt part: %d networks, %d pools x %d volumes, N VMs" % (
-                     scenario.NETWORKS, scenario.POOLS, scenario.VOLUMES_PER_POOL),
-                 "ovs": "OVS part: one bridge with %d ports (does not depend on N)" % scenario.PORTS}[part]
-        lines += ["", "**%s%s** (median wall s, CPU s of the process tree in brackets)" % (
-            title, ", %d VMs running" % scenario.RUNNING if running else ""), ""]
+        title = {
+            "libvirt": "libvirt part: %d networks, %d pools x %d volumes, N VMs"
+            % (scenario.NETWORKS, scenario.POOLS, scenario.VOLUMES_PER_POOL),
+            "ovs": "OVS part: one bridge with %d ports (does not depend on N)" % scenario.PORTS,
+        }[part]
+        lines += [
+            "",
+            "**%s%s** (median wall s, CPU s of the process tree in brackets)"
+            % (title, ", %d VMs running" % scenario.RUNNING if running else ""),
+            "",
+        ]
         header = "| N | contender | runs | first | no-op | change | peak MiB | work first / no-op | load |"
         if part == "ovs":
             header += " ovs-vsctl runs (writes) first / no-op / change |"
@@ -92,18 +106,26 @@ def markdown(table, fixed):
                 if row is None:
                     continue
                 cells = ["%d" % n, label, "%d" % row["reps"]] + [_time(row, p) for p in PHASES]
-                cells += ["%.0f" % row["peak_mib"], "%s / %s" % (_work(row, "first", part), _work(row, "noop", part)),
-                          "%.1f" % row["load"]]
+                cells += [
+                    "%.0f" % row["peak_mib"],
+                    "%s / %s" % (_work(row, "first", part), _work(row, "noop", part)),
+                    "%.1f" % row["load"],
+                ]
                 if part == "ovs":
-                    cells.append(" / ".join("%d (%d)" % row[p + "_ovs"] if row[p] is not None else "-"
-                                            for p in PHASES))
+                    cells.append(" / ".join("%d (%d)" % row[p + "_ovs"] if row[p] is not None else "-" for p in PHASES))
                 lines.append("| " + " | ".join(cells) + " |")
     lines += split_noop(table)
     if fixed:
-        lines += ["", "One-task playbook (Ansible's fixed cost), median wall s (CPU s): " + ", ".join(
-            "%s %.2f (%.2f)" % (label, statistics.median(w for w, _ in fixed[c]),
-                                statistics.median(u for _, u in fixed[c]))
-            for c, label in ANSIBLES if c in fixed)]
+        lines += [
+            "",
+            "One-task playbook (Ansible's fixed cost), median wall s (CPU s): "
+            + ", ".join(
+                "%s %.2f (%.2f)"
+                % (label, statistics.median(w for w, _ in fixed[c]), statistics.median(u for _, u in fixed[c]))
+                for c, label in ANSIBLES
+                if c in fixed
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -114,11 +136,18 @@ def split_noop(table):
         tasks = row.get("noop_tasks")
         if contender != "ours" or not tasks or row["noop"] is None:
             continue
-        lines.append("- %s N=%d%s, contender 1's no-op (one run): %s; the other %.1f s of %.1f s are "
-                     "ansible-playbook's start, parsing and role loading" % (
-                         part, n, " (%d VMs running)" % scenario.RUNNING if running else "",
-                         ", ".join("%s %.1f s" % (name.split(" : ")[-1], sec) for name, sec in tasks.items()),
-                         row["noop_tasks_wall"] - sum(tasks.values()), row["noop_tasks_wall"]))
+        lines.append(
+            "- %s N=%d%s, contender 1's no-op (one run): %s; the other %.1f s of %.1f s are "
+            "ansible-playbook's start, parsing and role loading"
+            % (
+                part,
+                n,
+                " (%d VMs running)" % scenario.RUNNING if running else "",
+                ", ".join("%s %.1f s" % (name.split(" : ")[-1], sec) for name, sec in tasks.items()),
+                row["noop_tasks_wall"] - sum(tasks.values()),
+                row["noop_tasks_wall"],
+            )
+        )
     return ["", "Time per task:", ""] + lines if lines else []
 
 
@@ -136,57 +165,79 @@ def targets(table, fixed):
         per_item = table.get((part, running, n, "per_item"))
         raw = table.get((part, running, n, "raw"))
         if part == "libvirt":
-            lines.append("- %s: no-op %.2f s wall (target 2 s): %s" % (
-                who, row["noop"], "met" if row["noop"] <= 2 else "NOT met"))
+            lines.append(
+                "- %s: no-op %.2f s wall (target 2 s): %s"
+                % (who, row["noop"], "met" if row["noop"] <= 2 else "NOT met")
+            )
             if ansible_of[contender] in fixed:
                 one_task = statistics.median(w for w, _ in fixed[ansible_of[contender]])
                 # The issue's reference machine ran a one-task playbook in 0.42 s: 2 s is 4.8 of them.
-                lines.append("- %s: no-op = %.1f one-task playbooks of the same Ansible here (the 2 s target is 4.8 "
-                             "on the reference machine)" % (who, row["noop"] / one_task))
+                lines.append(
+                    "- %s: no-op = %.1f one-task playbooks of the same Ansible here (the 2 s target is 4.8 "
+                    "on the reference machine)" % (who, row["noop"] / one_task)
+                )
             if per_item and per_item["noop"] is not None:
-                lines.append("- %s: no-op %.1fx faster than per-item, %.1fx in CPU (target 60x)" % (
-                    who, per_item["noop"] / row["noop"], per_item["noop_cpu"] / row["noop_cpu"]))
+                lines.append(
+                    "- %s: no-op %.1fx faster than per-item, %.1fx in CPU (target 60x)"
+                    % (who, per_item["noop"] / row["noop"], per_item["noop_cpu"] / row["noop_cpu"])
+                )
             if raw:
-                lines.append("- %s: first converge %.2f s vs the floor's %.2f s + 1.5 s: %s" % (
-                    who, row["first"], raw["first"], "met" if row["first"] <= raw["first"] + 1.5 else "NOT met"))
+                lines.append(
+                    "- %s: first converge %.2f s vs the floor's %.2f s + 1.5 s: %s"
+                    % (who, row["first"], raw["first"], "met" if row["first"] <= raw["first"] + 1.5 else "NOT met")
+                )
             if per_item:
-                lines.append("- %s: peak memory %.0f MiB vs per-item %.0f MiB: %.2fx (target at most 1.5x)" % (
-                    who, row["peak_mib"], per_item["peak_mib"], row["peak_mib"] / per_item["peak_mib"]))
+                lines.append(
+                    "- %s: peak memory %.0f MiB vs per-item %.0f MiB: %.2fx (target at most 1.5x)"
+                    % (who, row["peak_mib"], per_item["peak_mib"], row["peak_mib"] / per_item["peak_mib"])
+                )
         elif not ovs_said:
             ovs_said = True
-            lines.append("- OVS: %d ovs-vsctl write transaction(s) for the first converge of %d ports, "
-                         "%d for the change" % (row["first_ovs"][1], scenario.PORTS,
-                                                row["change_ovs"][1] if row["change"] else -1))
+            lines.append(
+                "- OVS: %d ovs-vsctl write transaction(s) for the first converge of %d ports, "
+                "%d for the change"
+                % (row["first_ovs"][1], scenario.PORTS, row["change_ovs"][1] if row["change"] else -1)
+            )
     return "\n".join(lines)
 
 
 def chart(table, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
     for ax, metric, title in ((axes[0], "", "libvirt part: wall time"), (axes[1], "_cpu", "libvirt part: CPU time")):
         for contender, label in CONTENDERS:
-            points = sorted((k[2], row) for k, row in table.items()
-                            if k[:2] == ("libvirt", False) and k[3] == contender)
+            points = sorted(
+                (k[2], row) for k, row in table.items() if k[:2] == ("libvirt", False) and k[3] == contender
+            )
             for phase, style in (("first", "-o"), ("noop", "--s")):
                 shown = [(n, row[phase + metric]) for n, row in points if row[phase] is not None]
                 if shown:
-                    ax.plot([n for n, _ in shown], [v for _, v in shown], style, color=COLOURS[contender],
-                            label="%s, %s" % (label, phase))
+                    ax.plot(
+                        [n for n, _ in shown],
+                        [v for _, v in shown],
+                        style,
+                        color=COLOURS[contender],
+                        label="%s, %s" % (label, phase),
+                    )
         ax.set_xlabel("VMs (N)")
         ax.set_ylabel("seconds (median)")
         ax.set_yscale("log")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=7)
-    ovs = [("%s\nN=%d" % (SHORT[c], k[2]), table[k]) for c, _label in CONTENDERS for k in sorted(table)
-           if k[0] == "ovs" and not k[1] and k[3] == c]
+    ovs = [
+        ("%s\nN=%d" % (SHORT[c], k[2]), table[k])
+        for c, _label in CONTENDERS
+        for k in sorted(table)
+        if k[0] == "ovs" and not k[1] and k[3] == c
+    ]
     width = 0.25
     for i, phase in enumerate(PHASES):
-        axes[2].bar([j + i * width for j in range(len(ovs))],
-                    [row[phase] or 0 for _, row in ovs], width, label=phase)
+        axes[2].bar([j + i * width for j in range(len(ovs))], [row[phase] or 0 for _, row in ovs], width, label=phase)
     axes[2].set_xticks([j + width for j in range(len(ovs))])
     axes[2].set_xticklabels([label for label, _ in ovs], fontsize=7, rotation=90)
     axes[2].set_yscale("log")

@@ -8,6 +8,7 @@ each repetition, so a run that stops can be started again and continues where it
 BENCH_RESULTS=DIR keeps results, logs and inputs in DIR instead of bench/results; BENCH_SCALE=smoke
 (which needs BENCH_RESULTS) runs a scenario of a few objects, to check that the bench still works.
 """
+
 import argparse
 import json
 import os
@@ -34,9 +35,28 @@ PHASES = ("first", "noop", "change")
 OURS_REF = None
 OURS_COLLECTIONS = None
 # ovs-vsctl commands that write; a run holding none of them is a read.
-OVS_WRITES = frozenset(("add-br", "del-br", "add-port", "del-port", "add-bond", "add-bond-iface",
-                        "del-bond-iface", "set", "remove", "clear", "create", "destroy", "set-fail-mode",
-                        "del-fail-mode", "br-set-external-id", "add", "set-controller", "del-controller"))
+OVS_WRITES = frozenset(
+    (
+        "add-br",
+        "del-br",
+        "add-port",
+        "del-port",
+        "add-bond",
+        "add-bond-iface",
+        "del-bond-iface",
+        "set",
+        "remove",
+        "clear",
+        "create",
+        "destroy",
+        "set-fail-mode",
+        "del-fail-mode",
+        "br-set-external-id",
+        "add",
+        "set-controller",
+        "del-controller",
+    )
+)
 
 
 def load():
@@ -46,8 +66,9 @@ def load():
 
 def export_collection(ref):
     """This checkout's collection at git REF (read with git archive), for a tree being edited."""
-    commit = subprocess.run(["git", "-C", REPO, "rev-parse", ref], check=True, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", REPO, "rev-parse", ref], check=True, capture_output=True, text=True
+    ).stdout.strip()
     root = os.path.join(WORK, "collection-" + commit[:12])
     target = os.path.join(root, "ansible_collections", "essentials", "kvm")
     if not os.path.isdir(target):
@@ -62,25 +83,34 @@ def ours_version():
     if OURS_REF:
         root, commit = export_collection(OURS_REF)
         return root, "commit %s" % commit[:12]
-    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], check=True, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "plugins", "roles"], check=True,
-                           capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", REPO, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", REPO, "status", "--porcelain", "--", "plugins", "roles"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return os.path.join(REPO, "build", "collections"), "working tree at %s%s" % (
-        commit[:12], " with local changes" if dirty else "")
+        commit[:12],
+        " with local changes" if dirty else "",
+    )
 
 
 def ansible_env(venv, count_file, ovs_log, ours=False):
     env = dict(os.environ)
-    env.update({
-        "PATH": os.path.join(BENCH, "bin") + os.pathsep + env.get("PATH", ""),
-        "ANSIBLE_CALLBACK_PLUGINS": os.path.join(BENCH, "callback_plugins"),
-        "ANSIBLE_CALLBACKS_ENABLED": "bench_count",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "BENCH_COUNT_FILE": count_file,
-        "BENCH_OVS_LOG": ovs_log,
-    })
+    env.update(
+        {
+            "PATH": os.path.join(BENCH, "bin") + os.pathsep + env.get("PATH", ""),
+            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(BENCH, "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_count",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "BENCH_COUNT_FILE": count_file,
+            "BENCH_OVS_LOG": ovs_log,
+        }
+    )
     if ours:
         env["ANSIBLE_COLLECTIONS_PATH"] = OURS_COLLECTIONS
     else:
@@ -90,9 +120,18 @@ def ansible_env(venv, count_file, ovs_log, ours=False):
 
 
 def playbook_argv(venv, playbook, vars_file):
-    return [os.path.join(venv, "ansible-playbook"), "-c", "local", "-i", "localhost,",
-            "-e", "ansible_python_interpreter=%s" % os.path.join(venv, "python"),
-            "-e", "@" + vars_file, os.path.join(BENCH, "playbooks", playbook)]
+    return [
+        os.path.join(venv, "ansible-playbook"),
+        "-c",
+        "local",
+        "-i",
+        "localhost,",
+        "-e",
+        "ansible_python_interpreter=%s" % os.path.join(venv, "python"),
+        "-e",
+        "@" + vars_file,
+        os.path.join(BENCH, "playbooks", playbook),
+    ]
 
 
 def ovs_counts(ovs_log):
@@ -140,8 +179,11 @@ def write_inputs(n, running):
     for phase_set, changed in (("base", False), ("changed", True)):
         data = scenario.build(n, running=running, changed=changed)
         tag = "n%d%s-%s" % (n, "-running" if running else "", phase_set)
-        files[phase_set] = {"scenario": os.path.join(WORK, tag + "-scenario.json"),
-                            "ours": os.path.join(WORK, tag + "-ours.json"), "data": data}
+        files[phase_set] = {
+            "scenario": os.path.join(WORK, tag + "-scenario.json"),
+            "ours": os.path.join(WORK, tag + "-ours.json"),
+            "data": data,
+        }
         scenario.write_vars(files[phase_set]["scenario"], data)
         scenario.write_vars(files[phase_set]["ours"], scenario.ours_vars(data))
     return files
@@ -160,11 +202,23 @@ def repetition(contender, part, inputs, log_prefix, wanted):
         check = verify.libvirt_part if part == "libvirt" else verify.ovs_part
         result["problems"] = check(files["data"])[:5] if result["rc"] == 0 else ["rc %d" % result["rc"]]
         phases[phase] = result
-        print("  %-8s %-7s %-6s %7.2f s (cpu %6.2f s) %6.1f MiB  modules=%s ovs=%s/%s load=%.1f %s" % (
-            contender, part, phase, result["wall"], result["cpu"], result["peak_kb"] / 1024.0,
-            result.get("modules", "-"),
-            result["ovs_runs"], result["ovs_writes"], result["load"],
-            "OK" if not result["problems"] else "PROBLEMS %s" % result["problems"]), flush=True)
+        print(
+            "  %-8s %-7s %-6s %7.2f s (cpu %6.2f s) %6.1f MiB  modules=%s ovs=%s/%s load=%.1f %s"
+            % (
+                contender,
+                part,
+                phase,
+                result["wall"],
+                result["cpu"],
+                result["peak_kb"] / 1024.0,
+                result.get("modules", "-"),
+                result["ovs_runs"],
+                result["ovs_writes"],
+                result["load"],
+                "OK" if not result["problems"] else "PROBLEMS %s" % result["problems"],
+            ),
+            flush=True,
+        )
         if result["problems"]:
             break
     return phases
@@ -182,16 +236,26 @@ def bench_n(n, args):
         for part in args.parts:
             for contender in args.contenders:
                 done = [r for r in data["reps"] if (r["rep"], r["part"], r["contender"]) == (rep, part, contender)]
-                if done and all(not p["problems"] for p in done[0]["phases"].values()) \
-                        and set(args.phases) <= set(done[0]["phases"]):
+                if (
+                    done
+                    and all(not p["problems"] for p in done[0]["phases"].values())
+                    and set(args.phases) <= set(done[0]["phases"])
+                ):
                     continue
                 data["reps"] = [r for r in data["reps"] if r not in done]
                 print("N=%d%s rep %d" % (n, " running" if args.running else "", rep + 1), flush=True)
                 log_prefix = os.path.join(WORK, "%s-%s-%s-rep%d" % (name, contender, part, rep))
                 phases = repetition(contender, part, inputs, log_prefix, args.phases)
-                data["reps"].append({"rep": rep, "part": part, "contender": contender, "phases": phases,
-                                     "ours_version": args.ours_version,
-                                     "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())})
+                data["reps"].append(
+                    {
+                        "rep": rep,
+                        "part": part,
+                        "contender": contender,
+                        "phases": phases,
+                        "ours_version": args.ours_version,
+                        "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                    }
+                )
                 with open(path, "w") as out:
                     json.dump(data, out, indent=1)
     for part in args.parts:
@@ -209,8 +273,11 @@ def fixed_cost(reps):
         walls = []
         for rep in range(reps):
             log = os.path.join(WORK, "fixed-%s-%d.log" % (contender, rep))
-            rc, wall, cpu, _peak, _out = measure.run(playbook_argv(venv, "one_task.yml", empty),
-                                                env=ansible_env(venv, log + ".count", log + ".ovs"), log_path=log)
+            rc, wall, cpu, _peak, _out = measure.run(
+                playbook_argv(venv, "one_task.yml", empty),
+                env=ansible_env(venv, log + ".count", log + ".ovs"),
+                log_path=log,
+            )
             if rc != 0:
                 sys.exit("one-task playbook failed, see %s" % log)
             walls.append([round(wall, 3), round(cpu, 3)])
@@ -226,8 +293,13 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
-    parser.add_argument("--phases", nargs="+", choices=PHASES, default=list(PHASES),
-                        help="fewer phases for a slow contender on a busy machine (in this order)")
+    parser.add_argument(
+        "--phases",
+        nargs="+",
+        choices=PHASES,
+        default=list(PHASES),
+        help="fewer phases for a slow contender on a busy machine (in this order)",
+    )
     parser.add_argument("--running", action="store_true", help="the variant with %d running VMs" % scenario.RUNNING)
     parser.add_argument("--fresh", action="store_true", help="discard earlier results of these N")
     parser.add_argument("--fixed-cost", action="store_true", help="also time a one-task playbook")

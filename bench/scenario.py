@@ -5,6 +5,7 @@ one port's VLAN, so the rerun after it has exactly two things to do. BENCH_SCALE
 host to a few objects that still take every code path (tests/lab/test_bench_lab.py); BENCH_RESULTS
 names the directory run.py and report.py keep results in, instead of bench/results.
 """
+
 import json
 import os
 
@@ -47,22 +48,31 @@ def port_name(i):
 def build(n, running=False, changed=False):
     """The desired state as plain data: networks, pools with volumes, VMs, the OVS bridge."""
     networks = [{"name": network_name(i), "bridge": "%snb%02d" % (PREFIX, i)} for i in range(NETWORKS)]
-    pools = [{"name": pool_name(i), "path": os.path.join(POOL_ROOT, pool_name(i)),
-              "volumes": [volume_name(j) for j in range(VOLUMES_PER_POOL)]} for i in range(POOLS)]
+    pools = [
+        {
+            "name": pool_name(i),
+            "path": os.path.join(POOL_ROOT, pool_name(i)),
+            "volumes": [volume_name(j) for j in range(VOLUMES_PER_POOL)],
+        }
+        for i in range(POOLS)
+    ]
     vms = []
     for i in range(n):
         # Disks spread over the pools' volumes (100 at full scale); beyond that many VMs, shut-off VMs
         # share them, while the running ones of that variant always have volumes of their own.
-        vms.append({
-            "name": vm_name(i),
-            "memory_mib": CHANGED_MEMORY_MIB if changed and i == 0 else VM_MEMORY_MIB,
-            "pool": pool_name(i % POOLS),
-            "volume": volume_name((i // POOLS) % VOLUMES_PER_POOL),
-            "network": network_name(i % NETWORKS),
-            "running": running and i < RUNNING,
-        })
-    ports = [{"name": port_name(i), "tag": CHANGED_TAG if changed and i == 0 else PORT_TAG + i % 10}
-             for i in range(PORTS)]
+        vms.append(
+            {
+                "name": vm_name(i),
+                "memory_mib": CHANGED_MEMORY_MIB if changed and i == 0 else VM_MEMORY_MIB,
+                "pool": pool_name(i % POOLS),
+                "volume": volume_name((i // POOLS) % VOLUMES_PER_POOL),
+                "network": network_name(i % NETWORKS),
+                "running": running and i < RUNNING,
+            }
+        )
+    ports = [
+        {"name": port_name(i), "tag": CHANGED_TAG if changed and i == 0 else PORT_TAG + i % 10} for i in range(PORTS)
+    ]
     return {"networks": networks, "pools": pools, "vms": vms, "bridge": BRIDGE, "ports": ports}
 
 
@@ -70,25 +80,48 @@ def ours_vars(scenario):
     """Variables for the essentials.kvm roles (kvm_* of roles/kvm, openvswitch_bridges)."""
     return {
         "kvm_virtual_networks": [
-            {"name": net["name"], "mode": "isolated", "bridge_name": net["bridge"],
-             "state": "active", "autostart": True}
-            for net in scenario["networks"]],
+            {
+                "name": net["name"],
+                "mode": "isolated",
+                "bridge_name": net["bridge"],
+                "state": "active",
+                "autostart": True,
+            }
+            for net in scenario["networks"]
+        ],
         "kvm_storage_pools": [
-            {"name": pool["name"], "type": "dir", "state": "active", "autostart": True,
-             "target": {"path": pool["path"]},
-             "volumes": [{"name": vol, "capacity": "1G", "format": "qcow2"} for vol in pool["volumes"]]}
-            for pool in scenario["pools"]],
+            {
+                "name": pool["name"],
+                "type": "dir",
+                "state": "active",
+                "autostart": True,
+                "target": {"path": pool["path"]},
+                "volumes": [{"name": vol, "capacity": "1G", "format": "qcow2"} for vol in pool["volumes"]],
+            }
+            for pool in scenario["pools"]
+        ],
         "kvm_vms": [
-            {"name": vm["name"], "domain_type": "qemu", "memory": "%dM" % vm["memory_mib"], "vcpus": 1,
-             "state": "running" if vm["running"] else "shutdown", "autostart": True,
-             "rng": False, "guest_agent": False,
-             "disks": [{"type": "volume", "pool": vm["pool"], "volume": vm["volume"]}],
-             "nics": [{"network": vm["network"]}]}
-            for vm in scenario["vms"]],
+            {
+                "name": vm["name"],
+                "domain_type": "qemu",
+                "memory": "%dM" % vm["memory_mib"],
+                "vcpus": 1,
+                "state": "running" if vm["running"] else "shutdown",
+                "autostart": True,
+                "rng": False,
+                "guest_agent": False,
+                "disks": [{"type": "volume", "pool": vm["pool"], "volume": vm["volume"]}],
+                "nics": [{"network": vm["network"]}],
+            }
+            for vm in scenario["vms"]
+        ],
         "openvswitch_bridges": [
-            {"name": scenario["bridge"], "datapath_type": "netdev",
-             "ports": [{"name": port["name"], "type": "internal", "tag": port["tag"]}
-                       for port in scenario["ports"]]}],
+            {
+                "name": scenario["bridge"],
+                "datapath_type": "netdev",
+                "ports": [{"name": port["name"], "type": "internal", "tag": port["tag"]} for port in scenario["ports"]],
+            }
+        ],
     }
 
 

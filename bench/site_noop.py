@@ -10,6 +10,7 @@ the CPU seconds of the controller's whole process tree (user + system, from the 
 the module runs and changed results counted by bench/callback_plugins/bench_count.py. A no-op must
 report changed 0, else the script fails: a changing run measures something else.
 """
+
 import argparse
 import json
 import os
@@ -34,15 +35,17 @@ ONE_TASK = """---
 
 def environment():
     env = dict(os.environ)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build", "collections"),
-        "ANSIBLE_ROLES_PATH": os.path.join(ROOT, "roles"),
-        "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
-        "ANSIBLE_CALLBACKS_ENABLED": "bench_count",
-        "ANSIBLE_HOST_KEY_CHECKING": "False",
-        "ANSIBLE_PIPELINING": "True",
-        "ANSIBLE_NOCOLOR": "1",
-    })
+    env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build", "collections"),
+            "ANSIBLE_ROLES_PATH": os.path.join(ROOT, "roles"),
+            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_count",
+            "ANSIBLE_HOST_KEY_CHECKING": "False",
+            "ANSIBLE_PIPELINING": "True",
+            "ANSIBLE_NOCOLOR": "1",
+        }
+    )
     return env
 
 
@@ -55,8 +58,7 @@ def run(playbook, args, log):
     argv = [os.path.join(bin_dir, "ansible-playbook"), playbook] + args
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, check=False)
+    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     log.write(proc.stdout)
@@ -67,8 +69,13 @@ def run(playbook, args, log):
     os.unlink(count_file)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     slowest = sorted(counts["task_seconds"].items(), key=lambda item: -item[1])[:5]
-    return dict(wall=round(wall, 2), cpu=round(cpu, 2), modules=counts["modules"], changed=counts["changed"],
-                slowest_tasks=slowest)
+    return dict(
+        wall=round(wall, 2),
+        cpu=round(cpu, 2),
+        modules=counts["modules"],
+        changed=counts["changed"],
+        slowest_tasks=slowest,
+    )
 
 
 def median(values):
@@ -101,11 +108,17 @@ def main():
     changed = [r["changed"] for r in noops + checks]
     if any(changed):
         sys.exit("the no-op runs changed something (%s): converge the host first (--converge)" % changed)
-    result["noop"] = dict(wall=median([r["wall"] for r in noops]), cpu=median([r["cpu"] for r in noops]),
-                          modules=noops[0]["modules"], slowest_tasks=noops[0]["slowest_tasks"], runs=noops)
+    result["noop"] = dict(
+        wall=median([r["wall"] for r in noops]),
+        cpu=median([r["cpu"] for r in noops]),
+        modules=noops[0]["modules"],
+        slowest_tasks=noops[0]["slowest_tasks"],
+        runs=noops,
+    )
     result["check"] = checks[0]
-    result["one_task"] = dict(wall=median([r["wall"] for r in pings]), cpu=median([r["cpu"] for r in pings]),
-                              modules=pings[0]["modules"])
+    result["one_task"] = dict(
+        wall=median([r["wall"] for r in pings]), cpu=median([r["cpu"] for r in pings]), modules=pings[0]["modules"]
+    )
     result["noop_vs_one_task"] = round(result["noop"]["wall"] / result["one_task"]["wall"], 2)
     # One host: the no-op's controller CPU is the per-host figure (the fixed start-up cost included).
     result["controller_cpu_seconds_per_host"] = result["noop"]["cpu"]

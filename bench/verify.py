@@ -1,4 +1,5 @@
 """Check, outside the timed runs, that a contender left the lab exactly as the scenario says."""
+
 import json
 import subprocess
 import xml.etree.ElementTree as ET
@@ -30,8 +31,10 @@ def libvirt_part(scenario):
             dom = doms.get(spec["name"])
             if dom is None or not dom.autostart() or bool(dom.isActive()) != spec["running"]:
                 problems.append("vm %s" % spec["name"])
-            elif int(ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).findtext("memory")) \
-                    != spec["memory_mib"] * 1024:
+            elif (
+                int(ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).findtext("memory"))
+                != spec["memory_mib"] * 1024
+            ):
                 problems.append("memory of %s" % spec["name"])
     finally:
         conn.close()
@@ -39,10 +42,18 @@ def libvirt_part(scenario):
 
 
 def ovs_part(scenario):
-    out = subprocess.run(["/usr/bin/ovs-vsctl", "--format=json", "--columns=name,tag", "list", "Port"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["/usr/bin/ovs-vsctl", "--format=json", "--columns=name,tag", "list", "Port"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     tags = {row[0]: row[1] for row in json.loads(out)["data"]}
-    dp = subprocess.run(["/usr/bin/ovs-vsctl", "--if-exists", "get", "Bridge", scenario["bridge"], "datapath_type"],
-                        check=True, capture_output=True, text=True).stdout.strip()
+    dp = subprocess.run(
+        ["/usr/bin/ovs-vsctl", "--if-exists", "get", "Bridge", scenario["bridge"], "datapath_type"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     problems = [] if dp == "netdev" else ["bridge %s datapath %r" % (scenario["bridge"], dp)]
     return problems + ["port %s" % p["name"] for p in scenario["ports"] if tags.get(p["name"]) != p["tag"]]

@@ -1,4 +1,5 @@
 """Makes the collection importable as ansible_collections.essentials.kvm and wires the lab fixtures."""
+
 import importlib
 import os
 import sys

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One host's facts (kvm_host_facts) as a graph: every object a node, every "rides on" an edge.
@@ -9,8 +8,21 @@ pools -> volumes -> VM disks -> VMs. Runs on the controller; standard library on
 """
 
 # Node kinds, in the order of their column; the page's legend and colours follow it.
-KINDS = ("nic", "link", "bond", "vlan", "bridge", "ovs-bridge", "ovs-port", "network", "vm-nic", "vm",
-         "pool", "volume", "disk")
+KINDS = (
+    "nic",
+    "link",
+    "bond",
+    "vlan",
+    "bridge",
+    "ovs-bridge",
+    "ovs-port",
+    "network",
+    "vm-nic",
+    "vm",
+    "pool",
+    "volume",
+    "disk",
+)
 
 
 class Graph:
@@ -22,8 +34,14 @@ class Graph:
     def node(self, node_id, kind, label, detail=(), search=(), owner=None):
         """`owner` names the VM a VM NIC or disk belongs to, so a search hit on a MAC can name its VM."""
         if node_id not in self.nodes:
-            self.nodes[node_id] = {"id": node_id, "kind": kind, "label": label, "detail": [d for d in detail if d],
-                                   "search": sorted({s.lower() for s in search if s}), "owner": owner}
+            self.nodes[node_id] = {
+                "id": node_id,
+                "kind": kind,
+                "label": label,
+                "detail": [d for d in detail if d],
+                "search": sorted({s.lower() for s in search if s}),
+                "owner": owner,
+            }
         return node_id
 
     def edge(self, tail, head, label=None):
@@ -57,18 +75,29 @@ def _links(graph, facts, vm_ports):
             continue
         kind = {"nic": "nic", "bond": "bond", "vlan": "vlan", "bridge": "bridge"}.get(link["kind"], "link")
         # Addresses first: the box shows the first lines, and an address says more than a MAC.
-        detail = list(link.get("addresses", [])) + [link["kind"] if kind == "link" else None, link.get("mac"),
-                                                    link.get("state")]
+        detail = list(link.get("addresses", [])) + [
+            link["kind"] if kind == "link" else None,
+            link.get("mac"),
+            link.get("state"),
+        ]
         if link.get("speed"):
             detail.append("%d Mb/s" % link["speed"])
         bond = link.get("bond")
         if bond:
-            detail += [bond.get("mode"), "active: %s" % bond["active"] if bond.get("active") else None,
-                       "LACP partner %s" % bond["lacp_partner"] if bond.get("lacp_partner") else None]
+            detail += [
+                bond.get("mode"),
+                "active: %s" % bond["active"] if bond.get("active") else None,
+                "LACP partner %s" % bond["lacp_partner"] if bond.get("lacp_partner") else None,
+            ]
         if link.get("vlan"):
             detail.append("VLAN %s" % link["vlan"].get("id"))
-        graph.node("link:" + link["name"], kind, link["name"], detail,
-                   [link["name"], link.get("mac")] + [a.split("/")[0] for a in link.get("addresses", [])])
+        graph.node(
+            "link:" + link["name"],
+            kind,
+            link["name"],
+            detail,
+            [link["name"], link.get("mac")] + [a.split("/")[0] for a in link.get("addresses", [])],
+        )
     for link in facts.get("links", []):
         node = "link:" + link["name"]
         if link.get("master") and link.get("master_kind") in ("bond", "bridge"):
@@ -80,19 +109,28 @@ def _links(graph, facts, vm_ports):
 
 def _ovs(graph, facts, vm_ports):
     for bridge in facts.get("ovs", {}).get("bridges", []):
-        bridge_id = graph.node("ovs:" + bridge["name"], "ovs-bridge", bridge["name"], ["Open vSwitch"],
-                               [bridge["name"]])
+        bridge_id = graph.node(
+            "ovs:" + bridge["name"], "ovs-bridge", bridge["name"], ["Open vSwitch"], [bridge["name"]]
+        )
         for port in bridge["ports"]:
             names = [iface["name"] for iface in port["interfaces"]]
             if port["name"] == bridge["name"] or any(name in vm_ports for name in names):
                 continue  # the bridge's own local port, or a VM's tap drawn as its VM NIC
-            tagging = ["tag %s" % port["tag"] if port.get("tag") is not None else None,
-                       "trunks %s" % ",".join(str(t) for t in port["trunks"]) if port.get("trunks") else None]
-            detail = tagging + ["bond %s" % port["bond_mode"] if port.get("bond_mode") else None,
-                                "LACP %s" % port["lacp"] if port.get("lacp") else None]
-            port_id = graph.node("ovs:%s/%s" % (bridge["name"], port["name"]), "ovs-port", port["name"],
-                                 detail + [iface["type"] for iface in port["interfaces"] if iface["type"] != "system"],
-                                 [port["name"]] + names)
+            tagging = [
+                "tag %s" % port["tag"] if port.get("tag") is not None else None,
+                "trunks %s" % ",".join(str(t) for t in port["trunks"]) if port.get("trunks") else None,
+            ]
+            detail = tagging + [
+                "bond %s" % port["bond_mode"] if port.get("bond_mode") else None,
+                "LACP %s" % port["lacp"] if port.get("lacp") else None,
+            ]
+            port_id = graph.node(
+                "ovs:%s/%s" % (bridge["name"], port["name"]),
+                "ovs-port",
+                port["name"],
+                detail + [iface["type"] for iface in port["interfaces"] if iface["type"] != "system"],
+                [port["name"]] + names,
+            )
             for iface in port["interfaces"]:
                 graph.edge("link:" + iface["name"], port_id)
             graph.edge(port_id, bridge_id, ", ".join(t for t in tagging if t) or None)
@@ -108,12 +146,21 @@ def _bridge_node(graph, name):
 
 def _networks(graph, facts):
     for net in facts.get("networks", []):
-        detail = [net["mode"], "bridge %s" % net["bridge"] if net.get("bridge") else None,
-                  "active" if net["active"] else "inactive"] + net.get("addresses", [])
+        detail = [
+            net["mode"],
+            "bridge %s" % net["bridge"] if net.get("bridge") else None,
+            "active" if net["active"] else "inactive",
+        ] + net.get("addresses", [])
         detail += ["lease %s %s" % (lease["address"], lease["mac"]) for lease in net.get("leases", [])]
-        node = graph.node("net:" + net["name"], "network", net["name"], detail,
-                          [net["name"]] + [lease["address"] for lease in net.get("leases", [])] +
-                          [a.split("/")[0] for a in net.get("addresses", [])])
+        node = graph.node(
+            "net:" + net["name"],
+            "network",
+            net["name"],
+            detail,
+            [net["name"]]
+            + [lease["address"] for lease in net.get("leases", [])]
+            + [a.split("/")[0] for a in net.get("addresses", [])],
+        )
         if net.get("bridge") and _bridge_node(graph, net["bridge"]):
             graph.edge(_bridge_node(graph, net["bridge"]), node)
         for uplink in net.get("uplinks", []):
@@ -123,14 +170,23 @@ def _networks(graph, facts):
 def _vms(graph, facts):
     volumes = {(pool["name"], vol["name"]) for pool in facts.get("pools", []) for vol in pool["volumes"]}
     for vm in facts.get("vms", []):
-        vm_id = graph.node("vm:" + vm["name"], "vm", vm["name"],
-                           [vm["state"], "%d vCPU, %d MiB" % (vm["vcpus"], vm["memory_mib"])],
-                           [vm["name"], vm.get("uuid")] + [a for nic in vm["nics"] for a in nic["addresses"]])
+        vm_id = graph.node(
+            "vm:" + vm["name"],
+            "vm",
+            vm["name"],
+            [vm["state"], "%d vCPU, %d MiB" % (vm["vcpus"], vm["memory_mib"])],
+            [vm["name"], vm.get("uuid")] + [a for nic in vm["nics"] for a in nic["addresses"]],
+        )
         for index, nic in enumerate(vm["nics"]):
             vlan = "VLAN %s" % ",".join(str(t) for t in nic["vlan"]) if nic.get("vlan") else None
-            nic_id = graph.node("nic:%s/%d" % (vm["name"], index), "vm-nic", nic["mac"] or "nic %d" % index,
-                                [nic.get("port"), nic.get("model"), vlan] + nic["addresses"],
-                                [nic["mac"], nic.get("port")] + nic["addresses"], owner=vm["name"])
+            nic_id = graph.node(
+                "nic:%s/%d" % (vm["name"], index),
+                "vm-nic",
+                nic["mac"] or "nic %d" % index,
+                [nic.get("port"), nic.get("model"), vlan] + nic["addresses"],
+                [nic["mac"], nic.get("port")] + nic["addresses"],
+                owner=vm["name"],
+            )
             graph.edge(nic_id, vm_id)
             if nic.get("network") and "net:" + nic["network"] in graph.nodes:
                 graph.edge("net:" + nic["network"], nic_id, nic.get("portgroup") or vlan)
@@ -139,8 +195,14 @@ def _vms(graph, facts):
             elif nic.get("device"):
                 graph.edge("link:" + nic["device"], nic_id)
         for disk in vm["disks"]:
-            disk_id = graph.node("disk:%s/%s" % (vm["name"], disk["target"]), "disk", disk["target"] or "disk",
-                                 [disk["device"], disk.get("path")], [disk.get("path")], owner=vm["name"])
+            disk_id = graph.node(
+                "disk:%s/%s" % (vm["name"], disk["target"]),
+                "disk",
+                disk["target"] or "disk",
+                [disk["device"], disk.get("path")],
+                [disk.get("path")],
+                owner=vm["name"],
+            )
             graph.edge(disk_id, vm_id)
             if (disk.get("pool"), disk.get("volume")) in volumes:
                 graph.edge("vol:%s/%s" % (disk["pool"], disk["volume"]), disk_id)
@@ -148,12 +210,25 @@ def _vms(graph, facts):
 
 def _storage(graph, facts):
     for pool in facts.get("pools", []):
-        pool_id = graph.node("pool:" + pool["name"], "pool", pool["name"],
-                             [pool["type"], "%s of %s used" % (_size(pool["allocation"]), _size(pool["capacity"])),
-                              None if pool["active"] else "inactive"], [pool["name"], pool.get("path")])
+        pool_id = graph.node(
+            "pool:" + pool["name"],
+            "pool",
+            pool["name"],
+            [
+                pool["type"],
+                "%s of %s used" % (_size(pool["allocation"]), _size(pool["capacity"])),
+                None if pool["active"] else "inactive",
+            ],
+            [pool["name"], pool.get("path")],
+        )
         for vol in pool["volumes"]:
-            vol_id = graph.node("vol:%s/%s" % (pool["name"], vol["name"]), "volume", vol["name"],
-                                [vol.get("format"), _size(vol["capacity"])], [vol["name"], vol.get("path")])
+            vol_id = graph.node(
+                "vol:%s/%s" % (pool["name"], vol["name"]),
+                "volume",
+                vol["name"],
+                [vol.get("format"), _size(vol["capacity"])],
+                [vol["name"], vol.get("path")],
+            )
             graph.edge(pool_id, vol_id)
 
 

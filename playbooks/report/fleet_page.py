@@ -1,8 +1,8 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report: fleet.json (docs/report.md) and one self-contained index.html built with
 ElementTree: inline SVG per host, inline CSS, a small script, no external resource of any kind."""
+
 import base64
 import datetime
 import gzip
@@ -26,8 +26,13 @@ def host_entry(item):
     """One host of the input list ({'name', 'facts'} or {'name', 'problem'}) as a fleet.json host."""
     facts = item.get("facts")
     if not facts:
-        return {"name": item["name"], "reachable": False,
-                "problem": item.get("problem") or "no facts gathered", "facts": None, "graph": None}
+        return {
+            "name": item["name"],
+            "reachable": False,
+            "problem": item.get("problem") or "no facts gathered",
+            "facts": None,
+            "graph": None,
+        }
     return {"name": item["name"], "reachable": True, "problem": None, "facts": facts, "graph": host_graph(facts)}
 
 
@@ -51,21 +56,31 @@ def drift_text(drift):
 
 def summary(hosts):
     reachable = [h["facts"] for h in hosts if h["reachable"]]
-    total = {key: sum(f["totals"][key] for f in reachable) for key in
-             ("vms", "vms_running", "vcpus", "vcpus_running", "memory_mib", "memory_mib_running")}
-    total.update({"hosts": len(hosts), "hosts_reachable": len(reachable),
-                  "hosts_with_drift": sum(1 for h in hosts if has_drift(h)),
-                  "hosts_without_libvirt": sum(1 for f in reachable if not f["libvirt"]["available"]),
-                  "cpus": sum(f["resources"]["cpus"] for f in reachable),
-                  "host_memory_mib": sum(f["resources"]["memory_mib"] for f in reachable)})
+    total = {
+        key: sum(f["totals"][key] for f in reachable)
+        for key in ("vms", "vms_running", "vcpus", "vcpus_running", "memory_mib", "memory_mib_running")
+    }
+    total.update(
+        {
+            "hosts": len(hosts),
+            "hosts_reachable": len(reachable),
+            "hosts_with_drift": sum(1 for h in hosts if has_drift(h)),
+            "hosts_without_libvirt": sum(1 for f in reachable if not f["libvirt"]["available"]),
+            "cpus": sum(f["resources"]["cpus"] for f in reachable),
+            "host_memory_mib": sum(f["resources"]["memory_mib"] for f in reachable),
+        }
+    )
     return total
 
 
 def fleet(items, generated=None):
     hosts = [host_entry(item) for item in sorted(items, key=lambda item: item["name"])]
-    return {"schema": SCHEMA_VERSION,
-            "generated": generated or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "summary": summary(hosts), "hosts": hosts}
+    return {
+        "schema": SCHEMA_VERSION,
+        "generated": generated or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "summary": summary(hosts),
+        "hosts": hosts,
+    }
 
 
 def _sub(parent, tag, text=None, **attrs):
@@ -83,17 +98,25 @@ def _summary_table(body, data):
     total = data["summary"]
     cards = _sub(body, "div", class_="cards")
     for label, value in (
-            ("hosts", "%d (%d reachable)" % (total["hosts"], total["hosts_reachable"])),
-            ("VMs running / defined", "%d / %d" % (total["vms_running"], total["vms"])),
-            ("vCPUs committed / host CPUs", "%d / %d" % (total["vcpus"], total["cpus"])),
-            ("memory committed / host", "%s / %s" % (_gib(total["memory_mib"]), _gib(total["host_memory_mib"])))):
+        ("hosts", "%d (%d reachable)" % (total["hosts"], total["hosts_reachable"])),
+        ("VMs running / defined", "%d / %d" % (total["vms_running"], total["vms"])),
+        ("vCPUs committed / host CPUs", "%d / %d" % (total["vcpus"], total["cpus"])),
+        ("memory committed / host", "%s / %s" % (_gib(total["memory_mib"]), _gib(total["host_memory_mib"]))),
+    ):
         card = _sub(cards, "div", class_="card")
         _sub(card, "b", value)
         _sub(card, "span", label)
     table = _sub(body, "table", class_="hosts")
     head = _sub(table, "tr")
-    for title in ("host", "drift", "VMs running / defined", "vCPUs / CPUs", "memory committed / host", "libvirt",
-                  "Open vSwitch"):
+    for title in (
+        "host",
+        "drift",
+        "VMs running / defined",
+        "vCPUs / CPUs",
+        "memory committed / host",
+        "libvirt",
+        "Open vSwitch",
+    ):
         _sub(head, "th", title)
     # Hosts with drift first; the sections below stay in name order.
     rows = sorted(enumerate(data["hosts"]), key=lambda pair: not has_drift(pair[1]))
@@ -160,8 +183,18 @@ def _drift_panel(section, drift):
         entry.set("data-node", item["id"])
         if len(drift["objects"]) <= OPEN_DIFFS:
             entry.set("open", "open")
-        _sub(entry, "summary", "%s %s %s (%s)%s" % (item["status"], item["kind"], item["name"], item["source"],
-                                                  ": " + "; ".join(item["actions"]) if item["actions"] else ""))
+        _sub(
+            entry,
+            "summary",
+            "%s %s %s (%s)%s"
+            % (
+                item["status"],
+                item["kind"],
+                item["name"],
+                item["source"],
+                ": " + "; ".join(item["actions"]) if item["actions"] else "",
+            ),
+        )
         pre = _sub(entry, "pre")
         for line in (item["diff"] or "(no diff)\n").splitlines(True):
             # Coloured as Ansible's --diff output: removed lines red, added green.
@@ -197,8 +230,17 @@ def page(data, svgs):
     body = _sub(html, "body")
     # The one arrowhead every edge's path ends with (CSS marker-end), instead of a polygon per edge.
     defs = _sub(_sub(body, "svg", width="0", height="0", style="position:absolute"), "defs")
-    marker = _sub(defs, "marker", id="arrow", viewBox="0 0 10 10", refX="2", refY="5", markerWidth="5",
-                  markerHeight="5", orient="auto")
+    marker = _sub(
+        defs,
+        "marker",
+        id="arrow",
+        viewBox="0 0 10 10",
+        refX="2",
+        refY="5",
+        markerWidth="5",
+        markerHeight="5",
+        orient="auto",
+    )
     _sub(marker, "path", d="M0,0L10,5L0,10z")
     _sub(body, "h1", "KVM fleet report")
     _sub(body, "p", "Generated %s; read-only facts of each host (kvm_host_facts)." % data["generated"], class_="meta")
@@ -214,13 +256,16 @@ def page(data, svgs):
     if not checked:
         _sub(body, "p", "Drift not checked: no host declares role variables.", class_="note")
     elif not data["summary"]["hosts_with_drift"]:
-        _sub(body, "p", "No drift: the roles would change nothing on any host (%d checked)." % len(checked),
-             class_="nodrift")
+        _sub(
+            body,
+            "p",
+            "No drift: the roles would change nothing on any host (%d checked)." % len(checked),
+            class_="nodrift",
+        )
     _summary_table(body, data)
     for index, host in enumerate(data["hosts"]):
         _host_section(body, index, host, svgs[index])
-    _sub(body, "script", packed(json.dumps(search_index(data), separators=(",", ":"))), type=PACKED_TYPE,
-         id="index")
+    _sub(body, "script", packed(json.dumps(search_index(data), separators=(",", ":"))), type=PACKED_TYPE, id="index")
     _sub(body, "script", _read("fleet.js"))
     return "<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html")
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A host graph laid out by Graphviz `dot` (left to right) as a compact inline SVG element.
@@ -6,6 +5,7 @@
 Colours, fonts and anchors come from the page's CSS (classes per node kind), so the SVG carries only
 geometry, text, ids and titles: that keeps a 10 000-VM fleet's page small.
 """
+
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -15,12 +15,33 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 DETAIL_LINES = 2
 # Few crossing-minimisation and network-simplex passes and straight edges: a 350-node host stays
 # readable and dot takes a third of its default time (edge routing with splines dominates it).
-GRAPH_ATTRS = {"rankdir": "LR", "ranksep": "0.5", "nodesep": "0.12", "mclimit": "0.01", "nslimit": "0.1",
-               "nslimit1": "0.1", "splines": "line", "fontname": "sans-serif", "fontsize": "9"}
-NODE_ATTRS = {"shape": "box", "style": "rounded", "fontname": "sans-serif", "fontsize": "9", "height": "0.3",
-              "margin": "0.06,0.02"}
-EDGE_ATTRS = {"fontname": "sans-serif", "fontsize": "8", "labelfontsize": "8", "arrowsize": "0.5",
-              "labeldistance": "1.6", "labelangle": "25"}
+GRAPH_ATTRS = {
+    "rankdir": "LR",
+    "ranksep": "0.5",
+    "nodesep": "0.12",
+    "mclimit": "0.01",
+    "nslimit": "0.1",
+    "nslimit1": "0.1",
+    "splines": "line",
+    "fontname": "sans-serif",
+    "fontsize": "9",
+}
+NODE_ATTRS = {
+    "shape": "box",
+    "style": "rounded",
+    "fontname": "sans-serif",
+    "fontsize": "9",
+    "height": "0.3",
+    "margin": "0.06,0.02",
+}
+EDGE_ATTRS = {
+    "fontname": "sans-serif",
+    "fontsize": "8",
+    "labelfontsize": "8",
+    "arrowsize": "0.5",
+    "labeldistance": "1.6",
+    "labelangle": "25",
+}
 
 
 def quote(text):
@@ -39,8 +60,12 @@ def node_dom_id(prefix, index):
 def to_dot(graph, prefix):
     """The DOT text of a host graph. Nodes go by their SVG ids `<prefix>-n<i>` (unique on the page, and
     free of the quoting rules of DOT names); compact_svg puts the object ids back into the titles."""
-    lines = ["digraph host {", "graph %s;" % _attrs(GRAPH_ATTRS), "node %s;" % _attrs(NODE_ATTRS),
-             "edge %s;" % _attrs(EDGE_ATTRS)]
+    lines = [
+        "digraph host {",
+        "graph %s;" % _attrs(GRAPH_ATTRS),
+        "node %s;" % _attrs(NODE_ATTRS),
+        "edge %s;" % _attrs(EDGE_ATTRS),
+    ]
     dom_ids = {}
     for index, node in enumerate(graph["nodes"]):
         dom_id = dom_ids[node["id"]] = node_dom_id(prefix, index)
@@ -59,8 +84,7 @@ def to_dot(graph, prefix):
 
 
 def run_dot(dot_text, dot="dot"):
-    done = subprocess.run([dot, "-Tsvg"], input=dot_text.encode("utf-8"), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, check=False)
+    done = subprocess.run([dot, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True, check=False)
     if done.returncode != 0:
         raise RuntimeError("dot failed: %s" % done.stderr.decode("utf-8", "replace").strip())
     return done.stdout
@@ -80,8 +104,15 @@ def _box(shape):
     """The bounding box of dot's node outline (a rounded path or a polygon) as a rect; CSS rounds it."""
     numbers = [float(n) for n in _NUMBER.findall(shape.get("d") or shape.get("points"))]
     xs, ys = numbers[0::2], numbers[1::2]
-    return ET.Element("rect", {"x": "%d" % min(xs), "y": "%d" % min(ys), "width": "%d" % (max(xs) - min(xs)),
-                               "height": "%d" % (max(ys) - min(ys))})
+    return ET.Element(
+        "rect",
+        {
+            "x": "%d" % min(xs),
+            "y": "%d" % min(ys),
+            "width": "%d" % (max(xs) - min(xs)),
+            "height": "%d" % (max(ys) - min(ys)),
+        },
+    )
 
 
 def _texts(group, into):
@@ -97,8 +128,15 @@ def compact_svg(svg_bytes, graph, prefix):
     edges = {"%s-e%d" % (prefix, i): edge for i, edge in enumerate(graph["edges"])}
     root = ET.fromstring(svg_bytes)
     outer = root.find(SVG_NS + "g")
-    svg = ET.Element("svg", {"viewBox": _ints(root.get("viewBox")), "width": _ints(root.get("width")),
-                             "height": _ints(root.get("height")), "class": "topo"})
+    svg = ET.Element(
+        "svg",
+        {
+            "viewBox": _ints(root.get("viewBox")),
+            "width": _ints(root.get("width")),
+            "height": _ints(root.get("height")),
+            "class": "topo",
+        },
+    )
     top = ET.SubElement(svg, "g", {"transform": _ints(outer.get("transform"))})
     for group in outer.findall(SVG_NS + "g"):
         dom_id = group.get("id")
@@ -106,8 +144,13 @@ def compact_svg(svg_bytes, graph, prefix):
             node = nodes[dom_id]
             out = ET.SubElement(top, "g", {"id": dom_id, "class": group.get("class")})
             ET.SubElement(out, "title").text = "\n".join([node["id"]] + node["detail"])
-            out.append(_box(group.find(SVG_NS + "path") if group.find(SVG_NS + "path") is not None
-                            else group.find(SVG_NS + "polygon")))
+            out.append(
+                _box(
+                    group.find(SVG_NS + "path")
+                    if group.find(SVG_NS + "path") is not None
+                    else group.find(SVG_NS + "polygon")
+                )
+            )
             _texts(group, out)
         elif dom_id in edges:
             edge = edges[dom_id]

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write the fleet report (fleet.json, index.html) from gathered host facts.
@@ -6,6 +5,7 @@
 Input: a JSON list of {"name": host, "facts": <kvm_host_facts facts>} or {"name": host, "problem": text}
 for a host that could not be read. Runs on the controller; needs Graphviz `dot`.
 """
+
 import argparse
 import json
 import shutil

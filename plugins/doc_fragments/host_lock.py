@@ -6,9 +6,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # lock_timeout: the per-host lock of every converging module (plugins/module_utils/host_lock.py).
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   lock_timeout:
     description:
@@ -21,4 +21,4 @@ options:
       - The roles pass C(kvm_lock_timeout).
     type: int
     default: 300
-'''
+"""

@@ -6,9 +6,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # The images option: base images by URL, cached in a pool of each hypervisor (libvirt_resources).
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   images:
     description:
@@ -50,4 +50,4 @@ options:
         description: Check HTTPS certificates against the host's CA store.
         type: bool
         default: true
-'''
+"""

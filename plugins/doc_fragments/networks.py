@@ -6,9 +6,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # The networks option: every virtual network of a host (libvirt_network and libvirt_resources).
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   networks:
     description:
@@ -399,4 +399,4 @@ options:
           metric:
             description: Route metric.
             type: int
-'''
+"""

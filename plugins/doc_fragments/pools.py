@@ -6,9 +6,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # The pools option: every storage pool of a host, with its volumes (libvirt_pool and libvirt_resources).
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   pools:
     description:
@@ -264,4 +264,4 @@ options:
           upload:
             description: Image file on the host to upload into the volume when it is created.
             type: str
-'''
+"""

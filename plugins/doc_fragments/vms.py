@@ -6,9 +6,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # The vms option: the virtual machines of a host (libvirt_domain and libvirt_resources).
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   vms:
     description: The virtual machines.
@@ -308,4 +308,4 @@ options:
           bandwidth:
             description: Quality of service, C(inbound) and C(outbound) mappings of C(average), C(peak) (KiB/s) and C(burst) (KiB).
             type: dict
-'''
+"""

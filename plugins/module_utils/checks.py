@@ -18,6 +18,7 @@ The rules, the same in every module (docs/inputs.md has the table):
 - MAC: six hex pairs joined by ':', returned in lower case; unicast where a NIC gets it.
 - VLAN id: 1-4094.
 """
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -75,6 +76,7 @@ def boolean(value, path):
 
 def integer(low, high):
     """A checker of whole numbers within [low, high]; high None means no upper bound."""
+
     def check(value, path):
         number = None
         if isinstance(value, int) and not isinstance(value, bool):
@@ -85,6 +87,7 @@ def integer(low, high):
             span = "from %d to %d" % (low, high) if high is not None else "of at least %d" % low
             fail(path, "must be a whole number %s (got %s)" % (span, describe(value)))
         return number
+
     return check
 
 
@@ -110,16 +113,21 @@ def size(value, path):
 def choice(*choices):
     def check(value, path):
         if not isinstance(value, str) or value not in choices:
-            hint = YAML_BOOL_HINT if isinstance(value, bool) and any(c in TRUE_WORDS + FALSE_WORDS
-                                                                     for c in choices) else None
+            hint = (
+                YAML_BOOL_HINT
+                if isinstance(value, bool) and any(c in TRUE_WORDS + FALSE_WORDS for c in choices)
+                else None
+            )
             fail(path, "must be one of %s (got %s)" % (", ".join(choices), describe(value)), hint)
         return value
+
     check.choices = choices  # read by the test that holds the modules' documented choices to the validators'
     return check
 
 
 def text(pattern=SAFE_TEXT_RE, what="text", hint=None):
     """A checker of non-empty strings matching pattern. A YAML boolean or number is refused, not str()-ed."""
+
     def check(value, path):
         if isinstance(value, bool):
             fail(path, "must be %s, not %s" % (what, describe(value)), YAML_BOOL_HINT)
@@ -131,6 +139,7 @@ def text(pattern=SAFE_TEXT_RE, what="text", hint=None):
             # what reads "a pool name" for "must be a pool name, not a boolean"; "a valid a pool name" would not do.
             fail(path, "is not a valid %s (got %r)" % (re.sub(r"^an? ", "", what), value), hint)
         return value
+
     return check
 
 
@@ -149,11 +158,17 @@ def word(value, path):
 def ifname(value, path):
     checked = text(what="an interface name")(value, path)
     if len(checked) > 15:
-        fail(path, "interface names are at most 15 characters (got %r, %d)" % (checked, len(checked)),
-             "Linux limits IFNAMSIZ to 16 bytes including the terminator")
+        fail(
+            path,
+            "interface names are at most 15 characters (got %r, %d)" % (checked, len(checked)),
+            "Linux limits IFNAMSIZ to 16 bytes including the terminator",
+        )
     if not IFNAME_RE.match(checked):
-        fail(path, "%r is not a valid interface name" % checked,
-             "use letters, digits and _ . + @ -, starting with a letter, digit or _")
+        fail(
+            path,
+            "%r is not a valid interface name" % checked,
+            "use letters, digits and _ . + @ -, starting with a letter, digit or _",
+        )
     return checked
 
 
@@ -182,6 +197,7 @@ def ip(version=None):
         if version and address.version != version:
             fail(path, "must be an IPv%d address (got %r)" % (version, value))
         return address.compressed
+
     return check
 
 
@@ -221,6 +237,7 @@ def listing(value, path):
 def list_of(check):
     def checked(value, path):
         return [check(item, at(path, i)) for i, item in enumerate(listing(value, path))]
+
     return checked
 
 
@@ -284,6 +301,9 @@ def pci_address(value, path):
     """A PCI address in full, domain:bus:slot.function (0000:03:10.1), returned in lower case."""
     checked = text(what="a PCI address")(value, path).lower()
     if not PCI_ADDRESS_RE.match(checked):
-        fail(path, "must be a PCI address such as 0000:03:10.1 (got %r)" % (value,),
-             "write it as domain:bus:slot.function")
+        fail(
+            path,
+            "must be a PCI address such as 0000:03:10.1 (got %r)" % (value,),
+            "write it as domain:bus:slot.function",
+        )
     return checked

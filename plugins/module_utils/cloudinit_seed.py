@@ -4,6 +4,7 @@
 """cloud-init NoCloud seed ISO (volume label 'cidata') built with xorriso, genisoimage or mkisofs."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import os
@@ -27,8 +28,10 @@ def find_tool():
         found = shutil.which(name)
         if found:
             return found
-    raise UnsupportedError("building a cloud-init seed ISO needs xorriso, genisoimage or mkisofs on the host "
-                           "(install the Debian package 'xorriso')")
+    raise UnsupportedError(
+        "building a cloud-init seed ISO needs xorriso, genisoimage or mkisofs on the host "
+        "(install the Debian package 'xorriso')"
+    )
 
 
 def seed_files(cloud_init):
@@ -48,8 +51,7 @@ def build_seed(cloud_init, output):
             with open(os.path.join(workdir, name), "w") as handle:
                 handle.write(text)
             names.append(os.path.join(workdir, name))
-        result = subprocess.run(_command(tool, output, names), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                universal_newlines=True, check=False)
+        result = subprocess.run(_command(tool, output, names), capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise HostError("%s failed to build the cloud-init seed: %s" % (tool, result.stderr.strip()))
     finally:

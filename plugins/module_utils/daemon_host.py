@@ -34,8 +34,16 @@ DROPIN_MARKER = "essentials.kvm kvm role"
 APPARMOR_FILE = "/etc/apparmor.d/local/abstractions/libvirt-qemu"
 APPARMOR_MARKER = "essentials.kvm pool paths"
 # libvirt's per-driver daemons (https://libvirt.org/daemons.html); virtproxyd takes remote clients.
-MODULAR_DAEMONS = ("virtqemud", "virtnetworkd", "virtstoraged", "virtnodedevd", "virtsecretd",
-                   "virtnwfilterd", "virtinterfaced", "virtproxyd")
+MODULAR_DAEMONS = (
+    "virtqemud",
+    "virtnetworkd",
+    "virtstoraged",
+    "virtnodedevd",
+    "virtsecretd",
+    "virtnwfilterd",
+    "virtinterfaced",
+    "virtproxyd",
+)
 
 
 def daemon_mode(systemd, service, unit_dirs=UNIT_DIRS):
@@ -55,10 +63,10 @@ def turn_tls_off(files, sockets, missing):
     """Without its certificates libvirtd does not start with TLS on: keep it off until they exist."""
     if not missing:
         return files, sockets
-    files = [(path, dict(settings, listen_tls=0) if settings.get("listen_tls") else settings)
-             for path, settings in files]
-    sockets = [dict(s, enabled=False) if s["unit"].endswith("-tls.socket") and s.get("enabled") else s
-               for s in sockets]
+    files = [
+        (path, dict(settings, listen_tls=0) if settings.get("listen_tls") else settings) for path, settings in files
+    ]
+    sockets = [dict(s, enabled=False) if s["unit"].endswith("-tls.socket") and s.get("enabled") else s for s in sockets]
     return files, sockets
 
 
@@ -88,8 +96,7 @@ def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_
     for path, settings in params["files"]:
         before, exists = read_text(path)
         after, changes = converge_text(before, settings)
-        plan.files.append(dict(path=path, changed=bool(changes), created=bool(changes) and not exists,
-                               changes=changes))
+        plan.files.append(dict(path=path, changed=bool(changes), created=bool(changes) and not exists, changes=changes))
         if changes:
             plan.config_changed = True
             plan.writes.append((path, after, None, None))
@@ -159,8 +166,11 @@ def apply_host(plan, params, systemd, runner, socket_activation, mode):
         else:
             apply_text(path, after, file_mode)
     for user, exists in plan.members:
-        argv = (["usermod", "--append", "--groups", params["group"], user] if exists
-                else ["useradd", "--create-home", "--groups", params["group"], user])
+        argv = (
+            ["usermod", "--append", "--groups", params["group"], user]
+            if exists
+            else ["useradd", "--create-home", "--groups", params["group"], user]
+        )
         rc, out, err = runner(argv)
         if rc != 0:
             raise HostError("%s failed: %s" % (" ".join(argv), (err or out).strip()), done=plan.changes)
@@ -211,13 +221,13 @@ def planned_services(systemd, params, socket_activation, mode):
         return []
     service = params["service"]
     if socket_activation:
-        return (ensure_unit(systemd, service + ".socket", True, True, check_mode=True)
-                + ensure_unit(systemd, service + ".service", True, check_mode=True))
+        return ensure_unit(systemd, service + ".socket", True, True, check_mode=True) + ensure_unit(
+            systemd, service + ".service", True, check_mode=True
+        )
     return ensure_unit(systemd, service + ".service", True, True, check_mode=True)
 
 
-def converge_host(params, runner, check_mode=False, apparmor_enabled=False, socket_activation=None,
-                  missing_tls=()):
+def converge_host(params, runner, check_mode=False, apparmor_enabled=False, socket_activation=None, missing_tls=()):
     """Plan and (unless check mode) apply; returns (result dict, diffs)."""
     systemd = Systemd(runner)
     if socket_activation is None:
@@ -236,8 +246,17 @@ def converge_host(params, runner, check_mode=False, apparmor_enabled=False, sock
     changes = plan.changes + services
     warnings = []
     if mode == "modular" and any(path.endswith("/libvirtd.conf") for path, _s in files):
-        warnings.append("this host runs libvirt's modular daemons: libvirtd.conf applies to libvirtd only; "
-                        "remote access settings belong to virtproxyd.conf")
-    result = dict(changed=bool(changes or restarts), files=plan.files, changes=changes, restarted=restarts,
-                  daemon_mode=mode, socket_activation=socket_activation, warnings=warnings)
+        warnings.append(
+            "this host runs libvirt's modular daemons: libvirtd.conf applies to libvirtd only; "
+            "remote access settings belong to virtproxyd.conf"
+        )
+    result = dict(
+        changed=bool(changes or restarts),
+        files=plan.files,
+        changes=changes,
+        restarted=restarts,
+        daemon_mode=mode,
+        socket_activation=socket_activation,
+        warnings=warnings,
+    )
     return result, plan.diffs

@@ -5,6 +5,7 @@
 autostart and removal, each change recorded as it is made."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import os
@@ -88,12 +89,15 @@ class DomainApplier:
         elif kind == "vcpus":
             dom.setVcpusFlags(value, AFFECT_BOTH)
         else:
-            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, value.description or None, None, None,
-                            AFFECT_BOTH)
+            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, value.description or None, None, None, AFFECT_BOTH)
             ours = value.metadata or value.seed_digest
-            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
-                            domain_xml.to_string(domain_xml.metadata_element(value, False)) if ours else None,
-                            domain_xml.NS_PREFIX if ours else None, domain_xml.NS, AFFECT_BOTH)
+            dom.setMetadata(
+                libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                domain_xml.to_string(domain_xml.metadata_element(value, False)) if ours else None,
+                domain_xml.NS_PREFIX if ours else None,
+                domain_xml.NS,
+                AFFECT_BOTH,
+            )
         self.steps.append("%s (live)" % kind)
 
     def _create_volumes(self, plan):

@@ -31,9 +31,14 @@ def firmware_offer(conn, vm, cache):
             cache[key] = None
         else:
             os_elem = root.find("os")
-            efi = os_elem is not None and os_elem.get("supported") == "yes" and (
-                "efi" in [v.text for v in os_elem.findall("enum[@name='firmware']/value")]
-                or bool(os_elem.findall("loader/value")))
+            efi = (
+                os_elem is not None
+                and os_elem.get("supported") == "yes"
+                and (
+                    "efi" in [v.text for v in os_elem.findall("enum[@name='firmware']/value")]
+                    or bool(os_elem.findall("loader/value"))
+                )
+            )
             secure = efi and "yes" in [v.text for v in os_elem.findall("loader/enum[@name='secure']/value")]
             cache[key] = (efi, secure)
     return cache[key]
@@ -49,8 +54,14 @@ def check_firmware(conn, vms, path):
         if offer is None:
             continue
         if not offer[0]:
-            raise InputError(at(at(path, index), "firmware"), "uefi needs OVMF, which this host's libvirt does "
-                             "not offer for %s guests" % vm.domain_type, OVMF_HINT)
+            raise InputError(
+                at(at(path, index), "firmware"),
+                "uefi needs OVMF, which this host's libvirt does not offer for %s guests" % vm.domain_type,
+                OVMF_HINT,
+            )
         if vm.secure_boot and not offer[1]:
-            raise InputError(at(at(path, index), "secure_boot"), "this host's OVMF has no secure boot build",
-                             OVMF_HINT + " (its secboot build)")
+            raise InputError(
+                at(at(path, index), "secure_boot"),
+                "this host's OVMF has no secure boot build",
+                OVMF_HINT + " (its secboot build)",
+            )

@@ -6,12 +6,13 @@
 domain_validate.py reads the input into these objects; domain_xml.py reads them from libvirt."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
-from typing import Dict, List, Optional
+from typing import Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, at
 
@@ -68,12 +69,12 @@ class Nic:
     portgroup: Optional[str] = None
     ovs: bool = False
     vlan: Optional[int] = None
-    trunk: List[int] = field(default_factory=list)
+    trunk: list[int] = field(default_factory=list)
     mode: Optional[str] = None
     target_dev: Optional[str] = None
     model: Optional[str] = None
     mtu: Optional[int] = None
-    bandwidth: Dict[str, Dict[str, int]] = field(default_factory=dict)
+    bandwidth: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,7 +104,7 @@ class Domain:
     firmware: str = "bios"
     secure_boot: bool = False
     nvram: Optional[str] = None
-    boot: List[str] = field(default_factory=lambda: ["hd"])
+    boot: list[str] = field(default_factory=lambda: ["hd"])
     kernel: Optional[str] = field(default=None, metadata=EXPLICIT)
     initrd: Optional[str] = field(default=None, metadata=EXPLICIT)
     cmdline: Optional[str] = field(default=None, metadata=EXPLICIT)
@@ -115,10 +116,10 @@ class Domain:
     rng: bool = True
     guest_agent: bool = True
     description: str = ""
-    metadata: Dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
     seed_digest: Optional[str] = None
-    disks: List[Disk] = field(default_factory=list)
-    nics: List[Nic] = field(default_factory=list)
+    disks: list[Disk] = field(default_factory=list)
+    nics: list[Nic] = field(default_factory=list)
     host: Optional[str] = field(default=None, metadata=NOT_IN_XML)
     state: str = field(default="running", metadata=NOT_IN_XML)
     autostart: bool = field(default=False, metadata=NOT_IN_XML)

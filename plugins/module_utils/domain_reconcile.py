@@ -5,12 +5,13 @@
 VM's plan (domain_apply) as one step of the shared contract (reconcile), then verify by planning again."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import copy
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import Any, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml, reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import find_tool
@@ -35,24 +36,25 @@ class VmPlan:
     dom: Any = None
     current: Optional[Domain] = None
     current_xml: str = ""
-    changes: List[tuple] = field(default_factory=list)
-    live: List[tuple] = field(default_factory=list)
+    changes: list[tuple] = field(default_factory=list)
+    live: list[tuple] = field(default_factory=list)
     redefine: bool = False
-    volumes: List[int] = field(default_factory=list)
+    volumes: list[int] = field(default_factory=list)
     seed: bool = False
-    actions: List[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
     restart_required: bool = False
-    pending: List[tuple] = field(default_factory=list)
-    live_paths: List[str] = field(default_factory=list)  # the changes made live on the running guest
+    pending: list[tuple] = field(default_factory=list)
+    live_paths: list[str] = field(default_factory=list)  # the changes made live on the running guest
     state: str = "absent"  # absent, running, paused or shutdown, as read when planning
     autostart: bool = False
-    steps: List[reconcile.Step] = field(default_factory=list)
+    steps: list[reconcile.Step] = field(default_factory=list)
 
 
 @dataclass
 class Seen:
     """The host's domains as planning reads them: four listings for all VMs instead of five calls per VM
     (a no-op run with 200 VMs made about 2,000 calls), and each pool's volumes listed once."""
+
     domains: dict
     active: set
     paused: set
@@ -63,10 +65,13 @@ class Seen:
     def read(cls, conn):
         def names(flags):
             return set(d.name() for d in conn.listAllDomains(flags))
-        return cls(domains=dict((d.name(), d) for d in conn.listAllDomains(0)),
-                   active=names(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE),
-                   paused=names(libvirt.VIR_CONNECT_LIST_DOMAINS_PAUSED),
-                   autostart=names(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART))
+
+        return cls(
+            domains=dict((d.name(), d) for d in conn.listAllDomains(0)),
+            active=names(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE),
+            paused=names(libvirt.VIR_CONNECT_LIST_DOMAINS_PAUSED),
+            autostart=names(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART),
+        )
 
     def state(self, name):
         if name not in self.domains:
@@ -98,8 +103,13 @@ def host_context(conn, host):
             max_vcpus = conn.getMaxVcpus(None)
         except libvirt.libvirtError:
             max_vcpus = None
-    return Context(host=host, networks=[n.name() for n in conn.listAllNetworks()],
-                   pools=[p.name() for p in conn.listAllStoragePools()], kvm_usable=kvm, max_vcpus=max_vcpus)
+    return Context(
+        host=host,
+        networks=[n.name() for n in conn.listAllNetworks()],
+        pools=[p.name() for p in conn.listAllStoragePools()],
+        kvm_usable=kvm,
+        max_vcpus=max_vcpus,
+    )
 
 
 def pretty(root, state=None, autostart=None):
@@ -133,8 +143,13 @@ class Reconciler(DomainApplier):
     # ---- plan: reads only; raises InputError for what the host lacks before anything changes
     def plan(self, vm, path):
         seen = self.host()
-        plan = VmPlan(vm=vm, path=path, dom=seen.domains.get(vm.name), state=seen.state(vm.name),
-                      autostart=vm.name in seen.autostart)
+        plan = VmPlan(
+            vm=vm,
+            path=path,
+            dom=seen.domains.get(vm.name),
+            state=seen.state(vm.name),
+            autostart=vm.name in seen.autostart,
+        )
         if plan.dom is not None:
             self._read_current(plan)
         if vm.state == "absent":
@@ -176,8 +191,9 @@ class Reconciler(DomainApplier):
                     if disk.kind == "seed":
                         find_tool()
                         plan.seed = True
-                    plan.actions.append("create volume %s/%s (%s) in a pool this play creates" %
-                                        (disk.pool, disk.volume, disk.kind))
+                    plan.actions.append(
+                        "create volume %s/%s (%s) in a pool this play creates" % (disk.pool, disk.volume, disk.kind)
+                    )
                 continue
             vol = self.host().volume(self.conn, disk.pool, disk.volume)
             if disk.kind == "seed":
@@ -188,21 +204,32 @@ class Reconciler(DomainApplier):
             elif vol is None and disk.kind in ("new", "copy", "overlay"):
                 base = self.host().volume(self.conn, disk.base_pool, disk.base) if disk.kind != "new" else None
                 if base is None and (disk.base_pool, disk.base) in self.pending_images:
-                    plan.actions.append("create volume %s/%s (%s of image %s, which this run downloads)" %
-                                        (disk.pool, disk.volume, disk.kind, disk.image))
+                    plan.actions.append(
+                        "create volume %s/%s (%s of image %s, which this run downloads)"
+                        % (disk.pool, disk.volume, disk.kind, disk.image)
+                    )
                     continue
                 if disk.image and disk.size and base is not None and disk.size < base.info()[1]:
-                    raise InputError(at(where, "size"), "%s is smaller than image %r (%s)" % (
-                        format_size(disk.size), disk.image, format_size(base.info()[1])),
-                        "a disk from an image is at least the image's virtual size")
+                    raise InputError(
+                        at(where, "size"),
+                        "%s is smaller than image %r (%s)"
+                        % (format_size(disk.size), disk.image, format_size(base.info()[1])),
+                        "a disk from an image is at least the image's virtual size",
+                    )
                 if disk.kind != "new" and base is None:
-                    raise InputError(at(where, "base"), "volume %r not found in pool %r" % (disk.base, disk.base_pool),
-                                     "upload the base image into that pool first")
+                    raise InputError(
+                        at(where, "base"),
+                        "volume %r not found in pool %r" % (disk.base, disk.base_pool),
+                        "upload the base image into that pool first",
+                    )
                 plan.volumes.append(i)
                 plan.actions.append("create volume %s/%s (%s)" % (disk.pool, disk.volume, disk.kind))
             elif vol is None:
-                raise InputError(at(where, "volume"), "volume %r not found in pool %r" % (disk.volume, disk.pool),
-                                 "use type new with a size to create it")
+                raise InputError(
+                    at(where, "volume"),
+                    "volume %r not found in pool %r" % (disk.volume, disk.pool),
+                    "use type new with a size to create it",
+                )
             elif disk.format is None:
                 found = ET.fromstring(vol.XMLDesc(0)).find("target/format")
                 fmt = found.get("type") if found is not None else None
@@ -292,8 +319,19 @@ class Reconciler(DomainApplier):
         return {"before_header": plan.vm.name, "after_header": plan.vm.name, "before": before, "after": after}
 
 
-def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
-             shutdown_timeout=120, declared_networks=(), declared_pools=(), diff=True):
+def converge(
+    conn,
+    items,
+    input_name="vms",
+    host=None,
+    purge=False,
+    check_mode=False,
+    restart_on_change=False,
+    shutdown_timeout=120,
+    declared_networks=(),
+    declared_pools=(),
+    diff=True,
+):
     """Validate all VMs, plan all, then apply and verify; return the module's result fields.
 
     declared_networks/declared_pools: what the same play creates before the VMs. They count as present
@@ -301,8 +339,9 @@ def converge(conn, items, input_name="vms", host=None, purge=False, check_mode=F
     if not check_mode:
         declared_networks = declared_pools = ()
     vms, pending_pools = validate(conn, items, input_name, host, declared_networks, declared_pools)
-    return converge_vms(conn, vms, input_name, host, purge, check_mode, restart_on_change, shutdown_timeout,
-                        pending_pools, diff)
+    return converge_vms(
+        conn, vms, input_name, host, purge, check_mode, restart_on_change, shutdown_timeout, pending_pools, diff
+    )
 
 
 def validate(conn, items, input_name="vms", host=None, declared_networks=(), declared_pools=(), images=None):
@@ -319,8 +358,19 @@ def validate(conn, items, input_name="vms", host=None, declared_networks=(), dec
     return vms, pending_pools
 
 
-def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode=False, restart_on_change=False,
-                 shutdown_timeout=120, pending_pools=(), diff=True, pending_images=()):
+def converge_vms(
+    conn,
+    vms,
+    input_name="vms",
+    host=None,
+    purge=False,
+    check_mode=False,
+    restart_on_change=False,
+    shutdown_timeout=120,
+    pending_pools=(),
+    diff=True,
+    pending_images=(),
+):
     """Plan every VM that validate() returned, then apply and verify; return the module's result fields."""
     rec = Reconciler(conn, restart_on_change, shutdown_timeout)
     if check_mode:
@@ -342,11 +392,21 @@ def converge_vms(conn, vms, input_name="vms", host=None, purge=False, check_mode
     diffs = [rec.diff(p) for p in plans if p.actions] if diff else []
     for plan in plans:
         # One step per VM: `done` lists the VMs converged, with their actions.
-        plan.steps = [reconcile.Step("%s: %s" % (plan.vm.name, ", ".join(plan.actions)),
-                                     lambda plan=plan: _apply(rec, plan))] if plan.actions else []
+        plan.steps = (
+            [reconcile.Step("%s: %s" % (plan.vm.name, ", ".join(plan.actions)), lambda plan=plan: _apply(rec, plan))]
+            if plan.actions
+            else []
+        )
     reconcile.converge(plans, lambda: _left(rec, plans), check_mode)
-    results = [{"name": p.vm.name, "changed": bool(p.actions), "actions": p.actions,
-                "restart_required": p.restart_required and not restart_on_change} for p in plans]
+    results = [
+        {
+            "name": p.vm.name,
+            "changed": bool(p.actions),
+            "actions": p.actions,
+            "restart_required": p.restart_required and not restart_on_change,
+        }
+        for p in plans
+    ]
     return {
         "changed": any(r["changed"] for r in results),
         "vms": results,
@@ -386,21 +446,40 @@ def _left(rec, plans):
 # -------------------------------------------------------------------------------- one kind of several
 # resources_reconcile converges every kind through these two, with the same arguments.
 
+
 def validate_request(request, connect, present):
     """The request's VMs validated (reads only), the networks and pools the request lists counting as present;
     no VM stays for a later kind to use."""
     kind = request.vms
     images = present.get("images", {})
-    vms, pending_pools = validate(connect(kind.uri), kind.items, kind.input_name, request.inventory_hostname,
-                                  present.get("networks", ()), present.get("pools", ()), images)
+    vms, pending_pools = validate(
+        connect(kind.uri),
+        kind.items,
+        kind.input_name,
+        request.inventory_hostname,
+        present.get("networks", ()),
+        present.get("pools", ()),
+        images,
+    )
     return (vms, pending_pools, set(images.values())), []
 
 
 def converge_request(conn, validated, request, check_mode, diff):
     """plan -> apply -> verify for the validated VMs; the result's part for VMs."""
     kind, (vms, pending_pools, images) = request.vms, validated
-    return converge_vms(conn, vms, kind.input_name, request.inventory_hostname, kind.purge, check_mode,
-                        kind.restart_on_change, request.shutdown_timeout, pending_pools, diff, images)
+    return converge_vms(
+        conn,
+        vms,
+        kind.input_name,
+        request.inventory_hostname,
+        kind.purge,
+        check_mode,
+        kind.restart_on_change,
+        request.shutdown_timeout,
+        pending_pools,
+        diff,
+        images,
+    )
 
 
 def _check_disk_space(conn, plans):

@@ -11,6 +11,7 @@ pools and networks the host lacks, targets that do not fit their bus, clashes be
 """
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import json
@@ -19,10 +20,31 @@ import re
 from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import (
-    BANDWIDTH_KEYS, BOOT_DEVICES, CACHES, CPU_MODES, DIRECT_MODES, DISCARDS, DISK_BUSES, DISK_FORMATS, DISK_TYPES,
+    BANDWIDTH_KEYS,
+    BOOT_DEVICES,
+    CACHES,
     CLONES,
-    DOMAIN_TYPES, FIRMWARES, GRAPHICS, IOS, NIC_MODELS, NIC_TYPES, STATES, CloudInit, Disk, Domain, Nic,
-    derive_mac, machine_matches, next_target)
+    CPU_MODES,
+    DIRECT_MODES,
+    DISCARDS,
+    DISK_BUSES,
+    DISK_FORMATS,
+    DISK_TYPES,
+    DOMAIN_TYPES,
+    FIRMWARES,
+    GRAPHICS,
+    IOS,
+    NIC_MODELS,
+    NIC_TYPES,
+    STATES,
+    CloudInit,
+    Disk,
+    Domain,
+    Nic,
+    derive_mac,
+    machine_matches,
+    next_target,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -32,7 +54,7 @@ XML_TEXT_RE = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\
 MAX_VCPUS = 4096
 # Below this no guest firmware and kernel boot (docs/inputs.md); a bare 10 is 10 MiB, a likely slip for 10G.
 MIN_MEMORY_MIB = 16
-UINT32 = 2 ** 32 - 1
+UINT32 = 2**32 - 1
 
 # The older ansible-kvm role's names, as aliases of ours.
 VM_ALIASES = {"vcpu": "vcpus", "boot_devices": "boot", "network_interfaces": "nics"}
@@ -64,8 +86,11 @@ def size_above_zero(value, path):
 def memory_kib(value, path):
     size = size_above_zero(value, path)
     if size < MIN_MEMORY_MIB * 1024 * 1024:
-        fail(path, "must be at least %d MiB (got %s)" % (MIN_MEMORY_MIB, checks.describe(value)),
-             "a bare number is MiB: write 10G for 10 GiB")
+        fail(
+            path,
+            "must be at least %d MiB (got %s)" % (MIN_MEMORY_MIB, checks.describe(value)),
+            "a bare number is MiB: write 10G for 10 GiB",
+        )
     return size // 1024
 
 
@@ -85,14 +110,18 @@ def metadata(value, path):
     items = checks.mapping(value, path)
     for key in items:
         if not isinstance(key, str) or not NAME_RE.match(key):
-            fail(at(path, str(key)), "is not a simple name of letters, digits, '.', '_', '+' or '-'",
-                 "metadata keys become XML attribute values of our metadata items")
+            fail(
+                at(path, str(key)),
+                "is not a simple name of letters, digits, '.', '_', '+' or '-'",
+                "metadata keys become XML attribute values of our metadata items",
+            )
     return {key: free_text(item, at(path, key)) for key, item in items.items()}
 
 
 def document(kind):
     """A cloud-init document: a YAML string as is, or a mapping written as JSON (valid YAML, so cloud-init
     reads it without a YAML library on this side)."""
+
     def check(value, path):
         if isinstance(value, str):
             return value
@@ -102,6 +131,7 @@ def document(kind):
             body = json.dumps(value, indent=2, sort_keys=True)
             return "#cloud-config\n" + body + "\n" if kind == "user" else body + "\n"
         fail(path, "must be a mapping or a YAML string (got %s)" % checks.describe(value))
+
     return check
 
 
@@ -111,14 +141,30 @@ vcpu_count = checks.integer(1, MAX_VCPUS)
 
 # Keys whose checked value lands on the Domain field of the same name (pool and cdrom feed the disks).
 VM_FIELDS = {
-    "name": vm_name, "host": checks.text(what="an inventory host name"), "state": checks.choice(*STATES),
-    "autostart": checks.boolean, "remove_volumes": checks.boolean, "domain_type": checks.choice(*DOMAIN_TYPES),
-    "memory": memory_kib, "current_memory": memory_kib, "vcpus": vcpu_count, "max_vcpus": vcpu_count,
+    "name": vm_name,
+    "host": checks.text(what="an inventory host name"),
+    "state": checks.choice(*STATES),
+    "autostart": checks.boolean,
+    "remove_volumes": checks.boolean,
+    "domain_type": checks.choice(*DOMAIN_TYPES),
+    "memory": memory_kib,
+    "current_memory": memory_kib,
+    "vcpus": vcpu_count,
+    "max_vcpus": vcpu_count,
     "iothreads": checks.integer(1, 64),
-    "arch": checks.text(what="a CPU architecture"), "machine": checks.text(what="a machine type"),
-    "firmware": checks.choice(*FIRMWARES), "secure_boot": checks.boolean, "nvram": checks.abs_path,
-    "boot": boot_devices, "serial_console": checks.boolean, "rng": checks.boolean, "guest_agent": checks.boolean,
-    "description": free_text, "metadata": metadata, "pool": pool_name, "cdrom": checks.abs_path,
+    "arch": checks.text(what="a CPU architecture"),
+    "machine": checks.text(what="a machine type"),
+    "firmware": checks.choice(*FIRMWARES),
+    "secure_boot": checks.boolean,
+    "nvram": checks.abs_path,
+    "boot": boot_devices,
+    "serial_console": checks.boolean,
+    "rng": checks.boolean,
+    "guest_agent": checks.boolean,
+    "description": free_text,
+    "metadata": metadata,
+    "pool": pool_name,
+    "cdrom": checks.abs_path,
 }
 # Sections, each read by its own reader below.
 VM_SECTIONS = ("cpu", "direct_boot", "graphics", "disks", "cloud_init", "nics")
@@ -133,31 +179,59 @@ VNC_PASSWORD_MAX = 8  # the VNC protocol's DES key; libvirt refuses more
 def graphics_password(value, path):
     """A console password; an error never quotes it."""
     if not isinstance(value, str) or not checks.SAFE_TEXT_RE.match(value):
-        checks.fail(path, "must be a non-empty string without control characters (%s given; the value is not shown)"
-                    % type(value).__name__, "quote it, and keep it in a vault")
+        checks.fail(
+            path,
+            "must be a non-empty string without control characters (%s given; the value is not shown)"
+            % type(value).__name__,
+            "quote it, and keep it in a vault",
+        )
     return value
 
 
 GRAPHICS_FIELDS = {"type": checks.choice(*GRAPHICS), "listen": checks.ip(), "password": graphics_password}
 DISK_FIELDS = {
-    "type": checks.choice(*DISK_TYPES), "pool": pool_name, "volume": volume_name, "path": checks.abs_path,
-    "size": size_above_zero, "format": checks.choice(*DISK_FORMATS), "base": volume_name, "base_pool": pool_name,
-    "target": checks.text(what="a target device such as vdb"), "bus": checks.choice(*DISK_BUSES),
-    "cache": checks.choice(*CACHES), "io": checks.choice(*IOS), "discard": checks.choice(*DISCARDS),
-    "image": checks.text(what="an image name"), "clone": checks.choice(*CLONES),
+    "type": checks.choice(*DISK_TYPES),
+    "pool": pool_name,
+    "volume": volume_name,
+    "path": checks.abs_path,
+    "size": size_above_zero,
+    "format": checks.choice(*DISK_FORMATS),
+    "base": volume_name,
+    "base_pool": pool_name,
+    "target": checks.text(what="a target device such as vdb"),
+    "bus": checks.choice(*DISK_BUSES),
+    "cache": checks.choice(*CACHES),
+    "io": checks.choice(*IOS),
+    "discard": checks.choice(*DISCARDS),
+    "image": checks.text(what="an image name"),
+    "clone": checks.choice(*CLONES),
 }
 NIC_FIELDS = {
-    "type": checks.choice(*NIC_TYPES), "network": network_name, "bridge": checks.ifname, "dev": checks.ifname,
-    "pci": checks.pci_address, "portgroup": checks.text(what="a portgroup name"), "ovs": checks.boolean,
-    "vlan": checks.vlan_id, "trunk": checks.list_of(checks.vlan_id), "mode": checks.choice(*DIRECT_MODES),
-    "target_dev": checks.ifname, "model": checks.choice(*NIC_MODELS), "mac": checks.mac,
-    "mtu": checks.integer(68, 65535), "bandwidth": None,  # read by read_bandwidth
+    "type": checks.choice(*NIC_TYPES),
+    "network": network_name,
+    "bridge": checks.ifname,
+    "dev": checks.ifname,
+    "pci": checks.pci_address,
+    "portgroup": checks.text(what="a portgroup name"),
+    "ovs": checks.boolean,
+    "vlan": checks.vlan_id,
+    "trunk": checks.list_of(checks.vlan_id),
+    "mode": checks.choice(*DIRECT_MODES),
+    "target_dev": checks.ifname,
+    "model": checks.choice(*NIC_MODELS),
+    "mac": checks.mac,
+    "mtu": checks.integer(68, 65535),
+    "bandwidth": None,  # read by read_bandwidth
     "source": None,  # the older role's name of the network, bridge, dev or pci: read by the type's checker
 }
 # Which key names a NIC's source for each type; the other types have none.
 NIC_SOURCE = {"network": "network", "bridge": "bridge", "direct": "dev", "hostdev": "pci"}
-CLOUD_INIT_FIELDS = {"user_data": document("user"), "meta_data": document("meta"),
-                     "network_config": document("net"), "pool": pool_name}
+CLOUD_INIT_FIELDS = {
+    "user_data": document("user"),
+    "meta_data": document("meta"),
+    "network_config": document("net"),
+    "pool": pool_name,
+}
 
 
 def read(r, spec):
@@ -202,8 +276,11 @@ def _check_shared_volumes(items, vms, path, ctx):
                 if key in created:
                     # Re-read the item only to name its volume as written (volume, or the older role's name).
                     written = checks.Fields(items[i]["disks"][j], where, DISK_FIELDS, DISK_ALIASES).where("volume")
-                    fail(written, "volume %r in pool %r is also created by %s" % (disk.volume, disk.pool, created[key]),
-                         "give each disk its own volume name")
+                    fail(
+                        written,
+                        "volume %r in pool %r is also created by %s" % (disk.volume, disk.pool, created[key]),
+                        "give each disk its own volume name",
+                    )
                 created[key] = where
 
 
@@ -219,8 +296,11 @@ def normalise_vm(raw, path, ctx):
     vm.domain_type = ("kvm" if ctx.kvm_usable else "qemu") if wanted_type == "auto" else wanted_type
     vm.current_memory = got.get("current_memory", vm.memory)
     if vm.memory < vm.current_memory:
-        fail(r.where("memory"), "%d MiB is below current_memory (%d MiB)" % (vm.memory // 1024, vm.current_memory // 1024),
-             "memory is the maximum; raise it")
+        fail(
+            r.where("memory"),
+            "%d MiB is below current_memory (%d MiB)" % (vm.memory // 1024, vm.current_memory // 1024),
+            "memory is the maximum; raise it",
+        )
     vm.max_vcpus = got.get("max_vcpus", vm.vcpus)
     if vm.max_vcpus < vm.vcpus:
         fail(r.where("max_vcpus"), "%d is below vcpus (%d)" % (vm.max_vcpus, vm.vcpus))
@@ -249,8 +329,11 @@ def normalise_vm(raw, path, ctx):
 def _within_host_vcpus(vm, r, ctx):
     if ctx.max_vcpus and vm.max_vcpus > ctx.max_vcpus:
         key = "max_vcpus" if r.has("max_vcpus") else "vcpus"
-        fail(r.where(key), "%d is above this host's limit of %d vCPUs" % (vm.max_vcpus, ctx.max_vcpus),
-             "the limit is libvirt's for this host and domain type")
+        fail(
+            r.where(key),
+            "%d is above this host's limit of %d vCPUs" % (vm.max_vcpus, ctx.max_vcpus),
+            "the limit is libvirt's for this host and domain type",
+        )
 
 
 def _cpu(vm, raw, path):
@@ -283,8 +366,11 @@ def _direct_boot(vm, raw, path):
         return
     r = checks.Fields(raw, path, DIRECT_BOOT_FIELDS)
     if not r.has("kernel"):
-        fail(r.where("kernel"), "is required for direct kernel boot",
-             "give the host path of the kernel, or drop direct_boot to boot from disk")
+        fail(
+            r.where("kernel"),
+            "is required for direct kernel boot",
+            "give the host path of the kernel, or drop direct_boot to boot from disk",
+        )
     for key, value in read(r, DIRECT_BOOT_FIELDS).items():
         setattr(vm, key, value)
 
@@ -307,25 +393,31 @@ def _graphics(vm, raw, path):
             if got.get(key) and vm.graphics == "none":
                 fail(r.where(key), "needs graphics type vnc or spice")
         if vm.graphics == "vnc" and len(vm.graphics_password or "") > VNC_PASSWORD_MAX:
-            fail(r.where("password"), "VNC takes at most %d characters (got %d; the value is not shown)"
-                 % (VNC_PASSWORD_MAX, len(vm.graphics_password)), "use SPICE for a longer password")
+            fail(
+                r.where("password"),
+                "VNC takes at most %d characters (got %d; the value is not shown)"
+                % (VNC_PASSWORD_MAX, len(vm.graphics_password)),
+                "use SPICE for a longer password",
+            )
     if vm.graphics != "none" and not vm.graphics_listen:
         vm.graphics_listen = GRAPHICS_LISTEN
 
 
 def _disks(vm, r, pool, cdrom, ctx):
     path = r.where("disks")
-    disks = [_disk(vm, item, i, pool, at(path, i), ctx)
-             for i, item in enumerate(checks.listing(r.raw("disks"), path))]
+    disks = [_disk(vm, item, i, pool, at(path, i), ctx) for i, item in enumerate(checks.listing(r.raw("disks"), path))]
     if cdrom:
-        disks.append(Disk(target=None, kind="cdrom", device="cdrom", bus="sata", path=cdrom, format="raw",
-                          readonly=True))
+        disks.append(
+            Disk(target=None, kind="cdrom", device="cdrom", bus="sata", path=cdrom, format="raw", readonly=True)
+        )
     taken = {}
     for i, disk in enumerate(disks):
         if disk.target:
             if disk.target in taken:
-                fail(at(at(path, i), "target"), "duplicate target device %s (also %s)" %
-                     (disk.target, at(path, taken[disk.target])))
+                fail(
+                    at(at(path, i), "target"),
+                    "duplicate target device %s (also %s)" % (disk.target, at(path, taken[disk.target])),
+                )
             taken[disk.target] = i
     for disk in disks:
         if not disk.target:
@@ -337,15 +429,30 @@ def _disks(vm, r, pool, cdrom, ctx):
 def _disk(vm, raw, index, pool, path, ctx):
     r = checks.Fields(raw, path, DISK_FIELDS, DISK_ALIASES)
     got = read(r, DISK_FIELDS)
-    kind = got.get("type") or ("image" if "image" in got else "overlay" if "base" in got else
-                               "new" if "size" in got else "volume")
+    kind = got.get("type") or (
+        "image" if "image" in got else "overlay" if "base" in got else "new" if "size" in got else "volume"
+    )
     device = "cdrom" if kind == "cdrom" else "disk"
-    disk = Disk(target=got.get("target"), kind=kind, device=device, readonly=device == "cdrom",
-                bus=got.get("bus", "sata" if kind == "cdrom" else "virtio"), cache=_cache(got.get("cache")),
-                io=got.get("io"), discard=got.get("discard"), format=got.get("format"), path=got.get("path"))
-    if disk.target and (not TARGET_RE.match(disk.target) or disk.target[:2] != ("vd" if disk.bus == "virtio" else "sd")):
-        fail(r.where("target"), "%r does not fit bus %s" % (disk.target, disk.bus),
-             "use vdX for virtio, sdX for scsi and sata")
+    disk = Disk(
+        target=got.get("target"),
+        kind=kind,
+        device=device,
+        readonly=device == "cdrom",
+        bus=got.get("bus", "sata" if kind == "cdrom" else "virtio"),
+        cache=_cache(got.get("cache")),
+        io=got.get("io"),
+        discard=got.get("discard"),
+        format=got.get("format"),
+        path=got.get("path"),
+    )
+    if disk.target and (
+        not TARGET_RE.match(disk.target) or disk.target[:2] != ("vd" if disk.bus == "virtio" else "sd")
+    ):
+        fail(
+            r.where("target"),
+            "%r does not fit bus %s" % (disk.target, disk.bus),
+            "use vdX for virtio, sdX for scsi and sata",
+        )
     if kind in ("file", "cdrom") and disk.path:
         if r.has("pool") or r.has("volume"):
             fail(r.where("path"), "conflicts with pool/volume", "give a host path or a pool volume")
@@ -356,8 +463,12 @@ def _disk(vm, raw, index, pool, path, ctx):
     if disk.path:
         fail(r.where("path"), "only applies to type file or cdrom", "use pool and volume")
     disk.pool = got.get("pool", pool)
-    _known_pool(disk.pool, r.where("pool"), ctx, "declare it in the storage pools or pick one of: %s" %
-                ", ".join(sorted(ctx.pools)))
+    _known_pool(
+        disk.pool,
+        r.where("pool"),
+        ctx,
+        "declare it in the storage pools or pick one of: %s" % ", ".join(sorted(ctx.pools)),
+    )
     if kind == "image":
         kind = disk.kind = _from_image(disk, r, got, ctx)
     elif "image" in got or "clone" in got:
@@ -393,8 +504,11 @@ def _from_image(disk, r, got, ctx):
     if "image" not in got:
         fail(r.where("image"), "is required for type image", "name one of the images (kvm_images)")
     if got["image"] not in ctx.images:
-        fail(r.where("image"), "image %r is not declared" % got["image"],
-             "list it in the images (kvm_images); declared: %s" % (", ".join(sorted(ctx.images)) or "none"))
+        fail(
+            r.where("image"),
+            "image %r is not declared" % got["image"],
+            "list it in the images (kvm_images); declared: %s" % (", ".join(sorted(ctx.images)) or "none"),
+        )
     for key in ("base", "base_pool"):
         if key in got:
             fail(r.where(key), "does not apply to type image", "the image names its cached volume")
@@ -417,16 +531,29 @@ def _cloud_init(vm, raw, pool, path, ctx):
     r = checks.Fields(raw, path, CLOUD_INIT_FIELDS)
     got = read(r, CLOUD_INIT_FIELDS)
     meta = got.get("meta_data") or document("meta")({"instance-id": vm.name, "local-hostname": vm.name}, path)
-    vm.cloud_init = CloudInit(user_data=got.get("user_data") or document("user")({}, path), meta_data=meta,
-                              network_config=got.get("network_config"))
+    vm.cloud_init = CloudInit(
+        user_data=got.get("user_data") or document("user")({}, path),
+        meta_data=meta,
+        network_config=got.get("network_config"),
+    )
     seed_pool = got.get("pool", pool)
     _known_pool(seed_pool, r.where("pool"), ctx, "the seed ISO is stored there; set cloud_init.pool")
     # A read-only virtio disk, not a SATA CD-ROM: Debian's cloud kernel has no AHCI driver and never saw that
     # seed; every cloud kernel has virtio. The last free name, so disks added to the input later keep theirs.
     taken = {d.target for d in vm.disks}
     target = next(t for t in ("vd" + c for c in reversed("abcdefghijklmnopqrstuvwxyz")) if t not in taken)
-    vm.disks.append(Disk(target=target, bus="virtio", device="disk", pool=seed_pool,
-                         volume="%s-cidata.iso" % vm.name, format="raw", readonly=True, kind="seed"))
+    vm.disks.append(
+        Disk(
+            target=target,
+            bus="virtio",
+            device="disk",
+            pool=seed_pool,
+            volume="%s-cidata.iso" % vm.name,
+            format="raw",
+            readonly=True,
+            kind="seed",
+        )
+    )
     vm.seed_digest = vm.cloud_init.digest()
 
 
@@ -448,8 +575,11 @@ def _nic(vm, raw, index, path, ctx):
             fail(r.where(source_key), "is required for type %s" % kind)
         nic.source = got[source_key]
     if kind == "network" and nic.source not in ctx.networks:
-        fail(r.where("source" if r.has("source") else "network"), "network %r is not defined on this host" %
-             nic.source, "declare it in the networks or pick one of: %s" % ", ".join(sorted(ctx.networks)))
+        fail(
+            r.where("source" if r.has("source") else "network"),
+            "network %r is not defined on this host" % nic.source,
+            "declare it in the networks or pick one of: %s" % ", ".join(sorted(ctx.networks)),
+        )
     nic.portgroup = got.get("portgroup")
     if nic.portgroup and kind != "network":
         fail(r.where("portgroup"), "only applies to type network")
@@ -459,8 +589,11 @@ def _nic(vm, raw, index, path, ctx):
     nic.vlan = got.get("vlan")
     nic.trunk = got.get("trunk", [])
     if (nic.vlan or nic.trunk) and not (nic.ovs or kind in ("network", "hostdev")):
-        fail(r.where("vlan" if nic.vlan else "trunk"), "VLANs need an Open vSwitch bridge (ovs: true), a network or hostdev",
-             "a Linux bridge carries VLANs through separate bridges")
+        fail(
+            r.where("vlan" if nic.vlan else "trunk"),
+            "VLANs need an Open vSwitch bridge (ovs: true), a network or hostdev",
+            "a Linux bridge carries VLANs through separate bridges",
+        )
     nic.mode = got.get("mode", "bridge" if kind == "direct" else None)
     if nic.mode and kind != "direct":
         fail(r.where("mode"), "only applies to type direct")

@@ -5,6 +5,7 @@
 below (DOMAIN, DISK, NIC); hand code is left for the devices list, metadata and firmware."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 import xml.etree.ElementTree as ET
@@ -12,9 +13,27 @@ import xml.etree.ElementTree as ET
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Disk, Domain, Nic
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import Vlan
 from ansible_collections.essentials.kvm.plugins.module_utils.xml_props import (
-    FLAG, INT, KIB, LOWER, Const, Each, Hand, Pci, Prop, element, read, write)
+    FLAG,
+    INT,
+    KIB,
+    LOWER,
+    Const,
+    Each,
+    Hand,
+    Pci,
+    Prop,
+    element,
+    read,
+    write,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.xml_shared import (
-    build_bandwidth, build_virtualport, build_vlan, parse_bandwidth, parse_virtualport, parse_vlan)
+    build_bandwidth,
+    build_virtualport,
+    build_vlan,
+    parse_bandwidth,
+    parse_virtualport,
+    parse_vlan,
+)
 
 NS = "https://essentials.kvm/xmlns/domain/1.0"
 NS_PREFIX = "essentials"
@@ -52,8 +71,10 @@ def _parse_metadata(root):
     ours = root.find("metadata/{%s}vm" % NS)
     if ours is None:
         return {}
-    return {"seed_digest": ours.findtext("{%s}seed" % NS),
-            "metadata": {item.get("key"): item.text or "" for item in ours.findall("{%s}item" % NS)}}
+    return {
+        "seed_digest": ours.findtext("{%s}seed" % NS),
+        "metadata": {item.get("key"): item.text or "" for item in ours.findall("{%s}item" % NS)},
+    }
 
 
 def _build_firmware(place, vm):
@@ -78,8 +99,12 @@ def _build_secure_boot(place, vm):
 
 def _parse_secure_boot(root):
     loader = root.find("os/loader")
-    return {"secure_boot": (loader is not None and loader.get("secure") == "yes") or any(
-        f.get("name") == "secure-boot" and f.get("enabled") == "yes" for f in root.findall("os/firmware/feature"))}
+    return {
+        "secure_boot": (loader is not None and loader.get("secure") == "yes")
+        or any(
+            f.get("name") == "secure-boot" and f.get("enabled") == "yes" for f in root.findall("os/firmware/feature")
+        )
+    }
 
 
 def _build_devices(place, vm):
@@ -108,12 +133,14 @@ def _parse_devices(root):
     if devices is None:
         devices = ET.Element("devices")
     graphics = devices.find("graphics")
-    fields = {"disks": [d for d in (parse_disk(e) for e in devices.findall("disk")) if d is not None],
-              "nics": [parse_nic(e) for e in devices.findall("interface")],
-              "serial_console": devices.find("serial") is not None,
-              "guest_agent": any(t.get("name") == AGENT for t in devices.findall("channel/target")),
-              "rng": any(r.get("model") == "virtio" for r in devices.findall("rng")),
-              "graphics": graphics.get("type") if graphics is not None else "none"}
+    fields = {
+        "disks": [d for d in (parse_disk(e) for e in devices.findall("disk")) if d is not None],
+        "nics": [parse_nic(e) for e in devices.findall("interface")],
+        "serial_console": devices.find("serial") is not None,
+        "guest_agent": any(t.get("name") == AGENT for t in devices.findall("channel/target")),
+        "rng": any(r.get("model") == "virtio" for r in devices.findall("rng")),
+        "graphics": graphics.get("type") if graphics is not None else "none",
+    }
     if graphics is not None:
         listen = graphics.find("listen[@type='address']")
         fields["graphics_listen"] = listen.get("address") if listen is not None else graphics.get("listen")
@@ -164,13 +191,14 @@ def _parse_disk_source(elem):
     source = elem.find("source")
     if source is None:
         return {}
-    return {"pool": source.get("pool"), "volume": source.get("volume"),
-            "path": source.get("file") or source.get("dev")}
+    return {"pool": source.get("pool"), "volume": source.get("volume"), "path": source.get("file") or source.get("dev")}
 
 
 DISK = (
-    Hand(lambda place, disk: place("").set("type", "file" if disk.path else "volume"),
-         lambda elem: {"kind": "cdrom" if elem.get("device", "disk") == "cdrom" else elem.get("type")}),
+    Hand(
+        lambda place, disk: place("").set("type", "file" if disk.path else "volume"),
+        lambda elem: {"kind": "cdrom" if elem.get("device", "disk") == "cdrom" else elem.get("type")},
+    ),
     Prop("device", "@device", implied="disk"),
     Const("driver/@name", "qemu"),
     Prop("format", "driver/@type"),
@@ -203,15 +231,25 @@ def _parse_nic_source(elem):
         value = _PCI.get(source.find("address"), None)
     else:
         value = source.get({"network": "network", "bridge": "bridge", "direct": "dev"}.get(kind, ""))
-    return {"source": value, "portgroup": source.get("portgroup"),
-            "mode": source.get("mode") if kind == "direct" else None}
+    return {
+        "source": value,
+        "portgroup": source.get("portgroup"),
+        "mode": source.get("mode") if kind == "direct" else None,
+    }
 
 
 def _build_vlan(place, nic):
     # The model's access VLAN is a trunk's native (untagged) one.
     if nic.vlan or nic.trunk:
-        build_vlan(place(""), Vlan(tags=([nic.vlan] if nic.vlan else []) + nic.trunk, trunk=bool(nic.trunk),
-                                   native_tag=nic.vlan if nic.trunk else None, native_mode="untagged"))
+        build_vlan(
+            place(""),
+            Vlan(
+                tags=([nic.vlan] if nic.vlan else []) + nic.trunk,
+                trunk=bool(nic.trunk),
+                native_tag=nic.vlan if nic.trunk else None,
+                native_mode="untagged",
+            ),
+        )
 
 
 def _parse_vlan(elem):
@@ -240,8 +278,9 @@ def _parse_target(elem):
 def _build_bandwidth(place, nic):
     # Rate attributes in alphabetical order, as this module has always written them.
     if nic.bandwidth:
-        build_bandwidth(place(""), {direction: dict(sorted(rate.items()))
-                                    for direction, rate in sorted(nic.bandwidth.items())})
+        build_bandwidth(
+            place(""), {direction: dict(sorted(rate.items())) for direction, rate in sorted(nic.bandwidth.items())}
+        )
 
 
 NIC = (
@@ -249,9 +288,12 @@ NIC = (
     Const("@managed", "yes", when=lambda nic: nic.type == "hostdev"),
     Prop("mac", "mac/@address", LOWER, default=""),
     Hand(_build_nic_source, _parse_nic_source),
-    Hand(lambda place, nic: build_virtualport(place(""), "openvswitch" if nic.ovs else None),
-         lambda elem: {"ovs": elem.get("type") == "bridge" and parse_virtualport(elem.find("virtualport"))[0]
-                       == "openvswitch"}),
+    Hand(
+        lambda place, nic: build_virtualport(place(""), "openvswitch" if nic.ovs else None),
+        lambda elem: {
+            "ovs": elem.get("type") == "bridge" and parse_virtualport(elem.find("virtualport"))[0] == "openvswitch"
+        },
+    ),
     Hand(_build_vlan, _parse_vlan),
     Hand(_build_target, _parse_target),
     Prop("model", "model/@type"),

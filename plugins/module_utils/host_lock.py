@@ -50,8 +50,10 @@ class HostLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            raise HostError("cannot open the host lock %s: %s; nothing was changed (run the module as root: "
-                            "become: true)" % (self.path, exc.strerror))
+            raise HostError(
+                "cannot open the host lock %s: %s; nothing was changed (run the module as root: "
+                "become: true)" % (self.path, exc.strerror)
+            )
         deadline = time.monotonic() + self.timeout
         waited = False
         while True:
@@ -62,9 +64,10 @@ class HostLock:
                 if time.monotonic() >= deadline:
                     holder = _holder(fd)
                     os.close(fd)
-                    raise HostError("another essentials.kvm run holds the host lock %s (%s) and did not release it "
-                                    "within lock_timeout=%ss; nothing was changed"
-                                    % (self.path, holder, self.timeout))
+                    raise HostError(
+                        "another essentials.kvm run holds the host lock %s (%s) and did not release it "
+                        "within lock_timeout=%ss; nothing was changed" % (self.path, holder, self.timeout)
+                    )
                 waited = True
                 time.sleep(self.poll)
         os.ftruncate(fd, 0)

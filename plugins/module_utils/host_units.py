@@ -33,16 +33,17 @@ class Systemd:
     def call(self, *args):
         rc, out, err = self.runner(["systemctl"] + list(args))
         if rc != 0:
-            raise HostError("systemctl %s failed: %s" % (" ".join(args), (err or out).strip()),
-                            done=list(self.done))
+            raise HostError("systemctl %s failed: %s" % (" ".join(args), (err or out).strip()), done=list(self.done))
         return out
 
     def state(self, unit):
         """(enabled, active) of a unit."""
         out = self.call("show", "--property=UnitFileState,ActiveState", unit)
         props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-        return (props.get("UnitFileState", "") in ENABLED_STATES,
-                props.get("ActiveState", "") in ("active", "activating", "reloading"))
+        return (
+            props.get("UnitFileState", "") in ENABLED_STATES,
+            props.get("ActiveState", "") in ("active", "activating", "reloading"),
+        )
 
     def switch(self, unit, verb):
         self.call(verb, unit)
@@ -99,8 +100,11 @@ def missing_packages(runner, packages, manager):
     if manager == "apt":
         # rc 1 when a name is unknown to dpkg: that name is simply missing.
         _rc, out, _err = runner(["dpkg-query", "-W", "-f=${Package}\t${db:Status-Abbrev}\n", "--"] + list(packages))
-        installed = set(line.split("\t")[0].split(":")[0] for line in out.splitlines()
-                        if "\t" in line and line.split("\t")[1].startswith("ii"))
+        installed = set(
+            line.split("\t")[0].split(":")[0]
+            for line in out.splitlines()
+            if "\t" in line and line.split("\t")[1].startswith("ii")
+        )
     else:
         _rc, out, _err = runner(["rpm", "-q", "--qf", "%{NAME}\n"] + list(packages))
         installed = set(line.strip() for line in out.splitlines() if " " not in line.strip())
@@ -110,8 +114,19 @@ def missing_packages(runner, packages, manager):
 def install_packages(runner, packages, manager):
     """Install missing packages; apt refreshes its lists once when a name is unknown to them."""
     if manager == "apt":
-        argv = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q",
-                "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold", "--"]
+        argv = [
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            "install",
+            "-y",
+            "-q",
+            "-o",
+            "Dpkg::Options::=--force-confdef",
+            "-o",
+            "Dpkg::Options::=--force-confold",
+            "--",
+        ]
         rc, out, err = runner(argv + list(packages))
         if rc != 0:
             runner(["apt-get", "update", "-q"])

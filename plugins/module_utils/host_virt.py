@@ -95,8 +95,17 @@ def socket_activation(unit_dirs=UNIT_DIRS):
     return any(os.path.exists(os.path.join(directory, "libvirtd.socket")) for directory in unit_dirs)
 
 
-def host_info(conn=None, error_class=Exception, libvirt_problem="", cpuinfo=CPUINFO, dev_kvm=DEV_KVM,
-              proc_modules=PROC_MODULES, apparmor=APPARMOR_ENABLED, tls_files=(), unit_dirs=UNIT_DIRS):
+def host_info(
+    conn=None,
+    error_class=Exception,
+    libvirt_problem="",
+    cpuinfo=CPUINFO,
+    dev_kvm=DEV_KVM,
+    proc_modules=PROC_MODULES,
+    apparmor=APPARMOR_ENABLED,
+    tls_files=(),
+    unit_dirs=UNIT_DIRS,
+):
     """Everything the module reports. Without a libvirt connection the domain type follows /dev/kvm."""
     tls_missing = missing_files(tls_files)
     flags = cpu_virt_flags(cpuinfo)

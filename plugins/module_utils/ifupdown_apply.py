@@ -34,7 +34,7 @@ SOURCE_DIRECTORY_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 def run_command(argv):
     """Default runner: (rc, stdout, stderr); a missing binary is rc 127 like a shell."""
     try:
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     except OSError as exc:
         return 127, "", str(exc)
     return proc.returncode, proc.stdout, proc.stderr
@@ -78,8 +78,7 @@ class FileChange:
         return self.before != self.after
 
     def diff(self):
-        return {"before": self.before or "", "after": self.after,
-                "before_header": self.path, "after_header": self.path}
+        return {"before": self.before or "", "after": self.after, "before_header": self.path, "after_header": self.path}
 
 
 def is_sourced(document, main_path, dest):
@@ -89,8 +88,11 @@ def is_sourced(document, main_path, dest):
         target = os.path.join(base, argument)
         if keyword == "source" and fnmatch(dest, target):
             return True
-        if keyword == "source-directory" and os.path.normpath(target) == os.path.dirname(dest) \
-                and SOURCE_DIRECTORY_NAME.match(os.path.basename(dest)):
+        if (
+            keyword == "source-directory"
+            and os.path.normpath(target) == os.path.dirname(dest)
+            and SOURCE_DIRECTORY_NAME.match(os.path.basename(dest))
+        ):
             return True
     return False
 
@@ -142,9 +144,11 @@ class Applier:
         if rc == 127:
             raise UnsupportedError("ifquery is not installed; install the ifupdown package first")
         if rc != 0:
-            raise InputError(change.path, "ifupdown rejects the rendered file: %s"
-                             % (err or out).replace(candidate, change.path).strip(),
-                             "check free-form parameters and hooks")
+            raise InputError(
+                change.path,
+                "ifupdown rejects the rendered file: %s" % (err or out).replace(candidate, change.path).strip(),
+                "check free-form parameters and hooks",
+            )
 
     def _backup_path(self, path):
         return os.path.join(self.state_dir, "backup", path.strip("/").replace("/", "__"))
@@ -153,9 +157,11 @@ class Applier:
         return os.path.join(self.state_dir, "staged", path.strip("/").replace("/", "__"))
 
     def _write_script(self, changes, downs, ups, detached):
-        lines = ["#!/bin/sh",
-                 "# Written by essentials.kvm ifupdown_interfaces: puts back the network configuration",
-                 "# from before the last change, which was not confirmed in time."]
+        lines = [
+            "#!/bin/sh",
+            "# Written by essentials.kvm ifupdown_interfaces: puts back the network configuration",
+            "# from before the last change, which was not confirmed in time.",
+        ]
         if detached:
             # The timer may fire while a slow apply still runs: stop it first, unless it called us.
             lines.append('[ "$1" = --from-apply ] || systemctl stop %s.service' % APPLY_UNIT)
@@ -177,28 +183,31 @@ class Applier:
         rollback script at once, disarms the timer and then records itself, so a report never
         calls the change failed while the previous configuration is still being brought back."""
         q = shlex.quote
-        lines = ["#!/bin/sh",
-                 "# Written by essentials.kvm ifupdown_interfaces: applies the change armed with rollback.sh.",
-                 "failed() {",
-                 "    /bin/sh %s --from-apply >> %s 2>&1" % (q(self.script), q(self.log)),
-                 "    systemctl stop %s" % q(ROLLBACK_UNIT + ".timer"),
-                 "    echo \"failed $1\" > %s.tmp && mv %s.tmp %s" % (q(self.status), q(self.status), q(self.status)),
-                 "    exit 1",
-                 "}",
-                 "# Let the module's answer leave the host before any interface goes down: wait (at most",
-                 "# 60 s) until the module has exited, then give sshd time to pass its answer on. A fixed",
-                 "# delay is not enough on a loaded host.",
-                 "i=0",
-                 "while kill -0 %d 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done" % self.answer_pid,
-                 "sleep 2"]
+        lines = [
+            "#!/bin/sh",
+            "# Written by essentials.kvm ifupdown_interfaces: applies the change armed with rollback.sh.",
+            "failed() {",
+            "    /bin/sh %s --from-apply >> %s 2>&1" % (q(self.script), q(self.log)),
+            "    systemctl stop %s" % q(ROLLBACK_UNIT + ".timer"),
+            '    echo "failed $1" > %s.tmp && mv %s.tmp %s' % (q(self.status), q(self.status), q(self.status)),
+            "    exit 1",
+            "}",
+            "# Let the module's answer leave the host before any interface goes down: wait (at most",
+            "# 60 s) until the module has exited, then give sshd time to pass its answer on. A fixed",
+            "# delay is not enough on a loaded host.",
+            "i=0",
+            "while kill -0 %d 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done" % self.answer_pid,
+            "sleep 2",
+        ]
         lines += ["ifdown %s >> %s 2>&1 || failed %s" % (q(n), q(self.log), q("ifdown " + n)) for n in downs]
         for change in changes:
             tmp = os.path.join(os.path.dirname(change.path), ".essentials-kvm.apply")
-            lines.append("cp %s %s && mv %s %s || failed %s" % (
-                q(self._staged_path(change.path)), q(tmp), q(tmp), q(change.path), q("writing " + change.path)))
+            lines.append(
+                "cp %s %s && mv %s %s || failed %s"
+                % (q(self._staged_path(change.path)), q(tmp), q(tmp), q(change.path), q("writing " + change.path))
+            )
         lines += ["ifup %s >> %s 2>&1 || failed %s" % (q(n), q(self.log), q("ifup " + n)) for n in ups]
-        lines.append("echo applied > %s.tmp && mv %s.tmp %s"
-                     % (q(self.status), q(self.status), q(self.status)))
+        lines.append("echo applied > %s.tmp && mv %s.tmp %s" % (q(self.status), q(self.status), q(self.status)))
         write_atomic(self.apply_script, "\n".join(lines) + "\n")
 
     def _run(self, argv):
@@ -211,8 +220,10 @@ class Applier:
         timer and start the apply unit (timeout). Here, any failure restores the backups and the
         previous interfaces at once. Returns whether a rollback timer now waits for confirm()."""
         if os.path.exists(self.script):
-            raise HostError("an earlier network change still awaits confirmation (%s exists); run the module "
-                            "with confirm: true, or wait for its rollback, first" % self.script)
+            raise HostError(
+                "an earlier network change still awaits confirmation (%s exists); run the module "
+                "with confirm: true, or wait for its rollback, first" % self.script
+            )
         changes = [c for c in changes if c.changed]
         downs, ups = (plan.downs, plan.ups) if bounce else ([], [])
         if not changes and not downs and not ups:
@@ -240,8 +251,10 @@ class Applier:
             # The failure is reported right here, so a later confirm must not report it again.
             if os.path.exists(self.marker):
                 os.unlink(self.marker)
-            raise HostError("%s; the previous files were restored and the previous configuration brought back"
-                            % getattr(exc, "message", exc))
+            raise HostError(
+                "%s; the previous files were restored and the previous configuration brought back"
+                % getattr(exc, "message", exc)
+            )
         os.unlink(self.script)
         return False
 
@@ -255,9 +268,20 @@ class Applier:
         # --collect and RemainAfterElapse=no unload the transient units when they are done, so the
         # names are free for the next change.
         try:
-            self._run(["systemd-run", "--unit", ROLLBACK_UNIT, "--on-active", "%ds" % rollback_timeout,
-                       "--timer-property=AccuracySec=1s", "--timer-property=RemainAfterElapse=no",
-                       "--collect", "/bin/sh", self.script])
+            self._run(
+                [
+                    "systemd-run",
+                    "--unit",
+                    ROLLBACK_UNIT,
+                    "--on-active",
+                    "%ds" % rollback_timeout,
+                    "--timer-property=AccuracySec=1s",
+                    "--timer-property=RemainAfterElapse=no",
+                    "--collect",
+                    "/bin/sh",
+                    self.script,
+                ]
+            )
             self._run(["systemd-run", "--unit", APPLY_UNIT, "--collect", "/bin/sh", self.apply_script])
         except HostError:
             self.runner(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
@@ -272,7 +296,7 @@ class Applier:
         status = read_text(self.status) or ""
         if status.startswith("failed"):
             tail = "".join((read_text(self.log) or "").strip().splitlines(True)[-5:]).strip()
-            return "failed", "%s failed: %s" % (status[len("failed "):].strip(), tail or "no output")
+            return "failed", "%s failed: %s" % (status[len("failed ") :].strip(), tail or "no output")
         if os.path.exists(self.marker):
             when = (read_text(self.marker) or "").strip()
             return ("rolling_back" if os.path.exists(self.script) else "rolled_back"), when
@@ -292,16 +316,19 @@ class Applier:
         if state == "applying":
             raise HostError("the network change is still being applied; confirm once report shows it applied")
         if state == "rolling_back":
-            raise HostError("the network change is being rolled back since %s: it was not confirmed over a fresh "
-                            "connection within the rollback timeout" % detail)
+            raise HostError(
+                "the network change is being rolled back since %s: it was not confirmed over a fresh "
+                "connection within the rollback timeout" % detail
+            )
         if state == "failed":
             self._clear()
-            raise HostError("%s; the previous files were restored and the previous configuration brought back"
-                            % detail)
+            raise HostError("%s; the previous files were restored and the previous configuration brought back" % detail)
         if state == "rolled_back":
             self._clear()
-            raise HostError("the network change was rolled back at %s: it was not confirmed over a fresh "
-                            "connection within the rollback timeout" % detail)
+            raise HostError(
+                "the network change was rolled back at %s: it was not confirmed over a fresh "
+                "connection within the rollback timeout" % detail
+            )
         if state == "applied":
             self._run(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
             os.unlink(self.script)
@@ -332,8 +359,11 @@ def plan_files(config, host_interfaces, dest, interfaces_file, manage_main_file=
         names = set(parse(read_text(other) or "").names())
         for item in desired.items:
             if item.name in names:
-                raise InputError(at(desired.paths[item.name], "name"), "%r is also defined in %s" % (item.name, other),
-                                 "remove it there, or set manage_main_file so one file holds it")
+                raise InputError(
+                    at(desired.paths[item.name], "name"),
+                    "%r is also defined in %s" % (item.name, other),
+                    "remove it there, or set manage_main_file so one file holds it",
+                )
     return desired, changes, target_doc.items(), parse(new_text).items()
 
 
@@ -341,16 +371,29 @@ def converge(params, host_interfaces, applier, check_mode=False):
     """The whole module run. Returns the result dict; raises EssentialsError subclasses."""
     if params.get("confirm") or params.get("report"):
         state, detail = applier.state()
-        result = {"changed": False, "bounced": [], "steps": [], "diff": [], "rollback_armed": False,
-                  "warnings": [], "state": state, "detail": detail}
+        result = {
+            "changed": False,
+            "bounced": [],
+            "steps": [],
+            "diff": [],
+            "rollback_armed": False,
+            "warnings": [],
+            "state": state,
+            "detail": detail,
+        }
         if params.get("confirm") and not check_mode:
             enter_apply()
             result["changed"] = applier.confirm()
             result["state"] = "confirmed" if result["changed"] else state
         return result
     desired, changes, old_items, new_items = plan_files(
-        params, host_interfaces, params["dest"], params["interfaces_file"],
-        params.get("manage_main_file", False), params.get("purge", False))
+        params,
+        host_interfaces,
+        params["dest"],
+        params["interfaces_file"],
+        params.get("manage_main_file", False),
+        params.get("purge", False),
+    )
     plan = make_plan(old_items, new_items, desired.frozen)
     warnings = []
     for change in changes:

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import ipaddress
 from dataclasses import dataclass, field, replace
-from typing import List, Optional, Tuple
+from typing import Optional
 
 HOOK_KEYWORDS = ("pre-up", "up", "post-up", "pre-down", "down", "post-down")
 START_MODES = ("auto", "hotplug", "none")
@@ -35,16 +35,16 @@ class Interface:
     method: Optional[str] = "manual"  # None: no inet stanza (an inet6-only interface)
     method6: Optional[str] = None
     start: str = "auto"
-    addresses: List[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
     gateway: Optional[str] = None
     gateway6: Optional[str] = None
-    routes: List[Route] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
     mtu: Optional[int] = None
     hwaddress: Optional[str] = None
-    dns_nameservers: List[str] = field(default_factory=list)
-    dns_search: List[str] = field(default_factory=list)
-    hooks: List[Tuple[str, str]] = field(default_factory=list)
-    options: List[Tuple[str, str]] = field(default_factory=list)
+    dns_nameservers: list[str] = field(default_factory=list)
+    dns_search: list[str] = field(default_factory=list)
+    hooks: list[tuple[str, str]] = field(default_factory=list)
+    options: list[tuple[str, str]] = field(default_factory=list)
     comment: Optional[str] = None
     bond_master: Optional[str] = None
 
@@ -59,7 +59,7 @@ class Interface:
 
 @dataclass
 class Bond(Interface):
-    slaves: List[str] = field(default_factory=list)
+    slaves: list[str] = field(default_factory=list)
     mode: Optional[str] = None
     miimon: Optional[int] = None
     lacp_rate: Optional[str] = None
@@ -74,12 +74,12 @@ class Bond(Interface):
 
 @dataclass
 class Bridge(Interface):
-    ports: List[str] = field(default_factory=list)
+    ports: list[str] = field(default_factory=list)
     stp: Optional[bool] = None
     fd: Optional[int] = None
     maxwait: Optional[int] = None
     vlan_aware: Optional[bool] = None
-    vids: List[str] = field(default_factory=list)
+    vids: list[str] = field(default_factory=list)
 
     def lowers(self):
         return list(self.ports)
@@ -95,9 +95,9 @@ class Vlan(Interface):
 
 @dataclass
 class OvsBridge(Interface):
-    ports: List[str] = field(default_factory=list)
-    ovs_options: List[str] = field(default_factory=list)
-    ovs_extra: List[str] = field(default_factory=list)
+    ports: list[str] = field(default_factory=list)
+    ovs_options: list[str] = field(default_factory=list)
+    ovs_extra: list[str] = field(default_factory=list)
 
     ovs_type = "OVSBridge"
 
@@ -105,11 +105,11 @@ class OvsBridge(Interface):
 @dataclass
 class OvsBond(Interface):
     bridge: Optional[str] = None
-    slaves: List[str] = field(default_factory=list)
+    slaves: list[str] = field(default_factory=list)
     bond_mode: Optional[str] = None
     lacp: Optional[str] = None
-    ovs_options: List[str] = field(default_factory=list)
-    ovs_extra: List[str] = field(default_factory=list)
+    ovs_options: list[str] = field(default_factory=list)
+    ovs_extra: list[str] = field(default_factory=list)
 
     ovs_type = "OVSBond"
 
@@ -123,8 +123,8 @@ class OvsBond(Interface):
 class OvsIntPort(Interface):
     bridge: Optional[str] = None
     tag: Optional[int] = None
-    ovs_options: List[str] = field(default_factory=list)
-    ovs_extra: List[str] = field(default_factory=list)
+    ovs_options: list[str] = field(default_factory=list)
+    ovs_extra: list[str] = field(default_factory=list)
 
     ovs_type = "OVSIntPort"
 

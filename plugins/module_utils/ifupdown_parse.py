@@ -11,10 +11,19 @@ __metaclass__ = type
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import (
-    HOOK_KEYWORDS, KIND_OPTIONS, OVS_KINDS, OVS_OPTION_FIELDS, Bond, Bridge, Interface, Route, Vlan)
+    HOOK_KEYWORDS,
+    KIND_OPTIONS,
+    OVS_KINDS,
+    OVS_OPTION_FIELDS,
+    Bond,
+    Bridge,
+    Interface,
+    Route,
+    Vlan,
+)
 
 TOP_KEYWORDS = ("iface", "mapping", "source", "source-directory", "rename", "no-auto-down", "no-scripts")
 ROUTE_RE = re.compile(r"^ip(?: -6)? route add (\S+) via (\S+)(?: metric (\d+))?$")
@@ -25,7 +34,7 @@ class Stanza:
     name: str
     family: str
     method: str
-    options: List[Tuple[str, str]] = field(default_factory=list)
+    options: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -34,12 +43,12 @@ class Block:
     allow- line not attached to one stanza) or 'group' (comment, start lines and stanzas of one name)."""
 
     kind: str
-    lines: List[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
     name: Optional[str] = None
     keyword: Optional[str] = None
-    names: List[str] = field(default_factory=list)
-    stanzas: List[Stanza] = field(default_factory=list)
-    starts: List[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    stanzas: list[Stanza] = field(default_factory=list)
+    starts: list[str] = field(default_factory=list)
 
 
 class Document:
@@ -82,8 +91,10 @@ class Document:
         for block in self.blocks:
             if block.kind == "group":
                 groups.setdefault(block.name, []).append(block)
-        return [group_to_item(found[0], [s for g in found for s in g.stanzas], modes.get(name, "none"))
-                for name, found in groups.items()]
+        return [
+            group_to_item(found[0], [s for g in found for s in g.stanzas], modes.get(name, "none"))
+            for name, found in groups.items()
+        ]
 
 
 def _logical_lines(text):
@@ -218,9 +229,17 @@ def group_to_item(group, stanzas, start):
     inet = [s for s in stanzas if s.family == "inet"]
     inet6 = [s for s in stanzas if s.family == "inet6"]
     cls = _kind_of(inet[0] if inet else stanzas[0])
-    values = {"name": group.name, "start": start, "method": inet[0].method if inet else None,
-              "method6": inet6[0].method if inet6 else None, "addresses": [], "routes": [],
-              "hooks": [], "options": [], "comment": _comment(group)}
+    values = {
+        "name": group.name,
+        "start": start,
+        "method": inet[0].method if inet else None,
+        "method6": inet6[0].method if inet6 else None,
+        "addresses": [],
+        "routes": [],
+        "hooks": [],
+        "options": [],
+        "comment": _comment(group),
+    }
     typed = dict((_norm(key), (attr, codec)) for attr, key, codec in KIND_OPTIONS[cls])
     ovs_typed = dict((key, (attr, codec)) for attr, key, codec in OVS_OPTION_FIELDS.get(cls, ()))
     for stanza in inet[:1] + inet6[:1]:

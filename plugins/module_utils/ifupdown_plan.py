@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from dataclasses import dataclass, field
-from typing import List
 
 
 def dependency_map(items):
@@ -29,7 +28,7 @@ def find_cycle(deps):
         state[name] = "open"
         for lower in sorted(deps.get(name, ())):
             if state.get(lower) == "open":
-                return trail[trail.index(lower):] + [lower]
+                return trail[trail.index(lower) :] + [lower]
             if lower not in state:
                 found = visit(lower, trail + [lower])
                 if found:
@@ -73,11 +72,11 @@ def dependants(names, deps):
 
 @dataclass
 class Plan:
-    added: List[str] = field(default_factory=list)
-    removed: List[str] = field(default_factory=list)
-    changed: List[str] = field(default_factory=list)
-    downs: List[str] = field(default_factory=list)
-    ups: List[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    downs: list[str] = field(default_factory=list)
+    ups: list[str] = field(default_factory=list)
 
     @property
     def steps(self):
@@ -95,8 +94,11 @@ def make_plan(old_items, new_items, frozen=()):
     false) are written but never bounced; stanzas without a start line are not brought up."""
     old = dict((i.name, i) for i in old_items)
     new = dict((i.name, i) for i in new_items)
-    plan = Plan(added=[n for n in new if n not in old], removed=[n for n in old if n not in new],
-                changed=[n for n in new if n in old and not new[n].same_config(old[n])])
+    plan = Plan(
+        added=[n for n in new if n not in old],
+        removed=[n for n in old if n not in new],
+        changed=[n for n in new if n in old and not new[n].same_config(old[n])],
+    )
     touched = set(plan.added + plan.removed + plan.changed)
     old_deps, new_deps = dependency_map(old_items), dependency_map(new_items)
     # Dependants in either graph: a bridge loses its port when the port goes down, whether

@@ -8,7 +8,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import (
-    KIND_OPTIONS, OVS_OPTION_FIELDS, OvsBond, OvsBridge, OvsIntPort, address_family)
+    KIND_OPTIONS,
+    OVS_OPTION_FIELDS,
+    OvsBond,
+    OvsBridge,
+    OvsIntPort,
+    address_family,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_parse import parse
 
 INDENT = "    "
@@ -60,8 +66,11 @@ def stanza_options(item, family):
         if text is not None:
             opts.append((key, text))
     if type(item) in OVS_OPTION_FIELDS:
-        tokens = ["%s=%s" % (key, encode(codec, getattr(item, attr)))
-                  for attr, key, codec in OVS_OPTION_FIELDS[type(item)] if getattr(item, attr) is not None]
+        tokens = [
+            "%s=%s" % (key, encode(codec, getattr(item, attr)))
+            for attr, key, codec in OVS_OPTION_FIELDS[type(item)]
+            if getattr(item, attr) is not None
+        ]
         tokens += item.ovs_options
         if tokens:
             opts.append(("ovs_options", " ".join(tokens)))

@@ -12,24 +12,66 @@ __metaclass__ = type
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import List
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import (
-    HOOK_KEYWORDS, KIND_OPTIONS, START_MODES, Bond, Bridge, Interface, OvsBond, OvsBridge, OvsIntPort,
-    OvsPort, Route, Vlan, raw_device_from_name, vlan_id_from_name)
+    HOOK_KEYWORDS,
+    KIND_OPTIONS,
+    START_MODES,
+    Bond,
+    Bridge,
+    Interface,
+    OvsBond,
+    OvsBridge,
+    OvsIntPort,
+    OvsPort,
+    Route,
+    Vlan,
+    raw_device_from_name,
+    vlan_id_from_name,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_plan import (
-    dependency_map, find_cycle, lower_first)
+    dependency_map,
+    find_cycle,
+    lower_first,
+)
 
 COMMON_KEYS = (
-    "name", "configure", "enable", "comment", "method", "method6", "start", "address", "netmask",
-    "netmask_cidr", "network", "addresses", "gateway", "gateway6", "routes", "mtu", "hwaddress",
-    "dns_nameservers", "dns_search", "pre_up", "up", "post_up", "pre_down", "down", "post_down", "parameters")
+    "name",
+    "configure",
+    "enable",
+    "comment",
+    "method",
+    "method6",
+    "start",
+    "address",
+    "netmask",
+    "netmask_cidr",
+    "network",
+    "addresses",
+    "gateway",
+    "gateway6",
+    "routes",
+    "mtu",
+    "hwaddress",
+    "dns_nameservers",
+    "dns_search",
+    "pre_up",
+    "up",
+    "post_up",
+    "pre_down",
+    "down",
+    "post_down",
+    "parameters",
+)
 SECTIONS = (
     ("network_interfaces", Interface, ("bond_master",)),
-    ("network_bonds", Bond, ("slaves", "primary", "mode", "miimon", "lacp_rate", "xmit_hash_policy",
-                             "updelay", "downdelay")),
+    (
+        "network_bonds",
+        Bond,
+        ("slaves", "primary", "mode", "miimon", "lacp_rate", "xmit_hash_policy", "updelay", "downdelay"),
+    ),
     ("network_bridges", Bridge, ("ports", "stp", "fd", "maxwait", "vlan_aware", "vids")),
     ("network_vlans", Vlan, ("vlan_device", "vlan_id")),
     ("ovs_bridges", OvsBridge, ("ports", "options", "ovs_extra")),
@@ -40,14 +82,28 @@ SECTIONS = (
 ROUTE_KEYS, PARAMETER_KEYS, OVS_OPTION_KEYS = ("to", "via", "metric"), ("param", "val"), ("opt", "val")
 METHODS = ("manual", "static", "dhcp", "loopback")
 METHODS6 = ("manual", "static", "dhcp", "auto")
-BOND_MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
-              "balance-alb", "0", "1", "2", "3", "4", "5", "6")
+BOND_MODES = (
+    "balance-rr",
+    "active-backup",
+    "balance-xor",
+    "broadcast",
+    "802.3ad",
+    "balance-tlb",
+    "balance-alb",
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+)
 XMIT_HASH_POLICIES = ("layer2", "layer2+3", "layer3+4", "encap2+3", "encap3+4", "vlan+srcmac")
 LACP_RATES = ("slow", "fast", "0", "1")
 OVS_PORT_TYPES = {"OVSIntPort": OvsIntPort, "OVSPort": OvsPort}
 VIDS_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
-COUNT_HIGH = 2 ** 31 - 1
-METRIC_HIGH = 2 ** 32 - 1
+COUNT_HIGH = 2**31 - 1
+METRIC_HIGH = 2**32 - 1
 MTU_LOW, MTU_HIGH = 68, 65535
 # One interfaces(5) line (a hook command, a search domain, an option): ifupdown strips it when it reads it back.
 LINE = checks.text(hint="give one line, without newlines or control characters")
@@ -63,6 +119,7 @@ def _numbered(*choices):
 
     def read(value, path):
         return check(str(value) if isinstance(value, int) and not isinstance(value, bool) else value, path)
+
     read.choices = check.choices
     return read
 
@@ -70,14 +127,21 @@ def _numbered(*choices):
 _count = checks.integer(0, COUNT_HIGH)
 # Input keys whose value becomes one typed model attribute: key -> (attribute, checker).
 TYPED = {
-    "bond_master": ("bond_master", checks.ifname), "primary": ("primary", checks.ifname),
-    "mode": ("mode", _numbered(*BOND_MODES)), "miimon": ("miimon", _count),
+    "bond_master": ("bond_master", checks.ifname),
+    "primary": ("primary", checks.ifname),
+    "mode": ("mode", _numbered(*BOND_MODES)),
+    "miimon": ("miimon", _count),
     "lacp_rate": ("lacp_rate", _numbered(*LACP_RATES)),
-    "xmit_hash_policy": ("xmit_hash_policy", checks.choice(*XMIT_HASH_POLICIES)), "updelay": ("updelay", _count),
-    "downdelay": ("downdelay", _count), "stp": ("stp", checks.boolean), "fd": ("fd", _count),
-    "maxwait": ("maxwait", _count), "vlan_aware": ("vlan_aware", checks.boolean),
+    "xmit_hash_policy": ("xmit_hash_policy", checks.choice(*XMIT_HASH_POLICIES)),
+    "updelay": ("updelay", _count),
+    "downdelay": ("downdelay", _count),
+    "stp": ("stp", checks.boolean),
+    "fd": ("fd", _count),
+    "maxwait": ("maxwait", _count),
+    "vlan_aware": ("vlan_aware", checks.boolean),
     "bond_mode": ("bond_mode", checks.choice(*checks.BOND_MODES_OVS)),
-    "lacp": ("lacp", checks.choice(*checks.LACP_MODES_OVS)), "tag": ("tag", checks.vlan_id),
+    "lacp": ("lacp", checks.choice(*checks.LACP_MODES_OVS)),
+    "tag": ("tag", checks.vlan_id),
 }
 
 
@@ -85,8 +149,8 @@ TYPED = {
 class Desired:
     """Validated items in dependency order, the names never to bounce, and where each came from."""
 
-    items: List[Interface] = field(default_factory=list)
-    frozen: List[str] = field(default_factory=list)
+    items: list[Interface] = field(default_factory=list)
+    frozen: list[str] = field(default_factory=list)
     paths: dict = field(default_factory=dict)
 
 
@@ -98,12 +162,14 @@ def _get(spec, key, default):
 
 def _gateway(version):
     """An IP address of one family; the other family has its own key."""
+
     def check(value, path):
         address = checks.ip()(value, path)
         if ipaddress.ip_address(address).version != version:
             hint = "use gateway6 for IPv6" if version == 4 else "use gateway for IPv4"
             checks.fail(path, "must be an IPv%d address (got %r)" % (version, value), hint)
         return address
+
     return check
 
 
@@ -143,8 +209,11 @@ def _addresses(spec, path):
             try:
                 address = str(ipaddress.ip_interface("%s/%s" % (address, mask)))
             except ValueError:
-                raise InputError(at(path, "netmask"), "%r is not a valid netmask for %r" % (mask, address),
-                                 "use 255.255.255.0 or a prefix length such as 24")
+                raise InputError(
+                    at(path, "netmask"),
+                    "%r is not a valid netmask for %r" % (mask, address),
+                    "use 255.255.255.0 or a prefix length such as 24",
+                )
         found.append((_cidr(address, at(path, "address")), at(path, "address")))
     for i, entry in enumerate(_one_or_list(spec.get("addresses"), at(path, "addresses"))):
         found.append((_cidr(entry, at(at(path, "addresses"), i)), at(at(path, "addresses"), i)))
@@ -169,10 +238,15 @@ def _routes(spec, path):
         try:
             network = ipaddress.ip_network(to if isinstance(to, str) else "", strict=True)
         except ValueError:
-            raise InputError(at(where, "to"), "must be a network such as 10.1.0.0/16 or 'default' (got %r)" % (to,),
-                             "host bits must be zero")
+            raise InputError(
+                at(where, "to"),
+                "must be a network such as 10.1.0.0/16 or 'default' (got %r)" % (to,),
+                "host bits must be zero",
+            )
         if network.version != version:
-            raise InputError(at(where, "via"), "is IPv%d but the destination %s is IPv%d" % (version, to, network.version))
+            raise InputError(
+                at(where, "via"), "is IPv%d but the destination %s is IPv%d" % (version, to, network.version)
+            )
         routes.append(Route(str(network), via, entry.get("metric", checks.integer(0, METRIC_HIGH))))
     return routes
 
@@ -187,16 +261,20 @@ class _Builder:
 
     def set(self, attr, value, path):
         if attr in self.values and self.values[attr] is not None:
-            raise InputError(path, "sets %s, which is already set on this item" % attr,
-                             "give each setting once, either as a key or in parameters")
+            raise InputError(
+                path,
+                "sets %s, which is already set on this item" % attr,
+                "give each setting once, either as a key or in parameters",
+            )
         self.values[attr] = value
 
     def build(self):
         spec, path = self.spec, self.path
         unknown = sorted(set(spec) - set(self.known))
         if unknown:
-            raise InputError(at(path, unknown[0]), "is not a known key",
-                             "known keys: %s" % ", ".join(sorted(self.known)))
+            raise InputError(
+                at(path, unknown[0]), "is not a known key", "known keys: %s" % ", ".join(sorted(self.known))
+            )
         if spec.get("name") is None:
             raise InputError(at(path, "name"), "is required")
         name = checks.ifname(spec["name"], at(path, "name"))
@@ -223,8 +301,11 @@ class _Builder:
         if method6 is not None:
             checks.choice(*METHODS6)(method6, at(path, "method6"))
         if method == "static" and not v4:
-            raise InputError(at(path, "method"), "is static but no IPv4 address is given",
-                             "add address (with netmask) or addresses, or use method manual or dhcp")
+            raise InputError(
+                at(path, "method"),
+                "is static but no IPv4 address is given",
+                "add address (with netmask) or addresses, or use method manual or dhcp",
+            )
         if v4 and method != "static":
             raise InputError(v4[0][1], "an IPv4 address needs method static (method is %s)" % method)
         if v6 and method6 != "static":
@@ -292,21 +373,31 @@ class _Builder:
         match = VIDS_RE.match(str(value))
         low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
         if not match or not checks.VLAN_LOW <= low <= high <= checks.VLAN_HIGH:
-            raise InputError(path, "must be a VLAN id or range within %d-%d such as 10 or 20-30 (got %r)"
-                             % (checks.VLAN_LOW, checks.VLAN_HIGH, value))
+            raise InputError(
+                path,
+                "must be a VLAN id or range within %d-%d such as 10 or 20-30 (got %r)"
+                % (checks.VLAN_LOW, checks.VLAN_HIGH, value),
+            )
         return str(value)
 
     def _vlan(self):
         spec, path, name = self.spec, self.path, self.values["name"]
         vid = vlan_id_from_name(name)
         if vid is None:
-            raise InputError(at(path, "name"), "%r is not a VLAN name the vlan package understands" % name,
-                             "name it RAW.ID (eth0.100) or vlanID (vlan100)")
+            raise InputError(
+                at(path, "name"),
+                "%r is not a VLAN name the vlan package understands" % name,
+                "name it RAW.ID (eth0.100) or vlanID (vlan100)",
+            )
         if not checks.VLAN_LOW <= vid <= checks.VLAN_HIGH:
-            raise InputError(at(path, "name"), "%r encodes VLAN %d; a VLAN id is from %d to %d"
-                             % (name, vid, checks.VLAN_LOW, checks.VLAN_HIGH))
+            raise InputError(
+                at(path, "name"),
+                "%r encodes VLAN %d; a VLAN id is from %d to %d" % (name, vid, checks.VLAN_LOW, checks.VLAN_HIGH),
+            )
         if spec.get("vlan_id") is not None and checks.vlan_id(spec["vlan_id"], at(path, "vlan_id")) != vid:
-            raise InputError(at(path, "vlan_id"), "is %s but the name %r encodes VLAN %d" % (spec["vlan_id"], name, vid))
+            raise InputError(
+                at(path, "vlan_id"), "is %s but the name %r encodes VLAN %d" % (spec["vlan_id"], name, vid)
+            )
         raw = raw_device_from_name(name)
         device = spec.get("vlan_device")
         if device is None and raw is None:
@@ -349,8 +440,11 @@ class _Builder:
                 attr, codec = typed.get(key) or typed[short]
                 self.set(attr, _typed_parameter(attr, codec, words[1], at(where, "val")), where)
             elif key in ("address", "netmask", "gateway", "mtu", "hwaddress", "dns-nameservers", "dns-search"):
-                raise InputError(at(where, "param"), "%r has its own key" % words[0],
-                                 "set %s on the item instead" % key.replace("-", "_"))
+                raise InputError(
+                    at(where, "param"),
+                    "%r has its own key" % words[0],
+                    "set %s on the item instead" % key.replace("-", "_"),
+                )
             else:
                 self.values.setdefault("options", []).append((words[0], words[1]))
 
@@ -377,7 +471,9 @@ def build_desired(config, host_interfaces):
             item = _Builder(section, index, spec, cls, extra).build()
             path = at(section, index)
             if item.name in desired.paths:
-                raise InputError(at(path, "name"), "%r is already declared at %s" % (item.name, desired.paths[item.name]))
+                raise InputError(
+                    at(path, "name"), "%r is already declared at %s" % (item.name, desired.paths[item.name])
+                )
             desired.paths[item.name] = path
             desired.items.append(item)
             if not checks.boolean(_get(spec, "enable", True), at(path, "enable")):
@@ -387,8 +483,11 @@ def build_desired(config, host_interfaces):
     deps = dependency_map(desired.items)
     cycle = find_cycle(deps)
     if cycle:
-        raise InputError(desired.paths[cycle[0]], "dependency cycle: %s" % " -> ".join(reversed(cycle)),
-                         "a device cannot sit on top of itself")
+        raise InputError(
+            desired.paths[cycle[0]],
+            "dependency cycle: %s" % " -> ".join(reversed(cycle)),
+            "a device cannot sit on top of itself",
+        )
     order = lower_first([i.name for i in desired.items], deps)
     by_name = dict((i.name, i) for i in desired.items)
     desired.items = [by_name[n] for n in order]
@@ -424,19 +523,29 @@ def _cross_check(desired, host):
     by_name = dict((i.name, i) for i in desired.items)
     for item in desired.items:
         if item.bond_master and not isinstance(by_name.get(item.bond_master), Bond):
-            raise InputError(at(desired.paths[item.name], "bond_master"), "%r is not declared in network_bonds"
-                             % item.bond_master)
+            raise InputError(
+                at(desired.paths[item.name], "bond_master"), "%r is not declared in network_bonds" % item.bond_master
+            )
     owners = {}
     for member, master, path, ovs_port in _member_refs(desired):
         if member not in host and member not in by_name:
-            raise InputError(path, "%r is neither an interface on the host nor declared" % member,
-                             "host interfaces: %s" % (", ".join(sorted(host)) or "none"))
+            raise InputError(
+                path,
+                "%r is neither an interface on the host nor declared" % member,
+                "host interfaces: %s" % (", ".join(sorted(host)) or "none"),
+            )
         if ovs_port and not isinstance(by_name.get(member), (OvsBond, OvsIntPort)):
-            raise InputError(path, "%r must be declared in ovs_bonds or ovs_interfaces" % member,
-                             "declare a physical NIC in ovs_interfaces with type OVSPort")
+            raise InputError(
+                path,
+                "%r must be declared in ovs_bonds or ovs_interfaces" % member,
+                "declare a physical NIC in ovs_interfaces with type OVSPort",
+            )
         if owners.get(member, (master,))[0] != master:
-            raise InputError(path, "%r is already a member of %s (%s)" % (member, owners[member][0], owners[member][1]),
-                             "an interface can belong to one bond or bridge only")
+            raise InputError(
+                path,
+                "%r is already a member of %s (%s)" % (member, owners[member][0], owners[member][1]),
+                "an interface can belong to one bond or bridge only",
+            )
         owners.setdefault(member, (master, path))
     _check_masters(desired, by_name, owners, host)
     _check_gateways(desired)
@@ -448,8 +557,11 @@ def _check_masters(desired, by_name, owners, host):
         if isinstance(item, Bond):
             members = [m for m, (master, _path) in owners.items() if master == item.name]
             if not members:
-                raise InputError(at(path, "slaves"), "bond %r has no members" % item.name,
-                                 "list slaves, or set bond_master on its interfaces")
+                raise InputError(
+                    at(path, "slaves"),
+                    "bond %r has no members" % item.name,
+                    "list slaves, or set bond_master on its interfaces",
+                )
             if item.primary and item.primary not in members:
                 raise InputError(at(path, "primary"), "%r is not a member of %s" % (item.primary, item.name))
         if isinstance(item, Bridge) and item.vids and not item.vlan_aware:
@@ -457,15 +569,21 @@ def _check_masters(desired, by_name, owners, host):
         if isinstance(item, OvsBond) and len(item.slaves) < 2:
             raise InputError(at(path, "ports"), "an OVS bond needs at least two member interfaces")
         if isinstance(item, Vlan) and item.raw_device not in by_name and item.raw_device not in host:
-            raise InputError(at(path, "vlan_device"), "%r is neither an interface on the host nor declared"
-                             % item.raw_device, "host interfaces: %s" % (", ".join(sorted(host)) or "none"))
+            raise InputError(
+                at(path, "vlan_device"),
+                "%r is neither an interface on the host nor declared" % item.raw_device,
+                "host interfaces: %s" % (", ".join(sorted(host)) or "none"),
+            )
         if isinstance(item, (OvsBond, OvsIntPort)):
             bridge = by_name.get(item.bridge)
             if not isinstance(bridge, OvsBridge):
                 raise InputError(at(path, "bridge"), "%r is not declared in ovs_bridges" % item.bridge)
             if item.name not in bridge.ports:
-                raise InputError(at(path, "bridge"), "%s does not list %r in its ports" % (item.bridge, item.name),
-                                 "add it to %s.ports" % desired.paths[item.bridge])
+                raise InputError(
+                    at(path, "bridge"),
+                    "%s does not list %r in its ports" % (item.bridge, item.name),
+                    "add it to %s.ports" % desired.paths[item.bridge],
+                )
 
 
 def _check_gateways(desired):
@@ -473,12 +591,18 @@ def _check_gateways(desired):
     for item in desired.items:
         path = desired.paths[item.name]
         found = [(4, item.gateway, at(path, "gateway")), (6, item.gateway6, at(path, "gateway6"))]
-        found += [(ipaddress.ip_network(r.to).version, r.via, at(path, "routes"))
-                  for r in item.routes if ipaddress.ip_network(r.to).prefixlen == 0]
+        found += [
+            (ipaddress.ip_network(r.to).version, r.via, at(path, "routes"))
+            for r in item.routes
+            if ipaddress.ip_network(r.to).prefixlen == 0
+        ]
         for version, gateway, where in found:
             if gateway is None:
                 continue
             if version in seen:
-                raise InputError(where, "a default IPv%d gateway is already set at %s" % (version, seen[version]),
-                                 "keep one default gateway per address family; use routes for the others")
+                raise InputError(
+                    where,
+                    "a default IPv%d gateway is already set at %s" % (version, seen[version]),
+                    "keep one default gateway per address family; use routes for the others",
+                )
             seen[version] = where

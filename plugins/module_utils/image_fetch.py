@@ -35,8 +35,13 @@ CHUNK = 1024 * 1024
 TIMEOUT = 60
 HEX_LENGTHS = {64: "sha256", 128: "sha512"}
 # What each compression starts with; bzip2 and zip are known only to be refused by name.
-MAGIC = (("xz", b"\xfd7zXZ\x00"), ("gz", b"\x1f\x8b"), ("zst", b"\x28\xb5\x2f\xfd"),
-         ("bz2", b"BZh"), ("zip", b"PK\x03\x04"))
+MAGIC = (
+    ("xz", b"\xfd7zXZ\x00"),
+    ("gz", b"\x1f\x8b"),
+    ("zst", b"\x28\xb5\x2f\xfd"),
+    ("bz2", b"BZh"),
+    ("zip", b"PK\x03\x04"),
+)
 SUFFIXES = {".xz": "xz", ".gz": "gz", ".zst": "zst", ".bz2": "bz2", ".zip": "zip"}
 SUPPORTED = ("xz", "gz", "zst", "none")
 FORMATS = ("qcow2", "raw")
@@ -153,8 +158,9 @@ def _stream(url, digest, handle, validate_certs):
     if length is not None and length.isdigit() and received != int(length):
         raise HostError("download of %s is truncated: %d of %s bytes" % (url, received, length))
     if hasher.hexdigest() != expected:
-        raise HostError("%s checksum mismatch for %s: expected %s, got %s" %
-                        (algorithm, url, expected, hasher.hexdigest()))
+        raise HostError(
+            "%s checksum mismatch for %s: expected %s, got %s" % (algorithm, url, expected, hasher.hexdigest())
+        )
 
 
 def _detect(url, path):
@@ -172,8 +178,9 @@ def _decompress(path, compression, scratch):
     handle, out_path = scratch(".raw")
     with os.fdopen(handle, "wb") as out:
         if compression == "zst":
-            proc = subprocess.run([zstd_tool(), "-d", "-q", "-c", path], stdout=out, stderr=subprocess.PIPE,
-                                  check=False)
+            proc = subprocess.run(
+                [zstd_tool(), "-d", "-q", "-c", path], stdout=out, stderr=subprocess.PIPE, check=False
+            )
             if proc.returncode != 0:
                 raise HostError("cannot decompress the zstd image: %s" % proc.stderr.decode("utf-8", "replace").strip())
         else:
@@ -193,8 +200,7 @@ def inspect(path):
     """qemu-img's facts of a downloaded file; anything but a self-contained qcow2 or a raw disk with a
     partition table is refused (qemu-img calls any file raw)."""
     try:
-        proc = subprocess.run(["qemu-img", "info", "--output=json", path], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, check=False)
+        proc = subprocess.run(["qemu-img", "info", "--output=json", path], capture_output=True, text=True, check=False)
     except OSError as exc:
         raise UnsupportedError("cannot run qemu-img to check the image: %s (install qemu-utils)" % exc)
     if proc.returncode != 0:
@@ -204,8 +210,9 @@ def inspect(path):
     if fmt not in FORMATS:
         raise HostError("the file is a %s image; only qcow2 and raw images are cached" % fmt)
     if facts.get("backing-filename"):
-        raise HostError("the qcow2 image has a backing file (%s); a base image must stand alone"
-                        % facts["backing-filename"])
+        raise HostError(
+            "the qcow2 image has a backing file (%s); a base image must stand alone" % facts["backing-filename"]
+        )
     if fmt == "raw" and not _partitioned(path):
         raise HostError("the file is not a disk image (no qcow2 header, no partition table)")
     return {"format": fmt, "virtual_size": facts.get("virtual-size"), "actual_size": facts.get("actual-size")}

@@ -13,13 +13,16 @@ __metaclass__ = type
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import List
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import (
-    EssentialsError, HostError, InputError, UnsupportedError, at)
+    EssentialsError,
+    HostError,
+    InputError,
+    UnsupportedError,
+    at,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import download, fetch_checksum, zstd_tool
-from ansible_collections.essentials.kvm.plugins.module_utils.image_validate import (
-    DEFAULT_POOL, VOLUME_RE, parse_images)
+from ansible_collections.essentials.kvm.plugins.module_utils.image_validate import DEFAULT_POOL, VOLUME_RE, parse_images
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, converge
 
@@ -34,8 +37,8 @@ class Plan:
     pool: str
     volume: str
     path: str
-    actions: List[str] = field(default_factory=list)
-    steps: List[Step] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
 
 
@@ -83,15 +86,22 @@ def plan_image(conn, spec, pools):
         return plan
     pool, directory, volumes = found
     if directory is None:
-        raise InputError(at(spec.path, "pool"), "pool %r is not an active directory pool" % spec.pool,
-                         "cache images in a started dir, fs or netfs pool")
+        raise InputError(
+            at(spec.path, "pool"),
+            "pool %r is not an active directory pool" % spec.pool,
+            "cache images in a started dir, fs or netfs pool",
+        )
     if spec.volume in volumes:
         return plan
     if os.path.exists(os.path.join(directory, spec.volume)):
         # Written by an earlier run that failed before the refresh: libvirt has only to list it.
         plan.actions.append("refresh pool %s to list %s" % (spec.pool, spec.volume))
-        plan.steps.append(Step("%s: refresh pool %s" % (spec.name, spec.pool),
-                               lambda: _guarded(spec.path, "refresh", lambda: pool.refresh(0))))
+        plan.steps.append(
+            Step(
+                "%s: refresh pool %s" % (spec.name, spec.pool),
+                lambda: _guarded(spec.path, "refresh", lambda: pool.refresh(0)),
+            )
+        )
         return plan
     if spec.compression == "zst":
         try:
@@ -110,9 +120,11 @@ def plan_image(conn, spec, pools):
 
 def fetch_image(spec, directory):
     """Download the image into directory under its volume name; a failure names the image's input path."""
-    return _guarded(spec.path, "download",
-                    lambda: download(spec.url, spec.digest, spec.compression, directory, spec.volume,
-                                     spec.validate_certs))
+    return _guarded(
+        spec.path,
+        "download",
+        lambda: download(spec.url, spec.digest, spec.compression, directory, spec.volume, spec.validate_certs),
+    )
 
 
 def used_paths(conn):
@@ -165,8 +177,12 @@ def plan_purge(conn, specs, pools):
                 continue
             plan = Plan(name=volume, pool=name, volume=volume, path="purge")
             plan.actions.append("delete unused image %s from pool %s" % (volume, name))
-            plan.steps.append(Step("%s: delete from pool %s" % (volume, name),
-                                   lambda vol=vol: _guarded("purge", "delete %s" % volume, lambda: vol.delete(0))))
+            plan.steps.append(
+                Step(
+                    "%s: delete from pool %s" % (volume, name),
+                    lambda vol=vol, volume=volume: _guarded("purge", "delete %s" % volume, lambda: vol.delete(0)),
+                )
+            )
             plans.append(plan)
     return plans
 
@@ -194,18 +210,28 @@ def reconcile(conn, specs, purge=False, check_mode=False):
     changed = [plan for plan in plans if plan.actions]
     return {
         "changed": bool(changed),
-        "images": [dict({"name": p.name, "pool": p.pool, "volume": p.volume, "actions": p.actions}, **p.facts)
-                   for p in plans if p.actions or p.path != "purge"],
+        "images": [
+            dict({"name": p.name, "pool": p.pool, "volume": p.volume, "actions": p.actions}, **p.facts)
+            for p in plans
+            if p.actions or p.path != "purge"
+        ],
         "restart_required": [],
         "warnings": [],
-        "diff": [{"before_header": "image %s" % p.name, "after_header": "image %s" % p.name,
-                  "before": "" if p.path != "purge" else "%s/%s\n" % (p.pool, p.volume),
-                  "after": "" if p.path == "purge" else "%s/%s\n" % (p.pool, p.volume)} for p in changed],
+        "diff": [
+            {
+                "before_header": "image %s" % p.name,
+                "after_header": "image %s" % p.name,
+                "before": "" if p.path != "purge" else "%s/%s\n" % (p.pool, p.volume),
+                "after": "" if p.path == "purge" else "%s/%s\n" % (p.pool, p.volume),
+            }
+            for p in changed
+        ],
     }
 
 
 # -------------------------------------------------------------------------------- one kind of several
 # resources_reconcile converges every kind through these two, with the same arguments.
+
 
 def validate_request(request, connect, present):
     """The request's images validated, their checksum files read; and, for the VMs, each image's
@@ -216,8 +242,11 @@ def validate_request(request, connect, present):
     known = {pool.name() for pool in conn.listAllStoragePools(0)} | set(present.get("pools", ()))
     for spec in specs:
         if spec.pool not in known:
-            raise InputError(at(spec.path, "pool"), "storage pool %r is not defined on this host" % spec.pool,
-                             "declare it in the storage pools (the kvm role declares one named images)")
+            raise InputError(
+                at(spec.path, "pool"),
+                "storage pool %r is not defined on this host" % spec.pool,
+                "declare it in the storage pools (the kvm role declares one named images)",
+            )
     resolve(specs)
     return specs, {spec.name: (spec.pool, spec.volume) for spec in specs}
 

@@ -9,13 +9,16 @@ __metaclass__ = type
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import (
-    HEX_LENGTHS, SUPPORTED, compression_by_name)
+    HEX_LENGTHS,
+    SUPPORTED,
+    compression_by_name,
+)
 
 DEFAULT_POOL = "images"
 SCHEMES = ("http://", "https://", "file://")
@@ -37,15 +40,21 @@ def checksum(value, where):
     checked = checks.text(what="a checksum")(value, where)
     found = CHECKSUM_RE.match(checked.strip())
     if not found or HEX_LENGTHS.get(len(found.group(2))) != found.group(1):
-        fail(where, "must be sha256:HEX (64 digits) or sha512:HEX (128 digits) (got %r)" % checked,
-             "copy the line for this file from the mirror's SHA256SUMS or SHA512SUMS, or give checksum_url")
+        fail(
+            where,
+            "must be sha256:HEX (64 digits) or sha512:HEX (128 digits) (got %r)" % checked,
+            "copy the line for this file from the mirror's SHA256SUMS or SHA512SUMS, or give checksum_url",
+        )
     return found.group(1), found.group(2).lower()
 
 
 FIELDS = {
     "name": checks.text(NAME_RE, "an image name", "use letters, digits and _ . + -"),
-    "url": url, "checksum": checksum, "checksum_url": url,
-    "compression": checks.choice(*SUPPORTED), "pool": checks.text(what="a storage pool name"),
+    "url": url,
+    "checksum": checksum,
+    "checksum_url": url,
+    "compression": checks.choice(*SUPPORTED),
+    "pool": checks.text(what="a storage pool name"),
     "validate_certs": checks.boolean,
 }
 
@@ -56,7 +65,7 @@ class ImageSpec:
     url: str
     path: str
     pool: str = DEFAULT_POOL
-    digest: Optional[Tuple[str, str]] = None  # (algorithm, hex); from checksum_url once it is read
+    digest: Optional[tuple[str, str]] = None  # (algorithm, hex); from checksum_url once it is read
     checksum_url: Optional[str] = None
     compression: Optional[str] = None  # None: detected from the file name, then from the magic bytes
     validate_certs: bool = True
@@ -74,16 +83,28 @@ def parse_image(raw, where):
         if key not in got:
             fail(at(where, key), "is required")
     if ("checksum" in got) == ("checksum_url" in got):
-        fail(r.where("checksum") if "checksum" in got else at(where, "checksum"),
-             "give either checksum or checksum_url" if "checksum" in got else "is required",
-             "sha256:HEX, or checksum_url: the mirror's SHA256SUMS file; an image is never cached unverified")
+        fail(
+            r.where("checksum") if "checksum" in got else at(where, "checksum"),
+            "give either checksum or checksum_url" if "checksum" in got else "is required",
+            "sha256:HEX, or checksum_url: the mirror's SHA256SUMS file; an image is never cached unverified",
+        )
     compression = got.get("compression") or compression_by_name(got["url"])
     if compression not in SUPPORTED + (None,):
-        fail(r.where("compression" if "compression" in got else "url"),
-             "%s compression is not supported" % compression, "use xz, gz or zst, or an uncompressed image")
-    return ImageSpec(name=got["name"], url=got["url"], path=where, pool=got.get("pool", DEFAULT_POOL),
-                     digest=got.get("checksum"), checksum_url=got.get("checksum_url"), compression=compression,
-                     validate_certs=got.get("validate_certs", True))
+        fail(
+            r.where("compression" if "compression" in got else "url"),
+            "%s compression is not supported" % compression,
+            "use xz, gz or zst, or an uncompressed image",
+        )
+    return ImageSpec(
+        name=got["name"],
+        url=got["url"],
+        path=where,
+        pool=got.get("pool", DEFAULT_POOL),
+        digest=got.get("checksum"),
+        checksum_url=got.get("checksum_url"),
+        compression=compression,
+        validate_certs=got.get("validate_certs", True),
+    )
 
 
 def parse_images(value, where="images"):
@@ -93,8 +114,11 @@ def parse_images(value, where="images"):
         spec = parse_image(item, at(where, index))
         if spec.name in seen:
             other = seen[spec.name]
-            why = ("is also used for %s at %s" % (other.url, other.path) if other.url != spec.url
-                   else "is already listed at %s" % other.path)
+            why = (
+                "is also used for %s at %s" % (other.url, other.path)
+                if other.url != spec.url
+                else "is already listed at %s" % other.path
+            )
             fail(at(spec.path, "name"), "image %r %s" % (spec.name, why), "give each image its own name")
         seen[spec.name] = spec
         specs.append(spec)

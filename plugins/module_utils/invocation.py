@@ -4,6 +4,7 @@
 """The brief echo of a module's arguments that its result carries in place of Ansible's full one."""
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 
@@ -19,5 +20,8 @@ def brief_invocation(params):
     The lists are in the inventory already; echoing a big host's whole lists made up most of the result and
     cost more than a converge that changed nothing.
     """
-    return {"module_args": {name: _size(value) if isinstance(value, (list, dict)) and value else value
-                            for name, value in params.items()}}
+    return {
+        "module_args": {
+            name: _size(value) if isinstance(value, (list, dict)) and value else value for name, value in params.items()
+        }
+    }

@@ -49,21 +49,30 @@ def normalise_value(value, path):
         items = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                raise InputError(at(path, index), "list items must be strings (got %r)" % (item,),
-                                 "quote the value, libvirt lists hold strings only")
+                raise InputError(
+                    at(path, index),
+                    "list items must be strings (got %r)" % (item,),
+                    "quote the value, libvirt lists hold strings only",
+                )
             _check_string(item, at(path, index))
             items.append(item)
         return items
-    raise InputError(path, "must be an integer, a boolean, a string or a list of strings (got %r)" % (value,),
-                     "use null to remove the setting")
+    raise InputError(
+        path,
+        "must be an integer, a boolean, a string or a list of strings (got %r)" % (value,),
+        "use null to remove the setting",
+    )
 
 
 def _check_string(value, path):
     if "\n" in value or "\r" in value:
         raise InputError(path, "strings cannot span lines (got %r)" % value)
     if '"' in value and "'" in value:
-        raise InputError(path, "a string cannot hold both quote characters (got %r)" % value,
-                         "libvirt config strings have no escapes")
+        raise InputError(
+            path,
+            "a string cannot hold both quote characters (got %r)" % value,
+            "libvirt config strings have no escapes",
+        )
 
 
 def validate_settings(settings, path):
@@ -75,8 +84,11 @@ def validate_settings(settings, path):
     result = {}
     for key, value in settings.items():
         if not isinstance(key, str) or not NAME.match(key):
-            raise InputError(at(path, str(key)), "is not a libvirt setting name",
-                             "names are letters, digits and underscores, such as max_clients")
+            raise InputError(
+                at(path, str(key)),
+                "is not a libvirt setting name",
+                "names are letters, digits and underscores, such as max_clients",
+            )
         result[key] = normalise_value(value, at(path, key))
     return result
 
@@ -124,7 +136,7 @@ def _parse(text, pos):
         end = text.find(char, pos + 1)
         if end < 0:
             raise Unparsable("unterminated string")
-        return text[pos + 1:end], end + 1
+        return text[pos + 1 : end], end + 1
     if char == "[":
         items = []
         pos = _skip(text, pos + 1)
@@ -277,8 +289,11 @@ def validate_files(files, path="files"):
         if not file_path or not os.path.isabs(file_path):
             raise InputError(at(where, "path"), "must be an absolute path (got %r)" % (file_path,))
         if file_path in seen:
-            raise InputError(at(where, "path"), "%s is already listed at %s" % (file_path, seen[file_path]),
-                             "merge the settings into one entry")
+            raise InputError(
+                at(where, "path"),
+                "%s is already listed at %s" % (file_path, seen[file_path]),
+                "merge the settings into one entry",
+            )
         seen[file_path] = where
         name = entry.get("input_name") or at(where, "settings")
         result.append((file_path, validate_settings(entry.get("settings"), name)))
@@ -334,8 +349,7 @@ def converge_files(files, check_mode=False):
             raise HostError("cannot create %s: its directory does not exist" % path)
         if changes and not check_mode:
             write_atomic(path, after)
-        results.append(dict(path=path, changed=bool(changes), created=bool(changes) and not exists,
-                            changes=changes))
+        results.append(dict(path=path, changed=bool(changes), created=bool(changes) and not exists, changes=changes))
         if changes:
             diffs.append(dict(before=before, after=after, before_header=path, after_header=path))
     return dict(changed=any(r["changed"] for r in results), files=results), diffs

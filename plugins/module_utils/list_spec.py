@@ -37,8 +37,9 @@ def pool_secrets(pools):
 SECRET_KEY_RE = re.compile(r"passw|private|secret|token", re.I)
 PEM_RE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----", re.S)
 # In a user_data written as YAML text: the value of a password-like key on its own line.
-SECRET_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]*)?[\w-]*(?:passw|private|secret|token)[\w-]*[ \t]*:[ \t]*(\S.*?)[ \t]*$",
-                            re.I | re.M)
+SECRET_LINE_RE = re.compile(
+    r"^[ \t]*(?:-[ \t]*)?[\w-]*(?:passw|private|secret|token)[\w-]*[ \t]*:[ \t]*(\S.*?)[ \t]*$", re.I | re.M
+)
 NOT_SECRET = ("", "true", "false", "yes", "no", "|", ">", "|-", ">-")
 
 

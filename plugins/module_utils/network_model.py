@@ -13,7 +13,7 @@ __metaclass__ = type
 import copy
 import ipaddress
 from dataclasses import dataclass, field, replace
-from typing import List, Optional
+from typing import Optional
 
 MODES = ("nat", "route", "open", "isolated", "bridge", "private", "vepa", "passthrough", "hostdev")
 # Modes where libvirt creates and owns the bridge (and may run dnsmasq on it).
@@ -50,8 +50,8 @@ class IpBlock:
     prefix: int
     local_ptr: Optional[bool] = None
     tftp_root: Optional[str] = None
-    dhcp_ranges: List[DhcpRange] = field(default_factory=list)
-    dhcp_hosts: List[DhcpHost] = field(default_factory=list)
+    dhcp_ranges: list[DhcpRange] = field(default_factory=list)
+    dhcp_hosts: list[DhcpHost] = field(default_factory=list)
     bootp: Optional[Bootp] = None
 
     @property
@@ -80,7 +80,7 @@ class DnsForwarder:
 @dataclass
 class DnsHost:
     ip: str
-    hostnames: List[str] = field(default_factory=list)
+    hostnames: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -104,10 +104,10 @@ class DnsTxt:
 class Dns:
     enable: Optional[bool] = None
     forward_plain_names: Optional[bool] = None
-    forwarders: List[DnsForwarder] = field(default_factory=list)
-    hosts: List[DnsHost] = field(default_factory=list)
-    srvs: List[DnsSrv] = field(default_factory=list)
-    txts: List[DnsTxt] = field(default_factory=list)
+    forwarders: list[DnsForwarder] = field(default_factory=list)
+    hosts: list[DnsHost] = field(default_factory=list)
+    srvs: list[DnsSrv] = field(default_factory=list)
+    txts: list[DnsTxt] = field(default_factory=list)
 
 
 @dataclass
@@ -125,7 +125,7 @@ class Bandwidth:
 
 @dataclass
 class Vlan:
-    tags: List[int]
+    tags: list[int]
     trunk: bool = False
     native_tag: Optional[int] = None
     native_mode: Optional[str] = None
@@ -163,9 +163,9 @@ class Nat:
 @dataclass
 class Forward:
     dev: Optional[str] = None
-    interfaces: List[str] = field(default_factory=list)
+    interfaces: list[str] = field(default_factory=list)
     pf: Optional[str] = None
-    addresses: List[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
     managed: Optional[bool] = None
     driver: Optional[str] = None
     nat: Optional[Nat] = None
@@ -192,13 +192,13 @@ class Network:
     forward: Forward = field(default_factory=Forward)
     virtualport_type: Optional[str] = None
     virtualport_parameters: Optional[VirtualPortParameters] = None
-    portgroups: List[Portgroup] = field(default_factory=list)
+    portgroups: list[Portgroup] = field(default_factory=list)
     dns: Optional[Dns] = None
     bandwidth: Optional[Bandwidth] = None
     vlan: Optional[Vlan] = None
     port_isolated: Optional[bool] = None
-    ips: List[IpBlock] = field(default_factory=list)
-    routes: List[Route] = field(default_factory=list)
+    ips: list[IpBlock] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
 
     @property
     def uses_host_bridge(self):
@@ -255,8 +255,9 @@ def with_live_defaults(desired, live):
             setattr(merged.forward, name, getattr(live.forward, name))
     # With a pf, libvirt lists the virtual functions it found itself once the network runs.
     if merged.forward.pf and not merged.forward.interfaces and not merged.forward.addresses:
-        merged.forward = replace(merged.forward, interfaces=list(live.forward.interfaces),
-                                 addresses=list(live.forward.addresses))
+        merged.forward = replace(
+            merged.forward, interfaces=list(live.forward.interfaces), addresses=list(live.forward.addresses)
+        )
     return merged
 
 

@@ -10,17 +10,21 @@ __metaclass__ = type
 import copy
 import os
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Optional
 
+from ansible_collections.essentials.kvm.plugins.module_utils import network_xml, reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
-    Dns, Network, canonical, with_live_defaults)
+    Dns,
+    Network,
+    canonical,
+    with_live_defaults,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.network_validate import read_networks
-from ansible_collections.essentials.kvm.plugins.module_utils import network_xml, reconcile
-
 
 # ------------------------------------------------------------------------------------------------ host facts
+
 
 def interface_exists(name, sysfs="/sys"):
     return os.path.exists(os.path.join(sysfs, "class", "net", name))
@@ -35,9 +39,11 @@ def check_sriov(desired, sysfs="/sys"):
             continue
         for i, address in enumerate(fwd.addresses):
             if not os.path.exists(os.path.join(sysfs, "bus", "pci", "devices", address, "physfn")):
-                raise InputError(at(at(at(want.path, "forward"), "addresses"), i),
-                                 "PCI device %s is not an SR-IOV virtual function on this host" % address,
-                                 "list the virtual functions of an SR-IOV NIC (lspci shows 'Virtual Function')")
+                raise InputError(
+                    at(at(at(want.path, "forward"), "addresses"), i),
+                    "PCI device %s is not an SR-IOV virtual function on this host" % address,
+                    "list the virtual functions of an SR-IOV NIC (lspci shows 'Virtual Function')",
+                )
         if not fwd.pf:
             continue
         path = at(at(want.path, "forward"), "pf")
@@ -47,12 +53,15 @@ def check_sriov(desired, sysfs="/sys"):
         try:
             with open(os.path.join(device, "device", "sriov_totalvfs")) as handle:
                 total = int(handle.read().strip() or 0)
-        except (IOError, OSError, ValueError):
+        except (OSError, ValueError):
             total = 0
         if total < 1:
-            raise InputError(path, "device %r has no SR-IOV virtual functions (sriov_totalvfs is missing or 0)"
-                             % fwd.pf, "name an SR-IOV capable NIC, or list forward.interfaces (passthrough) or "
-                                       "forward.addresses (hostdev) instead")
+            raise InputError(
+                path,
+                "device %r has no SR-IOV virtual functions (sriov_totalvfs is missing or 0)" % fwd.pf,
+                "name an SR-IOV capable NIC, or list forward.interfaces (passthrough) or "
+                "forward.addresses (hostdev) instead",
+            )
 
 
 def check_against_host(desired, current, purge=False):
@@ -69,19 +78,25 @@ def check_against_host(desired, current, purge=False):
             continue
         for other in staying:
             if net.bridge_name and net.bridge_name == other.live.bridge_name:
-                raise InputError(at(want.path, "bridge_name"), "bridge %r is used by network %r, which runs on "
-                                 "this host and is not listed" % (net.bridge_name, other.name),
-                                 hint % (other.name, "bridge"))
+                raise InputError(
+                    at(want.path, "bridge_name"),
+                    "bridge %r is used by network %r, which runs on "
+                    "this host and is not listed" % (net.bridge_name, other.name),
+                    hint % (other.name, "bridge"),
+                )
             for i, block in enumerate(net.ips):
                 for theirs in other.live.ips:
                     if block.subnet.version == theirs.subnet.version and block.subnet.overlaps(theirs.subnet):
-                        raise InputError(at(at(at(want.path, "ips"), i), "address"),
-                                         "subnet %s overlaps %s of network %r, which runs on this host and is "
-                                         "not listed" % (block.subnet, theirs.subnet, other.name),
-                                         hint % (other.name, "subnet"))
+                        raise InputError(
+                            at(at(at(want.path, "ips"), i), "address"),
+                            "subnet %s overlaps %s of network %r, which runs on this host and is "
+                            "not listed" % (block.subnet, theirs.subnet, other.name),
+                            hint % (other.name, "subnet"),
+                        )
 
 
 # ------------------------------------------------------------------------------------------------ live state
+
 
 @dataclass
 class LiveNetwork:
@@ -128,11 +143,18 @@ def _read_network(handle):
     active, persistent = bool(handle.isActive()), bool(handle.isPersistent())
     live = network_xml.parse_xml(handle.XMLDesc(0))
     config = network_xml.parse_xml(_config_xml(handle)) if active and persistent else live
-    return LiveNetwork(name=name, config=config, live=live, active=active, persistent=persistent,
-                       autostart=bool(handle.autostart()) if persistent else False)
+    return LiveNetwork(
+        name=name,
+        config=config,
+        live=live,
+        active=active,
+        persistent=persistent,
+        autostart=bool(handle.autostart()) if persistent else False,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ planning
+
 
 @dataclass
 class Update:
@@ -149,15 +171,15 @@ class Update:
 @dataclass
 class Plan:
     name: str
-    actions: List[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
     define_xml: Optional[str] = None
-    updates: List[Update] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
     update_config: bool = True
     autostart: Optional[bool] = None
     restart_required: bool = False
     before: str = ""
     after: str = ""
-    steps: List[reconcile.Step] = field(default_factory=list)
+    steps: list[reconcile.Step] = field(default_factory=list)
 
     @property
     def changed(self):
@@ -179,8 +201,9 @@ def _fixed_part(net):
 
 def _list_updates(section, old, new, build, parent_index=-1):
     """Delete what is gone first, so an entry re-added with other values never collides with its old self."""
-    return ([Update("delete", section, build(item), parent_index) for item in old if item not in new] +
-            [Update("add-last", section, build(item), parent_index) for item in new if item not in old])
+    return [Update("delete", section, build(item), parent_index) for item in old if item not in new] + [
+        Update("add-last", section, build(item), parent_index) for item in new if item not in old
+    ]
 
 
 def live_updates(live, desired):
@@ -195,8 +218,11 @@ def live_updates(live, desired):
     steps += _list_updates("dns-txt", old_dns.txts, new_dns.txts, network_xml.dns_txt_xml)
     old_groups = {g.name: g for g in live.portgroups}
     new_groups = {g.name: g for g in desired.portgroups}
-    steps += [Update("delete", "portgroup", network_xml.portgroup_xml(g, live.virtualport_type))
-              for n, g in old_groups.items() if n not in new_groups]
+    steps += [
+        Update("delete", "portgroup", network_xml.portgroup_xml(g, live.virtualport_type))
+        for n, g in old_groups.items()
+        if n not in new_groups
+    ]
     vtype = desired.virtualport_type
     # libvirt allows one default portgroup at a time, so groups losing the flag go first.
     for group in sorted(desired.portgroups, key=lambda g: g.default):
@@ -271,9 +297,11 @@ def plan_network(want, current, restart_on_change=False):
         plan.actions.append("stop")
     if want.autostart is not None and want.autostart != current.autostart:
         plan.actions.append("autostart %s" % ("on" if want.autostart else "off"))
-    plan.after = _describe(config, want.state if want.state != "present" else (
-        "active" if current.active else "inactive"), want.autostart if want.autostart is not None else
-        current.autostart)
+    plan.after = _describe(
+        config,
+        want.state if want.state != "present" else ("active" if current.active else "inactive"),
+        want.autostart if want.autostart is not None else current.autostart,
+    )
     return plan
 
 
@@ -287,11 +315,19 @@ def plan_all(desired, current, purge=False, restart_on_change=False):
 
 # ------------------------------------------------------------------------------------------------ applying
 
-_COMMANDS = {"add-last": "VIR_NETWORK_UPDATE_COMMAND_ADD_LAST", "delete": "VIR_NETWORK_UPDATE_COMMAND_DELETE",
-             "modify": "VIR_NETWORK_UPDATE_COMMAND_MODIFY"}
-_SECTIONS = {"ip-dhcp-range": "VIR_NETWORK_SECTION_IP_DHCP_RANGE", "ip-dhcp-host": "VIR_NETWORK_SECTION_IP_DHCP_HOST",
-             "dns-host": "VIR_NETWORK_SECTION_DNS_HOST", "dns-srv": "VIR_NETWORK_SECTION_DNS_SRV",
-             "dns-txt": "VIR_NETWORK_SECTION_DNS_TXT", "portgroup": "VIR_NETWORK_SECTION_PORTGROUP"}
+_COMMANDS = {
+    "add-last": "VIR_NETWORK_UPDATE_COMMAND_ADD_LAST",
+    "delete": "VIR_NETWORK_UPDATE_COMMAND_DELETE",
+    "modify": "VIR_NETWORK_UPDATE_COMMAND_MODIFY",
+}
+_SECTIONS = {
+    "ip-dhcp-range": "VIR_NETWORK_SECTION_IP_DHCP_RANGE",
+    "ip-dhcp-host": "VIR_NETWORK_SECTION_IP_DHCP_HOST",
+    "dns-host": "VIR_NETWORK_SECTION_DNS_HOST",
+    "dns-srv": "VIR_NETWORK_SECTION_DNS_SRV",
+    "dns-txt": "VIR_NETWORK_SECTION_DNS_TXT",
+    "portgroup": "VIR_NETWORK_SECTION_PORTGROUP",
+}
 
 
 class _Handle:
@@ -302,8 +338,7 @@ class _Handle:
 
     def __call__(self):
         if self.network is None:
-            self.network = _libvirt_call("cannot find network %s" % self.name, self.conn.networkLookupByName,
-                                         self.name)
+            self.network = _libvirt_call("cannot find network %s" % self.name, self.conn.networkLookupByName, self.name)
         return self.network
 
     def define(self, xml):
@@ -330,25 +365,49 @@ def plan_steps(conn, plan):
         if plan.update_config:
             flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
     for update in plan.updates:
-        steps.append(step("%s of network %s" % (update.describe(), name), "cannot %s" % update.describe(), "update",
-                          getattr(libvirt, _COMMANDS[update.command]), getattr(libvirt, _SECTIONS[update.section]),
-                          update.parent_index, update.xml, flags))
+        steps.append(
+            step(
+                "%s of network %s" % (update.describe(), name),
+                "cannot %s" % update.describe(),
+                "update",
+                getattr(libvirt, _COMMANDS[update.command]),
+                getattr(libvirt, _SECTIONS[update.section]),
+                update.parent_index,
+                update.xml,
+                flags,
+            )
+        )
     if "start" in plan.actions or "restart" in plan.actions:
         steps.append(step("start network %s" % name, "cannot start network %s" % name, "create"))
     for action in plan.actions:
         if action.startswith("autostart"):
-            steps.append(step("%s of network %s" % (action, name), "cannot set autostart of network %s" % name,
-                              "setAutostart", 1 if action.endswith("on") else 0))
+            steps.append(
+                step(
+                    "%s of network %s" % (action, name),
+                    "cannot set autostart of network %s" % name,
+                    "setAutostart",
+                    1 if action.endswith("on") else 0,
+                )
+            )
     if "undefine" in plan.actions:
         steps.append(step("undefine network %s" % name, "cannot undefine network %s" % name, "undefine"))
     return steps
 
 
-def converge(conn, items, input_name="networks", purge=False, restart_on_change=False, declared_bridges=(),
-             check_mode=False, sysfs="/sys"):
+def converge(
+    conn,
+    items,
+    input_name="networks",
+    purge=False,
+    restart_on_change=False,
+    declared_bridges=(),
+    check_mode=False,
+    sysfs="/sys",
+):
     """validate -> read -> plan -> apply -> verify; returns the plans. Raises InputError before any change."""
-    return converge_desired(conn, validate(items, input_name, declared_bridges, sysfs), purge, restart_on_change,
-                            check_mode)
+    return converge_desired(
+        conn, validate(items, input_name, declared_bridges, sysfs), purge, restart_on_change, check_mode
+    )
 
 
 def validate(items, input_name="networks", declared_bridges=(), sysfs="/sys"):
@@ -373,25 +432,43 @@ def _left(conn, desired, purge):
     """What planning again finds still to do, per network."""
     for again in plan_all(desired, read_live(conn), purge):
         if again.actions:
-            yield ("network %s still differs after the change (%s); libvirt altered the definition"
-                   % (again.name, ", ".join(again.actions)))
+            yield (
+                "network %s still differs after the change (%s); libvirt altered the definition"
+                % (again.name, ", ".join(again.actions))
+            )
 
 
 def result(plans):
     """Module return values from the plans."""
     return {
         "changed": any(p.changed for p in plans),
-        "networks": [{"name": p.name, "actions": p.actions, "restart_required": p.restart_required,
-                      "live_updates": [u.describe() for u in p.updates]} for p in plans],
+        "networks": [
+            {
+                "name": p.name,
+                "actions": p.actions,
+                "restart_required": p.restart_required,
+                "live_updates": [u.describe() for u in p.updates],
+            }
+            for p in plans
+        ],
         "restart_required": [p.name for p in plans if p.restart_required],
         "live_updates": {p.name: [u.describe() for u in p.updates] for p in plans if p.updates},
-        "diff": [{"before_header": "network %s" % p.name, "after_header": "network %s" % p.name,
-                  "before": p.before, "after": p.after} for p in plans if p.changed],
+        "diff": [
+            {
+                "before_header": "network %s" % p.name,
+                "after_header": "network %s" % p.name,
+                "before": p.before,
+                "after": p.after,
+            }
+            for p in plans
+            if p.changed
+        ],
     }
 
 
 # -------------------------------------------------------------------------------- one kind of several
 # resources_reconcile converges every kind through these two, with the same arguments.
+
 
 def validate_request(request, connect, present):
     """The request's networks validated (reads only), and the names of those that stay."""

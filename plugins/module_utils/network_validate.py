@@ -20,19 +20,43 @@ from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
-    DIRECT_MODES, MANAGED_MODES, MODES, STATES, VIRTUALPORT_TYPES, Bandwidth, Bootp, DesiredNetwork, DhcpHost,
-    DhcpRange, Dns, DnsForwarder, DnsHost, DnsSrv, DnsTxt, Forward, IpBlock, Nat, Network, Portgroup, Rate, Route,
-    VirtualPortParameters, Vlan)
+    DIRECT_MODES,
+    MANAGED_MODES,
+    MODES,
+    STATES,
+    VIRTUALPORT_TYPES,
+    Bandwidth,
+    Bootp,
+    DesiredNetwork,
+    DhcpHost,
+    DhcpRange,
+    Dns,
+    DnsForwarder,
+    DnsHost,
+    DnsSrv,
+    DnsTxt,
+    Forward,
+    IpBlock,
+    Nat,
+    Network,
+    Portgroup,
+    Rate,
+    Route,
+    VirtualPortParameters,
+    Vlan,
+)
 
 UINT32 = 4294967295
 # libvirt's limits: a network name is a file name, a 802.1Qbh profile id a 39-character string.
 NAME_MAX = 200
 PROFILE_ID_MAX = 39
 # DHCP unique identifiers as libvirt's schema accepts them: DUID-LLT, DUID-EN, DUID-LL and DUID-UUID.
-DUID_RE = re.compile(r"^(0{1,2}:0?1:0{1,2}:0?[a-f1-9](:[a-f0-9]{1,2}){4}(:[a-f0-9]{1,2}){6,8}"
-                     r"|0{1,2}:0?2(:[a-f0-9]{1,2}){4}(:[a-f0-9]{1,2}){1,124}"
-                     r"|0{1,2}:0?3:0{1,2}:0?[a-f1-9](:[a-f0-9]{1,2}){6,8}"
-                     r"|0{1,2}:0?4(:[a-f0-9]{1,2}){16})$")
+DUID_RE = re.compile(
+    r"^(0{1,2}:0?1:0{1,2}:0?[a-f1-9](:[a-f0-9]{1,2}){4}(:[a-f0-9]{1,2}){6,8}"
+    r"|0{1,2}:0?2(:[a-f0-9]{1,2}){4}(:[a-f0-9]{1,2}){1,124}"
+    r"|0{1,2}:0?3:0{1,2}:0?[a-f1-9](:[a-f0-9]{1,2}){6,8}"
+    r"|0{1,2}:0?4(:[a-f0-9]{1,2}){16})$"
+)
 
 
 def declared(cls, data, path, spec, required=()):
@@ -43,8 +67,9 @@ def declared(cls, data, path, spec, required=()):
 
 def values(r, spec, required=()):
     """The keys of spec that the input sets (and the required ones), each read by its checker."""
-    return {key: r.get(key, check, required=key in required) for key, check in spec.items()
-            if r.has(key) or key in required}
+    return {
+        key: r.get(key, check, required=key in required) for key, check in spec.items() if r.has(key) or key in required
+    }
 
 
 def network_name(value, path):
@@ -92,9 +117,12 @@ def read_vlan(data, path):
         fail(at(path, "tags"), "needs at least one VLAN id from %d to %d" % (checks.VLAN_LOW, checks.VLAN_HIGH))
     if len(set(tags)) != len(tags):
         fail(at(path, "tags"), "lists a VLAN id twice (got %r)" % (tags,))
-    vlan = Vlan(tags=tags, trunk=r.get("trunk", checks.boolean, default=len(tags) > 1),
-                native_tag=r.get("native_tag", checks.vlan_id),
-                native_mode=r.get("native_mode", checks.choice("tagged", "untagged")))
+    vlan = Vlan(
+        tags=tags,
+        trunk=r.get("trunk", checks.boolean, default=len(tags) > 1),
+        native_tag=r.get("native_tag", checks.vlan_id),
+        native_mode=r.get("native_mode", checks.choice("tagged", "untagged")),
+    )
     if len(tags) > 1 and not vlan.trunk:
         fail(at(path, "trunk"), "must be true when several tags are listed")
     if vlan.native_mode and vlan.native_tag is None:
@@ -109,16 +137,36 @@ def read_vlan(data, path):
 
 
 def read_virtualport_parameters(data, path):
-    return declared(VirtualPortParameters, data, path, {
-        "profileid": profile_id, "interfaceid": checks.uuid, "managerid": checks.integer(0, 255),
-        "typeid": checks.integer(0, 16777215), "typeidversion": checks.integer(0, 255), "instanceid": checks.uuid})
+    return declared(
+        VirtualPortParameters,
+        data,
+        path,
+        {
+            "profileid": profile_id,
+            "interfaceid": checks.uuid,
+            "managerid": checks.integer(0, 255),
+            "typeid": checks.integer(0, 16777215),
+            "typeidversion": checks.integer(0, 255),
+            "instanceid": checks.uuid,
+        },
+    )
 
 
 def read_portgroup(data, path):
-    return declared(Portgroup, data, path, {
-        "name": checks.ifname, "default": checks.boolean, "trust_guest_rx_filters": checks.boolean,
-        "vlan": read_vlan, "virtualport_parameters": read_virtualport_parameters, "bandwidth": read_bandwidth,
-    }, required=("name",))
+    return declared(
+        Portgroup,
+        data,
+        path,
+        {
+            "name": checks.ifname,
+            "default": checks.boolean,
+            "trust_guest_rx_filters": checks.boolean,
+            "vlan": read_vlan,
+            "virtualport_parameters": read_virtualport_parameters,
+            "bandwidth": read_bandwidth,
+        },
+        required=("name",),
+    )
 
 
 def read_legacy_vlan(data, path):
@@ -134,26 +182,48 @@ def read_legacy_vlan(data, path):
 
 def read_nat(data, path):
     port = checks.integer(1, 65535)
-    nat = declared(Nat, data, path, {"address_start": checks.ip(4), "address_end": checks.ip(4),
-                                     "port_start": port, "port_end": port, "ipv6": checks.boolean})
+    nat = declared(
+        Nat,
+        data,
+        path,
+        {
+            "address_start": checks.ip(4),
+            "address_end": checks.ip(4),
+            "port_start": port,
+            "port_end": port,
+            "ipv6": checks.boolean,
+        },
+    )
     for kind, order in (("address", ipaddress.ip_address), ("port", int)):
         start, end = getattr(nat, kind + "_start"), getattr(nat, kind + "_end")
         if (start is None) != (end is None):
-            fail(at(path, kind + ("_end" if end is None else "_start")), "is required with %s_%s"
-                 % (kind, "start" if end is None else "end"))
+            fail(
+                at(path, kind + ("_end" if end is None else "_start")),
+                "is required with %s_%s" % (kind, "start" if end is None else "end"),
+            )
         if start is not None and order(start) > order(end):
             fail(at(path, kind + "_end"), "must not be below %s_start (got %s < %s)" % (kind, end, start))
     return nat
 
 
 def read_forward(data, path):
-    return declared(Forward, data, path, {
-        "dev": checks.ifname, "interfaces": checks.list_of(checks.ifname), "pf": checks.ifname,
-        "addresses": checks.list_of(checks.pci_address), "managed": checks.boolean,
-        "driver": checks.choice("kvm", "vfio")})
+    return declared(
+        Forward,
+        data,
+        path,
+        {
+            "dev": checks.ifname,
+            "interfaces": checks.list_of(checks.ifname),
+            "pf": checks.ifname,
+            "addresses": checks.list_of(checks.pci_address),
+            "managed": checks.boolean,
+            "driver": checks.choice("kvm", "vfio"),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------- addresses and DNS
+
 
 def read_prefix(r, address):
     """The prefix length, given as prefix or (IPv4 only) as a netmask."""
@@ -172,8 +242,13 @@ def read_prefix(r, address):
 
 
 def read_dhcp_host(data, path, version):
-    host = declared(DhcpHost, data, path, {"ip": checks.ip(), "mac": checks.mac, "id": duid,
-                                           "name": checks.plain_text}, required=("ip",))
+    host = declared(
+        DhcpHost,
+        data,
+        path,
+        {"ip": checks.ip(), "mac": checks.mac, "id": duid, "name": checks.plain_text},
+        required=("ip",),
+    )
     if host.mac and version == 6:
         fail(at(path, "mac"), "cannot identify an IPv6 DHCP host", "use id (the client DUID) or name")
     if host.id and version == 4:
@@ -192,13 +267,25 @@ def read_bootp(data, path):
 
 
 def read_ip(data, path):
-    r = checks.Fields(data, path, ("address", "prefix", "netmask", "local_ptr", "tftp_root", "dhcp_ranges",
-                                   "dhcp_hosts", "bootp"))
+    r = checks.Fields(
+        data, path, ("address", "prefix", "netmask", "local_ptr", "tftp_root", "dhcp_ranges", "dhcp_hosts", "bootp")
+    )
     address = r.get("address", checks.ip(), required=True)
     version = ipaddress.ip_address(address).version
-    block = IpBlock(address=address, prefix=read_prefix(r, address), **values(r, {
-        "local_ptr": checks.boolean, "tftp_root": checks.abs_path, "dhcp_ranges": checks.list_of(read_dhcp_range),
-        "dhcp_hosts": checks.list_of(lambda d, p: read_dhcp_host(d, p, version)), "bootp": read_bootp}))
+    block = IpBlock(
+        address=address,
+        prefix=read_prefix(r, address),
+        **values(
+            r,
+            {
+                "local_ptr": checks.boolean,
+                "tftp_root": checks.abs_path,
+                "dhcp_ranges": checks.list_of(read_dhcp_range),
+                "dhcp_hosts": checks.list_of(lambda d, p: read_dhcp_host(d, p, version)),
+                "bootp": read_bootp,
+            },
+        ),
+    )
     subnet = block.subnet
     if ipaddress.ip_address(address) in (subnet.network_address, subnet.broadcast_address) and subnet.prefixlen < 31:
         fail(at(path, "address"), "must be a host address inside %s, not its network or broadcast address" % subnet)
@@ -206,8 +293,11 @@ def read_ip(data, path):
         rpath = at(at(path, "dhcp_ranges"), i)
         for key in ("start", "end"):
             if ipaddress.ip_address(getattr(rng, key)) not in subnet:
-                fail(at(rpath, key), "%s lies outside the subnet %s" % (getattr(rng, key), subnet),
-                     "DHCP ranges must lie inside their ip block's subnet")
+                fail(
+                    at(rpath, key),
+                    "%s lies outside the subnet %s" % (getattr(rng, key), subnet),
+                    "DHCP ranges must lie inside their ip block's subnet",
+                )
         if ipaddress.ip_address(rng.start) > ipaddress.ip_address(rng.end):
             fail(at(rpath, "end"), "must not be below start (got %s < %s)" % (rng.end, rng.start))
     for i, host in enumerate(block.dhcp_hosts):
@@ -221,8 +311,12 @@ def read_ip(data, path):
 def read_route(data, path):
     r = checks.Fields(data, path, ("address", "prefix", "netmask", "gateway", "metric"))
     address = r.get("address", checks.ip(), required=True)
-    return Route(address=address, prefix=read_prefix(r, address), gateway=r.get("gateway", checks.ip(), required=True),
-                 metric=r.get("metric", checks.integer(0, UINT32)))
+    return Route(
+        address=address,
+        prefix=read_prefix(r, address),
+        gateway=r.get("gateway", checks.ip(), required=True),
+        metric=r.get("metric", checks.integer(0, UINT32)),
+    )
 
 
 def read_dns_forwarder(data, path):
@@ -241,9 +335,21 @@ def read_dns_host(data, path):
 
 def read_dns_srv(data, path):
     number = checks.integer(0, 65535)
-    return declared(DnsSrv, data, path, {
-        "service": checks.plain_text, "protocol": checks.choice("tcp", "udp"), "domain": dns_name,
-        "target": dns_name, "port": number, "priority": number, "weight": number}, required=("service", "protocol"))
+    return declared(
+        DnsSrv,
+        data,
+        path,
+        {
+            "service": checks.plain_text,
+            "protocol": checks.choice("tcp", "udp"),
+            "domain": dns_name,
+            "target": dns_name,
+            "port": number,
+            "priority": number,
+            "weight": number,
+        },
+        required=("service", "protocol"),
+    )
 
 
 def read_dns_txt(data, path):
@@ -251,23 +357,46 @@ def read_dns_txt(data, path):
 
 
 def read_dns(data, path):
-    return declared(Dns, data, path, {
-        "enable": checks.boolean, "forward_plain_names": checks.boolean,
-        "forwarders": checks.list_of(read_dns_forwarder), "hosts": checks.list_of(read_dns_host),
-        "srvs": checks.list_of(read_dns_srv), "txts": checks.list_of(read_dns_txt)})
+    return declared(
+        Dns,
+        data,
+        path,
+        {
+            "enable": checks.boolean,
+            "forward_plain_names": checks.boolean,
+            "forwarders": checks.list_of(read_dns_forwarder),
+            "hosts": checks.list_of(read_dns_host),
+            "srvs": checks.list_of(read_dns_srv),
+            "txts": checks.list_of(read_dns_txt),
+        },
+    )
 
 
 # The keys that fill the Network's fields one to one; name, state, autostart, nat and the older role's
 # keys are read by read_network itself.
 NETWORK_FIELDS = {
-    "mode": checks.choice(*MODES), "bridge_name": checks.ifname, "stp": checks.boolean,
-    "delay": checks.integer(0, UINT32), "mac_table_manager": checks.choice("kernel", "libvirt"),
-    "zone": checks.plain_text, "mtu": checks.integer(68, 65535), "mac": checks.mac, "domain": dns_name,
-    "domain_local_only": checks.boolean, "ipv6": checks.boolean, "trust_guest_rx_filters": checks.boolean,
-    "forward": read_forward, "virtualport_type": checks.choice(*VIRTUALPORT_TYPES),
-    "virtualport_parameters": read_virtualport_parameters, "portgroups": checks.list_of(read_portgroup),
-    "dns": read_dns, "bandwidth": read_bandwidth, "vlan": read_vlan, "port_isolated": checks.boolean,
-    "ips": checks.list_of(read_ip), "routes": checks.list_of(read_route),
+    "mode": checks.choice(*MODES),
+    "bridge_name": checks.ifname,
+    "stp": checks.boolean,
+    "delay": checks.integer(0, UINT32),
+    "mac_table_manager": checks.choice("kernel", "libvirt"),
+    "zone": checks.plain_text,
+    "mtu": checks.integer(68, 65535),
+    "mac": checks.mac,
+    "domain": dns_name,
+    "domain_local_only": checks.boolean,
+    "ipv6": checks.boolean,
+    "trust_guest_rx_filters": checks.boolean,
+    "forward": read_forward,
+    "virtualport_type": checks.choice(*VIRTUALPORT_TYPES),
+    "virtualport_parameters": read_virtualport_parameters,
+    "portgroups": checks.list_of(read_portgroup),
+    "dns": read_dns,
+    "bandwidth": read_bandwidth,
+    "vlan": read_vlan,
+    "port_isolated": checks.boolean,
+    "ips": checks.list_of(read_ip),
+    "routes": checks.list_of(read_route),
 }
 NETWORK_KEYS = ("name", "state", "autostart", "nat") + tuple(NETWORK_FIELDS)
 # Keys of the older ansible-kvm role: `vlans` becomes portgroups, `route_device` the forward device.
@@ -311,12 +440,18 @@ def check_mode(net, path):
             if getattr(net, key) is not None:
                 refuse(key, "is only valid when libvirt manages the bridge", "use mode nat, route, open or isolated")
         if net.ips or net.routes:
-            refuse("ips" if net.ips else "routes", "is only valid when libvirt manages the bridge",
-                   "use mode nat, route, open or isolated")
+            refuse(
+                "ips" if net.ips else "routes",
+                "is only valid when libvirt manages the bridge",
+                "use mode nat, route, open or isolated",
+            )
     # libvirt refuses an open network without an address too ("open forwarding requested, but no IP address").
     if mode in ("nat", "route", "open") and not net.ips:
-        refuse("ips", "needs at least one address block",
-               "give the network its own address, e.g. ips: [{address: 192.168.100.1, prefix: 24}]")
+        refuse(
+            "ips",
+            "needs at least one address block",
+            "give the network its own address, e.g. ips: [{address: 192.168.100.1, prefix: 24}]",
+        )
     # libvirt drops a <domain localOnly> without a name, so the setting would differ on every run.
     if net.domain_local_only is not None and not net.domain:
         refuse("domain_local_only", "needs domain", "give the network's DNS domain, e.g. domain: lab.example")
@@ -334,11 +469,17 @@ def check_mode(net, path):
                 refuse("forward." + key, "is only valid with mode hostdev")
     if mode == "bridge":
         if net.bridge_name and (fwd.dev or fwd.interfaces):
-            refuse("bridge_name", "cannot be combined with forward.dev or forward.interfaces",
-                   "name a host bridge, or host NICs for macvtap bridging, not both")
+            refuse(
+                "bridge_name",
+                "cannot be combined with forward.dev or forward.interfaces",
+                "name a host bridge, or host NICs for macvtap bridging, not both",
+            )
         if not net.bridge_name and not (fwd.dev or fwd.interfaces):
-            refuse("bridge_name", "is required", "name an existing Linux or Open vSwitch bridge, or set "
-                                                 "forward.interfaces for macvtap bridging")
+            refuse(
+                "bridge_name",
+                "is required",
+                "name an existing Linux or Open vSwitch bridge, or set forward.interfaces for macvtap bridging",
+            )
     if mode in DIRECT_MODES:
         if net.bridge_name:
             refuse("bridge_name", "is not valid for macvtap modes", "list host NICs in forward.interfaces")
@@ -395,8 +536,11 @@ def check_portgroups(net, path):
     for family in ("ipv4", "ipv6"):
         with_dhcp = [i for i, b in enumerate(net.ips) if b.family == family and (b.dhcp_ranges or b.dhcp_hosts)]
         if len(with_dhcp) > 1:
-            fail(at(at(path, "ips"), with_dhcp[1]), "is a second %s block with DHCP" % family,
-                 "libvirt serves DHCP on one block per address family")
+            fail(
+                at(at(path, "ips"), with_dhcp[1]),
+                "is a second %s block with DHCP" % family,
+                "libvirt serves DHCP on one block per address family",
+            )
 
 
 def read_networks(items, input_name="networks", declared_bridges=(), interface_exists=None):
@@ -412,17 +556,27 @@ def read_networks(items, input_name="networks", declared_bridges=(), interface_e
             continue
         if net.bridge_name:
             if net.bridge_name in bridges:
-                fail(at(path, "bridge_name"), "bridge %r is also claimed by %s"
-                     % (net.bridge_name, bridges[net.bridge_name]))
+                fail(
+                    at(path, "bridge_name"),
+                    "bridge %r is also claimed by %s" % (net.bridge_name, bridges[net.bridge_name]),
+                )
             bridges[net.bridge_name] = at(path, "bridge_name")
-        if net.uses_host_bridge and net.bridge_name not in declared_bridges and not (
-                interface_exists and interface_exists(net.bridge_name)):
-            fail(at(path, "bridge_name"), "bridge %r neither exists on this host nor is declared" % net.bridge_name,
-                 "declare it in the host's interfaces or Open vSwitch variables, or create it first")
+        if (
+            net.uses_host_bridge
+            and net.bridge_name not in declared_bridges
+            and not (interface_exists and interface_exists(net.bridge_name))
+        ):
+            fail(
+                at(path, "bridge_name"),
+                "bridge %r neither exists on this host nor is declared" % net.bridge_name,
+                "declare it in the host's interfaces or Open vSwitch variables, or create it first",
+            )
         for i, block in enumerate(net.ips):
             for other, other_path in subnets:
                 if block.subnet.version == other.version and block.subnet.overlaps(other):
-                    fail(at(at(at(path, "ips"), i), "address"), "subnet %s overlaps %s of %s"
-                         % (block.subnet, other, other_path))
+                    fail(
+                        at(at(at(path, "ips"), i), "address"),
+                        "subnet %s overlaps %s of %s" % (block.subnet, other, other_path),
+                    )
             subnets.append((block.subnet, at(at(path, "ips"), i)))
     return desired

@@ -12,12 +12,48 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import (
-    Bandwidth, Bootp, DhcpHost, DhcpRange, Dns, DnsForwarder, DnsHost, DnsSrv, DnsTxt, Forward, IpBlock, Nat,
-    Network, Portgroup, Rate, Route)
+    Bandwidth,
+    Bootp,
+    DhcpHost,
+    DhcpRange,
+    Dns,
+    DnsForwarder,
+    DnsHost,
+    DnsSrv,
+    DnsTxt,
+    Forward,
+    IpBlock,
+    Nat,
+    Network,
+    Portgroup,
+    Rate,
+    Route,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.xml_props import (
-    ADDR, INT, LOWER, ONOFF, TEXT, YESNO, Each, Hand, One, Pci, Prop, element, read, write)
+    ADDR,
+    INT,
+    LOWER,
+    ONOFF,
+    TEXT,
+    YESNO,
+    Each,
+    Hand,
+    One,
+    Pci,
+    Prop,
+    element,
+    read,
+    write,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.xml_shared import (
-    RATE_KEYS, build_bandwidth, build_virtualport, build_vlan, parse_bandwidth, parse_virtualport, parse_vlan)
+    RATE_KEYS,
+    build_bandwidth,
+    build_virtualport,
+    build_vlan,
+    parse_bandwidth,
+    parse_virtualport,
+    parse_vlan,
+)
 
 
 def _build_family(place, item):
@@ -41,8 +77,9 @@ def _parse_prefix(node):
 # family is written for IPv6 only (IPv4 is libvirt's default) and read from the address; a prefix may come
 # back from libvirt as a netmask, or not at all.
 _FAMILY = Hand(_build_family)
-_PREFIX = Hand(lambda place, item: INT.put(place(""), "prefix", item.prefix),
-               lambda node: {"prefix": _parse_prefix(node)})
+_PREFIX = Hand(
+    lambda place, item: INT.put(place(""), "prefix", item.prefix), lambda node: {"prefix": _parse_prefix(node)}
+)
 
 _NAT = (
     Prop("ipv6", "@ipv6", YESNO),
@@ -72,8 +109,13 @@ _IP = (
     Each("dhcp_hosts", "dhcp/host", cls=DhcpHost, rows=_DHCP_HOST),
     One("bootp", "dhcp/bootp", Bootp, (Prop("file", "@file"), Prop("server", "@server"))),
 )
-_ROUTE = (_FAMILY, Prop("address", "@address", ADDR), _PREFIX, Prop("gateway", "@gateway", ADDR),
-          Prop("metric", "@metric", INT))
+_ROUTE = (
+    _FAMILY,
+    Prop("address", "@address", ADDR),
+    _PREFIX,
+    Prop("gateway", "@gateway", ADDR),
+    Prop("metric", "@metric", INT),
+)
 _DNS_TXT = (Prop("name", "@name"), Prop("value", "@value"))
 _DNS_SRV = (
     Prop("service", "@service"),
@@ -114,8 +156,9 @@ def _rates(bandwidth):
 def _bandwidth(rates):
     if rates is None:
         return None
-    return Bandwidth(**{direction: Rate(**{key: rate.get(key) for key in RATE_KEYS})
-                        for direction, rate in rates.items()})
+    return Bandwidth(
+        **{direction: Rate(**{key: rate.get(key) for key in RATE_KEYS}) for direction, rate in rates.items()}
+    )
 
 
 def _build_portgroup(parent, group, vtype=None):
@@ -128,9 +171,12 @@ def _build_portgroup(parent, group, vtype=None):
 
 
 def _parse_portgroup(node):
-    return Portgroup(virtualport_parameters=parse_virtualport(node.find("virtualport"))[1],
-                     bandwidth=_bandwidth(parse_bandwidth(node.find("bandwidth"))),
-                     vlan=parse_vlan(node.find("vlan")), **read(node, _PORTGROUP))
+    return Portgroup(
+        virtualport_parameters=parse_virtualport(node.find("virtualport"))[1],
+        bandwidth=_bandwidth(parse_bandwidth(node.find("bandwidth"))),
+        vlan=parse_vlan(node.find("vlan")),
+        **read(node, _PORTGROUP),
+    )
 
 
 def _build_portgroups(place, net):
@@ -162,14 +208,18 @@ NETWORK = (
     Prop("mac_table_manager", "bridge/@macTableManager"),
     Prop("mtu", "mtu/@size", INT),
     Prop("mac", "mac/@address", LOWER),
-    Hand(lambda place, net: build_virtualport(place(""), net.virtualport_type, net.virtualport_parameters),
-         _parse_virtualport),
+    Hand(
+        lambda place, net: build_virtualport(place(""), net.virtualport_type, net.virtualport_parameters),
+        _parse_virtualport,
+    ),
     Hand(_build_portgroups, _parse_portgroups),
     Prop("domain", "domain/@name"),
     Prop("domain_local_only", "domain/@localOnly", YESNO),
     One("dns", "dns", Dns, _DNS),
-    Hand(lambda place, net: build_bandwidth(place(""), _rates(net.bandwidth)),
-         lambda root: {"bandwidth": _bandwidth(parse_bandwidth(root.find("bandwidth")))}),
+    Hand(
+        lambda place, net: build_bandwidth(place(""), _rates(net.bandwidth)),
+        lambda root: {"bandwidth": _bandwidth(parse_bandwidth(root.find("bandwidth")))},
+    ),
     Hand(lambda place, net: build_vlan(place(""), net.vlan), lambda root: {"vlan": parse_vlan(root.find("vlan"))}),
     Prop("port_isolated", "port/@isolated", YESNO),
     Each("ips", "ip", cls=IpBlock, rows=_IP),

@@ -50,16 +50,19 @@ def converge(vsctl, desired, purge=False, check_mode=False, diff=False):
     if not commands or check_mode:
         result["after"] = result["before"]
         if diff:
-            result["diff"] = dict(before=to_text(before),
-                                  after=to_text(predict(before, desired, purge)) if commands else to_text(before))
+            result["diff"] = dict(
+                before=to_text(before), after=to_text(predict(before, desired, purge)) if commands else to_text(before)
+            )
         return result
     enter_apply()
     vsctl.apply(commands)
     after = vsctl.read()
     left = plan(after, desired, purge)
     if left:
-        raise HostError("ovs-vsctl accepted the transaction but the switch still differs; it would need: %s"
-                        % " ".join(transaction(left)))
+        raise HostError(
+            "ovs-vsctl accepted the transaction but the switch still differs; it would need: %s"
+            % " ".join(transaction(left))
+        )
     result["after"] = to_dict(after.values())
     if diff:
         result["diff"] = dict(before=to_text(before), after=to_text(after))

@@ -70,8 +70,9 @@ def predict(current, desired, purge=False):
             now.bonds = [item for item in now.bonds if item.name in listed]
     for bridge in sorted(present, key=lambda bridge: bridge.fake):
         if bridge.name not in after:
-            after[bridge.name] = (fake_bridge(bridge.name, bridge.parent, bridge.vlan) if bridge.fake
-                                  else Bridge(name=bridge.name))
+            after[bridge.name] = (
+                fake_bridge(bridge.name, bridge.parent, bridge.vlan) if bridge.fake else Bridge(name=bridge.name)
+            )
         now = after[bridge.name]
         if not bridge.fake:
             for setting in BRIDGE_SETTINGS:
@@ -118,8 +119,12 @@ def _place(after, bridge, item, stays):
                     _take(after, other.name)
     external_ids = dict(item.external_ids)
     # The same row stays when the item keeps its bridge and kind (and a bond keeps a member); else it is new.
-    if old is not None and old_bridge is bridge and type(old) is type(item) and (
-            not isinstance(item, Bond) or set(old.members) & set(item.members)):
+    if (
+        old is not None
+        and old_bridge is bridge
+        and type(old) is type(item)
+        and (not isinstance(item, Bond) or set(old.members) & set(item.members))
+    ):
         external_ids = dict(old.external_ids, **item.external_ids)
     placed = replace(item, external_ids=external_ids)
     (bridge.bonds if isinstance(item, Bond) else bridge.ports).append(placed)
@@ -128,5 +133,6 @@ def _place(after, bridge, item, stays):
 def _mirrors(now, bridge, purge):
     listed = set(mirror.name for mirror in bridge.mirrors)
     kept = [mirror for mirror in now.mirrors if mirror.name not in listed and not purge]
-    now.mirrors = sorted(kept + [mirror for mirror in bridge.mirrors if mirror.state == "present"],
-                         key=lambda mirror: mirror.name)
+    now.mirrors = sorted(
+        kept + [mirror for mirror in bridge.mirrors if mirror.state == "present"], key=lambda mirror: mirror.name
+    )

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional
+from typing import Optional
 
 STATES = ("present", "absent")
 FAIL_MODES = ("standalone", "secure")
@@ -30,9 +30,9 @@ class Port:
     remote_ip: Optional[str] = None
     key: Optional[str] = None
     tag: Optional[int] = None
-    trunks: List[int] = field(default_factory=list)
+    trunks: list[int] = field(default_factory=list)
     vlan_mode: Optional[str] = None
-    external_ids: Dict[str, str] = field(default_factory=dict)
+    external_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Bond:
     """A port bonding several interfaces."""
 
     name: str
-    members: List[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
     state: str = "present"
     bond_mode: str = "active-backup"
     lacp: str = "off"
@@ -48,9 +48,9 @@ class Bond:
     bond_updelay: int = 0
     bond_downdelay: int = 0
     tag: Optional[int] = None
-    trunks: List[int] = field(default_factory=list)
+    trunks: list[int] = field(default_factory=list)
     vlan_mode: Optional[str] = None
-    external_ids: Dict[str, str] = field(default_factory=dict)
+    external_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,9 +60,9 @@ class Mirror:
     name: str
     state: str = "present"
     select_all: bool = False
-    select_src_port: List[str] = field(default_factory=list)
-    select_dst_port: List[str] = field(default_factory=list)
-    select_vlan: List[int] = field(default_factory=list)
+    select_src_port: list[str] = field(default_factory=list)
+    select_dst_port: list[str] = field(default_factory=list)
+    select_vlan: list[int] = field(default_factory=list)
     output_port: Optional[str] = None
     output_vlan: Optional[int] = None
     # The row to remove when the mirror changes; unknown for desired mirrors.
@@ -88,11 +88,11 @@ class Bridge:
     stp: Optional[bool] = False
     rstp: Optional[bool] = False
     mcast_snooping: Optional[bool] = False
-    other_config: Dict[str, str] = field(default_factory=dict)
-    external_ids: Dict[str, str] = field(default_factory=dict)
-    ports: List[Port] = field(default_factory=list)
-    bonds: List[Bond] = field(default_factory=list)
-    mirrors: List[Mirror] = field(default_factory=list)
+    other_config: dict[str, str] = field(default_factory=dict)
+    external_ids: dict[str, str] = field(default_factory=dict)
+    ports: list[Port] = field(default_factory=list)
+    bonds: list[Bond] = field(default_factory=list)
+    mirrors: list[Mirror] = field(default_factory=list)
 
     @property
     def fake(self):
@@ -104,8 +104,16 @@ class Bridge:
 
 
 def fake_bridge(name, parent, vlan):
-    return Bridge(name=name, parent=parent, vlan=vlan, fail_mode=None, datapath_type=None, stp=None,
-                  rstp=None, mcast_snooping=None)
+    return Bridge(
+        name=name,
+        parent=parent,
+        vlan=vlan,
+        fail_mode=None,
+        datapath_type=None,
+        stp=None,
+        rstp=None,
+        mcast_snooping=None,
+    )
 
 
 def to_dict(bridges):

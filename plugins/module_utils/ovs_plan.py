@@ -16,7 +16,10 @@ import json
 import re
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
-    Bond, Bridge, Port, TUNNEL_TYPES,
+    TUNNEL_TYPES,
+    Bond,
+    Bridge,
+    Port,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import MANAGED_OPTIONS
 
@@ -236,8 +239,9 @@ class Planner:
 
 def _map_changes(column, now, want):
     """Only the keys the user lists are managed; OVS and other tools keep their own keys."""
-    return ["%s:%s=%s" % (column, quote(key), quote(value))
-            for key, value in sorted(want.items()) if now.get(key) != value]
+    return [
+        "%s:%s=%s" % (column, quote(key), quote(value)) for key, value in sorted(want.items()) if now.get(key) != value
+    ]
 
 
 def _flag(value):
@@ -249,12 +253,14 @@ def bridge_changes(now, want):
     for column, attr in (("fail_mode", "fail_mode"), ("datapath_type", "datapath_type")):
         if getattr(now, attr) != getattr(want, attr):
             changes.append("%s=%s" % (column, getattr(want, attr)))
-    for column, attr in (("stp_enable", "stp"), ("rstp_enable", "rstp"),
-                         ("mcast_snooping_enable", "mcast_snooping")):
+    for column, attr in (("stp_enable", "stp"), ("rstp_enable", "rstp"), ("mcast_snooping_enable", "mcast_snooping")):
         if bool(getattr(now, attr)) != getattr(want, attr):
             changes.append("%s=%s" % (column, _flag(getattr(want, attr))))
-    return (changes + _map_changes("other_config", now.other_config, want.other_config)
-            + _map_changes("external_ids", now.external_ids, want.external_ids))
+    return (
+        changes
+        + _map_changes("other_config", now.other_config, want.other_config)
+        + _map_changes("external_ids", now.external_ids, want.external_ids)
+    )
 
 
 def vlan_changes(now, want):

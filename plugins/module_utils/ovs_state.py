@@ -11,17 +11,61 @@ import json
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
-    Bond, Bridge, Mirror, Port, fake_bridge,
+    Bond,
+    Bridge,
+    Mirror,
+    Port,
+    fake_bridge,
 )
 
 COLUMNS = (
-    ("Bridge", ("name", "ports", "fail_mode", "datapath_type", "stp_enable", "rstp_enable",
-                "mcast_snooping_enable", "other_config", "external_ids", "mirrors")),
-    ("Port", ("_uuid", "name", "interfaces", "fake_bridge", "tag", "trunks", "vlan_mode", "bond_mode", "lacp",
-              "bond_updelay", "bond_downdelay", "other_config", "external_ids")),
+    (
+        "Bridge",
+        (
+            "name",
+            "ports",
+            "fail_mode",
+            "datapath_type",
+            "stp_enable",
+            "rstp_enable",
+            "mcast_snooping_enable",
+            "other_config",
+            "external_ids",
+            "mirrors",
+        ),
+    ),
+    (
+        "Port",
+        (
+            "_uuid",
+            "name",
+            "interfaces",
+            "fake_bridge",
+            "tag",
+            "trunks",
+            "vlan_mode",
+            "bond_mode",
+            "lacp",
+            "bond_updelay",
+            "bond_downdelay",
+            "other_config",
+            "external_ids",
+        ),
+    ),
     ("Interface", ("_uuid", "name", "type", "options")),
-    ("Mirror", ("_uuid", "name", "select_all", "select_src_port", "select_dst_port", "select_vlan", "output_port",
-                "output_vlan")),
+    (
+        "Mirror",
+        (
+            "_uuid",
+            "name",
+            "select_all",
+            "select_src_port",
+            "select_dst_port",
+            "select_vlan",
+            "output_port",
+            "output_vlan",
+        ),
+    ),
 )
 MANAGED_OPTIONS = ("peer", "remote_ip", "key")
 
@@ -66,8 +110,7 @@ def _tables(stdout):
             document, position = decoder.raw_decode(text, position)
             while position < len(text) and text[position].isspace():
                 position += 1
-            tables.append([dict(zip(document["headings"], [_value(cell) for cell in row]))
-                           for row in document["data"]])
+            tables.append([dict(zip(document["headings"], [_value(cell) for cell in row])) for row in document["data"]])
     except (ValueError, KeyError, TypeError) as exc:
         raise HostError("cannot parse ovs-vsctl output: %s" % exc)
     if len(tables) != len(COLUMNS):
@@ -76,17 +119,33 @@ def _tables(stdout):
 
 
 def _port(row, interfaces):
-    common = dict(tag=_optional(row["tag"]), trunks=sorted(_set(row["trunks"])),
-                  vlan_mode=_optional(row["vlan_mode"]), external_ids=dict(row["external_ids"]))
+    common = dict(
+        tag=_optional(row["tag"]),
+        trunks=sorted(_set(row["trunks"])),
+        vlan_mode=_optional(row["vlan_mode"]),
+        external_ids=dict(row["external_ids"]),
+    )
     ifaces = [interfaces[uuid] for uuid in _set(row["interfaces"])]
     if len(ifaces) == 1 and ifaces[0]["name"] == row["name"]:
         options = ifaces[0]["options"]
-        return Port(name=row["name"], type=ifaces[0]["type"] or "system", peer=options.get("peer"),
-                    remote_ip=options.get("remote_ip"), key=options.get("key"), **common)
-    return Bond(name=row["name"], members=sorted(iface["name"] for iface in ifaces),
-                bond_mode=_optional(row["bond_mode"]) or "active-backup", lacp=_optional(row["lacp"]) or "off",
-                lacp_time=row["other_config"].get("lacp-time", "slow"), bond_updelay=row["bond_updelay"],
-                bond_downdelay=row["bond_downdelay"], **common)
+        return Port(
+            name=row["name"],
+            type=ifaces[0]["type"] or "system",
+            peer=options.get("peer"),
+            remote_ip=options.get("remote_ip"),
+            key=options.get("key"),
+            **common,
+        )
+    return Bond(
+        name=row["name"],
+        members=sorted(iface["name"] for iface in ifaces),
+        bond_mode=_optional(row["bond_mode"]) or "active-backup",
+        lacp=_optional(row["lacp"]) or "off",
+        lacp_time=row["other_config"].get("lacp-time", "slow"),
+        bond_updelay=row["bond_updelay"],
+        bond_downdelay=row["bond_downdelay"],
+        **common,
+    )
 
 
 def _port_names(uuids, port_names):
@@ -96,11 +155,16 @@ def _port_names(uuids, port_names):
 
 def _mirror(row, port_names):
     output = _port_names(row["output_port"], port_names)
-    return Mirror(name=row["name"], select_all=row["select_all"],
-                  select_src_port=_port_names(row["select_src_port"], port_names),
-                  select_dst_port=_port_names(row["select_dst_port"], port_names),
-                  select_vlan=sorted(_set(row["select_vlan"])), output_port=output[0] if output else None,
-                  output_vlan=_optional(row["output_vlan"]), uuid=row["_uuid"])
+    return Mirror(
+        name=row["name"],
+        select_all=row["select_all"],
+        select_src_port=_port_names(row["select_src_port"], port_names),
+        select_dst_port=_port_names(row["select_dst_port"], port_names),
+        select_vlan=sorted(_set(row["select_vlan"])),
+        output_port=output[0] if output else None,
+        output_vlan=_optional(row["output_vlan"]),
+        uuid=row["_uuid"],
+    )
 
 
 def parse_state(stdout):
@@ -112,12 +176,19 @@ def parse_state(stdout):
     mirrors = dict((row["_uuid"], _mirror(row, port_names)) for row in mirror_rows)
     bridges = {}
     for row in bridge_rows:
-        bridge = Bridge(name=row["name"], fail_mode=_optional(row["fail_mode"]) or "standalone",
-                        datapath_type=row["datapath_type"] or "system", stp=row["stp_enable"],
-                        rstp=row["rstp_enable"], mcast_snooping=row["mcast_snooping_enable"],
-                        other_config=dict(row["other_config"]), external_ids=dict(row["external_ids"]))
-        bridge.mirrors = sorted((mirrors[uuid] for uuid in _set(row["mirrors"]) if uuid in mirrors),
-                                key=lambda mirror: mirror.name)
+        bridge = Bridge(
+            name=row["name"],
+            fail_mode=_optional(row["fail_mode"]) or "standalone",
+            datapath_type=row["datapath_type"] or "system",
+            stp=row["stp_enable"],
+            rstp=row["rstp_enable"],
+            mcast_snooping=row["mcast_snooping_enable"],
+            other_config=dict(row["other_config"]),
+            external_ids=dict(row["external_ids"]),
+        )
+        bridge.mirrors = sorted(
+            (mirrors[uuid] for uuid in _set(row["mirrors"]) if uuid in mirrors), key=lambda mirror: mirror.name
+        )
         bridges[bridge.name] = bridge
         members = [ports[uuid] for uuid in _set(row["ports"]) if uuid in ports]
         fakes = {}

@@ -31,23 +31,44 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
     ovs_string,
 )
 
-BRIDGE_KEYS = ("name", "state", "parent", "vlan", "fail_mode", "datapath_type", "stp", "rstp", "mcast_snooping",
-               "other_config", "external_ids", "ports", "bonds", "mirrors")
+BRIDGE_KEYS = (
+    "name",
+    "state",
+    "parent",
+    "vlan",
+    "fail_mode",
+    "datapath_type",
+    "stp",
+    "rstp",
+    "mcast_snooping",
+    "other_config",
+    "external_ids",
+    "ports",
+    "bonds",
+    "mirrors",
+)
 FAKE_BRIDGE_KEYS = ("name", "state", "parent", "vlan", "ports", "bonds")
 VLAN_KEYS = ("tag", "trunks", "vlan_mode", "external_ids")
 PORT_KEYS = ("name", "state", "type", "peer", "remote_ip", "key") + VLAN_KEYS
-BOND_KEYS = ("name", "state", "members", "bond_mode", "lacp", "lacp_time", "bond_updelay",
-             "bond_downdelay") + VLAN_KEYS
+BOND_KEYS = ("name", "state", "members", "bond_mode", "lacp", "lacp_time", "bond_updelay", "bond_downdelay") + VLAN_KEYS
 # An entry of the older role's openvswitch_ports.
 PORT_LIST_KEYS = ("bridge", "ports")
-MIRROR_KEYS = ("name", "state", "select_all", "select_src_port", "select_dst_port", "select_vlan", "output_port",
-               "output_vlan")
+MIRROR_KEYS = (
+    "name",
+    "state",
+    "select_all",
+    "select_src_port",
+    "select_dst_port",
+    "select_vlan",
+    "output_port",
+    "output_vlan",
+)
 # The older role's spellings of name.
 BRIDGE_ALIAS, PORT_ALIAS = "bridge", "port"
 # Port types that are a Linux network device, so their name is an interface name (checks.ifname).
 KERNEL_PORT_TYPES = ("system", "internal")
-TUNNEL_KEY_HIGH = 2 ** 32 - 1
-DELAY_HIGH = 2 ** 31 - 1
+TUNNEL_KEY_HIGH = 2**32 - 1
+DELAY_HIGH = 2**31 - 1
 
 # Patch and tunnel ports and mirrors live only in OVSDB and never become a kernel interface, so IFNAMSIZ does not
 # bind them: OVN, for one, names its patch ports patch-<bridge>-to-<logical port>, far past 15 characters.
@@ -58,8 +79,11 @@ OVSDB_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@-]{0,254}$")
 def ovsdb_name(value, path):
     checked = checks.text(what="a port or mirror name")(value, path)
     if not OVSDB_NAME_RE.match(checked):
-        fail(path, "%r is not a valid port or mirror name" % checked,
-             "use at most 255 letters, digits and _ . + @ -, starting with a letter, digit or _")
+        fail(
+            path,
+            "%r is not a valid port or mirror name" % checked,
+            "use at most 255 letters, digits and _ . + @ -, starting with a letter, digit or _",
+        )
     return checked
 
 
@@ -108,8 +132,11 @@ def _vlan_settings(fields, fake_vlan):
     if fake_vlan is not None:
         for key in ("tag", "trunks", "vlan_mode"):
             if fields.raw(key) not in (None, []):
-                fail(fields.where(key), "ports of a fake bridge carry its VLAN %d" % fake_vlan,
-                     "remove %s or move the port to the parent bridge" % key)
+                fail(
+                    fields.where(key),
+                    "ports of a fake bridge carry its VLAN %d" % fake_vlan,
+                    "remove %s or move the port to the parent bridge" % key,
+                )
         return fake_vlan, [], None
     tag = fields.get("tag", checks.vlan_id)
     trunks = fields.get("trunks", checks.list_of(checks.vlan_id), default=[])
@@ -117,8 +144,11 @@ def _vlan_settings(fields, fake_vlan):
     if mode == "access" and trunks:
         fail(fields.where("trunks"), "an access port carries no trunks", "remove trunks or the vlan_mode")
     if mode == "trunk" and tag is not None:
-        fail(fields.where("tag"), "vlan_mode trunk ignores tag",
-             "use vlan_mode native-tagged or native-untagged to keep a native VLAN")
+        fail(
+            fields.where("tag"),
+            "vlan_mode trunk ignores tag",
+            "use vlan_mode native-tagged or native-untagged to keep a native VLAN",
+        )
     if mode in ("native-tagged", "native-untagged") and tag is None:
         fail(fields.where("tag"), "vlan_mode %s needs the native VLAN in tag" % mode)
     return tag, sorted(set(trunks)), mode
@@ -146,11 +176,22 @@ def _port(raw, path, fake_vlan):
     else:
         for option in ("remote_ip", "key"):
             if fields.has(option):
-                fail(fields.where(option), "only a vxlan, geneve or gre port takes %s (type is %s)"
-                     % (option, port_type))
+                fail(
+                    fields.where(option), "only a vxlan, geneve or gre port takes %s (type is %s)" % (option, port_type)
+                )
     tag, trunks, mode = _vlan_settings(fields, fake_vlan)
-    port = Port(name=name, state=state, type=port_type, peer=peer, remote_ip=remote_ip, key=key, tag=tag,
-                trunks=trunks, vlan_mode=mode, external_ids=fields.get("external_ids", _ovs_map, default={}))
+    port = Port(
+        name=name,
+        state=state,
+        type=port_type,
+        peer=peer,
+        remote_ip=remote_ip,
+        key=key,
+        tag=tag,
+        trunks=trunks,
+        vlan_mode=mode,
+        external_ids=fields.get("external_ids", _ovs_map, default={}),
+    )
     return _Entry(port, path, fields.where("name"))
 
 
@@ -164,20 +205,31 @@ def _bond(raw, path, fake_vlan):
             fail(at(fields.where("members"), index), "interface %r is listed twice in this bond" % member)
         members.append(member)
     if state == "present" and len(members) < 2:
-        fail(fields.where("members"), "a bond needs at least 2 member interfaces (got %d)" % len(members),
-             "use a port for a single interface")
+        fail(
+            fields.where("members"),
+            "a bond needs at least 2 member interfaces (got %d)" % len(members),
+            "use a port for a single interface",
+        )
     mode = fields.get("bond_mode", checks.choice(*checks.BOND_MODES_OVS), default="active-backup")
     lacp = fields.get("lacp", checks.choice(*checks.LACP_MODES_OVS), default="off")
     if mode == "balance-tcp" and lacp == "off":
         fail(fields.where("lacp"), "bond_mode balance-tcp needs LACP", "set lacp to active or passive")
     tag, trunks, vlan_mode = _vlan_settings(fields, fake_vlan)
     delay = checks.integer(0, DELAY_HIGH)
-    bond = Bond(name=name, members=members, state=state, bond_mode=mode, lacp=lacp,
-                lacp_time=fields.get("lacp_time", checks.choice(*LACP_TIMES), default="slow"),
-                bond_updelay=fields.get("bond_updelay", delay, default=0),
-                bond_downdelay=fields.get("bond_downdelay", delay, default=0),
-                tag=tag, trunks=trunks, vlan_mode=vlan_mode,
-                external_ids=fields.get("external_ids", _ovs_map, default={}))
+    bond = Bond(
+        name=name,
+        members=members,
+        state=state,
+        bond_mode=mode,
+        lacp=lacp,
+        lacp_time=fields.get("lacp_time", checks.choice(*LACP_TIMES), default="slow"),
+        bond_updelay=fields.get("bond_updelay", delay, default=0),
+        bond_downdelay=fields.get("bond_downdelay", delay, default=0),
+        tag=tag,
+        trunks=trunks,
+        vlan_mode=vlan_mode,
+        external_ids=fields.get("external_ids", _ovs_map, default={}),
+    )
     return _Entry(bond, path, fields.where("name"))
 
 
@@ -196,7 +248,8 @@ def _bridge(fields, fake_vlan):
             rstp=fields.get("rstp", checks.boolean, default=False),
             mcast_snooping=fields.get("mcast_snooping", checks.boolean, default=False),
             other_config=fields.get("other_config", _ovs_map, default={}),
-            external_ids=fields.get("external_ids", _ovs_map, default={}))
+            external_ids=fields.get("external_ids", _ovs_map, default={}),
+        )
         if bridge.stp and bridge.rstp:
             fail(fields.where("rstp"), "stp and rstp cannot both be enabled", "choose one of them")
     bridge.state = state
@@ -221,23 +274,37 @@ def _mirror(raw, path):
                 fail(at(fields.where(key), index), "port %r is listed twice" % item)
             selected[key].append(item)
     vlans = fields.get("select_vlan", checks.list_of(checks.vlan_id), default=[])
-    mirror = Mirror(name=name, state=state, select_all=fields.get("select_all", checks.boolean, default=False),
-                    select_vlan=sorted(set(vlans)), **selected)
+    mirror = Mirror(
+        name=name,
+        state=state,
+        select_all=fields.get("select_all", checks.boolean, default=False),
+        select_vlan=sorted(set(vlans)),
+        **selected,
+    )
     if state == "absent":
         return _Entry(mirror, path, fields.where("name"))
     if fields.has("output_port") and fields.has("output_vlan"):
         fail(fields.where("output_vlan"), "a mirror has one output", "give output_port or output_vlan")
     if not fields.has("output_port") and not fields.has("output_vlan"):
-        fail(fields.where("output_port"), "is required (or output_vlan)",
-             "name the port that receives the mirrored packets")
+        fail(
+            fields.where("output_port"),
+            "is required (or output_vlan)",
+            "name the port that receives the mirrored packets",
+        )
     mirror.output_port = fields.get("output_port", ovsdb_name)
     mirror.output_vlan = fields.get("output_vlan", checks.vlan_id)
     if mirror.output_port in mirror.select_src_port + mirror.select_dst_port:
-        fail(fields.where("output_port"), "port %r is also selected" % mirror.output_port,
-             "Open vSwitch ignores what arrives on the output port; select other ports")
+        fail(
+            fields.where("output_port"),
+            "port %r is also selected" % mirror.output_port,
+            "Open vSwitch ignores what arrives on the output port; select other ports",
+        )
     if not (mirror.select_all or mirror.select_src_port or mirror.select_dst_port or mirror.select_vlan):
-        fail(fields.where("select_all"), "the mirror selects no packets",
-             "set select_all, select_src_port, select_dst_port or select_vlan")
+        fail(
+            fields.where("select_all"),
+            "the mirror selects no packets",
+            "set select_all, select_src_port, select_dst_port or select_vlan",
+        )
     return _Entry(mirror, path, fields.where("name"))
 
 
@@ -248,8 +315,9 @@ def _fake_vlan(fields, raws):
     if not fields.has("parent"):
         fail(fields.where("parent"), "a bridge with a vlan is a fake bridge and needs its parent bridge")
     if not fields.has("vlan"):
-        fail(fields.where("vlan"),
-             "a fake bridge needs the VLAN %d-%d it carries" % (checks.VLAN_LOW, checks.VLAN_HIGH))
+        fail(
+            fields.where("vlan"), "a fake bridge needs the VLAN %d-%d it carries" % (checks.VLAN_LOW, checks.VLAN_HIGH)
+        )
     parent = fields.get("parent", checks.ifname)
     vlan = fields.get("vlan", checks.vlan_id)
     real = dict((item.get("name") or item.get(BRIDGE_ALIAS), item) for item in raws if isinstance(item, dict))
@@ -316,12 +384,17 @@ def _check_names(owners, placed):
     owners = dict(owners)
     for entry in placed:
         names = [(entry.item.name, entry.name_path)]
-        names += [(member, at(at(entry.path, "members"), number))
-                  for number, member in enumerate(getattr(entry.item, "members", []))]
+        names += [
+            (member, at(at(entry.path, "members"), number))
+            for number, member in enumerate(getattr(entry.item, "members", []))
+        ]
         for name, name_path in names:
             if name in owners:
-                fail(name_path, "%r is already used at %s" % (name, owners[name]),
-                     "a port or interface belongs to one bridge and one port only")
+                fail(
+                    name_path,
+                    "%r is already used at %s" % (name, owners[name]),
+                    "a port or interface belongs to one bridge and one port only",
+                )
             owners[name] = name_path
 
 
@@ -331,32 +404,49 @@ def _check_fake_vlans(bridges, placed):
     for entry in placed:
         fake = fakes.get((entry.bridge.name, entry.item.tag))
         if not entry.bridge.fake and fake is not None:
-            fail(at(entry.path, "tag"), "VLAN %d is the VLAN of fake bridge %r" % (entry.item.tag, fake),
-                 "list the port under the fake bridge instead")
+            fail(
+                at(entry.path, "tag"),
+                "VLAN %d is the VLAN of fake bridge %r" % (entry.item.tag, fake),
+                "list the port under the fake bridge instead",
+            )
 
 
 def _check_mirrors(bridges, path):
     """A mirror names each mirror once per bridge and only ports of its bridge or of that bridge's fake bridges."""
     for index, bridge in enumerate(bridges):
         mirrors_path = at(at(path, index), "mirrors")
-        ports = set(item.name for other in bridges if bridge.name in (other.name, other.parent)
-                    and other.state == "present" for item in other.members() if item.state == "present")
+        ports = set(
+            item.name
+            for other in bridges
+            if bridge.name in (other.name, other.parent) and other.state == "present"
+            for item in other.members()
+            if item.state == "present"
+        )
         seen = {}
         for position, mirror in enumerate(bridge.mirrors):
             mirror_path = at(mirrors_path, position)
             if mirror.name in seen:
-                fail(at(mirror_path, "name"), "mirror %r is already at %s" % (mirror.name, seen[mirror.name]),
-                     "list each mirror once")
+                fail(
+                    at(mirror_path, "name"),
+                    "mirror %r is already at %s" % (mirror.name, seen[mirror.name]),
+                    "list each mirror once",
+                )
             seen[mirror.name] = mirror_path
             if mirror.state == "absent":
                 continue
-            named = [(name, at(at(mirror_path, key), number)) for key in ("select_src_port", "select_dst_port")
-                     for number, name in enumerate(getattr(mirror, key))]
+            named = [
+                (name, at(at(mirror_path, key), number))
+                for key in ("select_src_port", "select_dst_port")
+                for number, name in enumerate(getattr(mirror, key))
+            ]
             if mirror.output_port is not None:
                 named.append((mirror.output_port, at(mirror_path, "output_port")))
             for name, name_path in named:
                 if name not in ports:
-                    fail(name_path, "%r is not a present port or bond of bridge %r" % (name, bridge.name),
-                         "list the port under this bridge (or one of its fake bridges)")
+                    fail(
+                        name_path,
+                        "%r is not a present port or bond of bridge %r" % (name, bridge.name),
+                        "list the port under this bridge (or one of its fake bridges)",
+                    )
             mirror.select_src_port.sort()
             mirror.select_dst_port.sort()

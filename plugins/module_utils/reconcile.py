@@ -13,7 +13,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
@@ -28,7 +28,7 @@ class Step:
     description: str
     call: Callable[[], object]
     aside: bool = False
-    report: Optional[Callable[[object], List[str]]] = None
+    report: Optional[Callable[[object], list[str]]] = None
 
     def done(self, outcome):
         return self.report(outcome) if self.report else [self.description]
@@ -53,8 +53,9 @@ def apply(steps, threads=1, independent=False):
     finished, failed, pending = [], [], []
     with ThreadPoolExecutor(threads) as aside:
         for index, step in enumerate(steps):
-            if not independent and (failed or any(future.done() and future.result()[1]
-                                                  for _index, _step, future in pending)):
+            if not independent and (
+                failed or any(future.done() and future.result()[1] for _index, _step, future in pending)
+            ):
                 break
             if step.aside:
                 pending.append((index, step, aside.submit(_attempt, step)))

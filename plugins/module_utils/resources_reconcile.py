@@ -5,18 +5,22 @@
 
 Every list is validated before anything changes; then networks and pools converge side by side
 (they share nothing), then base images are cached in the pools, and VMs come last, since VMs plug
-into the networks and keep their disks in the pools. One process and one connection per URI instead of three module runs: Ansible's cost per
-module run is most of a no-op's."""
+into the networks and keep their disks in the pools. One process and one connection per URI instead
+of three module runs: Ansible's cost per module run is most of a no-op's."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils import (
-    domain_reconcile, image_reconcile, network_reconcile, storage_pool_reconcile)
+    domain_reconcile,
+    image_reconcile,
+    network_reconcile,
+    storage_pool_reconcile,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, apply
@@ -39,7 +43,7 @@ class Request:
     pools: Optional[Kind] = None
     images: Optional[Kind] = None
     vms: Optional[Kind] = None
-    declared_bridges: List[str] = field(default_factory=list)
+    declared_bridges: list[str] = field(default_factory=list)
     inventory_hostname: Optional[str] = None
     shutdown_timeout: int = 120
     sysfs: str = "/sys"
@@ -69,8 +73,12 @@ class Connections:
 
 
 # Every kind, in the order of the result's diff and of `done`.
-KINDS = {"networks": network_reconcile, "pools": storage_pool_reconcile, "images": image_reconcile,
-         "vms": domain_reconcile}
+KINDS = {
+    "networks": network_reconcile,
+    "pools": storage_pool_reconcile,
+    "images": image_reconcile,
+    "vms": domain_reconcile,
+}
 # Networks and pools share nothing on the host (bridges and firewall rules; files, mounts and LUNs) and libvirt
 # serves them from separate drivers, so they converge side by side: a first converge starts its networks while
 # the pools create their volumes. Base images are cached in the pools, and VMs come last: they plug into the
@@ -98,8 +106,20 @@ def converge(request, connect, check_mode=False, diff=True):
     for stage in STAGES:
         names = [name for name in stage if name in found]
         # All but the last run aside, on threads beside it.
-        steps = [_step(name, KINDS[name], connect(getattr(request, name).uri), found[name], request, check_mode,
-                       diff, parts, aside=index < len(names) - 1) for index, name in enumerate(names)]
+        steps = [
+            _step(
+                name,
+                KINDS[name],
+                connect(getattr(request, name).uri),
+                found[name],
+                request,
+                check_mode,
+                diff,
+                parts,
+                aside=index < len(names) - 1,
+            )
+            for index, name in enumerate(names)
+        ]
         try:
             done += apply(steps, threads=max(1, len(steps) - 1), independent=True)
         except HostError as exc:
@@ -108,8 +128,17 @@ def converge(request, connect, check_mode=False, diff=True):
             _merge(result, name, parts[name])
     if "images" in found and request.images.purge:
         # Cached images nothing uses go last: a VM this run removes no longer holds its image.
-        step = _step("images", PurgeImages, connect(request.images.uri), found["images"], request, check_mode,
-                     diff, parts, aside=False)
+        step = _step(
+            "images",
+            PurgeImages,
+            connect(request.images.uri),
+            found["images"],
+            request,
+            check_mode,
+            diff,
+            parts,
+            aside=False,
+        )
         try:
             done += apply([step])
         except HostError as exc:
@@ -120,19 +149,25 @@ def converge(request, connect, check_mode=False, diff=True):
 
 class PurgeImages:
     """The images kind's last stage: its purge, after the VMs."""
+
     converge_request = staticmethod(image_reconcile.purge_request)
 
 
 def _step(name, kind, conn, found, request, check_mode, diff, parts, aside):
     """One kind's converge as a Step: its part of the result is kept in `parts`, and `done` gets a line per
     object it changed. The connection is opened before: Connections is not shared between threads."""
+
     def report(part):
         parts[name] = part
-        return [] if check_mode else ["%s: %s" % (item["name"], ", ".join(item["actions"]))
-                                      for item in part[name] if item["actions"]]
+        return (
+            []
+            if check_mode
+            else ["%s: %s" % (item["name"], ", ".join(item["actions"])) for item in part[name] if item["actions"]]
+        )
 
-    return Step("converge " + name, lambda: kind.converge_request(conn, found, request, check_mode, diff), aside,
-                report)
+    return Step(
+        "converge " + name, lambda: kind.converge_request(conn, found, request, check_mode, diff), aside, report
+    )
 
 
 STANDARD = ("changed", "restart_required", "diff", "warnings")

@@ -3,17 +3,49 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Storage pool and volume model: the dataclasses, what each pool type accepts (TYPES), normalisation.
 storage_pool_validate reads the user's input into these."""
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Dict, List, Optional
+from typing import Optional
 
-FS_FORMATS = ("auto", "ext2", "ext3", "ext4", "ufs", "iso9660", "udf", "gfs", "gfs2", "vfat", "hfs+", "xfs",
-              "ocfs2", "vmfs")
-FILE_VOLUME_FORMATS = ("raw", "qcow2", "qcow", "qed", "vmdk", "vpc", "vdi", "vhd", "cow", "dir", "bochs", "cloop",
-                       "dmg", "iso", "fat", "ploop", "luks")
+FS_FORMATS = (
+    "auto",
+    "ext2",
+    "ext3",
+    "ext4",
+    "ufs",
+    "iso9660",
+    "udf",
+    "gfs",
+    "gfs2",
+    "vfat",
+    "hfs+",
+    "xfs",
+    "ocfs2",
+    "vmfs",
+)
+FILE_VOLUME_FORMATS = (
+    "raw",
+    "qcow2",
+    "qcow",
+    "qed",
+    "vmdk",
+    "vpc",
+    "vdi",
+    "vhd",
+    "cow",
+    "dir",
+    "bochs",
+    "cloop",
+    "dmg",
+    "iso",
+    "fat",
+    "ploop",
+    "luks",
+)
 BACKING_FORMATS = ("qcow2", "qcow", "qed", "vmdk", "cow")
 ISCSI_PORT = 3260
 # Usage name of the libvirt secret made for a pool's key (given as auth.secret); it goes when the pool goes.
@@ -48,31 +80,71 @@ class TypeRule:
 
 TYPES = {
     "dir": TypeRule(source=("vendor", "product"), build="mkdir", volume_formats=FILE_VOLUME_FORMATS),
-    "fs": TypeRule(source=("devices", "format", "vendor", "product"), required=("devices",), formats=FS_FORMATS,
-                   default_format="auto", build="format", volume_formats=FILE_VOLUME_FORMATS,
-                   extras=("mount_opts",)),
-    "netfs": TypeRule(source=("hosts", "dir", "format", "protocol_version", "vendor", "product"),
-                      required=("hosts", "dir"), formats=("auto", "nfs", "cifs", "glusterfs"), default_format="auto",
-                      build="mkdir", volume_formats=FILE_VOLUME_FORMATS, extras=("mount_opts",)),
-    "logical": TypeRule(source=("name", "devices", "format", "vendor", "product", "part_separator"), target="optional",
-                        formats=("unknown", "lvm2"), default_format="lvm2", max_devices=64, build="format",
-                        volume_formats=()),
-    "disk": TypeRule(source=("devices", "format", "vendor", "product", "part_separator"), required=("devices",),
-                     formats=("unknown", "dos", "dvh", "gpt", "mac", "bsd", "pc98", "sun", "lvm2"),
-                     default_format="unknown", build="format", volume_formats=DISK_VOLUME_FORMATS),
-    "iscsi": TypeRule(source=("hosts", "devices", "initiator", "auth", "vendor", "product"),
-                      required=("hosts", "devices"), device_kind="iqn", auth="chap"),
-    "iscsi-direct": TypeRule(source=("hosts", "devices", "initiator", "auth"), target="none",
-                             required=("hosts", "devices", "initiator"), device_kind="iqn", auth="chap"),
+    "fs": TypeRule(
+        source=("devices", "format", "vendor", "product"),
+        required=("devices",),
+        formats=FS_FORMATS,
+        default_format="auto",
+        build="format",
+        volume_formats=FILE_VOLUME_FORMATS,
+        extras=("mount_opts",),
+    ),
+    "netfs": TypeRule(
+        source=("hosts", "dir", "format", "protocol_version", "vendor", "product"),
+        required=("hosts", "dir"),
+        formats=("auto", "nfs", "cifs", "glusterfs"),
+        default_format="auto",
+        build="mkdir",
+        volume_formats=FILE_VOLUME_FORMATS,
+        extras=("mount_opts",),
+    ),
+    "logical": TypeRule(
+        source=("name", "devices", "format", "vendor", "product", "part_separator"),
+        target="optional",
+        formats=("unknown", "lvm2"),
+        default_format="lvm2",
+        max_devices=64,
+        build="format",
+        volume_formats=(),
+    ),
+    "disk": TypeRule(
+        source=("devices", "format", "vendor", "product", "part_separator"),
+        required=("devices",),
+        formats=("unknown", "dos", "dvh", "gpt", "mac", "bsd", "pc98", "sun", "lvm2"),
+        default_format="unknown",
+        build="format",
+        volume_formats=DISK_VOLUME_FORMATS,
+    ),
+    "iscsi": TypeRule(
+        source=("hosts", "devices", "initiator", "auth", "vendor", "product"),
+        required=("hosts", "devices"),
+        device_kind="iqn",
+        auth="chap",
+    ),
+    "iscsi-direct": TypeRule(
+        source=("hosts", "devices", "initiator", "auth"),
+        target="none",
+        required=("hosts", "devices", "initiator"),
+        device_kind="iqn",
+        auth="chap",
+    ),
     "scsi": TypeRule(source=("adapter", "vendor", "product"), required=("adapter",)),
     "mpath": TypeRule(),
-    "rbd": TypeRule(source=("name", "hosts", "auth"), required=("name", "hosts"), target="none", max_hosts=16,
-                    auth="ceph", volume_formats=("raw",), extras=("config_opts", "refresh_allocation")),
+    "rbd": TypeRule(
+        source=("name", "hosts", "auth"),
+        required=("name", "hosts"),
+        target="none",
+        max_hosts=16,
+        auth="ceph",
+        volume_formats=("raw",),
+        extras=("config_opts", "refresh_allocation"),
+    ),
     "sheepdog": TypeRule(source=("hosts", "name"), required=("hosts", "name"), target="none", volume_formats=("raw",)),
     # libvirt's gluster backend only lists and deletes files; a netfs pool with format glusterfs creates them.
     "gluster": TypeRule(source=("hosts", "name", "dir"), required=("hosts", "name"), target="none"),
-    "zfs": TypeRule(source=("name", "devices"), required=("name",), target="optional",
-                    build="format", volume_formats=()),
+    "zfs": TypeRule(
+        source=("name", "devices"), required=("name",), target="optional", build="format", volume_formats=()
+    ),
     "vstorage": TypeRule(source=("name",), required=("name",), build="mkdir", volume_formats=FILE_VOLUME_FORMATS),
 }
 
@@ -116,8 +188,8 @@ class Auth:
 
 @dataclass
 class Source:
-    hosts: List[Host] = field(default_factory=list)
-    devices: List[str] = field(default_factory=list)
+    hosts: list[Host] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
     part_separator: Optional[bool] = None
     dir: Optional[str] = None
     name: Optional[str] = None
@@ -140,8 +212,8 @@ class Pool:
     target_path: Optional[str] = None
     permissions: Permissions = field(default_factory=Permissions)
     cow: Optional[bool] = None
-    mount_opts: List[str] = field(default_factory=list)
-    config_opts: Dict[str, str] = field(default_factory=dict)
+    mount_opts: list[str] = field(default_factory=list)
+    config_opts: dict[str, str] = field(default_factory=dict)
     refresh_allocation: Optional[str] = None
 
 
@@ -169,7 +241,7 @@ class PoolSpec:
     build: bool = False
     overwrite: bool = False
     delete_data: bool = False
-    volumes: List[Volume] = field(default_factory=list)
+    volumes: list[Volume] = field(default_factory=list)
     secret: Optional[str] = field(default=None, repr=False)
 
 
@@ -196,21 +268,39 @@ def normalise(pool):
 def adopt_unset(desired, live):
     """Copy what the user left unset and libvirt reports anyway (permissions, partition separator, vHBA
     parent and managed flag) from the live pool, so they never count as a change."""
-    perms = replace(desired.permissions, **{
-        f.name: getattr(live.permissions, f.name) for f in fields(Permissions)
-        if getattr(desired.permissions, f.name) is None})
+    perms = replace(
+        desired.permissions,
+        **{
+            f.name: getattr(live.permissions, f.name)
+            for f in fields(Permissions)
+            if getattr(desired.permissions, f.name) is None
+        },
+    )
     source = desired.source
     if source.part_separator is None:
         source = replace(source, part_separator=live.source.part_separator)
     if source.adapter and live.source.adapter and source.adapter.type == live.source.adapter.type:
-        source = replace(source, adapter=replace(
-            source.adapter, **{key: getattr(live.source.adapter, key) for key in ("managed", "parent")
-                               if getattr(source.adapter, key) is None}))
+        source = replace(
+            source,
+            adapter=replace(
+                source.adapter,
+                **{
+                    key: getattr(live.source.adapter, key)
+                    for key in ("managed", "parent")
+                    if getattr(source.adapter, key) is None
+                },
+            ),
+        )
     if desired.type in ("iscsi", "iscsi-direct") and len(source.hosts) == len(live.source.hosts):
         # libvirt writes the default iSCSI port into the definition when it first starts the pool.
-        source = replace(source, hosts=[
-            replace(mine, port=ISCSI_PORT)
-            if mine.port is None and (theirs.name, theirs.port) == (mine.name, ISCSI_PORT) else mine
-            for mine, theirs in zip(source.hosts, live.source.hosts)])
+        source = replace(
+            source,
+            hosts=[
+                replace(mine, port=ISCSI_PORT)
+                if mine.port is None and (theirs.name, theirs.port) == (mine.name, ISCSI_PORT)
+                else mine
+                for mine, theirs in zip(source.hosts, live.source.hosts)
+            ],
+        )
     cow = live.cow if desired.cow is None else desired.cow
     return replace(desired, permissions=perms, source=source, cow=cow)

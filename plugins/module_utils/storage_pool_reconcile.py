@@ -2,6 +2,7 @@
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Converge libvirt storage pools, their volumes and secrets: read live state, plan, apply, verify."""
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -10,18 +11,28 @@ import base64
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
-from typing import List, Optional
+from typing import Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
-    OWN_SECRET_USAGE, Permissions, TYPES, adopt_unset, article)
+    OWN_SECRET_USAGE,
+    TYPES,
+    Permissions,
+    adopt_unset,
+    article,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_space import check as check_space
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
-    build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
+    build_pool_xml,
+    build_secret_xml,
+    build_volume_xml,
+    parse_pool_xml,
+    parse_volume_xml,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
 
 # Numeric values of libvirt constants, so planning works without the bindings' module attributes.
@@ -60,8 +71,12 @@ def supported_types(conn):
 def probe_signatures(device):
     """Signatures (filesystem, partition table, LVM...) on a device, as wipefs reports them without writing."""
     try:
-        proc = subprocess.run(["wipefs", "--no-act", "--noheadings", "--output", "TYPE,OFFSET", device],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
+        proc = subprocess.run(
+            ["wipefs", "--no-act", "--noheadings", "--output", "TYPE,OFFSET", device],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except OSError as exc:
         raise HostError("cannot probe %s for existing data: %s" % (device, exc))
     if proc.returncode != 0:
@@ -83,14 +98,14 @@ class LivePool:
 class Plan:
     name: str
     path: str
-    actions: List[str] = field(default_factory=list)
-    steps: List[Step] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     before: str = ""
     after: str = ""
     restart_required: bool = False
-    warnings: List[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     # Actions whose effect cannot be read back (the value of a private secret): planning again finds them again.
-    blind: List[str] = field(default_factory=list)
+    blind: list[str] = field(default_factory=list)
 
     def do(self, text, func, background=False):
         """Plan a call; a background call may run beside the calls planned after it."""
@@ -138,9 +153,13 @@ def _read_pool(obj, refresh):
         except LibvirtError:
             pass  # libvirt has stopped the pool (its source is unreachable); it is read as inactive
     active = bool(obj.isActive())
-    live = LivePool(uuid=obj.UUIDString(), model=parse_pool_xml(persistent),
-                    running=parse_pool_xml(obj.XMLDesc(0)) if active else None, active=active,
-                    autostart=bool(obj.autostart()))
+    live = LivePool(
+        uuid=obj.UUIDString(),
+        model=parse_pool_xml(persistent),
+        running=parse_pool_xml(obj.XMLDesc(0)) if active else None,
+        active=active,
+        autostart=bool(obj.autostart()),
+    )
     if active:
         try:
             volumes = obj.listAllVolumes(0)
@@ -194,8 +213,11 @@ def _plan_secret(conn, spec, plan):
     if spec.secret is None:
         if secret is None:
             key = "secret_uuid" if auth.secret_uuid else "secret_usage"
-            raise InputError(at(path, key), "no libvirt secret %s exists on this host"
-                             % (auth.secret_uuid or auth.secret_usage), "give secret: to create it")
+            raise InputError(
+                at(path, key),
+                "no libvirt secret %s exists on this host" % (auth.secret_uuid or auth.secret_usage),
+                "give secret: to create it",
+            )
         return
     value = base64.b64decode(spec.secret) if auth.type == "ceph" else spec.secret.encode("utf-8")
     label = "secret %s" % (auth.secret_uuid or auth.secret_usage)
@@ -227,59 +249,81 @@ def _check_build_safe(spec, probe):
     for index, device in enumerate(spec.pool.source.devices):
         found = _probed(probe, device, at(at(spec.path, "source"), "devices") + "[%d]" % index)
         if found:
-            raise InputError(at(at(spec.path, "source"), "devices") + "[%d]" % index,
-                             "%s already holds data (%s); building pool %s would destroy it"
-                             % (device, ", ".join(found), spec.pool.name),
-                             "wipe it yourself or set overwrite: true if its contents may be lost")
+            raise InputError(
+                at(at(spec.path, "source"), "devices") + "[%d]" % index,
+                "%s already holds data (%s); building pool %s would destroy it"
+                % (device, ", ".join(found), spec.pool.name),
+                "wipe it yourself or set overwrite: true if its contents may be lost",
+            )
 
 
 def _check_mountable(spec, probe):
     """A new fs pool that is not built mounts its device as it is: refuse an empty one before defining anything."""
     device = spec.pool.source.devices[0]
     if not _probed(probe, device, at(at(spec.path, "source"), "device")):
-        raise InputError(at(at(spec.path, "source"), "device"), "%s holds no filesystem, so pool %s cannot mount it"
-                         % (device, spec.pool.name),
-                         "set build: true to make %s filesystem on it" % (
-                             "a" if spec.pool.source.format == "auto" else article(spec.pool.source.format)))
+        raise InputError(
+            at(at(spec.path, "source"), "device"),
+            "%s holds no filesystem, so pool %s cannot mount it" % (device, spec.pool.name),
+            "set build: true to make %s filesystem on it"
+            % ("a" if spec.pool.source.format == "auto" else article(spec.pool.source.format)),
+        )
 
 
 def _plan_volumes(conn, spec, live_volumes, plan, plan_active=False):
     name = spec.pool.name
     volume_group = spec.pool.source.name if spec.pool.type == "logical" else None
-    new = [(index, vol) for index, vol in enumerate(spec.volumes)
-           if vol.state != "absent" and vol.name not in live_volumes]
+    new = [
+        (index, vol) for index, vol in enumerate(spec.volumes) if vol.state != "absent" and vol.name not in live_volumes
+    ]
     if new and plan_active:
-        check_space(name, spec.pool.type, _lookup(conn, name).info()[3],
-                    [(at(at(spec.path, "volumes"), index), vol) for index, vol in new])
+        check_space(
+            name,
+            spec.pool.type,
+            _lookup(conn, name).info()[3],
+            [(at(at(spec.path, "volumes"), index), vol) for index, vol in new],
+        )
     for index, vol in enumerate(spec.volumes):
         current = live_volumes.get(vol.name)
         vol_path = at(at(spec.path, "volumes"), index)
         if vol.state == "absent":
             if current:
-                plan.do("delete volume %s" % vol.name,
-                        lambda v=vol: _lookup(conn, name).storageVolLookupByName(v.name).delete(0))
+                plan.do(
+                    "delete volume %s" % vol.name,
+                    lambda v=vol: _lookup(conn, name).storageVolLookupByName(v.name).delete(0),
+                )
             continue
         if current is None:
-            plan.do("create volume %s (%s)" % (vol.name, format_size(vol.capacity)),
-                    lambda v=vol: _create_volume(conn, name, v), background=spec.pool.type in FILE_POOL_TYPES)
+            plan.do(
+                "create volume %s (%s)" % (vol.name, format_size(vol.capacity)),
+                lambda v=vol: _create_volume(conn, name, v),
+                background=spec.pool.type in FILE_POOL_TYPES,
+            )
             continue
         partition = spec.pool.type == "disk"
         if vol.capacity > current.capacity:
             if partition:
-                plan.warnings.append("%s: volume %s is a partition of %s; partitions are never grown"
-                                     % (vol_path, vol.name, format_size(current.capacity)))
+                plan.warnings.append(
+                    "%s: volume %s is a partition of %s; partitions are never grown"
+                    % (vol_path, vol.name, format_size(current.capacity))
+                )
             else:
-                plan.do("grow volume %s from %s to %s"
-                        % (vol.name, format_size(current.capacity), format_size(vol.capacity)),
-                        lambda v=vol: grow_volume(_lookup(conn, name), v.name, v.capacity, volume_group))
+                plan.do(
+                    "grow volume %s from %s to %s"
+                    % (vol.name, format_size(current.capacity), format_size(vol.capacity)),
+                    lambda v=vol: grow_volume(_lookup(conn, name), v.name, v.capacity, volume_group),
+                )
         elif vol.capacity < current.capacity and not partition:
             # libvirt rounds partitions up to the disk's alignment, so only files and LVs are reported.
-            plan.warnings.append("%s: volume %s is %s, larger than asked; volumes are never shrunk"
-                                 % (vol_path, vol.name, format_size(current.capacity)))
+            plan.warnings.append(
+                "%s: volume %s is %s, larger than asked; volumes are never shrunk"
+                % (vol_path, vol.name, format_size(current.capacity))
+            )
         # libvirt reads no partition type back (always none), so a partition's format cannot be compared.
         if vol.format and current.format and vol.format != current.format and not partition:
-            plan.warnings.append("%s: volume %s has format %s, not %s; volumes are never recreated"
-                                 % (vol_path, vol.name, current.format, vol.format))
+            plan.warnings.append(
+                "%s: volume %s has format %s, not %s; volumes are never recreated"
+                % (vol_path, vol.name, current.format, vol.format)
+            )
 
 
 def _create_volume(conn, pool_name, vol):
@@ -307,8 +351,10 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
         return plan
     if live is not None:
         plan.before = build_pool_xml(live.model) + _summary(
-            "active" if live.active else "inactive", live.autostart,
-            [live.volumes[v.name] for v in spec.volumes if v.name in live.volumes])
+            "active" if live.active else "inactive",
+            live.autostart,
+            [live.volumes[v.name] for v in spec.volumes if v.name in live.volumes],
+        )
     if spec.state == "absent":
         _plan_removal(conn, name, live, spec.delete_data, plan)
         return plan
@@ -321,7 +367,8 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
         desired = replace(adopt_unset(spec.pool, live.model), permissions=live.model.permissions)
     xml = build_pool_xml(desired, live.uuid if live else None)
     plan.after = build_pool_xml(desired) + _summary(
-        spec.state, spec.autostart, [v for v in spec.volumes if v.state == "present"])
+        spec.state, spec.autostart, [v for v in spec.volumes if v.state == "present"]
+    )
     if live is None:
         if spec.build:
             _check_build_safe(spec, probe)
@@ -346,8 +393,10 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
     if want_active and (not active or stop_first):
         plan.do("start pool %s" % name, lambda: _lookup(conn, name).create(0))
     if spec.autostart is not None and (live.autostart if live else False) != spec.autostart:
-        plan.do("%s autostart of pool %s" % ("enable" if spec.autostart else "disable", name),
-                lambda: _lookup(conn, name).setAutostart(int(spec.autostart)))
+        plan.do(
+            "%s autostart of pool %s" % ("enable" if spec.autostart else "disable", name),
+            lambda: _lookup(conn, name).setAutostart(int(spec.autostart)),
+        )
     if spec.state == "active":
         # A pool started by this run is read only once it runs: its free space is not known while planning.
         _plan_volumes(conn, spec, live.volumes if live else {}, plan, active and not stop_first)
@@ -363,22 +412,31 @@ def _needs_restart(spec, live):
 def _warn_permissions(spec, current, plan):
     wanted = adopt_unset(spec.pool, current).permissions
     if wanted != current.permissions:
-        plan.warnings.append("%s: the target of pool %s has %s; libvirt applies target.permissions only when it "
-                             "creates the directory, so change them on the host"
-                             % (at(at(spec.path, "target"), "permissions"), spec.pool.name,
-                                _perm_text(current.permissions)))
+        plan.warnings.append(
+            "%s: the target of pool %s has %s; libvirt applies target.permissions only when it "
+            "creates the directory, so change them on the host"
+            % (at(at(spec.path, "target"), "permissions"), spec.pool.name, _perm_text(current.permissions))
+        )
 
 
 def _perm_text(perms):
-    return ", ".join("%s %s" % (key, getattr(perms, key)) for key in ("mode", "owner", "group", "label")
-                     if getattr(perms, key) is not None) or "none"
+    return (
+        ", ".join(
+            "%s %s" % (key, getattr(perms, key))
+            for key in ("mode", "owner", "group", "label")
+            if getattr(perms, key) is not None
+        )
+        or "none"
+    )
 
 
 def _plan_removal(conn, name, live, delete_data, plan):
     if delete_data and live.active:
         for vol_name in sorted(live.volumes):
-            plan.do("delete volume %s" % vol_name,
-                    lambda v=vol_name: _lookup(conn, name).storageVolLookupByName(v).delete(0))
+            plan.do(
+                "delete volume %s" % vol_name,
+                lambda v=vol_name: _lookup(conn, name).storageVolLookupByName(v).delete(0),
+            )
     if live.active:
         plan.do("stop pool %s" % name, lambda: _lookup(conn, name).destroy())
     if delete_data:
@@ -413,7 +471,8 @@ def _check_supported(specs, supported):
         if spec.state != "absent" and spec.pool.type not in supported:
             raise UnsupportedError(
                 "%s: pool %s has type %s, which this host's libvirt has no storage backend for; supported types: %s"
-                % (spec.path, spec.pool.name, spec.pool.type, ", ".join(sorted(supported))))
+                % (spec.path, spec.pool.name, spec.pool.type, ", ".join(sorted(supported)))
+            )
 
 
 def _left(conn, specs, purge, restart_on_change, probe):
@@ -449,17 +508,28 @@ def reconcile(conn, specs, purge=False, restart_on_change=False, check_mode=Fals
     changed = [plan for plan in plans if plan.actions]
     return {
         "changed": bool(changed),
-        "pools": [{"name": p.name, "actions": p.actions, "restart_required": p.restart_required}
-                  for p in plans if p.actions or p.restart_required],
+        "pools": [
+            {"name": p.name, "actions": p.actions, "restart_required": p.restart_required}
+            for p in plans
+            if p.actions or p.restart_required
+        ],
         "restart_required": [p.name for p in plans if p.restart_required],
         "warnings": [w for p in plans for w in p.warnings],
-        "diff": [{"before_header": "pool %s" % p.name, "after_header": "pool %s" % p.name,
-                  "before": p.before, "after": p.after} for p in changed],
+        "diff": [
+            {
+                "before_header": "pool %s" % p.name,
+                "after_header": "pool %s" % p.name,
+                "before": p.before,
+                "after": p.after,
+            }
+            for p in changed
+        ],
     }
 
 
 # -------------------------------------------------------------------------------- one kind of several
 # resources_reconcile converges every kind through these two, with the same arguments.
+
 
 def validate_request(request, connect, present):
     """The request's pools validated (reads nothing), and the names of those that stay."""

@@ -2,6 +2,7 @@
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Growing a volume: through libvirt, or with lvextend where libvirt's logical backend cannot resize."""
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -12,6 +13,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostE
 
 try:
     import libvirt
+
     LibvirtError = libvirt.libvirtError
 except ImportError:
     libvirt = None
@@ -24,8 +26,7 @@ def lvextend(volume_group, name, capacity):
     """Grow one logical volume to `capacity` bytes; LVM rounds up to whole extents and never shrinks with extend."""
     argv = ["lvextend", "--size", "%db" % capacity, "%s/%s" % (volume_group, name)]
     try:
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                              check=False)
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     except OSError as exc:
         raise HostError("cannot run lvextend: %s" % exc)
     if proc.returncode != 0:

@@ -44,6 +44,9 @@ def check(pool_name, pool_type, available, new):
         total += size
         if total > available:
             before = " after the %s the volumes before it take" % format_size(total - size) if total > size else ""
-            raise InputError(path, "pool %s has %s free; volume %s needs %s%s"
-                             % (pool_name, format_size(available), vol.name, format_size(size), before),
-                             "free space in the pool, or give a smaller capacity, an allocation or format qcow2")
+            raise InputError(
+                path,
+                "pool %s has %s free; volume %s needs %s%s"
+                % (pool_name, format_size(available), vol.name, format_size(size), before),
+                "free space in the pool, or give a smaller capacity, an allocation or format qcow2",
+            )

@@ -4,6 +4,7 @@
 """Storage pool input: every section of a pool entry is read against a declaration of its keys (checks.Fields),
 and a pool type's rules (TYPES) decide which keys apply. The value rules are the shared kit's (checks.py); the
 checkers below are only the pool-specific ones: IQN, WWN, octal mode, partition names, secrets."""
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -15,8 +16,21 @@ from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
-    BACKING_FORMATS, FILE_VOLUME_FORMATS, OWN_SECRET_USAGE, TYPES, Adapter, Auth, Host, Permissions, Pool, PoolSpec,
-    Source, Volume, article, normalise)
+    BACKING_FORMATS,
+    FILE_VOLUME_FORMATS,
+    OWN_SECRET_USAGE,
+    TYPES,
+    Adapter,
+    Auth,
+    Host,
+    Permissions,
+    Pool,
+    PoolSpec,
+    Source,
+    Volume,
+    article,
+    normalise,
+)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
 NAME_HINT = "use letters, digits and _ . + - only; no spaces, quotes, slashes or angle brackets"
@@ -36,15 +50,17 @@ target_iqn = checks.text(IQN_RE, "an iSCSI target IQN", "e.g. iqn.2026-01.com.ex
 initiator_iqn = checks.text(IQN_RE, "an initiator IQN", "e.g. iqn.2026-01.com.example:host1")
 wwn = checks.text(WWN_RE, "a WWN", "16 hex digits")
 adapter_name = checks.text(re.compile(r"^[A-Za-z0-9_:.-]+$"), "an adapter name")
-source_name = checks.text(re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+:@/-]*$"), "a source name",
-                          "letters, digits and _ . + : @ - /")
+source_name = checks.text(
+    re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+:@/-]*$"), "a source name", "letters, digits and _ . + : @ - /"
+)
 secret_usage = checks.text(re.compile(r"^[^/\x00-\x1f<>\"'&]+$"), "a secret usage name")
 mount_option = checks.text(re.compile(r"^[A-Za-z0-9_.=:,+/-]+$"), "a mount option")
 port = checks.integer(1, 65535)
-unix_id = checks.integer(-1, 2 ** 32 - 2)
+unix_id = checks.integer(-1, 2**32 - 2)
 _nfs_version = checks.text(re.compile(r"^[0-9]+(\.[0-9]+)?$"), "an NFS version", "e.g. 4 or 4.2")
-_octal_mode = checks.text(MODE_RE, "an octal mode string such as '0755'",
-                          "quote it in YAML, otherwise 0755 is read as the number 493")
+_octal_mode = checks.text(
+    MODE_RE, "an octal mode string such as '0755'", "quote it in YAML, otherwise 0755 is read as the number 493"
+)
 
 
 def mode(value, path):
@@ -83,8 +99,11 @@ def secret(value, path):
 
 def ceph_key(value, path):
     if not BASE64_RE.match(secret(value, path)):
-        fail(path, "must be the base64 ceph key as in the keyring file",
-             "copy the value after 'key =' from ceph auth get-or-create")
+        fail(
+            path,
+            "must be the base64 ceph key as in the keyring file",
+            "copy the value after 'key =' from ceph auth get-or-create",
+        )
     return value
 
 
@@ -99,14 +118,20 @@ def partition_name(pool):
     def check(value, path):
         name = volume_name(value, path)
         if not re.match(r"^%s%s[0-9]+$" % (re.escape(base), sep), name):
-            fail(path, "a volume of disk pool %s must be named after its partition, such as %s%s1 (got %r)"
-                 % (pool.name, base, sep, name), "libvirt names partitions NAME%sN after the device" % sep)
+            fail(
+                path,
+                "a volume of disk pool %s must be named after its partition, such as %s%s1 (got %r)"
+                % (pool.name, base, sep, name),
+                "libvirt names partitions NAME%sN after the device" % sep,
+            )
         return name
+
     return check
 
 
 # --- sections: each a declaration of its keys and a checker per key; None marks a key read below with the
 # pool type's rule or another key's value.
+
 
 def _checked(fields, declared):
     """The keys given in fields that declared has a checker for, checked."""
@@ -120,9 +145,19 @@ def _permissions(value, path):
     return Permissions(**_checked(checks.Fields(value, path, tuple(PERMISSIONS)), PERMISSIONS))
 
 
-ADAPTER = {"type": checks.choice("scsi_host", "fc_host"), "name": adapter_name, "parent": adapter_name,
-           "parent_wwnn": wwn, "parent_wwpn": wwn, "parent_fabric_wwn": wwn, "managed": checks.boolean,
-           "wwnn": wwn, "wwpn": wwn, "parent_address": checks.pci_address, "unique_id": checks.integer(1, 2 ** 31 - 1)}
+ADAPTER = {
+    "type": checks.choice("scsi_host", "fc_host"),
+    "name": adapter_name,
+    "parent": adapter_name,
+    "parent_wwnn": wwn,
+    "parent_wwpn": wwn,
+    "parent_fabric_wwn": wwn,
+    "managed": checks.boolean,
+    "wwnn": wwn,
+    "wwpn": wwn,
+    "parent_address": checks.pci_address,
+    "unique_id": checks.integer(1, 2**31 - 1),
+}
 
 
 def _adapter(value, path):
@@ -130,7 +165,7 @@ def _adapter(value, path):
     adapter = Adapter(**_checked(fields, ADAPTER))
     fc_only = ("parent_wwnn", "parent_wwpn", "parent_fabric_wwn", "wwnn", "wwpn", "managed")
     scsi_only = ("name", "parent_address", "unique_id")
-    for key in (scsi_only if adapter.type == "fc_host" else fc_only + ("parent",)):
+    for key in scsi_only if adapter.type == "fc_host" else fc_only + ("parent",):
         if fields.has(key):
             fail(fields.where(key), "does not apply to %s adapter" % article(adapter.type))
     if adapter.type == "fc_host":
@@ -145,25 +180,65 @@ def _adapter(value, path):
 
 
 def _config_opts(value, path):
-    return {checks.text(what="an option name")(name, path): rbd_option_value(option, at(path, str(name)))
-            for name, option in checks.mapping(value, path).items()}
+    return {
+        checks.text(what="an option name")(name, path): rbd_option_value(option, at(path, str(name)))
+        for name, option in checks.mapping(value, path).items()
+    }
 
 
-AUTH = {"type": None, "username": checks.plain_text, "secret_usage": secret_usage, "secret_uuid": checks.uuid,
-        "secret": None}
+AUTH = {
+    "type": None,
+    "username": checks.plain_text,
+    "secret_usage": secret_usage,
+    "secret_uuid": checks.uuid,
+    "secret": None,
+}
 HOST = {"name": checks.host, "port": port}
 # host and device are the one-item spellings of hosts and devices (a name, a path), as the older roles wrote them.
 SOURCE_ALIASES = {"host": "hosts", "device": "devices"}
-SOURCE = {"hosts": None, "port": None, "devices": None, "part_separator": checks.boolean, "dir": None,
-          "name": source_name, "format": None, "adapter": _adapter, "initiator": initiator_iqn, "auth": None,
-          "protocol_version": nfs_version, "vendor": checks.plain_text, "product": checks.plain_text}
-VOLUME = {"name": None, "state": checks.choice("present", "absent"), "capacity": checks.size,
-          "allocation": checks.size, "format": None, "backing": None,
-          "backing_format": checks.choice(*FILE_VOLUME_FORMATS), "permissions": _permissions, "upload": checks.abs_path}
-POOL = {"name": pool_name, "type": checks.choice(*TYPES), "state": pool_state, "autostart": checks.boolean,
-        "build": checks.boolean, "overwrite": checks.boolean, "delete_data": checks.boolean, "path": None,
-        "target": None, "source": None, "cow": checks.boolean, "mount_opts": checks.list_of(mount_option),
-        "config_opts": _config_opts, "refresh_allocation": checks.choice("default", "capacity"), "volumes": None}
+SOURCE = {
+    "hosts": None,
+    "port": None,
+    "devices": None,
+    "part_separator": checks.boolean,
+    "dir": None,
+    "name": source_name,
+    "format": None,
+    "adapter": _adapter,
+    "initiator": initiator_iqn,
+    "auth": None,
+    "protocol_version": nfs_version,
+    "vendor": checks.plain_text,
+    "product": checks.plain_text,
+}
+VOLUME = {
+    "name": None,
+    "state": checks.choice("present", "absent"),
+    "capacity": checks.size,
+    "allocation": checks.size,
+    "format": None,
+    "backing": None,
+    "backing_format": checks.choice(*FILE_VOLUME_FORMATS),
+    "permissions": _permissions,
+    "upload": checks.abs_path,
+}
+POOL = {
+    "name": pool_name,
+    "type": checks.choice(*TYPES),
+    "state": pool_state,
+    "autostart": checks.boolean,
+    "build": checks.boolean,
+    "overwrite": checks.boolean,
+    "delete_data": checks.boolean,
+    "path": None,
+    "target": None,
+    "source": None,
+    "cow": checks.boolean,
+    "mount_opts": checks.list_of(mount_option),
+    "config_opts": _config_opts,
+    "refresh_allocation": checks.choice("default", "capacity"),
+    "volumes": None,
+}
 
 _REQUIRED_HINTS = {
     "hosts": "give the server as host: NAME (and port: N if not the default)",
@@ -175,7 +250,7 @@ _REQUIRED_HINTS = {
 }
 _NO_VOLUMES_HINTS = {
     "gluster": "its volumes are the files already in the gluster volume; remove volumes, or create them through "
-               "a netfs pool with format glusterfs",
+    "a netfs pool with format glusterfs",
 }
 
 
@@ -190,8 +265,11 @@ def _auth(value, path, pool_name, rule):
         fail(fields.where("secret_usage"), "give either secret_usage or secret_uuid, not both")
     key = fields.get("secret", ceph_key if kind == "ceph" else secret)
     if key is None and "secret_usage" not in given and "secret_uuid" not in given:
-        fail(path, "needs secret (the key itself), secret_usage or secret_uuid",
-             "secret_usage/secret_uuid refer to a libvirt secret that already exists")
+        fail(
+            path,
+            "needs secret (the key itself), secret_usage or secret_uuid",
+            "secret_usage/secret_uuid refer to a libvirt secret that already exists",
+        )
     if key is not None and "secret_usage" not in given and "secret_uuid" not in given:
         given["secret_usage"] = OWN_SECRET_USAGE % pool_name
     return Auth(type=kind, **given), key
@@ -231,8 +309,12 @@ def _devices(fields, rule, kind):
     if not items:
         fail(where, "must be a non-empty list of device paths")
     if len(items) > rule.max_devices:
-        fail(where, "%s pool takes one device; use device: /dev/..." % article(kind) if rule.max_devices == 1
-             else "%s pool takes at most %d devices" % (article(kind), rule.max_devices))
+        fail(
+            where,
+            "%s pool takes one device; use device: /dev/..." % article(kind)
+            if rule.max_devices == 1
+            else "%s pool takes at most %d devices" % (article(kind), rule.max_devices),
+        )
     devices = [check(item, at(where, index)) for index, item in enumerate(items)]
     if len(set(devices)) != len(devices):
         fail(where, "lists a device twice")
@@ -247,8 +329,11 @@ def _source(value, path, pool, rule):
         fail(at(path, "host"), "is required when port is given")
     for key in sorted(fields.data):
         if key != "port" and key not in rule.source:
-            fail(fields.where(key), "does not apply to %s pool" % article(kind),
-                 "%s pool takes: %s" % (article(kind), ", ".join(rule.source) or "no source options"))
+            fail(
+                fields.where(key),
+                "does not apply to %s pool" % article(kind),
+                "%s pool takes: %s" % (article(kind), ", ".join(rule.source) or "no source options"),
+            )
     for key in rule.required:
         if not fields.has(key):
             # Ask for the simplest form: host rather than hosts, device rather than devices.
@@ -278,11 +363,14 @@ def _target(fields, pool, rule):
     target = checks.Fields(fields.raw("target", {}), fields.where("target"), ("path", "permissions"))
     if fields.has("path") and target.has("path"):
         fail(fields.where("path"), "give either path or target.path, not both")
-    given, where = (fields.raw("path"), fields.where("path")) if fields.has("path") else (
-        target.raw("path"), target.where("path"))
+    given, where = (
+        (fields.raw("path"), fields.where("path")) if fields.has("path") else (target.raw("path"), target.where("path"))
+    )
     if rule.target == "none" and (given is not None or target.has("permissions")):
-        fail(where if given is not None else fields.where("target"),
-             "%s pool has no target; remove it" % article(pool.type))
+        fail(
+            where if given is not None else fields.where("target"),
+            "%s pool has no target; remove it" % article(pool.type),
+        )
     if rule.target == "required" and given is None:
         fail(where, "is required for %s pool" % article(pool.type), "e.g. /var/lib/libvirt/images")
     if given is not None:
@@ -298,9 +386,13 @@ def _volume(value, path, pool, rule, names):
     names.add(vol.name)
     vol.state = fields.get("state", VOLUME["state"], default="present")
     if rule.volume_formats is None:
-        fail(fields.where("name"), "%s pool cannot create volumes" % article(pool.type),
-             _NO_VOLUMES_HINTS.get(pool.type, "its volumes are the LUNs or devices the storage already has; "
-                                              "remove volumes"))
+        fail(
+            fields.where("name"),
+            "%s pool cannot create volumes" % article(pool.type),
+            _NO_VOLUMES_HINTS.get(
+                pool.type, "its volumes are the LUNs or devices the storage already has; remove volumes"
+            ),
+        )
     if vol.state == "absent":
         return vol
     given = _checked(fields, VOLUME)
@@ -350,8 +442,11 @@ def _logical_target(fields, pool):
     expected = "/dev/" + (pool.source.name or pool.name)
     if pool.type == "logical" and pool.target_path and pool.target_path != expected:
         where = fields.where("path") if fields.has("path") else at(fields.where("target"), "path")
-        fail(where, "a logical pool's target is its volume group's directory, %s (got %s)"
-             % (expected, pool.target_path), "libvirt sets it; leave the path out")
+        fail(
+            where,
+            "a logical pool's target is its volume group's directory, %s (got %s)" % (expected, pool.target_path),
+            "libvirt sets it; leave the path out",
+        )
 
 
 def parse_pool(value, path):
@@ -363,9 +458,15 @@ def parse_pool(value, path):
     state = fields.get("state", pool_state, default="active")
     given = _checked(fields, POOL)
     pool = Pool(name=name, type=kind)
-    spec = PoolSpec(pool=pool, path=path, state=state, build=given.get("build", rule.build == "mkdir"),
-                    autostart=given.get("autostart", {"active": True, "inactive": False}.get(state)),
-                    overwrite=given.get("overwrite", False), delete_data=given.get("delete_data", False))
+    spec = PoolSpec(
+        pool=pool,
+        path=path,
+        state=state,
+        build=given.get("build", rule.build == "mkdir"),
+        autostart=given.get("autostart", {"active": True, "inactive": False}.get(state)),
+        overwrite=given.get("overwrite", False),
+        delete_data=given.get("delete_data", False),
+    )
     if spec.build and rule.build == "none":
         fail(fields.where("build"), "%s pool has nothing to build; remove build" % article(kind))
     if state == "absent":
@@ -374,8 +475,11 @@ def parse_pool(value, path):
     pool.source, spec.secret = _source(fields.raw("source", {}), fields.where("source"), pool, rule)
     _logical_target(fields, pool)
     if spec.build and rule.build == "format" and kind in ("logical", "zfs") and not pool.source.devices:
-        fail(at(fields.where("source"), "devices"), "building %s pool needs its devices" % article(kind),
-             "list the disks to put in the pool, or set build: false for an existing one")
+        fail(
+            at(fields.where("source"), "devices"),
+            "building %s pool needs its devices" % article(kind),
+            "list the disks to put in the pool, or set build: false for an existing one",
+        )
     if fields.has("cow"):
         # libvirt itself refuses cow on any other type, netfs included.
         if kind not in ("dir", "fs"):
@@ -393,8 +497,9 @@ def parse_pool(value, path):
     if volumes and state != "active":
         fail(fields.where("volumes"), "volumes are managed only in an active pool", "set state: active")
     names = set()
-    spec.volumes = [_volume(item, at(fields.where("volumes"), index), pool, rule, names)
-                    for index, item in enumerate(volumes)]
+    spec.volumes = [
+        _volume(item, at(fields.where("volumes"), index), pool, rule, names) for index, item in enumerate(volumes)
+    ]
     spec.pool = normalise(pool)
     return spec
 
@@ -405,8 +510,9 @@ def parse_pools(value, path="pools"):
     for index, item in enumerate(checks.listing(value, path)):
         spec = parse_pool(item, at(path, index))
         if spec.pool.name in seen:
-            fail(at(at(path, index), "name"),
-                 "pool %r is already listed at %s" % (spec.pool.name, seen[spec.pool.name]))
+            fail(
+                at(at(path, index), "name"), "pool %r is already listed at %s" % (spec.pool.name, seen[spec.pool.name])
+            )
         seen[spec.pool.name] = at(path, index)
         specs.append(spec)
     targets = {}

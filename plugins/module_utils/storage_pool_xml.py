@@ -2,6 +2,7 @@
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Storage pool, volume and secret XML: built from the model with ElementTree, parsed back from libvirt."""
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -9,9 +10,29 @@ __metaclass__ = type
 import xml.etree.ElementTree as ET
 
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import (
-    Adapter, Auth, Host, Permissions, Pool, Source, Volume, normalise)
+    Adapter,
+    Auth,
+    Host,
+    Permissions,
+    Pool,
+    Source,
+    Volume,
+    normalise,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.xml_props import (
-    BYTES, INT, OCTAL, YESNO, Const, Each, Hand, One, Pci, Prop, read, write)
+    BYTES,
+    INT,
+    OCTAL,
+    YESNO,
+    Const,
+    Each,
+    Hand,
+    One,
+    Pci,
+    Prop,
+    read,
+    write,
+)
 
 FS_NS = "http://libvirt.org/schemas/storagepool/fs/1.0"
 RBD_NS = "http://libvirt.org/schemas/storagepool/rbd/1.0"
@@ -68,8 +89,10 @@ def _build_devices(place, src):
 
 def _parse_devices(node):
     devices = node.findall("device")
-    return {"devices": [device.get("path") for device in devices],
-            "part_separator": YESNO.get(devices[-1], "part_separator") if devices else None}
+    return {
+        "devices": [device.get("path") for device in devices],
+        "part_separator": YESNO.get(devices[-1], "part_separator") if devices else None,
+    }
 
 
 SOURCE = (
@@ -93,8 +116,11 @@ def _build_config_opts(place, pool):
 
 
 def _parse_config_opts(root):
-    return {"config_opts": {o.get("name"): o.get("value")
-                            for o in root.findall("{%s}config_opts/{%s}option" % (RBD_NS, RBD_NS))}}
+    return {
+        "config_opts": {
+            o.get("name"): o.get("value") for o in root.findall("{%s}config_opts/{%s}option" % (RBD_NS, RBD_NS))
+        }
+    }
 
 
 POOL = (
@@ -153,6 +179,7 @@ def build_secret_xml(auth, pool_name):
 
 
 # --- parsing libvirt's output ----------------------------------------------------------------------------------
+
 
 def parse_pool_xml(xml):
     """Model of a pool from libvirt's pool-dumpxml; uuid, sizes and other runtime data are left out."""

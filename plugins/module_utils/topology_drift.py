@@ -11,6 +11,7 @@ and each planned change is mapped to the report node of the object it touches:
 with the module's diff of that object as Ansible prints it. libvirt is opened read-only, so even a planner
 that tried to change something could not.
 """
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -36,14 +37,29 @@ def unified(before, after, header):
     for lines in (before_lines, after_lines):
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n\\ No newline at end of file\n"
-    return "".join(difflib.unified_diff(before_lines, after_lines, fromfile="before: %s" % header,
-                                        tofile="after: %s" % header, fromfiledate="", tofiledate="",
-                                        n=DIFF_CONTEXT))
+    return "".join(
+        difflib.unified_diff(
+            before_lines,
+            after_lines,
+            fromfile="before: %s" % header,
+            tofile="after: %s" % header,
+            fromfiledate="",
+            tofiledate="",
+            n=DIFF_CONTEXT,
+        )
+    )
 
 
 def drift_object(node_id, kind, name, status, source, actions, diff):
-    return {"id": node_id, "kind": kind, "name": name, "status": status, "source": source, "actions": actions,
-            "diff": diff}
+    return {
+        "id": node_id,
+        "kind": kind,
+        "name": name,
+        "status": status,
+        "source": source,
+        "actions": actions,
+        "diff": diff,
+    }
 
 
 def status_of(actions, create, remove):
@@ -75,11 +91,16 @@ def libvirt_request(declared):
     for prefix, field in KINDS:
         if declared.get(prefix) is not None:
             kinds[field] = resources_reconcile.Kind(
-                items=declared[prefix], uri=declared.get(prefix + "_uri") or declared.get("kvm_libvirt_uri")
-                or "qemu:///system", input_name=prefix, purge=bool(declared.get(prefix + "_purge")))
-    return resources_reconcile.Request(declared_bridges=list(declared.get("kvm_virtual_networks_declared_bridges")
-                                                             or []),
-                                       inventory_hostname=declared.get("inventory_hostname"), **kinds)
+                items=declared[prefix],
+                uri=declared.get(prefix + "_uri") or declared.get("kvm_libvirt_uri") or "qemu:///system",
+                input_name=prefix,
+                purge=bool(declared.get(prefix + "_purge")),
+            )
+    return resources_reconcile.Request(
+        declared_bridges=list(declared.get("kvm_virtual_networks_declared_bridges") or []),
+        inventory_hostname=declared.get("inventory_hostname"),
+        **kinds,
+    )
 
 
 def _diffs(result):
@@ -92,18 +113,33 @@ def _libvirt_objects(result):
     for net in result.get("networks", []):
         if net["actions"]:
             entry = diffs.get("network %s" % net["name"], {})
-            found.append(drift_object("net:" + net["name"], "network", net["name"],
-                                      status_of(net["actions"], "define", "undefine"), "kvm_virtual_networks",
-                                      net["actions"], unified(entry.get("before"), entry.get("after"),
-                                                              "network %s" % net["name"])))
+            found.append(
+                drift_object(
+                    "net:" + net["name"],
+                    "network",
+                    net["name"],
+                    status_of(net["actions"], "define", "undefine"),
+                    "kvm_virtual_networks",
+                    net["actions"],
+                    unified(entry.get("before"), entry.get("after"), "network %s" % net["name"]),
+                )
+            )
     for pool in result.get("pools", []):
         found += _pool_objects(pool, diffs.get("pool %s" % pool["name"], {}))
     for vm in result.get("vms", []):
         if vm["actions"]:
             entry = diffs.get(vm["name"], {})
-            found.append(drift_object("vm:" + vm["name"], "vm", vm["name"],
-                                      status_of(vm["actions"], "define", "undefine"), "kvm_vms", vm["actions"],
-                                      unified(entry.get("before"), entry.get("after"), vm["name"])))
+            found.append(
+                drift_object(
+                    "vm:" + vm["name"],
+                    "vm",
+                    vm["name"],
+                    status_of(vm["actions"], "define", "undefine"),
+                    "kvm_vms",
+                    vm["actions"],
+                    unified(entry.get("before"), entry.get("after"), vm["name"]),
+                )
+            )
     return found
 
 
@@ -114,22 +150,38 @@ def _pool_objects(pool, entry):
     own = [action for action in pool["actions"] if not VOLUME_ACTION.match(action)]
     removed = any(action.startswith("undefine pool") for action in own)
     if own:
-        found.append(drift_object("pool:" + name, "pool", name, status_of(own, "define pool", "undefine pool"),
-                                  "kvm_storage_pools", own, unified(entry.get("before"), entry.get("after"),
-                                                                    "pool %s" % name)))
+        found.append(
+            drift_object(
+                "pool:" + name,
+                "pool",
+                name,
+                status_of(own, "define pool", "undefine pool"),
+                "kvm_storage_pools",
+                own,
+                unified(entry.get("before"), entry.get("after"), "pool %s" % name),
+            )
+        )
     for action in pool["actions"]:
         match = VOLUME_ACTION.match(action)
         if not match or removed:
             continue
         volume = match.group(1)
 
-        def lines(text):
+        def lines(text, volume=volume):
             return "".join(line for line in (text or "").splitlines(True) if line.startswith("volume %s:" % volume))
 
         status = {"create": "missing", "delete": "extra"}.get(action.split()[0], "different")
-        found.append(drift_object("vol:%s/%s" % (name, volume), "volume", volume, status, "kvm_storage_pools",
-                                  [action], unified(lines(entry.get("before")), lines(entry.get("after")),
-                                                    "pool %s" % name)))
+        found.append(
+            drift_object(
+                "vol:%s/%s" % (name, volume),
+                "volume",
+                volume,
+                status,
+                "kvm_storage_pools",
+                [action],
+                unified(lines(entry.get("before")), lines(entry.get("after")), "pool %s" % name),
+            )
+        )
     return found
 
 

@@ -6,6 +6,7 @@ check-mode plans (ovs_validate + ovs_apply's read + ovs_plan + ovs_diff.predict;
 ifupdown_plan.make_plan), each change mapped to the report node of the bridge, port or link it touches.
 
 Only reads: no ovs-vsctl transaction, no ifquery run, no file written."""
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -25,21 +26,40 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import
 from ansible_collections.essentials.kvm.plugins.module_utils.topology_drift import drift_object, unified
 
 OVS_LISTS = ("openvswitch_bridges", "openvswitch_ports")
-IFUPDOWN_LISTS = ("network_interfaces", "network_bonds", "network_bridges", "network_vlans", "ovs_bonds",
-                  "ovs_bridges", "ovs_interfaces")
+IFUPDOWN_LISTS = (
+    "network_interfaces",
+    "network_bonds",
+    "network_bridges",
+    "network_vlans",
+    "ovs_bonds",
+    "ovs_bridges",
+    "ovs_interfaces",
+)
 
 
 # -- Open vSwitch ---------------------------------------------------------------------------------------------
+
 
 def _bare(bridge, members=()):
     """The bridge alone, or only these members of it: to_text then prints the lines of one object of the
     module's diff (a member's under its bridge's name, without the bridge's settings)."""
     if not members:
         return {bridge.name: replace(bridge, ports=[], bonds=[])}
-    return {bridge.name: replace(bridge, fail_mode=None, datapath_type=None, stp=None, rstp=None, mcast_snooping=None,
-                                 other_config={}, external_ids={}, mirrors=[],
-                                 ports=[m for m in members if m in bridge.ports],
-                                 bonds=[m for m in members if m in bridge.bonds])}
+    return {
+        bridge.name: replace(
+            bridge,
+            fail_mode=None,
+            datapath_type=None,
+            stp=None,
+            rstp=None,
+            mcast_snooping=None,
+            other_config={},
+            external_ids={},
+            mirrors=[],
+            ports=[m for m in members if m in bridge.ports],
+            bonds=[m for m in members if m in bridge.bonds],
+        )
+    }
 
 
 def _text(bridges, name, member=None):
@@ -68,23 +88,43 @@ def ovs_objects(before, after, commands):
         old, new = _text(before, name), _text(after, name)
         if old != new:
             mine = [" ".join(c) for c in commands if name in c and not members & set(c)]
-            found.append(drift_object(node, "ovs-bridge" if not bridge.parent else "ovs-port", name,
-                                      _status(old, new), "openvswitch_bridges", mine,
-                                      unified(old, new, "openvswitch %s" % name)))
+            found.append(
+                drift_object(
+                    node,
+                    "ovs-bridge" if not bridge.parent else "ovs-port",
+                    name,
+                    _status(old, new),
+                    "openvswitch_bridges",
+                    mine,
+                    unified(old, new, "openvswitch %s" % name),
+                )
+            )
         for member in sorted(members):
             old, new = _text(before, name, member), _text(after, name, member)
             if old != new:
-                found.append(drift_object("ovs:%s/%s" % (real, member), "ovs-port", member, _status(old, new),
-                                          "openvswitch_bridges", [" ".join(c) for c in commands if member in c],
-                                          unified(old, new, "openvswitch %s/%s" % (name, member))))
+                found.append(
+                    drift_object(
+                        "ovs:%s/%s" % (real, member),
+                        "ovs-port",
+                        member,
+                        _status(old, new),
+                        "openvswitch_bridges",
+                        [" ".join(c) for c in commands if member in c],
+                        unified(old, new, "openvswitch %s/%s" % (name, member)),
+                    )
+                )
     return found
 
 
 def ovs_drift(declared, run, vsctl="ovs-vsctl", db=None):
     """(objects, warnings, ovs-vsctl command) the openvswitch role's module would run, from its own plan."""
     purge = bool(declared.get("openvswitch_purge"))
-    desired = parse_bridges(declared.get("openvswitch_bridges") or [], "openvswitch_bridges",
-                            declared.get("openvswitch_ports") or [], "openvswitch_ports")
+    desired = parse_bridges(
+        declared.get("openvswitch_bridges") or [],
+        "openvswitch_bridges",
+        declared.get("openvswitch_ports") or [],
+        "openvswitch_ports",
+    )
     switch = Vsctl(run, vsctl, db)
     try:
         before = switch.read()
@@ -98,6 +138,7 @@ def ovs_drift(declared, run, vsctl="ovs-vsctl", db=None):
 
 # -- ifupdown (config_interfaces) ---------------------------------------------------------------------------
 
+
 def node_of(item):
     """The report node of an ifupdown stanza: an OVS bridge or port, or a kernel link."""
     if isinstance(item, OvsBridge):
@@ -109,8 +150,12 @@ def node_of(item):
 
 def stanza_text(text, name):
     """The lines of one interface's stanzas (with its start lines and comment) in an ifupdown file."""
-    return "".join(line for block in parse(text or "").blocks if block.kind == "group" and block.name == name
-                   for line in block.lines)
+    return "".join(
+        line
+        for block in parse(text or "").blocks
+        if block.kind == "group" and block.name == name
+        for line in block.lines
+    )
 
 
 def ifupdown_drift(declared, host_interfaces=None):
@@ -123,8 +168,13 @@ def ifupdown_drift(declared, host_interfaces=None):
         host_interfaces = sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else []
     config = dict((key, declared.get(key) or []) for key in IFUPDOWN_LISTS)
     desired, changes, old_items, new_items = plan_files(
-        config, host_interfaces, dest, main, bool(declared.get("config_interfaces_manage_main_file")),
-        bool(declared.get("config_interfaces_purge")))
+        config,
+        host_interfaces,
+        dest,
+        main,
+        bool(declared.get("config_interfaces_manage_main_file")),
+        bool(declared.get("config_interfaces_purge")),
+    )
     target = changes[0]
     steps = make_plan(old_items, new_items, desired.frozen)
     items = dict((item.name, item) for item in list(old_items) + list(new_items))
@@ -132,12 +182,28 @@ def ifupdown_drift(declared, host_interfaces=None):
     for status, names in (("missing", steps.added), ("extra", steps.removed), ("different", steps.changed)):
         for name in names:
             node, kind = node_of(items[name])
-            found.append(drift_object(node, kind, name, status, "config_interfaces",
-                                      ["%s %s" % step for step in steps.steps if step[1] == name],
-                                      unified(stanza_text(target.before, name), stanza_text(target.after, name),
-                                              target.path)))
+            found.append(
+                drift_object(
+                    node,
+                    kind,
+                    name,
+                    status,
+                    "config_interfaces",
+                    ["%s %s" % step for step in steps.steps if step[1] == name],
+                    unified(stanza_text(target.before, name), stanza_text(target.after, name), target.path),
+                )
+            )
     for change in changes[1:]:
         if change.changed:
-            found.append(drift_object("file:" + change.path, "file", change.path, "different", "config_interfaces",
-                                      [], unified(change.before, change.after, change.path)))
+            found.append(
+                drift_object(
+                    "file:" + change.path,
+                    "file",
+                    change.path,
+                    "different",
+                    "config_interfaces",
+                    [],
+                    unified(change.before, change.after, change.path),
+                )
+            )
     return found, [], ["%s %s" % step for step in steps.steps]

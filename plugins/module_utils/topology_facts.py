@@ -6,6 +6,7 @@
 The schema is documented in docs/report.md and in kvm_host_facts' RETURN; SCHEMA_VERSION changes when
 a field changes meaning or goes away.
 """
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -37,12 +38,17 @@ def totals(vms):
 def drift(declared, run, vsctl="ovs-vsctl", ovs_db=None):
     """What the kvm, openvswitch and config_interfaces roles would change, per object (topology_drift); None
     when nothing is declared."""
-    return topology_drift.compute(declared or {}, {
-        "kvm": (topology_drift.LIBVIRT_LISTS, topology_drift.libvirt_drift),
-        "openvswitch": (topology_drift_net.OVS_LISTS,
-                        lambda found: topology_drift_net.ovs_drift(found, run, vsctl, ovs_db)),
-        "config_interfaces": (topology_drift_net.IFUPDOWN_LISTS, topology_drift_net.ifupdown_drift),
-    })
+    return topology_drift.compute(
+        declared or {},
+        {
+            "kvm": (topology_drift.LIBVIRT_LISTS, topology_drift.libvirt_drift),
+            "openvswitch": (
+                topology_drift_net.OVS_LISTS,
+                lambda found: topology_drift_net.ovs_drift(found, run, vsctl, ovs_db),
+            ),
+            "config_interfaces": (topology_drift_net.IFUPDOWN_LISTS, topology_drift_net.ifupdown_drift),
+        },
+    )
 
 
 def gather(run, uri="qemu:///system", vsctl="ovs-vsctl", ovs_db=None, declared=None):

@@ -6,6 +6,7 @@ with each disk's pool/volume and each NIC's MAC, source, bridge, port, VLAN and 
 
 Only read calls (list, XMLDesc, info, DHCPLeases); nothing here defines, starts or changes an object.
 """
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -17,8 +18,11 @@ from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access impo
 # virDomainState, in libvirt's order.
 DOMAIN_STATES = ("nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended")
 # Error codes of an object that went away while being read (another client undefined it).
-_GONE = tuple(getattr(libvirt, name) for name in ("VIR_ERR_NO_DOMAIN", "VIR_ERR_NO_NETWORK", "VIR_ERR_NO_STORAGE_POOL",
-                                                  "VIR_ERR_NO_STORAGE_VOL") if libvirt is not None)
+_GONE = tuple(
+    getattr(libvirt, name)
+    for name in ("VIR_ERR_NO_DOMAIN", "VIR_ERR_NO_NETWORK", "VIR_ERR_NO_STORAGE_POOL", "VIR_ERR_NO_STORAGE_VOL")
+    if libvirt is not None
+)
 
 
 def connect(uri):
@@ -73,9 +77,18 @@ def network_from_xml(xml, active, autostart, leases):
         "virtualport": virtualport.get("type") if virtualport is not None else None,
         "uplinks": uplinks,
         "addresses": addresses,
-        "leases": sorted(({"mac": (lease.get("mac") or "").lower(), "address": lease.get("ipaddr"),
-                           "prefix": lease.get("prefix"), "hostname": lease.get("hostname")}
-                          for lease in leases), key=lambda lease: (lease["mac"], lease["address"] or "")),
+        "leases": sorted(
+            (
+                {
+                    "mac": (lease.get("mac") or "").lower(),
+                    "address": lease.get("ipaddr"),
+                    "prefix": lease.get("prefix"),
+                    "hostname": lease.get("hostname"),
+                }
+                for lease in leases
+            ),
+            key=lambda lease: (lease["mac"], lease["address"] or ""),
+        ),
     }
 
 
@@ -144,8 +157,14 @@ def _disk(node, volume_paths):
     if pool is None and path in volume_paths:
         pool, volume = volume_paths[path]
     target = node.find("target")
-    return {"target": target.get("dev") if target is not None else None, "device": node.get("device", "disk"),
-            "type": node.get("type"), "pool": pool, "volume": volume, "path": path}
+    return {
+        "target": target.get("dev") if target is not None else None,
+        "device": node.get("device", "disk"),
+        "type": node.get("type"),
+        "pool": pool,
+        "volume": volume,
+        "path": path,
+    }
 
 
 def _nic(node, networks, leases):
@@ -169,8 +188,9 @@ def _nic(node, networks, leases):
         "bridge": bridge,
         "device": attrs.get("dev") if kind == "direct" else None,
         "port": target.get("dev") if target is not None else None,
-        "virtualport": virtualport.get("type") if virtualport is not None else
-        (networks.get(network) or {}).get("virtualport"),
+        "virtualport": virtualport.get("type")
+        if virtualport is not None
+        else (networks.get(network) or {}).get("virtualport"),
         "vlan": [int(tag.get("id")) for tag in vlan.findall("tag")] if vlan is not None else [],
         "trunk": vlan is not None and vlan.get("trunk") == "yes",
         "model": model.get("type") if model is not None else None,
@@ -196,9 +216,22 @@ def vm_from_xml(xml, state, autostart, networks, volume_paths, leases):
 
 
 def _mib(value, unit):
-    factors = {"b": 1, "bytes": 1, "k": 1024, "kib": 1024, "kb": 1000, "m": 1024 ** 2, "mib": 1024 ** 2,
-               "mb": 1000 ** 2, "g": 1024 ** 3, "gib": 1024 ** 3, "gb": 1000 ** 3, "t": 1024 ** 4, "tib": 1024 ** 4}
-    return value * factors.get(unit.lower(), 1024) // (1024 ** 2)
+    factors = {
+        "b": 1,
+        "bytes": 1,
+        "k": 1024,
+        "kib": 1024,
+        "kb": 1000,
+        "m": 1024**2,
+        "mib": 1024**2,
+        "mb": 1000**2,
+        "g": 1024**3,
+        "gib": 1024**3,
+        "gb": 1000**3,
+        "t": 1024**4,
+        "tib": 1024**4,
+    }
+    return value * factors.get(unit.lower(), 1024) // (1024**2)
 
 
 def read_vms(conn, networks, pools):
@@ -229,8 +262,13 @@ def read_libvirt(uri):
         pools = read_pools(conn)
         vms = read_vms(conn, networks, pools)
     except libvirt.libvirtError as exc:
-        return {"available": False, "problem": "libvirt at %s failed a read: %s" % (uri, exc),
-                "networks": [], "pools": [], "vms": []}
+        return {
+            "available": False,
+            "problem": "libvirt at %s failed a read: %s" % (uri, exc),
+            "networks": [],
+            "pools": [],
+            "vms": [],
+        }
     finally:
         conn.close()
     return {"available": True, "problem": None, "networks": networks, "pools": pools, "vms": vms}

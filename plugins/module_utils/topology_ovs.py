@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read Open vSwitch as report data: bridges, their ports (tag, trunks, bond mode, LACP) and each port's
 interfaces, with `ovs-vsctl --format=json list <table>`, one read-only call per table."""
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -63,18 +64,26 @@ def build_bridges(bridges, ports, interfaces):
                 if iface is None:
                     continue
                 ids = iface.get("external_ids") or {}
-                ifaces.append({"name": iface["name"], "type": iface.get("type") or "system",
-                               "mac": iface.get("mac_in_use"), "link_state": iface.get("link_state"),
-                               "attached_mac": (ids.get("attached-mac") or "").lower() or None})
-            found_ports.append({
-                "name": port["name"],
-                "tag": port.get("tag"),
-                "trunks": sorted(as_list(port.get("trunks"))),
-                "vlan_mode": port.get("vlan_mode"),
-                "bond_mode": port.get("bond_mode") if len(ifaces) > 1 else None,
-                "lacp": port.get("lacp"),
-                "interfaces": sorted(ifaces, key=lambda iface: iface["name"]),
-            })
+                ifaces.append(
+                    {
+                        "name": iface["name"],
+                        "type": iface.get("type") or "system",
+                        "mac": iface.get("mac_in_use"),
+                        "link_state": iface.get("link_state"),
+                        "attached_mac": (ids.get("attached-mac") or "").lower() or None,
+                    }
+                )
+            found_ports.append(
+                {
+                    "name": port["name"],
+                    "tag": port.get("tag"),
+                    "trunks": sorted(as_list(port.get("trunks"))),
+                    "vlan_mode": port.get("vlan_mode"),
+                    "bond_mode": port.get("bond_mode") if len(ifaces) > 1 else None,
+                    "lacp": port.get("lacp"),
+                    "interfaces": sorted(ifaces, key=lambda iface: iface["name"]),
+                }
+            )
         found.append({"name": bridge["name"], "ports": sorted(found_ports, key=lambda port: port["name"])})
     return sorted(found, key=lambda bridge: bridge["name"])
 
@@ -92,8 +101,14 @@ def read_ovs(run, vsctl="ovs-vsctl", db=None, timeout=10):
         except OSError:
             return {"available": False, "problem": "Open vSwitch is not installed (no %s)" % vsctl, "bridges": []}
         if rc != 0:
-            return {"available": False, "problem": "ovs-vsctl cannot read the database: %s" % (err or out).strip(),
-                    "bridges": []}
+            return {
+                "available": False,
+                "problem": "ovs-vsctl cannot read the database: %s" % (err or out).strip(),
+                "bridges": [],
+            }
         tables[table] = parse_table(out)
-    return {"available": True, "problem": None,
-            "bridges": build_bridges(tables["Bridge"], tables["Port"], tables["Interface"])}
+    return {
+        "available": True,
+        "problem": None,
+        "bridges": build_bridges(tables["Bridge"], tables["Port"], tables["Interface"]),
+    }

@@ -7,6 +7,7 @@ One `ip -json -details addr show` gives every link with its kind, master, parent
 add their active member and LACP partner from /proc/net/bonding (not in ip's output), NICs their speed
 from /sys. Nothing here changes the host.
 """
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -25,7 +26,7 @@ def read_file(path):
     try:
         with open(path) as handle:
             return handle.read()
-    except (IOError, OSError):
+    except OSError:
         return None
 
 
@@ -84,8 +85,11 @@ def link_from_ip(item, sysfs="/sys/class/net", procfs="/proc/net/bonding"):
         "master": item.get("master"),
         "master_kind": info.get("info_slave_kind"),
         "parent": None,
-        "addresses": ["%s/%s" % (a["local"], a["prefixlen"]) for a in item.get("addr_info") or []
-                      if a.get("scope") != "link" and "local" in a],
+        "addresses": [
+            "%s/%s" % (a["local"], a["prefixlen"])
+            for a in item.get("addr_info") or []
+            if a.get("scope") != "link" and "local" in a
+        ],
     }
     if kind == "vlan":
         link["vlan"] = {"id": data.get("id"), "protocol": data.get("protocol")}
@@ -94,9 +98,11 @@ def link_from_ip(item, sysfs="/sys/class/net", procfs="/proc/net/bonding"):
         link["parent"] = item.get("link")
     elif kind == "bond":
         bonding = parse_bonding(read_file(os.path.join(procfs, name)))
-        link["bond"] = {"mode": bonding["mode"] or data.get("mode"),
-                        "active": bonding["active"] or data.get("active_slave"),
-                        "lacp_partner": bonding["lacp_partner"] or (data.get("ad_info") or {}).get("partner_mac")}
+        link["bond"] = {
+            "mode": bonding["mode"] or data.get("mode"),
+            "active": bonding["active"] or data.get("active_slave"),
+            "lacp_partner": bonding["lacp_partner"] or (data.get("ad_info") or {}).get("partner_mac"),
+        }
     return link
 
 

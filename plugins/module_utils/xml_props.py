@@ -27,6 +27,7 @@ _STEP = re.compile(r"(?:\{[^}]*\})?[^/{]+")
 
 # ---------------------------------------------------------------------------------------------------- codecs
 
+
 class Codec:
     """How a value is spelled in an attribute (attr) or in the element's text (attr None)."""
 
@@ -114,6 +115,7 @@ FLAG = Flag()
 
 
 # ---------------------------------------------------------------------------------------------------- rows
+
 
 def _split(path):
     where, attr = path.split("@", 1) if "@" in path else (path, None)
@@ -229,6 +231,7 @@ class Hand:
 
 # ---------------------------------------------------------------------------------------------------- walk
 
+
 def placer(elem):
     """place(path): the element at path under elem, created (with its parents) on first use."""
     made = {"": elem}
@@ -238,6 +241,7 @@ def placer(elem):
             steps = _STEP.findall(path)
             made[path] = ET.SubElement(place("/".join(steps[:-1])), steps[-1])
         return made[path]
+
     return place
 
 

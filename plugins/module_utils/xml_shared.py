@@ -45,9 +45,12 @@ def parse_vlan(node):
         return None
     tags = [read(tag, _TAG) for tag in node.findall("tag")]
     native = [tag for tag in tags if tag["native_mode"]]
-    return Vlan(tags=[tag["id"] for tag in tags], trunk=node.get("trunk") == "yes",
-                native_tag=native[0]["id"] if native else None,
-                native_mode=native[0]["native_mode"] if native else None)
+    return Vlan(
+        tags=[tag["id"] for tag in tags],
+        trunk=node.get("trunk") == "yes",
+        native_tag=native[0]["id"] if native else None,
+        native_mode=native[0]["native_mode"] if native else None,
+    )
 
 
 def build_bandwidth(parent, rates):
@@ -58,16 +61,20 @@ def build_bandwidth(parent, rates):
     node = ET.SubElement(parent, "bandwidth")
     for direction in DIRECTIONS:
         if direction in rates:
-            ET.SubElement(node, direction, {key: str(value) for key, value in rates[direction].items()
-                                            if value is not None})
+            ET.SubElement(
+                node, direction, {key: str(value) for key, value in rates[direction].items() if value is not None}
+            )
 
 
 def parse_bandwidth(node):
     """{direction: {key: int}} of a <bandwidth>, the keys libvirt gives; None when there is none."""
     if node is None:
         return None
-    return {child.tag: {key: INT.decode(child.get(key)) for key in RATE_KEYS if child.get(key) is not None}
-            for child in node if child.tag in DIRECTIONS}
+    return {
+        child.tag: {key: INT.decode(child.get(key)) for key in RATE_KEYS if child.get(key) is not None}
+        for child in node
+        if child.tag in DIRECTIONS
+    }
 
 
 def build_virtualport(parent, vtype, parameters=None):

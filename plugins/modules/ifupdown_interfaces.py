@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: ifupdown_interfaces
 short_description: Converge Debian ifupdown host networking (interfaces, bonds, bridges, VLANs, Open vSwitch)
 version_added: 0.1.0
@@ -31,7 +31,9 @@ requirements:
 attributes:
   check_mode:
     support: full
-    description: Validates, checks the rendered file with C(ifquery) and reports the diff and the interfaces that would be bounced.
+    description:
+      - Validates, checks the rendered file with C(ifquery) and reports the diff and the interfaces that would be
+        bounced.
   diff_mode:
     support: full
     description: Shows each file before and after.
@@ -114,7 +116,9 @@ options:
           type: str
           choices: [manual, static, dhcp, loopback]
         method6:
-          description: IPv6 method; an C(inet6) stanza is written when set. Defaults to V(static) when IPv6 addresses are given.
+          description:
+            - IPv6 method; an C(inet6) stanza is written when set. Defaults to V(static) when IPv6 addresses are
+              given.
           type: str
           choices: [manual, static, dhcp, auto]
         start:
@@ -363,9 +367,9 @@ seealso:
   - name: interfaces(5)
     description: ifupdown configuration file format.
     link: https://manpages.debian.org/bookworm/ifupdown/interfaces.5.en.html
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Active-backup bond with a VLAN and a bridge for guests
   essentials.kvm.ifupdown_interfaces:
     network_interfaces:
@@ -404,9 +408,9 @@ EXAMPLES = r'''
   essentials.kvm.ifupdown_interfaces:
     confirm: true
   when: net.rollback_armed
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 bounced:
   description: Interfaces brought down and/or up (or that would be, in check mode), in order.
   returned: always
@@ -441,7 +445,7 @@ detail:
   description: What failed (with the end of the ifup/ifdown output), or when the rollback ran.
   returned: when O(report) or O(confirm) is set
   type: str
-'''
+"""
 
 import os
 
@@ -494,8 +498,9 @@ def main():
         check_paths(module.params, module.check_mode)
 
         def interfaces():
-            return converge(module.params, host_interfaces(), Applier(runner, module.params["state_dir"]),
-                            module.check_mode)
+            return converge(
+                module.params, host_interfaces(), Applier(runner, module.params["state_dir"]), module.check_mode
+            )
 
         result = locked_run(interfaces, lock_timeout(module))
     except EssentialsError as exc:

@@ -181,8 +181,10 @@ def main():
     params = module.params
     # The full path, as the openvswitch module shows it in its planned command.
     vsctl = module.get_bin_path(params["ovs_vsctl"]) or params["ovs_vsctl"]
-    module_run.run(module, lambda: {"changed": False,
-                                    "facts": gather(run, params["uri"], vsctl, params["ovs_db"], params["declared"])})
+    module_run.run(
+        module,
+        lambda: {"changed": False, "facts": gather(run, params["uri"], vsctl, params["ovs_db"], params["declared"])},
+    )
 
 
 if __name__ == "__main__":

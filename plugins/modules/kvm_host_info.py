@@ -147,8 +147,11 @@ def main():
         except EssentialsError as exc:
             # A host without libvirt (yet) is still described; the domain type then follows /dev/kvm.
             found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
-            return dict(found, changed=False, warnings=["%s; the domain type follows /dev/kvm (%s)"
-                                                        % (exc.message, found["domain_type"])])
+            return dict(
+                found,
+                changed=False,
+                warnings=["%s; the domain type follows /dev/kvm (%s)" % (exc.message, found["domain_type"])],
+            )
 
     run(module, info)
 

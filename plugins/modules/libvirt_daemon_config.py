@@ -249,28 +249,43 @@ def describe_host(uri, tls_files):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            files=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True),
-                settings=dict(type="dict", required=True),
-                input_name=dict(type="str"),
-            )),
+            files=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    path=dict(type="path", required=True),
+                    settings=dict(type="dict", required=True),
+                    input_name=dict(type="str"),
+                ),
+            ),
             uri=dict(type="str", default="qemu:///system"),
             report_host=dict(type="bool", default=False),
             tls_files=dict(type="list", elements="path", default=[]),
             service=dict(type="str", default="libvirtd"),
             manage_service=dict(type="bool", default=False),
-            sockets=dict(type="list", elements="dict", default=[], options=dict(
-                unit=dict(type="str", required=True),
-                lines=dict(type="list", elements="str"),
-                enabled=dict(type="bool"),
-            )),
-            text_files=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True),
-                content=dict(type="str"),
-                mode=dict(type="str", default="0644"),
-                validate=dict(type="list", elements="str"),
-                after_change=dict(type="list", elements="str"),
-            )),
+            sockets=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    unit=dict(type="str", required=True),
+                    lines=dict(type="list", elements="str"),
+                    enabled=dict(type="bool"),
+                ),
+            ),
+            text_files=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    path=dict(type="path", required=True),
+                    content=dict(type="str"),
+                    mode=dict(type="str", default="0644"),
+                    validate=dict(type="list", elements="str"),
+                    after_change=dict(type="list", elements="str"),
+                ),
+            ),
             apparmor_paths=dict(type="list", elements="str"),
             group=dict(type="str", default="libvirt"),
             users=dict(type="list", elements="str", default=[]),
@@ -281,8 +296,13 @@ def main():
     def converge():
         params = dict(module.params, files=validate_files(module.params["files"]))
         missing = missing_files(params["tls_files"])
-        result, diffs = converge_host(params, module.run_command, check_mode=module.check_mode,
-                                      apparmor_enabled=apparmor_enabled(), missing_tls=missing)
+        result, diffs = converge_host(
+            params,
+            module.run_command,
+            check_mode=module.check_mode,
+            apparmor_enabled=apparmor_enabled(),
+            missing_tls=missing,
+        )
         if params["report_host"]:
             result["host"], warnings = describe_host(params["uri"], params["tls_files"])
             result["warnings"] = result["warnings"] + warnings

@@ -4,9 +4,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: libvirt_domain
 short_description: Converge libvirt virtual machines (domains) on one host
 version_added: 0.1.0
@@ -18,7 +19,8 @@ description:
   - Changes a running guest accepts (NIC or disk attach and detach, memory balloon, vCPUs up to the maximum,
     description and metadata) are applied live and persistently; the rest is redefined and reported in
     C(restart_required), and applied by a graceful restart only with O(restart_on_change).
-  - Options left unset (O(vms[].arch), O(vms[].machine), O(vms[].nvram)) are left to libvirt and never reported as changes.
+  - Options left unset (O(vms[].arch), O(vms[].machine), O(vms[].nvram)) are left to libvirt and never reported as
+    changes.
   - Accepts the older C(mrlesmithjr/ansible-kvm) C(kvm_vms) shape through aliases (C(vcpu), C(boot_devices),
     C(network_interfaces), C(disk_driver), C(network_driver), disk C(name), NIC C(source), C(cdrom)).
 author:
@@ -59,7 +61,9 @@ options:
     type: bool
     default: false
   restart_on_change:
-    description: Restart running guests whose change needs a restart (graceful shutdown, then destroy after O(shutdown_timeout)).
+    description:
+      - Restart running guests whose change needs a restart (graceful shutdown, then destroy after
+        O(shutdown_timeout)).
     type: bool
     default: false
   shutdown_timeout:
@@ -81,9 +85,9 @@ options:
     default: []
 notes:
   - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: A Debian guest from a base image, with a cloud-init seed
   essentials.kvm.libvirt_domain:
     inventory_hostname: "{{ inventory_hostname }}"
@@ -144,9 +148,9 @@ EXAMPLES = r'''
             network_driver: virtio
             type: network
         state: running
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 vms:
   description: One entry per VM handled on this host.
   returned: always
@@ -184,7 +188,7 @@ done:
   type: list
   elements: str
   sample: ["web1: define, start", "web2: define, then failed"]
-'''
+"""
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -194,17 +198,16 @@ from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access impo
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
-
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
-    uri=dict(type='str', default='qemu:///system'),
-    inventory_hostname=dict(type='str'),
-    input_name=dict(type='str', default='vms'),
-    purge=dict(type='bool', default=False),
-    restart_on_change=dict(type='bool', default=False),
-    shutdown_timeout=dict(type='int', default=120),
-    declared_networks=dict(type='list', elements='str', default=[]),
-    declared_pools=dict(type='list', elements='str', default=[]),
+    uri=dict(type="str", default="qemu:///system"),
+    inventory_hostname=dict(type="str"),
+    input_name=dict(type="str", default="vms"),
+    purge=dict(type="bool", default=False),
+    restart_on_change=dict(type="bool", default=False),
+    shutdown_timeout=dict(type="int", default=120),
+    declared_networks=dict(type="list", elements="str", default=[]),
+    declared_pools=dict(type="list", elements="str", default=[]),
     vms=ITEMS,
 )
 
@@ -218,17 +221,26 @@ def main():
     params = module.params
 
     def vms():
-        with connection(params['uri']) as conn:
-            result = converge(conn, params['vms'] or [], params['input_name'],
-                              params['inventory_hostname'], params['purge'], module.check_mode,
-                              params['restart_on_change'], params['shutdown_timeout'], params['declared_networks'],
-                              params['declared_pools'], module._diff)
+        with connection(params["uri"]) as conn:
+            result = converge(
+                conn,
+                params["vms"] or [],
+                params["input_name"],
+                params["inventory_hostname"],
+                params["purge"],
+                module.check_mode,
+                params["restart_on_change"],
+                params["shutdown_timeout"],
+                params["declared_networks"],
+                params["declared_pools"],
+                module._diff,
+            )
         if not module._diff:
-            result.pop('diff')
+            result.pop("diff")
         return result
 
     run(module, vms)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -138,7 +138,6 @@ from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import IT
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.network_reconcile import converge, result
 
-
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
     uri={"type": "str", "default": "qemu:///system"},
@@ -156,9 +155,17 @@ def main():
 
     def networks():
         with connection(params["uri"]) as conn:
-            return result(converge(conn, params["networks"] or [], input_name=params["input_name"],
-                                   purge=params["purge"], restart_on_change=params["restart_on_change"],
-                                   declared_bridges=params["declared_bridges"], check_mode=module.check_mode))
+            return result(
+                converge(
+                    conn,
+                    params["networks"] or [],
+                    input_name=params["input_name"],
+                    purge=params["purge"],
+                    restart_on_change=params["restart_on_change"],
+                    declared_bridges=params["declared_bridges"],
+                    check_mode=module.check_mode,
+                )
+            )
 
     run(module, networks)
 

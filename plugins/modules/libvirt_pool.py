@@ -120,7 +120,6 @@ from ansible_collections.essentials.kvm.plugins.module_utils.module_run import r
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
-
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
     uri=dict(type="str", default="qemu:///system"),
@@ -142,8 +141,13 @@ def main():
     def pools():
         specs = parse_pools(params["pools"] or [], params["input_name"])
         with connection(params["uri"]) as conn:
-            return reconcile(conn, specs, purge=params["purge"], restart_on_change=params["restart_on_change"],
-                             check_mode=module.check_mode)
+            return reconcile(
+                conn,
+                specs,
+                purge=params["purge"],
+                restart_on_change=params["restart_on_change"],
+                check_mode=module.check_mode,
+            )
 
     run(module, pools)
 

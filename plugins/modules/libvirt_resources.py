@@ -209,22 +209,39 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LO
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
-    Connections, Kind, Request, converge)
+    Connections,
+    Kind,
+    Request,
+    converge,
+)
 
 STR = {"type": "str"}
 FALSE = {"type": "bool", "default": False}
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
     uri={"type": "str", "default": "qemu:///system"},
-    networks=ITEMS, networks_uri=STR, networks_input_name={"type": "str", "default": "networks"},
-    networks_purge=FALSE, networks_restart_on_change=FALSE,
+    networks=ITEMS,
+    networks_uri=STR,
+    networks_input_name={"type": "str", "default": "networks"},
+    networks_purge=FALSE,
+    networks_restart_on_change=FALSE,
     declared_bridges={"type": "list", "elements": "str", "default": []},
-    pools=ITEMS, pools_uri=STR, pools_input_name={"type": "str", "default": "pools"},
-    pools_purge=FALSE, pools_restart_on_change=FALSE,
-    images=ITEMS, images_uri=STR, images_input_name={"type": "str", "default": "images"}, images_purge=FALSE,
-    vms=ITEMS, vms_uri=STR, vms_input_name={"type": "str", "default": "vms"},
-    vms_purge=FALSE, vms_restart_on_change=FALSE,
-    inventory_hostname=STR, shutdown_timeout={"type": "int", "default": 120},
+    pools=ITEMS,
+    pools_uri=STR,
+    pools_input_name={"type": "str", "default": "pools"},
+    pools_purge=FALSE,
+    pools_restart_on_change=FALSE,
+    images=ITEMS,
+    images_uri=STR,
+    images_input_name={"type": "str", "default": "images"},
+    images_purge=FALSE,
+    vms=ITEMS,
+    vms_uri=STR,
+    vms_input_name={"type": "str", "default": "vms"},
+    vms_purge=FALSE,
+    vms_restart_on_change=FALSE,
+    inventory_hostname=STR,
+    shutdown_timeout={"type": "int", "default": 120},
 )
 
 
@@ -235,19 +252,27 @@ class Module(HidesSecrets, AnsibleModule):
 def kind(params, name, items):
     if items is None:
         return None
-    return Kind(items=items, uri=params[name + "_uri"] or params["uri"], input_name=params[name + "_input_name"],
-                purge=params[name + "_purge"], restart_on_change=params.get(name + "_restart_on_change", False))
+    return Kind(
+        items=items,
+        uri=params[name + "_uri"] or params["uri"],
+        input_name=params[name + "_input_name"],
+        purge=params[name + "_purge"],
+        restart_on_change=params.get(name + "_restart_on_change", False),
+    )
 
 
 def main():
     module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    request = Request(networks=kind(params, "networks", params["networks"]),
-                      pools=kind(params, "pools", params["pools"]),
-                      images=kind(params, "images", params["images"]),
-                      vms=kind(params, "vms", params["vms"]),
-                      declared_bridges=params["declared_bridges"], inventory_hostname=params["inventory_hostname"],
-                      shutdown_timeout=params["shutdown_timeout"])
+    request = Request(
+        networks=kind(params, "networks", params["networks"]),
+        pools=kind(params, "pools", params["pools"]),
+        images=kind(params, "images", params["images"]),
+        vms=kind(params, "vms", params["vms"]),
+        declared_bridges=params["declared_bridges"],
+        inventory_hostname=params["inventory_hostname"],
+        shutdown_timeout=params["shutdown_timeout"],
+    )
 
     def resources():
         with Connections() as connections:

@@ -328,7 +328,8 @@ diff:
   returned: when diff mode is on
   type: dict
   sample:
-    before: "br0:\n  datapath_type: system\n  fail_mode: standalone\n  mcast_snooping: false\n  rstp: false\n  stp: false\n"
+    before: "br0:\n  datapath_type: system\n  fail_mode: standalone\n  mcast_snooping: false\n  rstp: false\n\
+      \  stp: false\n"
     after: "br0:\n  datapath_type: system\n  fail_mode: secure\n  mcast_snooping: false\n  rstp: false\n  stp: false\n"
 """
 
@@ -366,8 +367,9 @@ def main():
         if binary is None:
             raise UnsupportedError("%s not found; install openvswitch-switch" % params["ovs_vsctl"])
         vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
-        result = locked_run(lambda: converge(vsctl, desired, params["purge"], module.check_mode, module._diff),
-                            lock_timeout(module))
+        result = locked_run(
+            lambda: converge(vsctl, desired, params["purge"], module.check_mode, module._diff), lock_timeout(module)
+        )
     except EssentialsError as exc:
         module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
     module.exit_json(invocation=brief_invocation(module.params), **result)

@@ -82,10 +82,15 @@ def main():
         argument_spec=dict(
             packages=dict(type="list", elements="str", default=["openvswitch-switch", "openvswitch-common"]),
             service=dict(type="str", default="openvswitch-switch"),
-            sysctl=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                value=dict(type="raw", required=True),
-            )),
+            sysctl=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    name=dict(type="str", required=True),
+                    value=dict(type="raw", required=True),
+                ),
+            ),
             sysctl_file=dict(type="path", default="/etc/sysctl.d/60-openvswitch.conf"),
         ),
         supports_check_mode=True,

@@ -4,6 +4,7 @@
 Each host: eth1 + eth2 (both on the lab LAN bridge ekvm-lan0) in an active-backup bond0, VLANs
 bond0.10 and bond0.20 on it, a Linux bridge br10 on bond0.10. eth0 is the management NIC (DHCP).
 """
+
 import json
 import os
 import re
@@ -39,23 +40,37 @@ def bond_config(rollback_timeout=300):
         "config_interfaces_rollback_timeout": rollback_timeout,
         "network_interfaces": [{"name": "eth1", "bond_master": "bond0"}, {"name": "eth2", "bond_master": "bond0"}],
         "network_bonds": [{"name": "bond0", "mode": "active-backup", "miimon": 100, "primary": "eth1"}],
-        "network_vlans": [{"name": "bond0.10"},
-                          {"name": "bond0.20", "address": "10.210.20.{{ ekvm_octet[inventory_hostname] }}/24"}],
+        "network_vlans": [
+            {"name": "bond0.10"},
+            {"name": "bond0.20", "address": "10.210.20.{{ ekvm_octet[inventory_hostname] }}/24"},
+        ],
         # The VMs share one machine-id, so udev would give both bridges the same MAC address.
-        "network_bridges": [{"name": "br10", "ports": ["bond0.10"], "stp": False, "fd": 0,
-                             "hwaddress": "{{ ekvm_mac[inventory_hostname] }}",
-                             "address": "10.210.10.{{ ekvm_octet[inventory_hostname] }}/24"}],
+        "network_bridges": [
+            {
+                "name": "br10",
+                "ports": ["bond0.10"],
+                "stp": False,
+                "fd": 0,
+                "hwaddress": "{{ ekvm_mac[inventory_hostname] }}",
+                "address": "10.210.10.{{ ekvm_octet[inventory_hostname] }}/24",
+            }
+        ],
     }
 
 
 def play(hosts, inventory, config, check=False):
-    variables = dict(config, ekvm_octet={h.name: h.index for h in hosts},
-                     ekvm_mac={h.name: h.mac(10) for h in hosts})
+    variables = dict(config, ekvm_octet={h.name: h.index for h in hosts}, ekvm_mac={h.name: h.mac(10) for h in hosts})
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-ifupdown-", delete=False) as handle:
         json.dump(variables, handle)
     try:
-        return ansible.playbook(PLAY, [inventory], check=check, diff=check, timeout=600,
-                                args=["--limit", ",".join(h.name for h in hosts), "-e", "@" + handle.name])
+        return ansible.playbook(
+            PLAY,
+            [inventory],
+            check=check,
+            diff=check,
+            timeout=600,
+            args=["--limit", ",".join(h.name for h in hosts), "-e", "@" + handle.name],
+        )
     finally:
         os.unlink(handle.name)
 
@@ -83,11 +98,11 @@ def set_link(host, nic, state):
     run(["virsh", "-c", LIBVIRT_URI, "domif-setlink", host.domain, host.mac(nic), state])
 
 
-CLEANUP = """
+CLEANUP = f"""
 systemctl stop essentials-kvm-ifupdown-rollback.timer essentials-kvm-ifupdown-apply.service 2>/dev/null
-if [ -f {dest} ]; then
-    for name in $(awk '$1 == "iface" {{print $2}}' {dest} | tac); do ifdown --force "$name"; done
-    rm -f {dest}
+if [ -f {DEST} ]; then
+    for name in $(awk '$1 == "iface" {{print $2}}' {DEST} | tac); do ifdown --force "$name"; done
+    rm -f {DEST}
 fi
 for dev in br10 bond0.20 bond0.10 bond0; do ip link delete "$dev" 2>/dev/null; done
 # After a failed run ifupdown may still count a removed stanza as up; forget it as at boot.
@@ -95,9 +110,9 @@ for name in br10 bond0.20 bond0.10 bond0 eth2 eth1; do
     [ -e /run/network/ifstate.$name ] && : > /run/network/ifstate.$name
 done
 ip link set eth1 down; ip link set eth2 down
-rm -rf {state}
+rm -rf {STATE}
 true
-""".format(dest=DEST, state=STATE)
+"""
 
 
 def write_inventory(hosts, path):
@@ -108,10 +123,15 @@ def write_inventory(hosts, path):
     lines = ["lab_hosts:", "  hosts:"]
     for host in hosts:
         options = json.dumps(" ".join(shlex.quote(word) for word in hostvm.ssh_options()))
-        lines += ["    %s:" % host.name, "      ansible_host: %s" % host.address, "      ansible_user: root",
-                  "      ansible_ssh_private_key_file: %s" % hostvm.SSH_KEY,
-                  "      ansible_python_interpreter: /usr/bin/python3", "      ansible_ssh_timeout: 60",
-                  "      ansible_ssh_common_args: %s" % options]
+        lines += [
+            "    %s:" % host.name,
+            "      ansible_host: %s" % host.address,
+            "      ansible_user: root",
+            "      ansible_ssh_private_key_file: %s" % hostvm.SSH_KEY,
+            "      ansible_python_interpreter: /usr/bin/python3",
+            "      ansible_ssh_timeout: 60",
+            "      ansible_ssh_common_args: %s" % options,
+        ]
     with open(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")
     return path
@@ -140,9 +160,12 @@ def lab_pair(host_vms, tmp_path_factory):
 def test_a_change_that_cuts_the_management_address_is_rolled_back(lab_pair):
     (host, _), inventory = lab_pair[0], lab_pair[1]
     before = digest(host)
-    config = {"config_network_interfaces": True, "config_interfaces_rollback_timeout": 30,
-              "config_interfaces_manage_main_file": True,
-              "network_interfaces": [{"name": "eth0", "address": "10.254.254.%d/24" % (200 + host.index)}]}
+    config = {
+        "config_network_interfaces": True,
+        "config_interfaces_rollback_timeout": 30,
+        "config_interfaces_manage_main_file": True,
+        "network_interfaces": [{"name": "eth0", "address": "10.254.254.%d/24" % (200 + host.index)}],
+    }
     result = play([host], inventory, config)
     assert result.rc != 0, result
     assert "The network change on %s was rolled back" % host.name in result.output, result
@@ -184,16 +207,21 @@ def test_second_run_changes_and_bounces_nothing(lab_pair):
     again = play(hosts, inventory, bond_config())
     assert again.rc == 0 and all(again.changed(h.name) == 0 for h in hosts), again
     assert {h.name: digest(h, WATCHED + " " + STATE) for h in hosts} == before
-    assert {h.name: h.ssh("cat /sys/class/net/br10/ifindex /sys/class/net/bond0/ifindex").stdout
-            for h in hosts} == ifindex
+    assert {
+        h.name: h.ssh("cat /sys/class/net/br10/ifindex /sys/class/net/bond0/ifindex").stdout for h in hosts
+    } == ifindex
 
 
 def test_traffic_survives_unplugging_the_active_bond_member(lab_pair):
     (first, second), _ = lab_pair
     active = active_member(first)
     assert active == "eth1"
-    pinger = subprocess.Popen(second.ssh_argv("ping -n -q -c 60 -i 0.2 -W 1 %s" % lan(10, first)),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    pinger = subprocess.Popen(
+        second.ssh_argv("ping -n -q -c 60 -i 0.2 -W 1 %s" % lan(10, first)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         time.sleep(3)
         set_link(first, 1, "down")

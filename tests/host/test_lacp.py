@@ -9,13 +9,14 @@ The Linux bond runs LACP only on full-duplex members, and virtio NICs report an 
 until told otherwise. The host image has no ethtool, so the test sets 10 Gbit/s full duplex with
 the ethtool ioctl from the guest's Python, as a physical NIC would report it.
 """
+
 import re
 import xml.etree.ElementTree as ET
 
 import libvirt
 import pytest
 
-from tests.host.test_config_interfaces_role import digest, play, write_inventory, DEST, STATE, WATCHED
+from tests.host.test_config_interfaces_role import DEST, STATE, WATCHED, digest, play, write_inventory
 from tests.labkit import netns
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.paths import NETNS
@@ -43,8 +44,11 @@ for name in sys.argv[1:]:
 
 def names(host):
     """Lab-side names for this host: two taps, the OVS bridge and its bond (at most 15 characters)."""
-    return {"taps": ["ekvm-lacp%d%s" % (host.index, s) for s in "ab"], "bridge": "ekvm-lacpbr%d" % host.index,
-            "bond": "ekvm-lacpbd%d" % host.index}
+    return {
+        "taps": ["ekvm-lacp%d%s" % (host.index, s) for s in "ab"],
+        "bridge": "ekvm-lacpbr%d" % host.index,
+        "bond": "ekvm-lacpbd%d" % host.index,
+    }
 
 
 def lab_address(host):
@@ -93,8 +97,16 @@ def lacp_config(host, nics, purge=False):
         # Leaves room for four module calls and two reconnects on a loaded TCG host.
         "config_interfaces_rollback_timeout": 300,
         "network_interfaces": [{"name": nic, "bond_master": "bond1"} for nic in nics],
-        "network_bonds": [{"name": "bond1", "mode": "802.3ad", "lacp_rate": "fast", "miimon": 100,
-                           "xmit_hash_policy": "layer3+4", "address": "%s/24" % guest_address(host)}],
+        "network_bonds": [
+            {
+                "name": "bond1",
+                "mode": "802.3ad",
+                "lacp_rate": "fast",
+                "miimon": 100,
+                "xmit_hash_policy": "layer3+4",
+                "address": "%s/24" % guest_address(host),
+            }
+        ],
     }
 
 
@@ -116,15 +128,36 @@ def lacp_lab(host_vms, tmp_path_factory):
             # The userspace datapath reads the taps with packet sockets, so the lab namespace's own IP
             # stack sees their frames too: it must not answer ARP or ND there, or the guest learns the
             # tap's MAC address for the lab address and traffic hashed onto the other member is lost.
-            netns.execute(NETNS, ["sysctl", "-q", "-w", "net.ipv4.conf.%s.arp_ignore=8" % tap,
-                                  "net.ipv6.conf.%s.disable_ipv6=1" % tap])
-        wait_for(lambda: all(guest_nic(host, host.mac(n)) for n in NICS), 60, interval=1,
-                 what="the guest to see the hot-plugged NICs")
+            netns.execute(
+                NETNS,
+                ["sysctl", "-q", "-w", "net.ipv4.conf.%s.arp_ignore=8" % tap, "net.ipv6.conf.%s.disable_ipv6=1" % tap],
+            )
+        wait_for(
+            lambda: all(guest_nic(host, host.mac(n)) for n in NICS),
+            60,
+            interval=1,
+            what="the guest to see the hot-plugged NICs",
+        )
         nics = [guest_nic(host, host.mac(n)) for n in NICS]
         run(host.ssh_argv("python3 - %s" % " ".join(nics)), input=FULL_DUPLEX)
-        vsctl("add-br", lab["bridge"], "--", "set", "bridge", lab["bridge"], "datapath_type=netdev",
-              "--", "add-bond", lab["bridge"], lab["bond"], lab["taps"][0], lab["taps"][1],
-              "lacp=active", "bond_mode=balance-tcp", "other_config:lacp-time=fast")
+        vsctl(
+            "add-br",
+            lab["bridge"],
+            "--",
+            "set",
+            "bridge",
+            lab["bridge"],
+            "datapath_type=netdev",
+            "--",
+            "add-bond",
+            lab["bridge"],
+            lab["bond"],
+            lab["taps"][0],
+            lab["taps"][1],
+            "lacp=active",
+            "bond_mode=balance-tcp",
+            "other_config:lacp-time=fast",
+        )
         wait_for(lambda: netns.link_exists(NETNS, lab["bridge"]), 20, what="the OVS bridge's internal port")
         netns.addr(NETNS, lab["bridge"], lab_address(host) + "/24")
         netns.ip(NETNS, "link", "set", lab["bridge"], "up")
@@ -132,15 +165,19 @@ def lacp_lab(host_vms, tmp_path_factory):
     finally:
         if nics:
             cleanup = play([host], inventory, lacp_config(host, nics, purge=True))
-        host.ssh("systemctl stop essentials-kvm-ifupdown-rollback.timer 2>/dev/null; ip link delete bond1 2>/dev/null;"
-                 " for n in bond1 %s; do [ -e /run/network/ifstate.$n ] && : > /run/network/ifstate.$n; done;"
-                 " rm -rf %s %s; true" % (" ".join(nics), DEST, STATE), check=False)
+        host.ssh(
+            "systemctl stop essentials-kvm-ifupdown-rollback.timer 2>/dev/null; ip link delete bond1 2>/dev/null;"
+            " for n in bond1 %s; do [ -e /run/network/ifstate.$n ] && : > /run/network/ifstate.$n; done;"
+            " rm -rf %s %s; true" % (" ".join(nics), DEST, STATE),
+            check=False,
+        )
         run(["ovs-vsctl", "--timeout=10", "--if-exists", "del-br", lab["bridge"]], check=False)
         for nic, tap in zip(NICS, lab["taps"]):
             if plugged(dom, host.mac(nic)):
                 dom.detachDeviceFlags(nic_xml(host, nic, tap), libvirt.VIR_DOMAIN_AFFECT_LIVE)
-        wait_for(lambda: not any(plugged(dom, host.mac(n)) for n in NICS), 60, interval=1,
-                 what="libvirt to unplug the NICs")
+        wait_for(
+            lambda: not any(plugged(dom, host.mac(n)) for n in NICS), 60, interval=1, what="libvirt to unplug the NICs"
+        )
         conn.close()
     assert cleanup is not None and cleanup.rc == 0, cleanup
     assert digest(host, WATCHED + " " + STATE) == before
@@ -151,8 +188,12 @@ def test_an_802_3ad_bond_negotiates_lacp_with_open_vswitch_and_carries_traffic(l
     host, inventory, nics, lab = lacp_lab
     result = play([host], inventory, lacp_config(host, nics))
     assert result.rc == 0 and result.changed(host.name) >= 1, result
-    wait_for(lambda: "status: active negotiated" in lacp_show(lab["bond"]), 60, interval=1,
-             what="OVS to negotiate LACP with the guest's bond")
+    wait_for(
+        lambda: "status: active negotiated" in lacp_show(lab["bond"]),
+        60,
+        interval=1,
+        what="OVS to negotiate LACP with the guest's bond",
+    )
     show = lacp_show(lab["bond"])
     assert len(re.findall(r": current attached", show)) == 2, show
     system = re.search(r"sys_id: (\S+)", show).group(1)

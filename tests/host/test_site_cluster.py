@@ -3,6 +3,7 @@
 converges; the homelab test makes the second and the check-mode runs (a cluster's would cost CI minutes
 and prove the same modules again). Open vSwitch is stopped and disabled before the run, so the openvswitch
 role has to enable and start it under systemd with the kernel datapath (issue 7)."""
+
 import json
 import os
 
@@ -19,9 +20,11 @@ RUN_TIMEOUT = 1100
 # The image ships Open vSwitch enabled and running.
 OVS_OFF = "systemctl disable --now -q openvswitch-switch && systemctl stop ovs-vswitchd ovsdb-server"
 # Service enabled and active, kernel module loaded, the example's sysctl and its file.
-OVS_STATE = ("systemctl is-enabled openvswitch-switch; systemctl is-active openvswitch-switch; "
-             "grep -c '^openvswitch ' /proc/modules; sysctl -n net.core.netdev_max_backlog; "
-             "grep -v '^#' /etc/sysctl.d/60-openvswitch.conf")
+OVS_STATE = (
+    "systemctl is-enabled openvswitch-switch; systemctl is-active openvswitch-switch; "
+    "grep -c '^openvswitch ' /proc/modules; sysctl -n net.core.netdev_max_backlog; "
+    "grep -v '^#' /etc/sysctl.d/60-openvswitch.conf"
+)
 HOST_SETTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site_host_settings.yml")
 
 
@@ -36,8 +39,12 @@ def cluster(host_vms, tmp_path_factory):
     connection = demo.connection_inventory(vms, str(tmp_path_factory.mktemp("cluster") / "hosts.json"))
     for vm in vms.values():
         vm.ssh(OVS_OFF)
-    return {"vms": vms, "inventories": [CLUSTER, connection], "first": None,
-            "args": ["--limit", ",".join(HOSTS), "-e", "@" + HOST_SETTINGS, "-e", json.dumps(demo.LAB_VARS)]}
+    return {
+        "vms": vms,
+        "inventories": [CLUSTER, connection],
+        "first": None,
+        "args": ["--limit", ",".join(HOSTS), "-e", "@" + HOST_SETTINGS, "-e", json.dumps(demo.LAB_VARS)],
+    }
 
 
 def converged(cluster):
@@ -93,11 +100,12 @@ def test_vlan_100_crosses_the_trunk_between_the_hosts(cluster):
     vms = cluster["vms"]
     try:
         for index, name in enumerate(HOSTS):
-            vms[name].ssh("ovs-vsctl add-port ovsbr0 ekvm-v100 tag=100 -- set interface ekvm-v100 type=internal && "
-                          "ip addr add 10.100.0.%d/24 dev ekvm-v100 && ip link set ekvm-v100 up" % (index + 1))
+            vms[name].ssh(
+                "ovs-vsctl add-port ovsbr0 ekvm-v100 tag=100 -- set interface ekvm-v100 type=internal && "
+                "ip addr add 10.100.0.%d/24 dev ekvm-v100 && ip link set ekvm-v100 up" % (index + 1)
+            )
         ping = vms["kvm1"].ssh("ping -n -q -c 3 -W 2 10.100.0.2", check=False)
         assert ping.returncode == 0, ping.stdout
     finally:
         for name in HOSTS:
             vms[name].ssh("ovs-vsctl --if-exists del-port ovsbr0 ekvm-v100", check=False)
-

@@ -2,6 +2,7 @@
 same runs `make demo` makes: first run converges, second run and check mode change nothing. The kvm
 role's host settings ride along as extra variables and are checked too, with libvirtd restarted in
 the first run only. Each run is a test of its own, so each gets pytest's whole timeout."""
+
 import json
 import os
 import re
@@ -26,8 +27,9 @@ RUN_TIMEOUT = 1100
 @pytest.fixture(scope="module")
 def homelab(lab, without_shared_host_vms, tmp_path_factory):
     vm = hostvm.HostVM(NAME, memory_mib=3072)
-    assert vm.name not in [h.name for h in hostvm.running_hosts()], \
+    assert vm.name not in [h.name for h in hostvm.running_hosts()], (
         "host VM %s already runs: this test needs a fresh one (EKVM_HOMELAB_HOST)" % vm.name
+    )
     try:
         hostvm.boot([vm])
         connection = demo.connection_inventory({"homelab": vm}, str(tmp_path_factory.mktemp("homelab") / "hosts.json"))
@@ -43,8 +45,9 @@ def run(homelab, label, check=False, args=()):
     """One site.yml run; the later ones need the first to have converged."""
     if label != "first" and not homelab["runs"].get("first"):
         pytest.fail("the first run did not converge the host")
-    result = ansible.playbook(demo.PLAYBOOK, homelab["inventories"], check=check, timeout=RUN_TIMEOUT,
-                              args=homelab["args"] + list(args))
+    result = ansible.playbook(
+        demo.PLAYBOOK, homelab["inventories"], check=check, timeout=RUN_TIMEOUT, args=homelab["args"] + list(args)
+    )
     assert result.rc == 0, result
     homelab["runs"][label] = result
     return result
@@ -52,8 +55,10 @@ def run(homelab, label, check=False, args=()):
 
 def domains(vm):
     """{name: (state, domain type)} of the host's libvirt guests."""
-    out = vm.ssh("for d in $(virsh list --all --name); do echo $d $(virsh domstate $d | tr ' ' -) "
-                 "$(virsh dumpxml --inactive $d | grep -o \"<domain type='[a-z]*'\" | cut -d\\' -f2); done").stdout
+    out = vm.ssh(
+        "for d in $(virsh list --all --name); do echo $d $(virsh domstate $d | tr ' ' -) "
+        "$(virsh dumpxml --inactive $d | grep -o \"<domain type='[a-z]*'\" | cut -d\\' -f2); done"
+    ).stdout
     return dict((line.split()[0], tuple(line.split()[1:])) for line in out.splitlines() if line.strip())
 
 
@@ -74,8 +79,9 @@ def test_first_run_converges_the_fresh_host(homelab):
     assert {"homelab-lan", "homelab-nat", "homelab-images", "homelab-vg"} <= set(names), names
     assert vm.ssh("vgs --noheadings -o vg_name,lv_count homelab-vg").stdout.split() == ["homelab-vg", "1"]
     # The database VM's disk is a logical volume; both VMs carry their cloud-init seed.
-    disks = vm.ssh("virsh domblklist homelab-db; virsh domblklist homelab-web; "
-                   "lvs --noheadings -o lv_name homelab-vg").stdout.split()
+    disks = vm.ssh(
+        "virsh domblklist homelab-db; virsh domblklist homelab-web; lvs --noheadings -o lv_name homelab-vg"
+    ).stdout.split()
     assert disks.count("homelab-db-disk0.raw") == 2, disks
     assert {"homelab-db-cidata.iso", "homelab-web-cidata.iso", "homelab-web-disk0.qcow2"} <= set(disks), disks
 
@@ -83,16 +89,26 @@ def test_first_run_converges_the_fresh_host(homelab):
 def test_kvm_role_host_settings(homelab):
     if not homelab["runs"].get("first"):
         pytest.fail("the first run did not converge the host")
-    lines = homelab["vm"].ssh(
-        "grep -E '^(listen_tls|listen_tcp|max_clients|unix_sock_group|auth_unix_rw) ' /etc/libvirt/libvirtd.conf; "
-        "grep '^max_files' /etc/libvirt/qemu.conf; stat -c '%G %a' /run/libvirt/libvirt-sock; "
-        "systemctl is-enabled libvirtd-tls.socket || true; echo groups $(id -nG ekvm-virt); "
-        "cat /etc/ssh/sshd_config.d/10-essentials-kvm.conf; cat /etc/sysctl.d/60-kvm-essentials.conf; "
-        "test \"$(cat /sys/module/apparmor/parameters/enabled)\" != Y && echo no-apparmor || "
-        "grep -c '/srv/ekvm-images/\\*\\*' /etc/apparmor.d/local/abstractions/libvirt-qemu").stdout.splitlines()
+    lines = (
+        homelab["vm"]
+        .ssh(
+            "grep -E '^(listen_tls|listen_tcp|max_clients|unix_sock_group|auth_unix_rw) ' /etc/libvirt/libvirtd.conf; "
+            "grep '^max_files' /etc/libvirt/qemu.conf; stat -c '%G %a' /run/libvirt/libvirt-sock; "
+            "systemctl is-enabled libvirtd-tls.socket || true; echo groups $(id -nG ekvm-virt); "
+            "cat /etc/ssh/sshd_config.d/10-essentials-kvm.conf; cat /etc/sysctl.d/60-kvm-essentials.conf; "
+            'test "$(cat /sys/module/apparmor/parameters/enabled)" != Y && echo no-apparmor || '
+            "grep -c '/srv/ekvm-images/\\*\\*' /etc/apparmor.d/local/abstractions/libvirt-qemu"
+        )
+        .stdout.splitlines()
+    )
     # No TLS certificates on the test hosts: TLS stays off, with a warning.
-    assert lines[:5] == ["listen_tls = 0", "listen_tcp = 0", 'unix_sock_group = "libvirt"',
-                         'auth_unix_rw = "none"', "max_clients = 5000"], lines
+    assert lines[:5] == [
+        "listen_tls = 0",
+        "listen_tcp = 0",
+        'unix_sock_group = "libvirt"',
+        'auth_unix_rw = "none"',
+        "max_clients = 5000",
+    ], lines
     assert "kvm_enable_tls is true but" in homelab["runs"]["first"].output
     assert "max_files = 32768" in lines and "libvirt 770" in lines and "disabled" in lines, lines
     assert any(line.startswith("groups ") and "libvirt" in line.split() for line in lines), lines

@@ -1,5 +1,6 @@
 """Two nested Debian 12 host VMs answer Ansible over SSH. Plays with real changes, second runs and
 check mode on them are the other host tests' (under TCG every play costs a minute)."""
+
 import pytest
 
 from tests.labkit import ansible

@@ -5,6 +5,7 @@ Everything runs on the first host VM: a loop device for the volume group, an NFS
 mounted over 127.0.0.1, a tgt target with one LUN for the kernel initiator, scsi_debug for a SCSI host.
 All of it is named ekvm-sp* and removed at the end, and the services the test starts are stopped again.
 """
+
 import json
 import os
 import subprocess
@@ -34,25 +35,25 @@ MIB = 1024 * 1024
 SOCKET = os.path.join(paths.HOSTS, "ekvm-sp-%d" % os.getpid())
 MUX = ["-o", "ControlMaster=no", "-o", "ControlPath=" + SOCKET]
 
-PREPARE = """set -e
-mkdir -p {work} {export}
-for unit in {services}; do echo "$unit $(systemctl is-active $unit || true)"; done > {work}/services
-truncate -s 128M {work}/vg.img
-losetup -f --show {work}/vg.img > {work}/loop
+PREPARE = f"""set -e
+mkdir -p {WORK} {EXPORT}
+for unit in {SERVICES}; do echo "$unit $(systemctl is-active $unit || true)"; done > {WORK}/services
+truncate -s 128M {WORK}/vg.img
+losetup -f --show {WORK}/vg.img > {WORK}/loop
 # nfsd refuses opens during its grace period after a start (90 s by default).
 mkdir -p /etc/nfs.conf.d
 printf '[nfsd]\\ngrace-time=10\\nlease-time=10\\n' > /etc/nfs.conf.d/ekvm-sp.conf
 systemctl start nfs-server tgt iscsid
-exportfs -o rw,sync,no_root_squash,no_subtree_check 127.0.0.1:{export}
-truncate -s 32M {work}/lun1.img
-tgtadm --lld iscsi --mode target --op new --tid {tid} --targetname {iqn}
-tgtadm --lld iscsi --mode logicalunit --op new --tid {tid} --lun 1 --backing-store {work}/lun1.img
-tgtadm --lld iscsi --mode target --op bind --tid {tid} --initiator-address 127.0.0.1
+exportfs -o rw,sync,no_root_squash,no_subtree_check 127.0.0.1:{EXPORT}
+truncate -s 32M {WORK}/lun1.img
+tgtadm --lld iscsi --mode target --op new --tid {TID} --targetname {IQN}
+tgtadm --lld iscsi --mode logicalunit --op new --tid {TID} --lun 1 --backing-store {WORK}/lun1.img
+tgtadm --lld iscsi --mode target --op bind --tid {TID} --initiator-address 127.0.0.1
 modprobe scsi_debug dev_size_mb=16 num_tgts=1 max_luns=1
 udevadm settle
-echo "loop $(cat {work}/loop)"
+echo "loop $(cat {WORK}/loop)"
 echo "scsi_host $(basename /sys/bus/pseudo/drivers/scsi_debug/adapter0/host*)"
-""".format(work=WORK, export=EXPORT, services=SERVICES, tid=TID, iqn=IQN)
+"""
 
 # Removes whatever a run left behind, in any state; every step may find nothing to do.
 # Steps that can block on a stuck device or service get a time limit: a cleanup must end.
@@ -80,13 +81,13 @@ rm -rf {work} {export}
 """.format(pools=" ".join(POOLS), vg=VG, work=WORK, mount=MOUNT, export=EXPORT, iqn=IQN, tid=TID)
 
 # What the test touches on the host, to prove it is left as it was found.
-HOST_STATE = """virsh -q -c qemu:///system pool-list --all --name | sort
+HOST_STATE = f"""virsh -q -c qemu:///system pool-list --all --name | sort
 losetup -a; vgs --noheadings -o vg_name; findmnt -n -t nfs,nfs4 -o TARGET; exportfs
 iscsiadm -m session 2>/dev/null; ls /etc/iscsi/nodes /etc/iscsi/send_targets 2>/dev/null
 grep '^scsi_debug ' /proc/modules; dmsetup ls --target multipath
-for unit in {services}; do echo "$unit $(systemctl is-active $unit)"; done
-ls /etc/nfs.conf.d {work} {export} {mount} 2>&1
-""".format(services=SERVICES, work=WORK, export=EXPORT, mount=MOUNT)
+for unit in {SERVICES}; do echo "$unit $(systemctl is-active $unit)"; done
+ls /etc/nfs.conf.d {WORK} {EXPORT} {MOUNT} 2>&1
+"""
 
 # The pools as the module leaves them: definition, run state, autostart, volumes with their sizes.
 POOL_STATE = """for pool in {pools}; do
@@ -101,19 +102,40 @@ lvs --noheadings --units b --nosuffix -o lv_name,lv_size {vg} 2>&1
 def pools(found, disk="64M", lv1="16M", state="active"):
     """kvm_storage_pools for this host; `found` holds the loop device and scsi_host the host got."""
     return [
-        {"name": "ekvm-sp-vg", "type": "logical", "state": state, "build": True, "delete_data": True,
-         "source": {"name": VG, "devices": [found["loop"]]},
-         "volumes": [{"name": "lv1", "capacity": lv1}, {"name": "lv2", "capacity": "8M"}]},
-        {"name": "ekvm-sp-nfs", "type": "netfs", "state": state, "delete_data": True,
-         "source": {"host": "127.0.0.1", "dir": EXPORT, "format": "nfs"}, "target": {"path": MOUNT},
-         "volumes": [{"name": "disk.qcow2", "capacity": disk, "format": "qcow2"}]},
-        {"name": "ekvm-sp-iscsi", "type": "iscsi", "state": state,
-         "source": {"host": "127.0.0.1", "device": IQN}, "target": {"path": "/dev/disk/by-path"}},
+        {
+            "name": "ekvm-sp-vg",
+            "type": "logical",
+            "state": state,
+            "build": True,
+            "delete_data": True,
+            "source": {"name": VG, "devices": [found["loop"]]},
+            "volumes": [{"name": "lv1", "capacity": lv1}, {"name": "lv2", "capacity": "8M"}],
+        },
+        {
+            "name": "ekvm-sp-nfs",
+            "type": "netfs",
+            "state": state,
+            "delete_data": True,
+            "source": {"host": "127.0.0.1", "dir": EXPORT, "format": "nfs"},
+            "target": {"path": MOUNT},
+            "volumes": [{"name": "disk.qcow2", "capacity": disk, "format": "qcow2"}],
+        },
+        {
+            "name": "ekvm-sp-iscsi",
+            "type": "iscsi",
+            "state": state,
+            "source": {"host": "127.0.0.1", "device": IQN},
+            "target": {"path": "/dev/disk/by-path"},
+        },
         # scsi_debug's disk sits on a pseudo bus without a by-path link, and libvirt lists only the LUNs
         # that have a link in a /dev/disk/by-* target.
-        {"name": "ekvm-sp-scsi", "type": "scsi", "state": state,
-         "source": {"adapter": {"type": "scsi_host", "name": found["scsi_host"]}},
-         "target": {"path": "/dev/disk/by-id"}},
+        {
+            "name": "ekvm-sp-scsi",
+            "type": "scsi",
+            "state": state,
+            "source": {"adapter": {"type": "scsi_host", "name": found["scsi_host"]}},
+            "target": {"path": "/dev/disk/by-id"},
+        },
         {"name": "ekvm-sp-mpath", "type": "mpath", "state": state, "target": {"path": "/dev/mapper"}},
     ]
 
@@ -122,8 +144,14 @@ def play(host, inventory, config, check=False):
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-sp-", delete=False) as handle:
         json.dump({"kvm_storage_pools": config}, handle)
     try:
-        return ansible.playbook(PLAY, [inventory], check=check, diff=check, timeout=900,
-                                args=["--limit", host.name, "-e", "@" + handle.name])
+        return ansible.playbook(
+            PLAY,
+            [inventory],
+            check=check,
+            diff=check,
+            timeout=900,
+            args=["--limit", host.name, "-e", "@" + handle.name],
+        )
     finally:
         os.unlink(handle.name)
 
@@ -149,9 +177,12 @@ def host(host_vms):
     """The first host VM, with an SSH master connection that lasts as long as the module."""
     vm = host_vms[0][0]
     argv = vm.ssh_argv()
-    master = subprocess.Popen(argv[:1] + ["-M", "-N", "-o", "ControlPersist=no", "-o", "ControlPath=" + SOCKET]
-                              + argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    master = subprocess.Popen(
+        argv[:1] + ["-M", "-N", "-o", "ControlPersist=no", "-o", "ControlPath=" + SOCKET] + argv[1:],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: master.poll() is not None or os.path.exists(SOCKET), 120, what="the SSH master")
         yield vm
@@ -192,8 +223,9 @@ def test_logical_netfs_iscsi_scsi_and_mpath_pools_start_for_real(host_vms, host,
     assert lv_sizes(host) == {"lv1": 16 * MIB, "lv2": 8 * MIB}
     assert set(volumes(host, "ekvm-sp-vg")) == {"lv1", "lv2"}
     assert set(volumes(host, "ekvm-sp-nfs")) == {"disk.qcow2"}
-    mounted = sh(host, "findmnt -n -o FSTYPE,SOURCE %s; qemu-img info --output=json %s/disk.qcow2"
-                 % (MOUNT, MOUNT)).stdout
+    mounted = sh(
+        host, "findmnt -n -o FSTYPE,SOURCE %s; qemu-img info --output=json %s/disk.qcow2" % (MOUNT, MOUNT)
+    ).stdout
     assert mounted.split()[:2] == ["nfs4", "127.0.0.1:%s" % EXPORT], mounted
     image = json.loads(mounted.split("\n", 1)[1])
     assert image["format"] == "qcow2" and image["virtual-size"] == 64 * MIB, image
@@ -211,8 +243,12 @@ def test_logical_netfs_iscsi_scsi_and_mpath_pools_start_for_real(host_vms, host,
     checked = play(host, inventory, grown, check=True)
     assert checked.rc == 0, checked
     assert checked.changed(host.name) == 1, checked
-    for line in ("-volume disk.qcow2: 64 MiB qcow2", "+volume disk.qcow2: 96 MiB qcow2",
-                 "-volume lv1: 16 MiB", "+volume lv1: 24 MiB"):
+    for line in (
+        "-volume disk.qcow2: 64 MiB qcow2",
+        "+volume disk.qcow2: 96 MiB qcow2",
+        "-volume lv1: 16 MiB",
+        "+volume lv1: 24 MiB",
+    ):
         assert line in checked.output, checked
     assert [name for name in POOLS if "before: pool %s\n" % name in checked.output] == list(POOLS[:2]), checked
     assert sh(host, POOL_STATE).stdout == state

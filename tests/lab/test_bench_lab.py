@@ -4,6 +4,7 @@ One run of bench/run.py (every contender, both parts, all three phases, and Ansi
 and of bench/report.py, with BENCH_SCALE=smoke and results in a directory of the test's own. The
 tests assert what the runs did, never how long they took: speed is what the bench scripts measure.
 """
+
 import glob
 import json
 import os
@@ -55,11 +56,13 @@ def bench(venv, tmp_path_factory):
     env = dict(os.environ, BENCH_SCALE="smoke", BENCH_RESULTS=results)
     before = _committed_results()
     try:
-        measured = run(_script("run.py") + ["--n", "2", "--reps", "1", "--fixed-cost"], check=False, env=env,
-                       timeout=900)
+        measured = run(
+            _script("run.py") + ["--n", "2", "--reps", "1", "--fixed-cost"], check=False, env=env, timeout=900
+        )
         report = run(_script("report.py"), check=False, env=env, timeout=300)
-        yield types.SimpleNamespace(results=results, measured=measured, report=report, before=before,
-                                    after=_committed_results())
+        yield types.SimpleNamespace(
+            results=results, measured=measured, report=report, before=before, after=_committed_results()
+        )
     finally:
         # run.py cleans at its end; this is for a run that stopped halfway.
         run(_script("cleanup.py"), check=False, env=env)
@@ -141,8 +144,12 @@ def test_every_xml_document_the_bench_writes_is_valid(venv):
 def test_the_lab_holds_no_bench_object_afterwards(bench):
     conn = libvirt.open(LIBVIRT_URI)
     try:
-        left = [obj.name() for objects in (conn.listAllDomains(), conn.listAllNetworks(), conn.listAllStoragePools())
-                for obj in objects if obj.name().startswith(PREFIX)]
+        left = [
+            obj.name()
+            for objects in (conn.listAllDomains(), conn.listAllNetworks(), conn.listAllStoragePools())
+            for obj in objects
+            if obj.name().startswith(PREFIX)
+        ]
     finally:
         conn.close()
     left += [name for name in run(["ovs-vsctl", "list-br"]).stdout.split() if name.startswith(PREFIX)]

@@ -12,6 +12,7 @@ the guest; a change libvirt cannot make live comes back as restart_required.
 
 Tests share the booted guest and run in file order. Objects are named ekvm-ib-XXXX.
 """
+
 import json
 import os
 import shutil
@@ -54,8 +55,14 @@ def module(**params):
         json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
         handle.flush()
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-        proc = subprocess.run(netns.exec_argv(paths.NETNS, [sys.executable, MODULE, handle.name]),
-                              capture_output=True, text=True, env=env, timeout=600, check=False)
+        proc = subprocess.run(
+            netns.exec_argv(paths.NETNS, [sys.executable, MODULE, handle.name]),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=False,
+        )
     try:
         result = json.loads(proc.stdout)
     except ValueError:
@@ -65,24 +72,50 @@ def module(**params):
 
 
 def vm(name, firmware, mac, **extra):
-    spec = {"name": name, "state": "running", "firmware": firmware, "memory": "1G", "vcpus": 1, "max_vcpus": 2,
-            "pool": POOL, "remove_volumes": True, "disks": [{"image": IMAGE, "size": "4G"}],
-            "nics": [{"network": NET, "mac": mac}],
-            "cloud_init": {"user_data": {
-                "hostname": name[len(TAG) + 1:],
+    spec = {
+        "name": name,
+        "state": "running",
+        "firmware": firmware,
+        "memory": "1G",
+        "vcpus": 1,
+        "max_vcpus": 2,
+        "pool": POOL,
+        "remove_volumes": True,
+        "disks": [{"image": IMAGE, "size": "4G"}],
+        "nics": [{"network": NET, "mac": mac}],
+        "cloud_init": {
+            "user_data": {
+                "hostname": name[len(TAG) + 1 :],
                 # A minbase root has no locales package: C.UTF-8 is built into libc.
                 "locale": "C.UTF-8",
-                "users": [{"name": USER, "shell": "/bin/bash", "sudo": "ALL=(ALL) NOPASSWD:ALL",
-                           "ssh_authorized_keys": [hostvm.ensure_key().strip()]}]}}}
+                "users": [
+                    {
+                        "name": USER,
+                        "shell": "/bin/bash",
+                        "sudo": "ALL=(ALL) NOPASSWD:ALL",
+                        "ssh_authorized_keys": [hostvm.ensure_key().strip()],
+                    }
+                ],
+            }
+        },
+    }
     spec.update(extra)
     return spec
 
 
 def request(*vms):
-    return {"pools": [{"name": POOL, "type": "dir", "path": os.path.join(WORK, "pool")}],
-            "images": [{"name": IMAGE, "url": "%s/%s/%s" % (URL, CURRENT, QCOW2),
-                        "checksum_url": "%s/%s/%s" % (URL, CURRENT, SUMS), "pool": POOL}],
-            "vms": list(vms)}
+    return {
+        "pools": [{"name": POOL, "type": "dir", "path": os.path.join(WORK, "pool")}],
+        "images": [
+            {
+                "name": IMAGE,
+                "url": "%s/%s/%s" % (URL, CURRENT, QCOW2),
+                "checksum_url": "%s/%s/%s" % (URL, CURRENT, SUMS),
+                "pool": POOL,
+            }
+        ],
+        "vms": list(vms),
+    }
 
 
 def libvirtd_path(path):
@@ -156,8 +189,9 @@ def _wait_ssh(env, name, mac, started):
     try:
         address = wait_for(lambda: _lease(env["network"], mac), BOOT_SECONDS, interval=2, what="a DHCP lease")
         TIMES[name + " lease"] = round(time.monotonic() - started, 1)
-        wait_for(lambda: _answers(address), max(BOOT_SECONDS - (time.monotonic() - started), 30), interval=3,
-                 what="SSH")
+        wait_for(
+            lambda: _answers(address), max(BOOT_SECONDS - (time.monotonic() - started), 30), interval=3, what="SSH"
+        )
     except LabError as exc:
         raise AssertionError("%s: %s" % (name, exc)) from None
     TIMES[name + " ssh"] = round(time.monotonic() - started, 1)
@@ -187,17 +221,19 @@ def test_two_vms_from_one_image_boot_bios_and_uefi_with_one_download(lab_env):
         assert root.find("os/kernel") is None, "no direct boot: the image's own bootloader"
         disk = conn.storagePoolLookupByName(POOL).storageVolLookupByName(name + "-disk0.qcow2")
         vol = ET.fromstring(disk.XMLDesc(0))
-        assert vol.findtext("backingStore/path") == base and vol.findtext("capacity") == str(4 * 1024 ** 3)
+        assert vol.findtext("backingStore/path") == base and vol.findtext("capacity") == str(4 * 1024**3)
     nvram = ET.fromstring(conn.lookupByName(UEFI).XMLDesc(0)).findtext("os/nvram")
     assert nvram and os.path.exists(libvirtd_path(nvram)), nvram
     lab_env["guest"]["nvram"] = nvram
     for name, firmware in ((BIOS, "bios"), (UEFI, "uefi")):
         address = _wait_ssh(lab_env, name, MACS[name], started)
-        facts = ssh(address, "hostname; id -un; df -B1 --output=size / | tail -1; "
-                             "test -d /sys/firmware/efi && echo uefi || echo bios").stdout.split()
-        assert facts[0] == name[len(TAG) + 1:]
+        facts = ssh(
+            address,
+            "hostname; id -un; df -B1 --output=size / | tail -1; test -d /sys/firmware/efi && echo uefi || echo bios",
+        ).stdout.split()
+        assert facts[0] == name[len(TAG) + 1 :]
         assert facts[1] == USER
-        assert int(facts[2]) > 3.5 * 1024 ** 3, "growpart and resize2fs filled the 4G disk"
+        assert int(facts[2]) > 3.5 * 1024**3, "growpart and resize2fs filled the 4G disk"
         assert facts[3] == firmware
         lab_env["guest"][name] = address
 
@@ -245,8 +281,12 @@ def _balloon(conn, target):
     """The persistent size at once; the live one once the guest's balloon driver has got there."""
     persistent = _both(conn, BIOS)[1]
     assert persistent.findtext("currentMemory") == str(target) and persistent.findtext("memory") == str(1024 * MIB)
-    wait_for(lambda: abs(int(_both(conn, BIOS)[0].findtext("currentMemory")) - target) <= 4 * MIB, 90, interval=2,
-             what="the balloon at %d KiB" % target)
+    wait_for(
+        lambda: abs(int(_both(conn, BIOS)[0].findtext("currentMemory")) - target) <= 4 * MIB,
+        90,
+        interval=2,
+        what="the balloon at %d KiB" % target,
+    )
 
 
 def test_balloon_down_and_up_live_and_persistently(lab_env):
@@ -268,8 +308,12 @@ def test_a_vcpu_added_live_up_to_max_vcpus(lab_env):
         assert root.findtext("vcpu") == "2" and root.find("vcpu").get("current") is None, ET.tostring(root.find("vcpu"))
     # The guest sees the CPU at once; Debian has no udev rule that onlines a hot-added CPU, so it comes up
     # offline (RHEL and Ubuntu ship such a rule): online it as that rule would.
-    wait_for(lambda: ssh(address, "cat /sys/devices/system/cpu/present").stdout.strip() == "0-1", 60, interval=2,
-             what="the guest to see the second vCPU")
+    wait_for(
+        lambda: ssh(address, "cat /sys/devices/system/cpu/present").stdout.strip() == "0-1",
+        60,
+        interval=2,
+        what="the guest to see the second vCPU",
+    )
     assert ssh(address, "echo 1 | sudo tee /sys/devices/system/cpu/cpu1/online").returncode == 0
     assert ssh(address, "nproc").stdout.strip() == "2"
     SPECS[0]["vcpus"] = 2  # the next tests keep it
@@ -283,8 +327,12 @@ def test_a_disk_attached_and_detached_live(lab_env):
         assert len(root.findall("devices/disk")) == 3, "the image disk, the seed and the new disk"
     wait_for(lambda: "64M" in ssh(address, "lsblk -dn -o SIZE").stdout, 60, interval=2, what="the disk in lsblk")
     _converge(lab_env, disks=disks)
-    wait_for(lambda: len(_both(conn, BIOS)[0].findall("devices/disk")) == 2, 60, interval=2,
-             what="the guest to release the disk")
+    wait_for(
+        lambda: len(_both(conn, BIOS)[0].findall("devices/disk")) == 2,
+        60,
+        interval=2,
+        what="the guest to release the disk",
+    )
     assert len(_both(conn, BIOS)[1].findall("devices/disk")) == 2
     assert "64M" not in ssh(address, "lsblk -dn -o SIZE").stdout
 
@@ -301,8 +349,12 @@ def test_a_nic_attached_and_detached_live(lab_env):
         assert [m.get("address") for m in root.findall("devices/interface/mac")][-1] == "52:54:00:ec:1b:11"
     wait_for(lambda: _links(address) == links + 1, 60, interval=2, what="the NIC in ip link")
     _converge(lab_env, nics=nics)
-    wait_for(lambda: len(_both(conn, BIOS)[0].findall("devices/interface")) == 1, 60, interval=2,
-             what="the guest to release the NIC")
+    wait_for(
+        lambda: len(_both(conn, BIOS)[0].findall("devices/interface")) == 1,
+        60,
+        interval=2,
+        what="the guest to release the NIC",
+    )
     assert len(_both(conn, BIOS)[1].findall("devices/interface")) == 1
     assert _links(address) == links
 

@@ -4,6 +4,7 @@ type starts; bad input changes nothing.
 
 One booted guest is shared by the tests of this file (module-scoped fixture), in file order.
 """
+
 import ipaddress
 import json
 import os
@@ -31,9 +32,19 @@ POOL, IMAGES, NET = TAG + "p", TAG + "i", TAG + "n"
 GUEST, NICS_VM = TAG + "vm", TAG + "nics"
 # A quiet 2-core CI machine boots the guest in 1-2 minutes; a lab shared with other TCG guests needs more.
 BOOT_SECONDS = int(os.environ.get("EKVM_GUEST_BOOT_SECONDS", "360"))
-GUEST_MASKED = ("libvirtd.service", "libvirtd.socket", "virtlogd.socket", "virtlockd.socket", "libvirt-guests.service",
-                "openvswitch-switch.service", "ovsdb-server.service", "ovs-vswitchd.service", "lvm2-monitor.service",
-                "nfs-client.target", "rpc-statd.service")
+GUEST_MASKED = (
+    "libvirtd.service",
+    "libvirtd.socket",
+    "virtlogd.socket",
+    "virtlockd.socket",
+    "libvirt-guests.service",
+    "openvswitch-switch.service",
+    "ovsdb-server.service",
+    "ovs-vswitchd.service",
+    "lvm2-monitor.service",
+    "nfs-client.target",
+    "rpc-statd.service",
+)
 ROLE_PLAYBOOK = """- hosts: all
   gather_facts: false
   tasks:
@@ -111,8 +122,13 @@ class Env:
         extra = os.path.join(self.workdir, "vars.json")
         with open(extra, "w") as handle:
             json.dump({"uri": LIBVIRT_URI, "vms": vms}, handle)
-        return ansible.playbook(self.playbook, ["localhost,"], check=check, timeout=900, args=[
-            "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, "-e", "@" + extra])
+        return ansible.playbook(
+            self.playbook,
+            ["localhost,"],
+            check=check,
+            timeout=900,
+            args=["-c", "local", "-e", "ansible_python_interpreter=" + sys.executable, "-e", "@" + extra],
+        )
 
     def converge(self, vms, **kwargs):
         return converge(self.conn, vms, host="lab", **kwargs)
@@ -188,15 +204,21 @@ def env(lab, tmp_path_factory):
                 # The image turns cloud-init on only when the kernel command line asks for it; the masks
                 # keep the image's hypervisor services from slowing the emulated boot.
                 "cmdline": "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet cloud-init=enabled ds=nocloud "
-                           + " ".join("systemd.mask=" + unit for unit in GUEST_MASKED),
+                + " ".join("systemd.mask=" + unit for unit in GUEST_MASKED),
             },
-            "disks": [{"type": "overlay", "base": os.path.basename(image.disk), "base_pool": IMAGES,
-                       "cache": "unsafe"}],
+            "disks": [
+                {"type": "overlay", "base": os.path.basename(image.disk), "base_pool": IMAGES, "cache": "unsafe"}
+            ],
             "cloud_init": {
                 # The image's SSH host keys stay: generating new ones under TCG takes long.
-                "user_data": {"hostname": GUEST, "disable_root": False, "ssh_authorized_keys": [the_env.pubkey()],
-                              "ssh_deletekeys": False, "ssh_genkeytypes": [],
-                              "locale": False},  # the minimal image has no locale-gen
+                "user_data": {
+                    "hostname": GUEST,
+                    "disable_root": False,
+                    "ssh_authorized_keys": [the_env.pubkey()],
+                    "ssh_deletekeys": False,
+                    "ssh_genkeytypes": [],
+                    "locale": False,
+                },  # the minimal image has no locale-gen
                 # The image's /etc/network/interfaces already runs DHCP on eth0.
                 "network_config": {"config": "disabled"},
             },
@@ -221,9 +243,26 @@ def _lease(conn, mac):
 
 
 def _ssh(env, address, command, timeout=30):
-    argv = netns.exec_argv(paths.NETNS, [
-        "ssh", "-i", env.key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", "root@" + address, command])
+    argv = netns.exec_argv(
+        paths.NETNS,
+        [
+            "ssh",
+            "-i",
+            env.key,
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=5",
+            "-o",
+            "LogLevel=ERROR",
+            "root@" + address,
+            command,
+        ],
+    )
     try:
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -239,16 +278,25 @@ def guest(env):
     mac = _mac(env.conn, GUEST, 0)
     address = wait_for(lambda: _lease(env.conn, mac), BOOT_SECONDS, interval=2, what="a DHCP lease for " + mac)
     left = BOOT_SECONDS - (time.monotonic() - started)
-    wait_for(lambda: _ssh(env, address, "true").returncode == 0, max(left, 30), interval=3,
-             what="SSH with the seed's key on %s" % address)
+    wait_for(
+        lambda: _ssh(env, address, "true").returncode == 0,
+        max(left, 30),
+        interval=3,
+        what="SSH with the seed's key on %s" % address,
+    )
     return address
 
 
 def test_guest_boots_from_overlay_with_cloud_init_seed_and_accepts_ssh(env, guest):
     assert ipaddress.ip_address(guest) in env.subnet
+
     def status():
-        answer = _ssh(env, guest, "hostname; cloud-init status --wait --long; grep -E 'WARNING|ERROR' "
-                      "/var/log/cloud-init.log | tail -n 20", timeout=300)
+        answer = _ssh(
+            env,
+            guest,
+            "hostname; cloud-init status --wait --long; grep -E 'WARNING|ERROR' /var/log/cloud-init.log | tail -n 20",
+            timeout=300,
+        )
         return answer if answer.returncode == 0 and answer.stdout.strip() else None
 
     # cloud-init may still restart sshd after the first login worked: a dropped connection is retried.
@@ -293,8 +341,12 @@ def test_a_nic_added_to_the_running_guest_is_applied_live(env, guest):
     assert dom.ID() == before
     live = ET.fromstring(dom.XMLDesc(0))
     assert "52:54:00:d5:00:02" in [m.get("address") for m in live.findall("devices/interface/mac")]
-    wait_for(lambda: _ssh(env, guest, "ls /sys/class/net").stdout.split().count("eth1") == 1, 60, interval=2,
-             what="the guest to see the hot-plugged NIC")
+    wait_for(
+        lambda: _ssh(env, guest, "ls /sys/class/net").stdout.split().count("eth1") == 1,
+        60,
+        interval=2,
+        what="the guest to see the hot-plugged NIC",
+    )
     assert env.converge([wanted])["changed"] is False
 
 
@@ -340,14 +392,19 @@ def nic_sources(env):
 
 def test_a_vm_with_one_nic_of_each_type_is_defined_and_started(env, nic_sources):
     # No disk: SeaBIOS loops over network boot, which is all a NIC test needs.
-    vm = {"name": NICS_VM, "memory": "64M", "boot": ["network"], "nics": [
-        {"network": NET, "portgroup": "web"},
-        {"type": "bridge", "bridge": TAG + "b"},
-        {"type": "bridge", "bridge": TAG + "o", "ovs": True, "vlan": 42},
-        {"type": "direct", "dev": TAG + "va"},
-        {"type": "user"},
-        {"type": "ethernet", "target_dev": TAG + "t"},
-    ]}
+    vm = {
+        "name": NICS_VM,
+        "memory": "64M",
+        "boot": ["network"],
+        "nics": [
+            {"network": NET, "portgroup": "web"},
+            {"type": "bridge", "bridge": TAG + "b"},
+            {"type": "bridge", "bridge": TAG + "o", "ovs": True, "vlan": 42},
+            {"type": "direct", "dev": TAG + "va"},
+            {"type": "user"},
+            {"type": "ethernet", "target_dev": TAG + "t"},
+        ],
+    }
     try:
         first = env.converge([vm])
         assert first["vms"][0]["actions"] == ["define", "start (was absent)"], first
@@ -355,7 +412,13 @@ def test_a_vm_with_one_nic_of_each_type_is_defined_and_started(env, nic_sources)
         assert dom.isActive()
         live = ET.fromstring(dom.XMLDesc(0))
         assert [i.get("type") for i in live.findall("devices/interface")] == [
-            "network", "bridge", "bridge", "direct", "user", "ethernet"]
+            "network",
+            "bridge",
+            "bridge",
+            "direct",
+            "user",
+            "ethernet",
+        ]
         ovs_port = live.findall("devices/interface")[2].find("target").get("dev")
         assert run(["ovs-vsctl", "get", "port", ovs_port, "tag"]).stdout.strip() == "42"
         assert netns.link_exists(paths.NETNS, TAG + "t")
@@ -381,10 +444,17 @@ def test_kvm_role_converges_the_older_kvm_vms_shape_on_the_host_it_names(env):
     VM placed on another host is left alone, and a second run changes nothing."""
     old, elsewhere = TAG + "old", TAG + "else"
     kvm_vms = [
-        {"name": old, "host": "lab", "memory": "64", "vcpu": "1", "boot_devices": ["network", "hd"],
-         "state": "running", "pool": POOL,
-         "disks": [{"disk_driver": "virtio", "name": old + ".1", "size": "32"}],
-         "network_interfaces": [{"source": NET, "network_driver": "e1000", "type": "network"}]},
+        {
+            "name": old,
+            "host": "lab",
+            "memory": "64",
+            "vcpu": "1",
+            "boot_devices": ["network", "hd"],
+            "state": "running",
+            "pool": POOL,
+            "disks": [{"disk_driver": "virtio", "name": old + ".1", "size": "32"}],
+            "network_interfaces": [{"source": NET, "network_driver": "e1000", "type": "network"}],
+        },
         {"name": elsewhere, "host": "other", "memory": "64", "pool": POOL},
     ]
     play = os.path.join(env.workdir, "role.yml")
@@ -392,8 +462,9 @@ def test_kvm_role_converges_the_older_kvm_vms_shape_on_the_host_it_names(env):
         handle.write(ROLE_PLAYBOOK)
     extra = os.path.join(env.workdir, "role-vars.json")
     with open(extra, "w") as handle:
-        json.dump({"kvm_vms": kvm_vms, "kvm_libvirt_uri": LIBVIRT_URI, "ansible_python_interpreter": sys.executable},
-                  handle)
+        json.dump(
+            {"kvm_vms": kvm_vms, "kvm_libvirt_uri": LIBVIRT_URI, "ansible_python_interpreter": sys.executable}, handle
+        )
 
     def role():
         return ansible.playbook(play, [], timeout=600, args=["-c", "local", "-i", "lab,", "-e", "@" + extra])
@@ -411,7 +482,7 @@ def test_kvm_role_converges_the_older_kvm_vms_shape_on_the_host_it_names(env):
         disk = root.find("devices/disk")
         assert (disk.find("source").get("volume"), disk.find("target").get("bus")) == (old + ".1", "virtio")
         volume = env.conn.storagePoolLookupByName(POOL).storageVolLookupByName(old + ".1")
-        assert volume.info()[1] == 32 * 1024 ** 2
+        assert volume.info()[1] == 32 * 1024**2
         with pytest.raises(libvirt.libvirtError):
             env.conn.lookupByName(elsewhere)
         again = role()

@@ -6,6 +6,7 @@ The test process itself holds /run/essentials-kvm.lock (a HostLock, the lock the
 start, so that both are sure to have planned before either may apply; it holds it a few seconds only, since the
 lab is shared.
 """
+
 import json
 import os
 import subprocess
@@ -33,8 +34,12 @@ def start(folder, label, check_mode=False, **params):
         json.dump({"ANSIBLE_MODULE_ARGS": dict(params, uri=LIBVIRT_URI, _ansible_check_mode=check_mode)}, handle)
     out = open(os.path.join(folder, "out-%s.json" % label), "w+")
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-    proc = subprocess.Popen(["ip", "netns", "exec", paths.NETNS, sys.executable, "-m", MODULE, args],
-                            stdout=out, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", paths.NETNS, sys.executable, "-m", MODULE, args],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     return proc, out
 
 

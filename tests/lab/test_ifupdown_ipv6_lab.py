@@ -11,6 +11,7 @@ ifupdown_interfaces module and read back from the kernel (issue 22).
 
 The sandbox (files and ifupdown state in a private mount namespace) is test_ifupdown_lab's.
 """
+
 import json
 import os
 import re
@@ -20,11 +21,12 @@ import time
 
 import pytest
 
+# The sandbox and the link and ping helpers are that module's.
+from test_ifupdown_lab import Ping, Sandbox, links, wait_ping
+
 from tests.labkit import netns, paths
 from tests.labkit.daemons import Daemon
 from tests.labkit.proc import wait_for
-# The sandbox and the link and ping helpers are that module's.
-from test_ifupdown_lab import Ping, Sandbox, links, wait_ping
 
 pytestmark = pytest.mark.lab
 
@@ -40,26 +42,43 @@ class RouterAdvertiser(Daemon):
     name = "dnsmasq-ra-" + TAG
 
     def _launch(self):
-        netns.execute(PEER, [
-            "dnsmasq", "--conf-file=/dev/null", "--port=0", "--bind-interfaces", "--interface=ekvm-v6ap",
-            "--enable-ra", "--dhcp-range=::,constructor:ekvm-v6ap,ra-only,64,1h", "--ra-param=ekvm-v6ap,3",
-            "--dhcp-leasefile=" + os.path.join(paths.RUN, self.name + ".leases"),
-            "--pid-file=" + self.pidfile, "--log-facility=" + self.log,
-        ])
+        netns.execute(
+            PEER,
+            [
+                "dnsmasq",
+                "--conf-file=/dev/null",
+                "--port=0",
+                "--bind-interfaces",
+                "--interface=ekvm-v6ap",
+                "--enable-ra",
+                "--dhcp-range=::,constructor:ekvm-v6ap,ra-only,64,1h",
+                "--ra-param=ekvm-v6ap,3",
+                "--dhcp-leasefile=" + os.path.join(paths.RUN, self.name + ".leases"),
+                "--pid-file=" + self.pidfile,
+                "--log-facility=" + self.log,
+            ],
+        )
 
 
 def config(mtu=1400, metric=None):
     route4 = {"to": "10.77.60.0/24", "via": "10.77.6.1"}
     if metric is not None:
         route4["metric"] = metric
-    return {"network_interfaces": [
-        {"name": "ekvm-v6s", "address": "10.77.6.2/24", "gateway": "10.77.6.1", "mtu": mtu,
-         "addresses": ["fd00:77:6::2/64"], "gateway6": "fd00:77:6::1",
-         "routes": [route4, {"to": "fd00:77:60::/64", "via": "fd00:77:6::1"}]},
-        {"name": "ekvm-v6a", "method": "manual", "method6": "auto",
-         "up": ["ip link set dev $IFACE up"]},
-        {"name": "ekvm-v6o", "addresses": ["fd00:77:8::2/64"]},
-    ]}
+    return {
+        "network_interfaces": [
+            {
+                "name": "ekvm-v6s",
+                "address": "10.77.6.2/24",
+                "gateway": "10.77.6.1",
+                "mtu": mtu,
+                "addresses": ["fd00:77:6::2/64"],
+                "gateway6": "fd00:77:6::1",
+                "routes": [route4, {"to": "fd00:77:60::/64", "via": "fd00:77:6::1"}],
+            },
+            {"name": "ekvm-v6a", "method": "manual", "method6": "auto", "up": ["ip link set dev $IFACE up"]},
+            {"name": "ekvm-v6o", "addresses": ["fd00:77:8::2/64"]},
+        ]
+    }
 
 
 def ip_json(*args):
@@ -68,14 +87,20 @@ def ip_json(*args):
 
 def addresses(dev, family):
     found = ip_json(family, "addr", "show", "dev", dev)
-    return sorted("%s/%s" % (a["local"], a["prefixlen"]) for a in found[0]["addr_info"]
-                  if a.get("scope") == "global") if found else []
+    return (
+        sorted("%s/%s" % (a["local"], a["prefixlen"]) for a in found[0]["addr_info"] if a.get("scope") == "global")
+        if found
+        else []
+    )
 
 
 def routes(family):
     """(destination, gateway, device, metric) of the namespace's main table, kernel-made routes left out."""
-    return sorted((r["dst"], r.get("gateway"), r["dev"], r.get("metric")) for r in ip_json(family, "route", "show")
-                  if r.get("protocol") not in ("kernel", "ra") and r.get("gateway"))
+    return sorted(
+        (r["dst"], r.get("gateway"), r["dev"], r.get("metric"))
+        for r in ip_json(family, "route", "show")
+        if r.get("protocol") not in ("kernel", "ra") and r.get("gateway")
+    )
 
 
 def mtu(dev):
@@ -94,9 +119,14 @@ def box(lab):
             netns.veth(name, NS, name + "p", PEER, up=False)
             netns.ip(PEER, "link", "set", name + "p", "up")
         netns.ip(PEER, "link", "set", "ekvm-v6sp", "mtu", "1400")
-        for dev, cidr in (("ekvm-v6sp", "10.77.6.1/24"), ("ekvm-v6sp", "fd00:77:6::1/64"),
-                          ("ekvm-v6ap", "fd00:77:7::1/64"), ("ekvm-v6op", "fd00:77:8::1/64"),
-                          ("lo", "10.77.60.1/32"), ("lo", "fd00:77:60::1/128")):
+        for dev, cidr in (
+            ("ekvm-v6sp", "10.77.6.1/24"),
+            ("ekvm-v6sp", "fd00:77:6::1/64"),
+            ("ekvm-v6ap", "fd00:77:7::1/64"),
+            ("ekvm-v6op", "fd00:77:8::1/64"),
+            ("lo", "10.77.60.1/32"),
+            ("lo", "fd00:77:60::1/128"),
+        ):
             netns.ip(PEER, "addr", "add", cidr, "dev", dev, "nodad")
         # The peer routes back to the addresses of the namespace under test (it is their router).
         netns.execute(PEER, ["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"])
@@ -116,8 +146,12 @@ def test_first_run_brings_up_ipv6_routes_and_mtu_as_the_kernel_shows_them(box):
     assert result["changed"] is True and not result.get("failed"), result
     assert result["bounced"] == list(LINKS), result
     rendered = box.read("interfaces.d/essentials-kvm")
-    for line in ("iface ekvm-v6s inet6 static", "up ip route add 10.77.60.0/24 via 10.77.6.1",
-                 "up ip -6 route add fd00:77:60::/64 via fd00:77:6::1", "iface ekvm-v6a inet6 auto"):
+    for line in (
+        "iface ekvm-v6s inet6 static",
+        "up ip route add 10.77.60.0/24 via 10.77.6.1",
+        "up ip -6 route add fd00:77:60::/64 via fd00:77:6::1",
+        "iface ekvm-v6a inet6 auto",
+    ):
         assert line in rendered, rendered
 
     assert addresses("ekvm-v6s", "-4") == ["10.77.6.2/24"]
@@ -125,10 +159,14 @@ def test_first_run_brings_up_ipv6_routes_and_mtu_as_the_kernel_shows_them(box):
     assert addresses("ekvm-v6o", "-6") == ["fd00:77:8::2/64"]
     assert addresses("ekvm-v6o", "-4") == []
     assert mtu("ekvm-v6s") == 1400 and mtu("ekvm-v6o") == 1500
-    assert routes("-4") == [("10.77.60.0/24", "10.77.6.1", "ekvm-v6s", None),
-                            ("default", "10.77.6.1", "ekvm-v6s", None)]
-    assert routes("-6") == [("default", "fd00:77:6::1", "ekvm-v6s", 1024),
-                            ("fd00:77:60::/64", "fd00:77:6::1", "ekvm-v6s", 1024)]
+    assert routes("-4") == [
+        ("10.77.60.0/24", "10.77.6.1", "ekvm-v6s", None),
+        ("default", "10.77.6.1", "ekvm-v6s", None),
+    ]
+    assert routes("-6") == [
+        ("default", "fd00:77:6::1", "ekvm-v6s", 1024),
+        ("fd00:77:60::/64", "fd00:77:6::1", "ekvm-v6s", 1024),
+    ]
     # SLAAC: an address built from the advertised prefix and the interface's MAC (EUI-64).
     slaac = wait_for(lambda: addresses("ekvm-v6a", "-6"), 20, interval=0.5, what="a SLAAC address on ekvm-v6a")
     assert len(slaac) == 1 and slaac[0].startswith("fd00:77:7:0:") and slaac[0].endswith("/64"), slaac
@@ -138,11 +176,13 @@ def test_first_run_brings_up_ipv6_routes_and_mtu_as_the_kernel_shows_them(box):
     for address in ("10.77.60.1", "fd00:77:60::1"):
         wait_ping(NS, address)
     # Full-size frames of the 1400 MTU pass without fragmenting (1372 + 28 header bytes).
-    big = netns.execute(NS, ["ping", "-n", "-q", "-c", "1", "-W", "2", "-M", "do", "-s", "1372", "10.77.6.1"],
-                        check=False)
+    big = netns.execute(
+        NS, ["ping", "-n", "-q", "-c", "1", "-W", "2", "-M", "do", "-s", "1372", "10.77.6.1"], check=False
+    )
     assert big.returncode == 0, big.stdout + big.stderr
-    too_big = netns.execute(NS, ["ping", "-n", "-q", "-c", "1", "-W", "2", "-M", "do", "-s", "1373", "10.77.6.1"],
-                            check=False)
+    too_big = netns.execute(
+        NS, ["ping", "-n", "-q", "-c", "1", "-W", "2", "-M", "do", "-s", "1373", "10.77.6.1"], check=False
+    )
     assert too_big.returncode != 0
 
 

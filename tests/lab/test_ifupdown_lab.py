@@ -15,6 +15,7 @@ files nor ifupdown's state of the machine are ever read or written.
         ekvm-oiN  OVSIntPort 10.77.5.2/24
         ekvm-opN  OVSPort                 ----------  ekvm-oqN 10.77.5.1 (in the peer)
 """
+
 import hashlib
 import json
 import os
@@ -29,7 +30,8 @@ import time
 import pytest
 
 from tests.labkit import netns, paths
-from tests.labkit.ansible import ROOT, env as ansible_env
+from tests.labkit.ansible import ROOT
+from tests.labkit.ansible import env as ansible_env
 from tests.labkit.daemons import Dnsmasq
 from tests.labkit.proc import run, stop_pidfile, wait_for
 
@@ -40,8 +42,10 @@ PYTHON = sys.executable
 TAG = "%d" % (os.getpid() % 1000)
 NS = "ekvm-ifa" + TAG
 PEER = "ekvm-ifp" + TAG
-MAIN_FILE = "# interfaces(5) file used by ifup(8) and ifdown(8)\nauto lo\niface lo inet loopback\n\n" \
-            "source /etc/network/interfaces.d/*\n"
+MAIN_FILE = (
+    "# interfaces(5) file used by ifup(8) and ifdown(8)\nauto lo\niface lo inet loopback\n\n"
+    "source /etc/network/interfaces.d/*\n"
+)
 DEST = "/etc/network/interfaces.d/essentials-kvm"
 # dhclient's resolv.conf update is switched off inside the sandbox: belt and braces on top of
 # the namespace's own resolv.conf, which `ip netns exec` binds over /etc/resolv.conf.
@@ -75,8 +79,12 @@ class Sandbox:
         self.hooks = os.path.join(root, "dhclient-enter-hooks")
         self.state = os.path.join(root, "state")
         # The hook scripts (bridge-utils, openvswitch) are the machine's; the files are ours.
-        shutil.copytree("/etc/network", self.etc, symlinks=True,
-                        ignore=lambda d, names: [n for n in names if n.startswith("interfaces")])
+        shutil.copytree(
+            "/etc/network",
+            self.etc,
+            symlinks=True,
+            ignore=lambda d, names: [n for n in names if n.startswith("interfaces")],
+        )
         os.makedirs(os.path.join(self.etc, "interfaces.d"))
         with open(os.path.join(self.etc, "interfaces"), "w") as handle:
             handle.write(MAIN_FILE)
@@ -87,12 +95,22 @@ class Sandbox:
 
     def shell(self, command, check=False, timeout=180):
         binds = ["mkdir -p /run/network"]
-        binds += ["mount --bind %s %s" % (shlex.quote(src), dst) for src, dst in (
-            (self.etc, "/etc/network"), (self.run_dir, "/run/network"), (self.dhcp, "/var/lib/dhcp"),
-            (self.hooks, "/etc/dhcp/dhclient-enter-hooks.d"))]
+        binds += [
+            "mount --bind %s %s" % (shlex.quote(src), dst)
+            for src, dst in (
+                (self.etc, "/etc/network"),
+                (self.run_dir, "/run/network"),
+                (self.dhcp, "/var/lib/dhcp"),
+                (self.hooks, "/etc/dhcp/dhclient-enter-hooks.d"),
+            )
+        ]
         script = " && ".join(binds) + " && " + command
-        return netns.execute(self.ns, ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-                             check=check, timeout=timeout)
+        return netns.execute(
+            self.ns,
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+            check=check,
+            timeout=timeout,
+        )
 
     def module(self, config, check_mode=False):
         """One run of the real module file, as Ansible would run it; returns its JSON result."""
@@ -130,8 +148,13 @@ class Ping:
     """A fast ping running while something else happens; 0 lost means no interruption."""
 
     def __init__(self, ns, address, count=120, interval=0.05):
-        self.proc = netns.popen(ns, ["ping", "-n", "-q", "-i", str(interval), "-c", str(count), "-W", "2", address],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = netns.popen(
+            ns,
+            ["ping", "-n", "-q", "-i", str(interval), "-c", str(count), "-W", "2", address],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def running(self):
         return self.proc.poll() is None
@@ -151,22 +174,36 @@ def base_config():
     return {
         "network_interfaces": [
             {"name": "ekvm-s0", "address": "10.77.1.2", "netmask": "255.255.255.0"},
-            {"name": "ekvm-m0", "method": "manual",
-             "up": ["ip link set dev $IFACE up", "ip addr add 10.77.2.2/24 dev $IFACE"],
-             "down": ["ip addr flush dev $IFACE"]},
+            {
+                "name": "ekvm-m0",
+                "method": "manual",
+                "up": ["ip link set dev $IFACE up", "ip addr add 10.77.2.2/24 dev $IFACE"],
+                "down": ["ip addr flush dev $IFACE"],
+            },
             {"name": "ekvm-d0", "method": "dhcp"},
         ],
         "network_bridges": [
-            {"name": "ekvm-br0", "address": "10.77.4.2/24", "ports": ["ekvm-b0"], "stp": False, "fd": 0,
-             "comment": "bridge with a veth port"},
+            {
+                "name": "ekvm-br0",
+                "address": "10.77.4.2/24",
+                "ports": ["ekvm-b0"],
+                "stp": False,
+                "fd": 0,
+                "comment": "bridge with a veth port",
+            },
         ],
     }
 
 
 def ovs_config():
     return {
-        "ovs_bridges": [{"name": "ekvm-ob" + TAG, "ports": ["ekvm-oi" + TAG, "ekvm-op" + TAG],
-                         "ovs_extra": "set bridge ${IFACE} datapath_type=netdev"}],
+        "ovs_bridges": [
+            {
+                "name": "ekvm-ob" + TAG,
+                "ports": ["ekvm-oi" + TAG, "ekvm-op" + TAG],
+                "ovs_extra": "set bridge ${IFACE} datapath_type=netdev",
+            }
+        ],
         "ovs_interfaces": [
             {"name": "ekvm-oi" + TAG, "bridge": "ekvm-ob" + TAG, "type": "OVSIntPort", "address": "10.77.5.2/24"},
             {"name": "ekvm-op" + TAG, "bridge": "ekvm-ob" + TAG, "type": "OVSPort"},
@@ -191,8 +228,12 @@ def world(lab):
         for name in ("s0", "m0", "d0", "b0"):
             netns.veth("ekvm-" + name, NS, "ekvm-%sp" % name, PEER, up=False)
             netns.ip(PEER, "link", "set", "ekvm-%sp" % name, "up")
-        for name, cidr in (("s0p", "10.77.1.1/24"), ("m0p", "10.77.2.1/24"), ("d0p", "10.77.3.1/24"),
-                           ("b0p", "10.77.4.1/24")):
+        for name, cidr in (
+            ("s0p", "10.77.1.1/24"),
+            ("m0p", "10.77.2.1/24"),
+            ("d0p", "10.77.3.1/24"),
+            ("b0p", "10.77.4.1/24"),
+        ):
             netns.addr(PEER, "ekvm-" + name, cidr)
         dnsmasq.start()
         yield {"sandbox": box, "root": root, "resolv": resolv_before}
@@ -215,12 +256,28 @@ def test_first_run_through_ansible_playbook_brings_everything_up(world):
     box = world["sandbox"]
     play = os.path.join(world["root"], "play.yml")
     with open(play, "w") as handle:
-        json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [{
-            "name": "Converge the namespace's interfaces",
-            "essentials.kvm.ifupdown_interfaces": dict(base_config(), state_dir=box.state)}]}], handle)
+        json.dump(
+            [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "Converge the namespace's interfaces",
+                            "essentials.kvm.ifupdown_interfaces": dict(base_config(), state_dir=box.state),
+                        }
+                    ],
+                }
+            ],
+            handle,
+        )
     env = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in ansible_env().items() if k.startswith("ANSIBLE_"))
     command = "env %s %s -c local -i localhost, -e ansible_python_interpreter=%s %s" % (
-        env, os.path.join(os.path.dirname(PYTHON), "ansible-playbook"), PYTHON, play)
+        env,
+        os.path.join(os.path.dirname(PYTHON), "ansible-playbook"),
+        PYTHON,
+        play,
+    )
     done = box.shell(command)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"localhost\s+: ok=1\s+changed=1\s+unreachable=0\s+failed=0", done.stdout), done.stdout
@@ -353,4 +410,3 @@ def test_ovs_stanzas_come_up_pass_pings_and_a_second_run_bounces_nothing(ovs_wor
     sent, received = ping.result()
     assert second["changed"] is False and second["bounced"] == [], second
     assert received == sent >= 100, (sent, received)
-

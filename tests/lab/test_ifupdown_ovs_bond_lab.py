@@ -10,6 +10,7 @@ through the bond, failover to the backup member and the tag's isolation checked 
         ekvm-bi<t> OVSIntPort tag 10, 10.77.15.2/24         ekvm-bt<t> tag 10 -> namespace ekvm-bv<t>, 10.77.15.1
                                                             ekvm-bu<t> tag 20 -> namespace ekvm-bw<t>, 10.77.15.3
 """
+
 import os
 import re
 import shutil
@@ -18,10 +19,11 @@ import time
 
 import pytest
 
-from tests.labkit import netns, paths
-from tests.labkit.proc import LabError, run, wait_for
 # The sandbox and the link and ping helpers are that module's.
 from test_ifupdown_lab import Ping, Sandbox, links, wait_ping
+
+from tests.labkit import netns, paths
+from tests.labkit.proc import LabError, run, wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -35,11 +37,13 @@ ACTIVE_MEMBER = re.compile(r"^active member mac: \S+\((\S+)\)$", re.M)
 
 def config():
     return {
-        "ovs_bridges": [{"name": BRIDGE, "ports": [BOND, INTPORT],
-                         "ovs_extra": "set bridge ${IFACE} datapath_type=netdev"}],
+        "ovs_bridges": [
+            {"name": BRIDGE, "ports": [BOND, INTPORT], "ovs_extra": "set bridge ${IFACE} datapath_type=netdev"}
+        ],
         "ovs_bonds": [{"name": BOND, "bridge": BRIDGE, "ports": list(MEMBERS), "bond_mode": "active-backup"}],
-        "ovs_interfaces": [{"name": INTPORT, "bridge": BRIDGE, "type": "OVSIntPort", "tag": 10,
-                            "address": "10.77.15.2/24"}],
+        "ovs_interfaces": [
+            {"name": INTPORT, "bridge": BRIDGE, "type": "OVSIntPort", "tag": 10, "address": "10.77.15.2/24"}
+        ],
     }
 
 
@@ -63,12 +67,43 @@ def box(lab):
     try:
         for member, facing in zip(MEMBERS, FACING):
             netns.veth(member, paths.NETNS, facing, paths.NETNS, up=False)
-        vsctl("add-br", PARTNER, "--", "set", "bridge", PARTNER, "datapath_type=netdev",
-              "--", "add-port", PARTNER, FACING[0], "--", "add-port", PARTNER, FACING[1],
-              "--", "add-port", PARTNER, "ekvm-bt" + TAG, "tag=10", "--", "set", "Interface", "ekvm-bt" + TAG,
-              "type=internal",
-              "--", "add-port", PARTNER, "ekvm-bu" + TAG, "tag=20", "--", "set", "Interface", "ekvm-bu" + TAG,
-              "type=internal")
+        vsctl(
+            "add-br",
+            PARTNER,
+            "--",
+            "set",
+            "bridge",
+            PARTNER,
+            "datapath_type=netdev",
+            "--",
+            "add-port",
+            PARTNER,
+            FACING[0],
+            "--",
+            "add-port",
+            PARTNER,
+            FACING[1],
+            "--",
+            "add-port",
+            PARTNER,
+            "ekvm-bt" + TAG,
+            "tag=10",
+            "--",
+            "set",
+            "Interface",
+            "ekvm-bt" + TAG,
+            "type=internal",
+            "--",
+            "add-port",
+            PARTNER,
+            "ekvm-bu" + TAG,
+            "tag=20",
+            "--",
+            "set",
+            "Interface",
+            "ekvm-bu" + TAG,
+            "type=internal",
+        )
         for facing in FACING:
             netns.ip(paths.NETNS, "link", "set", facing, "up")
         for ns, port, cidr in ((VLAN10, "ekvm-bt" + TAG, "10.77.15.1/24"), (VLAN20, "ekvm-bu" + TAG, "10.77.15.3/24")):

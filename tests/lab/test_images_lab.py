@@ -7,6 +7,7 @@ removes the old image only once no VM uses it. A UEFI VM on a full copy grown to
 from libvirt and loses it with the VM. Every object is named ekvm-img-XXXX and removed at the end; the server
 is stopped by its PID.
 """
+
 import hashlib
 import json
 import os
@@ -41,8 +42,14 @@ def module(check=False, **params):
         json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
         handle.flush()
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-        proc = subprocess.run(netns.exec_argv(paths.NETNS, [sys.executable, MODULE, handle.name]),
-                              capture_output=True, text=True, env=env, timeout=300, check=False)
+        proc = subprocess.run(
+            netns.exec_argv(paths.NETNS, [sys.executable, MODULE, handle.name]),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
     try:
         return json.loads(proc.stdout)
     except ValueError:
@@ -79,11 +86,20 @@ def site(conn):
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", os.path.join(served, name), size], check=True)
     port = random.randint(20000, 39999)
     log = open(os.path.join(work, "http.log"), "w")
-    server = netns.popen(paths.NETNS, [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port),
-                                       "--directory", served], stdout=log, stderr=log)
+    server = netns.popen(
+        paths.NETNS,
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port), "--directory", served],
+        stdout=log,
+        stderr=log,
+    )
     site = {"work": work, "served": served, "url": "http://127.0.0.1:%d/" % port, "log": log.name}
-    wait_for(lambda: netns.execute(paths.NETNS, ["curl", "-sf", "-o", "/dev/null", site["url"]],
-                                   check=False).returncode == 0, 20, what="the image server")
+    wait_for(
+        lambda: (
+            netns.execute(paths.NETNS, ["curl", "-sf", "-o", "/dev/null", site["url"]], check=False).returncode == 0
+        ),
+        20,
+        what="the image server",
+    )
     yield site
     stop_pid(server.pid)
     server.wait()
@@ -104,8 +120,17 @@ def sha256(site, name):
 def request(site, name="tiny.qcow2", vms=("a", "b"), purge=False, state="shutdown"):
     pools = [{"name": POOL, "path": os.path.join(site["work"], "pool")}]
     images = [{"name": IMAGE, "url": site["url"] + name, "checksum": sha256(site, name), "pool": POOL}]
-    machines = [{"name": "%s-%s" % (TAG, vm), "state": state, "memory": "128M", "pool": POOL,
-                 "disks": [{"image": IMAGE, "size": "128M"}], "remove_volumes": True} for vm in vms]
+    machines = [
+        {
+            "name": "%s-%s" % (TAG, vm),
+            "state": state,
+            "memory": "128M",
+            "pool": POOL,
+            "disks": [{"image": IMAGE, "size": "128M"}],
+            "remove_volumes": True,
+        }
+        for vm in vms
+    ]
     return dict(pools=pools, images=images, images_purge=purge, vms=machines)
 
 
@@ -121,8 +146,10 @@ def backing(conn, vm):
 def test_check_mode_on_an_empty_host_shows_the_download_and_touches_nothing(conn, site):
     result = module(check=True, **request(site))
     assert not result.get("failed") and result["changed"], result
-    assert result["images"][0]["actions"] == ["download %stiny.qcow2 into pool %s as %s (a pool this play creates)"
-                                              % (site["url"], POOL, result["images"][0]["volume"])]
+    assert result["images"][0]["actions"] == [
+        "download %stiny.qcow2 into pool %s as %s (a pool this play creates)"
+        % (site["url"], POOL, result["images"][0]["volume"])
+    ]
     assert all(vm["actions"] for vm in result["vms"]), result["vms"]
     assert gets(site, "tiny.qcow2") == 0
     assert POOL not in [p.name() for p in conn.listAllStoragePools(0)]
@@ -165,8 +192,12 @@ def test_purge_removes_the_old_image_only_after_its_last_vm_is_gone(conn, site):
     purged = module(**spec)
     assert not purged.get("failed") and purged["changed"], purged
     assert old not in volumes(conn) and TAG + "-b-disk0.qcow2" not in volumes(conn)
-    assert {"name": old, "pool": POOL, "volume": old,
-            "actions": ["delete unused image %s from pool %s" % (old, POOL)]} in purged["images"]
+    assert {
+        "name": old,
+        "pool": POOL,
+        "volume": old,
+        "actions": ["delete unused image %s from pool %s" % (old, POOL)],
+    } in purged["images"]
     assert gets(site, "tiny2.qcow2") == 1
 
 
@@ -181,8 +212,7 @@ def test_uefi_vm_gets_an_nvram_file_from_the_template_and_loses_it_with_the_vm(c
     spec["vms"][0]["disks"][0]["clone"] = "full"
     result = module(**spec)
     assert not result.get("failed"), result
-    copy = ET.fromstring(conn.storagePoolLookupByName(POOL).storageVolLookupByName(TAG + "-efi-disk0.qcow2")
-                         .XMLDesc(0))
+    copy = ET.fromstring(conn.storagePoolLookupByName(POOL).storageVolLookupByName(TAG + "-efi-disk0.qcow2").XMLDesc(0))
     assert copy.find("backingStore/path") is None and copy.findtext("capacity") == str(128 * 1024 * 1024)
     nvram = ET.fromstring(conn.lookupByName(TAG + "-efi").XMLDesc(0)).findtext("os/nvram")
     assert nvram and os.path.exists(libvirtd_path(nvram)), nvram

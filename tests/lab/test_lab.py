@@ -1,4 +1,5 @@
 """The lab itself: daemons in their namespace, OVS userspace datapath, veth NICs, DHCP."""
+
 import os
 import uuid
 
@@ -36,11 +37,13 @@ def test_libvirtd_answers_and_starts_a_network_inside_the_namespace(lab):
     try:
         net = conn.networkCreateXML(
             "<network><name>%s</name><bridge name='%s'/><ip address='10.253.1.1' prefix='24'/></network>"
-            % (name, name[:15]))
+            % (name, name[:15])
+        )
         try:
             assert netns.link_exists(paths.NETNS, name[:15])
-            assert run(["ip", "link", "show", name[:15]], check=False).returncode != 0, \
+            assert run(["ip", "link", "show", name[:15]], check=False).returncode != 0, (
                 "the network's bridge leaked into the machine's namespace"
+            )
         finally:
             net.destroy()
     finally:

@@ -4,6 +4,7 @@ lease from the NAT network, live DHCP changes, idempotence against real net-dump
 The module runs inside the lab namespace (through a python wrapper under `ip netns exec`), as it would on a
 hypervisor: that is where the bridges, veth "NICs", taps and macvtaps live.
 """
+
 import json
 import os
 import subprocess
@@ -28,6 +29,7 @@ PREFIX = "ekvm-n%s" % TAG
 VETH_MODES = ("private", "vepa", "macvtap", "passthrough", "nosriov")
 GUEST_MAC = "52:54:00:fd:00:01"
 LEASE_TIMEOUT = 120
+
 
 def name(suffix):
     return "%s-%s" % (PREFIX, suffix)
@@ -55,19 +57,48 @@ def networks(nat_end=150, nat_hosts=()):
     if nat_hosts:
         nat_ip["dhcp_hosts"] = list(nat_hosts)
     return [
-        {"name": name("nat"), "mode": "nat", "bridge_name": dev("nat"), "domain": "nat.lab", "ips": [nat_ip],
-         "nat": {"address_start": "10.253.199.10", "address_end": "10.253.199.20",
-                 "port_start": 1024, "port_end": 65535},
-         "dns": {"hosts": [{"ip": "10.253.141.5", "hostnames": ["gw"]}]}},
-        {"name": name("route"), "mode": "route", "bridge_name": dev("rt"), "ips": [block(142)],
-         "routes": [{"address": "10.253.150.0", "prefix": 24, "gateway": "10.253.142.2"}]},
+        {
+            "name": name("nat"),
+            "mode": "nat",
+            "bridge_name": dev("nat"),
+            "domain": "nat.lab",
+            "ips": [nat_ip],
+            "nat": {
+                "address_start": "10.253.199.10",
+                "address_end": "10.253.199.20",
+                "port_start": 1024,
+                "port_end": 65535,
+            },
+            "dns": {"hosts": [{"ip": "10.253.141.5", "hostnames": ["gw"]}]},
+        },
+        {
+            "name": name("route"),
+            "mode": "route",
+            "bridge_name": dev("rt"),
+            "ips": [block(142)],
+            "routes": [{"address": "10.253.150.0", "prefix": 24, "gateway": "10.253.142.2"}],
+        },
         {"name": name("open"), "mode": "open", "bridge_name": dev("open"), "ips": [block(143)]},
-        {"name": name("iso"), "mode": "isolated", "bridge_name": dev("iso"), "ips": [block(144, 150)],
-         "stp": False, "delay": 0, "mtu": 1450},
+        {
+            "name": name("iso"),
+            "mode": "isolated",
+            "bridge_name": dev("iso"),
+            "ips": [block(144, 150)],
+            "stp": False,
+            "delay": 0,
+            "mtu": 1450,
+        },
         {"name": name("br"), "mode": "bridge", "bridge_name": dev("br")},
-        {"name": name("ovs"), "mode": "bridge", "bridge_name": dev("ovs"), "virtualport_type": "openvswitch",
-         "vlans": [{"name": "v10", "vlan": 10, "default": True},
-                   {"name": "trunk", "vlan": [10, 20, 30], "trunk": True}]},
+        {
+            "name": name("ovs"),
+            "mode": "bridge",
+            "bridge_name": dev("ovs"),
+            "virtualport_type": "openvswitch",
+            "vlans": [
+                {"name": "v10", "vlan": 10, "default": True},
+                {"name": "trunk", "vlan": [10, 20, 30], "trunk": True},
+            ],
+        },
         {"name": name("priv"), "mode": "private", "forward": {"interfaces": [veth("private")]}},
         {"name": name("vepa"), "mode": "vepa", "forward": {"interfaces": [veth("vepa")]}},
         {"name": name("mvtap"), "mode": "bridge", "forward": {"interfaces": [veth("macvtap")]}},
@@ -79,6 +110,7 @@ ALL = [item["name"] for item in networks()]
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
 
 def lab_ip(*args, check=True):
     return netns.ip(paths.NETNS, *args, check=check)
@@ -97,7 +129,7 @@ class Host:
         self.folder = folder
         self.python = os.path.join(folder, "python-in-lab")
         with open(self.python, "w") as handle:
-            handle.write("#!/bin/sh\nexec ip netns exec %s %s \"$@\"\n" % (paths.NETNS, sys.executable))
+            handle.write('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (paths.NETNS, sys.executable))
         os.chmod(self.python, 0o755)
         self.runs = 0
 
@@ -108,13 +140,11 @@ class Host:
         with open(args, "w") as handle:
             json.dump({"ANSIBLE_MODULE_ARGS": dict(params, _ansible_check_mode=check_mode)}, handle)
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-        done = subprocess.run([self.python, "-m", MODULE, args], capture_output=True, text=True, env=env,
-                              timeout=120)
+        done = subprocess.run([self.python, "-m", MODULE, args], capture_output=True, text=True, env=env, timeout=120)
         try:
             return json.loads(done.stdout)
         except ValueError:
-            raise AssertionError("module printed no JSON (rc %d):\n%s%s" % (done.returncode, done.stdout,
-                                                                           done.stderr))
+            raise AssertionError("module printed no JSON (rc %d):\n%s%s" % (done.returncode, done.stdout, done.stderr))
 
     def role(self, items, check=False, **variables):
         """The kvm role's virtual network tasks through ansible-playbook, connection local; `variables` are
@@ -125,11 +155,14 @@ class Host:
             json.dump(dict(variables, kvm_virtual_networks=items, ansible_python_interpreter=self.python), handle)
         play = os.path.join(self.folder, "play.yml")
         with open(play, "w") as handle:
-            handle.write("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-                         "    - ansible.builtin.include_role:\n        name: essentials.kvm.kvm\n"
-                         "        tasks_from: libvirt_resources\n")
-        return ansible.playbook(play, [], check=check, diff=True, timeout=300,
-                                args=("-c", "local", "-i", "localhost,", "-e", "@" + extra))
+            handle.write(
+                "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                "    - ansible.builtin.include_role:\n        name: essentials.kvm.kvm\n"
+                "        tasks_from: libvirt_resources\n"
+            )
+        return ansible.playbook(
+            play, [], check=check, diff=True, timeout=300, args=("-c", "local", "-i", "localhost,", "-e", "@" + extra)
+        )
 
 
 def snapshot(conn):
@@ -180,8 +213,10 @@ def domain_xml(guest, memory_mib, nics, pxe=False):
 def guest_nics(dom):
     """mac -> (interface type, target dev, source attributes) of a running guest."""
     root = ET.fromstring(dom.XMLDesc(0))
-    return {i.find("mac").get("address"): (i.get("type"), i.find("target").get("dev"), dict(i.find("source").attrib))
-            for i in root.findall("devices/interface")}
+    return {
+        i.find("mac").get("address"): (i.get("type"), i.find("target").get("dev"), dict(i.find("source").attrib))
+        for i in root.findall("devices/interface")
+    }
 
 
 def destroy(conn, guest):
@@ -193,14 +228,14 @@ def destroy(conn, guest):
 
 # ---------------------------------------------------------------------------------------------- fixtures
 
+
 @pytest.fixture(scope="module")
 def host(lab, tmp_path_factory):
     """The devices the networks need inside the lab namespace; removes everything this file creates."""
     conn = libvirt.open(LIBVIRT_URI)
     lab_ip("link", "add", dev("br"), "type", "bridge")
     lab_ip("link", "set", dev("br"), "up")
-    run(["ovs-vsctl", "--timeout=30", "add-br", dev("ovs"), "--", "set", "bridge", dev("ovs"),
-         "datapath_type=netdev"])
+    run(["ovs-vsctl", "--timeout=30", "add-br", dev("ovs"), "--", "set", "bridge", dev("ovs"), "datapath_type=netdev"])
     for mode in VETH_MODES:
         lab_ip("link", "add", veth(mode), "type", "veth", "peer", "name", veth(mode) + "p")
         lab_ip("link", "set", veth(mode), "up")
@@ -238,6 +273,7 @@ def pxe_guest(host, conn):
 
 
 # ---------------------------------------------------------------------------------------------- tests
+
 
 def test_role_defines_and_starts_every_mode(host, conn):
     first = host.role(networks())
@@ -287,15 +323,20 @@ def test_a_guest_tap_plugs_into_every_network(host, conn):
             kind, tap, source = by_net[(name(suffix), None)]
             assert (kind, source["bridge"]) == ("bridge" if suffix == "br" else "network", dev(bridge))
             assert link(tap)["master"] == dev(bridge), tap
-        for portgroup, tag, trunks, vlan_mode in ((None, "10", "[]", "[]"),
-                                                  ("trunk", "[]", "[10, 20, 30]", "[]")):
+        for portgroup, tag, trunks, vlan_mode in ((None, "10", "[]", "[]"), ("trunk", "[]", "[10, 20, 30]", "[]")):
             _, tap, _ = by_net[(name("ovs"), portgroup)]
             assert run(["ovs-vsctl", "port-to-br", tap]).stdout.strip() == dev("ovs")
-            got = [run(["ovs-vsctl", "get", "port", tap, column]).stdout.strip()
-                   for column in ("tag", "trunks", "vlan_mode")]
+            got = [
+                run(["ovs-vsctl", "get", "port", tap, column]).stdout.strip()
+                for column in ("tag", "trunks", "vlan_mode")
+            ]
             assert got == [tag, trunks, vlan_mode], (portgroup, got)
-        for suffix, mode, kernel_mode in (("priv", "private", "private"), ("vepa", "vepa", "vepa"),
-                                          ("mvtap", "macvtap", "bridge"), ("pt", "passthrough", "passthru")):
+        for suffix, mode, kernel_mode in (
+            ("priv", "private", "private"),
+            ("vepa", "vepa", "vepa"),
+            ("mvtap", "macvtap", "bridge"),
+            ("pt", "passthrough", "passthru"),
+        ):
             kind, tap, source = by_net[(name(suffix), None)]
             assert (kind, source["dev"]) == ("direct", veth(mode))
             info = link(tap)
@@ -312,37 +353,53 @@ def test_pf_without_sriov_functions_fails_clearly(host, conn, mode):
     item = {"name": name("sriov"), "mode": mode, "forward": {"pf": veth("nosriov")}}
     result = host.module(networks=networks() + [item], input_name="kvm_virtual_networks")
     assert result.get("failed"), result
-    assert result["msg"].startswith("kvm_virtual_networks[10].forward.pf: device %r has no SR-IOV virtual functions"
-                                    % veth("nosriov")), result["msg"]
+    assert result["msg"].startswith(
+        "kvm_virtual_networks[10].forward.pf: device %r has no SR-IOV virtual functions" % veth("nosriov")
+    ), result["msg"]
     assert mine(snapshot(conn)) == mine(before)
 
 
 def test_role_takes_bridges_declared_by_the_interface_and_ovs_variables(host, conn):
     """Bridges that the config_interfaces and openvswitch roles will create need not exist yet."""
     before = snapshot(conn)
-    declared = {"network_bridges": [{"name": dev("d0")}], "ovs_bridges": [{"name": dev("d1")}],
-                # The openvswitch role's shape, and the older ansible-openvswitch one.
-                "openvswitch_bridges": [{"name": dev("d2")}, {"bridge": dev("d3")}]}
+    declared = {
+        "network_bridges": [{"name": dev("d0")}],
+        "ovs_bridges": [{"name": dev("d1")}],
+        # The openvswitch role's shape, and the older ansible-openvswitch one.
+        "openvswitch_bridges": [{"name": dev("d2")}, {"bridge": dev("d3")}],
+    }
     items = [{"name": name("d%d" % i), "mode": "bridge", "bridge_name": dev("d%d" % i)} for i in range(5)]
     planned = host.role(items[:4], check=True, **declared)
     assert planned.rc == 0 and planned.changed("localhost") == 1, planned
     refused = host.role(items, check=True, **declared)
     assert refused.rc != 0, refused
-    assert ("kvm_virtual_networks[4].bridge_name: bridge %r neither exists on this host nor is declared"
-            % dev("d4")) in refused.output, refused.output
+    assert (
+        "kvm_virtual_networks[4].bridge_name: bridge %r neither exists on this host nor is declared" % dev("d4")
+    ) in refused.output, refused.output
     assert mine(snapshot(conn)) == mine(before)
 
 
 def test_bad_input_fails_before_any_change(host, conn):
     before = snapshot(conn)
-    items = networks(nat_end=180) + [{"name": name("bad"), "mode": "isolated", "bridge_name": dev("bad"),
-                                      "ips": [{"address": "10.253.148.1", "prefix": 24,
-                                               "dhcp_ranges": [{"start": "10.253.149.10",
-                                                                "end": "10.253.148.20"}]}]}]
+    items = networks(nat_end=180) + [
+        {
+            "name": name("bad"),
+            "mode": "isolated",
+            "bridge_name": dev("bad"),
+            "ips": [
+                {
+                    "address": "10.253.148.1",
+                    "prefix": 24,
+                    "dhcp_ranges": [{"start": "10.253.149.10", "end": "10.253.148.20"}],
+                }
+            ],
+        }
+    ]
     result = host.module(networks=items)
     assert result.get("failed"), result
-    assert result["msg"].startswith("networks[10].ips[0].dhcp_ranges[0].start: 10.253.149.10 lies outside the "
-                                    "subnet 10.253.148.0/24"), result["msg"]
+    assert result["msg"].startswith(
+        "networks[10].ips[0].dhcp_ranges[0].start: 10.253.149.10 lies outside the subnet 10.253.148.0/24"
+    ), result["msg"]
     assert mine(snapshot(conn)) == mine(before)
 
 
@@ -357,7 +414,10 @@ def test_changed_dhcp_range_is_applied_live(host, conn, pxe_guest):
     nat_result = [n for n in result["networks"] if n["name"] == name("nat")][0]
     assert nat_result["actions"] == ["update live"] and not nat_result["restart_required"], nat_result
     assert [u.split(" (")[0] for u in nat_result["live_updates"]] == [
-        "delete ip-dhcp-range", "add-last ip-dhcp-range", "add-last ip-dhcp-host"]
+        "delete ip-dhcp-range",
+        "add-last ip-dhcp-range",
+        "add-last ip-dhcp-host",
+    ]
     # Not restarted: same bridge device, and the running guest is still plugged into it.
     assert nat.isActive() and link(dev("nat"))["ifindex"] == bridge_index
     assert link(tap)["master"] == dev("nat")
@@ -370,7 +430,8 @@ def test_changed_dhcp_range_is_applied_live(host, conn, pxe_guest):
     more_dns = networks(nat_end=160, nat_hosts=[fixed])
     more_dns[0]["dns"]["hosts"].append({"ip": "10.253.141.6", "hostnames": ["ns"]})
     assert host.module(networks=more_dns)["live_updates"] == {
-        name("nat"): ["add-last dns-host: <host ip=\"10.253.141.6\"><hostname>ns</hostname></host>"]}
+        name("nat"): ['add-last dns-host: <host ip="10.253.141.6"><hostname>ns</hostname></host>']
+    }
     assert read_pid(pidfile) == dnsmasq and alive(dnsmasq)
     assert not host.module(networks=more_dns)["changed"]
 
@@ -430,9 +491,12 @@ def test_a_host_failure_after_earlier_changes_reports_what_was_done(host, conn):
         result = host.module(networks=[first, second])
         assert result.get("failed") and result["changed"], result
         assert result["msg"].startswith("cannot start network %s" % name("half2")), result["msg"]
-        assert result["done"] == ["define network %s" % name("half1"), "start network %s" % name("half1"),
-                                  "autostart on of network %s" % name("half1"),
-                                  "define network %s" % name("half2")], result
+        assert result["done"] == [
+            "define network %s" % name("half1"),
+            "start network %s" % name("half1"),
+            "autostart on of network %s" % name("half1"),
+            "define network %s" % name("half2"),
+        ], result
     finally:
         host.module(networks=[{"name": n, "state": "absent"} for n in (name("half1"), name("half2"))])
         lab_ip("link", "delete", dev("halfb"), check=False)

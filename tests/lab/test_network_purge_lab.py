@@ -9,6 +9,7 @@ Only the network driver is loaded (its folder of connection drivers holds that o
 well under a second and never probes QEMU. The module reaches it as network:///system through the
 daemon's socket, which lives in the test's folder.
 """
+
 import glob
 import json
 import os
@@ -32,11 +33,18 @@ TAG = uuid.uuid4().hex[:3]
 NS = "ekvm-np" + TAG
 # Debian keeps libvirtd's connection drivers under the multiarch folder (x86_64-linux-gnu here).
 DRIVERS = (glob.glob("/usr/lib/*/libvirt/connection-driver") or ["/usr/lib/libvirt/connection-driver"])[0]
-MODULES = {name: "ansible_collections.essentials.kvm.plugins.modules." + name
-           for name in ("libvirt_network", "libvirt_resources")}
+MODULES = {
+    name: "ansible_collections.essentials.kvm.plugins.modules." + name
+    for name in ("libvirt_network", "libvirt_resources")
+}
 # The daemon's own folders, each bound over the system one inside its private mount namespace.
-PRIVATE = {"etc": "/etc/libvirt", "run": "/run/libvirt", "lib": "/var/lib/libvirt", "cache": "/var/cache/libvirt",
-           "drivers": DRIVERS}
+PRIVATE = {
+    "etc": "/etc/libvirt",
+    "run": "/run/libvirt",
+    "lib": "/var/lib/libvirt",
+    "cache": "/var/cache/libvirt",
+    "drivers": DRIVERS,
+}
 
 
 def name(suffix):
@@ -61,15 +69,31 @@ class NetworkDaemon:
         shutil.copy(os.path.join(DRIVERS, "libvirt_driver_network.so"), os.path.join(self.root, "drivers"))
         conf = os.path.join(self.root, "libvirtd.conf")
         with open(conf, "w") as handle:
-            handle.write('unix_sock_dir = "%s"\nlog_outputs = "3:file:%s"\n'
-                         % (os.path.join(self.root, "sock"), os.path.join(self.root, "libvirtd.log")))
+            handle.write(
+                'unix_sock_dir = "%s"\nlog_outputs = "3:file:%s"\n'
+                % (os.path.join(self.root, "sock"), os.path.join(self.root, "libvirtd.log"))
+            )
         binds = ["mount --bind %s %s" % (os.path.join(self.root, mine), system) for mine, system in PRIVATE.items()]
         netns.add(NS)
-        netns.execute(NS, ["unshare", "--mount", "--propagation", "private", "sh", "-c", " && ".join(
-            binds + ["exec libvirtd -d -f %s --pid-file %s" % (conf, self.pidfile)])])
+        netns.execute(
+            NS,
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                " && ".join(binds + ["exec libvirtd -d -f %s --pid-file %s" % (conf, self.pidfile)]),
+            ],
+        )
         # net-list, not version: a daemon without a hypervisor driver has no version to tell.
-        wait_for(lambda: run(["virsh", "-c", self.uri, "net-list", "--all"], check=False).returncode == 0, 30,
-                 interval=0.2, what="the test's libvirtd to answer")
+        wait_for(
+            lambda: run(["virsh", "-c", self.uri, "net-list", "--all"], check=False).returncode == 0,
+            30,
+            interval=0.2,
+            what="the test's libvirtd to answer",
+        )
 
     def stop(self):
         """Networks first: a started network's bridge (and dnsmasq, had it one) outlive the daemon."""
@@ -92,9 +116,16 @@ def network_xml(suffix):
 
 
 def declared():
-    return [{"name": name("keep"), "mode": "isolated", "bridge_name": bridge("keep")},
-            {"name": name("idle"), "mode": "isolated", "bridge_name": bridge("idle"), "state": "inactive",
-             "autostart": False}]
+    return [
+        {"name": name("keep"), "mode": "isolated", "bridge_name": bridge("keep")},
+        {
+            "name": name("idle"),
+            "mode": "isolated",
+            "bridge_name": bridge("idle"),
+            "state": "inactive",
+            "autostart": False,
+        },
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +154,13 @@ def module(daemon, module_name, params, check_mode=False):
     with open(args, "w") as handle:
         json.dump({"ANSIBLE_MODULE_ARGS": dict(params, _ansible_check_mode=check_mode, _ansible_diff=True)}, handle)
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-    done = subprocess.run(netns.exec_argv(NS, [sys.executable, "-m", MODULES[module_name], args]),
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        netns.exec_argv(NS, [sys.executable, "-m", MODULES[module_name], args]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     try:
         return json.loads(done.stdout)
     except ValueError:
@@ -133,8 +169,10 @@ def module(daemon, module_name, params, check_mode=False):
 
 def state(conn):
     """name -> (active, persistent, autostart) of every network of the test's daemon."""
-    return {net.name(): (bool(net.isActive()), bool(net.isPersistent()), bool(net.autostart()))
-            for net in conn.listAllNetworks()}
+    return {
+        net.name(): (bool(net.isActive()), bool(net.isPersistent()), bool(net.autostart()))
+        for net in conn.listAllNetworks()
+    }
 
 
 def strays(conn):
@@ -156,11 +194,16 @@ def test_purge_removes_undeclared_networks_running_and_inactive_and_keeps_the_de
     assert state(conn) == dict(kept, **extra)
     assert netns.link_exists(NS, bridge("up"))
 
-    planned = module(daemon, "libvirt_network", {"uri": daemon.uri, "networks": declared(), "purge": True},
-                     check_mode=True)
+    planned = module(
+        daemon, "libvirt_network", {"uri": daemon.uri, "networks": declared(), "purge": True}, check_mode=True
+    )
     actions = {n["name"]: n["actions"] for n in planned["networks"]}
-    assert actions == {name("keep"): [], name("idle"): [], name("up"): ["stop", "undefine"],
-                       name("down"): ["undefine"]}, planned
+    assert actions == {
+        name("keep"): [],
+        name("idle"): [],
+        name("up"): ["stop", "undefine"],
+        name("down"): ["undefine"],
+    }, planned
     assert state(conn) == dict(kept, **extra), "check mode changed the daemon"
 
     purged = module(daemon, "libvirt_network", {"uri": daemon.uri, "networks": declared(), "purge": True})

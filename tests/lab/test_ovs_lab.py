@@ -11,6 +11,7 @@ arrives on the other.
 Internal ports tagged 10 or 20 on every bridge are moved into namespaces of their own with
 addresses of one subnet, so only VLAN separation keeps two of them from reaching each other.
 """
+
 import json
 import re
 import subprocess
@@ -27,8 +28,15 @@ from tests.labkit.proc import LabError, run, wait_for
 pytestmark = pytest.mark.lab
 
 # Internal port suffix -> (bridge letter, VLAN, last address byte).
-ENDPOINTS = {"a10": ("A", 10, 1), "a20": ("A", 20, 2), "b10": ("B", 10, 11), "b20": ("B", 20, 12),
-             "c10": ("C", 10, 21), "d10": ("D", 10, 31), "d20": ("D", 20, 32)}
+ENDPOINTS = {
+    "a10": ("A", 10, 1),
+    "a20": ("A", 20, 2),
+    "b10": ("B", 10, 11),
+    "b20": ("B", 20, 12),
+    "c10": ("C", 10, 21),
+    "d10": ("D", 10, 31),
+    "d20": ("D", 20, 32),
+}
 # veth pairs inside ekvm-lab: trunk A-B, LACP A-C, active-backup C-D.
 CABLES = (("ta", "tb"), ("la1", "lc1"), ("la2", "lc2"), ("ac1", "ad1"), ("ac2", "ad2"))
 ACTIVE_MEMBER = re.compile(r"^active member mac: \S+\((\S+)\)$", re.M)
@@ -88,22 +96,45 @@ class Switch:
     def desired(self, lacp_mode="balance-tcp", backup_mode="active-backup", backup_members=("1", "2")):
         n = self.name
         lacp = dict(bond_mode=lacp_mode, lacp="active", lacp_time="fast")
-        internal = dict((letter, [{"name": n(suffix), "type": "internal", "tag": vlan}
-                                  for suffix, (owner, vlan, _) in sorted(ENDPOINTS.items()) if owner == letter])
-                        for letter in "ABCD")
+        internal = dict(
+            (
+                letter,
+                [
+                    {"name": n(suffix), "type": "internal", "tag": vlan}
+                    for suffix, (owner, vlan, _) in sorted(ENDPOINTS.items())
+                    if owner == letter
+                ],
+            )
+            for letter in "ABCD"
+        )
         return [
-            {"name": n("A"), "datapath_type": "netdev",
-             "ports": internal["A"] + [{"name": n("ta"), "trunks": [10, 20]}],
-             "bonds": [dict(name=n("lA"), members=[n("la1"), n("la2")], **lacp)]},
-            {"name": n("B"), "datapath_type": "netdev", "mcast_snooping": True,
-             "ports": internal["B"] + [{"name": n("tb"), "vlan_mode": "trunk", "trunks": [10, 20]}]},
-            {"name": n("C"), "datapath_type": "netdev", "other_config": {"mac-aging-time": 60},
-             "ports": internal["C"],
-             "bonds": [dict(name=n("lC"), members=[n("lc1"), n("lc2")], **lacp),
-                       {"name": n("aC"), "members": [n("ac" + m) for m in backup_members],
-                        "bond_mode": backup_mode}]},
-            {"name": n("D"), "datapath_type": "netdev",
-             "ports": internal["D"] + [{"name": n("ad" + m)} for m in backup_members]},
+            {
+                "name": n("A"),
+                "datapath_type": "netdev",
+                "ports": internal["A"] + [{"name": n("ta"), "trunks": [10, 20]}],
+                "bonds": [dict(name=n("lA"), members=[n("la1"), n("la2")], **lacp)],
+            },
+            {
+                "name": n("B"),
+                "datapath_type": "netdev",
+                "mcast_snooping": True,
+                "ports": internal["B"] + [{"name": n("tb"), "vlan_mode": "trunk", "trunks": [10, 20]}],
+            },
+            {
+                "name": n("C"),
+                "datapath_type": "netdev",
+                "other_config": {"mac-aging-time": 60},
+                "ports": internal["C"],
+                "bonds": [
+                    dict(name=n("lC"), members=[n("lc1"), n("lc2")], **lacp),
+                    {"name": n("aC"), "members": [n("ac" + m) for m in backup_members], "bond_mode": backup_mode},
+                ],
+            },
+            {
+                "name": n("D"),
+                "datapath_type": "netdev",
+                "ports": internal["D"] + [{"name": n("ad" + m)} for m in backup_members],
+            },
         ]
 
     def converge(self, raw, check_mode=False):
@@ -182,9 +213,16 @@ def test_check_mode_then_one_transaction_then_no_command(switch):
 @pytest.mark.parametrize("count", [1, 40])
 def test_one_transaction_whatever_the_number_of_ports(lab, count):
     bridge = "ekvm-%sN" % uuid.uuid4().hex[:4]
-    raw = [{"name": bridge, "datapath_type": "netdev",
-            "ports": [{"name": "%s-%d" % (bridge, number), "type": "internal", "tag": number % 7 + 1}
-                      for number in range(count)]}]
+    raw = [
+        {
+            "name": bridge,
+            "datapath_type": "netdev",
+            "ports": [
+                {"name": "%s-%d" % (bridge, number), "type": "internal", "tag": number % 7 + 1}
+                for number in range(count)
+            ],
+        }
+    ]
     try:
         runner = Runner()
         result = converge(Vsctl(runner), parse_bridges(raw))
@@ -217,23 +255,29 @@ def test_bonds_negotiate_and_keep_traffic_when_a_member_goes_down(switch):
     switch.converge(switch.desired())
     switch.hosts()
     for bond in (switch.name("lA"), switch.name("lC")):
-        wait_for(lambda: lacp_negotiated(bond), 20, interval=0.5, what="LACP on %s" % bond)
+        wait_for(lambda bond=bond: lacp_negotiated(bond), 20, interval=0.5, what="LACP on %s" % bond)
     assert "bond_mode: balance-tcp" in appctl("bond/show", switch.name("lA"))
     assert "bond_mode: active-backup" in appctl("bond/show", switch.name("aC"))
     assert switch.reaches("a10", "d10")
 
     # An LACP member goes down: the bond keeps the other member and stays negotiated.
     netns.ip(paths.NETNS, "link", "set", switch.name("la1"), "down")
-    wait_for(lambda: "member %s: disabled" % switch.name("la1") in appctl("bond/show", switch.name("lA")),
-             15, what="la1 disabled in the bond")
+    wait_for(
+        lambda: "member %s: disabled" % switch.name("la1") in appctl("bond/show", switch.name("lA")),
+        15,
+        what="la1 disabled in the bond",
+    )
     assert "status: active negotiated" in appctl("lacp/show", switch.name("lA"))
     assert switch.reaches("a10", "c10")
 
     # The active member of the active-backup bond goes down: the backup takes over.
     active = ACTIVE_MEMBER.search(appctl("bond/show", switch.name("aC"))).group(1)
     netns.ip(paths.NETNS, "link", "set", active, "down")
-    wait_for(lambda: (ACTIVE_MEMBER.search(appctl("bond/show", switch.name("aC"))) or [None, active])[1] != active,
-             15, what="a new active member")
+    wait_for(
+        lambda: (ACTIVE_MEMBER.search(appctl("bond/show", switch.name("aC"))) or [None, active])[1] != active,
+        15,
+        what="a new active member",
+    )
     assert switch.reaches("a10", "d10")
     assert switch.reaches("b20", "d20")
 
@@ -247,8 +291,22 @@ def test_bond_mode_lacp_and_members_converge_on_existing_bonds(switch):
     result, runner = switch.converge(wanted)
     assert len(runner.writes) == 1
     assert result["commands"][2:] == [
-        "--", "set", "Port", n("lA"), "bond_mode=active-backup", "--", "set", "Port", n("lC"), "bond_mode=active-backup",
-        "--", "set", "Port", n("aC"), "bond_mode=balance-slb"]
+        "--",
+        "set",
+        "Port",
+        n("lA"),
+        "bond_mode=active-backup",
+        "--",
+        "set",
+        "Port",
+        n("lC"),
+        "bond_mode=active-backup",
+        "--",
+        "set",
+        "Port",
+        n("aC"),
+        "bond_mode=balance-slb",
+    ]
     assert "bond_mode: active-backup" in appctl("bond/show", n("lA"))
     assert "bond_mode: balance-slb" in appctl("bond/show", n("aC"))
     wait_for(lambda: lacp_negotiated(n("lA")), 20, interval=0.5, what="LACP after the mode change")
@@ -261,32 +319,76 @@ def test_bond_mode_lacp_and_members_converge_on_existing_bonds(switch):
     result, runner = switch.converge(moved)
     assert len(runner.writes) == 1
     assert result["commands"][2:] == [
-        "--", "del-bond-iface", n("aC"), n("ac2"), "--", "add-bond-iface", n("aC"), n("ac3"),
-        "--", "add-port", n("D"), n("ad3")]
+        "--",
+        "del-bond-iface",
+        n("aC"),
+        n("ac2"),
+        "--",
+        "add-bond-iface",
+        n("aC"),
+        n("ac3"),
+        "--",
+        "add-port",
+        n("D"),
+        n("ad3"),
+    ]
     assert vsctl("iface-to-br", n("ad3")) == n("D")
     netns.ip(paths.NETNS, "link", "set", n("ac1"), "down")
     assert switch.reaches("a10", "d10"), "traffic must flow over the new member"
     assert switch.converge(moved)[0]["commands"] == []
 
 
-def every_setting(n, rstp=False, key=5000, lacp="passive", downdelay=200, tunnels=("vx", "gn", "gr"),
-                  mirror_output=None):
+def every_setting(
+    n, rstp=False, key=5000, lacp="passive", downdelay=200, tunnels=("vx", "gn", "gr"), mirror_output=None
+):
     """Settings the traffic topology leaves out: a fake bridge, a patch pair, tunnels, STP or RSTP,
     bridge and port maps, a native-tagged trunk, a bond with passive LACP and delays, a mirror."""
-    tunnel = {"vx": {"type": "vxlan", "remote_ip": "192.0.2.7", "key": key},
-              "gn": {"type": "geneve", "remote_ip": "2001:db8::7"},
-              "gr": {"type": "gre", "remote_ip": "192.0.2.8", "key": "flow"}}
+    tunnel = {
+        "vx": {"type": "vxlan", "remote_ip": "192.0.2.7", "key": key},
+        "gn": {"type": "geneve", "remote_ip": "2001:db8::7"},
+        "gr": {"type": "gre", "remote_ip": "192.0.2.8", "key": "flow"},
+    }
     return [
-        {"name": n("A"), "datapath_type": "netdev", "fail_mode": "secure", "stp": not rstp, "rstp": rstp,
-         "other_config": {"mac-table-size": 2048}, "external_ids": {"owner": "ekvm lab"},
-         "ports": [{"name": n("pa"), "type": "patch", "peer": n("pb")},
-                   {"name": n("ta"), "vlan_mode": "native-tagged", "tag": 30, "trunks": [10],
-                    "external_ids": {"cable": "to B"}}]
-         + [dict(tunnel[suffix], name=n(suffix)) for suffix in tunnels],
-         "bonds": [{"name": n("lA"), "members": [n("la1"), n("la2")], "bond_mode": "balance-slb", "lacp": lacp,
-                    "lacp_time": "fast", "bond_updelay": 100, "bond_downdelay": downdelay}],
-         "mirrors": [dict(mirror_output or {"output_port": n("pa")}, name=n("m"), select_src_port=[n("ta")],
-                          select_dst_port=[n("x40"), n("ta")], select_vlan=[10])]},
+        {
+            "name": n("A"),
+            "datapath_type": "netdev",
+            "fail_mode": "secure",
+            "stp": not rstp,
+            "rstp": rstp,
+            "other_config": {"mac-table-size": 2048},
+            "external_ids": {"owner": "ekvm lab"},
+            "ports": [
+                {"name": n("pa"), "type": "patch", "peer": n("pb")},
+                {
+                    "name": n("ta"),
+                    "vlan_mode": "native-tagged",
+                    "tag": 30,
+                    "trunks": [10],
+                    "external_ids": {"cable": "to B"},
+                },
+            ]
+            + [dict(tunnel[suffix], name=n(suffix)) for suffix in tunnels],
+            "bonds": [
+                {
+                    "name": n("lA"),
+                    "members": [n("la1"), n("la2")],
+                    "bond_mode": "balance-slb",
+                    "lacp": lacp,
+                    "lacp_time": "fast",
+                    "bond_updelay": 100,
+                    "bond_downdelay": downdelay,
+                }
+            ],
+            "mirrors": [
+                dict(
+                    mirror_output or {"output_port": n("pa")},
+                    name=n("m"),
+                    select_src_port=[n("ta")],
+                    select_dst_port=[n("x40"), n("ta")],
+                    select_vlan=[10],
+                )
+            ],
+        },
         {"name": n("B"), "datapath_type": "netdev", "ports": [{"name": n("pb"), "type": "patch", "peer": n("pa")}]},
         {"name": n("X"), "parent": n("A"), "vlan": 40, "ports": [{"name": n("x40"), "type": "internal"}]},
     ]
@@ -301,41 +403,101 @@ def test_every_setting_round_trips_and_converges_on_the_real_switch(switch):
     assert len(runner.writes) == 1 and len(runner.calls) == 3, runner.calls
     get = lambda *args: vsctl("get", *args)  # noqa: E731
     assert [get("Bridge", n("A"), column) for column in ("fail_mode", "stp_enable", "rstp_enable")] == [
-        "secure", "true", "false"]
+        "secure",
+        "true",
+        "false",
+    ]
     assert get("Bridge", n("A"), "external_ids:owner") == '"ekvm lab"'
     assert get("Interface", n("pa"), "options:peer") == n("pb")
     assert get("Interface", n("vx"), "options") == '{key="5000", remote_ip="192.0.2.7"}'
     assert get("Interface", n("gn"), "type") == "geneve"
     assert get("Interface", n("gr"), "options:key") == "flow"
     assert [get("Port", n("ta"), column) for column in ("vlan_mode", "tag", "trunks")] == [
-        "native-tagged", "30", "[10]"]
+        "native-tagged",
+        "30",
+        "[10]",
+    ]
     assert [get("Port", n("lA"), column) for column in ("bond_mode", "lacp", "bond_updelay", "bond_downdelay")] == [
-        "balance-slb", "passive", "100", "200"]
+        "balance-slb",
+        "passive",
+        "100",
+        "200",
+    ]
     assert (vsctl("br-to-parent", n("X")), vsctl("br-to-vlan", n("X"))) == (n("A"), "40")
     assert (vsctl("port-to-br", n("x40")), get("Port", n("x40"), "tag")) == (n("X"), "40")
     assert result["after"][n("X")]["ports"][0]["name"] == n("x40")
     mirror = get("Bridge", n("A"), "mirrors").strip("[]")
     port_uuid = lambda name: get("Port", name, "_uuid")  # noqa: E731
     assert [get("Mirror", mirror, column) for column in ("name", "select_src_port", "output_port", "select_vlan")] == [
-        n("m"), "[%s]" % port_uuid(n("ta")), port_uuid(n("pa")), "[10]"]
+        n("m"),
+        "[%s]" % port_uuid(n("ta")),
+        port_uuid(n("pa")),
+        "[10]",
+    ]
     assert sorted(get("Mirror", mirror, "select_dst_port").strip("[]").split(", ")) == sorted(
-        [port_uuid(n("ta")), port_uuid(n("x40"))])
+        [port_uuid(n("ta")), port_uuid(n("x40"))]
+    )
     assert switch.converge(every_setting(n))[0]["commands"] == []
 
     # STP becomes RSTP, a tunnel key, the bond's LACP and delay and the mirror's output change, and
     # purge drops the tunnel no longer listed: one transaction again, then nothing left to do.
-    changed = every_setting(n, rstp=True, key=6000, lacp="active", downdelay=0, tunnels=("vx", "gn"),
-                            mirror_output={"output_vlan": 99})
+    changed = every_setting(
+        n, rstp=True, key=6000, lacp="active", downdelay=0, tunnels=("vx", "gn"), mirror_output={"output_vlan": 99}
+    )
     result = converge(Vsctl(Runner()), parse_bridges(changed), purge=True)
     assert result["commands"][2:] == [
-        "--", "del-port", n("gr"), "--", "remove", "Bridge", n("A"), "mirrors", mirror,
-        "--", "set", "Bridge", n("A"), "stp_enable=false", "rstp_enable=true",
-        "--", "set", "Interface", n("vx"), "options:key=6000",
-        "--", "set", "Port", n("lA"), "lacp=active", "bond_downdelay=0",
-        "--", "--id=@p0", "get", "Port", n("ta"), "--", "--id=@p1", "get", "Port", n("x40"),
-        "--", "--id=@m0", "create", "Mirror", "name=%s" % n("m"), "select_src_port=[@p0]",
-        "select_dst_port=[@p0,@p1]", "select_vlan=[10]", "output_vlan=99",
-        "--", "add", "Bridge", n("A"), "mirrors", "@m0"]
+        "--",
+        "del-port",
+        n("gr"),
+        "--",
+        "remove",
+        "Bridge",
+        n("A"),
+        "mirrors",
+        mirror,
+        "--",
+        "set",
+        "Bridge",
+        n("A"),
+        "stp_enable=false",
+        "rstp_enable=true",
+        "--",
+        "set",
+        "Interface",
+        n("vx"),
+        "options:key=6000",
+        "--",
+        "set",
+        "Port",
+        n("lA"),
+        "lacp=active",
+        "bond_downdelay=0",
+        "--",
+        "--id=@p0",
+        "get",
+        "Port",
+        n("ta"),
+        "--",
+        "--id=@p1",
+        "get",
+        "Port",
+        n("x40"),
+        "--",
+        "--id=@m0",
+        "create",
+        "Mirror",
+        "name=%s" % n("m"),
+        "select_src_port=[@p0]",
+        "select_dst_port=[@p0,@p1]",
+        "select_vlan=[10]",
+        "output_vlan=99",
+        "--",
+        "add",
+        "Bridge",
+        n("A"),
+        "mirrors",
+        "@m0",
+    ]
     assert get("Mirror", n("m"), "output_vlan") == "99"
     assert run(["ovs-vsctl", "list", "Mirror", mirror], check=False).returncode != 0, "the old row is gone"
     assert [get("Bridge", n("A"), column) for column in ("stp_enable", "rstp_enable")] == ["false", "true"]
@@ -353,44 +515,126 @@ def test_module_rejects_bad_input_unchanged_then_takes_the_older_shape(switch, t
     # Each case adds bridge X and changes bridge A, with one bad field.
     x_port = {"name": n("lc1")}
     cases = [
-        ("openvswitch_bridges[1].ports[0].tag: must be a VLAN id from 1 to 4094 (got a number: 4095)", [dict(x_port, tag=4095)], [], []),
-        ("openvswitch_bridges[1].ports[0].name: %r is already used at openvswitch_bridges[0].ports[1].name"
-         % n("la1"), [{"name": n("la1")}], [], []),
-        ("openvswitch_bridges[1].bonds[0].members: a bond needs at least 2 member interfaces (got 1)",
-         [x_port], [{"name": n("lC"), "members": [n("lc2")]}], []),
-        ("openvswitch_ports[1].ports[0].port: %r is already used at openvswitch_bridges[0].ports[1].name"
-         % n("la1"), [x_port], [], [{"bridge": n("X"), "ports": [{"port": n("lc2")}]},
-                                   {"bridge": n("X"), "ports": [{"port": n("la1"), "state": "present"}]}]),
-        ("openvswitch_ports[1].bridge: is required", [x_port], [], [{"bridge": n("A"), "ports": [{"port": n("la2")}]},
-                                                                   {"ports": [{"port": n("lc2")}]}]),
+        (
+            "openvswitch_bridges[1].ports[0].tag: must be a VLAN id from 1 to 4094 (got a number: 4095)",
+            [dict(x_port, tag=4095)],
+            [],
+            [],
+        ),
+        (
+            "openvswitch_bridges[1].ports[0].name: %r is already used at openvswitch_bridges[0].ports[1].name"
+            % n("la1"),
+            [{"name": n("la1")}],
+            [],
+            [],
+        ),
+        (
+            "openvswitch_bridges[1].bonds[0].members: a bond needs at least 2 member interfaces (got 1)",
+            [x_port],
+            [{"name": n("lC"), "members": [n("lc2")]}],
+            [],
+        ),
+        (
+            "openvswitch_ports[1].ports[0].port: %r is already used at openvswitch_bridges[0].ports[1].name" % n("la1"),
+            [x_port],
+            [],
+            [
+                {"bridge": n("X"), "ports": [{"port": n("lc2")}]},
+                {"bridge": n("X"), "ports": [{"port": n("la1"), "state": "present"}]},
+            ],
+        ),
+        (
+            "openvswitch_ports[1].bridge: is required",
+            [x_port],
+            [],
+            [{"bridge": n("A"), "ports": [{"port": n("la2")}]}, {"ports": [{"port": n("lc2")}]}],
+        ),
     ]
-    cases = [{"msg": message, "ports": port_lists, "bridges": [
-        {"name": n("A"), "fail_mode": "secure", "ports": [{"name": n("ta")}, {"name": n("la1")}]},
-        {"name": n("X"), "datapath_type": "netdev", "ports": ports, "bonds": bonds}]}
-        for message, ports, bonds, port_lists in cases]
-    older = [{"bridge": n("B"), "state": "present", "datapath_type": "netdev",
-              "ports": [{"port": n("tb"), "state": "present"}]}]
+    cases = [
+        {
+            "msg": message,
+            "ports": port_lists,
+            "bridges": [
+                {"name": n("A"), "fail_mode": "secure", "ports": [{"name": n("ta")}, {"name": n("la1")}]},
+                {"name": n("X"), "datapath_type": "netdev", "ports": ports, "bonds": bonds},
+            ],
+        }
+        for message, ports, bonds, port_lists in cases
+    ]
+    older = [
+        {
+            "bridge": n("B"),
+            "state": "present",
+            "datapath_type": "netdev",
+            "ports": [{"port": n("tb"), "state": "present"}],
+        }
+    ]
     older_ports = [{"bridge": n("B"), "ports": [{"port": n("lc1"), "state": "present"}]}]
     module = "essentials.kvm.openvswitch"
     playbook, messages = tmp_path / "play.yml", tmp_path / "messages.json"
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "bad input", "loop": cases, "register": "bad", "ignore_errors": True,
-         module: {"bridges": "{{ item.bridges }}", "input_name": "openvswitch_bridges",
-                  "ports": "{{ item.ports }}", "ports_input_name": "openvswitch_ports"}},
-        {"name": "older shape, check mode", "check_mode": True, "register": "checked",
-         module: {"bridges": older, "ports": older_ports, "input_name": "openvswitch_bridges"}},
-        {"name": "older shape", "register": "first",
-         module: {"bridges": older, "ports": older_ports, "db": "unix:/var/run/openvswitch/db.sock"}},
-        {"name": "older shape again", "register": "second", module: {"bridges": older, "ports": older_ports}},
-        {"ansible.builtin.assert": {"that": [
-            "bad.results | map(attribute='failed') | list == [true] * %d" % len(cases),
-            "checked is changed", "checked.after == checked.before",
-            "first is changed", "second is not changed", "second.commands == []"]}},
-        {"ansible.builtin.copy": {"dest": str(messages), "mode": "0644",
-                                  "content": "{{ bad.results | map(attribute='msg') | list | to_json }}"}},
-    ], "vars": {"cases": cases}}]))
-    done = ansible.playbook(str(playbook), ["localhost,"], args=[
-        "-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable])
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "bad input",
+                            "loop": cases,
+                            "register": "bad",
+                            "ignore_errors": True,
+                            module: {
+                                "bridges": "{{ item.bridges }}",
+                                "input_name": "openvswitch_bridges",
+                                "ports": "{{ item.ports }}",
+                                "ports_input_name": "openvswitch_ports",
+                            },
+                        },
+                        {
+                            "name": "older shape, check mode",
+                            "check_mode": True,
+                            "register": "checked",
+                            module: {"bridges": older, "ports": older_ports, "input_name": "openvswitch_bridges"},
+                        },
+                        {
+                            "name": "older shape",
+                            "register": "first",
+                            module: {"bridges": older, "ports": older_ports, "db": "unix:/var/run/openvswitch/db.sock"},
+                        },
+                        {
+                            "name": "older shape again",
+                            "register": "second",
+                            module: {"bridges": older, "ports": older_ports},
+                        },
+                        {
+                            "ansible.builtin.assert": {
+                                "that": [
+                                    "bad.results | map(attribute='failed') | list == [true] * %d" % len(cases),
+                                    "checked is changed",
+                                    "checked.after == checked.before",
+                                    "first is changed",
+                                    "second is not changed",
+                                    "second.commands == []",
+                                ]
+                            }
+                        },
+                        {
+                            "ansible.builtin.copy": {
+                                "dest": str(messages),
+                                "mode": "0644",
+                                "content": "{{ bad.results | map(attribute='msg') | list | to_json }}",
+                            }
+                        },
+                    ],
+                    "vars": {"cases": cases},
+                }
+            ]
+        )
+    )
+    done = ansible.playbook(
+        str(playbook), ["localhost,"], args=["-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable]
+    )
     assert done.rc == 0, done
     got = json.loads(messages.read_text())
     assert len(got) == len(cases)

@@ -17,6 +17,7 @@ switch is left alone. The module reaches each through its `db` option.
 The userspace datapath terminates tunnels on the bridge that holds the endpoint address (its internal
 port) and resolves the peer with ARP itself: OVS's native tunnelling.
 """
+
 import json
 import os
 import re
@@ -60,16 +61,33 @@ class Switch:
         os.makedirs(self.run_dir)
         netns.add(self.ns)
         run(["ovsdb-tool", "create", self.path("conf.db"), "/usr/share/openvswitch/vswitch.ovsschema"])
-        netns.execute(self.ns, ["ovsdb-server", self.path("conf.db"), "--remote=punix:" + self.path("db.sock"),
-                                "--pidfile=" + self.path("ovsdb-server.pid"), "--detach",
-                                "--unixctl=" + self.path("ovsdb-server.ctl"),
-                                "--log-file=" + self.path("ovsdb-server.log")])
+        netns.execute(
+            self.ns,
+            [
+                "ovsdb-server",
+                self.path("conf.db"),
+                "--remote=punix:" + self.path("db.sock"),
+                "--pidfile=" + self.path("ovsdb-server.pid"),
+                "--detach",
+                "--unixctl=" + self.path("ovsdb-server.ctl"),
+                "--log-file=" + self.path("ovsdb-server.log"),
+            ],
+        )
         run(["ovs-vsctl", "--db=" + self.db, "--timeout=10", "--no-wait", "init"])
         # OVS_RUNDIR: the bridges' OpenFlow sockets go to this test's folder, not the lab switch's.
-        netns.execute(self.ns, ["env", "OVS_RUNDIR=" + self.run_dir, "ovs-vswitchd", self.db,
-                                "--pidfile=" + self.path("ovs-vswitchd.pid"), "--detach",
-                                "--unixctl=" + self.path("ovs-vswitchd.ctl"),
-                                "--log-file=" + self.path("ovs-vswitchd.log")])
+        netns.execute(
+            self.ns,
+            [
+                "env",
+                "OVS_RUNDIR=" + self.run_dir,
+                "ovs-vswitchd",
+                self.db,
+                "--pidfile=" + self.path("ovs-vswitchd.pid"),
+                "--detach",
+                "--unixctl=" + self.path("ovs-vswitchd.ctl"),
+                "--log-file=" + self.path("ovs-vswitchd.log"),
+            ],
+        )
         wait_for(lambda: self.vsctl("--timeout=2", "show", check=False).returncode == 0, 15, what="ovs-vswitchd")
 
     def stop(self):
@@ -99,8 +117,17 @@ class Switch:
         """One run of the real module file against this switch's database; returns its JSON result."""
         args = self.path("args.json")
         with open(args, "w") as handle:
-            json.dump({"ANSIBLE_MODULE_ARGS": {"bridges": bridges, "db": self.db, "_ansible_check_mode": check_mode,
-                                               "_ansible_diff": True}}, handle)
+            json.dump(
+                {
+                    "ANSIBLE_MODULE_ARGS": {
+                        "bridges": bridges,
+                        "db": self.db,
+                        "_ansible_check_mode": check_mode,
+                        "_ansible_diff": True,
+                    }
+                },
+                handle,
+            )
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
         done = subprocess.run([sys.executable, MODULE, args], capture_output=True, text=True, env=env, timeout=120)
         try:
@@ -114,16 +141,35 @@ def bridges(side):
     other = UNDERLAY["B" if side == "A" else "A"]
     found = [{"name": dev("u"), "datapath_type": "netdev", "ports": [{"name": dev("w")}]}]
     for suffix, (kind, _subnet) in sorted(TUNNELS.items()):
-        found.append({"name": dev(suffix), "datapath_type": "netdev",
-                      "ports": [{"name": dev(suffix + "t"), "type": kind, "remote_ip": other, "key": 77},
-                                {"name": dev(suffix + "h"), "type": "internal"}]})
+        found.append(
+            {
+                "name": dev(suffix),
+                "datapath_type": "netdev",
+                "ports": [
+                    {"name": dev(suffix + "t"), "type": kind, "remote_ip": other, "key": 77},
+                    {"name": dev(suffix + "h"), "type": "internal"},
+                ],
+            }
+        )
     if side == "A":
-        found += [{"name": dev("pa"), "datapath_type": "netdev",
-                   "ports": [{"name": dev("pap"), "type": "patch", "peer": dev("pbp")},
-                             {"name": dev("pah"), "type": "internal"}]},
-                  {"name": dev("pb"), "datapath_type": "netdev",
-                   "ports": [{"name": dev("pbp"), "type": "patch", "peer": dev("pap")},
-                             {"name": dev("pbh"), "type": "internal"}]}]
+        found += [
+            {
+                "name": dev("pa"),
+                "datapath_type": "netdev",
+                "ports": [
+                    {"name": dev("pap"), "type": "patch", "peer": dev("pbp")},
+                    {"name": dev("pah"), "type": "internal"},
+                ],
+            },
+            {
+                "name": dev("pb"),
+                "datapath_type": "netdev",
+                "ports": [
+                    {"name": dev("pbp"), "type": "patch", "peer": dev("pap")},
+                    {"name": dev("pbh"), "type": "internal"},
+                ],
+            },
+        ]
     return found
 
 
@@ -164,7 +210,8 @@ def test_first_run_converges_both_switches_and_every_tunnel_and_the_patch_pair_c
         assert result["changed"] is True and not result.get("failed"), result
         assert switch.vsctl("get", "Interface", dev("vxt"), "type").stdout.strip() == "vxlan"
         assert switch.vsctl("get", "Interface", dev("gnt"), "options:remote_ip").stdout.strip() == (
-            '"%s"' % UNDERLAY["B" if side == "A" else "A"])
+            '"%s"' % UNDERLAY["B" if side == "A" else "A"]
+        )
         # Addresses: the tunnel endpoint on the underlay bridge's own port, one host port per tunnel.
         up(switch.ns, dev("u"), UNDERLAY[side] + "/24")
         for suffix, (_kind, subnet) in TUNNELS.items():
@@ -174,10 +221,14 @@ def test_first_run_converges_both_switches_and_every_tunnel_and_the_patch_pair_c
     up(patch_host, dev("pbh"), "10.77.14.2/24")
 
     assert answers(pair["A"].ns, UNDERLAY["B"]), pair["A"].log()
-    failures = [kind for suffix, (kind, subnet) in sorted(TUNNELS.items())
-                if not answers(pair["A"].ns, "10.77.%d.2" % subnet)]
-    assert failures == [], "no ping through %s\n%s\n%s" % (failures, pair["A"].appctl("ovs/route/show"),
-                                                          pair["A"].appctl("tnl/arp/show"))
+    failures = [
+        kind for suffix, (kind, subnet) in sorted(TUNNELS.items()) if not answers(pair["A"].ns, "10.77.%d.2" % subnet)
+    ]
+    assert failures == [], "no ping through %s\n%s\n%s" % (
+        failures,
+        pair["A"].appctl("ovs/route/show"),
+        pair["A"].appctl("tnl/arp/show"),
+    )
     assert answers(pair["A"].ns, "10.77.14.2"), "no ping through the patch pair"
     # The pings went through the tunnels: each tunnel port received packets on both switches, and B's
     # datapath decapsulated (tnl_pop) VXLAN (UDP 4789), Geneve (UDP 6081) and GRE (IP protocol 47).
@@ -193,6 +244,6 @@ def test_second_run_changes_nothing_and_traffic_still_flows(switches):
     for side, switch in pair.items():
         result = switch.module(bridges(side))
         assert result["changed"] is False and result["commands"] == [], result
-    for suffix, (kind, subnet) in sorted(TUNNELS.items()):
+    for _suffix, (kind, subnet) in sorted(TUNNELS.items()):
         assert answers(pair["B"].ns, "10.77.%d.1" % subnet), kind
     assert pair["A"].running() and pair["B"].running()

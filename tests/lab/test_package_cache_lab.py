@@ -1,6 +1,7 @@
 """The lab's package cache: a bare Debian 13 host VM (no package beyond what reaching it takes) boots
 on a lab network, and `apt-get install` of a small package works there through apt-cacher-ng,
 whose log then names that package. Plain libvirt-python, direct kernel boot like the host VMs."""
+
 import base64
 import hashlib
 import os
@@ -55,8 +56,12 @@ def _domain_xml(image, overlay, console, pubkey):
     _sub(os_, "kernel", image.kernel)
     _sub(os_, "initrd", image.initrd)
     key = base64.b64encode(pubkey.strip().encode()).decode()
-    _sub(os_, "cmdline", "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.machine_id=%s ekvm.hostname=bare13 "
-         "ekvm.sshkey=%s" % (hashlib.md5(TAG.encode()).hexdigest(), key))
+    _sub(
+        os_,
+        "cmdline",
+        "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.machine_id=%s ekvm.hostname=bare13 "
+        "ekvm.sshkey=%s" % (hashlib.md5(TAG.encode()).hexdigest(), key),
+    )
     _sub(_sub(dom, "features"), "acpi")
     devices = _sub(dom, "devices")
     disk = _sub(devices, "disk", type="file", device="disk")
@@ -76,8 +81,11 @@ def _domain_xml(image, overlay, console, pubkey):
 
 
 def _ssh(address, command, timeout=60):
-    return run(["ssh", "-i", hostvm.SSH_KEY] + hostvm.ssh_options() + ["root@" + address, command],
-               check=False, timeout=timeout)
+    return run(
+        ["ssh", "-i", hostvm.SSH_KEY] + hostvm.ssh_options() + ["root@" + address, command],
+        check=False,
+        timeout=timeout,
+    )
 
 
 def _answers(address):
@@ -106,8 +114,12 @@ def test_bare_debian_13_installs_a_package_through_the_cache(lab):
         started = time.monotonic()
         dom.create()
         try:
-            address = wait_for(lambda: ([l["ipaddr"] for l in network.DHCPLeases() if l["mac"] == MAC] or [None])[0],
-                               BOOT_SECONDS, interval=2, what="a DHCP lease")
+            address = wait_for(
+                lambda: ([lease["ipaddr"] for lease in network.DHCPLeases() if lease["mac"] == MAC] or [None])[0],
+                BOOT_SECONDS,
+                interval=2,
+                what="a DHCP lease",
+            )
             wait_for(lambda: _answers(address), BOOT_SECONDS, interval=3, what="SSH")
         except LabError as exc:
             raise AssertionError("%s\nconsole:\n%s" % (exc, tail(console, 40))) from None
@@ -115,8 +127,12 @@ def test_bare_debian_13_installs_a_package_through_the_cache(lab):
         assert _ssh(address, ". /etc/os-release; echo $VERSION_ID").stdout.strip() == "13"
         assert _ssh(address, "dpkg -s hello", timeout=30).returncode != 0
         started = time.monotonic()
-        result = _ssh(address, "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-                               "--no-install-recommends hello && hello", timeout=600)
+        result = _ssh(
+            address,
+            "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+            "--no-install-recommends hello && hello",
+            timeout=600,
+        )
         times["apt-get update + install"] = round(time.monotonic() - started, 1)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Hello, world!" in result.stdout

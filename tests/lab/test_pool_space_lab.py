@@ -1,6 +1,7 @@
 """A dir pool on a 16 MiB tmpfs mounted in the mount namespace of the lab's libvirtd (it has one of its own):
 libvirt_pool refuses a volume that does not fit before it makes any file, naming the pool, its free space and the
 size asked; one that fits is made; thin qcow2 passes."""
+
 import json
 import os
 import subprocess
@@ -34,11 +35,17 @@ def module(folder, volumes, check_mode=False):
     args = os.path.join(folder, "args.json")
     pools = [{"name": POOL, "type": "dir", "target": {"path": os.path.join(folder, "mnt")}, "volumes": volumes}]
     with open(args, "w") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": {"uri": LIBVIRT_URI, "pools": pools, "_ansible_check_mode": check_mode}},
-                  handle)
+        json.dump(
+            {"ANSIBLE_MODULE_ARGS": {"uri": LIBVIRT_URI, "pools": pools, "_ansible_check_mode": check_mode}}, handle
+        )
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-    done = subprocess.run(["ip", "netns", "exec", paths.NETNS, sys.executable, "-m", MODULE, args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        ["ip", "netns", "exec", paths.NETNS, sys.executable, "-m", MODULE, args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     return json.loads(done.stdout)
 
 
@@ -72,6 +79,7 @@ def test_a_volume_that_does_not_fit_fails_before_any_file_is_made(folder):
         assert failed["msg"].startswith("pools[0].volumes[0]: pool %s has " % POOL), failed["msg"]
         assert "volume big.raw needs 64 MiB" in failed["msg"]
         assert files(folder) == []
-    assert not module(folder, [{"name": "big.qcow2", "capacity": "64M", "format": "qcow2"},
-                               {"name": "small.raw", "capacity": "4M"}]).get("failed")
+    assert not module(
+        folder, [{"name": "big.qcow2", "capacity": "64M", "format": "qcow2"}, {"name": "small.raw", "capacity": "4M"}]
+    ).get("failed")
     assert sorted(files(folder)) == ["big.qcow2", "small.raw"]

@@ -7,6 +7,7 @@ in check mode, on the page too, and nothing of it changes (snapshot before/after
 The shared lab holds other helpers' VMs: with purge declared they are extra as well, so only this file's
 objects (ekvm-dri-*) are compared.
 """
+
 import json
 import os
 import re
@@ -33,20 +34,40 @@ OVS, PORT = P + "br", P + "p0"
 POOL_PATH = os.path.join(paths.STATE, P + "pool")
 DECLARED = {
     "inventory_hostname": "lab",
-    "kvm_virtual_networks": [{"name": NETWORK, "mode": "isolated", "bridge_name": NET_BRIDGE,
-                              "ips": [{"address": "10.251.61.1", "prefix": 24}]}],
+    "kvm_virtual_networks": [
+        {
+            "name": NETWORK,
+            "mode": "isolated",
+            "bridge_name": NET_BRIDGE,
+            "ips": [{"address": "10.251.61.1", "prefix": 24}],
+        }
+    ],
     "kvm_storage_pools": [{"name": POOL, "path": POOL_PATH, "volumes": [{"name": VOLUME, "capacity": 1}]}],
-    "kvm_vms": [{"name": VM, "memory": 64, "vcpus": 1, "state": "shutdown",
-                 "nics": [{"network": NETWORK, "mac": "52:54:00:d7:00:01"}]}],
+    "kvm_vms": [
+        {
+            "name": VM,
+            "memory": 64,
+            "vcpus": 1,
+            "state": "shutdown",
+            "nics": [{"network": NETWORK, "mac": "52:54:00:d7:00:01"}],
+        }
+    ],
     "kvm_vms_purge": True,
-    "openvswitch_bridges": [{"name": OVS, "datapath_type": "netdev",
-                             "ports": [{"name": PORT, "type": "internal", "tag": 10}]}],
+    "openvswitch_bridges": [
+        {"name": OVS, "datapath_type": "netdev", "ports": [{"name": PORT, "type": "internal", "tag": 10}]}
+    ],
 }
 # The libvirt_resources and openvswitch calls of the kvm and openvswitch roles for DECLARED; the converge runs
 # without purge (it would remove other helpers' VMs), the check runs with it.
-RESOURCES = {"networks": DECLARED["kvm_virtual_networks"], "networks_input_name": "kvm_virtual_networks",
-             "pools": DECLARED["kvm_storage_pools"], "pools_input_name": "kvm_storage_pools",
-             "vms": DECLARED["kvm_vms"], "vms_input_name": "kvm_vms", "inventory_hostname": "lab"}
+RESOURCES = {
+    "networks": DECLARED["kvm_virtual_networks"],
+    "networks_input_name": "kvm_virtual_networks",
+    "pools": DECLARED["kvm_storage_pools"],
+    "pools_input_name": "kvm_storage_pools",
+    "vms": DECLARED["kvm_vms"],
+    "vms_input_name": "kvm_vms",
+    "inventory_hostname": "lab",
+}
 SWITCH = {"bridges": DECLARED["openvswitch_bridges"], "input_name": "openvswitch_bridges"}
 
 
@@ -59,7 +80,7 @@ class Host:
         self.folder = folder
         self.python = os.path.join(folder, "python-in-lab")
         with open(self.python, "w") as handle:
-            handle.write("#!/bin/sh\nexec ip netns exec %s %s \"$@\"\n" % (paths.NETNS, sys.executable))
+            handle.write('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (paths.NETNS, sys.executable))
         os.chmod(self.python, 0o755)
         self.runs = 0
 
@@ -67,16 +88,17 @@ class Host:
         self.runs += 1
         args = os.path.join(self.folder, "args-%d.json" % self.runs)
         with open(args, "w") as handle:
-            json.dump({"ANSIBLE_MODULE_ARGS": dict(params, _ansible_check_mode=check_mode, _ansible_diff=True)},
-                      handle)
+            json.dump({"ANSIBLE_MODULE_ARGS": dict(params, _ansible_check_mode=check_mode, _ansible_diff=True)}, handle)
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-        done = subprocess.run([self.python, "-m", MODULES + name, args], capture_output=True, text=True, env=env,
-                              timeout=300)
+        done = subprocess.run(
+            [self.python, "-m", MODULES + name, args], capture_output=True, text=True, env=env, timeout=300
+        )
         try:
             return json.loads(done.stdout)
         except ValueError:
-            raise AssertionError("%s printed no JSON (rc %d):\n%s%s" % (name, done.returncode, done.stdout,
-                                                                        done.stderr))
+            raise AssertionError(
+                "%s printed no JSON (rc %d):\n%s%s" % (name, done.returncode, done.stdout, done.stderr)
+            )
 
     def drift(self):
         result = self.module("kvm_host_facts", check_mode=True, declared=DECLARED)
@@ -124,12 +146,19 @@ def snapshot(conn):
     found["network"] = (net.isActive(), net.XMLDesc(0), net.autostart())
     # A dir pool's capacity, allocation and available measure the lab's shared filesystem: other helpers' writes
     # move them at any refresh, so only the definition is compared.
-    found["pool"] = (pool.isActive(), re.sub(r"\s*<(capacity|allocation|available) [^>]*>\d+</\1>", "",
-                                              pool.XMLDesc(0)), pool.autostart())
+    found["pool"] = (
+        pool.isActive(),
+        re.sub(r"\s*<(capacity|allocation|available) [^>]*>\d+</\1>", "", pool.XMLDesc(0)),
+        pool.autostart(),
+    )
     found["volumes"] = sorted(vol.XMLDesc(0) for vol in pool.listAllVolumes())
-    found["ovs"] = [vsctl("--format=json", "--columns=" + columns, "list", table, name).stdout
-                    for table, name, columns in (("Bridge", OVS, "name,ports,datapath_type,fail_mode"),
-                                                 ("Port", PORT, "name,interfaces,tag,trunks,vlan_mode"))]
+    found["ovs"] = [
+        vsctl("--format=json", "--columns=" + columns, "list", table, name).stdout
+        for table, name, columns in (
+            ("Bridge", OVS, "name,ports,datapath_type,fail_mode"),
+            ("Port", PORT, "name,interfaces,tag,trunks,vlan_mode"),
+        )
+    ]
     return found
 
 
@@ -161,8 +190,10 @@ def test_converged_topology_has_no_drift_then_out_of_band_changes_are_marked(hos
     assert mine(facts) == {}, "a converged topology has no drift"
 
     run(["virsh", "-c", LIBVIRT_URI, "setmem", VM, "32M", "--config"])
-    extra = conn.defineXML("<domain type='qemu'><name>%s</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>"
-                           "hvm</type></os></domain>" % EXTRA)
+    extra = conn.defineXML(
+        "<domain type='qemu'><name>%s</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>"
+        "hvm</type></os></domain>" % EXTRA
+    )
     assert extra is not None
     vsctl("set", "Port", PORT, "tag=20")
     conn.storagePoolLookupByName(POOL).storageVolLookupByName(VOLUME).delete(0)
@@ -173,14 +204,18 @@ def test_converged_topology_has_no_drift_then_out_of_band_changes_are_marked(hos
     assert facts["drift"]["errors"] == []
     found = mine(facts)
     assert {node: item["status"] for node, item in found.items()} == {
-        "vm:" + VM: "different", "vm:" + EXTRA: "extra", "ovs:%s/%s" % (OVS, PORT): "different",
-        "vol:%s/%s" % (POOL, VOLUME): "missing"}
+        "vm:" + VM: "different",
+        "vm:" + EXTRA: "extra",
+        "ovs:%s/%s" % (OVS, PORT): "different",
+        "vol:%s/%s" % (POOL, VOLUME): "missing",
+    }
 
     # The modules' own check runs with --diff, as the roles make them.
     module = the_host.module("libvirt_resources", check_mode=True, vms_purge=True, **RESOURCES)
     assert snapshot(conn) == before
     diffs = {entry["before_header"]: entry for entry in module["diff"]}
     from ansible_collections.essentials.kvm.plugins.module_utils.topology_drift import unified
+
     for name in (VM, EXTRA):
         assert found["vm:" + name]["diff"] == unified(diffs[name]["before"], diffs[name]["after"], name)
     assert "currentMemory" in found["vm:" + VM]["diff"]
@@ -203,20 +238,36 @@ def test_report_playbook_marks_the_drift_and_changes_nothing(host):
         pytest.skip("runs after the out-of-band changes of the test above")
     inventory = os.path.join(the_host.folder, "inventory.yml")
     with open(inventory, "w") as handle:
-        json.dump({"all": {"hosts": {"lab": dict(
-            {key: value for key, value in DECLARED.items() if key != "inventory_hostname"},
-            ansible_connection="local", ansible_python_interpreter=the_host.python)}}}, handle)
+        json.dump(
+            {
+                "all": {
+                    "hosts": {
+                        "lab": dict(
+                            {key: value for key, value in DECLARED.items() if key != "inventory_hostname"},
+                            ansible_connection="local",
+                            ansible_python_interpreter=the_host.python,
+                        )
+                    }
+                }
+            },
+            handle,
+        )
     out = os.path.join(the_host.folder, "report")
     before = snapshot(conn)
-    result = ansible.playbook(os.path.join(ROOT, "playbooks", "report.yml"), [inventory],
-                              extra_vars={"report_dir": out}, timeout=300)
+    result = ansible.playbook(
+        os.path.join(ROOT, "playbooks", "report.yml"), [inventory], extra_vars={"report_dir": out}, timeout=300
+    )
     assert result.rc == 0, result
     assert result.recap["lab"]["changed"] == 0 and result.recap["lab"]["failed"] == 0, result
     assert snapshot(conn) == before, "the report changed the host"
     data, sections = parse_report(out)
     marked = {n["id"]: n["drift"] for n in data["hosts"][0]["graph"]["nodes"] if n.get("drift") and P in n["id"]}
-    assert marked == {"vm:" + VM: "different", "vm:" + EXTRA: "extra", "ovs:%s/%s" % (OVS, PORT): "different",
-                      "vol:%s/%s" % (POOL, VOLUME): "missing"}
+    assert marked == {
+        "vm:" + VM: "different",
+        "vm:" + EXTRA: "extra",
+        "ovs:%s/%s" % (OVS, PORT): "different",
+        "vol:%s/%s" % (POOL, VOLUME): "missing",
+    }
     with open(os.path.join(out, "index.html")) as handle:
         page = inflated(handle.read())
     nodes = sections["h0"]["nodes"]

@@ -5,6 +5,7 @@ right edges, an unreachable host is a section saying so, and nothing of it chang
 
 The module runs inside the lab namespace through a python wrapper, as tests/lab/test_network_lab.py does.
 """
+
 import json
 import os
 import shutil
@@ -131,10 +132,14 @@ def snapshot(conn):
         "pool": (pool.isActive(), pool.XMLDesc(0), pool.autostart()),
         "volumes": sorted(vol.XMLDesc(0) for vol in pool.listAllVolumes()),
         "links": [link_config(dev) for dev in (NIC, PEER, BRIDGE)],
-        "ovs": [vsctl("--format=json", "--columns=" + columns, "list", table, name).stdout
-                for table, name, columns in (("Bridge", OVS, "name,ports,datapath_type,fail_mode"),
-                                             ("Port", PEER, "name,interfaces,tag,trunks,vlan_mode"),
-                                             ("Interface", PEER, "name,type,options"))],
+        "ovs": [
+            vsctl("--format=json", "--columns=" + columns, "list", table, name).stdout
+            for table, name, columns in (
+                ("Bridge", OVS, "name,ports,datapath_type,fail_mode"),
+                ("Port", PEER, "name,interfaces,tag,trunks,vlan_mode"),
+                ("Interface", PEER, "name,type,options"),
+            )
+        ],
     }
 
 
@@ -142,9 +147,14 @@ def link_config(dev):
     """What configures a link (kind, master, MAC, MTU, global addresses); counters, timers and IPv6 DAD
     state move by themselves."""
     item = json.loads(lab_ip("-d", "-j", "addr", "show", dev).stdout)[0]
-    return (item["ifname"], (item.get("linkinfo") or {}).get("info_kind"), item.get("master"), item["address"],
-            item["mtu"], sorted((a["local"], a["prefixlen"]) for a in item.get("addr_info", [])
-                                if a.get("scope") == "global"))
+    return (
+        item["ifname"],
+        (item.get("linkinfo") or {}).get("info_kind"),
+        item.get("master"),
+        item["address"],
+        item["mtu"],
+        sorted((a["local"], a["prefixlen"]) for a in item.get("addr_info", []) if a.get("scope") == "global"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +188,7 @@ def python_in_lab(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report-lab")
     python = os.path.join(str(folder), "python-in-lab")
     with open(python, "w") as handle:
-        handle.write("#!/bin/sh\nexec ip netns exec %s %s \"$@\"\n" % (paths.NETNS, sys.executable))
+        handle.write('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (paths.NETNS, sys.executable))
     os.chmod(python, 0o755)
     return folder, python
 
@@ -217,20 +227,28 @@ def test_module_reads_the_topology_and_changes_nothing(topology, python_in_lab):
     assert [(d["target"], d["pool"], d["volume"]) for d in vm["disks"]] == [("vda", POOL, VOLUME)]
     lan, tagged = vm["nics"]
     assert (lan["mac"], lan["network"], lan["bridge"]) == (MAC_LAN, NETWORK, BRIDGE)
-    assert (tagged["mac"], tagged["bridge"], tagged["virtualport"], tagged["vlan"]) == (MAC_OVS, OVS, "openvswitch",
-                                                                                       [42])
+    assert (tagged["mac"], tagged["bridge"], tagged["virtualport"], tagged["vlan"]) == (
+        MAC_OVS,
+        OVS,
+        "openvswitch",
+        [42],
+    )
     assert facts["totals"]["vms"] >= 1 and facts["totals"]["memory_mib"] >= 64
 
 
 def test_host_without_libvirt_or_ovs_is_reported_not_failed(python_in_lab):
     folder, python = python_in_lab
-    result = run_module(folder, python, uri="qemu+unix:///system?socket=/nonexistent/libvirt-sock",
-                        ovs_vsctl="/nonexistent/ovs-vsctl")
+    result = run_module(
+        folder, python, uri="qemu+unix:///system?socket=/nonexistent/libvirt-sock", ovs_vsctl="/nonexistent/ovs-vsctl"
+    )
     assert result["changed"] is False and not result.get("failed"), result
     facts = result["facts"]
     assert facts["libvirt"]["available"] is False and "cannot connect to libvirt" in facts["libvirt"]["problem"]
-    assert facts["ovs"] == {"available": False, "problem": "Open vSwitch is not installed (no /nonexistent/ovs-vsctl)",
-                            "bridges": []}
+    assert facts["ovs"] == {
+        "available": False,
+        "problem": "Open vSwitch is not installed (no /nonexistent/ovs-vsctl)",
+        "bridges": [],
+    }
     assert facts["vms"] == [] and facts["totals"]["vms"] == 0 and isinstance(facts["links"], list)
 
 
@@ -238,13 +256,16 @@ def test_report_playbook_draws_the_topology_and_the_unreachable_host(topology, p
     folder, python = python_in_lab
     inventory = os.path.join(str(folder), "inventory.ini")
     with open(inventory, "w") as handle:
-        handle.write("[hypervisors]\nlab ansible_connection=local ansible_python_interpreter=%s\n"
-                     # Connection refused on loopback: an unreachable host without touching any network.
-                     "gone ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n" % python)
+        handle.write(
+            "[hypervisors]\nlab ansible_connection=local ansible_python_interpreter=%s\n"
+            # Connection refused on loopback: an unreachable host without touching any network.
+            "gone ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n" % python
+        )
     out = os.path.join(str(folder), "report")
     before = snapshot(topology)
-    result = ansible.playbook(os.path.join(ROOT, "playbooks", "report.yml"), [inventory],
-                              extra_vars={"report_dir": out}, timeout=300)
+    result = ansible.playbook(
+        os.path.join(ROOT, "playbooks", "report.yml"), [inventory], extra_vars={"report_dir": out}, timeout=300
+    )
     assert result.rc == 0, result
     assert result.recap["lab"]["changed"] == 0 and result.recap["lab"]["failed"] == 0, result
     assert snapshot(topology) == before, "the report changed the host"
@@ -260,11 +281,16 @@ def test_report_playbook_draws_the_topology_and_the_unreachable_host(topology, p
     assert kinds["net:" + NETWORK] == "network" and kinds["vm:" + VM] == "vm"
     assert kinds["pool:" + POOL] == "pool" and kinds["vol:%s/%s" % (POOL, VOLUME)] == "volume"
     expected = {
-        ("link:" + NIC, "link:" + BRIDGE), ("link:" + BRIDGE, "net:" + NETWORK),
-        ("net:" + NETWORK, "nic:%s/0" % VM), ("nic:%s/0" % VM, "vm:" + VM),
-        ("link:" + PEER, "ovs:%s/%s" % (OVS, PEER)), ("ovs:%s/%s" % (OVS, PEER), "ovs:" + OVS),
-        ("ovs:" + OVS, "nic:%s/1" % VM), ("nic:%s/1" % VM, "vm:" + VM),
-        ("pool:" + POOL, "vol:%s/%s" % (POOL, VOLUME)), ("vol:%s/%s" % (POOL, VOLUME), "disk:%s/vda" % VM),
+        ("link:" + NIC, "link:" + BRIDGE),
+        ("link:" + BRIDGE, "net:" + NETWORK),
+        ("net:" + NETWORK, "nic:%s/0" % VM),
+        ("nic:%s/0" % VM, "vm:" + VM),
+        ("link:" + PEER, "ovs:%s/%s" % (OVS, PEER)),
+        ("ovs:%s/%s" % (OVS, PEER), "ovs:" + OVS),
+        ("ovs:" + OVS, "nic:%s/1" % VM),
+        ("nic:%s/1" % VM, "vm:" + VM),
+        ("pool:" + POOL, "vol:%s/%s" % (POOL, VOLUME)),
+        ("vol:%s/%s" % (POOL, VOLUME), "disk:%s/vda" % VM),
         ("disk:%s/vda" % VM, "vm:" + VM),
     }
     assert expected <= lab_svg["edges"], expected - lab_svg["edges"]

@@ -7,6 +7,7 @@ Fields: pools[].source.auth.secret (iSCSI CHAP; the pool is only defined, no tar
 password, and in cloud-init user_data: password, hashed_passwd, a chpasswd list, chpasswd users' passwords and a
 private SSH key.
 """
+
 import json
 import os
 import shutil
@@ -24,33 +25,62 @@ from tests.labkit.daemons import LIBVIRT_URI
 pytestmark = pytest.mark.lab
 
 POOL, SAN, VM = "ekvm-rel-sp", "ekvm-rel-san", "ekvm-rel-vm"
-KEY = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACnryPrivateKey7\n"
-       "-----END OPENSSH PRIVATE KEY-----")
-CANARIES = ["Cnry-chap-1", "CnryGfx2", "Cnry-plain-3", "$6$Cnry$hash4", "Cnry-chpasswd-5", "Cnry-users-6",
-            "CnryPrivateKey7"]
+KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACnryPrivateKey7\n-----END OPENSSH PRIVATE KEY-----"
+CANARIES = [
+    "Cnry-chap-1",
+    "CnryGfx2",
+    "Cnry-plain-3",
+    "$6$Cnry$hash4",
+    "Cnry-chpasswd-5",
+    "Cnry-users-6",
+    "CnryPrivateKey7",
+]
 WATCHED = ("/etc/libvirt/secrets", "/etc/libvirt/qemu", "/etc/libvirt/storage")
-PLAY = ("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ansible.builtin.include_role:\n"
-        "        name: essentials.kvm.kvm\n        tasks_from: libvirt_resources\n")
+PLAY = (
+    "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ansible.builtin.include_role:\n"
+    "        name: essentials.kvm.kvm\n        tasks_from: libvirt_resources\n"
+)
 
 
 def variables(folder, bad=False):
-    user_data = {"password": CANARIES[2], "ssh_pwauth": False,
-                 "users": [{"name": "ubuntu", "hashed_passwd": CANARIES[3], "lock_passwd": False}],
-                 "chpasswd": {"list": "root:%s\n" % CANARIES[4], "expire": False,
-                              "users": [{"name": "admin", "password": CANARIES[5], "type": "text"}]},
-                 "ssh_keys": {"ed25519_private": KEY, "ed25519_public": "ssh-ed25519 AAAAC3Nza public"}}
-    vm = {"name": VM, "state": "shutdown", "autostart": False, "memory": 128, "pool": POOL,
-          "graphics": {"type": "vnc", "password": CANARIES[1]},
-          "cloud_init": {"user_data": user_data, "pool": POOL}}
+    user_data = {
+        "password": CANARIES[2],
+        "ssh_pwauth": False,
+        "users": [{"name": "ubuntu", "hashed_passwd": CANARIES[3], "lock_passwd": False}],
+        "chpasswd": {
+            "list": "root:%s\n" % CANARIES[4],
+            "expire": False,
+            "users": [{"name": "admin", "password": CANARIES[5], "type": "text"}],
+        },
+        "ssh_keys": {"ed25519_private": KEY, "ed25519_public": "ssh-ed25519 AAAAC3Nza public"},
+    }
+    vm = {
+        "name": VM,
+        "state": "shutdown",
+        "autostart": False,
+        "memory": 128,
+        "pool": POOL,
+        "graphics": {"type": "vnc", "password": CANARIES[1]},
+        "cloud_init": {"user_data": user_data, "pool": POOL},
+    }
     if bad:
         vm["nics"] = [{"network": "default", "model": "no-such-model"}]
-    pools = [{"name": POOL, "type": "dir", "target": {"path": os.path.join(folder, "pool")}},
-             {"name": SAN, "type": "iscsi", "state": "inactive", "autostart": False,
-              "source": {"host": "127.0.0.1", "device": "iqn.2026-01.org.example:ekvm-rel",
-                         "auth": {"username": "ekvm-rel", "secret": CANARIES[0]}},
-              "target": {"path": "/dev/disk/by-path"}}]
-    return {"kvm_virtual_networks": [], "kvm_storage_pools": pools, "kvm_vms": [vm],
-            "kvm_lock_timeout": 120}
+    pools = [
+        {"name": POOL, "type": "dir", "target": {"path": os.path.join(folder, "pool")}},
+        {
+            "name": SAN,
+            "type": "iscsi",
+            "state": "inactive",
+            "autostart": False,
+            "source": {
+                "host": "127.0.0.1",
+                "device": "iqn.2026-01.org.example:ekvm-rel",
+                "auth": {"username": "ekvm-rel", "secret": CANARIES[0]},
+            },
+            "target": {"path": "/dev/disk/by-path"},
+        },
+    ]
+    return {"kvm_virtual_networks": [], "kvm_storage_pools": pools, "kvm_vms": [vm], "kvm_lock_timeout": 120}
 
 
 def files():
@@ -66,13 +96,20 @@ def files():
 def converge(folder, check=False, bad=False):
     extra = os.path.join(folder, "vars.json")
     with open(extra, "w") as handle:
-        json.dump(dict(variables(folder, bad), ansible_python_interpreter=os.path.join(folder, "python-in-lab")),
-                  handle)
+        json.dump(
+            dict(variables(folder, bad), ansible_python_interpreter=os.path.join(folder, "python-in-lab")), handle
+        )
     play = os.path.join(folder, "play.yml")
     with open(play, "w") as handle:
         handle.write(PLAY)
-    return ansible.playbook(play, [], check=check, diff=True, timeout=600,
-                            args=("-vvvv", "-c", "local", "-i", "localhost,", "-e", "@" + extra))
+    return ansible.playbook(
+        play,
+        [],
+        check=check,
+        diff=True,
+        timeout=600,
+        args=("-vvvv", "-c", "local", "-i", "localhost,", "-e", "@" + extra),
+    )
 
 
 def assert_no_canary(text, where):
@@ -83,8 +120,9 @@ def assert_no_canary(text, where):
 def journal(since):
     if shutil.which("journalctl") is None:
         return ""
-    done = subprocess.run(["journalctl", "--since", "@%d" % since, "-o", "cat", "--no-pager"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["journalctl", "--since", "@%d" % since, "-o", "cat", "--no-pager"], capture_output=True, text=True
+    )
     return done.stdout if done.returncode == 0 else ""
 
 
@@ -93,7 +131,7 @@ def folder(lab, tmp_path):
     os.chmod(str(tmp_path), 0o755)
     os.makedirs(str(tmp_path / "pool"))
     wrapper = tmp_path / "python-in-lab"
-    wrapper.write_text("#!/bin/sh\nexec ip netns exec %s %s \"$@\"\n" % (paths.NETNS, sys.executable))
+    wrapper.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (paths.NETNS, sys.executable))
     wrapper.chmod(0o755)
     yield str(tmp_path)
     conn = libvirt.open(LIBVIRT_URI)

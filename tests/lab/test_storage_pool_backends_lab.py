@@ -4,6 +4,7 @@
 Every pool is named after TAG and removed at the end; the storage daemons are stopped by their PIDs and their
 state folders removed.
 """
+
 import base64
 import json
 import os
@@ -70,8 +71,12 @@ def test_rbd_pool_is_defined_started_gets_volumes_and_converges(conn, ceph, requ
     name = TAG + "-rbd"
     _remove_at_end(request, name)
     volumes = [{"name": "disk1", "capacity": "16M"}, {"name": "disk2", "capacity": "8M", "format": "raw"}]
-    pool = {"name": name, "type": "rbd", "source": {"name": RBD_POOL, "host": ceph.address, "port": ceph.port},
-            "volumes": volumes}
+    pool = {
+        "name": name,
+        "type": "rbd",
+        "source": {"name": RBD_POOL, "host": ceph.address, "port": ceph.port},
+        "volumes": volumes,
+    }
     before, images = snapshot(conn), ceph.images(RBD_POOL)  # the cephx test shares the ceph pool
 
     msg = failed([dict(pool, volumes=[{"name": "disk1", "capacity": "16M", "format": "qcow2"}])])
@@ -81,8 +86,12 @@ def test_rbd_pool_is_defined_started_gets_volumes_and_converges(conn, ceph, requ
     first = changed([pool])
     assert first["pools"] == planned["pools"]
     assert first["pools"][0]["actions"] == [
-        "define pool %s" % name, "start pool %s" % name, "enable autostart of pool %s" % name,
-        "create volume disk1 (16 MiB)", "create volume disk2 (8 MiB)"]
+        "define pool %s" % name,
+        "start pool %s" % name,
+        "enable autostart of pool %s" % name,
+        "create volume disk1 (16 MiB)",
+        "create volume disk2 (8 MiB)",
+    ]
     assert ceph.images(RBD_POOL) == dict(images, disk1=16 * MIB, disk2=8 * MIB)
     unchanged([pool])
 
@@ -116,12 +125,19 @@ def test_rbd_pool_with_cephx_keeps_its_key_in_a_libvirt_secret(conn, ceph, reque
     name = TAG + "-rbdx"
     _remove_at_end(request, name)
     key = ceph.client_key("ekvm-libvirt", RBD_POOL)
-    pool = {"name": name, "type": "rbd",
-            "source": {"name": RBD_POOL, "host": ceph.address, "port": ceph.port,
-                       "auth": {"username": "ekvm-libvirt", "secret": key}},
-            # A refused key fails the refresh only after this timeout (libvirt's default: 30 s).
-            "config_opts": {"client_mount_timeout": "5"},
-            "volumes": [{"name": "keyed", "capacity": "8M"}]}
+    pool = {
+        "name": name,
+        "type": "rbd",
+        "source": {
+            "name": RBD_POOL,
+            "host": ceph.address,
+            "port": ceph.port,
+            "auth": {"username": "ekvm-libvirt", "secret": key},
+        },
+        # A refused key fails the refresh only after this timeout (libvirt's default: 30 s).
+        "config_opts": {"client_mount_timeout": "5"},
+        "volumes": [{"name": "keyed", "capacity": "8M"}],
+    }
     usage = "essentials.kvm.pool." + name
 
     changed([pool], check=True)
@@ -146,8 +162,11 @@ def test_rbd_pool_with_cephx_keeps_its_key_in_a_libvirt_secret(conn, ceph, reque
     unchanged([pool], restart_on_change=True)
 
     removed = changed([{"name": name, "state": "absent"}])
-    assert removed["pools"][0]["actions"] == ["stop pool %s" % name, "undefine pool %s" % name,
-                                              "undefine secret %s" % usage]
+    assert removed["pools"][0]["actions"] == [
+        "stop pool %s" % name,
+        "undefine pool %s" % name,
+        "undefine secret %s" % usage,
+    ]
     assert usage not in [s.usageID() for s in conn.listAllSecrets(0)]
     ceph.ceph("auth", "rm", "client.ekvm-libvirt")
 
@@ -167,8 +186,11 @@ def test_gluster_pool_lists_the_volume_files_and_converges(conn, gluster, reques
     assert msg.startswith("pools[0].volumes[0].name: a gluster pool cannot create volumes"), msg
     assert snapshot(conn) == before
     first = changed([pool])
-    assert first["pools"][0]["actions"] == ["define pool %s" % name, "start pool %s" % name,
-                                            "enable autostart of pool %s" % name]
+    assert first["pools"][0]["actions"] == [
+        "define pool %s" % name,
+        "start pool %s" % name,
+        "enable autostart of pool %s" % name,
+    ]
     assert snapshot(conn)[name][3] == ["seed.raw"]
     unchanged([pool])
 
@@ -191,16 +213,26 @@ def test_netfs_pool_mounts_a_gluster_volume_and_gets_volumes(conn, gluster, work
     brick = gluster.brick_path(GLUSTER_VOLUME)
     request.addfinalizer(lambda: _delete_files(brick, "a.qcow2", "b.raw"))
     volumes = [{"name": "a.qcow2", "capacity": "16M", "format": "qcow2"}, {"name": "b.raw", "capacity": "8M"}]
-    pool = {"name": name, "type": "netfs", "path": target, "volumes": volumes,
-            "source": {"host": gluster.address, "dir": GLUSTER_VOLUME, "format": "glusterfs"}}
+    pool = {
+        "name": name,
+        "type": "netfs",
+        "path": target,
+        "volumes": volumes,
+        "source": {"host": gluster.address, "dir": GLUSTER_VOLUME, "format": "glusterfs"},
+    }
     before = snapshot(conn)
 
     changed([pool], check=True)
     assert snapshot(conn) == before and not os.path.exists(target)
     first = changed([pool])
     assert first["pools"][0]["actions"] == [
-        "define pool %s" % name, "build pool %s" % name, "start pool %s" % name, "enable autostart of pool %s" % name,
-        "create volume a.qcow2 (16 MiB)", "create volume b.raw (8 MiB)"]
+        "define pool %s" % name,
+        "build pool %s" % name,
+        "start pool %s" % name,
+        "enable autostart of pool %s" % name,
+        "create volume a.qcow2 (16 MiB)",
+        "create volume b.raw (8 MiB)",
+    ]
     assert "%s:%s %s fuse.glusterfs" % (gluster.address, GLUSTER_VOLUME, target) in libvirtd_mounts()
     assert {"a.qcow2", "b.raw"} <= set(os.listdir(brick))
     unchanged([pool])
@@ -213,7 +245,9 @@ def test_netfs_pool_mounts_a_gluster_volume_and_gets_volumes(conn, gluster, work
     pool["source"]["host"] = "127.0.0.1"
     assert changed([pool])["restart_required"] == [name]
     assert changed([pool], restart_on_change=True)["pools"][0]["actions"] == [
-        "stop pool %s" % name, "start pool %s" % name]
+        "stop pool %s" % name,
+        "start pool %s" % name,
+    ]
     assert "127.0.0.1:%s %s fuse.glusterfs" % (GLUSTER_VOLUME, target) in libvirtd_mounts()
     unchanged([pool])
 

@@ -3,6 +3,7 @@
 The module runs as its own process, as Ansible runs it; loop devices stand in for disks. Every pool, loop
 device and file is named after TAG and removed at the end.
 """
+
 import contextlib
 import json
 import os
@@ -29,6 +30,7 @@ from tests.labkit.missing import missing
 from tests.labkit.proc import run, stop_pid, wait_for
 
 pytestmark = pytest.mark.lab
+
 
 def signatures(device):
     return run(["wipefs", "--no-act", "--noheadings", "--output", "TYPE,UUID", device]).stdout.split()
@@ -60,9 +62,11 @@ def test_dir_pool_volumes_are_created_grown_uploaded_and_deleted(conn, workdir):
     image = os.path.join(workdir, "seed.img")
     with open(image, "wb") as handle:
         handle.write(b"EKVM-SEED" * 100000)
-    volumes = [{"name": "a.qcow2", "capacity": "64M", "format": "qcow2"},
-               {"name": "b.raw", "capacity": "8M", "format": "raw"},
-               {"name": "seed.raw", "upload": image, "format": "raw"}]
+    volumes = [
+        {"name": "a.qcow2", "capacity": "64M", "format": "qcow2"},
+        {"name": "b.raw", "capacity": "8M", "format": "raw"},
+        {"name": "seed.raw", "upload": image, "format": "raw"},
+    ]
     pools = [{"name": name, "path": target, "volumes": volumes}]
 
     before = snapshot(conn)
@@ -71,8 +75,14 @@ def test_dir_pool_volumes_are_created_grown_uploaded_and_deleted(conn, workdir):
     first = changed(pools)
     assert first["pools"] == planned["pools"]
     assert first["pools"][0]["actions"] == [
-        "define pool %s" % name, "build pool %s" % name, "start pool %s" % name, "enable autostart of pool %s" % name,
-        "create volume a.qcow2 (64 MiB)", "create volume b.raw (8 MiB)", "create volume seed.raw (878.91 KiB)"]
+        "define pool %s" % name,
+        "build pool %s" % name,
+        "start pool %s" % name,
+        "enable autostart of pool %s" % name,
+        "create volume a.qcow2 (64 MiB)",
+        "create volume b.raw (8 MiB)",
+        "create volume seed.raw (878.91 KiB)",
+    ]
     info = json.loads(run(["qemu-img", "info", "--output=json", os.path.join(target, "a.qcow2")]).stdout)
     assert (info["format"], info["virtual-size"]) == ("qcow2", 64 * MIB)
     with open(os.path.join(target, "seed.raw"), "rb") as uploaded, open(image, "rb") as source:
@@ -127,8 +137,13 @@ def test_reading_the_host_leaves_pools_it_does_not_manage_running(conn, workdir)
 def test_fs_pool_formats_a_device_only_when_asked_and_never_over_data(conn, workdir, loops):
     device = loops(TAG + "-fs")
     name, target = TAG + "-fs", os.path.join(workdir, "fs")
-    pool = {"name": name, "type": "fs", "source": {"device": device, "format": "ext4"}, "path": target,
-            "volumes": [{"name": "disk.qcow2", "capacity": "16M", "format": "qcow2"}]}
+    pool = {
+        "name": name,
+        "type": "fs",
+        "source": {"device": device, "format": "ext4"},
+        "path": target,
+        "volumes": [{"name": "disk.qcow2", "capacity": "16M", "format": "qcow2"}],
+    }
     before = snapshot(conn)
 
     msg = failed([pool])
@@ -145,7 +160,9 @@ def test_fs_pool_formats_a_device_only_when_asked_and_never_over_data(conn, work
     pool["mount_opts"] = ["noatime"]
     assert changed([pool])["restart_required"] == [name]
     assert changed([pool], restart_on_change=True)["pools"][0]["actions"] == [
-        "stop pool %s" % name, "start pool %s" % name]
+        "stop pool %s" % name,
+        "start pool %s" % name,
+    ]
     mount = [line for line in libvirtd_mounts().splitlines() if line.startswith(device + " ")]
     assert len(mount) == 1 and "noatime" in mount[0].split()[3].split(","), mount
     unchanged([pool])
@@ -171,13 +188,21 @@ def test_disk_pool_partitions_a_fresh_device_and_keeps_them(conn, loops):
     device = loops(TAG + "-disk", partitions=True)
     part = os.path.basename(device) + "p1"
     name = TAG + "-disk"
-    pool = {"name": name, "type": "disk", "source": {"device": device, "format": "dos"}, "path": "/dev",
-            "build": True, "volumes": [{"name": part, "capacity": "16M", "format": "linux"}]}
+    pool = {
+        "name": name,
+        "type": "disk",
+        "source": {"device": device, "format": "dos"},
+        "path": "/dev",
+        "build": True,
+        "volumes": [{"name": part, "capacity": "16M", "format": "linux"}],
+    }
     before = snapshot(conn)
 
     msg = failed([dict(pool, volumes=[{"name": "data", "capacity": "16M"}])])
-    assert msg.startswith("pools[0].volumes[0].name: a volume of disk pool %s must be named after its partition, "
-                          "such as %s" % (name, part)), msg
+    assert msg.startswith(
+        "pools[0].volumes[0].name: a volume of disk pool %s must be named after its partition, "
+        "such as %s" % (name, part)
+    ), msg
     assert snapshot(conn) == before and signatures(device) == []
 
     changed([pool])
@@ -232,7 +257,10 @@ def test_logical_pool_builds_a_volume_group_and_reports_lvcreate_failure(conn, l
     changed([dict(pool, build=False)])
     removed = changed([{"name": name, "state": "absent", "delete_data": True}])
     assert removed["pools"][0]["actions"] == [
-        "stop pool %s" % name, "delete the storage of pool %s" % name, "undefine pool %s" % name]
+        "stop pool %s" % name,
+        "delete the storage of pool %s" % name,
+        "undefine pool %s" % name,
+    ]
     assert run(["vgs", group], check=False).returncode != 0 and signatures(device) == []
     assert snapshot(conn) == before
 
@@ -246,12 +274,18 @@ def iscsi_target(workdir):
     lun = os.path.join(workdir, "lun.img")
     with open(lun, "wb") as handle:
         handle.truncate(32 * MIB)
-    daemon = netns.popen(paths.NETNS, ["tgtd", "-f", "-C", control, "--iscsi", "portal=127.0.0.1:%d" % port],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemon = netns.popen(
+        paths.NETNS,
+        ["tgtd", "-f", "-C", control, "--iscsi", "portal=127.0.0.1:%d" % port],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
+
         def tgtadm(*args, check=True):
-            return netns.execute(paths.NETNS, ["tgtadm", "-C", control, "--lld", "iscsi", "--mode"] + list(args),
-                                 check=check)
+            return netns.execute(
+                paths.NETNS, ["tgtadm", "-C", control, "--lld", "iscsi", "--mode"] + list(args), check=check
+            )
 
         wait_for(lambda: tgtadm("target", "--op", "show", check=False).returncode == 0, 10, what="tgtd")
         tgtadm("target", "--op", "new", "--tid", "1", "-T", iqn)
@@ -273,22 +307,34 @@ def test_iscsi_direct_pool_lists_the_luns_of_a_tgt_target(conn, request):
     missing(backend_missing("iscsi-direct"))
     iqn, port = request.getfixturevalue("iscsi_target")
     name = TAG + "-iscsi"
-    pool = {"name": name, "type": "iscsi-direct",
-            "source": {"host": "127.0.0.1", "port": port, "device": iqn,
-                       "initiator": "iqn.2026-01.org.essentials:%s-host" % TAG}}
+    pool = {
+        "name": name,
+        "type": "iscsi-direct",
+        "source": {
+            "host": "127.0.0.1",
+            "port": port,
+            "device": iqn,
+            "initiator": "iqn.2026-01.org.essentials:%s-host" % TAG,
+        },
+    }
     before = snapshot(conn)
     # Undefine the pool even when an assertion fails: once the target is gone, a refresh of it fails.
     request.addfinalizer(lambda: pool_module([{"name": name, "state": "absent"}]))
     msg = failed([dict(pool, volumes=[{"name": "lun", "capacity": "1G"}])])
     assert msg.startswith("pools[0].volumes[0].name: an iscsi-direct pool cannot create volumes"), msg
     first = changed([pool])
-    assert first["pools"][0]["actions"] == ["define pool %s" % name, "start pool %s" % name,
-                                            "enable autostart of pool %s" % name]
+    assert first["pools"][0]["actions"] == [
+        "define pool %s" % name,
+        "start pool %s" % name,
+        "enable autostart of pool %s" % name,
+    ]
     # libiscsi lists LUN 0 too: tgt's controller LUN.
     assert snapshot(conn)[name][3] == ["unit:0:0:0", "unit:0:0:1"]
     # libvirt 9.0 sizes the LUN from READ CAPACITY's last block address: one 512-byte block short.
-    assert conn.storagePoolLookupByName(name).storageVolLookupByName("unit:0:0:1").info()[1] in (32 * MIB - 512,
-                                                                                                  32 * MIB)
+    assert conn.storagePoolLookupByName(name).storageVolLookupByName("unit:0:0:1").info()[1] in (
+        32 * MIB - 512,
+        32 * MIB,
+    )
     unchanged([pool])
     pool["autostart"] = False
     assert changed([pool])["pools"][0]["actions"] == ["disable autostart of pool %s" % name]
@@ -297,32 +343,43 @@ def test_iscsi_direct_pool_lists_the_luns_of_a_tgt_target(conn, request):
     assert snapshot(conn) == before
 
 
-@pytest.mark.parametrize("kind,source", [("sheepdog", {"host": "127.0.0.1", "name": "ekvm"}),
-                                         ("vstorage", {"name": "ekvm"})])
+@pytest.mark.parametrize(
+    "kind,source", [("sheepdog", {"host": "127.0.0.1", "name": "ekvm"}), ("vstorage", {"name": "ekvm"})]
+)
 def test_type_without_backend_fails_before_any_change(conn, workdir, kind, source):
     supported = run(["virsh", "-c", LIBVIRT_URI, "pool-capabilities"]).stdout
     assert "type='%s' supported='no'" % kind in supported
     names = sorted(line.split("'")[1] for line in supported.splitlines() if "supported='yes'" in line)
-    pools = [{"name": TAG + "-ok", "path": os.path.join(workdir, "ok")},
-             {"name": TAG + "-" + kind, "type": kind, "source": source}]
+    pools = [
+        {"name": TAG + "-ok", "path": os.path.join(workdir, "ok")},
+        {"name": TAG + "-" + kind, "type": kind, "source": source},
+    ]
     if kind == "vstorage":
         pools[1]["path"] = os.path.join(workdir, kind)
     before = snapshot(conn)
     msg = failed(pools)
-    assert msg == ("pools[1]: pool %s has type %s, which this host's libvirt has no storage backend for; "
-                   "supported types: %s" % (pools[1]["name"], kind, ", ".join(names))), msg
+    assert msg == (
+        "pools[1]: pool %s has type %s, which this host's libvirt has no storage backend for; "
+        "supported types: %s" % (pools[1]["name"], kind, ", ".join(names))
+    ), msg
     assert snapshot(conn) == before and not os.path.exists(os.path.join(workdir, "ok"))
 
 
 BAD_LISTS = [
-    ([{"name": "x", "type": "netfs", "source": {"dir": "/export"}, "path": "/mnt/x"}],
-     "pools[1].source.host: is required for a netfs pool"),
+    (
+        [{"name": "x", "type": "netfs", "source": {"dir": "/export"}, "path": "/mnt/x"}],
+        "pools[1].source.host: is required for a netfs pool",
+    ),
     ([{"name": "x", "path": "relative/dir"}], "pools[1].path: must be an absolute path"),
     ([{"name": "x'y", "path": "/srv/x"}], "pools[1].name: is not a valid pool name"),
-    ([{"name": "x", "path": "/srv/x", "volumes": [{"name": "a", "capacity": "lots"}]}],
-     "pools[1].volumes[0].capacity: must be a size"),
-    ([{"name": "x", "type": "fs", "source": {"device": "/dev/x", "format": "ntfs"}, "path": "/srv/x"}],
-     "pools[1].source.format: must be one of"),
+    (
+        [{"name": "x", "path": "/srv/x", "volumes": [{"name": "a", "capacity": "lots"}]}],
+        "pools[1].volumes[0].capacity: must be a size",
+    ),
+    (
+        [{"name": "x", "type": "fs", "source": {"device": "/dev/x", "format": "ntfs"}, "path": "/srv/x"}],
+        "pools[1].source.format: must be one of",
+    ),
     ([{"name": TAG + "-bad", "path": "/srv/y"}], "pools[1].name: pool '%s-bad' is already listed" % TAG),
 ]
 
@@ -343,17 +400,25 @@ def test_failure_after_changes_reports_changed_and_what_was_done(conn, workdir):
     blocker = os.path.join(workdir, "not-a-dir")
     with open(blocker, "w"):
         pass
-    pools = [{"name": ok, "path": os.path.join(workdir, "done"), "volumes": [{"name": "a.raw", "capacity": "1M"}]},
-             {"name": bad, "path": blocker}]
+    pools = [
+        {"name": ok, "path": os.path.join(workdir, "done"), "volumes": [{"name": "a.raw", "capacity": "1M"}]},
+        {"name": bad, "path": blocker},
+    ]
     before = snapshot(conn)
     try:
         result = pool_module(pools)
         assert result.get("failed") and result["changed"], result
         assert result["msg"].startswith("pools[1]: start pool %s failed: " % bad), result
         assert "Not a directory" in result["msg"], result
-        assert result["done"] == ["define pool %s" % ok, "build pool %s" % ok, "start pool %s" % ok,
-                                  "enable autostart of pool %s" % ok, "create volume a.raw (1 MiB) in pool %s" % ok,
-                                  "define pool %s" % bad, "build pool %s" % bad], result
+        assert result["done"] == [
+            "define pool %s" % ok,
+            "build pool %s" % ok,
+            "start pool %s" % ok,
+            "enable autostart of pool %s" % ok,
+            "create volume a.raw (1 MiB) in pool %s" % ok,
+            "define pool %s" % bad,
+            "build pool %s" % bad,
+        ], result
         assert snapshot(conn)[ok][1:] == (True, True, ["a.raw"])
         # The rerun does what is left, fails on the same step and has changed nothing this time.
         again = pool_module(pools)
@@ -383,11 +448,19 @@ def test_role_takes_the_older_role_shape_through_ansible_playbook(conn, workdir)
     def play(state, check=False):
         extra = os.path.join(workdir, "vars.json")
         with open(extra, "w") as handle:
-            json.dump({"ansible_python_interpreter": sys.executable, "kvm_libvirt_uri": LIBVIRT_URI,
-                       "kvm_storage_pools": [{"name": name, "path": os.path.join(workdir, "role"),
-                                              "state": state, "autostart": True}]}, handle)
-        result = ansible.playbook(playbook, ["localhost,"], check=check, diff=True,
-                                  args=["-c", "local", "-e", "@" + extra])
+            json.dump(
+                {
+                    "ansible_python_interpreter": sys.executable,
+                    "kvm_libvirt_uri": LIBVIRT_URI,
+                    "kvm_storage_pools": [
+                        {"name": name, "path": os.path.join(workdir, "role"), "state": state, "autostart": True}
+                    ],
+                },
+                handle,
+            )
+        result = ansible.playbook(
+            playbook, ["localhost,"], check=check, diff=True, args=["-c", "local", "-e", "@" + extra]
+        )
         assert result.rc == 0, result
         return result
 

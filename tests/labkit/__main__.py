@@ -1,4 +1,5 @@
 """make lab-up / lab-down / lab-status / hosts-up / hosts-down:  python -m tests.labkit COMMAND"""
+
 import argparse
 import sys
 

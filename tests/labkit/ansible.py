@@ -1,4 +1,5 @@
 """Run ansible-playbook / ansible from the venv against this checkout's collection."""
+
 import os
 import re
 import signal
@@ -13,16 +14,18 @@ RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 
 def env():
     result = dict(os.environ)
-    result.update({
-        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build", "collections"),
-        "ANSIBLE_ROLES_PATH": os.path.join(ROOT, "roles"),
-        "ANSIBLE_HOST_KEY_CHECKING": "False",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        "ANSIBLE_PIPELINING": "True",
-    })
+    result.update(
+        {
+            "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+            "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build", "collections"),
+            "ANSIBLE_ROLES_PATH": os.path.join(ROOT, "roles"),
+            "ANSIBLE_HOST_KEY_CHECKING": "False",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "False",
+            "ANSIBLE_PIPELINING": "True",
+        }
+    )
     return result
 
 
@@ -30,9 +33,15 @@ class Result:
     def __init__(self, proc):
         self.rc = proc.returncode
         self.output = proc.stdout + proc.stderr
-        self.recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),
-                                   "unreachable": int(m.group(4)), "failed": int(m.group(5))}
-                      for m in RECAP.finditer(proc.stdout)}
+        self.recap = {
+            m.group(1): {
+                "ok": int(m.group(2)),
+                "changed": int(m.group(3)),
+                "unreachable": int(m.group(4)),
+                "failed": int(m.group(5)),
+            }
+            for m in RECAP.finditer(proc.stdout)
+        }
 
     def changed(self, host):
         return self.recap[host]["changed"]
@@ -76,8 +85,16 @@ class Run:
         self.argv = argv
         self.stdout = tempfile.TemporaryFile("w+")
         self.stderr = tempfile.TemporaryFile("w+")
-        self.proc = subprocess.Popen(argv, stdout=self.stdout, stderr=self.stderr, stdin=subprocess.DEVNULL,
-                                     text=True, env=env(), cwd=ROOT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=self.stdout,
+            stderr=self.stderr,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env(),
+            cwd=ROOT,
+            start_new_session=True,
+        )
 
     def wait(self, timeout):
         try:
@@ -85,8 +102,9 @@ class Run:
         except BaseException:
             self.kill()
             raise
-        return subprocess.CompletedProcess(self.argv, self.proc.returncode, self._read(self.stdout),
-                                           self._read(self.stderr))
+        return subprocess.CompletedProcess(
+            self.argv, self.proc.returncode, self._read(self.stdout), self._read(self.stderr)
+        )
 
     def kill(self):
         """Stop the run and every process it started (its group), if any still runs."""

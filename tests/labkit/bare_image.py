@@ -7,6 +7,7 @@ host image, with the same per-VM identity from the kernel command line. Inside, 
 script for its proxy: the lab address that gave the VM its DHCP lease, port 3142. Cached under
 CACHE/bare-<suite>-<hash>.
 """
+
 import fcntl
 import glob
 import hashlib
@@ -19,15 +20,31 @@ from .package_cache import PORT, PROXY
 from .proc import LabError, run
 
 SUITES = {"debian-12": "bookworm", "debian-13": "trixie"}
-PACKAGES = ["systemd-sysv", "udev", "kmod", "linux-image-amd64", "initramfs-tools", "openssh-server", "python3",
-            "ifupdown", "isc-dhcp-client", "iproute2", "sudo"]
+PACKAGES = [
+    "systemd-sysv",
+    "udev",
+    "kmod",
+    "linux-image-amd64",
+    "initramfs-tools",
+    "openssh-server",
+    "python3",
+    "ifupdown",
+    "isc-dhcp-client",
+    "iproute2",
+    "sudo",
+]
 SIZE = "3G"
-INTERFACES = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n\nsource /etc/network/interfaces.d/*\n"
+INTERFACES = (
+    "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n\nsource /etc/network/interfaces.d/*\n"
+)
 # apt runs this for each URI: the cache sits on the DHCP server of whichever lab network the VM is on.
-PROXY_DETECT = """#!/bin/sh
+PROXY_DETECT = (
+    """#!/bin/sh
 server=$(sed -n 's/.*dhcp-server-identifier \\([0-9.]*\\);/\\1/p' /var/lib/dhcp/dhclient*.leases 2>/dev/null | tail -n 1)
 if [ -n "$server" ]; then echo "http://$server:%d"; else echo DIRECT; fi
-""" % PORT
+"""
+    % PORT
+)
 APT_CONF = 'Acquire::http::Proxy-Auto-Detect "/usr/local/bin/ekvm-apt-proxy";\n'
 
 
@@ -76,8 +93,11 @@ class BareImage:
     def _build(self, rootfs, log):
         log("bare image: debootstrap %s through the package cache" % self.suite)
         env = dict(os.environ, http_proxy=PROXY)
-        run(["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), self.suite, rootfs, mirror()],
-            timeout=1800, env=env)
+        run(
+            ["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), self.suite, rootfs, mirror()],
+            timeout=1800,
+            env=env,
+        )
         self._configure(rootfs)
         # What `apt-get clean` would drop: the image ships no package lists and no downloaded debs.
         for deb in glob.glob(os.path.join(rootfs, "var/cache/apt/archives/*.deb")):

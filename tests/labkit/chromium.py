@@ -3,6 +3,7 @@ only: open a page, record console errors, exceptions and network requests, evalu
 
 The browser reads commands from its fd 3 and writes answers to its fd 4, each a JSON message ending in NUL.
 """
+
 import base64
 import json
 import os
@@ -31,11 +32,27 @@ class Chromium:
             os.dup2(commands, 3)
             os.dup2(answers, 4)
 
-        argv = [BINARY, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--mute-audio",
-                "--disable-background-networking", "--disable-extensions", "--remote-debugging-pipe",
-                "--user-data-dir=" + self.profile, "--window-size=%d,%d" % (width, height)]
-        self.proc = subprocess.Popen(argv, preexec_fn=wire, pass_fds=(3, 4), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        argv = [
+            BINARY,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--mute-audio",
+            "--disable-background-networking",
+            "--disable-extensions",
+            "--remote-debugging-pipe",
+            "--user-data-dir=" + self.profile,
+            "--window-size=%d,%d" % (width, height),
+        ]
+        self.proc = subprocess.Popen(
+            argv,
+            preexec_fn=wire,
+            pass_fds=(3, 4),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
@@ -96,8 +113,9 @@ class Chromium:
     def open(self, url, timeout=60):
         """A new tab with console, network and page events on, navigated to url and loaded."""
         target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 session=False)["sessionId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, session=False)[
+            "sessionId"
+        ]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(domain + ".enable")
         self.send("Page.navigate", {"url": url})
@@ -105,8 +123,9 @@ class Chromium:
 
     def evaluate(self, expression, timeout=30):
         """The value of a JavaScript expression (promises awaited)."""
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True}, timeout=timeout)
+        result = self.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, timeout=timeout
+        )
         if "exceptionDetails" in result:
             raise BrowserError("script failed: %s" % result["exceptionDetails"])
         return result["result"].get("value")
@@ -141,5 +160,8 @@ class Chromium:
 
     def requests(self):
         """URLs of every request the page made (its own file:// load included)."""
-        return [event["params"]["request"]["url"] for event in self.events
-                if event.get("method") == "Network.requestWillBeSent"]
+        return [
+            event["params"]["request"]["url"]
+            for event in self.events
+            if event.get("method") == "Network.requestWillBeSent"
+        ]

@@ -10,6 +10,7 @@ is written with mtools, GRUB's images are made by grub-mkimage from the image's 
 (in a chroot) and put in place here. Cached under CACHE/cloud-<hash>, where the hash covers this
 file; `SHA256SUMS` lists the qcow2 and the xz-compressed raw disk.
 """
+
 import fcntl
 import glob
 import hashlib
@@ -32,27 +33,59 @@ SUMS = "SHA256SUMS"
 SERVED = os.path.join(paths.CACHE, "www")
 CURRENT = "debian-12"
 
-DEBOOTSTRAP = ["systemd-sysv", "udev", "dbus", "ifupdown", "isc-dhcp-client", "iproute2",
-               "openssh-server", "python3", "sudo", "fdisk", "gdisk", "procps"]
+DEBOOTSTRAP = [
+    "systemd-sysv",
+    "udev",
+    "dbus",
+    "ifupdown",
+    "isc-dhcp-client",
+    "iproute2",
+    "openssh-server",
+    "python3",
+    "sudo",
+    "fdisk",
+    "gdisk",
+    "procps",
+]
 # Pulled in with apt-get in the chroot: debootstrap cannot resolve their virtual dependencies.
 # The cloud kernel, as Debian's genericcloud images have: virtio and the usual cloud drivers only,
 # about a third of the generic kernel's size.
-APT = ["linux-image-cloud-amd64", "cloud-init", "cloud-guest-utils", "qemu-guest-agent",
-       "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common"]
+APT = [
+    "linux-image-cloud-amd64",
+    "cloud-init",
+    "cloud-guest-utils",
+    "qemu-guest-agent",
+    "grub-pc-bin",
+    "grub-efi-amd64-bin",
+    "grub2-common",
+]
 
 MIB = 1024 * 1024
 SECTOR = 512
 DISK_MIB = 2048
-BIOS_BOOT = (1, 1)      # (start MiB, size MiB) of partition 14
-ESP = (2, 126)          # partition 15
-ROOT_START_MIB = 128    # partition 1 runs to 1 MiB before the end (room for the backup GPT)
+BIOS_BOOT = (1, 1)  # (start MiB, size MiB) of partition 14
+ESP = (2, 126)  # partition 15
+ROOT_START_MIB = 128  # partition 1 runs to 1 MiB before the end (room for the backup GPT)
 ROOT_MIB = DISK_MIB - ROOT_START_MIB - 1
 KERNEL_ARGS = "ro console=tty0 console=ttyS0,115200 consoleblank=0"
 # GRUB modules built into the images; the rest are read from /boot/grub/<platform>/.
 CORE_MODULES = {
     "i386-pc": ["biosdisk", "part_gpt", "ext2", "search_fs_uuid"],
-    "x86_64-efi": ["part_gpt", "ext2", "fat", "normal", "linux", "search", "search_fs_uuid",
-                   "configfile", "echo", "all_video", "gzio", "serial", "terminal"],
+    "x86_64-efi": [
+        "part_gpt",
+        "ext2",
+        "fat",
+        "normal",
+        "linux",
+        "search",
+        "search_fs_uuid",
+        "configfile",
+        "echo",
+        "all_video",
+        "gzio",
+        "serial",
+        "terminal",
+    ],
 }
 # xz is the slow step: level 1 with one thread per core keeps CI (2 cores) within its budget.
 XZ_ARGS = ["xz", "-1", "-T0", "--force"]
@@ -164,9 +197,14 @@ class CloudImage:
         root_uuid = str(uuid.uuid4())
         esp_serial = uuid.uuid4().hex[:8].upper()
         esp_id = "%s-%s" % (esp_serial[:4], esp_serial[4:])
-        self._step("debootstrap", log, lambda: run(
-            ["debootstrap", "--variant=minbase", "--include=" + ",".join(DEBOOTSTRAP), SUITE, rootfs, mirror()],
-            timeout=1800))
+        self._step(
+            "debootstrap",
+            log,
+            lambda: run(
+                ["debootstrap", "--variant=minbase", "--include=" + ",".join(DEBOOTSTRAP), SUITE, rootfs, mirror()],
+                timeout=1800,
+            ),
+        )
         self._step("packages", log, self._install, rootfs)
         self._step("configure", log, self._configure, rootfs, root_uuid, esp_id)
         self._step("disk", log, self._disk, rootfs, raw, root_uuid, esp_serial)
@@ -191,8 +229,11 @@ class CloudImage:
     def _install(self, rootfs):
         shutil.copy("/etc/resolv.conf", os.path.join(rootfs, "etc/resolv.conf"))
         _write(rootfs, "usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0o755)
-        self._chroot(rootfs, "apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-                             "--no-install-recommends %s; apt-get clean" % " ".join(APT))
+        self._chroot(
+            rootfs,
+            "apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+            "--no-install-recommends %s; apt-get clean" % " ".join(APT),
+        )
         for name in ("usr/sbin/policy-rc.d", "etc/resolv.conf"):
             os.unlink(os.path.join(rootfs, name))
         shutil.rmtree(os.path.join(rootfs, "var/lib/apt/lists"), ignore_errors=True)
@@ -204,20 +245,26 @@ class CloudImage:
         _write(rootfs, "etc/hostname", "localhost\n")
         _write(rootfs, "etc/hosts", "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n")
         # cloud-init's ifupdown renderer writes interfaces.d/50-cloud-init from the datasource.
-        _write(rootfs, "etc/network/interfaces", "source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n")
+        _write(
+            rootfs, "etc/network/interfaces", "source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n"
+        )
         os.makedirs(os.path.join(rootfs, "etc/network/interfaces.d"), exist_ok=True)
         for name, text in CLOUD_CFG.items():
             _write(rootfs, "etc/cloud/cloud.cfg.d/" + name, text)
         # Identity is per VM: systemd makes a machine-id on first boot when the file is empty,
         # and cloud-init generates the SSH host keys.
         _write(rootfs, "etc/machine-id", "")
-        for path in glob.glob(os.path.join(rootfs, "var/lib/dbus/machine-id")) + \
-                glob.glob(os.path.join(rootfs, "etc/ssh/ssh_host_*")):
+        for path in glob.glob(os.path.join(rootfs, "var/lib/dbus/machine-id")) + glob.glob(
+            os.path.join(rootfs, "etc/ssh/ssh_host_*")
+        ):
             os.unlink(path)
         # What grub-install would put there: the modules and their lists, not GRUB's own tools.
         for platform in CORE_MODULES:
-            shutil.copytree(os.path.join(rootfs, "usr/lib/grub", platform), os.path.join(rootfs, "boot/grub", platform),
-                            ignore=lambda _d, names: [n for n in names if not n.endswith((".mod", ".lst"))])
+            shutil.copytree(
+                os.path.join(rootfs, "usr/lib/grub", platform),
+                os.path.join(rootfs, "boot/grub", platform),
+                ignore=lambda _d, names: [n for n in names if not n.endswith((".mod", ".lst"))],
+            )
         _write(rootfs, "boot/grub/grub.cfg", _grub_cfg(root_uuid))
         for link in ("vmlinuz", "initrd.img"):
             if not os.path.lexists(os.path.join(rootfs, link)):
@@ -228,14 +275,45 @@ class CloudImage:
             handle.truncate(DISK_MIB * MIB)
         sectors = MIB // SECTOR
         root_end = (ROOT_START_MIB + ROOT_MIB) * sectors - 1
-        run(["sgdisk", "-Z",
-             "-n", "14:%d:+%dM" % (BIOS_BOOT[0] * sectors, BIOS_BOOT[1]), "-t", "14:ef02",
-             "-n", "15:%d:+%dM" % (ESP[0] * sectors, ESP[1]), "-t", "15:ef00", "-c", "15:EFI System",
-             "-n", "1:%d:%d" % (ROOT_START_MIB * sectors, root_end), "-t", "1:8304",
-             raw])
+        run(
+            [
+                "sgdisk",
+                "-Z",
+                "-n",
+                "14:%d:+%dM" % (BIOS_BOOT[0] * sectors, BIOS_BOOT[1]),
+                "-t",
+                "14:ef02",
+                "-n",
+                "15:%d:+%dM" % (ESP[0] * sectors, ESP[1]),
+                "-t",
+                "15:ef00",
+                "-c",
+                "15:EFI System",
+                "-n",
+                "1:%d:%d" % (ROOT_START_MIB * sectors, root_end),
+                "-t",
+                "1:8304",
+                raw,
+            ]
+        )
         # The build folder is inside the cache, not inside the tree that becomes the root.
-        run(["mkfs.ext4", "-q", "-L", "root", "-U", root_uuid, "-d", rootfs,
-             "-E", "offset=%d,nodiscard" % (ROOT_START_MIB * MIB), raw, "%dM" % ROOT_MIB], timeout=900)
+        run(
+            [
+                "mkfs.ext4",
+                "-q",
+                "-L",
+                "root",
+                "-U",
+                root_uuid,
+                "-d",
+                rootfs,
+                "-E",
+                "offset=%d,nodiscard" % (ROOT_START_MIB * MIB),
+                raw,
+                "%dM" % ROOT_MIB,
+            ],
+            timeout=900,
+        )
         work = os.path.dirname(raw)
         efi = os.path.join(work, "BOOTX64.EFI")
         with open(os.path.join(work, "load.cfg"), "w") as handle:
@@ -243,13 +321,29 @@ class CloudImage:
         script = "; ".join(
             "grub-mkimage -O %s -o /mnt/work/%s -c /mnt/work/load.cfg -p /boot/grub %s"
             % (platform, out, " ".join(CORE_MODULES[platform]))
-            for platform, out in (("i386-pc", "core.img"), ("x86_64-efi", "BOOTX64.EFI")))
+            for platform, out in (("i386-pc", "core.img"), ("x86_64-efi", "BOOTX64.EFI"))
+        )
         self._chroot(rootfs, script, binds=[(work, "/mnt/work")])
         _bios_boot(raw, os.path.join(rootfs, "usr/lib/grub/i386-pc/boot.img"), os.path.join(work, "core.img"))
         # FAT32 as the UEFI spec asks of an ESP; one sector per cluster keeps it above FAT32's cluster minimum.
         esp_offset = ESP[0] * MIB
-        run(["mkfs.vfat", "-F", "32", "-s", "1", "-n", "EFI", "-i", esp_serial, "--offset", str(esp_offset // SECTOR),
-             raw, str(ESP[1] * 1024)])
+        run(
+            [
+                "mkfs.vfat",
+                "-F",
+                "32",
+                "-s",
+                "1",
+                "-n",
+                "EFI",
+                "-i",
+                esp_serial,
+                "--offset",
+                str(esp_offset // SECTOR),
+                raw,
+                str(ESP[1] * 1024),
+            ]
+        )
         image = "%s@@%d" % (raw, esp_offset)
         env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
         run(["mmd", "-i", image, "::/EFI", "::/EFI/BOOT"], env=env)
@@ -289,10 +383,10 @@ def _bios_boot(raw, boot_img, core_img):
         mbr = bytearray(disk.read(SECTOR))
         # boot.img's code around the BIOS parameter block (0x03-0x5a), up to the partition table (0x1b8).
         mbr[0x00:0x03] = boot[0x00:0x03]
-        mbr[0x5a:0x1b8] = boot[0x5a:0x1b8]
-        struct.pack_into("<Q", mbr, 0x5c, first)  # the sector of core.img
-        mbr[0x64] = 0xFF                          # boot from the drive the BIOS names
-        mbr[0x66:0x68] = b"\x90\x90"              # trust that drive number (a hard disk, not a floppy)
+        mbr[0x5A:0x1B8] = boot[0x5A:0x1B8]
+        struct.pack_into("<Q", mbr, 0x5C, first)  # the sector of core.img
+        mbr[0x64] = 0xFF  # boot from the drive the BIOS names
+        mbr[0x66:0x68] = b"\x90\x90"  # trust that drive number (a hard disk, not a floppy)
         disk.seek(0)
         disk.write(mbr)
         disk.seek(first * SECTOR)

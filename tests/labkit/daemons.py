@@ -1,4 +1,5 @@
 """Daemons of the lab, started by hand without systemd, each tracked by a PID file."""
+
 import os
 
 from . import netns, paths
@@ -77,15 +78,20 @@ class Libvirtd(Daemon):
         with open("/etc/libvirt/qemu.conf") as src, open(qemu_conf, "w") as dst:
             dst.write(src.read())
             dst.write("\nnamespaces = [ ]\n")
-        launch = ("mount --bind {nokvm} /dev/kvm 2>/dev/null; mount --bind {qemu_conf} /etc/libvirt/qemu.conf && "
-                  "exec libvirtd -d -f {conf} --pid-file {pid}").format(
-                      nokvm=nokvm, qemu_conf=qemu_conf, conf=env_conf, pid=self.pidfile)
+        launch = (
+            f"mount --bind {nokvm} /dev/kvm 2>/dev/null; mount --bind {qemu_conf} /etc/libvirt/qemu.conf && "
+            f"exec libvirtd -d -f {env_conf} --pid-file {self.pidfile}"
+        )
         netns.execute(paths.NETNS, ["unshare", "--mount", "--propagation", "slave", "sh", "-c", launch])
 
     def _ready(self):
         # The first start probes QEMU's capabilities (~15 s); wait until the API answers.
-        wait_for(lambda: run(["virsh", "-c", LIBVIRT_URI, "version"], check=False).returncode == 0,
-                 120, interval=0.5, what="libvirtd to answer")
+        wait_for(
+            lambda: run(["virsh", "-c", LIBVIRT_URI, "version"], check=False).returncode == 0,
+            120,
+            interval=0.5,
+            what="libvirtd to answer",
+        )
 
 
 class OvsDaemon(Daemon):
@@ -107,11 +113,18 @@ class OvsdbServer(OvsDaemon):
         os.makedirs(OVS_RUN, exist_ok=True)
         if not os.path.exists(self.db):
             run(["ovsdb-tool", "create", self.db, "/usr/share/openvswitch/vswitch.ovsschema"])
-        netns.execute(paths.NETNS, [
-            "ovsdb-server", self.db, "--remote=punix:" + OVS_SOCK,
-            "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
-            "--pidfile=" + self.pidfile, "--detach", "--log-file=" + self.log,
-        ])
+        netns.execute(
+            paths.NETNS,
+            [
+                "ovsdb-server",
+                self.db,
+                "--remote=punix:" + OVS_SOCK,
+                "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
+                "--pidfile=" + self.pidfile,
+                "--detach",
+                "--log-file=" + self.log,
+            ],
+        )
 
     def _ready(self):
         wait_for(lambda: os.path.exists(OVS_SOCK), 15, what="ovsdb socket")
@@ -127,14 +140,21 @@ class OvsVswitchd(OvsDaemon):
     name = "ovs-vswitchd"
 
     def _launch(self):
-        netns.execute(paths.NETNS, [
-            "ovs-vswitchd", "unix:" + OVS_SOCK, "--pidfile=" + self.pidfile, "--detach",
-            "--log-file=" + self.log,
-        ])
+        netns.execute(
+            paths.NETNS,
+            [
+                "ovs-vswitchd",
+                "unix:" + OVS_SOCK,
+                "--pidfile=" + self.pidfile,
+                "--detach",
+                "--log-file=" + self.log,
+            ],
+        )
 
     def _ready(self):
-        wait_for(lambda: run(["ovs-vsctl", "--timeout=2", "show"], check=False).returncode == 0,
-                 15, what="ovs-vswitchd")
+        wait_for(
+            lambda: run(["ovs-vsctl", "--timeout=2", "show"], check=False).returncode == 0, 15, what="ovs-vswitchd"
+        )
 
 
 class Dnsmasq(Daemon):
@@ -145,12 +165,21 @@ class Dnsmasq(Daemon):
         self.name = "dnsmasq-" + (tag or ns)
 
     def _launch(self):
-        netns.execute(self.ns, [
-            "dnsmasq", "--conf-file=/dev/null", "--port=0", "--bind-interfaces",
-            "--interface=" + self.iface, "--dhcp-range=" + self.dhcp_range,
-            "--dhcp-leasefile=" + os.path.join(paths.RUN, self.name + ".leases"),
-            "--pid-file=" + self.pidfile, "--log-facility=" + self.log, "--log-dhcp",
-        ])
+        netns.execute(
+            self.ns,
+            [
+                "dnsmasq",
+                "--conf-file=/dev/null",
+                "--port=0",
+                "--bind-interfaces",
+                "--interface=" + self.iface,
+                "--dhcp-range=" + self.dhcp_range,
+                "--dhcp-leasefile=" + os.path.join(paths.RUN, self.name + ".leases"),
+                "--pid-file=" + self.pidfile,
+                "--log-facility=" + self.log,
+                "--log-dhcp",
+            ],
+        )
 
 
 def tail(path, lines=60):

@@ -1,5 +1,6 @@
 """`make demo`: boot the demo host VM, converge it with the homelab example and playbooks/site.yml
 twice, summarise. The host tests use the same functions on host VMs of their own."""
+
 import json
 import os
 import shlex
@@ -12,8 +13,10 @@ PLAYBOOK = os.path.join(ansible.ROOT, "playbooks", "site.yml")
 HOMELAB = os.path.join(ansible.ROOT, "examples", "homelab", "inventory.yml")
 # The host VMs have no spare disk: the homelab's volume group goes on a loop device.
 SPARE_IMAGE = "/var/lib/ekvm-spare.img"
-SPARE_DISK = ("test -e {img} || truncate -s 2G {img}; "
-              "losetup -j {img} | cut -d: -f1 | grep . || losetup --find --show {img}").format(img=SPARE_IMAGE)
+SPARE_DISK = (
+    f"test -e {SPARE_IMAGE} || truncate -s 2G {SPARE_IMAGE}; "
+    f"losetup -j {SPARE_IMAGE} | cut -d: -f1 | grep . || losetup --find --show {SPARE_IMAGE}"
+)
 # A host VM under TCG on a busy machine may take minutes to confirm a network change.
 LAB_VARS = {"config_interfaces_rollback_timeout": 900}
 SUMMARY = (
@@ -29,11 +32,19 @@ def connection_inventory(machines, path):
     """An inventory that tells Ansible how to reach each example host: {example host: HostVM}.
     JSON is YAML, and json.dumps quotes the SSH options as one string."""
     options = " ".join(shlex.quote(option) for option in hostvm.ssh_options())
-    hosts = dict((name, {"ansible_host": vm.address, "ansible_user": "root",
-                         "ansible_ssh_private_key_file": hostvm.SSH_KEY,
-                         "ansible_python_interpreter": "/usr/bin/python3",
-                         "ansible_ssh_common_args": options})
-                 for name, vm in machines.items())
+    hosts = dict(
+        (
+            name,
+            {
+                "ansible_host": vm.address,
+                "ansible_user": "root",
+                "ansible_ssh_private_key_file": hostvm.SSH_KEY,
+                "ansible_python_interpreter": "/usr/bin/python3",
+                "ansible_ssh_common_args": options,
+            },
+        )
+        for name, vm in machines.items()
+    )
     with open(path, "w") as handle:
         json.dump({"all": {"hosts": hosts}}, handle, indent=2)
     return path

@@ -1,5 +1,6 @@
 """Nested Debian 12 host VMs: libvirt domains under QEMU TCG on the lab libvirtd, reached
 over SSH through the lab namespace, written into an Ansible inventory."""
+
 import base64
 import hashlib
 import os
@@ -10,13 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import libvirt
 
-# The lab looks objects up to learn whether they exist; libvirt would print every miss.
-libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-
 from . import paths
 from .daemons import LIBVIRT_URI, tail
 from .image import Image
 from .proc import LabError, run
+
+# The lab looks objects up to learn whether they exist; libvirt would print every miss.
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 MGMT_NET = paths.PREFIX + "mgmt"
 LAN_NET = paths.PREFIX + "lan"
@@ -82,8 +83,12 @@ class HostVM:
         key = base64.b64encode(pubkey.strip().encode()).decode()
         # Each VM gets a machine-id of its own (the image's is shared): udev derives bridge MACs from it.
         machine_id = hashlib.md5(self.domain.encode()).hexdigest()
-        _sub(os_, "cmdline", "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet systemd.machine_id=%s "
-             "ekvm.hostname=%s ekvm.sshkey=%s" % (machine_id, self.name, key))
+        _sub(
+            os_,
+            "cmdline",
+            "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet systemd.machine_id=%s "
+            "ekvm.hostname=%s ekvm.sshkey=%s" % (machine_id, self.name, key),
+        )
         features = _sub(dom, "features")
         _sub(features, "acpi")
         _sub(features, "apic")
@@ -116,16 +121,29 @@ class HostVM:
     def inventory_line(self):
         # Ansible splits these arguments shell-style: the proxy command needs its own quotes.
         options = " ".join('"%s"' % o if " " in o else o for o in ssh_options())
-        return ("%s ansible_host=%s ansible_user=root ansible_ssh_private_key_file=%s "
-                "ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='%s'"
-                % (self.name, self.address, SSH_KEY, options))
+        return (
+            "%s ansible_host=%s ansible_user=root ansible_ssh_private_key_file=%s "
+            "ansible_python_interpreter=/usr/bin/python3 ansible_ssh_common_args='%s'"
+            % (self.name, self.address, SSH_KEY, options)
+        )
 
 
 def ssh_options():
     proxy = "ip netns exec %s socat STDIO TCP:%%h:%%p" % paths.NETNS
-    return ["-o", "ProxyCommand=%s" % proxy, "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            "-o", "ConnectTimeout=30", "-o", "BatchMode=yes"]
+    return [
+        "-o",
+        "ProxyCommand=%s" % proxy,
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "ConnectTimeout=30",
+        "-o",
+        "BatchMode=yes",
+    ]
 
 
 def ensure_key():
@@ -154,10 +172,20 @@ def ensure_networks(conn):
                 continue
             for entry in entries:
                 if any(entry.get(k) == v for k, v in wanted.items()):
-                    net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
-                               0, ET.tostring(entry, encoding="unicode"), flags)
-            net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
-                       0, ET.tostring(ET.Element("host", wanted), encoding="unicode"), flags)
+                    net.update(
+                        libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE,
+                        libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                        0,
+                        ET.tostring(entry, encoding="unicode"),
+                        flags,
+                    )
+            net.update(
+                libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+                libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                0,
+                ET.tostring(ET.Element("host", wanted), encoding="unicode"),
+                flags,
+            )
             entries = ET.fromstring(net.XMLDesc(0)).findall("./ip/dhcp/host")
 
 
@@ -200,8 +228,10 @@ def wait_ssh(host, timeout=BOOT_TIMEOUT):
         except subprocess.TimeoutExpired:
             pass
         time.sleep(3)
-    raise LabError("host VM %s did not answer SSH within %ss; console:\n%s"
-                   % (host.name, timeout, tail(host.console_log, 40) or "(no console log)"))
+    raise LabError(
+        "host VM %s did not answer SSH within %ss; console:\n%s"
+        % (host.name, timeout, tail(host.console_log, 40) or "(no console log)")
+    )
 
 
 def running_hosts():
@@ -210,8 +240,11 @@ def running_hosts():
         names = [d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)]
     finally:
         conn.close()
-    return [HostVM(n[len(paths.PREFIX):]) for n in names
-            if n.startswith(paths.PREFIX) and n[len(paths.PREFIX):] in HOST_NAMES]
+    return [
+        HostVM(n[len(paths.PREFIX) :])
+        for n in names
+        if n.startswith(paths.PREFIX) and n[len(paths.PREFIX) :] in HOST_NAMES
+    ]
 
 
 def write_inventory(hosts):
@@ -241,4 +274,3 @@ def destroy(hosts):
         conn.close()
     if os.path.exists(INVENTORY):
         write_inventory([])
-

@@ -3,6 +3,7 @@
 Cached under CACHE/image-<hash>; the hash covers the package list and this file, so a change
 to either rebuilds it. Kernel and initrd are copied out for direct kernel boot.
 """
+
 import fcntl
 import glob
 import hashlib
@@ -64,10 +65,22 @@ source /etc/network/interfaces.d/*
 
 # Timers and units that only slow an emulated boot or reach for the internet.
 DISABLED_UNITS = [
-    "apt-daily.timer", "apt-daily-upgrade.timer", "man-db.timer", "e2scrub_all.timer",
-    "fstrim.timer", "e2scrub_reap.service", "systemd-timesyncd.service",
-    "nfs-server.service", "rpcbind.service", "rpcbind.socket", "tgt.service", "iscsid.socket",
-    "open-iscsi.service", "multipathd.service", "multipathd.socket", "lldpd.service",
+    "apt-daily.timer",
+    "apt-daily-upgrade.timer",
+    "man-db.timer",
+    "e2scrub_all.timer",
+    "fstrim.timer",
+    "e2scrub_reap.service",
+    "systemd-timesyncd.service",
+    "nfs-server.service",
+    "rpcbind.service",
+    "rpcbind.socket",
+    "tgt.service",
+    "iscsid.socket",
+    "open-iscsi.service",
+    "multipathd.service",
+    "multipathd.socket",
+    "lldpd.service",
 ]
 
 
@@ -143,8 +156,10 @@ class Image:
     def _build(self, rootfs, log):
         sets = package_sets()
         log("image: debootstrap %s into %s" % (SUITE, rootfs))
-        run(["debootstrap", "--variant=minbase", "--include=" + ",".join(sets["debootstrap"]),
-             SUITE, rootfs, mirror()], timeout=1800)
+        run(
+            ["debootstrap", "--variant=minbase", "--include=" + ",".join(sets["debootstrap"]), SUITE, rootfs, mirror()],
+            timeout=1800,
+        )
         log("image: apt-get install %s" % " ".join(sets["apt"]))
         shutil.copy("/etc/resolv.conf", os.path.join(rootfs, "etc/resolv.conf"))
         self._write(rootfs, "usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0o755)
@@ -156,9 +171,18 @@ class Image:
             "chroot {r} systemctl enable ekvm-identity.service"
         )
         self._configure(rootfs)
-        run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-             chroot_script.format(r=rootfs, pkgs=" ".join(sets["apt"]), units=" ".join(DISABLED_UNITS))],
-            timeout=1800)
+        run(
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                chroot_script.format(r=rootfs, pkgs=" ".join(sets["apt"]), units=" ".join(DISABLED_UNITS)),
+            ],
+            timeout=1800,
+        )
         for name in ("usr/sbin/policy-rc.d", "etc/resolv.conf"):
             os.unlink(os.path.join(rootfs, name))
         shutil.rmtree(os.path.join(rootfs, "var/lib/apt/lists"), ignore_errors=True)
@@ -180,8 +204,11 @@ class Image:
         self._write(rootfs, "usr/local/sbin/ekvm-identity", FIRSTBOOT, 0o755)
         self._write(rootfs, "etc/systemd/system/ekvm-identity.service", FIRSTBOOT_UNIT)
         # Emulated boots on a busy machine are slow: give units time rather than fail them.
-        self._write(rootfs, "etc/systemd/system.conf.d/timeouts.conf",
-                    "[Manager]\nDefaultTimeoutStartSec=300s\nDefaultTimeoutStopSec=30s\n")
+        self._write(
+            rootfs,
+            "etc/systemd/system.conf.d/timeouts.conf",
+            "[Manager]\nDefaultTimeoutStartSec=300s\nDefaultTimeoutStopSec=30s\n",
+        )
         # cloud-init stays off for host VMs; a guest booted with `cloud-init=enabled` on its
         # kernel command line (nested VM tests) turns it back on.
         self._write(rootfs, "etc/cloud/cloud-init.disabled", "")

@@ -1,6 +1,7 @@
 """The lab's HTTP server for disk images: `python3 -m http.server` inside the lab namespace,
 bound to a lab-only address, serving CACHE/www (cloud_image.SERVED). Its access log (one line per
 request) is kept in the lab's logs so tests can count what guests and tests fetched."""
+
 import os
 import sys
 
@@ -25,15 +26,27 @@ class ImageServer(Daemon):
         netns.addr(paths.NETNS, "lo", ADDRESS + "/32")
         # The shell puts the server in the background and exits, so the server outlives the
         # caller (a CLI run or a test session) as the other lab daemons do.
-        launch = "exec </dev/null >>{log} 2>&1; {py} -u -m http.server --bind {addr} --directory {dir} {port} & " \
-                 "echo $! > {pid}"
-        netns.execute(paths.NETNS, ["sh", "-c", launch.format(
-            log=self.log, py=sys.executable, addr=ADDRESS, dir=SERVED, port=PORT, pid=self.pidfile)])
+        launch = (
+            "exec </dev/null >>{log} 2>&1; {py} -u -m http.server --bind {addr} --directory {dir} {port} & "
+            "echo $! > {pid}"
+        )
+        netns.execute(
+            paths.NETNS,
+            [
+                "sh",
+                "-c",
+                launch.format(log=self.log, py=sys.executable, addr=ADDRESS, dir=SERVED, port=PORT, pid=self.pidfile),
+            ],
+        )
 
     def _ready(self):
         probe = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", URL + "/"]
-        wait_for(lambda: netns.execute(paths.NETNS, probe, check=False).stdout == "200", 15,
-                 interval=0.3, what="the image server to answer")
+        wait_for(
+            lambda: netns.execute(paths.NETNS, probe, check=False).stdout == "200",
+            15,
+            interval=0.3,
+            what="the image server to answer",
+        )
 
     def requests(self, path):
         """How many GET requests for `path` (for example /debian-12/SHA256SUMS) the log holds."""
@@ -50,4 +63,3 @@ def fetch(url, dest, timeout=600):
     if result.returncode != 0:
         raise LabError("GET %s failed: %s" % (url, result.stderr.strip()))
     return dest
-

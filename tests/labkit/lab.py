@@ -1,4 +1,5 @@
 """The lab: one network namespace with libvirtd, virtlogd, ovsdb-server and ovs-vswitchd."""
+
 import os
 
 import libvirt
@@ -36,7 +37,7 @@ class Lab:
         lines += ["%s: %s" % (d.name, d.pid() or "stopped") for d in self.daemons + self.services]
         if os.path.exists(hostvm.INVENTORY):
             with open(hostvm.INVENTORY) as handle:
-                lines += ["host VM: " + l.split()[0] for l in handle if l.startswith(hostvm.HOST_NAMES)]
+                lines += ["host VM: " + line.split()[0] for line in handle if line.startswith(hostvm.HOST_NAMES)]
         return "\n".join(lines)
 
     def down(self, log=print):
@@ -82,8 +83,11 @@ class Lab:
         found = ["%s (pid %s)" % (d.name, d.pid()) for d in self.daemons + self.services if d.pid()]
         found += ["namespace " + ns for ns in netns.lab_namespaces()]
         links = run(["ip", "-o", "link", "show"]).stdout
-        found += ["link " + line.split(":")[1].strip().split("@")[0]
-                  for line in links.splitlines() if line.split(":")[1].strip().startswith(paths.PREFIX)]
+        found += [
+            "link " + line.split(":")[1].strip().split("@")[0]
+            for line in links.splitlines()
+            if line.split(":")[1].strip().startswith(paths.PREFIX)
+        ]
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 with open("/proc/%s/cmdline" % pid, "rb") as handle:

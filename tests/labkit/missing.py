@@ -3,6 +3,7 @@
 A local run skips and says why; CI (the variable CI is set, as CI services set it) fails instead,
 so a proof cannot quietly vanish from the pipeline because a package went missing.
 """
+
 import os
 
 import pytest

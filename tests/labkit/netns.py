@@ -1,4 +1,5 @@
 """Network namespaces and veth "NICs" of the lab. Every name carries the ekvm- prefix."""
+
 import os
 import subprocess
 
@@ -93,8 +94,11 @@ def dhcp_lease(ns, iface, state_dir, timeout=20):
     if os.path.exists(leases):
         os.unlink(leases)
     try:
-        execute(ns, ["timeout", str(timeout), "dhclient", "-1", "-sf", "/bin/true", "-pf", pidfile,
-                     "-lf", leases, iface], timeout=timeout + 5)
+        execute(
+            ns,
+            ["timeout", str(timeout), "dhclient", "-1", "-sf", "/bin/true", "-pf", pidfile, "-lf", leases, iface],
+            timeout=timeout + 5,
+        )
     finally:
         stop_pidfile(pidfile)
     with open(leases) as handle:

@@ -2,6 +2,7 @@
 .deb (no service, no package install) and run with a config of its own on 127.0.0.1, plus two
 socat relays that carry the lab namespace's port 3142 to it through a unix socket, so no network
 of this machine is touched. A VM's apt uses it as its HTTP proxy (see bare_image.py)."""
+
 import glob
 import os
 import socket
@@ -12,8 +13,8 @@ from .proc import run, wait_for
 
 PORT = 3142
 HOME = os.path.join(paths.CACHE, "apt-cacher-ng")
-ROOT = os.path.join(HOME, "root")            # the unpacked packages
-STORE = os.path.join(HOME, "cache")          # what it has cached; kept across labs
+ROOT = os.path.join(HOME, "root")  # the unpacked packages
+STORE = os.path.join(HOME, "cache")  # what it has cached; kept across labs
 BINARY = os.path.join(ROOT, "usr/sbin/apt-cacher-ng")
 SOCKET = os.path.join(paths.RUN, "apt-cacher-ng.sock")
 # apt-cacher-ng and the libraries it links that a minimal machine may lack.
@@ -28,8 +29,9 @@ def unpack():
     debs = os.path.join(HOME, "debs")
     os.makedirs(debs, exist_ok=True)
     # apt's sandbox user cannot write into root's folders; the download runs as root then.
-    run(["sh", "-c", "cd %s && apt-get download -q -o APT::Sandbox::User=root %s" % (debs, " ".join(DEBS))],
-        timeout=300)
+    run(
+        ["sh", "-c", "cd %s && apt-get download -q -o APT::Sandbox::User=root %s" % (debs, " ".join(DEBS))], timeout=300
+    )
     for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
         run(["dpkg-deb", "-x", deb, ROOT])
 
@@ -52,9 +54,13 @@ class AptCacherNg(Daemon):
         for folder in (confdir, logdir, STORE):
             os.makedirs(folder, exist_ok=True)
         settings = [
-            ("CacheDir", STORE), ("LogDir", logdir), ("SupportDir", os.path.join(ROOT, "usr/lib/apt-cacher-ng")),
+            ("CacheDir", STORE),
+            ("LogDir", logdir),
+            ("SupportDir", os.path.join(ROOT, "usr/lib/apt-cacher-ng")),
             # No Remap lines: it works as a plain HTTP proxy for whatever mirror apt names.
-            ("BindAddress", "127.0.0.1"), ("Port", PORT), ("ForeGround", 1),
+            ("BindAddress", "127.0.0.1"),
+            ("Port", PORT),
+            ("ForeGround", 1),
         ]
         with open(os.path.join(confdir, "acng.conf"), "w") as handle:
             handle.writelines("%s: %s\n" % item for item in settings)
@@ -73,8 +79,10 @@ class CacheRelayOut(Daemon):
     name = "apt-cache-relay-out"
 
     def _launch(self):
-        launch = "exec </dev/null >>{log} 2>&1; socat UNIX-LISTEN:{sock},fork,unlink-early,mode=600 " \
-                 "TCP:127.0.0.1:{port} & echo $! > {pid}"
+        launch = (
+            "exec </dev/null >>{log} 2>&1; socat UNIX-LISTEN:{sock},fork,unlink-early,mode=600 "
+            "TCP:127.0.0.1:{port} & echo $! > {pid}"
+        )
         run(["sh", "-c", launch.format(log=self.log, sock=SOCKET, port=PORT, pid=self.pidfile)])
 
     def _ready(self):
@@ -88,14 +96,18 @@ class CacheRelayIn(Daemon):
     name = "apt-cache-relay-in"
 
     def _launch(self):
-        launch = "exec </dev/null >>{log} 2>&1; socat TCP-LISTEN:{port},fork,reuseaddr " \
-                 "UNIX-CONNECT:{sock} & echo $! > {pid}"
+        launch = (
+            "exec </dev/null >>{log} 2>&1; socat TCP-LISTEN:{port},fork,reuseaddr UNIX-CONNECT:{sock} & echo $! > {pid}"
+        )
         netns.execute(paths.NETNS, ["sh", "-c", launch.format(log=self.log, sock=SOCKET, port=PORT, pid=self.pidfile)])
 
     def _ready(self):
         probe = ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/%d" % PORT]
-        wait_for(lambda: netns.execute(paths.NETNS, probe, check=False).returncode == 0, 10,
-                 what="the cache relay in the lab namespace")
+        wait_for(
+            lambda: netns.execute(paths.NETNS, probe, check=False).returncode == 0,
+            10,
+            what="the cache relay in the lab namespace",
+        )
 
 
 def services():

@@ -1,4 +1,5 @@
 """Where the lab keeps its state; everything it creates is named with the `ekvm-` prefix."""
+
 import os
 
 PREFIX = "ekvm-"

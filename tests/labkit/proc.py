@@ -1,4 +1,5 @@
 """Processes the lab starts: each tracked by a PID file and stopped by that PID only."""
+
 import os
 import signal
 import subprocess
@@ -11,9 +12,7 @@ class LabError(RuntimeError):
 
 def run(argv, check=True, capture=True, timeout=600, env=None, input=None):
     """Run a command; on failure raise LabError with its output."""
-    result = subprocess.run(
-        argv, capture_output=capture, text=True, timeout=timeout, env=env, input=input
-    )
+    result = subprocess.run(argv, capture_output=capture, text=True, timeout=timeout, env=env, input=input)
     if check and result.returncode != 0:
         raise LabError(
             "%s exited %d\n%s%s" % (" ".join(argv), result.returncode, result.stdout or "", result.stderr or "")

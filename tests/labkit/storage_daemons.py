@@ -1,6 +1,7 @@
 """Storage servers for pool tests, run inside the lab namespace where libvirtd reaches them: a one-node Ceph
 (ceph-mon + ceph-osd on memstore) and a one-brick Gluster volume. Every daemon is tracked by its PID and
 stopped by that PID; their state lives in a folder the caller owns."""
+
 import glob
 import json
 import os
@@ -85,11 +86,14 @@ class Ceph:
             os.makedirs(os.path.join(self.dir, sub))
         fsid = str(uuid.uuid4())
         with open(self.conf, "w") as handle:
-            handle.write(CEPH_CONF.format(fsid=fsid, address=self.address, port=self.port, auth=self.auth,
-                                          dir=self.dir))
+            handle.write(
+                CEPH_CONF.format(fsid=fsid, address=self.address, port=self.port, auth=self.auth, dir=self.dir)
+            )
         monmap = os.path.join(self.dir, "monmap")
-        netns.execute(paths.NETNS, ["monmaptool", "--create", "--fsid", fsid, "--addv", "a",
-                                    "[v1:%s:%d]" % (self.address, self.port), monmap])
+        netns.execute(
+            paths.NETNS,
+            ["monmaptool", "--create", "--fsid", fsid, "--addv", "a", "[v1:%s:%d]" % (self.address, self.port), monmap],
+        )
         mkfs = ["ceph-mon", "-c", self.conf, "-i", "a", "--mkfs", "--monmap", monmap]
         if "cephx" in self.auth:
             mkfs += ["--keyring", self._keyring()]
@@ -99,11 +103,21 @@ class Ceph:
         osd_uuid = str(uuid.uuid4())
         self.ceph("osd", "new", osd_uuid, "0")
         self.ceph("osd", "crush", "add", "osd.0", "1", "root=default")
-        netns.execute(paths.NETNS, ["ceph-osd", "-c", self.conf, "-i", "0", "--mkfs", "--mkkey",
-                                    "--osd-uuid", osd_uuid])
+        netns.execute(
+            paths.NETNS, ["ceph-osd", "-c", self.conf, "-i", "0", "--mkfs", "--mkkey", "--osd-uuid", osd_uuid]
+        )
         if "cephx" in self.auth:
-            self.ceph("auth", "add", "osd.0", "osd", "allow *", "mon", "allow profile osd",
-                      "-i", os.path.join(self.dir, "osd", "keyring"))
+            self.ceph(
+                "auth",
+                "add",
+                "osd.0",
+                "osd",
+                "allow *",
+                "mon",
+                "allow profile osd",
+                "-i",
+                os.path.join(self.dir, "osd", "keyring"),
+            )
         self.procs.append(_spawn(["ceph-osd", "-c", self.conf, "-i", "0", "-f"], log))
         wait_for(self._osd_up, 60, interval=1, what="ceph-osd to come up")
         return self
@@ -111,10 +125,26 @@ class Ceph:
     def _keyring(self):
         """Keys of the monitor and of client.admin, which the ceph tools use (keyring in ceph.conf)."""
         keyring = os.path.join(self.dir, "keyring")
-        netns.execute(paths.NETNS, ["ceph-authtool", "--create-keyring", keyring, "--gen-key", "-n", "mon.",
-                                    "--cap", "mon", "allow *"])
-        netns.execute(paths.NETNS, ["ceph-authtool", keyring, "--gen-key", "-n", "client.admin",
-                                    "--cap", "mon", "allow *", "--cap", "osd", "allow *"])
+        netns.execute(
+            paths.NETNS,
+            ["ceph-authtool", "--create-keyring", keyring, "--gen-key", "-n", "mon.", "--cap", "mon", "allow *"],
+        )
+        netns.execute(
+            paths.NETNS,
+            [
+                "ceph-authtool",
+                keyring,
+                "--gen-key",
+                "-n",
+                "client.admin",
+                "--cap",
+                "mon",
+                "allow *",
+                "--cap",
+                "osd",
+                "allow *",
+            ],
+        )
         return keyring
 
     def _osd_up(self):
@@ -158,14 +188,24 @@ class Gluster:
         self.shared_before = {}
 
     def gluster(self, *args, check=True):
-        return netns.execute(paths.NETNS, ["gluster", "--mode=script", "--glusterd-sock=%s/glusterd.sock" % self.dir,
-                                           "--log-file=%s/log/cli.log" % self.dir] + list(args), check=check)
+        return netns.execute(
+            paths.NETNS,
+            [
+                "gluster",
+                "--mode=script",
+                "--glusterd-sock=%s/glusterd.sock" % self.dir,
+                "--log-file=%s/log/cli.log" % self.dir,
+            ]
+            + list(args),
+            check=check,
+        )
 
     def start(self):
         for sub in ("work", "log", "bricks"):
             os.makedirs(os.path.join(self.dir, sub))
-        self.shared_before = {folder: set(os.listdir(folder)) if os.path.isdir(folder) else set()
-                              for folder in self.SHARED}
+        self.shared_before = {
+            folder: set(os.listdir(folder)) if os.path.isdir(folder) else set() for folder in self.SHARED
+        }
         volfile = os.path.join(self.dir, "glusterd.vol")
         with open(volfile, "w") as handle:
             handle.write(GLUSTERD_VOL.format(dir=self.dir))
@@ -177,13 +217,27 @@ class Gluster:
             handle.write("#!/bin/sh\necho gsyncd.py 10\n")
         os.chmod(stub, 0o755)
         gsyncd = os.path.join(run(["glusterd", "--print-libexecdir"]).stdout.strip(), "gsyncd")
-        glusterd = ["glusterd", "-N", "-f", volfile, "-p", os.path.join(self.dir, "glusterd.pid"),
-                    "-l", os.path.join(self.dir, "log", "glusterd.log")]
+        glusterd = [
+            "glusterd",
+            "-N",
+            "-f",
+            volfile,
+            "-p",
+            os.path.join(self.dir, "glusterd.pid"),
+            "-l",
+            os.path.join(self.dir, "log", "glusterd.log"),
+        ]
         netns.addr(paths.NETNS, "lo", self.address + "/32")
-        self.proc = _spawn(["sh", "-c", 'mount --bind "$0" "$1" && shift && exec "$@"', stub, gsyncd] + glusterd,
-                           os.path.join(self.dir, "log", "glusterd.out"))
-        wait_for(lambda: self._alive() and self.gluster("volume", "list", check=False).returncode == 0, 30,
-                 interval=0.5, what="glusterd")
+        self.proc = _spawn(
+            ["sh", "-c", 'mount --bind "$0" "$1" && shift && exec "$@"', stub, gsyncd] + glusterd,
+            os.path.join(self.dir, "log", "glusterd.out"),
+        )
+        wait_for(
+            lambda: self._alive() and self.gluster("volume", "list", check=False).returncode == 0,
+            30,
+            interval=0.5,
+            what="glusterd",
+        )
         return self
 
     def _alive(self):
@@ -200,8 +254,9 @@ class Gluster:
         return os.path.join(self.dir, "bricks", name)
 
     def stop(self):
-        bricks = [read_pid(pidfile) for name in self.volumes
-                  for pidfile in glob.glob("/var/run/gluster/vols/%s/*.pid" % name)]
+        bricks = [
+            read_pid(pidfile) for name in self.volumes for pidfile in glob.glob("/var/run/gluster/vols/%s/*.pid" % name)
+        ]
         for name in self.volumes:
             self.gluster("volume", "stop", name, "force", check=False)
             self.gluster("volume", "delete", name, check=False)

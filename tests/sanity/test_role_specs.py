@@ -1,5 +1,6 @@
 """Role argument specs against the roles' defaults and the modules, Ansible's validation of wrong
 variables, ansible-doc for every module and role, and the choice of OS-family variables."""
+
 import functools
 import glob
 import importlib
@@ -26,18 +27,31 @@ PACKAGE = "ansible_collections.essentials.kvm.plugins."
 NETWORK_ITEM_LISTS = [
     ("openvswitch", "openvswitch_bridges", "openvswitch", "bridges"),
     ("openvswitch", "openvswitch_ports", "openvswitch", "ports"),
-] + [("config_interfaces", name, "ifupdown_interfaces", name) for name in (
-    "network_interfaces", "network_bonds", "network_bridges", "network_vlans", "ovs_bonds", "ovs_bridges",
-    "ovs_interfaces")]
+] + [
+    ("config_interfaces", name, "ifupdown_interfaces", name)
+    for name in (
+        "network_interfaces",
+        "network_bonds",
+        "network_bridges",
+        "network_vlans",
+        "ovs_bonds",
+        "ovs_bridges",
+        "ovs_interfaces",
+    )
+]
 # The kvm role's item lists: the role and the modules check only that each is a list of mappings, and the kind's
 # validator (on the shared kit) reads the items, once; the modules' doc fragments document every suboption.
-ITEM_LISTS = [("kvm_virtual_networks", "libvirt_network", "networks"), ("kvm_storage_pools", "libvirt_pool", "pools"),
-              ("kvm_vms", "libvirt_domain", "vms"), ("kvm_images", "libvirt_resources", "images")]
+ITEM_LISTS = [
+    ("kvm_virtual_networks", "libvirt_network", "networks"),
+    ("kvm_storage_pools", "libvirt_pool", "pools"),
+    ("kvm_vms", "libvirt_domain", "vms"),
+    ("kvm_images", "libvirt_resources", "images"),
+]
 # What decides whether a value passes; descriptions may be worded for the role.
 CHECKED = ("type", "elements", "choices", "default", "required", "no_log")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spec(role):
     with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")) as handle:
         return yaml.safe_load(handle)["argument_specs"]["main"]["options"]
@@ -65,8 +79,11 @@ def test_every_default_is_in_the_spec_with_the_same_value(role):
     options, defaults = spec(role), rendered_defaults(role)
     missing = sorted(set(defaults) - set(options))
     assert not missing, "defaults of %s missing from meta/argument_specs.yml: %s" % (role, missing)
-    differ = {name: (options[name].get("default"), value) for name, value in defaults.items()
-              if options[name].get("default") != value}
+    differ = {
+        name: (options[name].get("default"), value)
+        for name, value in defaults.items()
+        if options[name].get("default") != value
+    }
     assert not differ, "spec default != defaults/ value (spec, defaults): %s" % differ
 
 
@@ -83,13 +100,15 @@ def test_the_defaults_pass_the_spec(role):
     assert not result.error_messages
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def module_options(module):
     """The module's options with those of its documentation fragments (each fragment adds whole options)."""
     documentation = yaml.safe_load(importlib.import_module(PACKAGE + "modules." + module).DOCUMENTATION)
     options = {}
     for fragment in documentation.get("extends_documentation_fragment", []):
-        text = importlib.import_module(PACKAGE + "doc_fragments." + fragment.split(".")[-1]).ModuleDocFragment.DOCUMENTATION
+        text = importlib.import_module(
+            PACKAGE + "doc_fragments." + fragment.split(".")[-1]
+        ).ModuleDocFragment.DOCUMENTATION
         options.update(yaml.safe_load(text)["options"])
     options.update(documentation["options"])
     return options
@@ -107,22 +126,35 @@ def validator_tables(option):
         return {(): (net.NETWORK_KEYS + net.LEGACY_KEYS, net.NETWORK_FIELDS, {})}
     if option == "pools":
         pool = importlib.import_module(PACKAGE + "module_utils.storage_pool_validate")
-        return {path: (tuple(table), table, aliases) for path, table, aliases in (
-            ((), pool.POOL, {}), (("target", "permissions"), pool.PERMISSIONS, {}),
-            (("source",), pool.SOURCE, pool.SOURCE_ALIASES), (("source", "hosts"), pool.HOST, {}),
-            (("source", "adapter"), pool.ADAPTER, {}), (("source", "auth"), pool.AUTH, {}),
-            (("volumes",), pool.VOLUME, {}), (("volumes", "permissions"), pool.PERMISSIONS, {}))}
+        return {
+            path: (tuple(table), table, aliases)
+            for path, table, aliases in (
+                ((), pool.POOL, {}),
+                (("target", "permissions"), pool.PERMISSIONS, {}),
+                (("source",), pool.SOURCE, pool.SOURCE_ALIASES),
+                (("source", "hosts"), pool.HOST, {}),
+                (("source", "adapter"), pool.ADAPTER, {}),
+                (("source", "auth"), pool.AUTH, {}),
+                (("volumes",), pool.VOLUME, {}),
+                (("volumes", "permissions"), pool.PERMISSIONS, {}),
+            )
+        }
     if option == "images":
         image = importlib.import_module(PACKAGE + "module_utils.image_validate")
         return {(): (tuple(image.FIELDS), image.FIELDS, {})}
     vm = importlib.import_module(PACKAGE + "module_utils.domain_validate")
-    return {path: (tuple(keys), table, aliases) for path, keys, table, aliases in (
-        ((), vm.VM_KEYS, vm.VM_FIELDS, vm.VM_ALIASES), (("cpu",), vm.CPU_FIELDS, vm.CPU_FIELDS, {}),
-        (("direct_boot",), vm.DIRECT_BOOT_FIELDS, vm.DIRECT_BOOT_FIELDS, {}),
-        (("graphics",), vm.GRAPHICS_FIELDS, vm.GRAPHICS_FIELDS, {}),
-        (("disks",), vm.DISK_FIELDS, vm.DISK_FIELDS, vm.DISK_ALIASES),
-        (("nics",), vm.NIC_FIELDS, vm.NIC_FIELDS, vm.NIC_ALIASES),
-        (("cloud_init",), vm.CLOUD_INIT_FIELDS, vm.CLOUD_INIT_FIELDS, {}))}
+    return {
+        path: (tuple(keys), table, aliases)
+        for path, keys, table, aliases in (
+            ((), vm.VM_KEYS, vm.VM_FIELDS, vm.VM_ALIASES),
+            (("cpu",), vm.CPU_FIELDS, vm.CPU_FIELDS, {}),
+            (("direct_boot",), vm.DIRECT_BOOT_FIELDS, vm.DIRECT_BOOT_FIELDS, {}),
+            (("graphics",), vm.GRAPHICS_FIELDS, vm.GRAPHICS_FIELDS, {}),
+            (("disks",), vm.DISK_FIELDS, vm.DISK_FIELDS, vm.DISK_ALIASES),
+            (("nics",), vm.NIC_FIELDS, vm.NIC_FIELDS, vm.NIC_ALIASES),
+            (("cloud_init",), vm.CLOUD_INIT_FIELDS, vm.CLOUD_INIT_FIELDS, {}),
+        )
+    }
 
 
 @pytest.mark.parametrize("variable,module,option", ITEM_LISTS, ids=[v[0] for v in ITEM_LISTS])
@@ -131,7 +163,8 @@ def test_item_lists_are_only_lists_of_mappings_to_ansible(variable, module, opti
     assert {key: role[key] for key in CHECKED if key in role} == {"type": "list", "elements": "dict", "default": []}
     assert "options" not in role, "roles/kvm/meta/argument_specs.yml: %s must not check its items" % variable
     assert "O(essentials.kvm.%s#module:%s)" % (module, option) in " ".join(role["description"]), (
-        "%s's description must point to the module option that documents its items" % variable)
+        "%s's description must point to the module option that documents its items" % variable
+    )
     documented = module_options(module)[option]
     assert (documented["type"], documented["elements"]) == ("list", "dict") and documented["suboptions"]
     for name in (module, "libvirt_resources"):
@@ -162,21 +195,39 @@ def network_validator_tables(module, option):
     documented path of each mapping their validator reads."""
     if module == "openvswitch":
         ovs = importlib.import_module(PACKAGE + "module_utils.ovs_validate")
-        choices = {"state": ovs.STATES, "type": ovs.PORT_TYPES, "vlan_mode": ovs.VLAN_MODES,
-                   "bond_mode": ovs.checks.BOND_MODES_OVS, "lacp": ovs.checks.LACP_MODES_OVS,
-                   "lacp_time": ovs.LACP_TIMES, "fail_mode": ovs.FAIL_MODES, "datapath_type": ovs.DATAPATH_TYPES}
+        choices = {
+            "state": ovs.STATES,
+            "type": ovs.PORT_TYPES,
+            "vlan_mode": ovs.VLAN_MODES,
+            "bond_mode": ovs.checks.BOND_MODES_OVS,
+            "lacp": ovs.checks.LACP_MODES_OVS,
+            "lacp_time": ovs.LACP_TIMES,
+            "fail_mode": ovs.FAIL_MODES,
+            "datapath_type": ovs.DATAPATH_TYPES,
+        }
         port = (ovs.PORT_KEYS, choices, {ovs.PORT_ALIAS: "name"})
         if option == "ports":
             return {(): (ovs.PORT_LIST_KEYS, {}, {}), ("ports",): port}
-        return {(): (ovs.BRIDGE_KEYS, choices, {ovs.BRIDGE_ALIAS: "name"}), ("ports",): port,
-                ("bonds",): (ovs.BOND_KEYS, choices, {}), ("mirrors",): (ovs.MIRROR_KEYS, choices, {})}
+        return {
+            (): (ovs.BRIDGE_KEYS, choices, {ovs.BRIDGE_ALIAS: "name"}),
+            ("ports",): port,
+            ("bonds",): (ovs.BOND_KEYS, choices, {}),
+            ("mirrors",): (ovs.MIRROR_KEYS, choices, {}),
+        }
     ifupdown = importlib.import_module(PACKAGE + "module_utils.ifupdown_validate")
     extra = dict((section, keys) for section, _cls, keys in ifupdown.SECTIONS)[option]
-    choices = {"method": ifupdown.METHODS, "method6": ifupdown.METHODS6, "start": ifupdown.START_MODES,
-               "type": tuple(ifupdown.OVS_PORT_TYPES)}
+    choices = {
+        "method": ifupdown.METHODS,
+        "method6": ifupdown.METHODS6,
+        "start": ifupdown.START_MODES,
+        "type": tuple(ifupdown.OVS_PORT_TYPES),
+    }
     choices.update((key, check.choices) for key, (_attr, check) in ifupdown.TYPED.items() if hasattr(check, "choices"))
-    tables = {(): (ifupdown.COMMON_KEYS + extra, choices, {}), ("routes",): (ifupdown.ROUTE_KEYS, {}, {}),
-              ("parameters",): (ifupdown.PARAMETER_KEYS, {}, {})}
+    tables = {
+        (): (ifupdown.COMMON_KEYS + extra, choices, {}),
+        ("routes",): (ifupdown.ROUTE_KEYS, {}, {}),
+        ("parameters",): (ifupdown.PARAMETER_KEYS, {}, {}),
+    }
     if "options" in extra:
         tables[("options",)] = (ifupdown.OVS_OPTION_KEYS, {}, {})
     return tables
@@ -186,11 +237,17 @@ def network_validator_tables(module, option):
 def test_network_item_lists_are_only_lists_of_mappings_to_ansible(role, variable, module, option):
     variable_spec = spec(role)[variable]
     assert {key: variable_spec[key] for key in CHECKED if key in variable_spec} == {
-        "type": "list", "elements": "dict", "default": []}
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+    }
     assert "options" not in variable_spec, "roles/%s/meta/argument_specs.yml: %s must not check its items" % (
-        role, variable)
+        role,
+        variable,
+    )
     assert "O(essentials.kvm.%s#module:%s)" % (module, option) in " ".join(variable_spec["description"]), (
-        "%s's description must point to the module option that documents its items" % variable)
+        "%s's description must point to the module option that documents its items" % variable
+    )
     documented = module_options(module)[option]
     assert (documented["type"], documented["elements"]) == ("list", "dict") and documented["suboptions"]
     argument_spec = importlib.import_module(PACKAGE + "modules." + module).ARGUMENT_SPEC
@@ -216,20 +273,36 @@ def test_network_documented_suboptions_are_what_the_validator_reads(module, opti
 
 def test_the_role_hands_item_contents_to_the_module_as_written():
     """What only the module may judge passes the role's validation untouched: no crash, no message, no coercion."""
-    items = {"kvm_virtual_networks": [{"name": 5, "dns": 5, "portgroups": [{"name": "t", "vlan": True}]}],
-             "kvm_storage_pools": [{"name": True, "volumes": [{"name": "a", "permisions": {}}]}],
-             "kvm_vms": [{"name": "old", "graphics": False, "disks": [{"disk_driver": "floppyx"}]}]}
+    items = {
+        "kvm_virtual_networks": [{"name": 5, "dns": 5, "portgroups": [{"name": "t", "vlan": True}]}],
+        "kvm_storage_pools": [{"name": True, "volumes": [{"name": "a", "permisions": {}}]}],
+        "kvm_vms": [{"name": "old", "graphics": False, "disks": [{"disk_driver": "floppyx"}]}],
+    }
     result = ArgumentSpecValidator(spec("kvm")).validate(items, validate_role_argument_spec=True)
     assert not result.error_messages
     assert {name: result.validated_parameters[name] for name in items} == items
 
 
-@pytest.mark.parametrize("role, items", [
-    ("openvswitch", {"openvswitch_bridges": [{"name": True, "fail_mode": "open", "ports": [{"port": 5, "x": 1}]}],
-                     "openvswitch_ports": [{"bridge": "br0", "ports": "eth1"}]}),
-    ("config_interfaces", {"network_bonds": [{"name": "bond0", "start": "sometimes", "parameters": [{"x": 1}]}],
-                           "network_interfaces": [{"name": 5, "routes": ["default"], "up": "cmd"}]}),
-], ids=["openvswitch", "config_interfaces"])
+@pytest.mark.parametrize(
+    "role, items",
+    [
+        (
+            "openvswitch",
+            {
+                "openvswitch_bridges": [{"name": True, "fail_mode": "open", "ports": [{"port": 5, "x": 1}]}],
+                "openvswitch_ports": [{"bridge": "br0", "ports": "eth1"}],
+            },
+        ),
+        (
+            "config_interfaces",
+            {
+                "network_bonds": [{"name": "bond0", "start": "sometimes", "parameters": [{"x": 1}]}],
+                "network_interfaces": [{"name": 5, "routes": ["default"], "up": "cmd"}],
+            },
+        ),
+    ],
+    ids=["openvswitch", "config_interfaces"],
+)
 def test_the_network_roles_hand_item_contents_to_the_module_as_written(role, items):
     result = ArgumentSpecValidator(spec(role)).validate(items, validate_role_argument_spec=True)
     assert not result.error_messages
@@ -240,16 +313,34 @@ def run_role(tmp_path, role, hosts, tags=None, after=()):
     """The role in check mode on local "hosts", each with its own variables; `fake_facts` of a host
     become its facts. Without real facts and in check mode, a run that gets past validation by
     mistake changes nothing here."""
-    fake = {"name": "Pretend to be another OS", "tags": ["always"], "when": "fake_facts is defined",
-            "ansible.builtin.set_fact": {"os_family": "{{ fake_facts.os_family }}",
-                                         "distribution": "{{ fake_facts.distribution }}", "cacheable": True}}
+    fake = {
+        "name": "Pretend to be another OS",
+        "tags": ["always"],
+        "when": "fake_facts is defined",
+        "ansible.builtin.set_fact": {
+            "os_family": "{{ fake_facts.os_family }}",
+            "distribution": "{{ fake_facts.distribution }}",
+            "cacheable": True,
+        },
+    }
     tasks = [fake, {"name": "Run the role", "ansible.builtin.import_role": {"name": "essentials.kvm." + role}}]
     play = tmp_path / "play.yml"
-    play.write_text(yaml.safe_dump([{"name": "Role under test", "hosts": "all", "gather_facts": False,
-                                     "tasks": tasks + list(after)}]))
+    play.write_text(
+        yaml.safe_dump(
+            [{"name": "Role under test", "hosts": "all", "gather_facts": False, "tasks": tasks + list(after)}]
+        )
+    )
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts, "vars": {
-        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}))
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    "hosts": hosts,
+                    "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+                }
+            }
+        )
+    )
     args = ["--check", "--forks", str(len(hosts))] + (["--tags", tags] if tags else [])
     return ansible.playbook(str(play), [str(inventory)], args=args, timeout=300)
 
@@ -291,8 +382,14 @@ def test_a_wrong_variable_fails_before_any_task(tmp_path, role):
 
 
 def ansible_doc(kind, name):
-    return subprocess.run([os.path.join(ansible.BIN, "ansible-doc"), "-t", kind, "essentials.kvm." + name],
-                          capture_output=True, text=True, env=ansible.env(), cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [os.path.join(ansible.BIN, "ansible-doc"), "-t", kind, "essentials.kvm." + name],
+        capture_output=True,
+        text=True,
+        env=ansible.env(),
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def listed_options(text):
@@ -326,9 +423,16 @@ def vars_file(role, name):
 
 
 SHOW = "essentials-kvm-os-vars:"
-SHOW_KVM_VARS = [{"name": "Show the OS variables", "tags": ["kvm_os_vars"], "ansible.builtin.debug": {
-    "msg": SHOW + "{{ {'packages': kvm_os_packages, 'libvirt': kvm_libvirt_service, 'ssh': kvm_ssh_service,"
-                  " 'group': kvm_libvirt_group} | to_json }}"}}]
+SHOW_KVM_VARS = [
+    {
+        "name": "Show the OS variables",
+        "tags": ["kvm_os_vars"],
+        "ansible.builtin.debug": {
+            "msg": SHOW + "{{ {'packages': kvm_os_packages, 'libvirt': kvm_libvirt_service, 'ssh': kvm_ssh_service,"
+            " 'group': kvm_libvirt_group} | to_json }}"
+        },
+    }
+]
 
 
 def shown_os_vars(output):
@@ -336,22 +440,36 @@ def shown_os_vars(output):
     for host, block in re.findall(r"^ok: \[(\S+)\] => (\{.*?^\})", output, re.M | re.S):
         message = json.loads(block).get("msg", "")
         if isinstance(message, str) and message.startswith(SHOW):
-            shown[host] = json.loads(message[len(SHOW):])
+            shown[host] = json.loads(message[len(SHOW) :])
     return shown
 
 
 def test_kvm_loads_the_names_of_the_os_family(tmp_path):
-    expected = {"debian12": "Debian.yml", "ubuntu2204": "Debian.yml", "ubuntu2404": "Debian.yml",
-                "rocky9": "RedHat.yml", "rhel9": "RedHat.yml"}
-    hosts = {"debian12": fake_facts("Debian", "Debian"), "ubuntu2204": fake_facts("Debian", "Ubuntu"),
-             "ubuntu2404": fake_facts("Debian", "Ubuntu"), "rocky9": fake_facts("RedHat", "Rocky"),
-             "rhel9": fake_facts("RedHat", "RedHat"), "leap15": fake_facts("Suse", "openSUSE Leap")}
+    expected = {
+        "debian12": "Debian.yml",
+        "ubuntu2204": "Debian.yml",
+        "ubuntu2404": "Debian.yml",
+        "rocky9": "RedHat.yml",
+        "rhel9": "RedHat.yml",
+    }
+    hosts = {
+        "debian12": fake_facts("Debian", "Debian"),
+        "ubuntu2204": fake_facts("Debian", "Ubuntu"),
+        "ubuntu2404": fake_facts("Debian", "Ubuntu"),
+        "rocky9": fake_facts("RedHat", "Rocky"),
+        "rhel9": fake_facts("RedHat", "RedHat"),
+        "leap15": fake_facts("Suse", "openSUSE Leap"),
+    }
     result = run_role(tmp_path, "kvm", hosts, tags="kvm_os_vars", after=SHOW_KVM_VARS)
     shown = shown_os_vars(result.output)
     for host, name in expected.items():
         names = vars_file("kvm", name)
-        assert shown.get(host) == {"packages": names["kvm_os_packages"], "libvirt": names["kvm_libvirt_service"],
-                                   "ssh": names["kvm_ssh_service"], "group": names["kvm_libvirt_group"]}, host
+        assert shown.get(host) == {
+            "packages": names["kvm_os_packages"],
+            "libvirt": names["kvm_libvirt_service"],
+            "ssh": names["kvm_ssh_service"],
+            "group": names["kvm_libvirt_group"],
+        }, host
         assert "python3-libvirt" in names["kvm_os_packages"]
         assert result.recap[host]["changed"] == 0 and result.recap[host]["failed"] == 0, result
     # A family without package names stops before anything is installed, saying what to add.
@@ -361,9 +479,11 @@ def test_kvm_loads_the_names_of_the_os_family(tmp_path):
 
 
 def test_config_interfaces_refuses_a_host_without_ifupdown(tmp_path):
-    hosts = {"rocky_on": dict(fake_facts("RedHat", "Rocky"), config_network_interfaces=True),
-             "rocky_off": fake_facts("RedHat", "Rocky"),
-             "debian_off": fake_facts("Debian", "Debian")}
+    hosts = {
+        "rocky_on": dict(fake_facts("RedHat", "Rocky"), config_network_interfaces=True),
+        "rocky_off": fake_facts("RedHat", "Rocky"),
+        "debian_off": fake_facts("Debian", "Debian"),
+    }
     result = run_role(tmp_path, "config_interfaces", hosts)
     message = failure(result, "rocky_on")
     assert "only the Debian family" in message and "os_family RedHat" in message, message
@@ -374,10 +494,13 @@ def test_config_interfaces_refuses_a_host_without_ifupdown(tmp_path):
 
 
 def test_openvswitch_needs_package_names_outside_debian(tmp_path):
-    hosts = {"ubuntu_defaults": fake_facts("Debian", "Ubuntu"),
-             "rocky_defaults": fake_facts("RedHat", "Rocky"),
-             "rocky_set": dict(fake_facts("RedHat", "Rocky"), openvswitch_packages=["openvswitch3.3"],
-                               openvswitch_service="openvswitch")}
+    hosts = {
+        "ubuntu_defaults": fake_facts("Debian", "Ubuntu"),
+        "rocky_defaults": fake_facts("RedHat", "Rocky"),
+        "rocky_set": dict(
+            fake_facts("RedHat", "Rocky"), openvswitch_packages=["openvswitch3.3"], openvswitch_service="openvswitch"
+        ),
+    }
     result = run_role(tmp_path, "openvswitch", hosts, tags="openvswitch_os_check")
     message = failure(result, "rocky_defaults")
     assert "openvswitch_packages" in message and "NFV SIG" in message, message

@@ -1,6 +1,7 @@
 """Reading a rendered fleet report back: fleet.json, and the page's diagrams inflated and parsed into
 nodes (object id -> (DOM id, kind)) and edges ((tail, head) object ids) per host section. Shared by the
 renderer's unit tests, the lab test and the browser test."""
+
 import base64
 import gzip
 import json

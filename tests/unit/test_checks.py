@@ -1,4 +1,5 @@
 """The shared input kit: one answer per value type, refusals that name the path and the likely cause."""
+
 import re
 
 import pytest
@@ -16,9 +17,25 @@ def refused(check, value, path="kvm_vms[2].disks[0].size"):
     return info.value.message
 
 
-@pytest.mark.parametrize("value, expected", [
-    (True, True), (False, False), ("yes", True), ("No", False), ("on", True), ("off", False),
-    ("true", True), ("FALSE", False), ("y", True), ("n", False), ("1", True), ("0", False), (1, True), (0, False)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (True, True),
+        (False, False),
+        ("yes", True),
+        ("No", False),
+        ("on", True),
+        ("off", False),
+        ("true", True),
+        ("FALSE", False),
+        ("y", True),
+        ("n", False),
+        ("1", True),
+        ("0", False),
+        (1, True),
+        (0, False),
+    ],
+)
 def test_booleans_are_the_words_ansible_accepts(value, expected):
     assert checks.boolean(value, "p") is expected
 
@@ -42,9 +59,18 @@ def test_integer_without_upper_bound_says_so():
     assert "of at least 1" in refused(checks.integer(1, None), 0)
 
 
-@pytest.mark.parametrize("value, expected", [
-    (512, 512 * MIB), ("512", 512 * MIB), ("1G", 1024 * MIB), ("1GiB", 1024 * MIB), ("1GB", 10 ** 9),
-    ("1.5G", 1536 * MIB), ("64M", 64 * MIB)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (512, 512 * MIB),
+        ("512", 512 * MIB),
+        ("1G", 1024 * MIB),
+        ("1GiB", 1024 * MIB),
+        ("1GB", 10**9),
+        ("1.5G", 1536 * MIB),
+        ("64M", 64 * MIB),
+    ],
+)
 def test_sizes_take_a_unit_or_mean_mib(value, expected):
     assert checks.size(value, "p") == expected
 
@@ -54,8 +80,10 @@ def test_bad_sizes_say_what_a_size_is(value):
     assert "must be a size such as 10G or 512MiB, or a number of MiB" in refused(checks.size, value)
 
 
-@pytest.mark.parametrize("value, hint", [(True, "becomes a boolean in YAML"), (10, "reads an unquoted number"),
-                                         (1.5, "reads an unquoted number")])
+@pytest.mark.parametrize(
+    "value, hint",
+    [(True, "becomes a boolean in YAML"), (10, "reads an unquoted number"), (1.5, "reads an unquoted number")],
+)
 def test_yaml_scalars_are_never_text(value, hint):
     message = refused(checks.plain_text, value)
     assert hint in message
@@ -118,14 +146,16 @@ def test_lists_are_never_guessed_from_a_scalar():
 
 
 def test_fields_name_keys_as_written_aliases_included():
-    fields = checks.Fields({"disk_driver": "virtio", "size": None}, "kvm_vms[7].disks[1]", ("bus", "size"),
-                           aliases={"disk_driver": "bus"})
+    fields = checks.Fields(
+        {"disk_driver": "virtio", "size": None}, "kvm_vms[7].disks[1]", ("bus", "size"), aliases={"disk_driver": "bus"}
+    )
     assert fields.get("bus", checks.choice("virtio")) == "virtio"
     assert fields.where("bus") == "kvm_vms[7].disks[1].disk_driver"
     assert not fields.has("size")
     with pytest.raises(InputError, match=r"^kvm_vms\[7\].disks\[1\].disk_driver: must be one of"):
-        checks.Fields({"disk_driver": "floppyx"}, "kvm_vms[7].disks[1]", ("bus",),
-                      aliases={"disk_driver": "bus"}).get("bus", checks.choice("virtio", "sata"))
+        checks.Fields({"disk_driver": "floppyx"}, "kvm_vms[7].disks[1]", ("bus",), aliases={"disk_driver": "bus"}).get(
+            "bus", checks.choice("virtio", "sata")
+        )
 
 
 def test_fields_refuse_unknown_keys_two_spellings_and_missing_required_keys():

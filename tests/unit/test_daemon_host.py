@@ -1,5 +1,6 @@
 """libvirt_daemon_config's host side: drop-ins, socket switches, small files, AppArmor, group members
 and the restarts they need, on files in a temp root with systemctl played by a stand-in."""
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import daemon_host
@@ -22,8 +23,12 @@ class Host:
             return 1, "", "refused"
         if argv[:2] == ["systemctl", "show"]:
             enabled, active = self.units.get(argv[-1], (False, False))
-            return 0, "UnitFileState=%s\nActiveState=%s\n" % (
-                "enabled" if enabled else "disabled", "active" if active else "inactive"), ""
+            return (
+                0,
+                "UnitFileState=%s\nActiveState=%s\n"
+                % ("enabled" if enabled else "disabled", "active" if active else "inactive"),
+                "",
+            )
         if argv[0] == "systemctl" and argv[1] in ("enable", "disable", "start", "stop", "restart"):
             enabled, active = self.units.get(argv[2], (False, False))
             if argv[1] in ("enable", "disable"):
@@ -37,9 +42,13 @@ class Host:
         return [c for c in self.calls if c.startswith("systemctl") and " show " not in c]
 
 
-DEBIAN_UNITS = {"libvirtd.socket": (True, True), "libvirtd-ro.socket": (True, True),
-                "libvirtd.service": (True, False), "libvirtd-tls.socket": (False, False),
-                "libvirtd-tcp.socket": (False, False)}
+DEBIAN_UNITS = {
+    "libvirtd.socket": (True, True),
+    "libvirtd-ro.socket": (True, True),
+    "libvirtd.service": (True, False),
+    "libvirtd-tls.socket": (False, False),
+    "libvirtd-tcp.socket": (False, False),
+}
 
 
 @pytest.fixture
@@ -54,20 +63,34 @@ def root(tmp_path, monkeypatch):
 def params(root, **over):
     base = dict(
         files=validate_files([{"path": str(root / "libvirtd.conf"), "settings": {"listen_tls": 1, "max_clients": 10}}]),
-        service="libvirtd", manage_service=True, group="libvirt", users=[],
-        sockets=[{"unit": "libvirtd.socket", "lines": ["SocketGroup=libvirt", "SocketMode=0770"]},
-                 {"unit": "libvirtd-tls.socket", "lines": [], "enabled": True},
-                 {"unit": "libvirtd-tcp.socket", "lines": [], "enabled": False}],
-        text_files=[{"path": str(root / "sysctl.d/60-kvm.conf"), "content": "a = 0\n", "mode": "0644",
-                     "validate": None, "after_change": ["sysctl", "-e", "-p", str(root / "sysctl.d/60-kvm.conf")]}],
-        apparmor_paths=["/srv/images"])
+        service="libvirtd",
+        manage_service=True,
+        group="libvirt",
+        users=[],
+        sockets=[
+            {"unit": "libvirtd.socket", "lines": ["SocketGroup=libvirt", "SocketMode=0770"]},
+            {"unit": "libvirtd-tls.socket", "lines": [], "enabled": True},
+            {"unit": "libvirtd-tcp.socket", "lines": [], "enabled": False},
+        ],
+        text_files=[
+            {
+                "path": str(root / "sysctl.d/60-kvm.conf"),
+                "content": "a = 0\n",
+                "mode": "0644",
+                "validate": None,
+                "after_change": ["sysctl", "-e", "-p", str(root / "sysctl.d/60-kvm.conf")],
+            }
+        ],
+        apparmor_paths=["/srv/images"],
+    )
     base.update(over)
     return base
 
 
 def converge(root, host, check=False, **over):
-    return daemon_host.converge_host(params(root, **over), host, check_mode=check, apparmor_enabled=True,
-                                     socket_activation=True, missing_tls=())
+    return daemon_host.converge_host(
+        params(root, **over), host, check_mode=check, apparmor_enabled=True, socket_activation=True, missing_tls=()
+    )
 
 
 def test_first_run_writes_switches_and_restarts_once_in_systemds_order(root):
@@ -76,16 +99,22 @@ def test_first_run_writes_switches_and_restarts_once_in_systemds_order(root):
     assert result["changed"] and result["daemon_mode"] == "monolithic"
     assert (root / "systemd/libvirtd.socket.d/essentials-kvm.conf").read_text() == (
         "# BEGIN essentials.kvm kvm role\n[Socket]\nSocketGroup=libvirt\nSocketMode=0770\n"
-        "# END essentials.kvm kvm role\n")
+        "# END essentials.kvm kvm role\n"
+    )
     assert (root / "apparmor/libvirt-qemu").read_text() == (
-        '# BEGIN essentials.kvm pool paths\n"/srv/images/" r,\n"/srv/images/**" rwk,\n'
-        "# END essentials.kvm pool paths\n")
+        '# BEGIN essentials.kvm pool paths\n"/srv/images/" r,\n"/srv/images/**" rwk,\n# END essentials.kvm pool paths\n'
+    )
     assert "max_clients = 10" in (root / "libvirtd.conf").read_text()
     # The service stops before its sockets restart, and starts once after them.
     assert host.switched() == [
-        "systemctl enable libvirtd-tls.socket", "systemctl stop libvirtd.service", "systemctl daemon-reload",
-        "systemctl restart libvirtd.socket", "systemctl restart libvirtd-tls.socket",
-        "systemctl stop libvirtd-tcp.socket", "systemctl restart libvirtd.service"]
+        "systemctl enable libvirtd-tls.socket",
+        "systemctl stop libvirtd.service",
+        "systemctl daemon-reload",
+        "systemctl restart libvirtd.socket",
+        "systemctl restart libvirtd-tls.socket",
+        "systemctl stop libvirtd-tcp.socket",
+        "systemctl restart libvirtd.service",
+    ]
     assert "sysctl -e -p %s" % (root / "sysctl.d/60-kvm.conf") in host.calls
     assert {d["before_header"] for d in diffs} >= {str(root / "libvirtd.conf"), str(root / "apparmor/libvirt-qemu")}
 
@@ -119,8 +148,9 @@ def test_a_config_change_alone_restarts_the_service_only(root):
 
 def test_missing_certificates_keep_tls_off(root):
     host = Host(DEBIAN_UNITS)
-    result, _diffs = daemon_host.converge_host(params(root), host, apparmor_enabled=True, socket_activation=True,
-                                               missing_tls=["/etc/pki/CA/cacert.pem"])
+    result, _diffs = daemon_host.converge_host(
+        params(root), host, apparmor_enabled=True, socket_activation=True, missing_tls=["/etc/pki/CA/cacert.pem"]
+    )
     assert "listen_tls = 0" in (root / "libvirtd.conf").read_text()
     assert "systemctl enable libvirtd-tls.socket" not in host.calls
     assert "systemctl stop libvirtd-tls.socket" in host.calls
@@ -128,8 +158,9 @@ def test_missing_certificates_keep_tls_off(root):
 
 def test_modular_daemons_are_restarted_instead_of_libvirtd(root, monkeypatch):
     monkeypatch.setattr(daemon_host, "unit_exists", lambda unit, unit_dirs=None: unit.startswith("virt"))
-    host = Host({"virtqemud.socket": (True, True), "virtqemud.service": (False, True),
-                 "virtnetworkd.service": (False, False)})
+    host = Host(
+        {"virtqemud.socket": (True, True), "virtqemud.service": (False, True), "virtnetworkd.service": (False, False)}
+    )
     result, _diffs = converge(root, host)
     assert result["daemon_mode"] == "modular" and result["restarted"] == ["virtqemud"]
     assert "systemctl restart virtqemud.service" in host.calls
@@ -150,8 +181,13 @@ def test_group_members_are_added_and_missing_users_created(root, monkeypatch):
 
 def test_a_refused_validation_writes_nothing_after_it(root):
     host = Host(DEBIAN_UNITS, fail=("/usr/sbin/sshd",))
-    text = dict(path=str(root / "ssh/10.conf"), content="PermitRootLogin yes\n", mode="0644",
-                validate=["/usr/sbin/sshd", "-t", "-f", "%s"], after_change=["systemctl", "reload", "ssh"])
+    text = dict(
+        path=str(root / "ssh/10.conf"),
+        content="PermitRootLogin yes\n",
+        mode="0644",
+        validate=["/usr/sbin/sshd", "-t", "-f", "%s"],
+        after_change=["systemctl", "reload", "ssh"],
+    )
     with pytest.raises(HostError, match="refused the new text"):
         converge(root, host, text_files=[text], sockets=[], apparmor_paths=None, files=[])
     assert not (root / "ssh/10.conf").exists() and "systemctl reload ssh" not in host.calls
@@ -164,8 +200,14 @@ def test_removed_content_removes_the_file_and_no_lines_leave_a_dropin_alone(root
     (root / "gone.conf").write_text("x\n")
     host = Host(DEBIAN_UNITS)
     text = dict(path=str(root / "gone.conf"), content=None, mode="0644", validate=None, after_change=None)
-    result, _diffs = converge(root, host, text_files=[text], sockets=[{"unit": "libvirtd.socket", "lines": None}],
-                              apparmor_paths=None, files=[])
+    result, _diffs = converge(
+        root,
+        host,
+        text_files=[text],
+        sockets=[{"unit": "libvirtd.socket", "lines": None}],
+        apparmor_paths=None,
+        files=[],
+    )
     assert not (root / "gone.conf").exists() and dropin.read_text() == "kept\n"
     assert result["changes"] == ["remove %s" % (root / "gone.conf")]
 
@@ -183,6 +225,7 @@ def test_blocks_keep_the_other_lines_and_leave_with_their_markers(tmp_path):
 def test_check_mode_before_libvirt_is_installed_plans_the_group_members(root, monkeypatch):
     def no_group(name):
         raise KeyError(name)
+
     monkeypatch.setattr(daemon_host.grp, "getgrnam", no_group)
     monkeypatch.setattr(daemon_host, "_user_exists", lambda name: False)
     result, _diffs = converge(root, Host(), check=True, users=["alice"])

@@ -1,5 +1,6 @@
 """The VM console's exposure: VNC/SPICE listen on the loopback unless an address is given, and a console password
 is set, read back and compared, but never shown (actions, diff, errors)."""
+
 import json
 import subprocess
 

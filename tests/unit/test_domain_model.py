@@ -1,4 +1,5 @@
 """The VM model's own rules: derived MACs and disk targets, machine aliases, what counts as a difference."""
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_model as m
@@ -25,10 +26,18 @@ def test_next_target_per_bus():
 
 def test_differences_skip_unset_and_action_fields_but_not_explicit_ones():
     want = m.Domain(name="web1", machine="q35", state="shutdown", nics=[m.Nic(type="user", mac="52:54:00:00:00:01")])
-    have = m.Domain(name="web1", machine="pc-q35-7.2", arch="x86_64", kernel="/boot/vmlinuz",
-                    disks=[m.Disk(target="vda", pool="default", volume="a.qcow2")])
-    assert m.differences(want, have) == [("kernel", "/boot/vmlinuz", None), ("disks[target=vda]", "present", None),
-                                         ("nics[mac=52:54:00:00:00:01]", None, "added")]
+    have = m.Domain(
+        name="web1",
+        machine="pc-q35-7.2",
+        arch="x86_64",
+        kernel="/boot/vmlinuz",
+        disks=[m.Disk(target="vda", pool="default", volume="a.qcow2")],
+    )
+    assert m.differences(want, have) == [
+        ("kernel", "/boot/vmlinuz", None),
+        ("disks[target=vda]", "present", None),
+        ("nics[mac=52:54:00:00:00:01]", None, "added"),
+    ]
 
 
 def test_differences_inside_list_items():

@@ -1,8 +1,8 @@
 """The libvirt_domain module end to end on test:///default: the kvm role's call with the older kvm_vms shape."""
+
 import json
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.modules import libvirt_domain
@@ -10,11 +10,19 @@ from ansible_collections.essentials.kvm.plugins.modules import libvirt_domain
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-KVM_VMS = [{"name": "test_vm", "memory": "512", "vcpu": "1", "boot_devices": ["network", "hd"], "state": "running",
-            "pool": "default-pool",
-            "disks": [{"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"}],
-            "network_interfaces": [{"source": "default", "network_driver": "virtio", "type": "network"}]},
-           {"name": "elsewhere", "host": "kvm02", "pool": "default-pool"}]
+KVM_VMS = [
+    {
+        "name": "test_vm",
+        "memory": "512",
+        "vcpu": "1",
+        "boot_devices": ["network", "hd"],
+        "state": "running",
+        "pool": "default-pool",
+        "disks": [{"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"}],
+        "network_interfaces": [{"source": "default", "network_driver": "virtio", "type": "network"}],
+    },
+    {"name": "elsewhere", "host": "kvm02", "pool": "default-pool"},
+]
 
 
 @pytest.fixture
@@ -56,7 +64,9 @@ def test_bad_input_fails_with_the_field_path(capsys, clean):
     result = call(capsys, vms=vms, input_name="kvm_vms")
     assert result["failed"]
     # The older role's spelling as written: Ansible's argument spec no longer renames network_interfaces to nics.
-    assert result["msg"].startswith("kvm_vms[0].network_interfaces[0].source: network 'dmz' is not defined on this host")
+    assert result["msg"].startswith(
+        "kvm_vms[0].network_interfaces[0].source: network 'dmz' is not defined on this host"
+    )
 
 
 def test_a_refused_vm_fails_with_the_vms_converged_before_it(capsys, clean, monkeypatch):
@@ -94,8 +104,7 @@ def test_a_refused_definition_names_the_volume_created_before_it(capsys, clean, 
         raise libvirt.libvirtError("refused by test")
 
     monkeypatch.setattr(libvirt.virConnect, "defineXML", refuse)
-    vms = [{"name": "disky", "memory": "256M", "pool": "default-pool",
-            "disks": [{"name": "disky.1", "size": "1024"}]}]
+    vms = [{"name": "disky", "memory": "256M", "pool": "default-pool", "disks": [{"name": "disky.1", "size": "1024"}]}]
     result = call(capsys, vms=vms)
     assert result["failed"] and result["changed"]
     assert result["done"] == ["disky: create volume disky.1, then failed"]

@@ -1,4 +1,5 @@
 """Converging VMs against libvirt's test:///default driver: plan, apply, verify, idempotence, check mode."""
+
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -31,8 +32,8 @@ def conn(monkeypatch):
     original = real.lookupByName("test").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
     reset(real, original)
     pool = real.storagePoolLookupByName("default-pool")
-    pool.createXML(a.volume_xml("debian.qcow2", 2 * 1024 ** 3, "qcow2"), 0)
-    pool.createXML(a.volume_xml("data.raw", 1024 ** 3, "raw"), 0)
+    pool.createXML(a.volume_xml("debian.qcow2", 2 * 1024**3, "qcow2"), 0)
+    pool.createXML(a.volume_xml("data.raw", 1024**3, "raw"), 0)
 
     def upload_seed(self, vm, disk):
         # The test driver cannot upload; build the real ISO and store a volume of its size.
@@ -62,11 +63,21 @@ def volumes(conn):
 
 
 def web(**extra):
-    vm = {"name": "web1", "pool": "default-pool", "memory": "1G", "vcpus": 1, "max_vcpus": 4, "autostart": True,
-          "disks": [{"type": "overlay", "base": "debian.qcow2", "size": "20G"}, {"size": "1G", "bus": "scsi"},
-                    {"type": "volume", "volume": "data.raw"}],
-          "nics": [{"network": "default"}, {"type": "user"}],
-          "cloud_init": {"user_data": {"ssh_authorized_keys": ["ssh-ed25519 AAAA test"]}}}
+    vm = {
+        "name": "web1",
+        "pool": "default-pool",
+        "memory": "1G",
+        "vcpus": 1,
+        "max_vcpus": 4,
+        "autostart": True,
+        "disks": [
+            {"type": "overlay", "base": "debian.qcow2", "size": "20G"},
+            {"size": "1G", "bus": "scsi"},
+            {"type": "volume", "volume": "data.raw"},
+        ],
+        "nics": [{"network": "default"}, {"type": "user"}],
+        "cloud_init": {"user_data": {"ssh_authorized_keys": ["ssh-ed25519 AAAA test"]}},
+    }
     vm.update(extra)
     return vm
 
@@ -80,10 +91,11 @@ def test_first_run_changes_second_run_does_not(conn):
     first = run(conn, [web()])
     assert first["changed"] and first["vms"][0]["actions"][-3:] == ["define", "start (was absent)", "autostart on"]
     assert volumes(conn) == ["data.raw", "debian.qcow2", "web1-cidata.iso", "web1-disk0.qcow2", "web1-disk1.qcow2"]
-    overlay = ET.fromstring(conn.storagePoolLookupByName("default-pool").storageVolLookupByName(
-        "web1-disk0.qcow2").XMLDesc(0))
+    overlay = ET.fromstring(
+        conn.storagePoolLookupByName("default-pool").storageVolLookupByName("web1-disk0.qcow2").XMLDesc(0)
+    )
     assert overlay.findtext("backingStore/path") == "/default-pool/debian.qcow2"
-    assert overlay.findtext("capacity") == str(20 * 1024 ** 3)
+    assert overlay.findtext("capacity") == str(20 * 1024**3)
     dom = conn.lookupByName("web1")
     assert dom.isActive() and dom.autostart()
     disks = {d.target: d for d in x.parse(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).disks}
@@ -107,6 +119,7 @@ def test_check_mode_changes_nothing_but_shows_the_diff(conn):
 
 class Counting:
     """A libvirt object whose calls are counted by method name, and so are those of the objects they return."""
+
     LOCAL = ("name", "UUIDString")  # answered from the object, no call to the daemon
 
     def __init__(self, obj, counts):
@@ -123,14 +136,25 @@ class Counting:
             if isinstance(out, list):
                 return [Counting(o, self._counts) for o in out]
             return Counting(out, self._counts) if type(out).__module__ == "libvirt" else out
+
         return call
 
 
 def test_a_no_op_run_reads_each_vm_once(conn):
     """Planning lists the host's domains and each pool's volumes once: what a VM adds is its own definition."""
+
     def vms(count):
-        return [{"name": "vm%d" % i, "memory": "64M", "pool": "default-pool", "disks": [{"size": "1G"}],
-                 "nics": [{"network": "default"}]} for i in range(count)]
+        return [
+            {
+                "name": "vm%d" % i,
+                "memory": "64M",
+                "pool": "default-pool",
+                "disks": [{"size": "1G"}],
+                "nics": [{"network": "default"}],
+            }
+            for i in range(count)
+        ]
+
     calls = {}
     for count in (2, 6):
         run(conn, vms(count))
@@ -168,8 +192,12 @@ def test_live_changes_on_a_running_guest_are_planned_live(conn):
     """Planning only (check mode): the test driver has no hotplug. The changes themselves are proven on a real
     guest by tests/lab/test_cloud_image_lab.py."""
     run(conn, [web()])
-    vm = web(vcpus=2, current_memory="512M", description="frontend",
-             nics=[{"network": "default"}, {"type": "user"}, {"type": "bridge", "bridge": "br0"}])
+    vm = web(
+        vcpus=2,
+        current_memory="512M",
+        description="frontend",
+        nics=[{"network": "default"}, {"type": "user"}, {"type": "bridge", "bridge": "br0"}],
+    )
     vm["disks"] = vm["disks"][:2] + [{"size": "2G", "volume": "extra.qcow2", "target": "vdc"}]
     result = run(conn, [vm], check_mode=True)
     actions = result["vms"][0]["actions"]
@@ -252,6 +280,7 @@ def test_redefine_keeps_device_addresses_of_the_same_chipset(conn):
 
     def addresses(root):
         return [ET.tostring(a) for a in root.findall("devices/*/address")]
+
     assert addresses(before) == addresses(after) and after.find("uuid").text == before.find("uuid").text
     assert after.find("os/type").get("machine") == "pc-i440fx-7.1"
 
@@ -259,6 +288,7 @@ def test_redefine_keeps_device_addresses_of_the_same_chipset(conn):
 @pytest.mark.parametrize("machine,kept", [("pc-i440fx-7.1", True), ("pc", True), ("q35", False)])
 def test_a_chipset_change_leaves_pci_addresses_to_libvirt(machine, kept):
     from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
+
     defined = []
 
     class Conn:
@@ -268,8 +298,11 @@ def test_a_chipset_change_leaves_pci_addresses_to_libvirt(machine, kept):
     current = """<domain type='qemu'><name>web1</name><os><type machine='pc-i440fx-7.2'>hvm</type></os><devices>
       <interface type='user'><mac address='52:54:00:00:00:01'/>
         <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/></interface></devices></domain>"""
-    vm = m.normalise_vm({"name": "web1", "machine": machine, "nics": [{"type": "user", "mac": "52:54:00:00:00:01"}]},
-                        "vms[0]", m.Context())
+    vm = m.normalise_vm(
+        {"name": "web1", "machine": machine, "nics": [{"type": "user", "mac": "52:54:00:00:00:01"}]},
+        "vms[0]",
+        m.Context(),
+    )
     plan = r.VmPlan(vm=vm, path="vms[0]", current=x.parse(current), current_xml=current)
     r.Reconciler(Conn())._define(plan)
     assert (defined[0].find("devices/interface/address") is not None) == kept
@@ -282,7 +315,8 @@ def test_check_mode_counts_declared_networks_and_pools_as_present(conn):
     result = run(conn, [vm], check_mode=True, declared_networks=["lan"], declared_pools=["fast"])
     assert result["changed"] and result["vms"][0]["actions"][:2] == [
         "create volume fast/web1-disk0.qcow2 (new) in a pool this play creates",
-        "create volume fast/web1-cidata.iso (seed) in a pool this play creates"]
+        "create volume fast/web1-cidata.iso (seed) in a pool this play creates",
+    ]
     assert "web1" not in [d.name() for d in conn.listAllDomains()]
     # A real run needs them on the host: declared names do not count there.
     with pytest.raises(InputError, match=r"^kvm_vms\[0\]\.nics\[0\]\.network: network 'lan'"):
@@ -306,6 +340,7 @@ class FakeStream:
 
 def test_upload_seed_streams_the_iso(monkeypatch):
     from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
+
     stream, created = FakeStream(), []
 
     class Vol:
@@ -335,9 +370,10 @@ def test_copy_disk_is_a_full_copy_of_the_base(conn):
     vm = web(disks=[{"type": "copy", "base": "debian.qcow2", "volume": "web1-root.qcow2"}])
     first = run(conn, [vm])
     assert "create volume default-pool/web1-root.qcow2 (copy)" in first["vms"][0]["actions"]
-    copied = ET.fromstring(conn.storagePoolLookupByName("default-pool").storageVolLookupByName(
-        "web1-root.qcow2").XMLDesc(0))
-    assert copied.find("backingStore") is None and copied.findtext("capacity") == str(2 * 1024 ** 3)
+    copied = ET.fromstring(
+        conn.storagePoolLookupByName("default-pool").storageVolLookupByName("web1-root.qcow2").XMLDesc(0)
+    )
+    assert copied.find("backingStore") is None and copied.findtext("capacity") == str(2 * 1024**3)
     assert not run(conn, [vm])["changed"]
 
 
@@ -370,8 +406,10 @@ class Guest:
         self.active = False
 
 
-@pytest.mark.parametrize("obeys,graceful,calls", [(True, True, ["shutdown"]), (False, True, ["shutdown", "destroy"]),
-                                                  (True, False, ["destroy"])])
+@pytest.mark.parametrize(
+    "obeys,graceful,calls",
+    [(True, True, ["shutdown"]), (False, True, ["shutdown", "destroy"]), (True, False, ["destroy"])],
+)
 def test_graceful_stop_destroys_a_guest_that_ignores_shutdown_after_the_timeout(obeys, graceful, calls):
     guest = Guest(obeys)
     r.Reconciler(None, shutdown_timeout=0.2).stop(guest, graceful)
@@ -391,7 +429,8 @@ class CapsConn:
 
     def getCapabilities(self):
         return "<capabilities><guest><arch name='x86_64'>%s</arch></guest></capabilities>" % "".join(
-            "<domain type='%s'/>" % t for t in self.guest_types)
+            "<domain type='%s'/>" % t for t in self.guest_types
+        )
 
     def getMaxVcpus(self, _type):
         return 16
@@ -403,10 +442,12 @@ class CapsConn:
         return []
 
 
-@pytest.mark.parametrize("domcaps,guest_types,kvm", [("kvm", ["qemu", "kvm"], True), (None, ["qemu"], False),
-                                                     (None, ["qemu", "kvm"], True)])
+@pytest.mark.parametrize(
+    "domcaps,guest_types,kvm", [("kvm", ["qemu", "kvm"], True), (None, ["qemu"], False), (None, ["qemu", "kvm"], True)]
+)
 def test_domain_type_auto_follows_the_host_capabilities(domcaps, guest_types, kvm):
     from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
+
     ctx = r.host_context(CapsConn(domcaps, guest_types), "kvm01")
     assert ctx.kvm_usable is kvm
     assert m.normalise_vm({"name": "web1"}, "vms[0]", ctx).domain_type == ("kvm" if kvm else "qemu")
@@ -421,20 +462,42 @@ def web2(**extra):
 BAD_ON_HOST = [
     (web2(nics=[{"network": "dmz"}]), "kvm_vms[1].nics[0].network", "network 'dmz' is not defined on this host"),
     (web2(disks=[{"size": "1G", "pool": "fast"}]), "kvm_vms[1].disks[0].pool", "storage pool 'fast' is not defined"),
-    (web2(disks=[{"size": "1G", "target": "vdb"}, {"size": "1G", "target": "vdb"}]), "kvm_vms[1].disks[1].target",
-     "duplicate target device vdb"),
+    (
+        web2(disks=[{"size": "1G", "target": "vdb"}, {"size": "1G", "target": "vdb"}]),
+        "kvm_vms[1].disks[1].target",
+        "duplicate target device vdb",
+    ),
     (web2(memory="512M", current_memory="1G"), "kvm_vms[1].memory", "below current_memory"),
-    (web2(nics=[{"network": "default", "mac": "52:54:00:00:00:0g"}]), "kvm_vms[1].nics[0].mac", "must be a MAC address"),
-    (web2(nics=[{"network": "default", "mac": "52:54:00:00:00:01"}, {"type": "user", "mac": "52:54:00:00:00:01"}]),
-     "kvm_vms[1].nics[1].mac", "duplicate MAC"),
-    (web2(disks=[{"type": "overlay", "base": "nope.qcow2"}]), "kvm_vms[1].disks[0].base",
-     "volume 'nope.qcow2' not found"),
-    (web2(disks=[{"type": "overlay", "base": "debian.qcow2", "base_pool": "gone"}]), "kvm_vms[1].disks[0].base_pool",
-     "not defined on this host"),
-    (web2(disks=[{"type": "volume", "volume": "gone.raw"}]), "kvm_vms[1].disks[0].volume",
-     "volume 'gone.raw' not found"),
-    (web2(disks=[{"volume": "web1-disk1.qcow2", "size": "1G"}]), "kvm_vms[1].disks[0].volume",
-     "also created by kvm_vms[0].disks[1]"),
+    (
+        web2(nics=[{"network": "default", "mac": "52:54:00:00:00:0g"}]),
+        "kvm_vms[1].nics[0].mac",
+        "must be a MAC address",
+    ),
+    (
+        web2(nics=[{"network": "default", "mac": "52:54:00:00:00:01"}, {"type": "user", "mac": "52:54:00:00:00:01"}]),
+        "kvm_vms[1].nics[1].mac",
+        "duplicate MAC",
+    ),
+    (
+        web2(disks=[{"type": "overlay", "base": "nope.qcow2"}]),
+        "kvm_vms[1].disks[0].base",
+        "volume 'nope.qcow2' not found",
+    ),
+    (
+        web2(disks=[{"type": "overlay", "base": "debian.qcow2", "base_pool": "gone"}]),
+        "kvm_vms[1].disks[0].base_pool",
+        "not defined on this host",
+    ),
+    (
+        web2(disks=[{"type": "volume", "volume": "gone.raw"}]),
+        "kvm_vms[1].disks[0].volume",
+        "volume 'gone.raw' not found",
+    ),
+    (
+        web2(disks=[{"volume": "web1-disk1.qcow2", "size": "1G"}]),
+        "kvm_vms[1].disks[0].volume",
+        "also created by kvm_vms[0].disks[1]",
+    ),
     (web(), "kvm_vms[1].name", "duplicate VM name"),
     (web2(cloud_init={"pool": "fast"}), "kvm_vms[1].cloud_init.pool", "not defined on this host"),
     (web2(cloud_init={"network_config": ["eth0"]}), "kvm_vms[1].cloud_init.network_config", "mapping or a YAML string"),
@@ -449,17 +512,26 @@ BAD_ON_HOST = [
     (web2(disks=[{"size": "1G", "bus": "ide"}]), "kvm_vms[1].disks[0].bus", "must be one of"),
     (web2(disks=[{"size": "1G", "target": "sda"}]), "kvm_vms[1].disks[0].target", "does not fit bus virtio"),
     (web2(disks=[{"type": "new"}]), "kvm_vms[1].disks[0].size", "required for type new"),
-    (web2(disks=[{"type": "volume", "volume": "data.raw", "size": "1G"}]), "kvm_vms[1].disks[0].size",
-     "only applies to type new, copy or overlay"),
+    (
+        web2(disks=[{"type": "volume", "volume": "data.raw", "size": "1G"}]),
+        "kvm_vms[1].disks[0].size",
+        "only applies to type new, copy or overlay",
+    ),
     (web2(disks=[{"base": "debian.qcow2", "format": "raw"}]), "kvm_vms[1].disks[0].format", "must be qcow2"),
     (web2(nics=[{"type": "bridge", "bridge": "br0", "vlan": 10}]), "kvm_vms[1].nics[0].vlan", "Open vSwitch"),
     (web2(nics=[{"type": "direct", "dev": "eth0", "mode": "macvtap"}]), "kvm_vms[1].nics[0].mode", "must be one of"),
     (web2(nics=[{"type": "ethernet", "mode": "vepa"}]), "kvm_vms[1].nics[0].mode", "only applies to type direct"),
     (web2(nics=[{"network": "default", "mtu": 70000}]), "kvm_vms[1].nics[0].mtu", "from 68 to 65535"),
-    (web2(nics=[{"network": "default", "bandwidth": {"inbound": {"average": 0}}}]),
-     "kvm_vms[1].nics[0].bandwidth.inbound.average", "from 1 to"),
-    (web2(network_interfaces=[{"type": "user"}], nics=[{"type": "user"}]), "kvm_vms[1].network_interfaces",
-     "is another spelling of nics"),
+    (
+        web2(nics=[{"network": "default", "bandwidth": {"inbound": {"average": 0}}}]),
+        "kvm_vms[1].nics[0].bandwidth.inbound.average",
+        "from 1 to",
+    ),
+    (
+        web2(network_interfaces=[{"type": "user"}], nics=[{"type": "user"}]),
+        "kvm_vms[1].network_interfaces",
+        "is another spelling of nics",
+    ),
 ]
 
 
@@ -469,14 +541,18 @@ def test_bad_input_fails_before_any_change(conn, bad, path, text):
     with pytest.raises(InputError) as err:
         run(conn, [web(), bad])
     assert (err.value.path, text in err.value.message) == (path, True), err.value.message
-    assert (volumes(conn), sorted(d.name() for d in conn.listAllDomains())) == before == (
-        ["data.raw", "debian.qcow2"], ["test"])
+    assert (
+        (volumes(conn), sorted(d.name() for d in conn.listAllDomains()))
+        == before
+        == (["data.raw", "debian.qcow2"], ["test"])
+    )
     assert conn.seeds.count == 0
 
 
 def test_a_host_without_an_iso_tool_fails_before_any_change(conn, monkeypatch):
     from ansible_collections.essentials.kvm.plugins.module_utils import cloudinit_seed
     from ansible_collections.essentials.kvm.plugins.module_utils.errors import UnsupportedError
+
     monkeypatch.setattr(cloudinit_seed.shutil, "which", lambda _name: None)
     with pytest.raises(UnsupportedError, match="xorriso"):
         run(conn, [web2(), web()])

@@ -1,4 +1,5 @@
 """cloud-init NoCloud seed ISO: label cidata, the three files, readable by xorriso."""
+
 import shutil
 import subprocess
 
@@ -12,9 +13,13 @@ pytestmark = pytest.mark.skipif(not shutil.which("xorriso"), reason="reading the
 
 
 def cloud_init():
-    raw = {"name": "web1", "cloud_init": {
-        "user_data": {"hostname": "web1", "ssh_authorized_keys": ["ssh-ed25519 AAAA admin"], "packages": ["vim"]},
-        "network_config": {"version": 2, "ethernets": {"eth0": {"dhcp4": True}}}}}
+    raw = {
+        "name": "web1",
+        "cloud_init": {
+            "user_data": {"hostname": "web1", "ssh_authorized_keys": ["ssh-ed25519 AAAA admin"], "packages": ["vim"]},
+            "network_config": {"version": 2, "ethernets": {"eth0": {"dhcp4": True}}},
+        },
+    }
     return m.normalise_vm(raw, "vms[0]", m.Context(pools=["default"])).cloud_init
 
 

@@ -1,5 +1,6 @@
 """New VM disks that do not fit their pool fail while planning, before any volume or domain is made (on
 libvirt's test driver, whose default-pool has 97 GiB free once the fixture made its volumes)."""
+
 import pytest
 from test_domain_reconcile import conn, run, seed_dir, volumes  # noqa: F401 (fixtures)
 
@@ -16,8 +17,9 @@ def test_a_raw_disk_larger_than_the_pool_fails_before_anything_is_made(conn, che
     with pytest.raises(InputError) as caught:
         run(conn, [vm({"size": "10G", "format": "raw"}, {"size": "95G", "format": "raw"})], check_mode=check_mode)
     assert caught.value.path == "kvm_vms[0].disks[1]"
-    assert "pool default-pool has 97 GiB free; volume big1-disk1.raw needs 95 GiB after the 10 GiB" \
-        in caught.value.message, caught.value.message
+    assert (
+        "pool default-pool has 97 GiB free; volume big1-disk1.raw needs 95 GiB after the 10 GiB" in caught.value.message
+    ), caught.value.message
     assert volumes(conn) == before and "big1" not in [d.name() for d in conn.listAllDomains()]
 
 

@@ -1,4 +1,5 @@
 """VM input: both input shapes, the kit's value rules, and errors that name the exact field as written."""
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
@@ -31,30 +32,52 @@ def test_mac_is_deterministic_and_local():
     two = m.normalise_vm(vm(nics=[{"network": "default"}, {"network": "lan"}]), "vms[0]", CTX)
     assert [n.mac for n in one.nics] == [n.mac for n in two.nics]
     assert one.nics[0].mac != one.nics[1].mac and one.nics[0].mac.startswith("52:54:00:")
-    other_host = m.normalise_vm(vm(nics=[{"network": "default"}]), "vms[0]", m.Context("kvm02", ["default"], ["default"]))
+    other_host = m.normalise_vm(
+        vm(nics=[{"network": "default"}]), "vms[0]", m.Context("kvm02", ["default"], ["default"])
+    )
     assert other_host.nics[0].mac != one.nics[0].mac
 
 
 def test_older_ansible_kvm_shape():
-    old = {"name": "test_vm", "memory": "512", "vcpu": "1", "boot_devices": ["network", "hd"], "autostart": True,
-           "state": "running", "cdrom": "/srv/iso/debian.iso",
-           "disks": [{"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"},
-                     {"disk_driver": "sata", "name": "test_vm.2", "size": "512"}],
-           "network_interfaces": [{"source": "default", "network_driver": "virtio", "type": "network"},
-                                  {"source": "vmbr102", "network_driver": "e1000", "type": "bridge"}]}
+    old = {
+        "name": "test_vm",
+        "memory": "512",
+        "vcpu": "1",
+        "boot_devices": ["network", "hd"],
+        "autostart": True,
+        "state": "running",
+        "cdrom": "/srv/iso/debian.iso",
+        "disks": [
+            {"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"},
+            {"disk_driver": "sata", "name": "test_vm.2", "size": "512"},
+        ],
+        "network_interfaces": [
+            {"source": "default", "network_driver": "virtio", "type": "network"},
+            {"source": "vmbr102", "network_driver": "e1000", "type": "bridge"},
+        ],
+    }
     got = m.normalise_vm(old, "kvm_vms[0]", CTX)
     assert got.memory == 512 * 1024 and got.vcpus == 1 and got.boot == ["network", "hd"] and got.autostart
     assert [(d.kind, d.volume, d.size, d.bus, d.target) for d in got.disks[:2]] == [
-        ("new", "test_vm.1", 36864 * 1024 ** 2, "virtio", "vda"), ("new", "test_vm.2", 512 * 1024 ** 2, "sata", "sda")]
+        ("new", "test_vm.1", 36864 * 1024**2, "virtio", "vda"),
+        ("new", "test_vm.2", 512 * 1024**2, "sata", "sda"),
+    ]
     assert (got.disks[2].device, got.disks[2].path, got.disks[2].target) == ("cdrom", "/srv/iso/debian.iso", "sdb")
-    assert [(n.type, n.source, n.model) for n in got.nics] == [("network", "default", "virtio"),
-                                                               ("bridge", "vmbr102", "e1000")]
+    assert [(n.type, n.source, n.model) for n in got.nics] == [
+        ("network", "default", "virtio"),
+        ("bridge", "vmbr102", "e1000"),
+    ]
 
 
 def test_ansible_params_with_none_values():
     raw = dict.fromkeys(m.VM_KEYS)
-    raw.update(name="a", memory="1G", state="running", disks=[dict(dict.fromkeys(m.DISK_FIELDS), size="1G")],
-               nics=[dict(dict.fromkeys(m.NIC_FIELDS), type="user", ovs=False)])
+    raw.update(
+        name="a",
+        memory="1G",
+        state="running",
+        disks=[dict(dict.fromkeys(m.DISK_FIELDS), size="1G")],
+        nics=[dict(dict.fromkeys(m.NIC_FIELDS), type="user", ovs=False)],
+    )
     got = m.normalise_vm(raw, "vms[0]", CTX)
     assert got.disks[0].kind == "new" and got.nics[0].type == "user"
 
@@ -63,7 +86,13 @@ def test_cloud_init_adds_a_read_only_virtio_seed_disk():
     got = m.normalise_vm(vm(disks=[{"size": "1G"}], cloud_init={"user_data": {"packages": ["vim"]}}), "vms[0]", CTX)
     seed = got.disks[-1]
     assert (seed.kind, seed.volume, seed.target, seed.bus, seed.device, seed.readonly) == (
-        "seed", "web1-cidata.iso", "vdz", "virtio", "disk", True)
+        "seed",
+        "web1-cidata.iso",
+        "vdz",
+        "virtio",
+        "disk",
+        True,
+    )
     assert got.cloud_init.user_data.startswith("#cloud-config\n") and '"vim"' in got.cloud_init.user_data
     assert '"local-hostname": "web1"' in got.cloud_init.meta_data and got.seed_digest
 
@@ -89,8 +118,11 @@ BAD = [
     (vm(disks=[{"size": "ten"}]), "vms[0].disks[0].size", "must be a size"),
     (vm(disks=[{"type": "overlay"}]), "vms[0].disks[0].base", "required for type overlay"),
     (vm(disks=[{"base": "b.qcow2", "format": "raw"}]), "vms[0].disks[0].format", "must be qcow2"),
-    (vm(disks=[{"size": "1G", "target": "vdb"}, {"size": "1G", "target": "vdb"}]), "vms[0].disks[1].target",
-     "duplicate target device vdb"),
+    (
+        vm(disks=[{"size": "1G", "target": "vdb"}, {"size": "1G", "target": "vdb"}]),
+        "vms[0].disks[1].target",
+        "duplicate target device vdb",
+    ),
     (vm(disks=[{"size": "1G", "target": "sdb"}]), "vms[0].disks[0].target", "does not fit bus virtio"),
     (vm(disks=[{"size": "1G", "bus": "ide"}]), "vms[0].disks[0].bus", "must be one of"),
     (vm(disks=[{"disk_driver": "usb", "name": "x", "size": 10}]), "vms[0].disks[0].disk_driver", "must be one of"),
@@ -106,18 +138,33 @@ BAD = [
     (vm(nics=[{"type": "hostdev", "pci": "3:0"}]), "vms[0].nics[0].pci", "PCI address"),
     (vm(nics=[{"network": "default", "mac": "52:54:00:zz:00:01"}]), "vms[0].nics[0].mac", "must be a MAC address"),
     (vm(nics=[{"network": "default", "mac": "01:00:5e:00:00:01"}]), "vms[0].nics[0].mac", "unicast MAC"),
-    (vm(nics=[{"network": "default", "mac": "52:54:00:00:00:01"}, {"network": "lan", "mac": "52:54:00:00:00:01"}]),
-     "vms[0].nics[1].mac", "duplicate MAC"),
+    (
+        vm(nics=[{"network": "default", "mac": "52:54:00:00:00:01"}, {"network": "lan", "mac": "52:54:00:00:00:01"}]),
+        "vms[0].nics[1].mac",
+        "duplicate MAC",
+    ),
     (vm(nics=[{"type": "bridge", "bridge": "br0", "vlan": 10}]), "vms[0].nics[0].vlan", "Open vSwitch"),
-    (vm(nics=[{"type": "bridge", "bridge": "br0", "ovs": True, "vlan": 5000}]), "vms[0].nics[0].vlan",
-     "from 1 to 4094"),
-    (vm(nics=[{"type": "bridge", "bridge": "br0", "portgroup": "web"}]), "vms[0].nics[0].portgroup",
-     "only applies to type network"),
+    (
+        vm(nics=[{"type": "bridge", "bridge": "br0", "ovs": True, "vlan": 5000}]),
+        "vms[0].nics[0].vlan",
+        "from 1 to 4094",
+    ),
+    (
+        vm(nics=[{"type": "bridge", "bridge": "br0", "portgroup": "web"}]),
+        "vms[0].nics[0].portgroup",
+        "only applies to type network",
+    ),
     (vm(nics=[{"network": "default", "mtu": 20}]), "vms[0].nics[0].mtu", "from 68 to 65535"),
-    (vm(nics=[{"network": "default", "bandwidth": {"inbound": {"peak": 10}}}]),
-     "vms[0].nics[0].bandwidth.inbound.average", "required"),
-    (vm(nics=[{"type": "hostdev", "pci": "0000:03:00.1", "model": "virtio"}]), "vms[0].nics[0].model",
-     "does not apply"),
+    (
+        vm(nics=[{"network": "default", "bandwidth": {"inbound": {"peak": 10}}}]),
+        "vms[0].nics[0].bandwidth.inbound.average",
+        "required",
+    ),
+    (
+        vm(nics=[{"type": "hostdev", "pci": "0000:03:00.1", "model": "virtio"}]),
+        "vms[0].nics[0].model",
+        "does not apply",
+    ),
     (vm(nics=[{"type": "user", "bridge": "br0"}]), "vms[0].nics[0].bridge", "does not apply to type user"),
     (vm(cloud_init={"user_data": 42}), "vms[0].cloud_init.user_data", "mapping or a YAML string"),
     (vm(cloud_init={"pool": "nope"}), "vms[0].cloud_init.pool", "not defined on this host"),
@@ -125,9 +172,16 @@ BAD = [
     (vm(metadata={"owner": 5}), "vms[0].metadata.owner", "must be text, not a number"),
     (vm(direct_boot={"cmdline": "console=ttyS0"}), "vms[0].direct_boot.kernel", "required for direct kernel boot"),
     (vm(direct_boot={"kernel": "vmlinuz"}), "vms[0].direct_boot.kernel", "must be an absolute path"),
-    (vm(direct_boot={"kernel": "/boot/vmlinuz", "initrd": "initrd.img"}), "vms[0].direct_boot.initrd",
-     "must be an absolute path"),
-    (vm(direct_boot={"kernel": "/boot/vmlinuz", "append": "quiet"}), "vms[0].direct_boot.append", "is not a known option"),
+    (
+        vm(direct_boot={"kernel": "/boot/vmlinuz", "initrd": "initrd.img"}),
+        "vms[0].direct_boot.initrd",
+        "must be an absolute path",
+    ),
+    (
+        vm(direct_boot={"kernel": "/boot/vmlinuz", "append": "quiet"}),
+        "vms[0].direct_boot.append",
+        "is not a known option",
+    ),
 ]
 
 
@@ -143,8 +197,14 @@ def test_list_level_errors():
     with pytest.raises(InputError, match=r"^kvm_vms\[1\]\.name: duplicate VM name"):
         m.normalise_vms([vm(), vm()], "kvm_vms", CTX)
     with pytest.raises(InputError, match=r"^kvm_vms\[1\]\.disks\[0\]\.volume: .*also created by kvm_vms\[0\]"):
-        m.normalise_vms([vm(disks=[{"volume": "x.qcow2", "size": "1G"}]),
-                         {"name": "web2", "disks": [{"volume": "x.qcow2", "size": "1G"}]}], "kvm_vms", CTX)
+        m.normalise_vms(
+            [
+                vm(disks=[{"volume": "x.qcow2", "size": "1G"}]),
+                {"name": "web2", "disks": [{"volume": "x.qcow2", "size": "1G"}]},
+            ],
+            "kvm_vms",
+            CTX,
+        )
     with pytest.raises(InputError, match="must be a list"):
         m.normalise_vms({"name": "a"}, "kvm_vms", CTX)
 
@@ -155,10 +215,20 @@ def test_same_name_on_different_hosts_is_fine():
 
 
 def test_the_kits_value_rules():
-    got = m.normalise_vm(vm(memory=2048, vcpus="2", autostart="yes", rng="off", boot_devices=["network", "hd"],
-                            disks=[{"size": 10}, {"size": "1.5G", "bus": "sata"}]), "vms[0]", CTX)
+    got = m.normalise_vm(
+        vm(
+            memory=2048,
+            vcpus="2",
+            autostart="yes",
+            rng="off",
+            boot_devices=["network", "hd"],
+            disks=[{"size": 10}, {"size": "1.5G", "bus": "sata"}],
+        ),
+        "vms[0]",
+        CTX,
+    )
     assert (got.memory, got.vcpus, got.max_vcpus, got.autostart, got.rng) == (2048 * 1024, 2, 2, True, False)
-    assert [d.size for d in got.disks] == [10 * 1024 ** 2, 1536 * 1024 ** 2] and got.boot == ["network", "hd"]
+    assert [d.size for d in got.disks] == [10 * 1024**2, 1536 * 1024**2] and got.boot == ["network", "hd"]
 
 
 def test_pci_address_is_the_full_form_in_lower_case():
@@ -182,21 +252,44 @@ def test_free_text_may_span_lines():
 
 # The older role's spellings are named as written; YAML booleans and numbers where text belongs say why.
 AS_WRITTEN = [
-    ({"network_interfaces": [{"network": "default", "network_driver": "ne2k"}]},
-     "kvm_vms[0].network_interfaces[0].network_driver", "must be one of virtio"),
-    ({"network_interfaces": [{"network": "default", "mac": "52:54:00:00:00"}]},
-     "kvm_vms[0].network_interfaces[0].mac", "must be a MAC address"),
-    ({"network_interfaces": [{"source": "dmz", "type": "network"}]},
-     "kvm_vms[0].network_interfaces[0].source", "network 'dmz' is not defined on this host"),
-    ({"network_interfaces": [{"type": "bridge", "source": "br0", "bridge": "br1"}]},
-     "kvm_vms[0].network_interfaces[0].source", "is ambiguous here"),
-    ({"network_interfaces": [{"network": "default"}, {"network": "lan", "mac": "52:54:00:00:00:01"},
-                             {"network": "lan", "mac": "52:54:00:00:00:01"}]},
-     "kvm_vms[0].network_interfaces[2].mac", "duplicate MAC 52:54:00:00:00:01 (also kvm_vms[0].network_interfaces[1])"),
+    (
+        {"network_interfaces": [{"network": "default", "network_driver": "ne2k"}]},
+        "kvm_vms[0].network_interfaces[0].network_driver",
+        "must be one of virtio",
+    ),
+    (
+        {"network_interfaces": [{"network": "default", "mac": "52:54:00:00:00"}]},
+        "kvm_vms[0].network_interfaces[0].mac",
+        "must be a MAC address",
+    ),
+    (
+        {"network_interfaces": [{"source": "dmz", "type": "network"}]},
+        "kvm_vms[0].network_interfaces[0].source",
+        "network 'dmz' is not defined on this host",
+    ),
+    (
+        {"network_interfaces": [{"type": "bridge", "source": "br0", "bridge": "br1"}]},
+        "kvm_vms[0].network_interfaces[0].source",
+        "is ambiguous here",
+    ),
+    (
+        {
+            "network_interfaces": [
+                {"network": "default"},
+                {"network": "lan", "mac": "52:54:00:00:00:01"},
+                {"network": "lan", "mac": "52:54:00:00:00:01"},
+            ]
+        },
+        "kvm_vms[0].network_interfaces[2].mac",
+        "duplicate MAC 52:54:00:00:00:01 (also kvm_vms[0].network_interfaces[1])",
+    ),
     ({"disks": [{"disk_driver": "ide", "size": 10}]}, "kvm_vms[0].disks[0].disk_driver", "must be one of virtio"),
     ({"disks": [{"name": "/srv/a.qcow2", "size": 10}]}, "kvm_vms[0].disks[0].name", "not a path"),
-    ({"disks": [{"bus": "sata", "disk_driver": "sata", "size": 10}]}, "kvm_vms[0].disks[0].disk_driver",
-     "is another spelling of bus"),
+    (
+        {"disks": [{"bus": "sata", "disk_driver": "sata", "size": 10}]},
+        "kvm_vms[0].disks[0].disk_driver",
+        "is another spelling of bus",
+    ),
     ({"boot_devices": ["hd", "usb"]}, "kvm_vms[0].boot_devices[1]", "must be one of"),
     ({"vcpu": "two"}, "kvm_vms[0].vcpu", "must be a whole number from 1 to 4096"),
     ({"vcpu": True}, "kvm_vms[0].vcpu", "must be a whole number"),
@@ -234,5 +327,7 @@ def test_yaml_booleans_and_numbers_where_text_belongs_say_why():
 def test_a_shared_volume_is_named_as_written():
     first = vm(disks=[{"name": "x.qcow2", "size": 10}])
     second = {"name": "web2", "disks": [{"size": 10}, {"name": "x.qcow2", "size": 10}]}
-    with pytest.raises(InputError, match=r"^kvm_vms\[1\]\.disks\[1\]\.name: .*also created by kvm_vms\[0\]\.disks\[0\]"):
+    with pytest.raises(
+        InputError, match=r"^kvm_vms\[1\]\.disks\[1\]\.name: .*also created by kvm_vms\[0\]\.disks\[0\]"
+    ):
         m.normalise_vms([first, second], "kvm_vms", CTX)

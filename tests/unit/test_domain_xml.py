@@ -1,4 +1,5 @@
 """Domain XML: every disk and NIC kind validates against libvirt's schema and reads back without a change."""
+
 import subprocess
 
 import pytest
@@ -33,21 +34,47 @@ NICS = {
     "user": {"type": "user"},
     "ethernet": {"type": "ethernet", "target_dev": "tap-web1"},
     "hostdev": {"type": "hostdev", "pci": "0000:03:00.1", "vlan": 30},
-    "bandwidth": {"network": "default", "bandwidth": {"inbound": {"average": 1000, "peak": 2000, "burst": 512},
-                                                      "outbound": {"average": 500}}},
+    "bandwidth": {
+        "network": "default",
+        "bandwidth": {"inbound": {"average": 1000, "peak": 2000, "burst": 512}, "outbound": {"average": 500}},
+    },
 }
 VARIANTS = {
     "bios_vnc": {"graphics": {"type": "vnc", "listen": "127.0.0.1"}},
-    "uefi_secure_spice": {"firmware": "uefi", "secure_boot": True, "machine": "q35", "graphics": {"type": "spice"},
-                          "nvram": "/var/lib/libvirt/qemu/nvram/web1_VARS.fd"},
-    "custom_cpu_minimal": {"cpu": {"mode": "custom", "model": "qemu64"}, "serial_console": False, "rng": False,
-                           "guest_agent": False, "boot": ["network", "cdrom", "hd"]},
-    "host_model_metadata": {"domain_type": "kvm", "cpu": {"mode": "host-model"}, "description": "web server",
-                            "metadata": {"owner": "ops", "tier": "web"}, "memory": "4G", "current_memory": "2G",
-                            "vcpus": 2, "max_vcpus": 8, "iothreads": 2, "cloud_init": {"user_data": {"hostname": "web1"}}},
+    "uefi_secure_spice": {
+        "firmware": "uefi",
+        "secure_boot": True,
+        "machine": "q35",
+        "graphics": {"type": "spice"},
+        "nvram": "/var/lib/libvirt/qemu/nvram/web1_VARS.fd",
+    },
+    "custom_cpu_minimal": {
+        "cpu": {"mode": "custom", "model": "qemu64"},
+        "serial_console": False,
+        "rng": False,
+        "guest_agent": False,
+        "boot": ["network", "cdrom", "hd"],
+    },
+    "host_model_metadata": {
+        "domain_type": "kvm",
+        "cpu": {"mode": "host-model"},
+        "description": "web server",
+        "metadata": {"owner": "ops", "tier": "web"},
+        "memory": "4G",
+        "current_memory": "2G",
+        "vcpus": 2,
+        "max_vcpus": 8,
+        "iothreads": 2,
+        "cloud_init": {"user_data": {"hostname": "web1"}},
+    },
     "kvm_host_passthrough": {"domain_type": "kvm", "cpu": {"mode": "host-passthrough"}, "machine": "pc"},
-    "direct_kernel_boot": {"direct_boot": {"kernel": "/var/lib/libvirt/boot/vmlinuz", "initrd": "/var/lib/libvirt/boot/initrd.img",
-                                           "cmdline": "root=/dev/vda rw console=ttyS0"}},
+    "direct_kernel_boot": {
+        "direct_boot": {
+            "kernel": "/var/lib/libvirt/boot/vmlinuz",
+            "initrd": "/var/lib/libvirt/boot/initrd.img",
+            "cmdline": "root=/dev/vda rw console=ttyS0",
+        }
+    },
 }
 
 
@@ -111,8 +138,9 @@ def test_a_real_change_is_reported():
 
 def test_parse_reads_libvirt_defaults_of_a_qemu_host():
     """What the QEMU driver adds on define (expanded machine, pflash loader, default CPU) is no change."""
-    vm = v.normalise_vm({"name": "web1", "machine": "q35", "firmware": "uefi", "disks": [{"type": "cdrom",
-                        "path": "/x.iso"}]}, "v", CTX)
+    vm = v.normalise_vm(
+        {"name": "web1", "machine": "q35", "firmware": "uefi", "disks": [{"type": "cdrom", "path": "/x.iso"}]}, "v", CTX
+    )
     dumped = """<domain type='qemu'><name>web1</name><uuid>0b3c4a56-7b1e-4a55-9a43-000000000001</uuid>
       <memory unit='KiB'>1048576</memory><currentMemory unit='KiB'>1048576</currentMemory>
       <vcpu placement='static'>1</vcpu>
@@ -146,8 +174,10 @@ def test_dropping_direct_boot_is_a_change():
 
 
 def test_memory_in_any_unit_libvirt_writes_reads_in_kib():
-    vm = x.parse("<domain type='kvm'><name>web1</name><memory unit='GiB'>4</memory>"
-                 "<currentMemory unit='MiB'>2048</currentMemory><vcpu current='2'>8</vcpu></domain>")
+    vm = x.parse(
+        "<domain type='kvm'><name>web1</name><memory unit='GiB'>4</memory>"
+        "<currentMemory unit='MiB'>2048</currentMemory><vcpu current='2'>8</vcpu></domain>"
+    )
     assert (vm.memory, vm.current_memory, vm.vcpus, vm.max_vcpus) == (4194304, 2097152, 2, 8)
     bare = x.parse("<domain type='kvm'><name>web1</name><memory>1024</memory></domain>")
     assert (bare.memory, bare.current_memory, bare.vcpus, bare.max_vcpus, bare.cpu_mode) == (1024, 1024, 1, 1, None)

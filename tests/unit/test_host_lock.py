@@ -1,11 +1,13 @@
 """The per-host lock between real processes: a forked holder and this test's process contend on a lock file
 in a temp dir, with the kernel's flock (no mock)."""
+
 import multiprocessing
 import os
 import signal
 import time
 
 import pytest
+
 from ansible_collections.essentials.kvm.plugins.module_utils import host_lock
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import HostLock, enter_apply, locked_run
@@ -121,12 +123,14 @@ def test_kinds_applied_on_threads_all_plan_again_after_a_wait(tmp_path, holder):
         def call():
             enter_apply()
             applied.append((len(bodies), name))
+
         return call
 
     def body():
         bodies.append(True)
-        return apply([Step("networks", kind("networks"), aside=True), Step("pools", kind("pools"))], threads=1,
-                      independent=True)
+        return apply(
+            [Step("networks", kind("networks"), aside=True), Step("pools", kind("pools"))], threads=1, independent=True
+        )
 
     assert locked_run(body, 10, str(tmp_path / "kvm.lock")) == ["networks", "pools"]
     assert len(bodies) == 2 and sorted(applied) == [(2, "networks"), (2, "pools")]
@@ -143,8 +147,14 @@ def test_kinds_on_threads_give_up_together_after_one_timeout(tmp_path, holder):
     proc, release = holder()
     begun = time.monotonic()
     with pytest.raises(HostError) as caught:
-        locked_run(lambda: apply([Step("networks", enter_apply, aside=True), Step("pools", enter_apply),
-                                  Step("vms", enter_apply)], threads=1, independent=True),
-                   0.4, str(tmp_path / "kvm.lock"))
+        locked_run(
+            lambda: apply(
+                [Step("networks", enter_apply, aside=True), Step("pools", enter_apply), Step("vms", enter_apply)],
+                threads=1,
+                independent=True,
+            ),
+            0.4,
+            str(tmp_path / "kvm.lock"),
+        )
     assert time.monotonic() - begun < 1.2  # one timeout, not one per kind
     assert caught.value.message.count("pid %d, started" % proc.pid) == 1  # said once

@@ -1,4 +1,5 @@
 """Host virtualisation facts from fake /proc and /sys files, a fake /dev/kvm and libvirt's test driver."""
+
 import json
 import os
 
@@ -31,8 +32,9 @@ class KvmConn:
 
 @pytest.fixture
 def fake(tmp_path):
-    def make(cpuinfo=INTEL, modules="kvm_intel 372736 0 - Live 0x0\nkvm 1142784 1 kvm_intel, Live 0x0\n",
-             apparmor="Y\n"):
+    def make(
+        cpuinfo=INTEL, modules="kvm_intel 372736 0 - Live 0x0\nkvm 1142784 1 kvm_intel, Live 0x0\n", apparmor="Y\n"
+    ):
         paths = {}
         for name, text in (("cpuinfo", cpuinfo), ("proc_modules", modules), ("apparmor", apparmor)):
             if text is not None:
@@ -41,6 +43,7 @@ def fake(tmp_path):
         paths["dev_kvm"] = str(tmp_path / "kvm")
         paths["units"] = str(tmp_path / "units")
         return paths
+
     return make
 
 
@@ -51,15 +54,28 @@ def test_cpu_flags_come_from_proc_cpuinfo(fake, cpuinfo, flags):
 
 def test_missing_files_mean_no_virtualisation(fake):
     paths = fake(cpuinfo=None, modules=None, apparmor=None)
-    info = host_virt.host_info(cpuinfo=paths["cpuinfo"], dev_kvm=paths["dev_kvm"],
-                               proc_modules=paths["proc_modules"], apparmor=paths["apparmor"],
-                               unit_dirs=[paths["units"]])
+    info = host_virt.host_info(
+        cpuinfo=paths["cpuinfo"],
+        dev_kvm=paths["dev_kvm"],
+        proc_modules=paths["proc_modules"],
+        apparmor=paths["apparmor"],
+        unit_dirs=[paths["units"]],
+    )
     assert info == {
-        "libvirtd_socket_activation": False, "tls_files_missing": [], "tls_ready": False,
-        "cpu_virt_flags": [], "hardware_virtualization": False, "kvm_modules": [], "kvm_device_exists": False,
-        "kvm_device_usable": False, "kvm_device_problem": "%s does not exist" % paths["dev_kvm"],
-        "apparmor_enabled": False, "domain_type": "qemu", "domain_type_source": "/dev/kvm",
-        "domain_type_reason": "%s does not exist" % paths["dev_kvm"]}
+        "libvirtd_socket_activation": False,
+        "tls_files_missing": [],
+        "tls_ready": False,
+        "cpu_virt_flags": [],
+        "hardware_virtualization": False,
+        "kvm_modules": [],
+        "kvm_device_exists": False,
+        "kvm_device_usable": False,
+        "kvm_device_problem": "%s does not exist" % paths["dev_kvm"],
+        "apparmor_enabled": False,
+        "domain_type": "qemu",
+        "domain_type_source": "/dev/kvm",
+        "domain_type_reason": "%s does not exist" % paths["dev_kvm"],
+    }
 
 
 def test_a_device_that_is_not_kvm_is_not_usable(fake):
@@ -82,8 +98,14 @@ def test_a_device_that_does_not_open_is_not_usable(fake):
 def test_libvirt_offering_kvm_decides_the_domain_type(fake):
     paths = fake()
     conn = KvmConn()
-    info = host_virt.host_info(conn, Exception, cpuinfo=paths["cpuinfo"], dev_kvm=paths["dev_kvm"],
-                               proc_modules=paths["proc_modules"], apparmor=paths["apparmor"])
+    info = host_virt.host_info(
+        conn,
+        Exception,
+        cpuinfo=paths["cpuinfo"],
+        dev_kvm=paths["dev_kvm"],
+        proc_modules=paths["proc_modules"],
+        apparmor=paths["apparmor"],
+    )
     assert conn.asked == [(None, None, None, "kvm")]
     assert (info["domain_type"], info["domain_type_source"], info["domain_type_reason"]) == ("kvm", "libvirt", "")
     assert (info["cpu_virt_flags"], info["kvm_modules"], info["apparmor_enabled"]) == (["vmx"], ["kvm_intel"], True)
@@ -95,8 +117,14 @@ def test_libvirt_test_driver_offers_no_kvm_so_qemu_is_used(fake):
     paths = fake(cpuinfo=TCG, modules="", apparmor="N\n")
     conn = libvirt.open("test:///default")
     try:
-        info = host_virt.host_info(conn, libvirt.libvirtError, cpuinfo=paths["cpuinfo"], dev_kvm=paths["dev_kvm"],
-                                   proc_modules=paths["proc_modules"], apparmor=paths["apparmor"])
+        info = host_virt.host_info(
+            conn,
+            libvirt.libvirtError,
+            cpuinfo=paths["cpuinfo"],
+            dev_kvm=paths["dev_kvm"],
+            proc_modules=paths["proc_modules"],
+            apparmor=paths["apparmor"],
+        )
     finally:
         conn.close()
     assert (info["domain_type"], info["domain_type_source"]) == ("qemu", "libvirt")
@@ -106,9 +134,15 @@ def test_libvirt_test_driver_offers_no_kvm_so_qemu_is_used(fake):
 
 def test_without_libvirt_the_domain_type_follows_dev_kvm(fake):
     paths = fake()
-    info = host_virt.host_info(None, Exception, "cannot connect to qemu:///system: no socket",
-                               cpuinfo=paths["cpuinfo"], dev_kvm=paths["dev_kvm"],
-                               proc_modules=paths["proc_modules"], apparmor=paths["apparmor"])
+    info = host_virt.host_info(
+        None,
+        Exception,
+        "cannot connect to qemu:///system: no socket",
+        cpuinfo=paths["cpuinfo"],
+        dev_kvm=paths["dev_kvm"],
+        proc_modules=paths["proc_modules"],
+        apparmor=paths["apparmor"],
+    )
     assert (info["domain_type"], info["domain_type_source"]) == ("qemu", "/dev/kvm")
     assert info["domain_type_reason"] == "cannot connect to qemu:///system: no socket"
 
@@ -141,9 +175,14 @@ def test_tls_certificates_and_socket_activation_are_reported(fake, tmp_path):
     (tmp_path / "units" / "libvirtd.socket").write_text("[Socket]\n")
     (tmp_path / "cacert.pem").write_text("cert")
     wanted = [str(tmp_path / "cacert.pem"), str(tmp_path / "serverkey.pem")]
-    info = host_virt.host_info(cpuinfo=paths["cpuinfo"], dev_kvm=paths["dev_kvm"], tls_files=wanted,
-                               proc_modules=paths["proc_modules"], apparmor=paths["apparmor"],
-                               unit_dirs=[paths["units"]])
+    info = host_virt.host_info(
+        cpuinfo=paths["cpuinfo"],
+        dev_kvm=paths["dev_kvm"],
+        tls_files=wanted,
+        proc_modules=paths["proc_modules"],
+        apparmor=paths["apparmor"],
+        unit_dirs=[paths["units"]],
+    )
     assert (info["libvirtd_socket_activation"], info["tls_ready"]) == (True, False)
     assert info["tls_files_missing"] == [str(tmp_path / "serverkey.pem")]
     (tmp_path / "serverkey.pem").write_text("key")

@@ -1,4 +1,5 @@
 """The module's run end to end against a temp dir, with a fake runner that records commands."""
+
 import os
 import shlex
 import shutil
@@ -9,7 +10,12 @@ import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import (
-    Applier, FileChange, converge, run_command, write_atomic)
+    Applier,
+    FileChange,
+    converge,
+    run_command,
+    write_atomic,
+)
 
 HOST = ["lo", "eth0", "eth1", "eth2", "eth3"]
 MAIN = """\
@@ -23,8 +29,11 @@ allow-hotplug eth0
 iface eth0 inet dhcp
 """
 CONFIG = {
-    "network_interfaces": [{"name": "eth1", "bond_master": "bond0"}, {"name": "eth2", "bond_master": "bond0"},
-                           {"name": "eth3", "address": "192.0.2.3/24"}],
+    "network_interfaces": [
+        {"name": "eth1", "bond_master": "bond0"},
+        {"name": "eth2", "bond_master": "bond0"},
+        {"name": "eth3", "address": "192.0.2.3/24"},
+    ],
     "network_bonds": [{"name": "bond0", "mode": "active-backup", "miimon": 100}],
     "network_vlans": [{"name": "bond0.10"}],
     "network_bridges": [{"name": "br10", "ports": ["bond0.10"], "stp": False, "fd": 0}],
@@ -70,9 +79,15 @@ def host(tmp_path):
 
 
 def params(root, **extra):
-    values = dict(CONFIG, dest=str(root / "etc" / "interfaces.d" / "essentials-kvm"),
-                  interfaces_file=str(root / "etc" / "interfaces"), bounce=True, rollback_timeout=0, purge=False,
-                  manage_main_file=False)
+    values = dict(
+        CONFIG,
+        dest=str(root / "etc" / "interfaces.d" / "essentials-kvm"),
+        interfaces_file=str(root / "etc" / "interfaces"),
+        bounce=True,
+        rollback_timeout=0,
+        purge=False,
+        manage_main_file=False,
+    )
     values.update(extra)
     return values
 
@@ -109,7 +124,9 @@ def test_first_run_writes_sources_and_brings_up_lower_first_then_nothing(host):
     assert result["bounced"] == ["eth1", "eth2", "eth3", "bond0", "bond0.10", "br10"]
     assert [d["before_header"] for d in result["diff"]] == [str(dest), str(host / "etc" / "interfaces")]
     assert not os.path.exists(str(host / "state" / "rollback.sh"))
-    assert (host / "state" / "backup" / str(host / "etc" / "interfaces").strip("/").replace("/", "__")).read_text() == MAIN
+    assert (
+        host / "state" / "backup" / str(host / "etc" / "interfaces").strip("/").replace("/", "__")
+    ).read_text() == MAIN
 
     again = FakeRunner()
     result = run(host, again)
@@ -150,15 +167,28 @@ def test_bad_input_fails_before_anything_changes(host):
 
 def test_name_defined_in_the_main_file_is_rejected(host):
     with pytest.raises(InputError) as caught:
-        run(host, FakeRunner(), network_interfaces=[{"name": "eth0", "method": "dhcp"}], network_bonds=[],
-            network_vlans=[], network_bridges=[])
+        run(
+            host,
+            FakeRunner(),
+            network_interfaces=[{"name": "eth0", "method": "dhcp"}],
+            network_bonds=[],
+            network_vlans=[],
+            network_bridges=[],
+        )
     assert caught.value.message.startswith("network_interfaces[0].name: 'eth0' is also defined in")
 
 
 def test_manage_main_file_edits_it_in_place_and_keeps_the_rest(host):
     runner = FakeRunner()
-    run(host, runner, manage_main_file=True, network_interfaces=[{"name": "eth0", "address": "192.0.2.9/24"}],
-        network_bonds=[], network_vlans=[], network_bridges=[])
+    run(
+        host,
+        runner,
+        manage_main_file=True,
+        network_interfaces=[{"name": "eth0", "address": "192.0.2.9/24"}],
+        network_bonds=[],
+        network_vlans=[],
+        network_bridges=[],
+    )
     text = (host / "etc" / "interfaces").read_text()
     assert text.startswith(MAIN.split("allow-hotplug")[0])
     assert text.endswith("auto eth0\niface eth0 inet static\n    address 192.0.2.9/24\n")
@@ -170,8 +200,14 @@ def test_manage_main_file_edits_it_in_place_and_keeps_the_rest(host):
 def test_ifquery_rejection_stops_the_run(host):
     before = snapshot(host)
     with pytest.raises(InputError) as caught:
-        run(host, FakeRunner(), network_interfaces=[{"name": "eth3", "parameters": [{"param": "iface", "val": "x inet"}]}],
-            network_bonds=[], network_vlans=[], network_bridges=[])
+        run(
+            host,
+            FakeRunner(),
+            network_interfaces=[{"name": "eth3", "parameters": [{"param": "iface", "val": "x inet"}]}],
+            network_bonds=[],
+            network_vlans=[],
+            network_bridges=[],
+        )
     assert "ifupdown rejects the rendered file" in caught.value.message
     assert str(host / "etc" / "interfaces.d" / "essentials-kvm") in caught.value.message
     assert snapshot(host) == before
@@ -187,7 +223,7 @@ def test_failed_ifup_restores_files_and_previous_interfaces(host):
     assert snapshot(host) == before
     assert ["/bin/sh", str(host / "state" / "rollback.sh")] in runner.calls
     downs = [c[1] for c in runner.bounces() if c[0] == "ifdown" and "--force" not in c]
-    restored = [c[1] for c in runner.bounces()[len(downs) + 2:] if c[0] == "ifup"]
+    restored = [c[1] for c in runner.bounces()[len(downs) + 2 :] if c[0] == "ifup"]
     assert restored == list(reversed(downs))
 
 
@@ -198,8 +234,9 @@ def stub_env(root, fail=""):
     stubs.mkdir(exist_ok=True)
     for name in ("ifup", "ifdown", "systemctl", "sleep"):
         poll = '[ "$*" = 0.2 ] && exec /bin/sleep 0.2\n' if name == "sleep" else ""
-        (stubs / name).write_text('#!/bin/sh\n%secho "%s $*" >> "%s"\n[ "%s $*" != "$FAIL" ]\n'
-                                  % (poll, name, root / "calls", name))
+        (stubs / name).write_text(
+            '#!/bin/sh\n%secho "%s $*" >> "%s"\n[ "%s $*" != "$FAIL" ]\n' % (poll, name, root / "calls", name)
+        )
         os.chmod(str(stubs / name), 0o755)
     return dict(os.environ, PATH="%s:/usr/bin:/bin" % stubs, FAIL=fail)
 
@@ -229,7 +266,10 @@ def test_with_a_rollback_timeout_the_change_runs_in_its_own_unit_then_is_confirm
     assert state(host)["state"] == "applying"
     script = (host / "state" / "rollback.sh").read_text()
     assert "systemctl stop essentials-kvm-ifupdown-apply.service" in script.splitlines()[3]
-    assert "ifdown --force eth3 || true" in script and "rm -f %s" % (host / "etc" / "interfaces.d" / "essentials-kvm") in script
+    assert (
+        "ifdown --force eth3 || true" in script
+        and "rm -f %s" % (host / "etc" / "interfaces.d" / "essentials-kvm") in script
+    )
     with pytest.raises(HostError) as caught:
         run(host, FakeRunner(), rollback_timeout=120)
     assert "awaits confirmation" in caught.value.message
@@ -277,7 +317,7 @@ def test_a_failed_step_in_the_unit_restores_at_once_and_confirm_says_why(host):
     # The rollback script put the old file back and brought the old stanzas up again.
     assert snapshot(host) == before
     assert "systemctl stop essentials-kvm-ifupdown-apply.service" not in calls
-    restored = calls[calls.index("ifup bond0") + 1:]
+    restored = calls[calls.index("ifup bond0") + 1 :]
     assert [c for c in restored if c.startswith("ifup ")] == ["ifup bond0", "ifup bond0.10", "ifup br10"]
     report = state(host)
     assert report["state"] == "failed" and report["detail"].startswith("ifup bond0 failed")

@@ -1,10 +1,21 @@
 """Which stanzas a change bounces, and in which order."""
+
 from dataclasses import replace
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import (
-    Bond, Bridge, Interface, OvsBridge, OvsIntPort, Vlan)
+    Bond,
+    Bridge,
+    Interface,
+    OvsBridge,
+    OvsIntPort,
+    Vlan,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_plan import (
-    dependency_map, find_cycle, lower_first, make_plan)
+    dependency_map,
+    find_cycle,
+    lower_first,
+    make_plan,
+)
 
 BASE = [
     Interface("eth1", bond_master="bond0"),

@@ -1,4 +1,5 @@
 """Renderer golden files, parse(render(x)) == x, and the lossless parser."""
+
 import os
 import shutil
 import subprocess
@@ -6,7 +7,16 @@ import subprocess
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import (
-    Bond, Bridge, Interface, OvsBond, OvsBridge, OvsIntPort, OvsPort, Route, Vlan)
+    Bond,
+    Bridge,
+    Interface,
+    OvsBond,
+    OvsBridge,
+    OvsIntPort,
+    OvsPort,
+    Route,
+    Vlan,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_parse import parse, parse_items
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_render import render_file, render_items
 
@@ -15,24 +25,58 @@ GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "ifupdown")
 SAMPLES = {
     "interface": [
         Interface("eth0", method="dhcp", start="hotplug", comment="uplink"),
-        Interface("eth1", method="static", method6="static", addresses=["192.0.2.10/24", "192.0.2.11/24", "2001:db8::10/64"],
-                  gateway="192.0.2.1", gateway6="2001:db8::1", mtu=9000, hwaddress="52:54:00:12:34:56",
-                  dns_nameservers=["192.0.2.53", "2001:db8::53"], dns_search=["example.org", "lab.example.org"],
-                  routes=[Route("198.51.100.0/24", "192.0.2.254", 100), Route("2001:db8:1::/48", "2001:db8::fe")],
-                  hooks=[("pre-up", "sleep 2"), ("post-down", "logger eth1 down")], options=[("ethtool-wol", "g")]),
+        Interface(
+            "eth1",
+            method="static",
+            method6="static",
+            addresses=["192.0.2.10/24", "192.0.2.11/24", "2001:db8::10/64"],
+            gateway="192.0.2.1",
+            gateway6="2001:db8::1",
+            mtu=9000,
+            hwaddress="52:54:00:12:34:56",
+            dns_nameservers=["192.0.2.53", "2001:db8::53"],
+            dns_search=["example.org", "lab.example.org"],
+            routes=[Route("198.51.100.0/24", "192.0.2.254", 100), Route("2001:db8:1::/48", "2001:db8::fe")],
+            hooks=[("pre-up", "sleep 2"), ("post-down", "logger eth1 down")],
+            options=[("ethtool-wol", "g")],
+        ),
         Interface("eth2", method6="auto", start="none"),
     ],
     "bond": [
         Interface("eno1", bond_master="bond0"),
         Interface("eno2", bond_master="bond0"),
-        Bond("bond0", slaves=["eno1", "eno2"], mode="802.3ad", miimon=100, lacp_rate="fast",
-             xmit_hash_policy="layer3+4", updelay=200, downdelay=200, comment="LACP to the top-of-rack switch"),
-        Bond("bond1", slaves=["eno3", "eno4"], mode="active-backup", primary="eno3", miimon=100,
-             method="static", addresses=["10.0.0.5/24"]),
+        Bond(
+            "bond0",
+            slaves=["eno1", "eno2"],
+            mode="802.3ad",
+            miimon=100,
+            lacp_rate="fast",
+            xmit_hash_policy="layer3+4",
+            updelay=200,
+            downdelay=200,
+            comment="LACP to the top-of-rack switch",
+        ),
+        Bond(
+            "bond1",
+            slaves=["eno3", "eno4"],
+            mode="active-backup",
+            primary="eno3",
+            miimon=100,
+            method="static",
+            addresses=["10.0.0.5/24"],
+        ),
     ],
     "bridge": [
-        Bridge("br0", method="static", addresses=["192.0.2.20/24"], gateway="192.0.2.1", ports=["eth1"], stp=False,
-               fd=0, maxwait=0),
+        Bridge(
+            "br0",
+            method="static",
+            addresses=["192.0.2.20/24"],
+            gateway="192.0.2.1",
+            ports=["eth1"],
+            stp=False,
+            fd=0,
+            maxwait=0,
+        ),
         Bridge("br1", ports=[]),
         Bridge("br2", ports=["bond0"], vlan_aware=True, vids=["10", "20-30"], stp=True),
     ],
@@ -41,10 +85,21 @@ SAMPLES = {
         Vlan("vlan20", raw_device="eth1", method="static", addresses=["10.20.0.2/24"], mtu=1496),
     ],
     "ovs": [
-        OvsBridge("vmbr0", ports=["obond0", "mgmt0", "eth5"], ovs_options=["protocols=OpenFlow13"],
-                  ovs_extra=["set bridge vmbr0 stp_enable=false", "set bridge vmbr0 fail_mode=standalone"]),
-        OvsBond("obond0", bridge="vmbr0", slaves=["eth3", "eth4"], bond_mode="balance-tcp", lacp="active",
-                ovs_options=["other_config:lacp-time=fast"], start="none"),
+        OvsBridge(
+            "vmbr0",
+            ports=["obond0", "mgmt0", "eth5"],
+            ovs_options=["protocols=OpenFlow13"],
+            ovs_extra=["set bridge vmbr0 stp_enable=false", "set bridge vmbr0 fail_mode=standalone"],
+        ),
+        OvsBond(
+            "obond0",
+            bridge="vmbr0",
+            slaves=["eth3", "eth4"],
+            bond_mode="balance-tcp",
+            lacp="active",
+            ovs_options=["other_config:lacp-time=fast"],
+            start="none",
+        ),
         OvsIntPort("mgmt0", bridge="vmbr0", tag=10, method="static", addresses=["10.10.0.2/24"]),
         OvsPort("eth5", bridge="vmbr0", tag=20, start="none"),
     ],
@@ -113,8 +168,15 @@ source-directory /etc/network/more.d
 
 
 def test_parser_keeps_every_byte():
-    for text in (DEBIAN_DEFAULT, DEBIAN_DEFAULT.rstrip("\n"), "", "\n\n", "# only a comment", "garbage line\n",
-                 DEBIAN_DEFAULT.replace("\n", "\r\n")):
+    for text in (
+        DEBIAN_DEFAULT,
+        DEBIAN_DEFAULT.rstrip("\n"),
+        "",
+        "\n\n",
+        "# only a comment",
+        "garbage line\n",
+        DEBIAN_DEFAULT.replace("\n", "\r\n"),
+    ):
         assert parse(text).text() == text
 
 
@@ -130,15 +192,22 @@ def test_parser_reads_stanzas_of_a_foreign_file():
 
 
 def test_managed_stanzas_are_replaced_and_the_rest_kept():
-    desired = [Interface("eth0", method="static", addresses=["192.0.2.5/24"], start="auto"),
-               Interface("eth9", mtu=9000)]
+    desired = [
+        Interface("eth0", method="static", addresses=["192.0.2.5/24"], start="auto"),
+        Interface("eth9", mtu=9000),
+    ]
     text = render_file(parse(DEBIAN_DEFAULT), desired)
     assert "iface eth0 inet dhcp" not in text and "iface eth0 inet6 auto" not in text
     assert "# The primary network interface" not in text
-    untouched = ["# This file describes", "source /etc/network/interfaces.d/*\n", "# The loopback network interface\n"
-                 "auto lo\niface lo inet loopback\n", "mapping hotplug\n    script /usr/local/bin/map \\\n        --verbose\n",
-                 "iface eth8 inet manual\n  bond_master bond7\n   up  echo   odd   spacing\n", "no-scripts eth9\n",
-                 "source-directory /etc/network/more.d\n"]
+    untouched = [
+        "# This file describes",
+        "source /etc/network/interfaces.d/*\n",
+        "# The loopback network interface\nauto lo\niface lo inet loopback\n",
+        "mapping hotplug\n    script /usr/local/bin/map \\\n        --verbose\n",
+        "iface eth8 inet manual\n  bond_master bond7\n   up  echo   odd   spacing\n",
+        "no-scripts eth9\n",
+        "source-directory /etc/network/more.d\n",
+    ]
     for chunk in untouched:
         assert chunk in text
     assert "auto eth8\n" in text  # eth9 is now started by its own stanza

@@ -1,4 +1,5 @@
 """VM disks from cached base images (type image), against libvirt's test:///default driver, and the UEFI check."""
+
 import json
 import xml.etree.ElementTree as ET
 
@@ -14,7 +15,7 @@ from ansible_collections.essentials.kvm.plugins.modules import libvirt_resources
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-GIB = 1024 ** 3
+GIB = 1024**3
 IMAGE = "deb-0123456789ab.img"
 IMAGES = {"deb": ("default-pool", IMAGE)}
 
@@ -44,8 +45,9 @@ def vm(name="img-a", **disk):
 
 def converge(conn, vms, check_mode=False, images=IMAGES, pending=()):
     found, pending_pools = r.validate(conn, vms, "kvm_vms", images=images)
-    return r.converge_vms(conn, found, "kvm_vms", check_mode=check_mode, pending_pools=pending_pools,
-                          pending_images=pending)
+    return r.converge_vms(
+        conn, found, "kvm_vms", check_mode=check_mode, pending_pools=pending_pools, pending_images=pending
+    )
 
 
 def volume(conn, name):
@@ -88,13 +90,16 @@ def test_check_mode_plans_a_disk_on_an_image_not_downloaded_yet(conn):
     assert "img-a" not in [d.name() for d in conn.listAllDomains()]
 
 
-@pytest.mark.parametrize("disk, where, message", [
-    ({"image": "ubuntu"}, "image", "image 'ubuntu' is not declared"),
-    ({"type": "image", "image": None}, "image", "is required for type image"),
-    ({"image": "deb", "base": "x.qcow2"}, "base", "does not apply to type image"),
-    ({"type": "new", "size": "1G", "image": "deb"}, "image", "only applies to type image"),
-    ({"image": "deb", "clone": "thin"}, "clone", "must be one of linked, full"),
-])
+@pytest.mark.parametrize(
+    "disk, where, message",
+    [
+        ({"image": "ubuntu"}, "image", "image 'ubuntu' is not declared"),
+        ({"type": "image", "image": None}, "image", "is required for type image"),
+        ({"image": "deb", "base": "x.qcow2"}, "base", "does not apply to type image"),
+        ({"type": "new", "size": "1G", "image": "deb"}, "image", "only applies to type image"),
+        ({"image": "deb", "clone": "thin"}, "clone", "must be one of linked, full"),
+    ],
+)
 def test_bad_image_disks(conn, disk, where, message):
     with pytest.raises(InputError) as info:
         converge(conn, [vm(**disk)])
@@ -108,9 +113,11 @@ class Caps:
         values = "".join("<value>%s</value>" % v for v in firmware)
         loader = "<value>/usr/share/OVMF/OVMF_CODE_4M.fd</value>" if "efi" in firmware else ""
         secure_values = "".join("<value>%s</value>" % v for v in secure)
-        self.xml = ("<domainCapabilities><os supported='yes'><enum name='firmware'>%s</enum>"
-                    "<loader supported='yes'>%s<enum name='secure'>%s</enum></loader></os></domainCapabilities>"
-                    % (values, loader, secure_values))
+        self.xml = (
+            "<domainCapabilities><os supported='yes'><enum name='firmware'>%s</enum>"
+            "<loader supported='yes'>%s<enum name='secure'>%s</enum></loader></os></domainCapabilities>"
+            % (values, loader, secure_values)
+        )
         self.asked = []
 
     def getDomainCapabilities(self, *args):  # noqa: N802 (libvirt's name)
@@ -149,13 +156,21 @@ def call_resources(capsys, **args):
 
 
 def test_the_module_in_check_mode_plans_one_download_for_two_vms_and_touches_nothing(conn, capsys):
-    images = [{"name": "cloud", "url": "http://127.0.0.1:9/cloud.qcow2", "checksum": "sha256:" + "ab" * 32,
-               "pool": "default-pool"}]
-    result = call_resources(capsys, images=images, vms=[vm("img-a", image="cloud"), vm("img-b", image="cloud")],
-                            _ansible_check_mode=True)
+    images = [
+        {
+            "name": "cloud",
+            "url": "http://127.0.0.1:9/cloud.qcow2",
+            "checksum": "sha256:" + "ab" * 32,
+            "pool": "default-pool",
+        }
+    ]
+    result = call_resources(
+        capsys, images=images, vms=[vm("img-a", image="cloud"), vm("img-b", image="cloud")], _ansible_check_mode=True
+    )
     assert result["changed"] and not result.get("failed"), result
     assert [i["actions"] for i in result["images"]] == [
-        ["download http://127.0.0.1:9/cloud.qcow2 into pool default-pool as cloud-%s.img" % ("ab" * 6)]]
+        ["download http://127.0.0.1:9/cloud.qcow2 into pool default-pool as cloud-%s.img" % ("ab" * 6)]
+    ]
     assert all("which this run downloads" in " ".join(v["actions"]) for v in result["vms"])
     assert not [d for d in conn.listAllDomains() if d.name().startswith("img-")]
 
@@ -164,4 +179,5 @@ def test_the_module_refuses_an_image_pool_the_host_lacks(conn, capsys):
     images = [{"name": "cloud", "url": "http://127.0.0.1:9/c.qcow2", "checksum": "sha256:" + "ab" * 32}]
     result = call_resources(capsys, images=images)
     assert result["failed"] and result["msg"].startswith(
-        "kvm_images[0].pool: storage pool 'images' is not defined on this host"), result
+        "kvm_images[0].pool: storage pool 'images' is not defined on this host"
+    ), result

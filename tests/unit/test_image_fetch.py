@@ -1,5 +1,6 @@
 """Base images fetched from a real HTTP server on 127.0.0.1 (a thread), real qcow2 files made by qemu-img:
 download, verify, decompress, check; each fault names the input path and leaves nothing in the pool."""
+
 import gzip
 import hashlib
 import http.server
@@ -109,10 +110,14 @@ def test_a_qcow2_is_stored_under_its_checksum_named_volume_with_one_get(server, 
     assert oct(os.stat(str(pool / spec.volume)).st_mode & 0o777) == "0o644"
 
 
-@pytest.mark.parametrize("name, pack", [
-    ("c.qcow2.xz", lzma.compress), ("c.qcow2.gz", gzip.compress),
-    ("c-xz-without-suffix", lzma.compress),  # no telling name: the magic bytes say xz
-])
+@pytest.mark.parametrize(
+    "name, pack",
+    [
+        ("c.qcow2.xz", lzma.compress),
+        ("c.qcow2.gz", gzip.compress),
+        ("c-xz-without-suffix", lzma.compress),  # no telling name: the magic bytes say xz
+    ],
+)
 def test_compressed_images_are_unpacked(server, qcow2, pool, name, pack):
     data = pack(qcow2)
     spec, facts = fetch(pool, url=serve(server, name, data), checksum=sha256(data))
@@ -213,8 +218,9 @@ def test_a_qcow2_with_a_backing_file(server, qcow2, pool, tmp_path):
     base = tmp_path / "base.qcow2"
     base.write_bytes(qcow2)
     overlay = tmp_path / "over.qcow2"
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base), "-F", "qcow2", str(overlay)],
-                   check=True)
+    subprocess.run(
+        ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base), "-F", "qcow2", str(overlay)], check=True
+    )
     data = overlay.read_bytes()
     fails(pool, "has a backing file", url=serve(server, "over.qcow2", data), checksum=sha256(data))
 
@@ -238,20 +244,32 @@ def test_pool_out_of_space(server, tmp_path):
         subprocess.run(["umount", str(small)], check=True)
 
 
-@pytest.mark.parametrize("image, where, message", [
-    ({"url": "ftp://h/x.qcow2", "checksum": sha256(b"")}, "kvm_images[0].url", "http://, https:// or file://"),
-    ({"url": "http://h/x.qcow2"}, "kvm_images[0].checksum", "is required"),
-    ({"url": "http://h/x.qcow2", "checksum": sha256(b""), "checksum_url": "http://h/S"},
-     "kvm_images[0].checksum", "either checksum or checksum_url"),
-    ({"url": "http://h/x.qcow2", "checksum": "sha256:abc"}, "kvm_images[0].checksum", "64 digits"),
-    ({"url": "http://h/x.qcow2", "checksum": "md5:" + "0" * 32}, "kvm_images[0].checksum", "sha256:HEX"),
-    ({"url": "http://h/x.qcow2.bz2", "checksum": sha256(b"")}, "kvm_images[0].url", "bz2 compression"),
-    ({"url": "http://h/x.qcow2", "checksum": sha256(b""), "compression": "lz4"},
-     "kvm_images[0].compression", "must be one of"),
-    ({"url": "http://h/x.qcow2", "checksum": sha256(b""), "name": "a/b"}, "kvm_images[0].name", "image name"),
-    ({"url": "http://h/x.qcow2", "checksum": sha256(b""), "validate_certs": "maybe"},
-     "kvm_images[0].validate_certs", "true or false"),
-])
+@pytest.mark.parametrize(
+    "image, where, message",
+    [
+        ({"url": "ftp://h/x.qcow2", "checksum": sha256(b"")}, "kvm_images[0].url", "http://, https:// or file://"),
+        ({"url": "http://h/x.qcow2"}, "kvm_images[0].checksum", "is required"),
+        (
+            {"url": "http://h/x.qcow2", "checksum": sha256(b""), "checksum_url": "http://h/S"},
+            "kvm_images[0].checksum",
+            "either checksum or checksum_url",
+        ),
+        ({"url": "http://h/x.qcow2", "checksum": "sha256:abc"}, "kvm_images[0].checksum", "64 digits"),
+        ({"url": "http://h/x.qcow2", "checksum": "md5:" + "0" * 32}, "kvm_images[0].checksum", "sha256:HEX"),
+        ({"url": "http://h/x.qcow2.bz2", "checksum": sha256(b"")}, "kvm_images[0].url", "bz2 compression"),
+        (
+            {"url": "http://h/x.qcow2", "checksum": sha256(b""), "compression": "lz4"},
+            "kvm_images[0].compression",
+            "must be one of",
+        ),
+        ({"url": "http://h/x.qcow2", "checksum": sha256(b""), "name": "a/b"}, "kvm_images[0].name", "image name"),
+        (
+            {"url": "http://h/x.qcow2", "checksum": sha256(b""), "validate_certs": "maybe"},
+            "kvm_images[0].validate_certs",
+            "true or false",
+        ),
+    ],
+)
 def test_bad_input(image, where, message):
     image.setdefault("name", "tiny")
     with pytest.raises(InputError) as info:
@@ -260,8 +278,10 @@ def test_bad_input(image, where, message):
 
 
 def test_one_name_with_two_urls():
-    images = [{"name": "deb", "url": "http://a/x.qcow2", "checksum": sha256(b"")},
-              {"name": "deb", "url": "http://b/x.qcow2", "checksum": sha256(b"")}]
+    images = [
+        {"name": "deb", "url": "http://a/x.qcow2", "checksum": sha256(b"")},
+        {"name": "deb", "url": "http://b/x.qcow2", "checksum": sha256(b"")},
+    ]
     with pytest.raises(InputError) as info:
         parse_images(images, "kvm_images")
     assert info.value.message.startswith("kvm_images[1].name: image 'deb' is also used for http://a/x.qcow2")

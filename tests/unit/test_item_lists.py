@@ -2,28 +2,40 @@
 test:///default: Ansible checks only that each is a list of mappings, so every wrong item is refused by the kind's
 validator, with no traceback, and the message starts with the item's path as the user wrote it (alias and role
 variable included)."""
+
 import json
 
 import pytest
-
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.modules import (
-    libvirt_domain, libvirt_network, libvirt_pool, libvirt_resources)
+    libvirt_domain,
+    libvirt_network,
+    libvirt_pool,
+    libvirt_resources,
+)
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 URI = "test:///default"
-ROLE_NAMES = dict(networks_input_name="kvm_virtual_networks", pools_input_name="kvm_storage_pools",
-                  vms_input_name="kvm_vms")
+ROLE_NAMES = dict(
+    networks_input_name="kvm_virtual_networks", pools_input_name="kvm_storage_pools", vms_input_name="kvm_vms"
+)
 YAML_BOOL_HINT = "(unquoted yes/no/on/off/true/false becomes a boolean in YAML: quote it)"
 YAML_NUMBER_HINT = "(YAML reads an unquoted number as a number: quote it)"
 # The older ansible-kvm role's VM, on the test driver's pool and network.
-OLDER_VM = {"name": "test_vm", "memory": "512", "vcpu": "1", "boot_devices": ["network", "hd"], "graphics": False,
-            "pool": "default-pool", "disks": [{"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"}],
-            "network_interfaces": [{"source": "default", "network_driver": "virtio", "type": "network"}]}
+OLDER_VM = {
+    "name": "test_vm",
+    "memory": "512",
+    "vcpu": "1",
+    "boot_devices": ["network", "hd"],
+    "graphics": False,
+    "pool": "default-pool",
+    "disks": [{"disk_driver": "virtio", "name": "test_vm.1", "size": "36864"}],
+    "network_interfaces": [{"source": "default", "network_driver": "virtio", "type": "network"}],
+}
 
 
 def call(capsys, module, **args):
@@ -71,8 +83,10 @@ def test_an_unknown_disk_driver_is_named_as_written(capsys):
 
 def test_an_unknown_disk_driver_is_named_with_the_role_variable_and_index(capsys):
     vms = [dict(OLDER_VM, name="vm%d" % i) for i in range(8)]
-    vms[7]["disks"] = [{"disk_driver": "virtio", "name": "vm7.0", "size": "1G"},
-                       {"disk_driver": "floppyx", "name": "vm7.1", "size": "1G"}]
+    vms[7]["disks"] = [
+        {"disk_driver": "virtio", "name": "vm7.0", "size": "1G"},
+        {"disk_driver": "floppyx", "name": "vm7.1", "size": "1G"},
+    ]
     message = refused(capsys, libvirt_resources, vms=vms, **ROLE_NAMES)
     assert message.startswith("kvm_vms[7].disks[1].disk_driver: must be one of virtio, scsi, sata"), message
 
@@ -81,11 +95,14 @@ NAMES = [(5, "a number: 5", YAML_NUMBER_HINT), (True, "a boolean: true", YAML_BO
 
 
 @pytest.mark.parametrize("name, got, hint", NAMES, ids=["name: 5", "name: yes"])
-@pytest.mark.parametrize("kind, item, what", [
-    ("networks", {"ips": [{"address": "192.168.100.1", "prefix": 24}]}, "a network name"),
-    ("pools", {"path": "/srv/images"}, "a pool name"),
-    ("vms", {"pool": "default-pool"}, "a VM name"),
-])
+@pytest.mark.parametrize(
+    "kind, item, what",
+    [
+        ("networks", {"ips": [{"address": "192.168.100.1", "prefix": 24}]}, "a network name"),
+        ("pools", {"path": "/srv/images"}, "a pool name"),
+        ("vms", {"pool": "default-pool"}, "a VM name"),
+    ],
+)
 def test_a_yaml_bool_or_number_as_a_name_is_refused_with_the_hint(capsys, kind, item, what, name, got, hint):
     message = refused(capsys, libvirt_resources, **dict(ROLE_NAMES, **{kind: [dict(item, name=name)]}))
     assert message == "%s[0].name: must be %s, not %s %s" % (ROLE_NAMES[kind + "_input_name"], what, got, hint)
@@ -99,9 +116,12 @@ def test_a_pool_secret_is_masked_in_the_log_line_and_the_result(capsys, monkeypa
     monkeypatch.setattr(basic, "has_journal", False)
     monkeypatch.setattr(basic.AnsibleModule, "_log_to_syslog", lambda self, msg: logged.append(msg))
     canary = "c2VjcmV0LWNhbmFyeS1rZXk="
-    ceph = {"name": "ceph", "type": "rbd",
-            "source": {"name": "rbd", "host": "mon1", "auth": {"username": "libvirt", "secret": canary}},
-            "volumes": [{"name": "v1", "capacity": "ten"}]}
+    ceph = {
+        "name": "ceph",
+        "type": "rbd",
+        "source": {"name": "rbd", "host": "mon1", "auth": {"username": "libvirt", "secret": canary}},
+        "volumes": [{"name": "v1", "capacity": "ten"}],
+    }
     message = refused(capsys, module, pools=[ceph])
     assert message.startswith("pools[0].volumes[0].capacity: must be a size"), message
     assert len(logged) == 1 and "Invoked with" in logged[0] and "pools=" in logged[0]

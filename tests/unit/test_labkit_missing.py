@@ -1,4 +1,5 @@
 """A missing backend skips a local run, saying why, and fails a CI run."""
+
 import pytest
 
 from tests.labkit.missing import missing

@@ -1,9 +1,9 @@
 """The one libvirt access layer and the one way a module ends (module_run.run)."""
+
 import importlib
 import json
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.module_utils import libvirt_access, resources_reconcile
@@ -61,21 +61,36 @@ def test_run_exits_with_the_result_and_its_warnings():
     assert module.warnings == ["careful"]
 
 
-@pytest.mark.parametrize("error, changed", [(InputError("items[0]", "bad"), False),
-                                            (HostError("refused", ["define a"]), True)])
+@pytest.mark.parametrize(
+    "error, changed", [(InputError("items[0]", "bad"), False), (HostError("refused", ["define a"]), True)]
+)
 def test_run_fails_with_what_was_done(error, changed):
     def fail():
         raise error
 
     module = Module()
     run(module, fail)
-    assert module.ended == ("fail", {"msg": error.message, "changed": changed, "done": error.done,
-                                     "invocation": {"module_args": {"items": "2 items"}}})
+    assert module.ended == (
+        "fail",
+        {
+            "msg": error.message,
+            "changed": changed,
+            "done": error.done,
+            "invocation": {"module_args": {"items": "2 items"}},
+        },
+    )
 
 
-@pytest.mark.parametrize("name, args", [("libvirt_network", {"networks": []}), ("libvirt_pool", {"pools": []}),
-                                        ("libvirt_domain", {"vms": []}), ("libvirt_resources", {"networks": []}),
-                                        ("kvm_host_info", {})])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("libvirt_network", {"networks": []}),
+        ("libvirt_pool", {"pools": []}),
+        ("libvirt_domain", {"vms": []}),
+        ("libvirt_resources", {"networks": []}),
+        ("kvm_host_info", {}),
+    ],
+)
 def test_every_libvirt_module_closes_its_connection(name, args, monkeypatch, capsys):
     libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are needed for the test driver")
     module = importlib.import_module("ansible_collections.essentials.kvm.plugins.modules." + name)

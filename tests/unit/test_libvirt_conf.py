@@ -1,4 +1,5 @@
 """libvirt config files: parse values, render settings in place, idempotence, atomic writes, bad input."""
+
 import difflib
 import json
 import os
@@ -9,7 +10,14 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import (
-    Unparsable, converge_files, converge_text, format_value, parse_value, validate_files, validate_settings)
+    Unparsable,
+    converge_files,
+    converge_text,
+    format_value,
+    parse_value,
+    validate_files,
+    validate_settings,
+)
 from ansible_collections.essentials.kvm.plugins.modules import libvirt_daemon_config
 
 SAMPLE = """# Master libvirt daemon configuration file
@@ -38,16 +46,22 @@ def settings(**values):
     return validate_settings(values, "kvm_libvirtd_settings")
 
 
-@pytest.mark.parametrize("text, value", [
-    (" 1", 1),
-    (" -1 # comment", -1),
-    (' "libvirt"', "libvirt"),
-    (" '0770'", "0770"),
-    ('"3:syslog:libvirtd"', "3:syslog:libvirtd"),
-    (' [ "a", "b" ]', ["a", "b"]),
-    (' []', []),
-    (' [\n    "/dev/null", "/dev/full",  # the basics\n    "/dev/zero",\n]', ["/dev/null", "/dev/full", "/dev/zero"]),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        (" 1", 1),
+        (" -1 # comment", -1),
+        (' "libvirt"', "libvirt"),
+        (" '0770'", "0770"),
+        ('"3:syslog:libvirtd"', "3:syslog:libvirtd"),
+        (' [ "a", "b" ]', ["a", "b"]),
+        (" []", []),
+        (
+            ' [\n    "/dev/null", "/dev/full",  # the basics\n    "/dev/zero",\n]',
+            ["/dev/null", "/dev/full", "/dev/zero"],
+        ),
+    ],
+)
 def test_parse_value_reads_virconf_values(text, value):
     assert parse_value(text) == value
 
@@ -67,9 +81,18 @@ def test_format_value_quotes_strings_and_writes_booleans_as_numbers():
 
 
 def test_replaces_in_place_inserts_after_commented_default_and_appends():
-    text, changes = converge_text(SAMPLE, settings(
-        listen_tcp=False, listen_tls=True, unix_sock_group="libvirt", max_clients=100,
-        log_outputs="3:syslog:libvirtd", cgroup_device_acl=["/dev/null"], ovs_timeout=10))
+    text, changes = converge_text(
+        SAMPLE,
+        settings(
+            listen_tcp=False,
+            listen_tls=True,
+            unix_sock_group="libvirt",
+            max_clients=100,
+            log_outputs="3:syslog:libvirtd",
+            cgroup_device_acl=["/dev/null"],
+            ovs_timeout=10,
+        ),
+    )
     lines = text.splitlines()
     # In place: the hand-made assignment line is replaced, its commented default stays.
     assert lines[lines.index("#listen_tcp = 1") + 1] == "listen_tcp = 0"
@@ -99,7 +122,7 @@ def test_second_run_changes_nothing():
 
 
 def test_existing_equal_value_in_another_spelling_is_left_alone():
-    text = "unix_sock_rw_perms = '0770'\nacl = [ \"a\",\n  \"b\" ]\nlisten_tcp=0\n"
+    text = 'unix_sock_rw_perms = \'0770\'\nacl = [ "a",\n  "b" ]\nlisten_tcp=0\n'
     assert converge_text(text, settings(unix_sock_rw_perms="0770", acl=["a", "b"], listen_tcp=False)) == (text, [])
 
 
@@ -122,13 +145,16 @@ def test_unparsable_current_value_is_rewritten():
     assert changes == ["set log_level = 3 (was three)"]
 
 
-@pytest.mark.parametrize("value, message", [
-    (1.5, "kvm_libvirtd_settings.max_clients: must be an integer, a boolean, a string or a list of strings"),
-    ({"a": 1}, "kvm_libvirtd_settings.max_clients: must be an integer"),
-    ([1, 2], "kvm_libvirtd_settings.max_clients[0]: list items must be strings"),
-    ("a\nb", "kvm_libvirtd_settings.max_clients: strings cannot span lines"),
-    ("'\"", "kvm_libvirtd_settings.max_clients: a string cannot hold both quote characters"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (1.5, "kvm_libvirtd_settings.max_clients: must be an integer, a boolean, a string or a list of strings"),
+        ({"a": 1}, "kvm_libvirtd_settings.max_clients: must be an integer"),
+        ([1, 2], "kvm_libvirtd_settings.max_clients[0]: list items must be strings"),
+        ("a\nb", "kvm_libvirtd_settings.max_clients: strings cannot span lines"),
+        ("'\"", "kvm_libvirtd_settings.max_clients: a string cannot hold both quote characters"),
+    ],
+)
 def test_bad_values_name_the_setting(value, message):
     with pytest.raises(InputError) as err:
         settings(max_clients=value)
@@ -137,8 +163,9 @@ def test_bad_values_name_the_setting(value, message):
 
 def test_bad_names_and_files_name_their_path():
     with pytest.raises(InputError, match=r"^kvm_qemu_settings\.bad-name: is not a libvirt setting name"):
-        validate_files([{"path": "/etc/libvirt/qemu.conf", "settings": {"bad-name": 1},
-                         "input_name": "kvm_qemu_settings"}])
+        validate_files(
+            [{"path": "/etc/libvirt/qemu.conf", "settings": {"bad-name": 1}, "input_name": "kvm_qemu_settings"}]
+        )
     with pytest.raises(InputError, match=r"^files\[0\]\.path: must be an absolute path"):
         validate_files([{"path": "qemu.conf", "settings": {}}])
     with pytest.raises(InputError, match=r"^files\[1\]\.path: /a\.conf is already listed at files\[0\]"):
@@ -157,14 +184,17 @@ def test_files_are_written_atomically_keeping_mode_and_check_mode_writes_nothing
     assert result["changed"] and conf.read_text() == SAMPLE
     assert diffs[0]["before"] == SAMPLE and "max_clients = 7" in diffs[0]["after"]
     result, _diffs = converge_files(files)
-    assert result["files"] == [{"path": str(conf), "changed": True, "created": False,
-                                "changes": ["set max_clients = 7 (was 20)"]}]
+    assert result["files"] == [
+        {"path": str(conf), "changed": True, "created": False, "changes": ["set max_clients = 7 (was 20)"]}
+    ]
     assert "max_clients = 7\n" in conf.read_text()
     assert os.stat(conf).st_mode & 0o777 == 0o600
     assert os.stat(conf).st_ino != inode  # replaced by rename, never rewritten in place
     assert sorted(os.listdir(tmp_path)) == ["libvirtd.conf"]  # no temporary file left
-    assert converge_files(files) == ({"changed": False, "files": [
-        {"path": str(conf), "changed": False, "created": False, "changes": []}]}, [])
+    assert converge_files(files) == (
+        {"changed": False, "files": [{"path": str(conf), "changed": False, "created": False, "changes": []}]},
+        [],
+    )
 
 
 def test_missing_file_is_created(tmp_path):
@@ -175,16 +205,34 @@ def test_missing_file_is_created(tmp_path):
     assert os.stat(conf).st_mode & 0o777 == 0o644
 
 
-@pytest.mark.skipif(not os.path.exists("/etc/libvirt/libvirtd.conf"), reason="libvirt's shipped libvirtd.conf "
-                    "is the realistic input; install libvirt-daemon-system")
+@pytest.mark.skipif(
+    not os.path.exists("/etc/libvirt/libvirtd.conf"),
+    reason="libvirt's shipped libvirtd.conf is the realistic input; install libvirt-daemon-system",
+)
 def test_shipped_libvirtd_conf_takes_the_role_defaults_and_stays_readable(tmp_path):
     conf = tmp_path / "libvirtd.conf"
     shutil.copy("/etc/libvirt/libvirtd.conf", conf)
     shipped = conf.read_text()
-    wanted = [{"path": str(conf), "settings": {
-        "listen_tls": 1, "listen_tcp": 0, "unix_sock_group": "libvirt", "unix_sock_ro_perms": "0777",
-        "unix_sock_rw_perms": "0770", "auth_unix_rw": "none", "keepalive_interval": 5, "keepalive_count": 5,
-        "max_clients": 5000, "max_workers": 20, "log_level": 3, "audit_level": 1, "ovs_timeout": 5}}]
+    wanted = [
+        {
+            "path": str(conf),
+            "settings": {
+                "listen_tls": 1,
+                "listen_tcp": 0,
+                "unix_sock_group": "libvirt",
+                "unix_sock_ro_perms": "0777",
+                "unix_sock_rw_perms": "0770",
+                "auth_unix_rw": "none",
+                "keepalive_interval": 5,
+                "keepalive_count": 5,
+                "max_clients": 5000,
+                "max_workers": 20,
+                "log_level": 3,
+                "audit_level": 1,
+                "ovs_timeout": 5,
+            },
+        }
+    ]
     result, _diffs = converge_files(validate_files(wanted))
     assert len(result["files"][0]["changes"]) == 13
     lines = conf.read_text().splitlines()
@@ -208,8 +256,12 @@ def test_module_converges_both_files_in_one_call(tmp_path, capsys):
     libvirtd, qemu = tmp_path / "libvirtd.conf", tmp_path / "qemu.conf"
     libvirtd.write_text(SAMPLE)
     qemu.write_text('#security_driver = "selinux"\n')
-    args = {"files": [{"path": str(libvirtd), "settings": {"listen_tcp": False}},
-                      {"path": str(qemu), "settings": {"security_driver": "apparmor"}}]}
+    args = {
+        "files": [
+            {"path": str(libvirtd), "settings": {"listen_tcp": False}},
+            {"path": str(qemu), "settings": {"security_driver": "apparmor"}},
+        ]
+    }
     checked = run_module(capsys, args, check=True, diff=True)
     assert checked["changed"] is True and len(checked["diff"]) == 2
     assert qemu.read_text() == '#security_driver = "selinux"\n'
@@ -222,9 +274,19 @@ def test_module_converges_both_files_in_one_call(tmp_path, capsys):
 def test_module_fails_before_writing_with_the_setting_path(tmp_path, capsys):
     libvirtd = tmp_path / "libvirtd.conf"
     libvirtd.write_text(SAMPLE)
-    result = run_module(capsys, {"files": [
-        {"path": str(libvirtd), "settings": {"max_clients": 10}},
-        {"path": str(tmp_path / "qemu.conf"), "settings": {"max_clients": 1.5}, "input_name": "kvm_qemu_settings"}]})
+    result = run_module(
+        capsys,
+        {
+            "files": [
+                {"path": str(libvirtd), "settings": {"max_clients": 10}},
+                {
+                    "path": str(tmp_path / "qemu.conf"),
+                    "settings": {"max_clients": 1.5},
+                    "input_name": "kvm_qemu_settings",
+                },
+            ]
+        },
+    )
     assert result["failed"] is True
     assert result["msg"].startswith("kvm_qemu_settings.max_clients: must be an integer")
     assert libvirtd.read_text() == SAMPLE

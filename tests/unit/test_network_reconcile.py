@@ -1,4 +1,5 @@
 """Reconcile flow against libvirt's test:///default driver, plus plans for what that driver cannot show."""
+
 import copy
 
 import pytest
@@ -22,11 +23,18 @@ def conn():
 
 
 def nat(name, third, **extra):
-    item = {"name": name, "ips": [{"address": "10.%d.0.1" % third, "prefix": 24,
-                                   "dhcp_ranges": [{"start": "10.%d.0.100" % third, "end": "10.%d.0.150" % third}],
-                                   "dhcp_hosts": [{"mac": "52:54:00:00:%02x:01" % third, "name": "a",
-                                                   "ip": "10.%d.0.5" % third}]}],
-            "dns": {"hosts": [{"ip": "10.%d.0.5" % third, "hostnames": ["a"]}]}}
+    item = {
+        "name": name,
+        "ips": [
+            {
+                "address": "10.%d.0.1" % third,
+                "prefix": 24,
+                "dhcp_ranges": [{"start": "10.%d.0.100" % third, "end": "10.%d.0.150" % third}],
+                "dhcp_hosts": [{"mac": "52:54:00:00:%02x:01" % third, "name": "a", "ip": "10.%d.0.5" % third}],
+            }
+        ],
+        "dns": {"hosts": [{"ip": "10.%d.0.5" % third, "hostnames": ["a"]}]},
+    }
     item.update(extra)
     return item
 
@@ -65,8 +73,12 @@ def test_changed_dhcp_range_is_a_live_update(conn):
     planned = rec.converge(conn, [changed], check_mode=True)[0]
     assert planned.actions == ["update live"] and not planned.restart_required
     assert [(u.command, u.section) for u in planned.updates] == [
-        ("delete", "ip-dhcp-range"), ("add-last", "ip-dhcp-range"), ("delete", "ip-dhcp-host"),
-        ("add-last", "ip-dhcp-host"), ("add-last", "dns-host")]
+        ("delete", "ip-dhcp-range"),
+        ("add-last", "ip-dhcp-range"),
+        ("delete", "ip-dhcp-host"),
+        ("add-last", "ip-dhcp-host"),
+        ("add-last", "dns-host"),
+    ]
     assert "end='10.203.0.150'" in conn.networkLookupByName("unet-live").XMLDesc(0)
 
     applied = rec.converge(conn, [changed])[0]
@@ -78,19 +90,30 @@ def test_changed_dhcp_range_is_a_live_update(conn):
 
 
 def test_portgroups_change_live_on_running_network(conn):
-    base = {"name": "unet-pg", "mode": "bridge", "bridge_name": "br-unet", "virtualport_type": "openvswitch",
-            "portgroups": [{"name": "v10", "default": True, "vlan": {"tags": [10]}},
-                           {"name": "v20", "vlan": {"tags": [20]}}]}
+    base = {
+        "name": "unet-pg",
+        "mode": "bridge",
+        "bridge_name": "br-unet",
+        "virtualport_type": "openvswitch",
+        "portgroups": [
+            {"name": "v10", "default": True, "vlan": {"tags": [10]}},
+            {"name": "v20", "vlan": {"tags": [20]}},
+        ],
+    }
     rec.converge(conn, [base], declared_bridges=["br-unet"])
     changed = copy.deepcopy(base)
-    changed["portgroups"] = [{"name": "v10", "vlan": {"tags": [10]}},
-                             {"name": "v30", "default": True, "vlan": {"tags": [30, 31], "native_tag": 30}}]
+    changed["portgroups"] = [
+        {"name": "v10", "vlan": {"tags": [10]}},
+        {"name": "v30", "default": True, "vlan": {"tags": [30, 31], "native_tag": 30}},
+    ]
     plan = rec.converge(conn, [changed], declared_bridges=["br-unet"])[0]
     assert [(u.command, u.section) for u in plan.updates] == [
-        ("delete", "portgroup"), ("modify", "portgroup"), ("add-last", "portgroup")]
+        ("delete", "portgroup"),
+        ("modify", "portgroup"),
+        ("add-last", "portgroup"),
+    ]
     groups = parse_xml(conn.networkLookupByName("unet-pg").XMLDesc(0)).portgroups
-    assert sorted((g.name, g.default, g.vlan.tags) for g in groups) == [("v10", False, [10]),
-                                                                        ("v30", True, [30, 31])]
+    assert sorted((g.name, g.default, g.vlan.tags) for g in groups) == [("v10", False, [10]), ("v30", True, [30, 31])]
 
 
 def test_fixed_change_needs_restart_and_restarts_only_when_asked(conn):
@@ -139,10 +162,12 @@ def test_bad_input_changes_nothing(conn):
 
 # ---------------------------------------------------------------------- plans the test driver cannot produce
 
+
 def live_network(xml, config_xml=None, active=True):
     live = parse_xml(xml)
-    return rec.LiveNetwork(name=live.name, config=parse_xml(config_xml or xml), live=live, active=active,
-                           persistent=True, autostart=True)
+    return rec.LiveNetwork(
+        name=live.name, config=parse_xml(config_xml or xml), live=live, active=active, persistent=True, autostart=True
+    )
 
 
 RUNNING = """<network><name>p</name><uuid>4d6a5a1e-1f0a-4b0c-9d9b-6f3e2b1c0a11</uuid><forward mode='nat'/>
@@ -151,8 +176,10 @@ RUNNING = """<network><name>p</name><uuid>4d6a5a1e-1f0a-4b0c-9d9b-6f3e2b1c0a11</
 
 
 def want(**extra):
-    item = {"name": "p", "ips": [{"address": "10.99.0.1", "prefix": 24,
-                                  "dhcp_ranges": [{"start": "10.99.0.10", "end": "10.99.0.20"}]}]}
+    item = {
+        "name": "p",
+        "ips": [{"address": "10.99.0.1", "prefix": 24, "dhcp_ranges": [{"start": "10.99.0.10", "end": "10.99.0.20"}]}],
+    }
     item.update(extra)
     return read_network(item, "networks[0]")
 
@@ -162,7 +189,10 @@ def test_redefine_keeps_libvirt_chosen_uuid_mac_and_bridge():
     assert plan.actions == ["redefine"] and plan.restart_required
     redefined = parse_xml(plan.define_xml)
     assert (redefined.uuid, redefined.mac, redefined.bridge_name) == (
-        "4d6a5a1e-1f0a-4b0c-9d9b-6f3e2b1c0a11", "52:54:00:01:02:03", "virbr7")
+        "4d6a5a1e-1f0a-4b0c-9d9b-6f3e2b1c0a11",
+        "52:54:00:01:02:03",
+        "virbr7",
+    )
 
 
 def test_pending_restart_is_reported_until_restarted():
@@ -195,12 +225,15 @@ def fake_nic(sysfs, name, totalvfs=None):
         (device / "sriov_totalvfs").write_text("%d\n" % totalvfs)
 
 
-@pytest.mark.parametrize("nic,totalvfs,error", [
-    ("eth9", None, "networks[0].forward.pf: device 'eth9' has no SR-IOV virtual functions"),
-    ("eth9", 0, "networks[0].forward.pf: device 'eth9' has no SR-IOV virtual functions"),
-    ("eth8", 7, "networks[0].forward.pf: device 'eth9' does not exist on this host"),
-    ("eth9", 7, None),
-])
+@pytest.mark.parametrize(
+    "nic,totalvfs,error",
+    [
+        ("eth9", None, "networks[0].forward.pf: device 'eth9' has no SR-IOV virtual functions"),
+        ("eth9", 0, "networks[0].forward.pf: device 'eth9' has no SR-IOV virtual functions"),
+        ("eth8", 7, "networks[0].forward.pf: device 'eth9' does not exist on this host"),
+        ("eth9", 7, None),
+    ],
+)
 def test_hostdev_pf_must_have_sriov_functions(tmp_path, nic, totalvfs, error):
     fake_nic(tmp_path, nic, totalvfs)
     desired = [read_network({"name": "hd", "mode": "hostdev", "forward": {"pf": "eth9"}}, "networks[0]")]
@@ -216,7 +249,8 @@ def test_bridge_found_in_sysfs_needs_no_declaration(tmp_path, conn):
     fake_nic(tmp_path, "br-sys")
     item = {"name": "unet-sysbr", "mode": "bridge", "bridge_name": "br-sys"}
     assert actions(rec.converge(conn, [item], check_mode=True, sysfs=str(tmp_path))) == {
-        "unet-sysbr": ["define", "start", "autostart on"]}
+        "unet-sysbr": ["define", "start", "autostart on"]
+    }
     with pytest.raises(InputError, match="neither exists on this host nor is declared"):
         rec.converge(conn, [item], check_mode=True, sysfs=str(tmp_path / "empty"))
 
@@ -235,25 +269,36 @@ def test_hostdev_addresses_must_be_virtual_functions(tmp_path):
     with pytest.raises(InputError) as caught:
         rec.check_sriov([read_network(item, "networks[0]")], str(tmp_path))
     assert str(caught.value).startswith(
-        "networks[0].forward.addresses[1]: PCI device 0000:03:00.0 is not an SR-IOV virtual function")
+        "networks[0].forward.addresses[1]: PCI device 0000:03:00.0 is not an SR-IOV virtual function"
+    )
     item["forward"]["addresses"].pop()
     rec.check_sriov([read_network(item, "networks[0]")], str(tmp_path))
 
 
 # The test driver's own `default` network runs on virbr0 with 192.168.122.0/24 and stays unlisted here.
-@pytest.mark.parametrize("item,error", [
-    ({"name": "unet-clash", "ips": [{"address": "192.168.122.129", "prefix": 25}]},
-     "networks[0].ips[0].address: subnet 192.168.122.128/25 overlaps 192.168.122.0/24 of network 'default', "
-     "which runs on this host and is not listed"),
-    ({"name": "unet-clash", "mode": "isolated", "bridge_name": "virbr0"},
-     "networks[0].bridge_name: bridge 'virbr0' is used by network 'default', which runs on this host"),
-])
+@pytest.mark.parametrize(
+    "item,error",
+    [
+        (
+            {"name": "unet-clash", "ips": [{"address": "192.168.122.129", "prefix": 25}]},
+            "networks[0].ips[0].address: subnet 192.168.122.128/25 overlaps 192.168.122.0/24 of network 'default', "
+            "which runs on this host and is not listed",
+        ),
+        (
+            {"name": "unet-clash", "mode": "isolated", "bridge_name": "virbr0"},
+            "networks[0].bridge_name: bridge 'virbr0' is used by network 'default', which runs on this host",
+        ),
+    ],
+)
 def test_running_unlisted_network_keeps_its_bridge_and_subnet(conn, item, error):
     with pytest.raises(InputError) as caught:
         rec.converge(conn, [item], check_mode=True)
     assert str(caught.value).startswith(error) and "list network 'default' with state absent" in str(caught.value)
     assert "unet-clash" not in conn.listNetworks() + conn.listDefinedNetworks()
     # Removing `default` in the same run, or not starting the new network, frees the claim.
-    for items, purge in (([item, {"name": "default", "state": "absent"}], False), ([item], True),
-                         ([dict(item, state="inactive")], False)):
+    for items, purge in (
+        ([item, {"name": "default", "state": "absent"}], False),
+        ([item], True),
+        ([dict(item, state="inactive")], False),
+    ):
         assert actions(rec.converge(conn, items, purge=purge, check_mode=True))["unet-clash"][0] == "define"

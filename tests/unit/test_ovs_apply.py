@@ -1,4 +1,5 @@
 """converge(): one read, one transaction, one verifying read, through a fake ovs-vsctl."""
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
@@ -9,10 +10,16 @@ from tests.unit.fakes import FakeOvs, ovsdb_json
 
 
 def many_ports(count):
-    return [{"name": "br0", "datapath_type": "netdev",
-             "ports": [{"name": "p%d" % number, "type": "internal", "tag": number % 4094 + 1}
-                       for number in range(count)],
-             "bonds": [{"name": "bond0", "members": ["eth1", "eth2"], "bond_mode": "balance-tcp", "lacp": "active"}]}]
+    return [
+        {
+            "name": "br0",
+            "datapath_type": "netdev",
+            "ports": [
+                {"name": "p%d" % number, "type": "internal", "tag": number % 4094 + 1} for number in range(count)
+            ],
+            "bonds": [{"name": "bond0", "members": ["eth1", "eth2"], "bond_mode": "balance-tcp", "lacp": "active"}],
+        }
+    ]
 
 
 def test_encoder_round_trips_through_the_parser():

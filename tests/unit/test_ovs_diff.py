@@ -1,4 +1,5 @@
 """--diff of the openvswitch module: the switch as text, and in check mode the switch the plan would leave."""
+
 import copy
 import json
 
@@ -21,10 +22,18 @@ def by_name(bridges):
 
 
 def test_text_has_one_setting_a_line_sorted_without_unset_settings():
-    bridges = parse_bridges([{"name": "br0", "fail_mode": "secure", "other_config": {"z": 1, "a": True},
-                              "ports": [{"name": "vm2", "tag": 30}, {"name": "vm1", "trunks": [30, 10]}],
-                              "bonds": [{"name": "bond0", "members": ["eth2", "eth1"]}]},
-                             {"name": "v20", "parent": "br0", "vlan": 20}])
+    bridges = parse_bridges(
+        [
+            {
+                "name": "br0",
+                "fail_mode": "secure",
+                "other_config": {"z": 1, "a": True},
+                "ports": [{"name": "vm2", "tag": 30}, {"name": "vm1", "trunks": [30, 10]}],
+                "bonds": [{"name": "bond0", "members": ["eth2", "eth1"]}],
+            },
+            {"name": "v20", "parent": "br0", "vlan": 20},
+        ]
+    )
     assert to_text(by_name(reversed(bridges))).splitlines() == [
         "br0:",
         "  bonds:",
@@ -58,10 +67,12 @@ def test_text_has_one_setting_a_line_sorted_without_unset_settings():
 
 def changes():
     """Edits of the recorded input, each with purge or not: every kind of change the planner makes."""
+
     def edit(change, purge=False):
         raw = copy.deepcopy(RECORDED_INPUT)
         change(raw)
         return raw, purge
+
     br0 = lambda raw: raw[0]  # noqa: E731
     return {
         "settings": edit(lambda raw: br0(raw).update(fail_mode="standalone", stp=True, other_config={"k": "v"})),
@@ -71,12 +82,18 @@ def changes():
         "not purged": edit(lambda raw: br0(raw).update(ports=br0(raw)["ports"][:1] + [{"name": "vm3"}])),
         "bond members": edit(lambda raw: br0(raw)["bonds"][0].update(members=["eth2", "eth3"], lacp="passive")),
         "bond rebuilt": edit(lambda raw: br0(raw)["bonds"][0].update(members=["eth3", "eth4"])),
-        "port to the fake bridge": edit(lambda raw: (br0(raw)["ports"].pop(0),
-                                                     raw[1]["ports"].append({"name": "vm1", "type": "internal"}))),
-        "member taken by a port": edit(lambda raw: (br0(raw)["bonds"][0].update(members=["eth2", "eth3"]),
-                                                    raw.append({"name": "br9", "ports": [{"name": "eth1"}]}))),
-        "bond takes a port's interface": edit(lambda raw: (br0(raw)["ports"].pop(0),
-                                                           br0(raw)["bonds"][0].update(members=["eth1", "vm1"]))),
+        "port to the fake bridge": edit(
+            lambda raw: (br0(raw)["ports"].pop(0), raw[1]["ports"].append({"name": "vm1", "type": "internal"}))
+        ),
+        "member taken by a port": edit(
+            lambda raw: (
+                br0(raw)["bonds"][0].update(members=["eth2", "eth3"]),
+                raw.append({"name": "br9", "ports": [{"name": "eth1"}]}),
+            )
+        ),
+        "bond takes a port's interface": edit(
+            lambda raw: (br0(raw)["ports"].pop(0), br0(raw)["bonds"][0].update(members=["eth1", "vm1"]))
+        ),
         "fake bridge absent": edit(lambda raw: raw[1].update(state="absent", ports=[])),
         "bridge absent": edit(lambda raw: raw.__setitem__(slice(None), [{"name": "br0", "state": "absent"}])),
         "tunnel changed": edit(lambda raw: br0(raw)["ports"][2].update(type="vxlan", key=None)),
@@ -88,6 +105,7 @@ def mirror_changes():
         raw = copy.deepcopy(MIRRORED_INPUT)
         change(raw[0])
         return raw, purge
+
     return {
         "mirror output": edit(lambda br1: br1["mirrors"][1].update(output_vlan=40)),
         "mirror absent": edit(lambda br1: br1["mirrors"][0].update(state="absent")),
@@ -143,8 +161,11 @@ def test_check_mode_diff_shows_what_the_real_run_then_reads_back():
 
 def run_module(monkeypatch, capsys, args, switch):
     monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, *rest, **kw: "/usr/bin/ovs-vsctl")
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, argv, **kw: switch([
-        "ovs-vsctl" if part == "/usr/bin/ovs-vsctl" else part for part in argv]))
+    monkeypatch.setattr(
+        AnsibleModule,
+        "run_command",
+        lambda self, argv, **kw: switch(["ovs-vsctl" if part == "/usr/bin/ovs-vsctl" else part for part in argv]),
+    )
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             openvswitch.main()

@@ -1,11 +1,12 @@
 """Planning ovs-vsctl sub-commands from the recorded lab state (see ovs_samples.RECORDED)."""
+
 import copy
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, quote, transaction
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from tests.unit.ovs_samples import EMPTY, MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT
 
 
@@ -39,8 +40,15 @@ def test_first_run_builds_everything_removals_then_additions_then_settings():
         ["set", "Interface", "up0", "type=internal"],
         ["set", "Port", "up0", "tag=30", "trunks=[10,20]", "vlan_mode=native-untagged"],
         ["set", "Interface", "tun0", "type=gre", "options:remote_ip=192.0.2.1", "options:key=7"],
-        ["set", "Port", "bond0", "bond_mode=balance-tcp", "lacp=active", "bond_updelay=100",
-         "other_config:lacp-time=fast"],
+        [
+            "set",
+            "Port",
+            "bond0",
+            "bond_mode=balance-tcp",
+            "lacp=active",
+            "bond_updelay=100",
+            "other_config:lacp-time=fast",
+        ],
         ["set", "Interface", "vm2", "type=internal"],
     ]
 
@@ -48,8 +56,8 @@ def test_first_run_builds_everything_removals_then_additions_then_settings():
 def test_bond_mode_and_lacp_change_converge_in_place(wanted):
     wanted[0]["bonds"][0].update(bond_mode="active-backup", lacp="off", lacp_time="slow", bond_updelay=0)
     assert plan_from_recorded(wanted) == [
-        ["set", "Port", "bond0", "bond_mode=active-backup", "lacp=off", "bond_updelay=0",
-         "other_config:lacp-time=slow"]]
+        ["set", "Port", "bond0", "bond_mode=active-backup", "lacp=off", "bond_updelay=0", "other_config:lacp-time=slow"]
+    ]
 
 
 def test_bond_members_converge_with_bond_iface_commands(wanted):
@@ -66,14 +74,20 @@ def test_member_leaving_a_bond_can_become_a_port(wanted):
     wanted[0]["bonds"][0]["members"] = ["eth1", "eth3"]
     wanted[0]["ports"].append({"name": "eth2"})
     assert plan_from_recorded(wanted) == [
-        ["del-bond-iface", "bond0", "eth2"], ["add-port", "br0", "eth2"], ["add-bond-iface", "bond0", "eth3"]]
+        ["del-bond-iface", "bond0", "eth2"],
+        ["add-port", "br0", "eth2"],
+        ["add-bond-iface", "bond0", "eth3"],
+    ]
 
 
 def test_port_becoming_a_bond_member_is_removed_first(wanted):
     del wanted[0]["ports"][0]
     wanted[0]["bonds"][0]["members"] = ["eth1", "vm1"]
     assert plan_from_recorded(wanted) == [
-        ["del-bond-iface", "bond0", "eth2"], ["del-port", "vm1"], ["add-bond-iface", "bond0", "vm1"]]
+        ["del-bond-iface", "bond0", "eth2"],
+        ["del-port", "vm1"],
+        ["add-bond-iface", "bond0", "vm1"],
+    ]
 
 
 def test_unlisted_ports_stay_without_purge(wanted):
@@ -94,19 +108,26 @@ def test_port_moving_to_the_fake_bridge_takes_its_vlan(wanted):
     del port["tag"]
     wanted[1]["ports"].append(port)
     assert plan_from_recorded(wanted) == [
-        ["del-port", "vm1"], ["add-port", "v20", "vm1"], ["set", "Interface", "vm1", "type=internal"]]
+        ["del-port", "vm1"],
+        ["add-port", "v20", "vm1"],
+        ["set", "Interface", "vm1", "type=internal"],
+    ]
 
 
 def test_fake_bridge_changing_vlan_is_rebuilt_with_its_ports(wanted):
     wanted[1]["vlan"] = 40
     assert plan_from_recorded(wanted) == [
-        ["del-br", "v20"], ["add-br", "v20", "br0", "40"], ["add-port", "v20", "vm2"],
-        ["set", "Interface", "vm2", "type=internal"]]
+        ["del-br", "v20"],
+        ["add-br", "v20", "br0", "40"],
+        ["add-port", "v20", "vm2"],
+        ["set", "Interface", "vm2", "type=internal"],
+    ]
 
 
 def test_absent_bridge_is_deleted_once_with_its_fake_bridges():
     assert plan_from_recorded([{"name": "br0", "state": "absent"}, {"name": "v20", "state": "absent"}]) == [
-        ["del-br", "br0"]]
+        ["del-br", "br0"]
+    ]
     assert plan_from_recorded([{"name": "br9", "state": "absent"}]) == []
 
 
@@ -129,23 +150,45 @@ def test_port_settings_converge(wanted):
 
 
 def test_bridge_settings_converge_and_only_listed_keys_are_managed(wanted):
-    wanted[0].update(fail_mode=None, stp=True, mcast_snooping=True, other_config={"mac-table-size": 4096},
-                     external_ids={})
+    wanted[0].update(
+        fail_mode=None, stp=True, mcast_snooping=True, other_config={"mac-table-size": 4096}, external_ids={}
+    )
     assert plan_from_recorded(wanted) == [
-        ["set", "Bridge", "br0", "fail_mode=standalone", "stp_enable=true", "mcast_snooping_enable=true",
-         "other_config:mac-table-size=4096"]]
+        [
+            "set",
+            "Bridge",
+            "br0",
+            "fail_mode=standalone",
+            "stp_enable=true",
+            "mcast_snooping_enable=true",
+            "other_config:mac-table-size=4096",
+        ]
+    ]
 
 
 def test_new_bridge_beside_existing_ones(wanted):
-    wanted.append({"name": "br1", "datapath_type": "netdev",
-                   "ports": [{"name": "patch1", "type": "patch", "peer": "patch0"}]})
+    wanted.append(
+        {"name": "br1", "datapath_type": "netdev", "ports": [{"name": "patch1", "type": "patch", "peer": "patch0"}]}
+    )
     assert plan_from_recorded(wanted) == [
-        ["add-br", "br1"], ["add-port", "br1", "patch1"], ["set", "Bridge", "br1", "datapath_type=netdev"],
-        ["set", "Interface", "patch1", "type=patch", "options:peer=patch0"]]
+        ["add-br", "br1"],
+        ["add-port", "br1", "patch1"],
+        ["set", "Bridge", "br1", "datapath_type=netdev"],
+        ["set", "Interface", "patch1", "type=patch", "options:peer=patch0"],
+    ]
 
 
-@pytest.mark.parametrize("value, quoted", [("fast", "fast"), ("10.0.0.1", "10.0.0.1"), ("fe80::1", '"fe80::1"'),
-                                           ("a b", '"a b"'), ('say "hi"', '"say \\"hi\\""'), ("", '""')])
+@pytest.mark.parametrize(
+    "value, quoted",
+    [
+        ("fast", "fast"),
+        ("10.0.0.1", "10.0.0.1"),
+        ("fe80::1", '"fe80::1"'),
+        ("a b", '"a b"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("", '""'),
+    ],
+)
 def test_values_beyond_a_bare_word_are_quoted(value, quoted):
     assert quote(value) == quoted
 
@@ -153,7 +196,15 @@ def test_values_beyond_a_bare_word_are_quoted(value, quoted):
 def test_transaction_joins_sub_commands():
     assert transaction([]) == []
     assert transaction([["add-br", "br0"], ["set", "Bridge", "br0", "stp_enable=true"]]) == [
-        "--", "add-br", "br0", "--", "set", "Bridge", "br0", "stp_enable=true"]
+        "--",
+        "add-br",
+        "br0",
+        "--",
+        "set",
+        "Bridge",
+        "br0",
+        "stp_enable=true",
+    ]
 
 
 def test_rstp_tunnels_and_bond_delays_converge(wanted):
@@ -184,12 +235,22 @@ SPY, ALL = "9a0e3163-26bf-4062-98e2-392ecdf6551b", "bb718c16-9c7a-4b2c-9f5d-def2
 
 def test_mirrors_are_created_after_their_ports_and_then_stay(mirrored):
     assert plan(parse_state(EMPTY), parse_bridges(mirrored))[-7:] == [
-        ["--id=@p0", "get", "Port", "vm1"], ["--id=@p1", "get", "Port", "vm2"], ["--id=@p2", "get", "Port", "tap0"],
-        ["--id=@m0", "create", "Mirror", "name=vm-spy", "select_src_port=[@p0]", "select_dst_port=[@p0,@p1]",
-         "output_port=@p2"],
+        ["--id=@p0", "get", "Port", "vm1"],
+        ["--id=@p1", "get", "Port", "vm2"],
+        ["--id=@p2", "get", "Port", "tap0"],
+        [
+            "--id=@m0",
+            "create",
+            "Mirror",
+            "name=vm-spy",
+            "select_src_port=[@p0]",
+            "select_dst_port=[@p0,@p1]",
+            "output_port=@p2",
+        ],
         ["add", "Bridge", "br1", "mirrors", "@m0"],
         ["--id=@m1", "create", "Mirror", "name=all", "select_all=true", "select_vlan=[10,20]", "output_vlan=30"],
-        ["add", "Bridge", "br1", "mirrors", "@m1"]]
+        ["add", "Bridge", "br1", "mirrors", "@m1"],
+    ]
     assert plan_from_mirrored(mirrored) == []
     assert plan_from_mirrored(mirrored, purge=True) == []
 
@@ -199,7 +260,8 @@ def test_changed_mirror_is_replaced_in_the_same_transaction(mirrored):
     assert plan_from_mirrored(mirrored) == [
         ["remove", "Bridge", "br1", "mirrors", ALL],
         ["--id=@m0", "create", "Mirror", "name=all", "select_vlan=[10,20]", "output_vlan=31"],
-        ["add", "Bridge", "br1", "mirrors", "@m0"]]
+        ["add", "Bridge", "br1", "mirrors", "@m0"],
+    ]
 
 
 def test_mirror_of_a_port_that_is_rebuilt_is_rebuilt_too(mirrored):
@@ -208,8 +270,15 @@ def test_mirror_of_a_port_that_is_rebuilt_is_rebuilt_too(mirrored):
     mirrored[0]["mirrors"][0]["output_port"] = "tap1"
     commands = plan_from_mirrored(mirrored)
     assert commands[:2] == [["del-port", "tap0"], ["remove", "Bridge", "br1", "mirrors", SPY]]
-    assert ["--id=@m0", "create", "Mirror", "name=vm-spy", "select_src_port=[@p0]", "select_dst_port=[@p0,@p1]",
-            "output_port=@p2"] in commands
+    assert [
+        "--id=@m0",
+        "create",
+        "Mirror",
+        "name=vm-spy",
+        "select_src_port=[@p0]",
+        "select_dst_port=[@p0,@p1]",
+        "output_port=@p2",
+    ] in commands
     # A port that changes bridges is deleted and added again: its mirrors lose it, so they are rebuilt.
     mirrored = copy.deepcopy(MIRRORED_INPUT)
     mirrored[0]["ports"].pop(0)
@@ -223,4 +292,6 @@ def test_absent_and_unlisted_mirrors(mirrored):
     mirrored[0]["mirrors"] = []
     assert plan_from_mirrored(mirrored) == []
     assert plan_from_mirrored(mirrored, purge=True) == [
-        ["remove", "Bridge", "br1", "mirrors", ALL], ["remove", "Bridge", "br1", "mirrors", SPY]]
+        ["remove", "Bridge", "br1", "mirrors", ALL],
+        ["remove", "Bridge", "br1", "mirrors", SPY],
+    ]

@@ -1,4 +1,5 @@
 """Validation of the openvswitch input: good input becomes the model, bad input names its path."""
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
@@ -23,14 +24,21 @@ def test_input_name_prefixes_every_path():
 
 
 def test_good_input_fills_ovs_defaults():
-    bridges = parse_bridges([
-        {"bridge": "br0", "other_config": {"mac-aging-time": 300, "flag": True},
-         "ports": [{"port": "vm1", "type": "internal", "tag": "10"},
-                   {"name": "up0", "trunks": [20, 10, 20]},
-                   {"name": "t1", "type": "vxlan", "remote_ip": "192.0.2.1", "key": 5}],
-         "bonds": [bond(bond_mode="balance-tcp", lacp="active")]},
-        {"name": "v30", "parent": "br0", "vlan": 30, "ports": [{"name": "vm3"}]},
-    ])
+    bridges = parse_bridges(
+        [
+            {
+                "bridge": "br0",
+                "other_config": {"mac-aging-time": 300, "flag": True},
+                "ports": [
+                    {"port": "vm1", "type": "internal", "tag": "10"},
+                    {"name": "up0", "trunks": [20, 10, 20]},
+                    {"name": "t1", "type": "vxlan", "remote_ip": "192.0.2.1", "key": 5},
+                ],
+                "bonds": [bond(bond_mode="balance-tcp", lacp="active")],
+            },
+            {"name": "v30", "parent": "br0", "vlan": 30, "ports": [{"name": "vm3"}]},
+        ]
+    )
     br0, v30 = bridges
     assert (br0.fail_mode, br0.datapath_type, br0.stp, br0.fake) == ("standalone", "system", False, False)
     assert br0.other_config == {"mac-aging-time": "300", "flag": "true"}
@@ -43,9 +51,16 @@ def test_good_input_fills_ovs_defaults():
 
 
 def test_absent_entries_need_only_a_name():
-    bridges = parse_bridges([{"name": "br0", "ports": [{"name": "old", "state": "absent"}],
-                              "bonds": [{"name": "bond9", "state": "absent"}]},
-                             {"name": "br-old", "state": "absent"}])
+    bridges = parse_bridges(
+        [
+            {
+                "name": "br0",
+                "ports": [{"name": "old", "state": "absent"}],
+                "bonds": [{"name": "bond9", "state": "absent"}],
+            },
+            {"name": "br-old", "state": "absent"},
+        ]
+    )
     assert [b.state for b in bridges] == ["present", "absent"]
     assert bridges[0].ports[0].state == bridges[0].bonds[0].state == "absent"
 
@@ -57,13 +72,18 @@ def older(bridges, port_lists):
 
 def test_port_lists_join_their_bridge_or_make_one_as_the_role_did():
     bridges = older(
-        [{"bridge": "br-int", "fail_mode": "secure", "ports": [{"name": "own0"}]},
-         {"name": "v10", "parent": "br-int", "vlan": 10}],
-        [{"bridge": "br-new", "ports": [{"port": "n1"}]},
-         {"bridge": "br-int", "ports": [{"port": "enp0s9", "state": "present"}]},
-         {"bridge": "v10", "ports": [{"name": "vm10", "type": "internal"}]},
-         {"bridge": "br-int", "ports": [{"name": "enp0s10", "trunks": [20]}]},
-         {"bridge": "br-empty"}])
+        [
+            {"bridge": "br-int", "fail_mode": "secure", "ports": [{"name": "own0"}]},
+            {"name": "v10", "parent": "br-int", "vlan": 10},
+        ],
+        [
+            {"bridge": "br-new", "ports": [{"port": "n1"}]},
+            {"bridge": "br-int", "ports": [{"port": "enp0s9", "state": "present"}]},
+            {"bridge": "v10", "ports": [{"name": "vm10", "type": "internal"}]},
+            {"bridge": "br-int", "ports": [{"name": "enp0s10", "trunks": [20]}]},
+            {"bridge": "br-empty"},
+        ],
+    )
     assert [bridge.name for bridge in bridges] == ["br-int", "v10", "br-new", "br-empty"]
     br_int, v10, br_new, br_empty = bridges
     assert br_int.fail_mode == "secure"
@@ -80,14 +100,22 @@ def test_no_port_lists_leaves_the_bridges_alone():
 
 
 def test_mirror_may_select_a_port_from_the_port_lists():
-    bridges = older([{"name": "br0", "ports": [{"name": "p1"}],
-                      "mirrors": [{"name": "m0", "select_src_port": ["p2"], "output_port": "p1"}]}],
-                    [{"bridge": "br0", "ports": [{"port": "p2"}]}])
+    bridges = older(
+        [
+            {
+                "name": "br0",
+                "ports": [{"name": "p1"}],
+                "mirrors": [{"name": "m0", "select_src_port": ["p2"], "output_port": "p1"}],
+            }
+        ],
+        [{"bridge": "br0", "ports": [{"port": "p2"}]}],
+    )
     assert bridges[0].mirrors[0].select_src_port == ["p2"]
 
 
-@pytest.mark.parametrize("bridges, port_lists, path, fragment", [case[1:] for case in PORT_LIST_BAD],
-                         ids=[case[0] for case in PORT_LIST_BAD])
+@pytest.mark.parametrize(
+    "bridges, port_lists, path, fragment", [case[1:] for case in PORT_LIST_BAD], ids=[case[0] for case in PORT_LIST_BAD]
+)
 def test_bad_port_lists_name_their_own_path(bridges, port_lists, path, fragment):
     with pytest.raises(InputError) as caught:
         older(bridges, port_lists)
@@ -97,25 +125,44 @@ def test_bad_port_lists_name_their_own_path(bridges, port_lists, path, fragment)
 
 
 def test_bools_take_the_words_of_the_shared_kit():
-    bridges = parse_bridges([{"name": "br0", "stp": "yes", "mcast_snooping": "on", "rstp": "no",
-                              "ports": [{"name": "p1"}, {"name": "p2"}],
-                              "mirrors": [{"name": "m0", "select_all": "true", "output_port": "p2"}]}])
+    bridges = parse_bridges(
+        [
+            {
+                "name": "br0",
+                "stp": "yes",
+                "mcast_snooping": "on",
+                "rstp": "no",
+                "ports": [{"name": "p1"}, {"name": "p2"}],
+                "mirrors": [{"name": "m0", "select_all": "true", "output_port": "p2"}],
+            }
+        ]
+    )
     assert (bridges[0].stp, bridges[0].mcast_snooping, bridges[0].rstp) == (True, True, False)
     assert bridges[0].mirrors[0].select_all is True
 
 
 def test_patch_and_tunnel_ports_may_have_names_longer_than_a_kernel_interface():
     name = "patch-br-int-to-provnet-0123456789"
-    bridges = parse_bridges([{"name": "br0", "ports": [{"name": name, "type": "patch", "peer": name + "-back"},
-                                                       {"name": "vxlan-to-rack-b-01", "type": "vxlan",
-                                                        "remote_ip": "fd00::1"}]}])
+    bridges = parse_bridges(
+        [
+            {
+                "name": "br0",
+                "ports": [
+                    {"name": name, "type": "patch", "peer": name + "-back"},
+                    {"name": "vxlan-to-rack-b-01", "type": "vxlan", "remote_ip": "fd00::1"},
+                ],
+            }
+        ]
+    )
     assert [port.name for port in bridges[0].ports] == [name, "vxlan-to-rack-b-01"]
 
 
 def test_name_and_its_older_spelling_together_are_refused_even_when_equal():
     """Ansible no longer reads the items, so no alias is copied next to name: both keys are the user's."""
-    for bridges, path in (([{"name": "br0", "bridge": "br0"}], "bridges[0].bridge"),
-                          ([{"name": "br0", "ports": [{"port": "p1", "name": "p1"}]}], "bridges[0].ports[0].port")):
+    for bridges, path in (
+        ([{"name": "br0", "bridge": "br0"}], "bridges[0].bridge"),
+        ([{"name": "br0", "ports": [{"port": "p1", "name": "p1"}]}], "bridges[0].ports[0].port"),
+    ):
         with pytest.raises(InputError) as caught:
             parse_bridges(bridges)
         assert caught.value.path == path and "another spelling of name" in caught.value.message
@@ -124,28 +171,68 @@ def test_name_and_its_older_spelling_together_are_refused_even_when_equal():
 # The shared input kit's rules (checks.py).
 KIT_BAD = [
     ("colon in a bridge name", [{"name": "br:1"}], "bridges[0].name", "not a valid interface name"),
-    ("colon in a port name", one_bridge(ports=[{"name": "eth0:1"}]), "bridges[0].ports[0].name",
-     "not a valid interface name"),
-    ("colon in a patch port name", one_bridge(ports=[{"name": "p:1", "type": "patch", "peer": "p2"}]),
-     "bridges[0].ports[0].name", "not a valid port or mirror name"),
-    ("long system port name", one_bridge(ports=[{"name": "patch-br-int-to-x"}]), "bridges[0].ports[0].name",
-     "at most 15 characters"),
-    ("YAML bool as a port name", one_bridge(ports=[{"port": True}]), "bridges[0].ports[0].port",
-     "must be an interface name, not a boolean: true (unquoted yes/no/on/off/true/false becomes a boolean"),
-    ("YAML bool as a patch peer", one_bridge(ports=[{"name": "p1", "type": "patch", "peer": False}]),
-     "bridges[0].ports[0].peer", "quote it"),
-    ("YAML number as a bond member", one_bridge(bonds=[bond(members=["eth1", 2])]), "bridges[0].bonds[0].members[1]",
-     "not a number: 2 (YAML reads an unquoted number as a number: quote it)"),
+    (
+        "colon in a port name",
+        one_bridge(ports=[{"name": "eth0:1"}]),
+        "bridges[0].ports[0].name",
+        "not a valid interface name",
+    ),
+    (
+        "colon in a patch port name",
+        one_bridge(ports=[{"name": "p:1", "type": "patch", "peer": "p2"}]),
+        "bridges[0].ports[0].name",
+        "not a valid port or mirror name",
+    ),
+    (
+        "long system port name",
+        one_bridge(ports=[{"name": "patch-br-int-to-x"}]),
+        "bridges[0].ports[0].name",
+        "at most 15 characters",
+    ),
+    (
+        "YAML bool as a port name",
+        one_bridge(ports=[{"port": True}]),
+        "bridges[0].ports[0].port",
+        "must be an interface name, not a boolean: true (unquoted yes/no/on/off/true/false becomes a boolean",
+    ),
+    (
+        "YAML bool as a patch peer",
+        one_bridge(ports=[{"name": "p1", "type": "patch", "peer": False}]),
+        "bridges[0].ports[0].peer",
+        "quote it",
+    ),
+    (
+        "YAML number as a bond member",
+        one_bridge(bonds=[bond(members=["eth1", 2])]),
+        "bridges[0].bonds[0].members[1]",
+        "not a number: 2 (YAML reads an unquoted number as a number: quote it)",
+    ),
     ("bool word not known", one_bridge(stp="maybe"), "bridges[0].stp", "must be true or false (got 'maybe')"),
     ("VLAN 0 as text", one_bridge(ports=[{"name": "p1", "tag": "0"}]), "bridges[0].ports[0].tag", "from 1 to 4094"),
-    ("VLAN 4095 in trunks", one_bridge(ports=[{"name": "p1", "trunks": ["4095"]}]), "bridges[0].ports[0].trunks[0]",
-     "from 1 to 4094"),
-    ("VLAN as a bool", one_bridge(ports=[{"name": "p1", "tag": True}]), "bridges[0].ports[0].tag",
-     "got a boolean: true"),
-    ("newline in other_config", one_bridge(other_config={"k": "a\nb"}), "bridges[0].other_config.k",
-     "not a valid text"),
-    ("tunnel key too big", one_bridge(ports=[{"name": "t1", "type": "gre", "remote_ip": "192.0.2.1", "key": 2 ** 32}]),
-     "bridges[0].ports[0].key", "tunnel key from 0 to 4294967295 or 'flow'"),
+    (
+        "VLAN 4095 in trunks",
+        one_bridge(ports=[{"name": "p1", "trunks": ["4095"]}]),
+        "bridges[0].ports[0].trunks[0]",
+        "from 1 to 4094",
+    ),
+    (
+        "VLAN as a bool",
+        one_bridge(ports=[{"name": "p1", "tag": True}]),
+        "bridges[0].ports[0].tag",
+        "got a boolean: true",
+    ),
+    (
+        "newline in other_config",
+        one_bridge(other_config={"k": "a\nb"}),
+        "bridges[0].other_config.k",
+        "not a valid text",
+    ),
+    (
+        "tunnel key too big",
+        one_bridge(ports=[{"name": "t1", "type": "gre", "remote_ip": "192.0.2.1", "key": 2**32}]),
+        "bridges[0].ports[0].key",
+        "tunnel key from 0 to 4294967295 or 'flow'",
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """The applier and the verification every kind shares (reconcile.py), without libvirt."""
+
 import threading
 import time
 
@@ -13,6 +14,7 @@ def refuse(message, done=(), meet=None):
         if meet:
             meet.wait()
         raise HostError(message, done)
+
     return call
 
 
@@ -29,16 +31,21 @@ def test_steps_aside_run_beside_the_next_ones_and_done_keeps_plan_order():
         barrier.wait()
         time.sleep(0.05)  # finishes last, yet is listed first
 
-    steps = [Step("create v1", slow, aside=True), Step("create v2", barrier.wait, aside=True),
-             Step("define b", barrier.wait)]
+    steps = [
+        Step("create v1", slow, aside=True),
+        Step("create v2", barrier.wait, aside=True),
+        Step("define b", barrier.wait),
+    ]
     assert apply(steps, threads=2) == ["create v1", "create v2", "define b"]
 
 
 def test_a_failure_starts_nothing_more_and_reports_what_succeeded_and_what_the_step_did_part_way():
     ran = []
-    steps = [Step("create v1", lambda: ran.append(1), aside=True),
-             Step("vm1: define", refuse("VM vm1: refused", ["vm1: create volume, then failed"])),
-             Step("start b", lambda: ran.append(2))]
+    steps = [
+        Step("create v1", lambda: ran.append(1), aside=True),
+        Step("vm1: define", refuse("VM vm1: refused", ["vm1: create volume, then failed"])),
+        Step("start b", lambda: ran.append(2)),
+    ]
     with pytest.raises(HostError) as err:
         apply(steps, threads=2)
     assert err.value.message == "VM vm1: refused"
@@ -48,8 +55,10 @@ def test_a_failure_starts_nothing_more_and_reports_what_succeeded_and_what_the_s
 def test_failures_side_by_side_are_joined_in_plan_order():
     # Both fail once both have started: a failure seen before the next step starts would stop it.
     both = threading.Barrier(2, timeout=5)
-    steps = [Step("networks", refuse("cannot start network n", ["define network n"], both), aside=True),
-             Step("pools", refuse("pools[0]: start pool p failed", ["define pool p"], both))]
+    steps = [
+        Step("networks", refuse("cannot start network n", ["define network n"], both), aside=True),
+        Step("pools", refuse("pools[0]: start pool p failed", ["define pool p"], both)),
+    ]
     with pytest.raises(HostError) as err:
         apply(steps, threads=1)
     assert err.value.message == "cannot start network n; pools[0]: start pool p failed"
@@ -89,8 +98,10 @@ def test_independent_steps_all_run_even_when_one_aside_failed_first():
     """The kinds of one stage (networks beside pools): a network refused at once must not keep the pools,
     planned after it, from converging, whatever the threads' timing."""
     ran = []
-    steps = [Step("converge networks", refuse("cannot start network n"), aside=True),
-             Step("converge pools", lambda: (time.sleep(0.05), ran.append("pools")))]
+    steps = [
+        Step("converge networks", refuse("cannot start network n"), aside=True),
+        Step("converge pools", lambda: (time.sleep(0.05), ran.append("pools"))),
+    ]
     with pytest.raises(HostError) as err:
         apply(steps, threads=1, independent=True)
     assert ran == ["pools"]

@@ -1,5 +1,6 @@
 """The fleet report renderer on recorded facts: fleet.json's schema, every object a node of the SVG with the
 right edges, the search index, an unreachable host and a host without libvirt, a self-contained page."""
+
 import json
 import os
 import shutil
@@ -21,27 +22,63 @@ pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz do
 
 # hv1's objects and the edges between them (tail -> head, in the left-to-right direction).
 HV1_EDGES = {
-    ("link:eno1", "link:bond0"), ("link:eno2", "link:bond0"),
-    ("link:bond0", "link:bond0.10"), ("link:bond0", "link:bond0.20"),
-    ("link:bond0.10", "link:br-lan"), ("link:br-lan", "net:lan"),
-    ("net:lan", "nic:web1/0"), ("nic:web1/0", "vm:web1"),
-    ("net:lan", "nic:old/0"), ("nic:old/0", "vm:old"),
-    ("link:eno3", "ovs:br-ovs/eno3"), ("ovs:br-ovs/eno3", "ovs:br-ovs"), ("ovs:br-ovs/mgmt", "ovs:br-ovs"),
-    ("ovs:br-ovs", "net:ovs"), ("ovs:br-ovs", "nic:web1/1"), ("nic:web1/1", "vm:web1"),
-    ("link:virbr0", "net:default"), ("net:default", "nic:db1/0"), ("nic:db1/0", "vm:db1"),
-    ("pool:default", "vol:default/web1.qcow2"), ("pool:default", "vol:default/db1.qcow2"),
+    ("link:eno1", "link:bond0"),
+    ("link:eno2", "link:bond0"),
+    ("link:bond0", "link:bond0.10"),
+    ("link:bond0", "link:bond0.20"),
+    ("link:bond0.10", "link:br-lan"),
+    ("link:br-lan", "net:lan"),
+    ("net:lan", "nic:web1/0"),
+    ("nic:web1/0", "vm:web1"),
+    ("net:lan", "nic:old/0"),
+    ("nic:old/0", "vm:old"),
+    ("link:eno3", "ovs:br-ovs/eno3"),
+    ("ovs:br-ovs/eno3", "ovs:br-ovs"),
+    ("ovs:br-ovs/mgmt", "ovs:br-ovs"),
+    ("ovs:br-ovs", "net:ovs"),
+    ("ovs:br-ovs", "nic:web1/1"),
+    ("nic:web1/1", "vm:web1"),
+    ("link:virbr0", "net:default"),
+    ("net:default", "nic:db1/0"),
+    ("nic:db1/0", "vm:db1"),
+    ("pool:default", "vol:default/web1.qcow2"),
+    ("pool:default", "vol:default/db1.qcow2"),
     ("pool:default", "vol:default/spare.raw"),
-    ("vol:default/web1.qcow2", "disk:web1/vda"), ("disk:web1/vda", "vm:web1"),
-    ("vol:default/db1.qcow2", "disk:db1/vda"), ("disk:db1/vda", "vm:db1"), ("disk:db1/sda", "vm:db1"),
+    ("vol:default/web1.qcow2", "disk:web1/vda"),
+    ("disk:web1/vda", "vm:web1"),
+    ("vol:default/db1.qcow2", "disk:db1/vda"),
+    ("disk:db1/vda", "vm:db1"),
+    ("disk:db1/sda", "vm:db1"),
 }
 HV1_KINDS = {
-    "link:eno1": "nic", "link:eno2": "nic", "link:eno3": "nic", "link:bond0": "bond", "link:bond0.10": "vlan",
-    "link:bond0.20": "vlan", "link:br-lan": "bridge", "link:virbr0": "bridge", "ovs:br-ovs": "ovs-bridge",
-    "ovs:br-ovs/eno3": "ovs-port", "ovs:br-ovs/mgmt": "ovs-port", "net:default": "network", "net:lan": "network",
-    "net:ovs": "network", "nic:web1/0": "vm-nic", "nic:web1/1": "vm-nic", "nic:db1/0": "vm-nic",
-    "nic:old/0": "vm-nic", "vm:web1": "vm", "vm:db1": "vm", "vm:old": "vm", "pool:default": "pool",
-    "vol:default/web1.qcow2": "volume", "vol:default/db1.qcow2": "volume", "vol:default/spare.raw": "volume",
-    "disk:web1/vda": "disk", "disk:db1/vda": "disk", "disk:db1/sda": "disk",
+    "link:eno1": "nic",
+    "link:eno2": "nic",
+    "link:eno3": "nic",
+    "link:bond0": "bond",
+    "link:bond0.10": "vlan",
+    "link:bond0.20": "vlan",
+    "link:br-lan": "bridge",
+    "link:virbr0": "bridge",
+    "ovs:br-ovs": "ovs-bridge",
+    "ovs:br-ovs/eno3": "ovs-port",
+    "ovs:br-ovs/mgmt": "ovs-port",
+    "net:default": "network",
+    "net:lan": "network",
+    "net:ovs": "network",
+    "nic:web1/0": "vm-nic",
+    "nic:web1/1": "vm-nic",
+    "nic:db1/0": "vm-nic",
+    "nic:old/0": "vm-nic",
+    "vm:web1": "vm",
+    "vm:db1": "vm",
+    "vm:old": "vm",
+    "pool:default": "pool",
+    "vol:default/web1.qcow2": "volume",
+    "vol:default/db1.qcow2": "volume",
+    "vol:default/spare.raw": "volume",
+    "disk:web1/vda": "disk",
+    "disk:db1/vda": "disk",
+    "disk:db1/sda": "disk",
 }
 
 
@@ -63,9 +100,20 @@ def test_fleet_json_lists_every_host_sorted_with_a_summary(report):
     data, _, _ = report
     assert data["schema"] == 1 and data["generated"] == "2026-01-01T00:00:00Z"
     assert [h["name"] for h in data["hosts"]] == ["bare", "gone", "hv1"]
-    assert data["summary"] == {"hosts": 3, "hosts_reachable": 2, "hosts_without_libvirt": 1, "hosts_with_drift": 0,
-                               "vms": 3, "vms_running": 2, "vcpus": 7, "vcpus_running": 6, "memory_mib": 11264,
-                               "memory_mib_running": 10240, "cpus": 20, "host_memory_mib": 73728}
+    assert data["summary"] == {
+        "hosts": 3,
+        "hosts_reachable": 2,
+        "hosts_without_libvirt": 1,
+        "hosts_with_drift": 0,
+        "vms": 3,
+        "vms_running": 2,
+        "vcpus": 7,
+        "vcpus_running": 6,
+        "memory_mib": 11264,
+        "memory_mib_running": 10240,
+        "cpus": 20,
+        "host_memory_mib": 73728,
+    }
 
 
 def test_graph_in_json_has_every_object_and_edge(report):
@@ -95,9 +143,13 @@ def test_edge_labels_carry_vlans_tags_and_trunks(report):
 
 def test_unreachable_host_and_host_without_libvirt_are_sections_saying_so(report):
     data, _, parser = report
-    assert data["hosts"][1] == {"name": "gone", "reachable": False, "facts": None, "graph": None,
-                                "problem": "Failed to connect to the host via ssh: ssh: connect to host 10.9.9.9 "
-                                           "port 22: No route to host"}
+    assert data["hosts"][1] == {
+        "name": "gone",
+        "reachable": False,
+        "facts": None,
+        "graph": None,
+        "problem": "Failed to connect to the host via ssh: ssh: connect to host 10.9.9.9 port 22: No route to host",
+    }
     gone = parser.sections["h1"]["text"]
     assert "Unreachable: Failed to connect" in gone and not parser.sections["h1"]["nodes"]
     bare = parser.sections["h0"]["text"]
@@ -122,14 +174,17 @@ def test_page_is_self_contained(report):
     assert parser.external == []
     assert "http://" not in html and "https://" not in html
     assert len(PACKED.findall(html)) == 3, "one diagram per reachable host, and the search index"
-    assert inflated(html).count('<svg viewBox') == 2
+    assert inflated(html).count("<svg viewBox") == 2
 
 
 def test_dot_quoting_keeps_odd_names_apart(tmp_path):
-    graph = {"nodes": [{"id": 'vm:a"b\\c', "kind": "vm", "label": 'a"b\\c', "detail": ["x\ny"], "search": [],
-                        "owner": None},
-                       {"id": "vm:plain", "kind": "vm", "label": "plain", "detail": [], "search": [], "owner": None}],
-             "edges": [{"from": 'vm:a"b\\c', "to": "vm:plain", "label": 'say "hi"'}]}
+    graph = {
+        "nodes": [
+            {"id": 'vm:a"b\\c', "kind": "vm", "label": 'a"b\\c', "detail": ["x\ny"], "search": [], "owner": None},
+            {"id": "vm:plain", "kind": "vm", "label": "plain", "detail": [], "search": [], "owner": None},
+        ],
+        "edges": [{"from": 'vm:a"b\\c', "to": "vm:plain", "label": 'say "hi"'}],
+    }
     svg = fleet_svg.render_host_svg(graph, "h0")
     titles = [el.text.split("\n")[0] for el in svg.iter("title")]
     assert 'vm:a"b\\c' in titles and "vm:plain" in titles and 'vm:a"b\\c->vm:plain' in titles
@@ -142,10 +197,23 @@ def test_dot_failure_is_reported(tmp_path):
 
 
 def _drift(*objects, errors=()):
-    return {"objects": [{"id": node_id, "kind": kind, "name": node_id.split(":")[1].split("/")[-1],
-                         "status": status, "source": "kvm_vms", "actions": ["redefine"],
-                         "diff": "-old %s\n+new %s\n" % (node_id, node_id)} for node_id, kind, status in objects],
-            "errors": list(errors), "warnings": [], "commands": {}}
+    return {
+        "objects": [
+            {
+                "id": node_id,
+                "kind": kind,
+                "name": node_id.split(":")[1].split("/")[-1],
+                "status": status,
+                "source": "kvm_vms",
+                "actions": ["redefine"],
+                "diff": "-old %s\n+new %s\n" % (node_id, node_id),
+            }
+            for node_id, kind, status in objects
+        ],
+        "errors": list(errors),
+        "warnings": [],
+        "commands": {},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +223,12 @@ def drift_report(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("drift"))
     with open(FIXTURE) as handle:
         items = {item["name"]: item for item in json.load(handle)}
-    items["hv1"]["facts"]["drift"] = _drift(("vm:web1", "vm", "different"), ("vm:ghost", "vm", "missing"),
-                                            ("vol:default/new.raw", "volume", "missing"),
-                                            ("ovs:br-ovs/eno3", "ovs-port", "extra"))
+    items["hv1"]["facts"]["drift"] = _drift(
+        ("vm:web1", "vm", "different"),
+        ("vm:ghost", "vm", "missing"),
+        ("vol:default/new.raw", "volume", "missing"),
+        ("ovs:br-ovs/eno3", "ovs-port", "extra"),
+    )
     items["bare"]["facts"]["drift"] = _drift()
     broken = json.loads(json.dumps(items["bare"]))
     broken["name"] = "broken"
@@ -177,15 +248,21 @@ def test_drift_is_drawn_on_the_objects_it_touches(drift_report):
     assert data["summary"]["hosts_with_drift"] == 2
     hv1 = [h for h in data["hosts"] if h["name"] == "hv1"][0]
     marked = {n["id"]: n["drift"] for n in hv1["graph"]["nodes"] if n.get("drift")}
-    assert marked == {"vm:web1": "different", "vm:ghost": "missing", "vol:default/new.raw": "missing",
-                      "ovs:br-ovs/eno3": "extra"}
+    assert marked == {
+        "vm:web1": "different",
+        "vm:ghost": "missing",
+        "vol:default/new.raw": "missing",
+        "ovs:br-ovs/eno3": "extra",
+    }
     section = parser.sections["h3"]
     assert section["nodes"]["vm:ghost"][1] == "vm" and ("pool:default", "vol:default/new.raw") in section["edges"]
     page = inflated(html)
     for node_id, status in marked.items():
         dom_id = section["nodes"][node_id][0]
-        assert 'id="%s" class="node k-' % dom_id in page and ('drift-%s"' % status) in page.split(
-            'id="%s"' % dom_id)[1][:60], node_id
+        assert (
+            'id="%s" class="node k-' % dom_id in page
+            and ('drift-%s"' % status) in page.split('id="%s"' % dom_id)[1][:60]
+        ), node_id
     assert "-old vm:web1\n+new vm:web1\n" in section["text"], "the diff is beside the diagram"
 
 
@@ -196,7 +273,6 @@ def test_hosts_with_drift_come_first_and_no_drift_is_said(drift_report):
     assert sorted(order, key=rows.index) == ["broken", "hv1", "bare", "gone"]
     assert "No drift: the roles would change nothing on this host." in parser.sections["h0"]["text"]
     assert "Drift error (kvm): kvm_vms[0].memory: 'lots' is not a size" in parser.sections["h1"]["text"]
-
 
 
 def test_no_declared_variables_is_no_drift_check(report):

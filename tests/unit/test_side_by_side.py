@@ -1,5 +1,6 @@
 """What converges at once, against libvirt's test driver: volumes of file pools a few at a time (other
 backends one by one), networks beside pools; and what a failure among them reports as done."""
+
 import threading
 
 import pytest
@@ -7,8 +8,8 @@ import pytest
 libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are needed for the test driver")
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError  # noqa: E402
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from tests.unit.driver_state import names  # noqa: E402
 from tests.unit.pool_samples import LVM_POOL  # noqa: E402
 from tests.unit.resources_calls import ROLE_NAMES, all_three, call  # noqa: E402
@@ -17,8 +18,9 @@ libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 
 def dir_pools(*names):
-    return [{"name": name, "path": "/srv/" + name, "volumes": [{"name": "disk.qcow2", "capacity": "1M"}]}
-            for name in names]
+    return [
+        {"name": name, "path": "/srv/" + name, "volumes": [{"name": "disk.qcow2", "capacity": "1M"}]} for name in names
+    ]
 
 
 def meet(monkeypatch, *methods, parties=2):
@@ -73,9 +75,16 @@ def test_a_failed_volume_lists_everything_else_done_in_plan_order(node_conn, mon
         reconcile(node_conn, parse_pools(dir_pools("a", "b")))
     assert err.value.message == "pools[1]: create volume disk.qcow2 (1 MiB) failed: no space left on device"
     assert err.value.done == [
-        "define pool a", "build pool a", "start pool a", "enable autostart of pool a",
+        "define pool a",
+        "build pool a",
+        "start pool a",
+        "enable autostart of pool a",
         "create volume disk.qcow2 (1 MiB) in pool a",
-        "define pool b", "build pool b", "start pool b", "enable autostart of pool b"]
+        "define pool b",
+        "build pool b",
+        "start pool b",
+        "enable autostart of pool b",
+    ]
 
 
 def test_networks_start_while_pools_start(capsys, default_conn, tmp_path, monkeypatch):
@@ -96,7 +105,9 @@ def test_a_failed_network_lists_what_the_pools_did_and_leaves_vms_alone(capsys, 
     assert result["msg"] == "cannot start network rnet: refused by test"
     assert result["done"] == [
         "rpool: define pool rpool, build pool rpool, start pool rpool, enable autostart of pool rpool, "
-        "create volume data.qcow2 (1 GiB)", "define network rnet"]
+        "create volume data.qcow2 (1 GiB)",
+        "define network rnet",
+    ]
     networks, pools, domains = names(default_conn)
     assert "rnet" in networks and "rpool" in pools and domains == ["test"]
 
@@ -109,6 +120,7 @@ def test_networks_and_pools_failing_together_report_both(capsys, default_conn, t
     monkeypatch.setattr(libvirt.virStoragePool, "create", refuse)
     result = call(capsys, **dict(ROLE_NAMES, **all_three(tmp_path)))
     assert result["failed"] and result["changed"]
-    assert result["msg"] == ("cannot start network rnet: refused by test; "
-                             "kvm_storage_pools[0]: start pool rpool failed: refused by test")
+    assert result["msg"] == (
+        "cannot start network rnet: refused by test; kvm_storage_pools[0]: start pool rpool failed: refused by test"
+    )
     assert result["done"] == ["define network rnet", "define pool rpool", "build pool rpool"]

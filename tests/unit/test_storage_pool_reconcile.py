@@ -1,4 +1,5 @@
 """Pool reconcile against libvirt's test driver: define, no change on rerun, check mode, converge, purge, absent."""
+
 import json
 
 import pytest
@@ -7,10 +8,9 @@ libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are
 
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import (  # noqa: E402
-    HostError, InputError, UnsupportedError)
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.modules import libvirt_pool  # noqa: E402
 
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
@@ -53,16 +53,25 @@ def run(conn, pools, **kwargs):
     return reconcile(conn, parse_pools(pools), **kwargs)
 
 
-NFS = {"name": "nfs-a", "type": "netfs", "source": {"host": "nas", "dir": "/export"}, "target": {"path": "/mnt/a"},
-       "volumes": [{"name": "disk1.qcow2", "capacity": "1G", "format": "qcow2"}]}
+NFS = {
+    "name": "nfs-a",
+    "type": "netfs",
+    "source": {"host": "nas", "dir": "/export"},
+    "target": {"path": "/mnt/a"},
+    "volumes": [{"name": "disk1.qcow2", "capacity": "1G", "format": "qcow2"}],
+}
 
 
 def test_define_then_no_change(conn):
     first = run(conn, [NFS])
     assert first["changed"]
     assert first["pools"][0]["actions"] == [
-        "define pool nfs-a", "build pool nfs-a", "start pool nfs-a", "enable autostart of pool nfs-a",
-        "create volume disk1.qcow2 (1 GiB)"]
+        "define pool nfs-a",
+        "build pool nfs-a",
+        "start pool nfs-a",
+        "enable autostart of pool nfs-a",
+        "create volume disk1.qcow2 (1 GiB)",
+    ]
     pool = conn.storagePoolLookupByName("nfs-a")
     assert pool.isActive() and pool.autostart()
     assert pool.storageVolLookupByName("disk1.qcow2").info()[1] == 1 << 30
@@ -78,7 +87,7 @@ def test_check_mode_changes_nothing_and_shows_the_same_plan(conn, uri):
     applied = run(other, [NFS])
     other.close()
     assert applied["pools"] == planned["pools"] and applied["diff"] == planned["diff"]
-    assert "<host name=\"nas\" />" in planned["diff"][0]["after"] and planned["diff"][0]["before"] == ""
+    assert '<host name="nas" />' in planned["diff"][0]["after"] and planned["diff"][0]["before"] == ""
 
 
 def test_changed_field_of_inactive_pool_converges(conn):
@@ -154,13 +163,18 @@ def test_absent_with_delete_data_deletes_volumes_first(conn):
     run(conn, [NFS])
     result = run(conn, [{"name": "nfs-a", "state": "absent", "delete_data": True}], check_mode=True)
     assert result["pools"][0]["actions"] == [
-        "delete volume disk1.qcow2", "stop pool nfs-a", "delete the storage of pool nfs-a", "undefine pool nfs-a"]
+        "delete volume disk1.qcow2",
+        "stop pool nfs-a",
+        "delete the storage of pool nfs-a",
+        "undefine pool nfs-a",
+    ]
 
 
 def test_volumes_are_deleted_only_when_absent_and_never_shrunk(conn):
     run(conn, [NFS])
     extra = conn.storagePoolLookupByName("nfs-a").createXML(
-        "<volume><name>keep.img</name><capacity>1024</capacity><target/></volume>", 0)
+        "<volume><name>keep.img</name><capacity>1024</capacity><target/></volume>", 0
+    )
     smaller = dict(NFS, volumes=[{"name": "disk1.qcow2", "capacity": "512M", "format": "raw"}])
     result = run(conn, [smaller])
     assert not result["changed"]
@@ -190,8 +204,10 @@ def test_build_on_empty_device_or_with_overwrite(conn):
     assert probed == ["/dev/vdz"] and "build pool fs-a" in result["pools"][0]["actions"]
     forced = dict(FS, name="fs-b", target={"path": "/mnt/fs-b"}, source={"device": "/dev/vdy"}, overwrite=True)
     assert "build pool fs-b" in run(host, [FS, forced])["pools"][0]["actions"]
-    assert host.builds == [("fs-a", libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE),
-                           ("fs-b", libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE)]
+    assert host.builds == [
+        ("fs-a", libvirt.VIR_STORAGE_POOL_BUILD_NO_OVERWRITE),
+        ("fs-b", libvirt.VIR_STORAGE_POOL_BUILD_OVERWRITE),
+    ]
 
 
 def test_existing_pool_is_never_built_again(conn):
@@ -224,8 +240,10 @@ class Host:
     def getStoragePoolCapabilities(self, flags):
         if self._supported is None:
             return self._conn.getStoragePoolCapabilities(flags)
-        pools = "".join("<pool type='%s' supported='%s'/>" % (t, "yes" if t in self._supported else "no")
-                        for t in ("dir", "netfs", "rbd", "sheepdog", "vstorage"))
+        pools = "".join(
+            "<pool type='%s' supported='%s'/>" % (t, "yes" if t in self._supported else "no")
+            for t in ("dir", "netfs", "rbd", "sheepdog", "vstorage")
+        )
         return "<storagepoolCapabilities>%s</storagepoolCapabilities>" % pools
 
     def secretLookupByUsage(self, usage_type, usage):
@@ -289,8 +307,11 @@ def test_driver_without_capabilities_skips_the_check(conn):
     assert run(conn, [{"name": "vs", "type": "vstorage", "source": {"name": "c"}, "path": "/mnt/vs"}])["changed"]
 
 
-RBD = {"name": "ceph-a", "type": "rbd", "source": {"name": "vms", "host": "mon1",
-                                                   "auth": {"username": "libvirt", "secret": KEY}}}
+RBD = {
+    "name": "ceph-a",
+    "type": "rbd",
+    "source": {"name": "vms", "host": "mon1", "auth": {"username": "libvirt", "secret": KEY}},
+}
 
 
 def test_ceph_key_becomes_a_secret_and_never_shows(conn):
@@ -299,8 +320,7 @@ def test_ceph_key_becomes_a_secret_and_never_shows(conn):
     assert first["pools"][0]["actions"][0] == "define secret essentials.kvm.pool.ceph-a"
     secret = host.secrets["essentials.kvm.pool.ceph-a"]
     assert secret.stored == b"AQBsecretkeyvalue==" and "<name>essentials.kvm.pool.ceph-a</name>" in secret.xml
-    assert "usage=\"essentials.kvm.pool.ceph-a\"" in conn.storagePoolLookupByName("ceph-a").XMLDesc(0).replace(
-        "'", '"')
+    assert 'usage="essentials.kvm.pool.ceph-a"' in conn.storagePoolLookupByName("ceph-a").XMLDesc(0).replace("'", '"')
     assert not run(host, [RBD])["changed"]
     rotated = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret": "TkVXS0VZ"}))
     result = run(host, [rotated])
@@ -318,8 +338,9 @@ def test_a_private_secret_is_set_each_run_and_passes_verification(conn):
     """Its value cannot be read back: planning again finds it to set again, which is no failure."""
     host = Host(conn, supported=("rbd",))
     host.secrets["client.libvirt"] = PrivateSecret("<secret/>")
-    given = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt",
-                                                       "secret": KEY}))
+    given = dict(
+        RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt", "secret": KEY})
+    )
     run(host, [given])
     again = run(host, [given])
     assert again["pools"][0]["actions"] == ["set the value of secret client.libvirt"]
@@ -330,14 +351,19 @@ def test_removing_the_pool_undefines_the_secret_made_for_it_only(conn):
     host = Host(conn, supported=("rbd",))
     run(host, [RBD])
     removed = run(host, [{"name": "ceph-a", "state": "absent"}])
-    assert removed["pools"][0]["actions"] == ["stop pool ceph-a", "undefine pool ceph-a",
-                                              "undefine secret essentials.kvm.pool.ceph-a"]
+    assert removed["pools"][0]["actions"] == [
+        "stop pool ceph-a",
+        "undefine pool ceph-a",
+        "undefine secret essentials.kvm.pool.ceph-a",
+    ]
     assert host.secrets["essentials.kvm.pool.ceph-a"].undefined
     host.secrets["client.libvirt"] = Secret("<secret/>")
     referenced = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt"}))
     run(host, [referenced])
-    assert run(host, [{"name": "ceph-a", "state": "absent"}])["pools"][0]["actions"] == ["stop pool ceph-a",
-                                                                                          "undefine pool ceph-a"]
+    assert run(host, [{"name": "ceph-a", "state": "absent"}])["pools"][0]["actions"] == [
+        "stop pool ceph-a",
+        "undefine pool ceph-a",
+    ]
     assert not host.secrets["client.libvirt"].undefined
 
 
@@ -365,9 +391,14 @@ def test_module_check_mode_and_error_paths(uri, capsys):
     pools = [{"name": "images", "path": "/srv/images", "volumes": [{"name": "a.qcow2", "capacity": "1G"}]}]
     result = run_module({"uri": uri, "pools": pools, "_ansible_check_mode": True}, capsys)
     assert result["changed"] and result["pools"][0]["name"] == "images"
-    failed = run_module({"uri": uri, "input_name": "kvm_storage_pools",
-                         "pools": pools + [{"name": "n", "type": "netfs", "source": {"dir": "/e"}, "path": "/mnt/n"}]},
-                        capsys)
+    failed = run_module(
+        {
+            "uri": uri,
+            "input_name": "kvm_storage_pools",
+            "pools": pools + [{"name": "n", "type": "netfs", "source": {"dir": "/e"}, "path": "/mnt/n"}],
+        },
+        capsys,
+    )
     assert failed["failed"]
     assert failed["msg"].startswith("kvm_storage_pools[1].source.host: is required for a netfs pool")
     assert failed["invocation"]["module_args"]["pools"] == "2 items"
@@ -386,8 +417,10 @@ def test_new_fs_pool_without_build_refuses_an_empty_device(conn):
     before = names(conn)
     with pytest.raises(InputError) as err:
         run(conn, [FS_UNBUILT], probe=lambda device: [])
-    assert err.value.message == ("pools[0].source.device: /dev/loop9 holds no filesystem, so pool fs-b cannot "
-                                 "mount it (set build: true to make an ext4 filesystem on it)")
+    assert err.value.message == (
+        "pools[0].source.device: /dev/loop9 holds no filesystem, so pool fs-b cannot "
+        "mount it (set build: true to make an ext4 filesystem on it)"
+    )
     assert names(conn) == before
     planned = run(conn, [FS_UNBUILT], probe=lambda device: ["ext4 0x438"], check_mode=True)
     assert planned["pools"][0]["actions"][0] == "define pool fs-b"

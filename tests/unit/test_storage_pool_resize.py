@@ -1,5 +1,6 @@
 """Volume growth (libvirt first, lvextend where libvirt's logical backend cannot resize) and the report of
 what changed before a failure, against libvirt's test driver."""
+
 import subprocess
 
 import pytest
@@ -8,16 +9,17 @@ libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are
 
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_resize  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError  # noqa: E402
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize import grow_volume  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools  # noqa: E402
 from tests.unit.pool_samples import LVM_POOL  # noqa: E402
 
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 MIB = 1024 * 1024
-NO_SUPPORT = ("this function is not supported by the connection driver: storage pool does not support changing "
-              "of volume capacity")
+NO_SUPPORT = (
+    "this function is not supported by the connection driver: storage pool does not support changing of volume capacity"
+)
 
 
 def libvirt_error(code, message):
@@ -133,18 +135,22 @@ def test_a_smaller_logical_volume_is_never_shrunk(node_conn, monkeypatch):
     result = reconcile(Host(node_conn), parse_pools(grown("16M")))
     assert not result["changed"] and lvm.calls == []
     assert result["warnings"] == [
-        "pools[0].volumes[0]: volume lv1 is 24 MiB, larger than asked; volumes are never shrunk"]
+        "pools[0].volumes[0]: volume lv1 is 24 MiB, larger than asked; volumes are never shrunk"
+    ]
 
 
 def test_lvextend_failure_names_the_command_and_its_error(node_conn, monkeypatch):
     reconcile(node_conn, parse_pools([LVM_POOL]))
-    lvm = Lvm(node_conn, "vg0", returncode=5, stderr="  Insufficient free space: 2 extents needed, but only 0 available\n")
+    lvm = Lvm(
+        node_conn, "vg0", returncode=5, stderr="  Insufficient free space: 2 extents needed, but only 0 available\n"
+    )
     monkeypatch.setattr(storage_pool_resize.subprocess, "run", lvm)
     with pytest.raises(HostError) as err:
         reconcile(Host(node_conn), parse_pools(grown()))
     assert err.value.message == (
         "pools[0]: grow volume lv1 from 16 MiB to 24 MiB failed: lvextend --size 25165824b vmvg/lv1 failed: "
-        "Insufficient free space: 2 extents needed, but only 0 available")
+        "Insufficient free space: 2 extents needed, but only 0 available"
+    )
     assert err.value.done == [] and capacity(node_conn, "vg0", "lv1") == 16 * MIB
 
 
@@ -198,21 +204,32 @@ class Unstartable:
 
 
 def test_failure_after_changes_reports_what_was_done(node_conn):
-    pools = [{"name": "a", "path": "/srv/a", "volumes": [{"name": "one.raw", "capacity": "1M"}]},
-             {"name": "b", "path": "/srv/b"}, {"name": "c", "path": "/srv/c"}]
+    pools = [
+        {"name": "a", "path": "/srv/a", "volumes": [{"name": "one.raw", "capacity": "1M"}]},
+        {"name": "b", "path": "/srv/b"},
+        {"name": "c", "path": "/srv/c"},
+    ]
     with pytest.raises(HostError) as err:
         reconcile(FailingStart(node_conn, ("b",)), parse_pools(pools))
     assert err.value.message == ("pools[1]: start pool b failed: cannot open directory '/srv/b': Not a directory")
-    assert err.value.done == ["define pool a", "build pool a", "start pool a", "enable autostart of pool a",
-                              "create volume one.raw (1 MiB) in pool a", "define pool b", "build pool b"]
+    assert err.value.done == [
+        "define pool a",
+        "build pool a",
+        "start pool a",
+        "enable autostart of pool a",
+        "create volume one.raw (1 MiB) in pool a",
+        "define pool b",
+        "build pool b",
+    ]
     assert sorted(p.name() for p in node_conn.listAllStoragePools(0)) == ["a", "b", "default"]
 
 
 def test_verify_reports_a_volume_left_smaller_with_what_was_done(node_conn, monkeypatch):
     reconcile(node_conn, parse_pools([LVM_POOL]))
     # lvextend reports success but the size stays: the run must not end as if it had grown the volume.
-    monkeypatch.setattr(storage_pool_resize.subprocess, "run",
-                        lambda argv, **kwargs: subprocess.CompletedProcess(argv, 0, "", ""))
+    monkeypatch.setattr(
+        storage_pool_resize.subprocess, "run", lambda argv, **kwargs: subprocess.CompletedProcess(argv, 0, "", "")
+    )
     with pytest.raises(HostError) as err:
         reconcile(Host(node_conn), parse_pools(grown()))
     assert err.value.message == "pool vg0 still differs after the change (grow volume lv1 from 16 MiB to 24 MiB)"

@@ -1,5 +1,6 @@
 """A pool without room for the new volumes fails while planning, before any volume is made, naming the pool, its
 free space and what was asked; thin (qcow2) volumes are not counted. On libvirt's test driver."""
+
 import pytest
 from test_storage_pool_reconcile import conn, run, uri  # noqa: F401 (fixtures)
 
@@ -12,8 +13,13 @@ GIB = 1 << 30
 
 
 def pool(*volumes):
-    return {"name": "nfs-a", "type": "netfs", "source": {"host": "nas", "dir": "/export"},
-            "target": {"path": "/mnt/a"}, "volumes": list(volumes)}
+    return {
+        "name": "nfs-a",
+        "type": "netfs",
+        "source": {"host": "nas", "dir": "/export"},
+        "target": {"path": "/mnt/a"},
+        "volumes": list(volumes),
+    }
 
 
 @pytest.fixture
@@ -28,8 +34,9 @@ def test_a_raw_volume_larger_than_the_free_space_fails_before_anything_is_made(c
     with pytest.raises(InputError) as caught:
         run(conn, [pool({"name": "big.raw", "capacity": "%dB" % asked})], check_mode=check_mode)
     assert caught.value.path == "pools[0].volumes[0]"
-    assert caught.value.message.startswith("pools[0].volumes[0]: pool nfs-a has %s free; volume big.raw needs %s"
-                                           % (format_size(free), format_size(asked)))
+    assert caught.value.message.startswith(
+        "pools[0].volumes[0]: pool nfs-a has %s free; volume big.raw needs %s" % (format_size(free), format_size(asked))
+    )
     assert conn.storagePoolLookupByName("nfs-a").listVolumes() == []
 
 
@@ -43,8 +50,10 @@ def test_the_volumes_of_one_run_are_counted_together(conn, free):  # noqa: F811
 
 def test_thin_and_partly_allocated_volumes_fit(conn, free):  # noqa: F811
     huge = "%dB" % (free + GIB)
-    thin, sparse = {"name": "thin.qcow2", "capacity": huge, "format": "qcow2"}, \
-        {"name": "sparse.raw", "capacity": huge, "allocation": "1G"}
+    thin, sparse = (
+        {"name": "thin.qcow2", "capacity": huge, "format": "qcow2"},
+        {"name": "sparse.raw", "capacity": huge, "allocation": "1G"},
+    )
     # Planning lets both through (the test driver itself refuses a qcow2 larger than its free space: check mode).
     assert run(conn, [pool(thin, sparse)], check_mode=True)["changed"]
     assert run(conn, [pool(sparse)])["changed"]

@@ -1,11 +1,11 @@
 """Pool input (storage_pool_validate): bad input fails naming the exact field; the older ansible-kvm shape still
 works; values follow the shared kit (yes/no booleans, "10" an int, a bare size in MiB)."""
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
-
-from tests.unit.pool_samples import IQN, INITIATOR
+from tests.unit.pool_samples import INITIATOR, IQN
 
 NFS = {"name": "nfs", "type": "netfs", "source": {"host": "nas", "dir": "/export"}, "target": {"path": "/mnt/n"}}
 DIR = {"name": "d", "path": "/srv/d"}
@@ -20,16 +20,28 @@ def _with(base, **changes):
 BAD = [
     ([_with(NFS, source={"dir": "/export"})], "pools[0].source.host", "is required for a netfs pool"),
     ([_with(NFS, source={"host": "nas"})], "pools[0].source.dir", "is required"),
-    ([DIR, _with(NFS, source={"host": "nas", "dir": "/e", "format": "smb"})], "pools[1].source.format",
-     "must be one of"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": "abc"}])], "pools[0].volumes[0].capacity",
-     "must be a size such as 10G"),
+    (
+        [DIR, _with(NFS, source={"host": "nas", "dir": "/e", "format": "smb"})],
+        "pools[1].source.format",
+        "must be one of",
+    ),
+    (
+        [_with(DIR, volumes=[{"name": "v", "capacity": "abc"}])],
+        "pools[0].volumes[0].capacity",
+        "must be a size such as 10G",
+    ),
     ([_with(DIR, volumes=[{"name": "v", "capacity": "10X"}])], "pools[0].volumes[0].capacity", "10G"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": -1}])], "pools[0].volumes[0].capacity",
-     "a number of MiB (got a number: -1)"),
+    (
+        [_with(DIR, volumes=[{"name": "v", "capacity": -1}])],
+        "pools[0].volumes[0].capacity",
+        "a number of MiB (got a number: -1)",
+    ),
     ([DIR, _with(DIR, path="/srv/other")], "pools[1].name", "already listed at pools[0]"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": 1}, {"name": "v", "capacity": 2}])],
-     "pools[0].volumes[1].name", "listed twice"),
+    (
+        [_with(DIR, volumes=[{"name": "v", "capacity": 1}, {"name": "v", "capacity": 2}])],
+        "pools[0].volumes[1].name",
+        "listed twice",
+    ),
     ([_with(DIR, path="srv/d")], "pools[0].path", "absolute path"),
     ([{"name": "d", "target": {"path": "../x"}}], "pools[0].target.path", "absolute path"),
     ([_with(DIR, name="my'pool")], "pools[0].name", "not a valid pool name"),
@@ -43,68 +55,200 @@ BAD = [
     ([_with(DIR, colour="red")], "pools[0].colour", "is not a known option (known options: autostart, build"),
     ([{"name": "fs", "type": "fs", "path": "/mnt/fs"}], "pools[0].source.device", "is required for an fs pool"),
     ([{"name": "vs", "type": "vstorage", "source": {"name": "c"}}], "pools[0].target.path", "is required"),
-    ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon"}, "path": "/x"}], "pools[0].path",
-     "has no target"),
-    ([{"name": "i", "type": "iscsi", "source": {"host": "san", "device": "/dev/sdb"}, "path": "/dev/disk/by-path"}],
-     "pools[0].source.device", "iSCSI target IQN"),
-    ([{"name": "i", "type": "iscsi-direct", "source": {"host": "san", "device": IQN}}], "pools[0].source.initiator",
-     "is required"),
-    ([{"name": "i", "type": "iscsi-direct", "source": {"host": "san", "device": IQN, "initiator": INITIATOR,
-                                                       "auth": {"type": "ceph", "username": "u", "secret": "x"}}}],
-     "pools[0].source.auth.type", "must be one of chap"),
-    ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon", "auth": {"username": "u"}}}],
-     "pools[0].source.auth", "needs secret"),
-    ([{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon",
-                                              "auth": {"username": "u", "secret": "not base64!"}}}],
-     "pools[0].source.auth.secret", "base64 ceph key"),
-    ([{"name": "s", "type": "scsi", "source": {"adapter": {"type": "fc_host", "wwnn": "20000000c9831b4b"}},
-       "path": "/dev/disk/by-path"}], "pools[0].source.adapter.wwpn", "is required for an fc_host"),
-    ([{"name": "s", "type": "scsi", "source": {"adapter": {"name": "host0", "wwnn": "20000000c9831b4b"}},
-       "path": "/dev/disk/by-path"}], "pools[0].source.adapter.wwnn", "does not apply to a scsi_host"),
+    (
+        [{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon"}, "path": "/x"}],
+        "pools[0].path",
+        "has no target",
+    ),
+    (
+        [{"name": "i", "type": "iscsi", "source": {"host": "san", "device": "/dev/sdb"}, "path": "/dev/disk/by-path"}],
+        "pools[0].source.device",
+        "iSCSI target IQN",
+    ),
+    (
+        [{"name": "i", "type": "iscsi-direct", "source": {"host": "san", "device": IQN}}],
+        "pools[0].source.initiator",
+        "is required",
+    ),
+    (
+        [
+            {
+                "name": "i",
+                "type": "iscsi-direct",
+                "source": {
+                    "host": "san",
+                    "device": IQN,
+                    "initiator": INITIATOR,
+                    "auth": {"type": "ceph", "username": "u", "secret": "x"},
+                },
+            }
+        ],
+        "pools[0].source.auth.type",
+        "must be one of chap",
+    ),
+    (
+        [{"name": "r", "type": "rbd", "source": {"name": "p", "host": "mon", "auth": {"username": "u"}}}],
+        "pools[0].source.auth",
+        "needs secret",
+    ),
+    (
+        [
+            {
+                "name": "r",
+                "type": "rbd",
+                "source": {"name": "p", "host": "mon", "auth": {"username": "u", "secret": "not base64!"}},
+            }
+        ],
+        "pools[0].source.auth.secret",
+        "base64 ceph key",
+    ),
+    (
+        [
+            {
+                "name": "s",
+                "type": "scsi",
+                "source": {"adapter": {"type": "fc_host", "wwnn": "20000000c9831b4b"}},
+                "path": "/dev/disk/by-path",
+            }
+        ],
+        "pools[0].source.adapter.wwpn",
+        "is required for an fc_host",
+    ),
+    (
+        [
+            {
+                "name": "s",
+                "type": "scsi",
+                "source": {"adapter": {"name": "host0", "wwnn": "20000000c9831b4b"}},
+                "path": "/dev/disk/by-path",
+            }
+        ],
+        "pools[0].source.adapter.wwnn",
+        "does not apply to a scsi_host",
+    ),
     ([{"name": "s", "type": "scsi", "path": "/dev/disk/by-path"}], "pools[0].source.adapter", "is required"),
     ([_with(NFS, source={"host": "nas box", "dir": "/e"})], "pools[0].source.host", "host name or IP address"),
     ([_with(NFS, source={"host": "nas", "port": 70000, "dir": "/e"})], "pools[0].source.port", "1 to 65535"),
-    ([{"name": "r", "type": "rbd", "source": {"name": "p", "hosts": [{"name": "m1"}, {"port": 1}]}}],
-     "pools[0].source.hosts[1].name", "is required"),
+    (
+        [{"name": "r", "type": "rbd", "source": {"name": "p", "hosts": [{"name": "m1"}, {"port": 1}]}}],
+        "pools[0].source.hosts[1].name",
+        "is required",
+    ),
     ([_with(DIR, source={"host": "nas"})], "pools[0].source.host", "does not apply to a dir pool"),
-    ([{"name": "d", "target": {"path": "/d", "permissions": {"mode": 493}}}], "pools[0].target.permissions.mode",
-     "quote it"),
-    ([{"name": "d", "target": {"path": "/d", "permissions": {"owner": "root"}}}], "pools[0].target.permissions.owner",
-     "whole number"),
+    (
+        [{"name": "d", "target": {"path": "/d", "permissions": {"mode": 493}}}],
+        "pools[0].target.permissions.mode",
+        "quote it",
+    ),
+    (
+        [{"name": "d", "target": {"path": "/d", "permissions": {"owner": "root"}}}],
+        "pools[0].target.permissions.owner",
+        "whole number",
+    ),
     ([_with(DIR, autostart="sometimes")], "pools[0].autostart", "true or false"),
-    ([{"name": "m", "type": "mpath", "path": "/dev/mapper", "volumes": [{"name": "v", "capacity": 1}]}],
-     "pools[0].volumes[0].name", "cannot create volumes"),
-    ([{"name": "g", "type": "gluster", "source": {"name": "gv0", "host": "gl1"},
-       "volumes": [{"name": "v.raw", "capacity": "1G"}]}], "pools[0].volumes[0].name", "a netfs pool with format"),
-    ([{"name": "i", "type": "iscsi", "build": True, "source": {"host": "san", "device": IQN},
-       "path": "/dev/disk/by-path"}], "pools[0].build", "nothing to build"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "allocation": "2G"}])], "pools[0].volumes[0].allocation",
-     "larger than capacity"),
+    (
+        [{"name": "m", "type": "mpath", "path": "/dev/mapper", "volumes": [{"name": "v", "capacity": 1}]}],
+        "pools[0].volumes[0].name",
+        "cannot create volumes",
+    ),
+    (
+        [
+            {
+                "name": "g",
+                "type": "gluster",
+                "source": {"name": "gv0", "host": "gl1"},
+                "volumes": [{"name": "v.raw", "capacity": "1G"}],
+            }
+        ],
+        "pools[0].volumes[0].name",
+        "a netfs pool with format",
+    ),
+    (
+        [
+            {
+                "name": "i",
+                "type": "iscsi",
+                "build": True,
+                "source": {"host": "san", "device": IQN},
+                "path": "/dev/disk/by-path",
+            }
+        ],
+        "pools[0].build",
+        "nothing to build",
+    ),
+    (
+        [_with(DIR, volumes=[{"name": "v", "capacity": "1G", "allocation": "2G"}])],
+        "pools[0].volumes[0].allocation",
+        "larger than capacity",
+    ),
     ([_with(DIR, volumes=[{"name": "v"}])], "pools[0].volumes[0].capacity", "is required"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "format": "vmdk3"}])], "pools[0].volumes[0].format",
-     "must be one of"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "backing": "base"}])], "pools[0].volumes[0].backing",
-     "format of qcow2"),
-    ([_with(DIR, volumes=[{"name": "v", "capacity": "1G", "upload": "/nonexistent/image.img"}])],
-     "pools[0].volumes[0].upload", "no such image file"),
-    ([{"name": "lv", "type": "logical", "volumes": [{"name": "v", "capacity": "1G", "format": "qcow2"}]}],
-     "pools[0].volumes[0].format", "have no format"),
-    ([_with(DIR, state="inactive", volumes=[{"name": "v", "capacity": 1}])], "pools[0].volumes",
-     "only in an active pool"),
+    (
+        [_with(DIR, volumes=[{"name": "v", "capacity": "1G", "format": "vmdk3"}])],
+        "pools[0].volumes[0].format",
+        "must be one of",
+    ),
+    (
+        [_with(DIR, volumes=[{"name": "v", "capacity": "1G", "backing": "base"}])],
+        "pools[0].volumes[0].backing",
+        "format of qcow2",
+    ),
+    (
+        [_with(DIR, volumes=[{"name": "v", "capacity": "1G", "upload": "/nonexistent/image.img"}])],
+        "pools[0].volumes[0].upload",
+        "no such image file",
+    ),
+    (
+        [{"name": "lv", "type": "logical", "volumes": [{"name": "v", "capacity": "1G", "format": "qcow2"}]}],
+        "pools[0].volumes[0].format",
+        "have no format",
+    ),
+    (
+        [_with(DIR, state="inactive", volumes=[{"name": "v", "capacity": 1}])],
+        "pools[0].volumes",
+        "only in an active pool",
+    ),
     ([{"name": "lv", "type": "logical", "build": True}], "pools[0].source.devices", "needs its devices"),
-    ([{"name": "z", "type": "zfs", "source": {"name": "tank", "devices": ["/dev/a", "/dev/b"]}}],
-     "pools[0].source.devices", "takes one device"),
-    ([_with(NFS, source={"host": "nas", "dir": "/e", "format": "cifs", "protocol_version": "4"})],
-     "pools[0].source.protocol_version", "only applies to NFS"),
+    (
+        [{"name": "z", "type": "zfs", "source": {"name": "tank", "devices": ["/dev/a", "/dev/b"]}}],
+        "pools[0].source.devices",
+        "takes one device",
+    ),
+    (
+        [_with(NFS, source={"host": "nas", "dir": "/e", "format": "cifs", "protocol_version": "4"})],
+        "pools[0].source.protocol_version",
+        "only applies to NFS",
+    ),
     ([_with(NFS, source={"host": "nas", "dir": "export"})], "pools[0].source.dir", "absolute path"),
     ([_with(DIR, mount_opts=["noatime"])], "pools[0].mount_opts", "does not apply to a dir pool"),
     ([DIR, _with(DIR, name="d2")], "pools[1].target", "also the target of pool 'd'"),
     ([_with(DIR, cow="maybe")], "pools[0].cow", "true or false"),
     ([_with(DIR, target={"path": "/srv/d"})], "pools[0].path", "either path or target.path"),
-    ([{"name": "d", "type": "disk", "path": "/dev", "source": {"device": "/dev/loop3"},
-       "volumes": [{"name": "data", "capacity": "1G"}]}], "pools[0].volumes[0].name", "such as loop3p1"),
-    ([{"name": "d", "type": "disk", "path": "/dev", "source": {"device": "/dev/sdb"},
-       "volumes": [{"name": "sdbp1", "capacity": "1G"}]}], "pools[0].volumes[0].name", "such as sdb1"),
+    (
+        [
+            {
+                "name": "d",
+                "type": "disk",
+                "path": "/dev",
+                "source": {"device": "/dev/loop3"},
+                "volumes": [{"name": "data", "capacity": "1G"}],
+            }
+        ],
+        "pools[0].volumes[0].name",
+        "such as loop3p1",
+    ),
+    (
+        [
+            {
+                "name": "d",
+                "type": "disk",
+                "path": "/dev",
+                "source": {"device": "/dev/sdb"},
+                "volumes": [{"name": "sdbp1", "capacity": "1G"}],
+            }
+        ],
+        "pools[0].volumes[0].name",
+        "such as sdb1",
+    ),
     ("not a list", "pools", "must be a list"),
     ([["name", "x"]], "pools[0]", "must be a mapping"),
 ]
@@ -130,28 +274,56 @@ def test_input_name_prefixes_every_path():
 
 
 def test_older_ansible_kvm_shape_is_a_dir_pool():
-    spec = parse_pools([{"name": "default", "path": "/var/lib/libvirt/images", "state": "active",
-                         "autostart": False}])[0]
+    spec = parse_pools([{"name": "default", "path": "/var/lib/libvirt/images", "state": "active", "autostart": False}])[
+        0
+    ]
     assert (spec.pool.type, spec.pool.target_path, spec.state, spec.autostart, spec.build) == (
-        "dir", "/var/lib/libvirt/images", "active", False, True)
+        "dir",
+        "/var/lib/libvirt/images",
+        "active",
+        False,
+        True,
+    )
     assert parse_pools([{"name": "p", "path": "/p", "state": "present"}])[0].autostart is None
     assert parse_pools([{"name": "p", "path": "/p", "state": "inactive"}])[0].autostart is False
     assert parse_pools([{"name": "old", "state": "undefined"}])[0].state == "absent"
 
 
 def test_unset_options_from_the_module_are_ignored():
-    raw = {"name": "n", "type": "netfs", "state": "active", "autostart": True, "build": None, "path": None,
-           "target": {"path": "/mnt/n", "permissions": None},
-           "source": {"host": "nas", "port": None, "hosts": None, "device": None, "devices": None, "dir": "/e",
-                      "auth": None, "format": None},
-           "volumes": [{"name": "v", "capacity": "1G", "state": "present", "format": None, "backing": None}]}
+    raw = {
+        "name": "n",
+        "type": "netfs",
+        "state": "active",
+        "autostart": True,
+        "build": None,
+        "path": None,
+        "target": {"path": "/mnt/n", "permissions": None},
+        "source": {
+            "host": "nas",
+            "port": None,
+            "hosts": None,
+            "device": None,
+            "devices": None,
+            "dir": "/e",
+            "auth": None,
+            "format": None,
+        },
+        "volumes": [{"name": "v", "capacity": "1G", "state": "present", "format": None, "backing": None}],
+    }
     spec = parse_pools([raw])[0]
     assert spec.pool.source.hosts[0].name == "nas" and spec.volumes[0].capacity == 1 << 30
 
 
 def test_secret_is_kept_apart_from_the_pool_definition():
-    spec = parse_pools([{"name": "r", "type": "rbd", "source": {
-        "name": "p", "host": "mon", "auth": {"username": "admin", "secret": "QUJDRA=="}}}])[0]
+    spec = parse_pools(
+        [
+            {
+                "name": "r",
+                "type": "rbd",
+                "source": {"name": "p", "host": "mon", "auth": {"username": "admin", "secret": "QUJDRA=="}},
+            }
+        ]
+    )[0]
     assert spec.secret == "QUJDRA==" and "QUJDRA" not in repr(spec)
     assert spec.pool.source.auth.secret_usage == "essentials.kvm.pool.r"
 
@@ -159,18 +331,39 @@ def test_secret_is_kept_apart_from_the_pool_definition():
 def test_backing_by_name_resolves_in_the_pool(tmp_path):
     image = tmp_path / "seed.img"
     image.write_bytes(b"x" * 4096)
-    spec = parse_pools([_with(DIR, volumes=[
-        {"name": "child", "capacity": "2G", "format": "qcow2", "backing": "base.qcow2"},
-        {"name": "seed", "upload": str(image)}])])[0]
+    spec = parse_pools(
+        [
+            _with(
+                DIR,
+                volumes=[
+                    {"name": "child", "capacity": "2G", "format": "qcow2", "backing": "base.qcow2"},
+                    {"name": "seed", "upload": str(image)},
+                ],
+            )
+        ]
+    )[0]
     assert spec.volumes[0].backing == "/srv/d/base.qcow2" and spec.volumes[0].backing_format == "qcow2"
     assert spec.volumes[1].capacity == 4096
 
 
 def test_values_follow_the_shared_kit():
-    spec = parse_pools([_with(DIR, autostart="no", cow="yes", target={"permissions": {"owner": "107", "mode": "750"}},
-                              volumes=[{"name": "v", "capacity": 10, "allocation": "4"}])])[0]
+    spec = parse_pools(
+        [
+            _with(
+                DIR,
+                autostart="no",
+                cow="yes",
+                target={"permissions": {"owner": "107", "mode": "750"}},
+                volumes=[{"name": "v", "capacity": 10, "allocation": "4"}],
+            )
+        ]
+    )[0]
     assert (spec.autostart, spec.pool.cow, spec.pool.permissions.owner, spec.pool.permissions.mode) == (
-        False, True, 107, "0750")
+        False,
+        True,
+        107,
+        "0750",
+    )
     assert (spec.volumes[0].capacity, spec.volumes[0].allocation) == (10 << 20, 4 << 20)
     assert parse_pools([_with(DIR, volumes=[{"name": "v", "capacity": "10"}])])[0].volumes[0].capacity == 10 << 20
 
@@ -180,24 +373,45 @@ def test_a_bare_capacity_is_mib_as_everywhere():
     assert [vol.capacity for vol in spec.volumes] == [512 * 1024 * 1024, 1 << 30]
 
 
-@pytest.mark.parametrize("raw,path,text", [
-    (_with(DIR, name=True), "pools[0].name", "must be a pool name, not a boolean: true (unquoted yes/no/on/off"),
-    (_with(NFS, source={"host": 10, "dir": "/e"}), "pools[0].source.host", "quote it"),
-    (_with(DIR, path=False), "pools[0].path", "becomes a boolean in YAML"),
-    (_with(DIR, volumes=[{"name": 1, "capacity": 1}]), "pools[0].volumes[0].name", "not a number: 1"),
-    (_with(NFS, source={"host": "nas", "dir": "/e", "colour": "red"}), "pools[0].source.colour",
-     "is not a known option (known options: adapter, auth, devices"),
-    (_with(DIR, volumes=[{"name": "v", "capacity": 1, "size": 2}]), "pools[0].volumes[0].size",
-     "is not a known option"),
-    ({"name": "d", "target": {"path": "/d", "permissions": {"mode": "0755", "user": 0}}},
-     "pools[0].target.permissions.user", "is not a known option (known options: group, label, mode, owner)"),
-    (_with(NFS, source={"host": "nas", "hosts": [{"name": "b"}], "dir": "/e"}), "pools[0].source.host",
-     "another spelling of hosts"),
-    (_with(NFS, source={"hosts": [{"name": "nas"}], "port": 2049, "dir": "/e"}), "pools[0].source.port",
-     "only goes with host"),
-    ({"name": "d", "target": {"path": "/d", "permissions": {"mode": "0755", "owner": True}}},
-     "pools[0].target.permissions.owner", "whole number"),
-])
+@pytest.mark.parametrize(
+    "raw,path,text",
+    [
+        (_with(DIR, name=True), "pools[0].name", "must be a pool name, not a boolean: true (unquoted yes/no/on/off"),
+        (_with(NFS, source={"host": 10, "dir": "/e"}), "pools[0].source.host", "quote it"),
+        (_with(DIR, path=False), "pools[0].path", "becomes a boolean in YAML"),
+        (_with(DIR, volumes=[{"name": 1, "capacity": 1}]), "pools[0].volumes[0].name", "not a number: 1"),
+        (
+            _with(NFS, source={"host": "nas", "dir": "/e", "colour": "red"}),
+            "pools[0].source.colour",
+            "is not a known option (known options: adapter, auth, devices",
+        ),
+        (
+            _with(DIR, volumes=[{"name": "v", "capacity": 1, "size": 2}]),
+            "pools[0].volumes[0].size",
+            "is not a known option",
+        ),
+        (
+            {"name": "d", "target": {"path": "/d", "permissions": {"mode": "0755", "user": 0}}},
+            "pools[0].target.permissions.user",
+            "is not a known option (known options: group, label, mode, owner)",
+        ),
+        (
+            _with(NFS, source={"host": "nas", "hosts": [{"name": "b"}], "dir": "/e"}),
+            "pools[0].source.host",
+            "another spelling of hosts",
+        ),
+        (
+            _with(NFS, source={"hosts": [{"name": "nas"}], "port": 2049, "dir": "/e"}),
+            "pools[0].source.port",
+            "only goes with host",
+        ),
+        (
+            {"name": "d", "target": {"path": "/d", "permissions": {"mode": "0755", "owner": True}}},
+            "pools[0].target.permissions.owner",
+            "whole number",
+        ),
+    ],
+)
 def test_text_is_never_a_yaml_boolean_or_number_and_unknown_keys_name_their_path(raw, path, text):
     with pytest.raises(InputError) as err:
         parse_pools([raw])
@@ -208,15 +422,30 @@ def test_text_is_never_a_yaml_boolean_or_number_and_unknown_keys_name_their_path
 def test_numbers_that_are_numbers_by_nature_stay_accepted():
     spec = parse_pools([_with(NFS, source={"host": "nas", "dir": "/e", "protocol_version": 4})])[0]
     assert spec.pool.source.protocol_version == "4"
-    spec = parse_pools([{"name": "r", "type": "rbd", "config_opts": {"rbd_cache": True, "rados_osd_op_timeout": 10},
-                         "source": {"name": "p", "host": "mon", "auth": {"username": "u", "secret_usage": "x"}}}])[0]
+    spec = parse_pools(
+        [
+            {
+                "name": "r",
+                "type": "rbd",
+                "config_opts": {"rbd_cache": True, "rados_osd_op_timeout": 10},
+                "source": {"name": "p", "host": "mon", "auth": {"username": "u", "secret_usage": "x"}},
+            }
+        ]
+    )[0]
     assert spec.pool.config_opts == {"rbd_cache": "true", "rados_osd_op_timeout": "10"}
 
 
 def test_a_secret_is_never_shown_in_a_refusal():
     with pytest.raises(InputError) as err:
-        parse_pools([{"name": "r", "type": "rbd", "source": {
-            "name": "p", "host": "mon", "auth": {"username": "u", "secret": "s3cr3t key!"}}}])
+        parse_pools(
+            [
+                {
+                    "name": "r",
+                    "type": "rbd",
+                    "source": {"name": "p", "host": "mon", "auth": {"username": "u", "secret": "s3cr3t key!"}},
+                }
+            ]
+        )
     assert "s3cr3t" not in err.value.message
 
 
@@ -229,7 +458,8 @@ def test_documented_examples_are_valid():
     doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "storage_pools.md")
     with open(doc) as handle:
         blocks = re.findall(r"```yaml\n(.*?)```", handle.read(), re.S)
-    examples = yaml.safe_load(blocks[-1].replace("{{ vault_chap_password }}", "pw")
-                              .replace("{{ vault_ceph_key }}", "QUJD"))["kvm_storage_pools"]
+    examples = yaml.safe_load(
+        blocks[-1].replace("{{ vault_chap_password }}", "pw").replace("{{ vault_ceph_key }}", "QUJD")
+    )["kvm_storage_pools"]
     specs = parse_pools(examples, "kvm_storage_pools") + parse_pools(yaml.safe_load(blocks[1])["kvm_storage_pools"])
     assert len({s.pool.type for s in specs}) == 14

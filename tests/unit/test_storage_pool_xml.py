@@ -1,4 +1,5 @@
 """Pool, volume and secret XML: every pool type validates against libvirt's schema and parses back unchanged."""
+
 import copy
 import subprocess
 from dataclasses import replace
@@ -8,8 +9,12 @@ import pytest
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES, Volume, adopt_unset
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pool, parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
-    build_pool_xml, build_secret_xml, build_volume_xml, parse_pool_xml, parse_volume_xml)
-
+    build_pool_xml,
+    build_secret_xml,
+    build_volume_xml,
+    parse_pool_xml,
+    parse_volume_xml,
+)
 from tests.unit.pool_samples import ALL_SPECS, DUMPXML, SPECS
 
 
@@ -86,15 +91,28 @@ def test_logical_defaults_follow_libvirt():
     assert (pool.source.name, pool.source.format, pool.target_path) == ("vg9", "lvm2", "/dev/vg9")
 
 
-@pytest.mark.parametrize("volume", [
-    Volume(name="a.qcow2", capacity=10 << 30, format="qcow2"),
-    Volume(name="b.img", capacity=1 << 20, allocation=0, format="raw",
-           permissions=parse_pool({"name": "x", "path": "/x", "target": None}, "p").pool.permissions),
-    Volume(name="c.qcow2", capacity=5 << 30, format="qcow2", backing="/var/lib/libvirt/images/base.qcow2",
-           backing_format="qcow2"),
-    Volume(name="lv1", capacity=4 << 20),
-    Volume(name="part1", capacity=1 << 30, format="linux"),
-])
+@pytest.mark.parametrize(
+    "volume",
+    [
+        Volume(name="a.qcow2", capacity=10 << 30, format="qcow2"),
+        Volume(
+            name="b.img",
+            capacity=1 << 20,
+            allocation=0,
+            format="raw",
+            permissions=parse_pool({"name": "x", "path": "/x", "target": None}, "p").pool.permissions,
+        ),
+        Volume(
+            name="c.qcow2",
+            capacity=5 << 30,
+            format="qcow2",
+            backing="/var/lib/libvirt/images/base.qcow2",
+            backing_format="qcow2",
+        ),
+        Volume(name="lv1", capacity=4 << 20),
+        Volume(name="part1", capacity=1 << 30, format="linux"),
+    ],
+)
 def test_volume_xml_validates_and_parses_back(tmp_path, volume):
     xml = build_volume_xml(volume)
     validate(tmp_path, xml)
@@ -103,8 +121,17 @@ def test_volume_xml_validates_and_parses_back(tmp_path, volume):
 
 
 def test_volume_with_permissions_validates(tmp_path):
-    spec = parse_pools([{"name": "p", "path": "/p", "volumes": [
-        {"name": "v", "capacity": "1G", "permissions": {"mode": "0600", "owner": 107, "group": 107}}]}])[0]
+    spec = parse_pools(
+        [
+            {
+                "name": "p",
+                "path": "/p",
+                "volumes": [
+                    {"name": "v", "capacity": "1G", "permissions": {"mode": "0600", "owner": 107, "group": 107}}
+                ],
+            }
+        ]
+    )[0]
     xml = build_volume_xml(spec.volumes[0])
     validate(tmp_path, xml)
     assert parse_volume_xml(xml)[0].permissions.mode == "0600"
@@ -126,13 +153,30 @@ def test_libvirt_vol_dumpxml_parses():
   </target>
 </volume>""")
     assert (volume.name, volume.capacity, volume.format, path) == (
-        "a.qcow2", 10 << 30, "qcow2", "/var/lib/libvirt/images/a.qcow2")
+        "a.qcow2",
+        10 << 30,
+        "qcow2",
+        "/var/lib/libvirt/images/a.qcow2",
+    )
 
 
-@pytest.mark.parametrize("kind,raw", [
-    ("chap", SPECS["iscsi"][1]), ("ceph", SPECS["rbd"][2]), ("ceph-uuid", dict(SPECS["rbd"][2], source=dict(
-        SPECS["rbd"][2]["source"], auth=dict(SPECS["rbd"][2]["source"]["auth"],
-                                             secret_uuid="2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"))))])
+@pytest.mark.parametrize(
+    "kind,raw",
+    [
+        ("chap", SPECS["iscsi"][1]),
+        ("ceph", SPECS["rbd"][2]),
+        (
+            "ceph-uuid",
+            dict(
+                SPECS["rbd"][2],
+                source=dict(
+                    SPECS["rbd"][2]["source"],
+                    auth=dict(SPECS["rbd"][2]["source"]["auth"], secret_uuid="2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"),
+                ),
+            ),
+        ),
+    ],
+)
 def test_secret_xml_validates_and_holds_no_value(tmp_path, kind, raw):
     spec = parse_pool(copy.deepcopy(raw), "p")
     xml = build_secret_xml(spec.pool.source.auth, spec.pool.name)
@@ -142,8 +186,12 @@ def test_secret_xml_validates_and_holds_no_value(tmp_path, kind, raw):
 
 
 def test_iscsi_port_libvirt_fills_in_is_no_change_but_another_port_is():
-    raw = {"name": "san", "type": "iscsi", "path": "/dev/disk/by-path",
-           "source": {"host": "10.0.0.5", "device": "iqn.2026-01.org.example:t1"}}
+    raw = {
+        "name": "san",
+        "type": "iscsi",
+        "path": "/dev/disk/by-path",
+        "source": {"host": "10.0.0.5", "device": "iqn.2026-01.org.example:t1"},
+    }
     desired = parse_pool(copy.deepcopy(raw), "p").pool
     started = parse_pool_xml(build_pool_xml(desired).replace('name="10.0.0.5"', 'name="10.0.0.5" port="3260"'))
     assert started.source.hosts[0].port == 3260

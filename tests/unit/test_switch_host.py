@@ -1,4 +1,5 @@
 """openvswitch_host: packages, the service and the sysctl file in one pass; a second pass does nothing."""
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import host_units
@@ -16,19 +17,26 @@ class Host:
     def __call__(self, argv):
         self.calls.append(" ".join(argv))
         if argv[0] == "dpkg-query":
-            names = argv[argv.index("--") + 1:]
-            return (0 if set(names) <= self.installed else 1,
-                    "".join("%s\tii \n" % n for n in names if n in self.installed), "")
+            names = argv[argv.index("--") + 1 :]
+            return (
+                0 if set(names) <= self.installed else 1,
+                "".join("%s\tii \n" % n for n in names if n in self.installed),
+                "",
+            )
         if "apt-get" in argv and "install" in argv:
             if self.apt_fails:
                 self.apt_fails -= 1
                 return 100, "", "E: Unable to locate package"
-            self.installed.update(argv[argv.index("--") + 1:])
+            self.installed.update(argv[argv.index("--") + 1 :])
             return 0, "", ""
         if argv[:2] == ["systemctl", "show"]:
             enabled, active = self.units.get(argv[-1], (False, False))
-            return 0, "UnitFileState=%s\nActiveState=%s\n" % (
-                "enabled" if enabled else "disabled", "active" if active else "inactive"), ""
+            return (
+                0,
+                "UnitFileState=%s\nActiveState=%s\n"
+                % ("enabled" if enabled else "disabled", "active" if active else "inactive"),
+                "",
+            )
         if argv[0] == "systemctl":
             enabled, active = self.units.get(argv[2], (False, False))
             self.units[argv[2]] = (True, active) if argv[1] == "enable" else (enabled, True)
@@ -36,18 +44,27 @@ class Host:
 
 
 def params(tmp_path, sysctl=({"name": "net.ipv4.ip_forward", "value": 1},)):
-    return dict(packages=["openvswitch-switch", "openvswitch-common"], service="openvswitch-switch",
-                sysctl=list(sysctl), sysctl_file=str(tmp_path / "60-openvswitch.conf"))
+    return dict(
+        packages=["openvswitch-switch", "openvswitch-common"],
+        service="openvswitch-switch",
+        sysctl=list(sysctl),
+        sysctl_file=str(tmp_path / "60-openvswitch.conf"),
+    )
 
 
 def test_fresh_host_installs_starts_writes_then_nothing(tmp_path):
     host = Host()
     result, diffs = converge_switch_host(params(tmp_path), host, manager="apt")
-    assert result["changes"] == ["install openvswitch-switch", "install openvswitch-common",
-                                 "enable openvswitch-switch", "start openvswitch-switch",
-                                 "write %s" % (tmp_path / "60-openvswitch.conf")]
+    assert result["changes"] == [
+        "install openvswitch-switch",
+        "install openvswitch-common",
+        "enable openvswitch-switch",
+        "start openvswitch-switch",
+        "write %s" % (tmp_path / "60-openvswitch.conf"),
+    ]
     assert (tmp_path / "60-openvswitch.conf").read_text() == (
-        "# Managed by the essentials.kvm.openvswitch role.\nnet.ipv4.ip_forward = 1\n")
+        "# Managed by the essentials.kvm.openvswitch role.\nnet.ipv4.ip_forward = 1\n"
+    )
     assert "sysctl -p %s" % (tmp_path / "60-openvswitch.conf") in host.calls and len(diffs) == 1
     again = Host(host.installed, host.units)
     result, diffs = converge_switch_host(params(tmp_path), again, manager="apt")
@@ -90,6 +107,7 @@ def test_a_slow_start_is_tried_again():
     def runner(argv):
         calls.append(argv)
         return (1 if len(calls) < 3 else 0), "", "timeout"
+
     systemd = host_units.Systemd(runner)
     systemd.start_with_retries("ovs", sleep=lambda s: None)
     assert len(calls) == 3 and systemd.done == ["start ovs"]

@@ -1,5 +1,6 @@
 """The table "What is proven where" in docs/testing.md cannot go stale: every test it names exists,
 and a row without a test says why (`not proven`)."""
+
 import ast
 import os
 import re
@@ -18,7 +19,7 @@ def table_rows():
         lines = handle.read().splitlines()
     assert HEADING in lines, "docs/testing.md has no %r section" % HEADING
     rows = []
-    for line in lines[lines.index(HEADING) + 1:]:
+    for line in lines[lines.index(HEADING) + 1 :]:
         if line.startswith("#"):
             break
         if line.startswith("|"):
@@ -48,7 +49,10 @@ def test_every_row_names_existing_tests_or_says_why_not(row):
     assert references or tests.startswith("not proven"), "%r names no test and does not say why" % feature
     if tests.startswith("not proven"):
         assert len(tests) > len("not proven"), "%r: say why it is not proven" % feature
-    missing = [(path, name) for path, name in references
-               if not os.path.isfile(os.path.join(ROOT, path)) or name not in defined_functions(path)]
+    missing = [
+        (path, name)
+        for path, name in references
+        if not os.path.isfile(os.path.join(ROOT, path)) or name not in defined_functions(path)
+    ]
     assert missing == [], "%r names tests that do not exist: %s" % (feature, missing)
     assert all(name.startswith("test_") for _path, name in references)

@@ -1,8 +1,10 @@
 """kvm_host_facts' readers on recorded `ip -json`, /proc/net/bonding and `ovs-vsctl --format=json` output,
 and on libvirt's test:/// driver; a host without libvirt or Open vSwitch is reported, not failed."""
+
 import json
 
 import pytest
+
 from ansible_collections.essentials.kvm.plugins.module_utils import (
     topology_facts,
     topology_libvirt,
@@ -14,21 +16,62 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostE
 # `ip -json -details addr show` of a bond over two NICs, a VLAN on it in a bridge, and a VM tap (trimmed).
 IP_JSON = [
     {"ifname": "lo", "link_type": "loopback", "address": "00:00:00:00:00:00", "operstate": "UNKNOWN"},
-    {"ifname": "eno1", "link_type": "ether", "address": "0c:c4:7a:00:00:01", "operstate": "UP", "mtu": 9000,
-     "master": "bond0", "linkinfo": {"info_slave_kind": "bond", "info_slave_data": {"state": "ACTIVE"}}},
-    {"ifname": "eno2", "link_type": "ether", "address": "0c:c4:7a:00:00:01", "operstate": "UP", "mtu": 9000,
-     "master": "bond0", "linkinfo": {"info_slave_kind": "bond", "info_slave_data": {"state": "BACKUP"}}},
-    {"ifname": "bond0", "link_type": "ether", "address": "0c:c4:7a:00:00:01", "operstate": "UP", "mtu": 9000,
-     "linkinfo": {"info_kind": "bond", "info_data": {"mode": "active-backup", "active_slave": "eno1"}}},
-    {"ifname": "bond0.10", "link": "bond0", "link_type": "ether", "address": "0c:c4:7a:00:00:01",
-     "operstate": "UP", "mtu": 9000, "master": "br10",
-     "linkinfo": {"info_kind": "vlan", "info_data": {"protocol": "802.1Q", "id": 10}, "info_slave_kind": "bridge"}},
-    {"ifname": "br10", "link_type": "ether", "address": "0c:c4:7a:00:00:01", "operstate": "UP", "mtu": 9000,
-     "linkinfo": {"info_kind": "bridge", "info_data": {"stp_state": 0}},
-     "addr_info": [{"family": "inet", "local": "10.0.10.2", "prefixlen": 24, "scope": "global"},
-                   {"family": "inet6", "local": "fe80::1", "prefixlen": 64, "scope": "link"}]},
-    {"ifname": "vnet0", "link_type": "ether", "address": "fe:54:00:00:00:01", "operstate": "UNKNOWN",
-     "master": "br10", "linkinfo": {"info_kind": "tun", "info_slave_kind": "bridge"}},
+    {
+        "ifname": "eno1",
+        "link_type": "ether",
+        "address": "0c:c4:7a:00:00:01",
+        "operstate": "UP",
+        "mtu": 9000,
+        "master": "bond0",
+        "linkinfo": {"info_slave_kind": "bond", "info_slave_data": {"state": "ACTIVE"}},
+    },
+    {
+        "ifname": "eno2",
+        "link_type": "ether",
+        "address": "0c:c4:7a:00:00:01",
+        "operstate": "UP",
+        "mtu": 9000,
+        "master": "bond0",
+        "linkinfo": {"info_slave_kind": "bond", "info_slave_data": {"state": "BACKUP"}},
+    },
+    {
+        "ifname": "bond0",
+        "link_type": "ether",
+        "address": "0c:c4:7a:00:00:01",
+        "operstate": "UP",
+        "mtu": 9000,
+        "linkinfo": {"info_kind": "bond", "info_data": {"mode": "active-backup", "active_slave": "eno1"}},
+    },
+    {
+        "ifname": "bond0.10",
+        "link": "bond0",
+        "link_type": "ether",
+        "address": "0c:c4:7a:00:00:01",
+        "operstate": "UP",
+        "mtu": 9000,
+        "master": "br10",
+        "linkinfo": {"info_kind": "vlan", "info_data": {"protocol": "802.1Q", "id": 10}, "info_slave_kind": "bridge"},
+    },
+    {
+        "ifname": "br10",
+        "link_type": "ether",
+        "address": "0c:c4:7a:00:00:01",
+        "operstate": "UP",
+        "mtu": 9000,
+        "linkinfo": {"info_kind": "bridge", "info_data": {"stp_state": 0}},
+        "addr_info": [
+            {"family": "inet", "local": "10.0.10.2", "prefixlen": 24, "scope": "global"},
+            {"family": "inet6", "local": "fe80::1", "prefixlen": 64, "scope": "link"},
+        ],
+    },
+    {
+        "ifname": "vnet0",
+        "link_type": "ether",
+        "address": "fe:54:00:00:00:01",
+        "operstate": "UNKNOWN",
+        "master": "br10",
+        "linkinfo": {"info_kind": "tun", "info_slave_kind": "bridge"},
+    },
 ]
 BONDING = """Ethernet Channel Bonding Driver: v5.10.0
 
@@ -57,31 +100,44 @@ def host_files(tmp_path):
 
 
 def test_links_bond_vlan_bridge(host_files):
-    links = {link["name"]: link for link in topology_read.read_links(lambda argv: (0, json.dumps(IP_JSON), ""),
-                                                                     *host_files)}
+    links = {
+        link["name"]: link for link in topology_read.read_links(lambda argv: (0, json.dumps(IP_JSON), ""), *host_files)
+    }
     assert sorted(links) == ["bond0", "bond0.10", "br10", "eno1", "eno2", "vnet0"], "loopback is left out"
     assert links["eno1"]["kind"] == "nic" and links["eno1"]["speed"] == 10000 and links["eno1"]["master"] == "bond0"
     # /proc/net/bonding knows the member that is active now; ip's active_slave is only the fallback.
-    assert links["bond0"]["bond"] == {"mode": "fault-tolerance (active-backup)", "active": "eno2",
-                                      "lacp_partner": None, "members": ["eno1", "eno2"]}
+    assert links["bond0"]["bond"] == {
+        "mode": "fault-tolerance (active-backup)",
+        "active": "eno2",
+        "lacp_partner": None,
+        "members": ["eno1", "eno2"],
+    }
     assert links["bond0.10"]["vlan"] == {"id": 10, "protocol": "802.1Q"} and links["bond0.10"]["parent"] == "bond0"
     assert links["br10"]["ports"] == ["bond0.10", "vnet0"] and links["br10"]["addresses"] == ["10.0.10.2/24"]
     assert links["vnet0"]["kind"] == "tun" and links["vnet0"]["speed"] is None
 
 
 def test_bond_without_proc_file_uses_ip_details(tmp_path):
-    links = {link["name"]: link for link in topology_read.read_links(lambda argv: (0, json.dumps(IP_JSON), ""),
-                                                                     str(tmp_path), str(tmp_path))}
+    links = {
+        link["name"]: link
+        for link in topology_read.read_links(lambda argv: (0, json.dumps(IP_JSON), ""), str(tmp_path), str(tmp_path))
+    }
     assert links["bond0"]["bond"]["mode"] == "active-backup" and links["bond0"]["bond"]["active"] == "eno1"
     assert links["eno1"]["kind"] == "other", "no device link in sysfs: not a physical NIC"
 
 
 def test_lacp_partner_from_proc():
-    found = topology_read.parse_bonding("Bonding Mode: IEEE 802.3ad Dynamic link aggregation\n"
-                                        "Currently Active Slave: None\nSlave Interface: eno1\n"
-                                        "Partner Mac Address: 00:1c:73:aa:bb:cc\n")
-    assert found == {"mode": "IEEE 802.3ad Dynamic link aggregation", "active": None, "members": ["eno1"],
-                     "lacp_partner": "00:1c:73:aa:bb:cc"}
+    found = topology_read.parse_bonding(
+        "Bonding Mode: IEEE 802.3ad Dynamic link aggregation\n"
+        "Currently Active Slave: None\nSlave Interface: eno1\n"
+        "Partner Mac Address: 00:1c:73:aa:bb:cc\n"
+    )
+    assert found == {
+        "mode": "IEEE 802.3ad Dynamic link aggregation",
+        "active": None,
+        "members": ["eno1"],
+        "lacp_partner": "00:1c:73:aa:bb:cc",
+    }
 
 
 def test_ip_failure_is_a_host_error():
@@ -91,26 +147,51 @@ def test_ip_failure_is_a_host_error():
 
 def test_host_resources():
     assert topology_read.host_resources("MemTotal:       16303428 kB\n", "model name\t: EPYC\n", 8) == {
-        "cpus": 8, "cpu_model": "EPYC", "memory_mib": 15921}
+        "cpus": 8,
+        "cpu_model": "EPYC",
+        "memory_mib": 15921,
+    }
 
 
 # One answer per table, as `ovs-vsctl --format=json --columns=... list <table>` prints them.
 OVS = {
-    "Bridge": {"headings": ["_uuid", "name", "ports"],
-               "data": [[["uuid", "b1"], "br0", ["set", [["uuid", "p1"], ["uuid", "p2"], ["uuid", "p3"]]]]]},
-    "Port": {"headings": ["_uuid", "name", "interfaces", "tag", "trunks", "vlan_mode", "bond_mode", "lacp"],
-             "data": [[["uuid", "p1"], "br0", ["uuid", "i1"], ["set", []], ["set", []], ["set", []], ["set", []],
-                       ["set", []]],
-                      [["uuid", "p2"], "bond1", ["set", [["uuid", "i2"], ["uuid", "i3"]]], ["set", []],
-                       ["set", [10, 20]], "trunk", "balance-tcp", "active"],
-                      [["uuid", "p3"], "vnet0", ["uuid", "i4"], 30, ["set", []], ["set", []], ["set", []],
-                       ["set", []]]]},
-    "Interface": {"headings": ["_uuid", "name", "type", "mac_in_use", "external_ids", "link_state"],
-                  "data": [[["uuid", "i1"], "br0", "internal", "aa:00:00:00:00:01", ["map", []], "up"],
-                           [["uuid", "i2"], "eno3", "", "0c:00:00:00:00:03", ["map", []], "up"],
-                           [["uuid", "i3"], "eno4", "", "0c:00:00:00:00:04", ["map", []], "down"],
-                           [["uuid", "i4"], "vnet0", "", "fe:54:00:00:00:09",
-                            ["map", [["attached-mac", "52:54:00:00:00:09"], ["iface-id", "x"]]], "up"]]},
+    "Bridge": {
+        "headings": ["_uuid", "name", "ports"],
+        "data": [[["uuid", "b1"], "br0", ["set", [["uuid", "p1"], ["uuid", "p2"], ["uuid", "p3"]]]]],
+    },
+    "Port": {
+        "headings": ["_uuid", "name", "interfaces", "tag", "trunks", "vlan_mode", "bond_mode", "lacp"],
+        "data": [
+            [["uuid", "p1"], "br0", ["uuid", "i1"], ["set", []], ["set", []], ["set", []], ["set", []], ["set", []]],
+            [
+                ["uuid", "p2"],
+                "bond1",
+                ["set", [["uuid", "i2"], ["uuid", "i3"]]],
+                ["set", []],
+                ["set", [10, 20]],
+                "trunk",
+                "balance-tcp",
+                "active",
+            ],
+            [["uuid", "p3"], "vnet0", ["uuid", "i4"], 30, ["set", []], ["set", []], ["set", []], ["set", []]],
+        ],
+    },
+    "Interface": {
+        "headings": ["_uuid", "name", "type", "mac_in_use", "external_ids", "link_state"],
+        "data": [
+            [["uuid", "i1"], "br0", "internal", "aa:00:00:00:00:01", ["map", []], "up"],
+            [["uuid", "i2"], "eno3", "", "0c:00:00:00:00:03", ["map", []], "up"],
+            [["uuid", "i3"], "eno4", "", "0c:00:00:00:00:04", ["map", []], "down"],
+            [
+                ["uuid", "i4"],
+                "vnet0",
+                "",
+                "fe:54:00:00:00:09",
+                ["map", [["attached-mac", "52:54:00:00:00:09"], ["iface-id", "x"]]],
+                "up",
+            ],
+        ],
+    },
 }
 
 
@@ -137,8 +218,11 @@ def test_host_without_ovs_is_reported():
     def missing(argv):
         raise OSError("no such program")
 
-    assert topology_ovs.read_ovs(missing) == {"available": False, "bridges": [],
-                                              "problem": "Open vSwitch is not installed (no ovs-vsctl)"}
+    assert topology_ovs.read_ovs(missing) == {
+        "available": False,
+        "bridges": [],
+        "problem": "Open vSwitch is not installed (no ovs-vsctl)",
+    }
     stopped = topology_ovs.read_ovs(lambda argv: (1, "", "database connection failed (No such file)"))
     assert stopped["available"] is False and "database connection failed" in stopped["problem"]
 
@@ -162,7 +246,9 @@ def test_unreachable_libvirt_is_reported():
 def test_missing_bindings_are_reported(monkeypatch):
     monkeypatch.setattr(topology_libvirt, "libvirt", None)
     assert topology_libvirt.connect("qemu:///system") == (
-        None, "the libvirt Python bindings are missing (install python3-libvirt)")
+        None,
+        "the libvirt Python bindings are missing (install python3-libvirt)",
+    )
 
 
 def test_vm_disks_and_nics_from_xml():
@@ -177,19 +263,39 @@ def test_vm_disks_and_nics_from_xml():
         <interface type='direct'><mac address='52:54:00:aa:00:03'/><source dev='eno1' mode='bridge'/></interface>
       </devices></domain>"""
     leases = {"52:54:00:aa:00:01": [{"address": "10.0.0.9"}]}
-    vm = topology_libvirt.vm_from_xml(xml, "running", True, {"lan": {"bridge": "br-lan", "virtualport": None}},
-                                      {"/img/data.raw": ("q", "data.raw")}, leases)
+    vm = topology_libvirt.vm_from_xml(
+        xml,
+        "running",
+        True,
+        {"lan": {"bridge": "br-lan", "virtualport": None}},
+        {"/img/data.raw": ("q", "data.raw")},
+        leases,
+    )
     assert vm["memory_mib"] == 2048 and vm["vcpus"] == 3
-    assert [(d["target"], d["pool"], d["volume"]) for d in vm["disks"]] == [("vda", "p", "web.qcow2"),
-                                                                          ("vdb", "q", "data.raw")]
+    assert [(d["target"], d["pool"], d["volume"]) for d in vm["disks"]] == [
+        ("vda", "p", "web.qcow2"),
+        ("vdb", "q", "data.raw"),
+    ]
     lan, ovs, direct = vm["nics"]
     assert (lan["mac"], lan["network"], lan["bridge"], lan["port"], lan["portgroup"], lan["addresses"]) == (
-        "52:54:00:aa:00:01", "lan", "br-lan", "vnet3", "v10", ["10.0.0.9"])
+        "52:54:00:aa:00:01",
+        "lan",
+        "br-lan",
+        "vnet3",
+        "v10",
+        ["10.0.0.9"],
+    )
     assert (ovs["bridge"], ovs["virtualport"], ovs["vlan"], ovs["trunk"]) == ("br-ovs", "openvswitch", [10, 20], True)
     assert (direct["device"], direct["bridge"]) == ("eno1", None)
 
 
 def test_totals_count_running_and_defined():
     vms = [{"state": "running", "vcpus": 2, "memory_mib": 1024}, {"state": "shutoff", "vcpus": 4, "memory_mib": 4096}]
-    assert topology_facts.totals(vms) == {"vms": 2, "vms_running": 1, "vcpus": 6, "vcpus_running": 2,
-                                          "memory_mib": 5120, "memory_mib_running": 1024}
+    assert topology_facts.totals(vms) == {
+        "vms": 2,
+        "vms_running": 1,
+        "vcpus": 6,
+        "vcpus_running": 2,
+        "memory_mib": 5120,
+        "memory_mib_running": 1024,
+    }
