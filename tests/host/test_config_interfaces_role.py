@@ -241,5 +241,5 @@ def test_bad_input_through_the_role_fails_naming_the_field_and_leaves_files_byte
     config["network_vlans"] = [{"name": "bond0.5000"}, config["network_vlans"][1]]
     result = play(hosts, inventory, config)
     assert result.rc != 0, result
-    assert "network_vlans[0].name: must be from 1 to 4094" in result.output, result
+    assert "network_vlans[0].name: 'bond0.5000' encodes VLAN 5000; a VLAN id is from 1 to 4094" in result.output, result
     assert {h.name: digest(h, WATCHED + " " + STATE) for h in hosts} == before

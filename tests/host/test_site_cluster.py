@@ -83,7 +83,9 @@ def test_first_run_places_vms_per_host_on_the_shared_pool_and_the_trunk(cluster)
 
 def test_openvswitch_role_started_the_switch_with_the_kernel_datapath(cluster):
     first = converged(cluster)
-    started = first.output.split("TASK [essentials.kvm.openvswitch : Enable and start Open vSwitch]", 1)[1]
+    started = first.output.split(
+        "TASK [essentials.kvm.openvswitch : Install and run Open vSwitch and write its sysctl settings]", 1
+    )[1]
     started = started.split("TASK [", 1)[0]
     assert all("changed: [%s]" % name in started for name in HOSTS), started
     for name, vm in cluster["vms"].items():
