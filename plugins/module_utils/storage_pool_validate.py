@@ -436,15 +436,22 @@ def _backing(fields, pool, rule, vol):
     return checks.abs_path(backing, where), fields.get("backing_format", VOLUME["backing_format"], default="qcow2")
 
 
-def _logical_target(fields, pool):
-    """libvirt sets a logical pool's target to /dev/<volume group> whatever is given: another path would differ
-    on every run."""
-    expected = "/dev/" + (pool.source.name or pool.name)
-    if pool.type == "logical" and pool.target_path and pool.target_path != expected:
+# Where libvirt puts the target of the pools whose target it sets itself, whatever the XML says.
+FIXED_TARGETS = {"logical": ("/dev/%s", "its volume group's directory"), "zfs": ("/dev/zvol/%s", "its zvol directory")}
+
+
+def _fixed_target(fields, pool):
+    """libvirt sets a logical pool's target to /dev/<volume group> and a zfs pool's to /dev/zvol/<zpool>
+    whatever is given: another path would differ on every run."""
+    if pool.type not in FIXED_TARGETS or not pool.target_path:
+        return
+    form, what = FIXED_TARGETS[pool.type]
+    expected = form % (pool.source.name or pool.name)
+    if pool.target_path != expected:
         where = fields.where("path") if fields.has("path") else at(fields.where("target"), "path")
         fail(
             where,
-            "a logical pool's target is its volume group's directory, %s (got %s)" % (expected, pool.target_path),
+            "%s pool's target is %s, %s (got %s)" % (article(pool.type), what, expected, pool.target_path),
             "libvirt sets it; leave the path out",
         )
 
@@ -473,7 +480,7 @@ def parse_pool(value, path):
         return spec
     _target(fields, pool, rule)
     pool.source, spec.secret = _source(fields.raw("source", {}), fields.where("source"), pool, rule)
-    _logical_target(fields, pool)
+    _fixed_target(fields, pool)
     if spec.build and rule.build == "format" and kind in ("logical", "zfs") and not pool.source.devices:
         fail(
             at(fields.where("source"), "devices"),

@@ -138,7 +138,9 @@ def pool(draw, kind=None, name=None):
         st.sampled_from(["inactive", "present"] if kind == "fs" else ["active", "active", "inactive", "present"])
     )
     item = {"name": name, "type": kind, "state": state}
-    if rule.target == "required" or (rule.target == "optional" and kind != "logical" and draw(st.booleans())):
+    if rule.target == "required" or (
+        rule.target == "optional" and kind not in ("logical", "zfs") and draw(st.booleans())
+    ):
         item["path"] = "/srv/gen/" + name
     source = {}
     chosen = (

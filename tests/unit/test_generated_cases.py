@@ -297,3 +297,17 @@ def test_one_pci_device_given_twice_is_refused():
     assert refusal({"network_interfaces": nics}).startswith(
         "kvm_vms[0].network_interfaces[1]: PCI device 0005:00:00.0 is also kvm_vms[0].network_interfaces[0]"
     )
+
+
+def test_a_zfs_pools_target_is_its_zvol_directory():
+    """Found by the generated tests: libvirt sets a zfs pool's target to /dev/zvol/<zpool> whatever is given."""
+    from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+
+    with pytest.raises(
+        InputError,
+        match=r"^kvm_storage_pools\[0\]\.path: a zfs pool's target is its zvol directory, /dev/zvol/a "
+        r"\(got /srv/gen/0\)",
+    ):
+        parse_pools([{"name": "0", "type": "zfs", "path": "/srv/gen/0", "source": {"name": "a"}}], "kvm_storage_pools")
+    (spec,) = parse_pools([{"name": "z", "type": "zfs", "source": {"name": "tank"}}], "kvm_storage_pools")
+    assert spec.pool.target_path in (None, "/dev/zvol/tank")
