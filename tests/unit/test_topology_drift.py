@@ -14,6 +14,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import (
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bridge, Port
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
+from tests.unit.driver_state import to_stock
 from tests.unit.test_ovs_apply import ovsdb_json
 
 URI = "test:///default"
@@ -30,6 +31,7 @@ def state(conn):
 def conn():
     """test:///default keeps its state while a connection is open; the drift must leave it as it was."""
     connection = libvirt.open(URI)
+    to_stock(connection)
     before = state(connection)
     yield connection
     after = state(connection)

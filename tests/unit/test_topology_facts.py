@@ -12,6 +12,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import (
     topology_read,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from tests.unit.driver_state import to_stock
 
 # `ip -json -details addr show` of a bond over two NICs, a VLAN on it in a bridge, and a VM tap (trimmed).
 IP_JSON = [
@@ -228,7 +229,13 @@ def test_host_without_ovs_is_reported():
 
 
 def test_libvirt_test_driver():
-    found = topology_libvirt.read_libvirt("test:///default")
+    libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+    held = libvirt.open("test:///default")  # keeps the driver's state while the module reads it
+    to_stock(held)
+    try:
+        found = topology_libvirt.read_libvirt("test:///default")
+    finally:
+        held.close()
     assert found["available"] is True
     assert [n["name"] for n in found["networks"]] == ["default"] and found["networks"][0]["mode"] == "nat"
     assert found["networks"][0]["addresses"] == ["192.168.122.1/24"]
