@@ -30,6 +30,7 @@ from tests.labkit import hostvm, netns, paths
 from tests.labkit.cloud_image import CURRENT, QCOW2, SUMS, CloudImage
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.image_server import URL, ImageServer, fetch
+from tests.labkit.libvirt_cleanup import remove_tagged
 from tests.labkit.proc import LabError, read_pid, run, wait_for
 
 pytestmark = pytest.mark.lab
@@ -149,18 +150,7 @@ def lab_env(lab):
     try:
         yield {"conn": conn, "server": server, "network": network, "guest": {}}
     finally:
-        for dom in conn.listAllDomains(0):
-            if dom.name().startswith(TAG):
-                if dom.isActive():
-                    dom.destroy()
-                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
-        for pool in conn.listAllStoragePools(0):
-            if pool.name().startswith(TAG):
-                if pool.isActive():
-                    for vol in pool.listAllVolumes(0):
-                        vol.delete(0)
-                    pool.destroy()
-                pool.undefine()
+        remove_tagged(conn, TAG)
         network.destroy()
         network.undefine()
         conn.close()

@@ -24,6 +24,7 @@ import pytest
 
 from tests.labkit import netns, paths
 from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.libvirt_cleanup import remove_tagged
 from tests.labkit.proc import read_pid, stop_pid, wait_for
 
 pytestmark = pytest.mark.lab
@@ -60,18 +61,7 @@ def module(check=False, **params):
 def conn(lab):
     connection = libvirt.open(LIBVIRT_URI)
     yield connection
-    for dom in connection.listAllDomains(0):
-        if dom.name().startswith(TAG):
-            if dom.isActive():
-                dom.destroy()
-            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
-    for pool in connection.listAllStoragePools(0):
-        if pool.name().startswith(TAG):
-            if pool.isActive():
-                for vol in pool.listAllVolumes(0):
-                    vol.delete(0)
-                pool.destroy()
-            pool.undefine()
+    remove_tagged(connection, TAG)
     connection.close()
 
 
