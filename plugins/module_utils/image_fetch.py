@@ -30,33 +30,21 @@ import urllib.request
 import zlib
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.image_formats import (
+    FORMATS,
+    HEX_LENGTHS,
+    MAGIC,
+    SUPPORTED,
+    compression_by_name,
+    url_file_name,
+    zstd_tool,
+)
 
 CHUNK = 1024 * 1024
 TIMEOUT = 60
-HEX_LENGTHS = {64: "sha256", 128: "sha512"}
-# What each compression starts with; bzip2 and zip are known only to be refused by name.
-MAGIC = (
-    ("xz", b"\xfd7zXZ\x00"),
-    ("gz", b"\x1f\x8b"),
-    ("zst", b"\x28\xb5\x2f\xfd"),
-    ("bz2", b"BZh"),
-    ("zip", b"PK\x03\x04"),
-)
-SUFFIXES = {".xz": "xz", ".gz": "gz", ".zst": "zst", ".bz2": "bz2", ".zip": "zip"}
-SUPPORTED = ("xz", "gz", "zst", "none")
-FORMATS = ("qcow2", "raw")
 # The checksum line's file name: `HEX  name`, `HEX *name` (GNU) or `SHA256 (name) = HEX` (BSD).
 GNU_LINE = re.compile(r"^([0-9a-fA-F]+)\s+\*?(.+?)\s*$")
 BSD_LINE = re.compile(r"^SHA(256|512)\s*\((.+)\)\s*=\s*([0-9a-fA-F]+)\s*$")
-
-
-def url_file_name(url):
-    return posixpath.basename(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
-
-
-def compression_by_name(url):
-    """The compression the URL's file name announces, or None when it announces none."""
-    return SUFFIXES.get(os.path.splitext(url_file_name(url))[1].lower())
 
 
 def open_url(url, validate_certs=True):
@@ -99,13 +87,6 @@ def _checksum_line(line):
         return bsd.group(3), bsd.group(2)
     gnu = GNU_LINE.match(line)
     return (gnu.group(1), gnu.group(2)) if gnu else (None, None)
-
-
-def zstd_tool():
-    tool = shutil.which("zstd")
-    if tool is None:
-        raise UnsupportedError("zstd-compressed images need the zstd command on the hypervisor; install zstd")
-    return tool
 
 
 def download(url, digest, compression, directory, final_name, validate_certs=True):

@@ -21,7 +21,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import (
     UnsupportedError,
     at,
 )
-from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import download, fetch_checksum, zstd_tool
+from ansible_collections.essentials.kvm.plugins.module_utils.image_formats import zstd_tool
 from ansible_collections.essentials.kvm.plugins.module_utils.image_validate import DEFAULT_POOL, VOLUME_RE, parse_images
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, converge
@@ -68,6 +68,9 @@ def resolve(specs):
     """Read each checksum_url (the only request a rerun makes) to learn the checksum, hence the volume."""
     for spec in specs:
         if spec.digest is None:
+            # Imported here, as in fetch_image: urllib.request, ssl and http.client are paid only by a run that fetches.
+            from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import fetch_checksum
+
             try:
                 spec.digest = fetch_checksum(spec.checksum_url, spec.url, spec.validate_certs)
             except HostError as exc:
@@ -120,6 +123,8 @@ def plan_image(conn, spec, pools):
 
 def fetch_image(spec, directory):
     """Download the image into directory under its volume name; a failure names the image's input path."""
+    from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import download
+
     return _guarded(
         spec.path,
         "download",

@@ -14,7 +14,7 @@ from typing import Optional
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
-from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import (
+from ansible_collections.essentials.kvm.plugins.module_utils.image_formats import (
     HEX_LENGTHS,
     SUPPORTED,
     compression_by_name,
