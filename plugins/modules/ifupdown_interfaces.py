@@ -91,9 +91,7 @@ options:
     default: /var/lib/essentials-kvm/ifupdown
   network_bonds:
     description: Linux bonds.
-    type: list
-    elements: dict
-    default: []
+    <<: &section {type: list, elements: dict, default: []}
     suboptions:
       <<: &common
         name:
@@ -176,30 +174,12 @@ options:
         dns_search:
           description: DNS search domains (list, or a space-separated string).
           type: raw
-        pre_up:
-          description: C(pre-up) commands; a single command may be given as a string.
-          type: list
-          elements: str
-        up:
-          description: C(up) commands; a single command may be given as a string.
-          type: list
-          elements: str
-        post_up:
-          description: C(post-up) commands; a single command may be given as a string.
-          type: list
-          elements: str
-        pre_down:
-          description: C(pre-down) commands; a single command may be given as a string.
-          type: list
-          elements: str
-        down:
-          description: C(down) commands; a single command may be given as a string.
-          type: list
-          elements: str
-        post_down:
-          description: C(post-down) commands; a single command may be given as a string.
-          type: list
-          elements: str
+        pre_up: {description: C(pre-up) commands; one may be given as a string., type: list, elements: str}
+        up: {description: C(up) commands; one may be given as a string., type: list, elements: str}
+        post_up: {description: C(post-up) commands; one may be given as a string., type: list, elements: str}
+        pre_down: {description: C(pre-down) commands; one may be given as a string., type: list, elements: str}
+        down: {description: C(down) commands; one may be given as a string., type: list, elements: str}
+        post_down: {description: C(post-down) commands; one may be given as a string., type: list, elements: str}
         parameters:
           description:
             - Extra stanza options as in the older role; each becomes the line C(param val).
@@ -244,9 +224,7 @@ options:
         type: int
   network_bridges:
     description: Linux bridges.
-    type: list
-    elements: dict
-    default: []
+    <<: *section
     suboptions:
       <<: *common
       ports:
@@ -269,9 +247,7 @@ options:
         type: raw
   network_interfaces:
     description: Plain interfaces (physical NICs, bond members with O(network_interfaces[].bond_master)).
-    type: list
-    elements: dict
-    default: []
+    <<: *section
     suboptions:
       <<: *common
       bond_master:
@@ -279,9 +255,7 @@ options:
         type: str
   network_vlans:
     description: VLAN interfaces named C(RAW.ID) or C(vlanID).
-    type: list
-    elements: dict
-    default: []
+    <<: *section
     suboptions:
       <<: *common
       vlan_device:
@@ -292,9 +266,7 @@ options:
         type: int
   ovs_bridges:
     description: Open vSwitch bridges (C(OVSBridge)).
-    type: list
-    elements: dict
-    default: []
+    <<: *section
     suboptions:
       <<: *common
       ports:
@@ -317,9 +289,7 @@ options:
         type: raw
   ovs_bonds:
     description: Open vSwitch bonds (C(OVSBond)).
-    type: list
-    elements: dict
-    default: []
+    <<: *section
     suboptions:
       <<: *common
       bridge:
@@ -340,9 +310,7 @@ options:
       ovs_extra: *ovs_extra
   ovs_interfaces:
     description: Open vSwitch internal ports (C(OVSIntPort)) and NIC ports (C(OVSPort)).
-    type: list
-    elements: dict
-    default: []
+    <<: *section
     suboptions:
       <<: *common
       bridge:
@@ -447,17 +415,12 @@ detail:
   type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION, locked_run
-from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
-from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_paths import check_paths
-from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_run import converge_host
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import lock_timeout
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
 # Ansible checks only that each section is a list of mappings: ifupdown_validate is the one reader of the items, so
 # an error names the item as written (network_bonds[0].parameters[1].val) and name: yes is not made "True".
@@ -483,31 +446,13 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def host_interfaces():
-    """Interface names the kernel knows now."""
-    return sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else []
-
-
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
-    def runner(argv):
-        return module.run_command(argv)
+    def converge():
+        return converge_host(module.params, module.run_command, module.check_mode)
 
-    try:
-        check_paths(module.params, module.check_mode)
-
-        def interfaces():
-            return converge(
-                module.params, host_interfaces(), Applier(runner, module.params["state_dir"]), module.check_mode
-            )
-
-        result = locked_run(interfaces, lock_timeout(module))
-    except EssentialsError as exc:
-        module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    module.exit_json(invocation=brief_invocation(module.params), **result)
+    run(module, converge)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_paths
+from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_paths, ifupdown_run
 from ansible_collections.essentials.kvm.plugins.modules import ifupdown_interfaces
 
 YAML_BOOL_HINT = "(unquoted yes/no/on/off/true/false becomes a boolean in YAML: quote it)"
@@ -30,7 +30,7 @@ def files(tmp_path):
 
 def call(monkeypatch, capsys, files, check_mode=True, **args):
     """The module's result; any exception but the module's own exit (a traceback) fails the test."""
-    monkeypatch.setattr(ifupdown_interfaces, "host_interfaces", lambda: HOST)
+    monkeypatch.setattr(ifupdown_run, "host_interfaces", lambda: HOST)
     monkeypatch.setattr(AnsibleModule, "run_command", lambda self, argv, **kw: (0, "", ""))
     with patch_module_args(dict(files, _ansible_check_mode=check_mode, **args)):
         with pytest.raises(SystemExit):
