@@ -214,12 +214,12 @@ def network_validator_tables(module, option):
             ("bonds",): (ovs.BOND_KEYS, choices, {}),
             ("mirrors",): (ovs.MIRROR_KEYS, choices, {}),
         }
-    ifupdown = importlib.import_module(PACKAGE + "module_utils.ifupdown_validate")
+    ifupdown = importlib.import_module(PACKAGE + "module_utils.ifupdown_fields")
     extra = dict((section, keys) for section, _cls, keys in ifupdown.SECTIONS)[option]
     choices = {
         "method": ifupdown.METHODS,
         "method6": ifupdown.METHODS6,
-        "start": ifupdown.START_MODES,
+        "start": importlib.import_module(PACKAGE + "module_utils.ifupdown_model").START_MODES,
         "type": tuple(ifupdown.OVS_PORT_TYPES),
     }
     choices.update((key, check.choices) for key, (_attr, check) in ifupdown.TYPED.items() if hasattr(check, "choices"))
