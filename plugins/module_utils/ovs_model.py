@@ -53,6 +53,10 @@ class Bond:
     external_ids: dict[str, str] = field(default_factory=dict)
 
 
+# What a mirror selects and where it sends it: the input keys and the OVSDB Mirror columns of the same name.
+MIRROR_SELECTION = ("select_all", "select_src_port", "select_dst_port", "select_vlan", "output_port", "output_vlan")
+
+
 @dataclass
 class Mirror:
     """A port mirror of a real bridge; ports are named, OVSDB links them by UUID."""

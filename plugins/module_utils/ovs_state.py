@@ -11,6 +11,7 @@ import json
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
+    MIRROR_SELECTION,
     Bond,
     Bridge,
     Mirror,
@@ -53,19 +54,7 @@ COLUMNS = (
         ),
     ),
     ("Interface", ("_uuid", "name", "type", "options")),
-    (
-        "Mirror",
-        (
-            "_uuid",
-            "name",
-            "select_all",
-            "select_src_port",
-            "select_dst_port",
-            "select_vlan",
-            "output_port",
-            "output_vlan",
-        ),
-    ),
+    ("Mirror", ("_uuid", "name") + MIRROR_SELECTION),
 )
 MANAGED_OPTIONS = ("peer", "remote_ip", "key")
 

@@ -19,6 +19,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
     DATAPATH_TYPES,
     FAIL_MODES,
     LACP_TIMES,
+    MIRROR_SELECTION,
     PORT_TYPES,
     STATES,
     TUNNEL_TYPES,
@@ -53,16 +54,7 @@ PORT_KEYS = ("name", "state", "type", "peer", "remote_ip", "key") + VLAN_KEYS
 BOND_KEYS = ("name", "state", "members", "bond_mode", "lacp", "lacp_time", "bond_updelay", "bond_downdelay") + VLAN_KEYS
 # An entry of the older role's openvswitch_ports.
 PORT_LIST_KEYS = ("bridge", "ports")
-MIRROR_KEYS = (
-    "name",
-    "state",
-    "select_all",
-    "select_src_port",
-    "select_dst_port",
-    "select_vlan",
-    "output_port",
-    "output_vlan",
-)
+MIRROR_KEYS = ("name", "state") + MIRROR_SELECTION
 # The older role's spellings of name.
 BRIDGE_ALIAS, PORT_ALIAS = "bridge", "port"
 # Port types that are a Linux network device, so their name is an interface name (checks.ifname).
@@ -127,8 +119,9 @@ _Entry = namedtuple("_Entry", "item path name_path")
 _Placed = namedtuple("_Placed", "bridge item path name_path")
 
 
-def _vlan_settings(fields, fake_vlan):
-    """tag, trunks and vlan_mode, with OVS' rules on which go together."""
+def _port_row(fields, fake_vlan):
+    """What a port and a bond share, the settings of their OVSDB Port row: tag, trunks and vlan_mode, with OVS' rules
+    on which go together, and external_ids."""
     if fake_vlan is not None:
         for key in ("tag", "trunks", "vlan_mode"):
             if fields.raw(key) not in (None, []):
@@ -137,7 +130,14 @@ def _vlan_settings(fields, fake_vlan):
                     "ports of a fake bridge carry its VLAN %d" % fake_vlan,
                     "remove %s or move the port to the parent bridge" % key,
                 )
-        return fake_vlan, [], None
+        tag, trunks, mode = fake_vlan, [], None
+    else:
+        tag, trunks, mode = _vlan_settings(fields)
+    return dict(tag=tag, trunks=trunks, vlan_mode=mode, external_ids=fields.get("external_ids", _ovs_map, default={}))
+
+
+def _vlan_settings(fields):
+    """tag, trunks and vlan_mode of a port of a real bridge."""
     tag = fields.get("tag", checks.vlan_id)
     trunks = fields.get("trunks", checks.list_of(checks.vlan_id), default=[])
     mode = fields.get("vlan_mode", checks.choice(*VLAN_MODES))
@@ -179,19 +179,8 @@ def _port(raw, path, fake_vlan):
                 fail(
                     fields.where(option), "only a vxlan, geneve or gre port takes %s (type is %s)" % (option, port_type)
                 )
-    tag, trunks, mode = _vlan_settings(fields, fake_vlan)
-    port = Port(
-        name=name,
-        state=state,
-        type=port_type,
-        peer=peer,
-        remote_ip=remote_ip,
-        key=key,
-        tag=tag,
-        trunks=trunks,
-        vlan_mode=mode,
-        external_ids=fields.get("external_ids", _ovs_map, default={}),
-    )
+    row = _port_row(fields, fake_vlan)
+    port = Port(name=name, state=state, type=port_type, peer=peer, remote_ip=remote_ip, key=key, **row)
     return _Entry(port, path, fields.where("name"))
 
 
@@ -214,7 +203,7 @@ def _bond(raw, path, fake_vlan):
     lacp = fields.get("lacp", checks.choice(*checks.LACP_MODES_OVS), default="off")
     if mode == "balance-tcp" and lacp == "off":
         fail(fields.where("lacp"), "bond_mode balance-tcp needs LACP", "set lacp to active or passive")
-    tag, trunks, vlan_mode = _vlan_settings(fields, fake_vlan)
+    row = _port_row(fields, fake_vlan)
     delay = checks.integer(0, DELAY_HIGH)
     bond = Bond(
         name=name,
@@ -225,10 +214,7 @@ def _bond(raw, path, fake_vlan):
         lacp_time=fields.get("lacp_time", checks.choice(*LACP_TIMES), default="slow"),
         bond_updelay=fields.get("bond_updelay", delay, default=0),
         bond_downdelay=fields.get("bond_downdelay", delay, default=0),
-        tag=tag,
-        trunks=trunks,
-        vlan_mode=vlan_mode,
-        external_ids=fields.get("external_ids", _ovs_map, default={}),
+        **row,
     )
     return _Entry(bond, path, fields.where("name"))
 

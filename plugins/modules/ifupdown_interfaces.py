@@ -418,12 +418,14 @@ detail:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_fields import SECTIONS
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_run import converge_host
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
-# Ansible checks only that each section is a list of mappings: ifupdown_validate is the one reader of the items, so
-# an error names the item as written (network_bonds[0].parameters[1].val) and name: yes is not made "True".
+# Ansible checks only that each section (ifupdown_fields.SECTIONS) is a list of mappings: ifupdown_validate is the one
+# reader of the items, so an error names the item as written (network_bonds[0].parameters[1].val) and name: yes is not
+# made "True".
 SECTION = dict(ITEMS, default=[])
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
@@ -436,13 +438,7 @@ ARGUMENT_SPEC = dict(
     confirm=dict(type="bool", default=False),
     report=dict(type="bool", default=False),
     state_dir=dict(type="path", default="/var/lib/essentials-kvm/ifupdown"),
-    network_interfaces=SECTION,
-    network_bonds=SECTION,
-    network_bridges=SECTION,
-    network_vlans=SECTION,
-    ovs_bridges=SECTION,
-    ovs_bonds=SECTION,
-    ovs_interfaces=SECTION,
+    **dict((section, SECTION) for section, _kind, _keys in SECTIONS),
 )
 
 
