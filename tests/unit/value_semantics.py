@@ -17,6 +17,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import checks, clou
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
+from ansible_collections.essentials.kvm.plugins.module_utils import libvirt_conf
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
@@ -403,6 +404,7 @@ def vm_fields():
         + table_fields(VMS, dv.DISK_FIELDS, disk_context)
         + table_fields(VMS, dv.NIC_FIELDS, nic_context)
         + table_fields(VMS, dv.CLOUD_INIT_FIELDS, lambda key, slot: fixed(vm(cloud_init={key: slot})))
+        + listed(VMS, [("bool", vm(cloud_init={"user_data": {"chpasswd": {"expire": SLOT}}}))])
         + table_fields(
             VMS,
             cloudinit_validate.WRITE_FILE,
@@ -597,8 +599,27 @@ def ifupdown_fields():
     return found
 
 
-KINDS = (POOLS, NETWORKS, VMS, IMAGES, OVS, IFUPDOWN)
+# ------------------------------------------------------------------------------------------------ daemon settings
+
+# libvirt_daemon_config's files: the settings are libvirt's own (an int, a string, a list; a boolean is written 1/0),
+# so of the value classes only the file's path is the kit's.
+DAEMON = Kind("daemon settings", "files", lambda files: libvirt_conf.validate_files(files, "files"))
+
+
+def daemon_fields():
+    return listed(DAEMON, [("path", [{"path": SLOT, "settings": {"max_clients": 100}}])])
+
+
+KINDS = (POOLS, NETWORKS, VMS, IMAGES, OVS, IFUPDOWN, DAEMON)
 
 
 def all_fields():
-    return pool_fields() + network_fields() + vm_fields() + image_fields() + ovs_fields() + ifupdown_fields()
+    return (
+        pool_fields()
+        + network_fields()
+        + vm_fields()
+        + image_fields()
+        + ovs_fields()
+        + ifupdown_fields()
+        + daemon_fields()
+    )
