@@ -14,11 +14,15 @@ declaration of the kind, at the field, and runs the kind's whole validation:
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
+from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from tests.unit import value_semantics as vs
 from tests.unit.generated_inputs import closure
+from tests.unit.value_classes import value_class
 
 MIB, GIB = 1024**2, 1024**3
 REFUSED = "refused"
@@ -218,3 +222,45 @@ def test_the_table_covers_every_kind_and_class():
         print("  %-6s %s" % (name, ", ".join(sorted(kinds))))
     assert set(columns) == set(ROWS) | {"int"}
     assert {field.kind for field in FIELDS} == set(vs.KINDS)
+
+
+def reads_of_the_kinds(monkeypatch):
+    """Every (input path, checker) the kinds read while running the table's declarations: Fields.get, and the
+    helpers that read a section against its table (network_validate.values, domain_validate.read,
+    storage_pool_validate._checked), with the keys the input leaves out too."""
+    found = set()
+    get = checks.Fields.get
+
+    def spy(self, key, check=checks.plain_text, required=False, default=None):
+        found.add((self.where(key), check))
+        return get(self, key, check, required, default)
+
+    def section_spy(module, name):
+        original = getattr(module, name)
+
+        def read(fields, spec, *args):
+            found.update((fields.where(key), check) for key, check in spec.items() if check)
+            return original(fields, spec, *args)
+
+        monkeypatch.setattr(module, name, read)
+
+    monkeypatch.setattr(checks.Fields, "get", spy)
+    section_spy(nv, "values")
+    section_spy(dv, "read")
+    section_spy(pv, "_checked")
+    for field in FIELDS:
+        accepted = [value for value, meaning in rows(field) if meaning != REFUSED]
+        if accepted:
+            outcome(lambda field=field, value=accepted[0]: field.kind.run(field.declaration(value)))
+    return found
+
+
+def test_every_field_the_kinds_read_is_a_column(monkeypatch):
+    """A key a kind reads with a checker of a value class is in the table, wherever the kind keeps its checker."""
+    columns = {field.path for field in FIELDS}
+    missing = set()
+    for path, check in sorted(reads_of_the_kinds(monkeypatch), key=lambda read: read[0]):
+        holds = value_class(check)
+        if holds and (path + "[0]" if holds[2] else path) not in columns:
+            missing.add("%s (%s)" % (path, holds[0]))
+    assert sorted(missing) == []

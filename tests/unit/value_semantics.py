@@ -1,183 +1,30 @@
 """The fields of every kind, for the cross-kind test of value semantics (test_value_semantics.py).
 
-A field is a place in the smallest valid declaration of a kind where a value goes (a template with SLOT there),
-the value class it holds and the kit checker that decides its meaning. The fields come from the kinds' own tables
-where a kind has them (storage_pool_validate's POOL, SOURCE, VOLUME, ...; network_validate.NETWORK_FIELDS;
-domain_validate's VM_FIELDS, DISK_FIELDS, NIC_FIELDS, ...; image_validate.FIELDS; cloudinit_validate.WRITE_FILE;
-ifupdown_validate.TYPED): each key whose checker is of a value class is a field, so a new key is covered as soon as
-it is in its table. What a table cannot say is where the key sits and what else the declaration needs (a pool type
-that has the source key, a NIC type that has the option): CONTEXT below, by table. Where a kind reads its keys in
-code (ovs_validate's key tuples, ifupdown's common keys, network_validate's sections), the fields are listed here
-and test_value_semantics holds the lists to the kinds' key tuples.
+The fields come from the kinds' own tables where a kind has them (storage_pool_validate's POOL, SOURCE, VOLUME, ...;
+network_validate.NETWORK_FIELDS; domain_validate's VM_FIELDS, DISK_FIELDS, NIC_FIELDS, ...; image_validate.FIELDS;
+cloudinit_validate.WRITE_FILE; ifupdown_validate.TYPED): each key whose checker holds a value class is a field, so a
+new key is covered as soon as it is in its table. What a table cannot say is where the key sits and what else the
+declaration needs (a pool type that has the source key, a NIC type that has the option): the *_context functions
+below. Where a kind reads a key in code (ovs_validate's key tuples, ifupdown's common keys, network_validate's
+sections, a pool's source dir), the fields are listed here; test_value_semantics fails when a kind reads a key of a
+value class that is no field, and when a key of Open vSwitch's or ifupdown's key tuples is neither a field nor said
+why not.
 """
 
-import copy
-
-from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate
+from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate, libvirt_conf
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
-from ansible_collections.essentials.kvm.plugins.module_utils import libvirt_conf
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES
-from tests.unit.generated_inputs import closure
-
-SLOT = object()  # where the value under test goes in a template
-FIXED = object()  # (FIXED, template): the slot must name something declared elsewhere, so refusals only
+from tests.unit.value_classes import SLOT, Kind, fixed, listed, table_fields
 
 IQN = "iqn.2026-01.com.example:t1"
 WWN = "5001a4aa12345678"
 # Names the ifupdown host has, so that a bond or bridge member given in a cell exists.
 HOST_INTERFACES = ("eth1", "eth2", "eth3", "br-lan.10", "abcdefghijklmno")
-
-
-class Field:
-    """One cell column: kind, the declaration template, the value class and the kit checker for its meaning."""
-
-    def __init__(self, kind, template, value_class, kit, scale=1, fixed=False):
-        self.kind = kind
-        self.template = template
-        self.value_class = value_class
-        self.kit = kit
-        self.scale = scale  # the kind keeps sizes in units of scale bytes (a VM's memory in KiB)
-        self.fixed = fixed
-        self.path = slot_path(template, kind.root)
-
-    def declaration(self, value):
-        return fill(self.template, value)
-
-    def __repr__(self):
-        return self.path
-
-
-class Kind:
-    def __init__(self, name, root, run):
-        self.name, self.root, self.run = name, root, run
-
-
-def fill(template, value):
-    if template is SLOT:
-        return copy.deepcopy(value)
-    if isinstance(template, dict):
-        return {key: fill(item, value) for key, item in template.items()}
-    if isinstance(template, list):
-        return [fill(item, value) for item in template]
-    return template
-
-
-def slot_path(template, path):
-    """The input path of SLOT in template, as the kinds write it in errors."""
-    items = (
-        template.items() if isinstance(template, dict) else enumerate(template) if isinstance(template, list) else ()
-    )
-    for key, item in items:
-        if item is SLOT:
-            return at(path, key)
-        found = slot_path(item, at(path, key))
-        if found:
-            return found
-    return None
-
-
-# ------------------------------------------------------------------------------------------------- value classes
-
-# Checkers whose value class is not read off a closure. None: not one of the value classes tested here, with why.
-NAMED = {
-    checks.boolean: "bool",
-    checks.size: "size",
-    dv.size_above_zero: "size",
-    dv.memory_kib: "size",
-    checks.mac: "mac",
-    checks.uuid: "uuid",
-    checks.vlan_id: "vlan",
-    checks.ifname: "ifname",
-    checks.abs_path: "path",
-    checks.host: "text",
-    checks.pci_address: "text",
-    dv.vm_name: "text",
-    dv.volume_name: "text",
-    dv.free_text: "text",
-    nv.network_name: "text",
-    nv.dns_name: "text",
-    nv.profile_id: "text",
-    nv.duid: "text",
-    imv.url: "text",
-    imv.checksum: "text",
-    pv.mode: "text",
-    ov.ovsdb_name: "text",
-    iv._line: "text",
-    cloudinit_validate.string: "text",
-    # A version is a number by nature (protocol_version: 4); option values take numbers and booleans by design.
-    pv.nfs_version: None,
-    pv.rbd_option_value: None,
-    checks.word: None,
-    # Secrets: their errors never show the value, so a YAML boolean is not named either.
-    pv.secret: None,
-    pv.ceph_key: None,
-    dv.graphics_password: None,
-    # Names from a list of states, mappings, and sections read by their own readers.
-    pv.pool_state: None,
-    checks.mapping: None,
-    dv.metadata: None,
-    dv.boot_devices: None,
-}
-# The kit checker that gives each class its meaning (integers: the field's own range, from its checker).
-KIT = {
-    "bool": checks.boolean,
-    "size": checks.size,
-    "mac": checks.mac,
-    "uuid": checks.uuid,
-    "vlan": checks.vlan_id,
-    "ifname": checks.ifname,
-    "path": checks.abs_path,
-    "text": checks.plain_text,
-}
-
-
-def value_class(check):
-    """(class, kit checker, item of a list) of a table's checker; None if it holds none of the classes; KeyError if
-    the checker is new here (classify it in NAMED)."""
-    if check is None or hasattr(check, "choices"):
-        return None
-    if check in NAMED:
-        name = NAMED[check]
-        return (name, KIT[name], False) if name else None
-    env = closure(check)
-    if {"low", "high"} <= set(env):
-        return "int", check, False
-    if {"pattern", "what"} <= set(env) or "version" in env:
-        return "text", check, False
-    if set(env) == {"check"}:
-        inner = value_class(env["check"])
-        return inner and (inner[0], inner[1], True)
-    if set(env) == {"kind"} and check.__qualname__.startswith("document."):
-        return None  # a cloud-init document: a mapping or YAML text
-    if check.__name__.startswith(("read_", "_")) and check.__module__ != checks.__name__:
-        return None  # a section reader: its keys are fields of their own
-    raise KeyError("no value class for checker %r: add it to value_semantics.NAMED" % (check,))
-
-
-def table_fields(kind, table, context):
-    """A Field for each key of table whose checker holds a value class; context(key, slot) places the slot."""
-    found = []
-    for key, check in table.items():
-        holds = value_class(check)
-        if not holds:
-            continue
-        name, kit, listed = holds
-        template = context(key, [SLOT] if listed else SLOT)
-        fixed = isinstance(template, tuple)
-        template = template[1] if fixed else template
-        scale = 1024 if check is dv.memory_kib else 1
-        found.append(Field(kind, template, name, kit, scale, fixed))
-    return found
-
-
-def fixed(template):
-    return (FIXED, template)
 
 
 # --------------------------------------------------------------------------------------------------------- pools
@@ -265,9 +112,18 @@ def host_context(key, slot):
     return pool(kind, {"hosts": [host]})
 
 
+# Pool keys whose checker is chosen in code (by the pool type or another key).
+POOL_KEYS_IN_CODE = [
+    ("path", pool("netfs", {"dir": SLOT})),
+    (pv.port, pool("netfs", {"port": SLOT})),
+    ("text", pool("dir", volumes=[{"name": SLOT, "capacity": "1G"}])),
+]
+
+
 def pool_fields():
     return (
-        table_fields(POOLS, pv.POOL, pool_context)
+        listed(POOLS, POOL_KEYS_IN_CODE)
+        + table_fields(POOLS, pv.POOL, pool_context)
         + table_fields(POOLS, pv.SOURCE, source_context)
         + table_fields(POOLS, pv.VOLUME, volume_context)
         + table_fields(POOLS, pv.PERMISSIONS, permissions_contexts)
@@ -285,6 +141,8 @@ NETWORKS = Kind(
 )
 IPS = [{"address": "10.1.0.1", "prefix": 24}]
 OVS_NETWORK = {"mode": "bridge", "bridge_name": "br0", "virtualport_type": "openvswitch"}
+SRV = {"service": "ldap", "protocol": "tcp"}
+ROUTE = {"address": "10.2.0.0", "prefix": 24, "gateway": "10.1.0.2"}
 
 
 def network(**keys):
@@ -321,26 +179,40 @@ NETWORK_SECTIONS = [
     ("bool", network(dns={"enable": SLOT})),
     ("bool", network(dns={"forward_plain_names": SLOT})),
     ("text", network(dns={"hosts": [{"ip": "10.1.0.9", "hostnames": [SLOT]}]})),
-    (checks.integer(0, 65535), network(dns={"srvs": [{"service": "ldap", "protocol": "tcp", "port": SLOT}]})),
+    (checks.integer(0, 65535), network(dns={"srvs": [dict(SRV, port=SLOT)]})),
+    (checks.integer(0, 65535), network(dns={"srvs": [dict(SRV, priority=SLOT)]})),
+    (checks.integer(0, 65535), network(dns={"srvs": [dict(SRV, weight=SLOT)]})),
+    ("text", network(dns={"srvs": [dict(SRV, service=SLOT)]})),
+    ("text", network(dns={"srvs": [dict(SRV, domain=SLOT)]})),
+    ("text", network(dns={"srvs": [dict(SRV, target=SLOT)]})),
     (checks.integer(1, nv.UINT32), network(bandwidth={"inbound": {"average": SLOT}})),
+    (checks.integer(1, nv.UINT32), network(bandwidth={"inbound": {"average": 1000, "peak": SLOT}})),
+    (checks.integer(1, nv.UINT32), network(bandwidth={"inbound": {"average": 1000, "burst": SLOT}})),
+    ("text", [{"name": SLOT, "mode": "isolated"}]),
+    ("bool", network(autostart=SLOT)),
+    ("text", network(mode="hostdev", forward={"addresses": [SLOT]})),
+    ("bool", network(mode="hostdev", forward={"addresses": ["0000:03:10.1"], "managed": SLOT})),
+    ("text", network(ips=[{"address": SLOT, "prefix": 24}])),
+    ("text", network(ips=[dict(IPS[0], dhcp_hosts=[{"ip": SLOT, "name": "h1"}])])),
+    ("text", network(ips=[{"address": "fd00::1", "prefix": 64, "dhcp_hosts": [{"ip": "fd00::5", "id": SLOT}]}])),
+    ("bool", network(portgroups=[{"name": "pg1", "vlan": {"tags": [10], "trunk": SLOT}}], **OVS_NETWORK)),
+    ("vlan", fixed(network(vlan={"tags": [10], "trunk": True, "native_tag": SLOT}, **OVS_NETWORK))),
     (
-        checks.integer(0, nv.UINT32),
-        network(
-            mode="nat", ips=IPS, routes=[{"address": "10.2.0.0", "prefix": 24, "gateway": "10.1.0.2", "metric": SLOT}]
+        "vlan",
+        fixed(
+            network(
+                portgroups=[{"name": "pg1", "vlan": {"tags": [10], "trunk": True, "native_tag": SLOT}}], **OVS_NETWORK
+            )
         ),
     ),
+    ("text", network(virtualport_parameters={"profileid": SLOT}, **OVS_NETWORK)),
+    (checks.integer(0, 16777215), network(virtualport_parameters={"typeid": SLOT}, **OVS_NETWORK)),
+    (checks.integer(0, 255), network(virtualport_parameters={"typeidversion": SLOT}, **OVS_NETWORK)),
+    (checks.integer(0, nv.UINT32), network(mode="nat", ips=IPS, routes=[dict(ROUTE, metric=SLOT)])),
+    (checks.integer(1, 32), network(mode="nat", ips=IPS, routes=[dict(ROUTE, prefix=SLOT)])),
+    ("text", network(mode="nat", ips=IPS, routes=[dict(ROUTE, address=SLOT)])),
+    ("text", network(mode="nat", ips=IPS, routes=[dict(ROUTE, gateway=SLOT)])),
 ]
-
-
-def listed(kind, entries):
-    """Fields from (class or integer checker, template) pairs."""
-    found = []
-    for holds, template in entries:
-        fixed_slot = isinstance(template, tuple)
-        template = template[1] if fixed_slot else template
-        name, kit = ("int", holds) if callable(holds) else (holds, KIT[holds])
-        found.append(Field(kind, template, name, kit, fixed=fixed_slot))
-    return found
 
 
 def network_fields():
@@ -469,6 +341,9 @@ OVS_FIELDS = {
     ("VLAN_KEYS", "trunks"): ("vlan", port(trunks=[SLOT])),
     ("BOND_KEYS", "name"): ("ifname", bridge(bonds=[{"name": SLOT, "members": ["eth1", "eth2"]}])),
     ("BOND_KEYS", "members"): ("ifname", bridge(bonds=[{"name": "bond0", "members": [SLOT, "eth2"]}])),
+    ("BOND_KEYS", "tag"): ("vlan", bond(tag=SLOT)),
+    ("BOND_KEYS", "trunks"): ("vlan", bond(trunks=[SLOT])),
+    ("FAKE_BRIDGE_KEYS", "name"): ("ifname", bridge() + [{"name": SLOT, "parent": "br0", "vlan": 10}]),
     ("BOND_KEYS", "bond_updelay"): (DELAY, bond(bond_updelay=SLOT)),
     ("BOND_KEYS", "bond_downdelay"): (DELAY, bond(bond_downdelay=SLOT)),
     ("MIRROR_KEYS", "name"): ("text", mirror(name=SLOT, output_vlan=20)),
@@ -555,6 +430,8 @@ IFUPDOWN_EXTRA = {
     ("network_bridges", "ports"): ("ifname", {"network_bridges": [{"name": "br0", "ports": [SLOT]}]}),
     ("network_vlans", "vlan_id"): ("vlan", fixed({"network_vlans": [{"name": "eth1.10", "vlan_id": SLOT}]})),
     ("network_vlans", "vlan_device"): ("ifname", fixed({"network_vlans": [{"name": "vlan10", "vlan_device": SLOT}]})),
+    ("network_interfaces", "routes.to"): ("text", iface(routes=[{"to": SLOT, "via": "192.0.2.1"}])),
+    ("network_interfaces", "routes.via"): ("text", iface(routes=[{"to": "10.9.0.0/16", "via": SLOT}])),
     ("ovs_interfaces", "bridge"): (
         "ifname",
         fixed(
