@@ -185,7 +185,9 @@ def uuid(value, path):
     checked = text(what="a UUID")(value, path).lower()
     if not UUID_RE.match(checked):
         fail(path, "must be a UUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301 (got %r)" % (value,))
-    return checked
+    # Dashed, as libvirt writes it back: one UUID spelt two ways would differ on every run.
+    digits = checked.replace("-", "")
+    return "-".join((digits[:8], digits[8:12], digits[12:16], digits[16:20], digits[20:]))
 
 
 def ip(version=None):

@@ -143,7 +143,7 @@ class _Builder:
                 values["hooks"].append((keyword, one_line(command, at(at(path, key), i))))
         if spec.get("comment") is not None:
             if not isinstance(spec["comment"], str):
-                raise InputError(at(path, "comment"), "must be text (got %r)" % (spec["comment"],))
+                checks.plain_text(spec["comment"], at(path, "comment"))
             values["comment"] = spec["comment"].strip() or None
         self._kind()
 
