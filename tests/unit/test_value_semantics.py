@@ -13,9 +13,8 @@ declaration of the kind, at the field, and runs the kind's whole validation:
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils import checks
+from ansible_collections.essentials.kvm.plugins.module_utils import checks, ifupdown_fields
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
-from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
@@ -167,7 +166,7 @@ def normalised(field, seen, result):
     elif field.kind is vs.IFUPDOWN:
         item_path, key = path.rsplit(".", 1)
         items = [item for item in result.items if result.paths[item.name] == item_path]  # none if not configured
-        kept = getattr(items[0], iv.TYPED.get(key, (key,))[0], None) if items else None
+        kept = getattr(items[0], ifupdown_fields.TYPED.get(key, (key,))[0], None) if items else None
     else:
         return None
     return kept[0] if path != field.path and kept is not None else kept
@@ -204,8 +203,10 @@ def test_ovs_keys_are_each_a_field_or_said_why_not():
 
 
 def test_ifupdown_keys_are_each_a_field_or_said_why_not():
-    keys = set(iv.COMMON_KEYS) | {key for _section, _cls, extra in iv.SECTIONS for key in extra}
-    placed = set(vs.IFUPDOWN_COMMON) | {key for _section, key in vs.IFUPDOWN_EXTRA} | set(iv.TYPED)
+    keys = set(ifupdown_fields.COMMON_KEYS) | {
+        key for _section, _cls, extra in ifupdown_fields.SECTIONS for key in extra
+    }
+    placed = set(vs.IFUPDOWN_COMMON) | {key for _section, key in vs.IFUPDOWN_EXTRA} | set(ifupdown_fields.TYPED)
     assert sorted(keys - placed - set(vs.IFUPDOWN_OTHER_KEYS)) == []
 
 

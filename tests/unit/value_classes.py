@@ -8,9 +8,8 @@ checkers built on them by NAMED; a checker it does not know fails the test until
 
 import copy
 
-from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate
+from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate, ifupdown_fields
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
-from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
@@ -96,7 +95,7 @@ NAMED = {
     imv.checksum: "text",
     pv.mode: "text",
     ov.ovsdb_name: "text",
-    iv._line: "text",
+    ifupdown_fields.one_line: "text",
     cloudinit_validate.string: "text",
     # A version is a number by nature (protocol_version: 4); option values take numbers and booleans by design.
     pv.nfs_version: None,

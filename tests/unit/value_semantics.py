@@ -11,7 +11,14 @@ value class that is no field, and when a key of Open vSwitch's or ifupdown's key
 why not.
 """
 
-from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate, libvirt_conf
+from ansible_collections.essentials.kvm.plugins.module_utils import (
+    checks,
+    cloudinit_validate,
+    ifupdown_addresses,
+    ifupdown_fields,
+    ifupdown_item,
+    libvirt_conf,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
@@ -415,10 +422,10 @@ IFUPDOWN_COMMON = {
     "comment": ("text", iface(comment=SLOT)),
     "gateway": ("text", iface(address="192.0.2.10/24", gateway=SLOT)),
     "routes": (
-        checks.integer(0, iv.METRIC_HIGH),
+        checks.integer(0, ifupdown_addresses.METRIC_HIGH),
         iface(routes=[{"to": "10.9.0.0/16", "via": "192.0.2.1", "metric": SLOT}]),
     ),
-    "mtu": (checks.integer(iv.MTU_LOW, iv.MTU_HIGH), iface(mtu=SLOT)),
+    "mtu": (checks.integer(ifupdown_item.MTU_LOW, ifupdown_item.MTU_HIGH), iface(mtu=SLOT)),
     "hwaddress": ("mac", iface(hwaddress=SLOT)),
     "dns_nameservers": ("text", iface(dns_nameservers=[SLOT])),
     "dns_search": ("text", iface(dns_search=[SLOT])),
@@ -464,12 +471,12 @@ IFUPDOWN_OTHER_KEYS = {
 }
 
 
-def ifupdown_fields():
+def ifupdown_columns():
     found = listed(IFUPDOWN, IFUPDOWN_COMMON.values()) + listed(IFUPDOWN, IFUPDOWN_EXTRA.values())
-    for section, _cls, extra in iv.SECTIONS:
+    for section, _cls, extra in ifupdown_fields.SECTIONS:
         for key in extra:
-            if key in iv.TYPED:
-                table = {key: iv.TYPED[key][1]}
+            if key in ifupdown_fields.TYPED:
+                table = {key: ifupdown_fields.TYPED[key][1]}
                 found += table_fields(
                     IFUPDOWN, table, lambda key, slot, section=section: section_item(section, key, slot)
                 )
@@ -497,6 +504,6 @@ def all_fields():
         + vm_fields()
         + image_fields()
         + ovs_fields()
-        + ifupdown_fields()
+        + ifupdown_columns()
         + daemon_fields()
     )
