@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 
+from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -285,9 +286,7 @@ def validate_files(files, path="files"):
     result = []
     for index, entry in enumerate(files or []):
         where = at(path, index)
-        file_path = entry.get("path")
-        if not file_path or not os.path.isabs(file_path):
-            raise InputError(at(where, "path"), "must be an absolute path (got %r)" % (file_path,))
+        file_path = checks.abs_path(entry.get("path"), at(where, "path"))
         if file_path in seen:
             raise InputError(
                 at(where, "path"),
