@@ -70,14 +70,16 @@ def group(value, path):
 
 def chpasswd(value, path):
     fields = checks.Fields(value, path, ("expire", "users", "list"))
-    fields.get("expire", checks.boolean)
+    checked = dict(value)
+    if fields.has("expire"):
+        checked["expire"] = fields.get("expire", checks.boolean)
     fields.each(
         "users",
         lambda item, where: checks.Fields(item, where, ("name", "password", "type")).get("name", string, required=True),
     )
     if fields.has("list"):
         string_or_strings(fields.raw("list"), fields.where("list"))
-    return value
+    return checked
 
 
 WRITE_FILE = {
@@ -96,9 +98,12 @@ WRITE_FILE = {
 
 def write_file(value, path):
     fields = checks.Fields(value, path, tuple(WRITE_FILE))
+    checked = dict(value)
     for key, check in WRITE_FILE.items():
-        fields.get(key, check, required=key == "path")
-    return value
+        got = fields.get(key, check, required=key == "path")
+        if key in value and got is not None:
+            checked[key] = got
+    return checked
 
 
 def mount(value, path):
@@ -122,8 +127,10 @@ USER_DATA = {
 
 
 def check_user_data(value, path):
-    """The user-data mapping's well-known keys, each against its cloud-init type."""
+    """The user-data mapping's well-known keys, each against its cloud-init type; a copy holding the
+    checked values, so that `append: "yes"` reaches cloud-init as the boolean the kit read, not as text."""
+    checked = dict(value)
     for key, check in USER_DATA.items():
         if value.get(key) is not None:
-            check(value[key], at(path, key))
-    return value
+            checked[key] = check(value[key], at(path, key))
+    return checked

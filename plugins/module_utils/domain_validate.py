@@ -127,7 +127,7 @@ def document(kind):
             return value
         if isinstance(value, dict):
             if kind == "user":
-                cloudinit_validate.check_user_data(value, path)
+                value = cloudinit_validate.check_user_data(value, path)
             body = json.dumps(value, indent=2, sort_keys=True)
             return "#cloud-config\n" + body + "\n" if kind == "user" else body + "\n"
         fail(path, "must be a mapping or a YAML string (got %s)" % checks.describe(value))
