@@ -16,6 +16,17 @@ def vm(**extra):
     return base
 
 
+def ids(cases):
+    return [case[1] + ":" + case[2] for case in cases]
+
+
+def names_the_field(items, input_name, path, text):
+    """normalise_vms refuses the items with an error at path that says text."""
+    with pytest.raises(InputError) as err:
+        m.normalise_vms(items, input_name, CTX)
+    assert (err.value.path, text in err.value.message) == (path, True), err.value.message
+
+
 def test_defaults_and_sizes():
     got = m.normalise_vm(vm(memory="2G", current_memory=1024, vcpus=2, max_vcpus=4), "vms[0]", CTX)
     assert (got.memory, got.current_memory) == (2 * 1024 * 1024, 1024 * 1024)
@@ -123,12 +134,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("raw,path,text", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+@pytest.mark.parametrize("raw,path,text", BAD, ids=ids(BAD))
 def test_bad_input_names_the_field(raw, path, text):
-    with pytest.raises(InputError) as err:
-        m.normalise_vms([raw], "vms", CTX)
-    assert err.value.path == path
-    assert text in err.value.message
+    names_the_field([raw], "vms", path, text)
 
 
 def test_list_level_errors():
@@ -201,11 +209,9 @@ AS_WRITTEN = [
 ]
 
 
-@pytest.mark.parametrize("extra,path,text", AS_WRITTEN, ids=[b[1] + ":" + b[2] for b in AS_WRITTEN])
+@pytest.mark.parametrize("extra,path,text", AS_WRITTEN, ids=ids(AS_WRITTEN))
 def test_errors_name_the_key_as_written(extra, path, text):
-    with pytest.raises(InputError) as err:
-        m.normalise_vms([dict(vm(), **extra)], "kvm_vms", CTX)
-    assert (err.value.path, text in err.value.message) == (path, True), err.value.message
+    names_the_field([dict(vm(), **extra)], "kvm_vms", path, text)
 
 
 def test_yaml_booleans_and_numbers_where_text_belongs_say_why():

@@ -2,7 +2,7 @@
 errors name the field as written."""
 
 import pytest
-from test_domain_validate import CTX, m, vm
+from test_domain_validate import CTX, ids, m, names_the_field, vm
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 
@@ -29,12 +29,9 @@ BAD_DISKS = [
 ]
 
 
-@pytest.mark.parametrize("raw,path,text", BAD_DISKS, ids=[b[1] + ":" + b[2] for b in BAD_DISKS])
+@pytest.mark.parametrize("raw,path,text", BAD_DISKS, ids=ids(BAD_DISKS))
 def test_bad_input_names_the_field(raw, path, text):
-    with pytest.raises(InputError) as err:
-        m.normalise_vms([raw], "vms", CTX)
-    assert err.value.path == path
-    assert text in err.value.message
+    names_the_field([raw], "vms", path, text)
 
 
 AS_WRITTEN_DISKS = [
@@ -48,11 +45,9 @@ AS_WRITTEN_DISKS = [
 ]
 
 
-@pytest.mark.parametrize("extra,path,text", AS_WRITTEN_DISKS, ids=[b[1] + ":" + b[2] for b in AS_WRITTEN_DISKS])
+@pytest.mark.parametrize("extra,path,text", AS_WRITTEN_DISKS, ids=ids(AS_WRITTEN_DISKS))
 def test_errors_name_the_key_as_written(extra, path, text):
-    with pytest.raises(InputError) as err:
-        m.normalise_vms([dict(vm(), **extra)], "kvm_vms", CTX)
-    assert (err.value.path, text in err.value.message) == (path, True), err.value.message
+    names_the_field([dict(vm(), **extra)], "kvm_vms", path, text)
 
 
 def test_a_shared_volume_is_named_as_written():

@@ -2,9 +2,7 @@
 errors name the field as written."""
 
 import pytest
-from test_domain_validate import CTX, m, vm
-
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from test_domain_validate import CTX, ids, m, names_the_field, vm
 
 
 def test_mac_is_deterministic_and_local():
@@ -61,12 +59,9 @@ BAD_NICS = [
 ]
 
 
-@pytest.mark.parametrize("raw,path,text", BAD_NICS, ids=[b[1] + ":" + b[2] for b in BAD_NICS])
+@pytest.mark.parametrize("raw,path,text", BAD_NICS, ids=ids(BAD_NICS))
 def test_bad_input_names_the_field(raw, path, text):
-    with pytest.raises(InputError) as err:
-        m.normalise_vms([raw], "vms", CTX)
-    assert err.value.path == path
-    assert text in err.value.message
+    names_the_field([raw], "vms", path, text)
 
 
 AS_WRITTEN_NICS = [
@@ -108,8 +103,6 @@ AS_WRITTEN_NICS = [
 ]
 
 
-@pytest.mark.parametrize("extra,path,text", AS_WRITTEN_NICS, ids=[b[1] + ":" + b[2] for b in AS_WRITTEN_NICS])
+@pytest.mark.parametrize("extra,path,text", AS_WRITTEN_NICS, ids=ids(AS_WRITTEN_NICS))
 def test_errors_name_the_key_as_written(extra, path, text):
-    with pytest.raises(InputError) as err:
-        m.normalise_vms([dict(vm(), **extra)], "kvm_vms", CTX)
-    assert (err.value.path, text in err.value.message) == (path, True), err.value.message
+    names_the_field([dict(vm(), **extra)], "kvm_vms", path, text)
