@@ -309,3 +309,9 @@ def pci_address(value, path):
             "write it as domain:bus:slot.function",
         )
     return checked
+
+
+def read_set(fields, spec):
+    """The keys of spec (key -> checker) that the input sets, each read by its checker; a key whose checker is
+    None is read by its own reader."""
+    return {key: fields.get(key, check) for key, check in spec.items() if check and fields.has(key)}

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import xml.etree.ElementTree as ET
 
+from ansible_collections.essentials.kvm.plugins.module_utils import xml_shared
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Disk, Domain, Nic
 from ansible_collections.essentials.kvm.plugins.module_utils.network_model import Vlan
 from ansible_collections.essentials.kvm.plugins.module_utils.xml_props import (
@@ -22,17 +23,9 @@ from ansible_collections.essentials.kvm.plugins.module_utils.xml_props import (
     Hand,
     Pci,
     Prop,
+    definition,
     element,
     read,
-    write,
-)
-from ansible_collections.essentials.kvm.plugins.module_utils.xml_shared import (
-    build_bandwidth,
-    build_virtualport,
-    build_vlan,
-    parse_bandwidth,
-    parse_virtualport,
-    parse_vlan,
 )
 
 NS = "https://essentials.kvm/xmlns/domain/1.0"
@@ -241,7 +234,7 @@ def _parse_nic_source(elem):
 def _build_vlan(place, nic):
     # The model's access VLAN is a trunk's native (untagged) one.
     if nic.vlan or nic.trunk:
-        build_vlan(
+        xml_shared.build_vlan(
             place(""),
             Vlan(
                 tags=([nic.vlan] if nic.vlan else []) + nic.trunk,
@@ -253,7 +246,7 @@ def _build_vlan(place, nic):
 
 
 def _parse_vlan(elem):
-    vlan = parse_vlan(elem.find("vlan"))
+    vlan = xml_shared.parse_vlan(elem.find("vlan"))
     if vlan is None:
         return {}
     if not vlan.trunk:
@@ -278,9 +271,14 @@ def _parse_target(elem):
 def _build_bandwidth(place, nic):
     # Rate attributes in alphabetical order, as this module has always written them.
     if nic.bandwidth:
-        build_bandwidth(
+        xml_shared.build_bandwidth(
             place(""), {direction: dict(sorted(rate.items())) for direction, rate in sorted(nic.bandwidth.items())}
         )
+
+
+def _parse_ovs(elem):
+    vtype, _parameters = xml_shared.parse_virtualport(elem.find("virtualport"))
+    return {"ovs": elem.get("type") == "bridge" and vtype == "openvswitch"}
 
 
 NIC = (
@@ -289,25 +287,19 @@ NIC = (
     Prop("mac", "mac/@address", LOWER, default=""),
     Hand(_build_nic_source, _parse_nic_source),
     Hand(
-        lambda place, nic: build_virtualport(place(""), "openvswitch" if nic.ovs else None),
-        lambda elem: {
-            "ovs": elem.get("type") == "bridge" and parse_virtualport(elem.find("virtualport"))[0] == "openvswitch"
-        },
+        lambda place, nic: xml_shared.build_virtualport(place(""), "openvswitch" if nic.ovs else None),
+        _parse_ovs,
     ),
     Hand(_build_vlan, _parse_vlan),
     Hand(_build_target, _parse_target),
     Prop("model", "model/@type"),
     Prop("mtu", "mtu/@size", INT),
-    Hand(_build_bandwidth, lambda elem: {"bandwidth": parse_bandwidth(elem.find("bandwidth")) or {}}),
+    Hand(_build_bandwidth, lambda elem: {"bandwidth": xml_shared.parse_bandwidth(elem.find("bandwidth")) or {}}),
 )
 
 
 def build(vm, uuid=None):
-    root = write(ET.Element("domain"), vm, DOMAIN)
-    if uuid:  # libvirt wants it right after the name
-        root.insert(1, ET.Element("uuid"))
-        root[1].text = uuid
-    return root
+    return definition("domain", vm, DOMAIN, uuid)
 
 
 def disk_element(disk):

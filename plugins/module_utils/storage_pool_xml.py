@@ -30,6 +30,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.xml_props import (
     One,
     Pci,
     Prop,
+    definition,
     read,
     write,
 )
@@ -137,11 +138,7 @@ POOL = (
 
 
 def build_pool_element(pool, uuid=None):
-    root = write(ET.Element("pool"), pool, POOL)
-    if uuid:  # libvirt wants it right after the name
-        root.insert(1, ET.Element("uuid"))
-        root[1].text = uuid
-    return root
+    return definition("pool", pool, POOL, uuid)
 
 
 def build_pool_xml(pool, uuid=None):

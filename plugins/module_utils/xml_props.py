@@ -265,3 +265,13 @@ def element(tag, obj, rows, parent=None):
     """A new <tag> (under parent, if given) written from obj."""
     node = ET.Element(tag) if parent is None else ET.SubElement(parent, tag)
     return write(node, obj, rows)
+
+
+def definition(tag, obj, rows, uuid=None):
+    """The root <tag> of a libvirt object's definition, written from obj. uuid keeps libvirt's identity when
+    redefining an existing object; it goes right after the name, where libvirt wants it."""
+    root = element(tag, obj, rows)
+    if uuid:
+        root.insert(1, ET.Element("uuid"))
+        root[1].text = uuid
+    return root

@@ -143,6 +143,8 @@ def validator_tables(option):
         image = importlib.import_module(PACKAGE + "module_utils.image_validate")
         return {(): (tuple(image.FIELDS), image.FIELDS, {})}
     vm = importlib.import_module(PACKAGE + "module_utils.domain_validate")
+    disk = importlib.import_module(PACKAGE + "module_utils.domain_validate_disks")
+    nic = importlib.import_module(PACKAGE + "module_utils.domain_validate_nics")
     return {
         path: (tuple(keys), table, aliases)
         for path, keys, table, aliases in (
@@ -150,8 +152,8 @@ def validator_tables(option):
             (("cpu",), vm.CPU_FIELDS, vm.CPU_FIELDS, {}),
             (("direct_boot",), vm.DIRECT_BOOT_FIELDS, vm.DIRECT_BOOT_FIELDS, {}),
             (("graphics",), vm.GRAPHICS_FIELDS, vm.GRAPHICS_FIELDS, {}),
-            (("disks",), vm.DISK_FIELDS, vm.DISK_FIELDS, vm.DISK_ALIASES),
-            (("nics",), vm.NIC_FIELDS, vm.NIC_FIELDS, vm.NIC_ALIASES),
+            (("disks",), disk.DISK_FIELDS, disk.DISK_FIELDS, disk.DISK_ALIASES),
+            (("nics",), nic.NIC_FIELDS, nic.NIC_FIELDS, nic.NIC_ALIASES),
             (("cloud_init",), vm.CLOUD_INIT_FIELDS, vm.CLOUD_INIT_FIELDS, {}),
         )
     }

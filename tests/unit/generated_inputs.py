@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_disks as dd
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_nics as dn
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES
@@ -49,8 +51,8 @@ NAMED = {
     pv.rbd_option_value: st.one_of(st.booleans(), st.integers(0, 100), WORDS),
     pv.pool_state: st.sampled_from(pv.POOL_STATES + tuple(pv.LEGACY_STATES)),
     dv.vm_name: st.from_regex(r"\A[a-z][a-z0-9._+-]{0,15}\Z"),
-    dv.volume_name: st.from_regex(r"\A[a-z][a-z0-9._-]{0,15}\Z"),
-    dv.size_above_zero: SIZE,
+    dd.volume_name: st.from_regex(r"\A[a-z][a-z0-9._-]{0,15}\Z"),
+    dd.size_above_zero: SIZE,
     dv.memory_kib: st.sampled_from(["64M", "512", 1024, "1G", "1.5G", "256MiB"]),
     dv.free_text: st.one_of(
         st.just(""),
@@ -291,43 +293,43 @@ USER_DATA = st.fixed_dictionaries(
 @st.composite
 def disk(draw, pool_name, base):
     # type image needs the images kind declared and downloaded first: not generated yet (see docs/inputs.md).
-    kind = draw(st.sampled_from([kind for kind in dv.DISK_TYPES if kind != "image"]))
+    kind = draw(st.sampled_from([kind for kind in dd.DISK_TYPES if kind != "image"]))
     item = {"type": kind}
     if kind in ("file", "cdrom"):
-        item["path"] = draw(valid(dv.DISK_FIELDS["path"]))
+        item["path"] = draw(valid(dd.DISK_FIELDS["path"]))
     elif kind == "volume":
         item["volume"] = base
     else:
-        item["size"] = draw(valid(dv.DISK_FIELDS["size"]))
+        item["size"] = draw(valid(dd.DISK_FIELDS["size"]))
         if kind in ("copy", "overlay"):
             item["base"] = base
         if kind == "overlay":
             item["format"] = "qcow2"
     if kind != "file" and kind != "cdrom":
         item["pool"] = pool_name
-    bus = draw(valid(dv.DISK_FIELDS["bus"]))
+    bus = draw(valid(dd.DISK_FIELDS["bus"]))
     item["bus" if draw(st.booleans()) else "disk_driver"] = bus
-    return optional(item, dv.DISK_FIELDS, draw, ["cache", "io", "discard"])
+    return optional(item, dd.DISK_FIELDS, draw, ["cache", "io", "discard"])
 
 
 @st.composite
 def nic(draw, networks):
-    kind = draw(st.sampled_from(dv.NIC_TYPES))
+    kind = draw(st.sampled_from(dn.NIC_TYPES))
     item = {"type": kind}
-    source = dv.NIC_SOURCE.get(kind)
+    source = dn.NIC_SOURCE.get(kind)
     if source:
-        value = draw(st.sampled_from(networks)) if kind == "network" else draw(valid(dv.NIC_FIELDS[source]))
+        value = draw(st.sampled_from(networks)) if kind == "network" else draw(valid(dn.NIC_FIELDS[source]))
         item[source if draw(st.booleans()) else "source"] = value
     if kind == "direct":
-        optional(item, dv.NIC_FIELDS, draw, ["mode"])
+        optional(item, dn.NIC_FIELDS, draw, ["mode"])
     if kind == "ethernet":
-        optional(item, dv.NIC_FIELDS, draw, ["target_dev"])
+        optional(item, dn.NIC_FIELDS, draw, ["target_dev"])
     if kind in ("network", "hostdev"):
-        optional(item, dv.NIC_FIELDS, draw, ["vlan"])
+        optional(item, dn.NIC_FIELDS, draw, ["vlan"])
     if kind != "hostdev":
-        model = draw(valid(dv.NIC_FIELDS["model"]))
+        model = draw(valid(dn.NIC_FIELDS["model"]))
         item["model" if draw(st.booleans()) else "network_driver"] = model
-    return optional(item, dv.NIC_FIELDS, draw, ["mtu"])
+    return optional(item, dn.NIC_FIELDS, draw, ["mtu"])
 
 
 @st.composite
@@ -472,7 +474,7 @@ def mutated(draw, declarations, per_declaration=8):
 PATH_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 # Each key the validators read, and the other spellings a user may write for it.
 SPELLINGS = {}
-for _aliases in (dv.VM_ALIASES, dv.DISK_ALIASES, dv.NIC_ALIASES, pv.SOURCE_ALIASES):
+for _aliases in (dv.VM_ALIASES, dd.DISK_ALIASES, dn.NIC_ALIASES, pv.SOURCE_ALIASES):
     for _written, _key in _aliases.items():
         SPELLINGS.setdefault(_key, set()).add(_written)
 
