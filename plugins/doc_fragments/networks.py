@@ -7,7 +7,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # The networks option: every virtual network of a host (libvirt_network and libvirt_resources).
+    # The networks option: every virtual network of a host, and the bridges they may use (libvirt_network and
+    # libvirt_resources).
     DOCUMENTATION = r"""
 options:
   networks:
@@ -399,4 +400,11 @@ options:
           metric:
             description: Route metric.
             type: int
+  declared_bridges:
+    description:
+      - Bridges that the host's interface or Open vSwitch variables will create; a V(bridge) mode network must name
+        one of these or a bridge that already exists.
+    type: list
+    elements: str
+    default: []
 """

@@ -22,6 +22,8 @@ description:
 version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 options:
   uri:
     description: libvirt connection URI to ask for domain capabilities.
@@ -124,36 +126,20 @@ domain_type_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import TLS_FILES, host_info
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, connection
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import TLS_FILES
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION, describe_host
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+
+ARGUMENT_SPEC = dict(uri=URI_OPTION, tls_files={"type": "list", "elements": "path", "default": list(TLS_FILES)})
+
+
+def info(module):
+    found, warnings = describe_host(module.params["uri"], module.params["tls_files"])
+    return dict(found, changed=False, warnings=warnings)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            uri=dict(type="str", default="qemu:///system"),
-            tls_files=dict(type="list", elements="path", default=list(TLS_FILES)),
-        ),
-        supports_check_mode=True,
-    )
-    tls_files = module.params["tls_files"]
-
-    def info():
-        try:
-            with connection(module.params["uri"]) as conn:
-                return dict(host_info(conn, LibvirtError, tls_files=tls_files), changed=False)
-        except EssentialsError as exc:
-            # A host without libvirt (yet) is still described; the domain type then follows /dev/kvm.
-            found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
-            return dict(
-                found,
-                changed=False,
-                warnings=["%s; the domain type follows /dev/kvm (%s)" % (exc.message, found["domain_type"])],
-            )
-
-    run(module, info)
+    module_main(AnsibleModule, ARGUMENT_SPEC, info)
 
 
 if __name__ == "__main__":
