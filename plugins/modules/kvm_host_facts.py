@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 ---
 module: kvm_host_facts
 short_description: Read a hypervisor's whole topology (links, bonds, VLANs, bridges, Open vSwitch, libvirt) as data
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 description:
   - Reads, in one run, the host's kernel links (physical NICs with speed and MAC, Linux bonds with mode, members,
     active member and LACP partner, VLAN devices, Linux bridges and their ports), Open vSwitch bridges, ports,
@@ -28,8 +30,6 @@ description:
 version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)
-extends_documentation_fragment:
-  - essentials.kvm.invocation
 options:
   uri:
     description: libvirt connection URI to read (opened read-only).

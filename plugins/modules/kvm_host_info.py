@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 ---
 module: kvm_host_info
 short_description: Report whether a host can run KVM guests and which libvirt domain type to use
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 description:
   - Reads the CPU's hardware virtualisation flags (C(vmx) for Intel VT-x, C(svm) for AMD-V) from C(/proc/cpuinfo),
     the loaded KVM kernel modules, whether C(/dev/kvm) exists and answers the KVM API, and whether AppArmor is
@@ -22,8 +24,6 @@ description:
 version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)
-extends_documentation_fragment:
-  - essentials.kvm.invocation
 options:
   uri:
     description: libvirt connection URI to ask for domain capabilities.

@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 ---
 module: libvirt_daemon_config
 short_description: Converge the libvirt host in one run (config files, sockets, services, small files, AppArmor)
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 description:
   - Sets or removes C(key = value) settings in libvirt's configuration files in one call for all of them.
   - Comments and every line that is not a listed setting stay as they are. An existing assignment is replaced in
@@ -29,8 +31,6 @@ description:
 version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)
-extends_documentation_fragment:
-  - essentials.kvm.invocation
 options:
   files:
     description: The files and their settings.

@@ -25,13 +25,13 @@ description:
 author:
   - KVM essentials developers (@kvm-essentials)
 extends_documentation_fragment:
+  - essentials.kvm.host_lock
   - essentials.kvm.invocation
   - essentials.kvm.libvirt
   - essentials.kvm.networks
   - essentials.kvm.pools
   - essentials.kvm.images
   - essentials.kvm.vms
-  - essentials.kvm.host_lock
 options:
   uri:
     description: libvirt connection URI, for every kind whose own URI option is unset.
@@ -110,11 +110,9 @@ EXAMPLES = r"""
     networks:
       - name: lab
         ips:
-          - address: 192.168.100.1
+          - address: 10.0.10.1
             prefix: 24
-            dhcp_ranges:
-              - start: 192.168.100.100
-                end: 192.168.100.199
+            dhcp_ranges: [{start: 10.0.10.100, end: 10.0.10.199}]
     pools:
       - name: images
         path: /srv/images
@@ -157,7 +155,7 @@ images:
     - {name: debian12, pool: images, volume: debian12-3f2a9c0d11be.img, format: qcow2, virtual_size: 2147483648,
        actual_size: 398458880, actions: ["download https://example.org/debian-12.qcow2 into pool images"]}
 vms:
-  description: One entry per VM handled on this host, as M(essentials.kvm.libvirt_domain) returns them.
+  description: One entry per VM handled on this host, the entries M(essentials.kvm.libvirt_domain) returns.
   returned: when O(vms) is given
   type: list
   elements: dict

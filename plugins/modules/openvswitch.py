@@ -165,11 +165,11 @@ options:
             type: list
             elements: int
           vlan_mode:
-            description: VLAN mode of the bond.
+            description: VLAN mode of the bond, as O(bridges[].ports[].vlan_mode) of a port.
             type: str
             choices: [access, trunk, native-tagged, native-untagged]
           external_ids:
-            description: Port C(external_ids) keys to set.
+            description: C(external_ids) keys to set on the bond's port.
             type: dict
       mirrors:
         description:
@@ -192,7 +192,7 @@ options:
             type: bool
             default: false
           select_src_port:
-            description: Ports whose received packets are mirrored.
+            description: Ports whose received packets (those entering the bridge there) are mirrored.
             type: list
             elements: str
           select_dst_port:
