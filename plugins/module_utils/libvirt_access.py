@@ -55,8 +55,11 @@ def describe_host(uri, tls_files):
     """What the host offers for virtualisation (host_virt.host_info) and the warnings to give. A host without
     libvirt (yet: check mode on a fresh host) is still described: the domain type then follows /dev/kvm."""
     try:
-        with connection(uri) as conn:
-            return host_info(conn, LibvirtError, tls_files=tls_files), []
+        conn = open_connection(uri)
     except EssentialsError as exc:
         found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
         return found, ["%s; the domain type follows /dev/kvm (%s)" % (exc.message, found["domain_type"])]
+    try:
+        return host_info(conn, LibvirtError, tls_files=tls_files), []
+    finally:
+        conn.close()

@@ -335,8 +335,8 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import UnsupportedError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import program
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
@@ -360,9 +360,7 @@ ARGUMENT_SPEC = dict(
 def switch(module):
     params = module.params
     desired = parse_bridges(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
-    binary = module.get_bin_path(params["ovs_vsctl"])
-    if binary is None:
-        raise UnsupportedError("%s not found; install openvswitch-switch" % params["ovs_vsctl"])
+    binary = program("ovs_vsctl", params["ovs_vsctl"], module.get_bin_path(params["ovs_vsctl"]), "openvswitch-switch")
     vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
     return converge(vsctl, desired, params["purge"], module.check_mode, module._diff)
 
