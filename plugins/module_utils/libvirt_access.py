@@ -47,7 +47,7 @@ def connection(uri):
         conn.close()
 
 
-# The uri option of the libvirt modules (each documents it: its meaning differs a little between them).
+# The uri option of the libvirt modules; the doc fragment essentials.kvm.libvirt documents it.
 URI_OPTION = {"type": "str", "default": "qemu:///system"}
 
 

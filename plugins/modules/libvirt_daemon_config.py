@@ -39,7 +39,7 @@ options:
     default: []
     suboptions:
       path:
-        description: Absolute path of the file. A missing file is created with mode C(0644).
+        description: Absolute path of the file. A missing file is created with mode C(0644); its directory must exist.
         type: path
         required: true
       settings:

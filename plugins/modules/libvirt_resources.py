@@ -215,9 +215,11 @@ ARGUMENT_SPEC = dict(
     declared_bridges={"type": "list", "elements": "str", "default": []},
     inventory_hostname={"type": "str"},
     shutdown_timeout={"type": "int", "default": 120},
+    **kind_spec("networks"),
+    **kind_spec("pools"),
+    **kind_spec("images"),
+    **kind_spec("vms"),
 )
-for _name in KINDS:
-    ARGUMENT_SPEC.update(kind_spec(_name))
 
 
 def kind(params, name):

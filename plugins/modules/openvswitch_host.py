@@ -45,7 +45,7 @@ options:
         type: raw
         required: true
   sysctl_file:
-    description: The file the settings go to.
+    description: The file the settings go to; its directory is created.
     type: path
     default: /etc/sysctl.d/60-openvswitch.conf
 attributes:
