@@ -7,7 +7,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # The networks option: every virtual network of a host (libvirt_network and libvirt_resources).
+    # The networks option: every virtual network of a host, and the bridges they may use (libvirt_network and
+    # libvirt_resources).
     DOCUMENTATION = r"""
 options:
   networks:
@@ -43,7 +44,7 @@ options:
             Linux or Open vSwitch bridge for mode V(bridge).
         type: str
       stp:
-        description: Spanning tree on the bridge libvirt creates.
+        description: Spanning tree on the bridge libvirt creates; libvirt turns it on when unset.
         type: bool
       delay:
         description: Bridge forward delay in seconds.
@@ -59,7 +60,7 @@ options:
         description: MTU of the bridge.
         type: int
       mac:
-        description: MAC address of the bridge libvirt creates.
+        description: MAC address of the bridge libvirt creates; libvirt generates one when unset.
         type: str
       domain:
         description: DNS domain served by dnsmasq.
@@ -122,7 +123,7 @@ options:
         type: str
         choices: [openvswitch, 802.1Qbg, 802.1Qbh, midonet]
       virtualport_parameters:
-        description: Virtual port parameters.
+        description: Virtual port parameters; the VSI ones are those of 802.1Qbg.
         type: dict
         suboptions: &vport
           profileid:
@@ -132,16 +133,16 @@ options:
             description: Interface UUID.
             type: str
           managerid:
-            description: VSI manager id (802.1Qbg).
+            description: VSI manager id.
             type: int
           typeid:
-            description: VSI type id (802.1Qbg).
+            description: VSI type id.
             type: int
           typeidversion:
-            description: VSI type version (802.1Qbg).
+            description: VSI type version.
             type: int
           instanceid:
-            description: VSI instance UUID (802.1Qbg).
+            description: VSI instance UUID.
             type: str
       portgroups:
         description: Portgroups guests can pick.
@@ -210,7 +211,7 @@ options:
         elements: dict
         suboptions:
           name:
-            description: Portgroup name.
+            description: Name of the portgroup the item becomes.
             type: str
             required: true
           vlan:
@@ -399,4 +400,11 @@ options:
           metric:
             description: Route metric.
             type: int
+  declared_bridges:
+    description:
+      - Bridges that the host's interface or Open vSwitch variables will create; a V(bridge) mode network must name
+        one of these or a bridge that already exists.
+    type: list
+    elements: str
+    default: []
 """

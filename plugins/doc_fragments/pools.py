@@ -67,7 +67,7 @@ options:
               - Permissions of the target directory. libvirt applies them only when it creates the directory; a
                 different value for an existing pool gives a warning, never a change.
             type: dict
-            suboptions:
+            suboptions: &permissions
               mode:
                 description: Octal mode as a quoted string, for example C('0755').
                 type: str
@@ -138,13 +138,13 @@ options:
                 description: Parent scsi_host of an fc_host vHBA.
                 type: str
               parent_wwnn:
-                description: WWNN of the parent HBA.
+                description: WWNN of the parent HBA; with O(pools[].source.adapter.parent_wwpn), instead of parent.
                 type: str
               parent_wwpn:
-                description: WWPN of the parent HBA.
+                description: WWPN of the parent HBA, with O(pools[].source.adapter.parent_wwnn).
                 type: str
               parent_fabric_wwn:
-                description: Fabric WWN of the parent HBA.
+                description: Fabric WWN of the parent HBA, instead of parent.
                 type: str
               managed:
                 description: Whether libvirt creates and deletes the vHBA.
@@ -189,10 +189,10 @@ options:
             description: NFS protocol version (netfs).
             type: str
           vendor:
-            description: Vendor name of the source.
+            description: Vendor of the storage device (libvirt only records it).
             type: str
           product:
-            description: Product name of the source.
+            description: Product name of the storage device (libvirt only records it).
             type: str
       cow:
         description: Copy-on-write of the target filesystem (dir, fs, netfs on btrfs).
@@ -248,19 +248,7 @@ options:
           permissions:
             description: Permissions of the volume when created.
             type: dict
-            suboptions:
-              mode:
-                description: Octal mode as a quoted string, for example C('0755').
-                type: str
-              owner:
-                description: Numeric owner id.
-                type: int
-              group:
-                description: Numeric group id.
-                type: int
-              label:
-                description: Security label.
-                type: str
+            suboptions: *permissions
           upload:
             description: Image file on the host to upload into the volume when it is created.
             type: str

@@ -7,7 +7,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # The vms option: the virtual machines of a host (libvirt_domain and libvirt_resources).
+    # The vms option: the virtual machines of a host, with the options that only VMs use (libvirt_domain and
+    # libvirt_resources).
     DOCUMENTATION = r"""
 options:
   vms:
@@ -308,4 +309,13 @@ options:
           bandwidth:
             description: Quality of service, C(inbound) and C(outbound) mappings of C(average), C(peak) (KiB/s) and C(burst) (KiB).
             type: dict
+  inventory_hostname:
+    description:
+      - Name of the host this call runs for. VMs whose O(vms[].host) names another host are skipped.
+      - Also seeds the MAC addresses derived for NICs without O(vms[].nics[].mac).
+    type: str
+  shutdown_timeout:
+    description: Seconds to wait for a guest to power off before it is destroyed.
+    type: int
+    default: 120
 """

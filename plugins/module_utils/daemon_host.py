@@ -11,9 +11,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import grp
+import os
 import pwd
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.checks import abs_path
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import (
     apply_text,
     diff_of,
@@ -21,6 +23,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_files import (
     plan_file,
     validate_text,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import writable_file
 from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
     UNIT_DIRS,
     Systemd,
@@ -227,8 +230,22 @@ def planned_services(systemd, params, socket_activation, mode):
     return ensure_unit(systemd, service + ".service", True, True, check_mode=True)
 
 
+def check_paths(params, check_mode):
+    """Every file option checked before anything is read: config files must have their directory (libvirt's
+    package makes it), small files get theirs made (the certificates, only looked for, are host_virt's)."""
+    for index, (path, _settings) in enumerate(params["files"]):
+        writable_file("files[%d].path" % index, path, writing=not check_mode)
+    for index, entry in enumerate(params["text_files"]):
+        writable_file("text_files[%d].path" % index, entry["path"], writing=not check_mode, make_dirs=True)
+    for index, path in enumerate(params["apparmor_paths"] or ()):
+        where = "apparmor_paths[%d]" % index
+        if os.path.exists(abs_path(path, where)) and not os.path.isdir(path):
+            raise InputError(where, "%s is not a directory" % path, "give the pool's directory")
+
+
 def converge_host(params, runner, check_mode=False, apparmor_enabled=False, socket_activation=None, missing_tls=()):
     """Plan and (unless check mode) apply; returns (result dict, diffs)."""
+    check_paths(params, check_mode)
     systemd = Systemd(runner)
     if socket_activation is None:
         socket_activation = unit_exists(params["service"] + ".socket")

@@ -13,6 +13,8 @@ __metaclass__ = type
 import fcntl
 import os
 
+from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import readable_file
+
 CPUINFO = "/proc/cpuinfo"
 DEV_KVM = "/dev/kvm"
 PROC_MODULES = "/proc/modules"
@@ -86,7 +88,11 @@ def libvirt_offers_kvm(conn, error_class):
     return True, ""
 
 
-def missing_files(paths):
+def missing_files(paths, name="tls_files"):
+    """The files of the list option `name` that do not exist yet; one that never can (a directory, a path below
+    a file) is refused naming its place in the option."""
+    for index, path in enumerate(paths):
+        readable_file("%s[%d]" % (name, index), path)
     return [path for path in paths if not os.path.exists(path)]
 
 

@@ -10,7 +10,8 @@ __metaclass__ = type
 
 from contextlib import contextmanager
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import host_info
 
 try:
     import libvirt
@@ -42,5 +43,23 @@ def connection(uri):
     conn = open_connection(uri)
     try:
         yield conn
+    finally:
+        conn.close()
+
+
+# The uri option of the libvirt modules; the doc fragment essentials.kvm.libvirt documents it.
+URI_OPTION = {"type": "str", "default": "qemu:///system"}
+
+
+def describe_host(uri, tls_files):
+    """What the host offers for virtualisation (host_virt.host_info) and the warnings to give. A host without
+    libvirt (yet: check mode on a fresh host) is still described: the domain type then follows /dev/kvm."""
+    try:
+        conn = open_connection(uri)
+    except EssentialsError as exc:
+        found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
+        return found, ["%s; the domain type follows /dev/kvm (%s)" % (exc.message, found["domain_type"])]
+    try:
+        return host_info(conn, LibvirtError, tls_files=tls_files), []
     finally:
         conn.close()

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""How a module's main() ends: one place turns the collection's errors into a failure and a result into an exit."""
+"""A module's main(): one place reads the options, turns the collection's errors into a failure and a result
+into an exit, so that a module file holds its documentation, its argument spec and the call it makes."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -32,3 +33,23 @@ def lock_timeout(module):
     """How long the module waits for the host lock; None (no lock) in check mode and for read-only modules."""
     timeout = module.params.get("lock_timeout")
     return None if timeout is None or module.check_mode else timeout
+
+
+def main(module_class, argument_spec, converge):
+    """The whole main() of a module (they all support check mode): module_class (AnsibleModule or a subclass,
+    passed in so that this file needs no Ansible import) reads the options, converge(module) returns the result,
+    whose "diff" stays only in diff mode."""
+    module = module_class(argument_spec=argument_spec, supports_check_mode=True)
+
+    def converged():
+        result = converge(module)
+        if not module._diff:
+            result.pop("diff", None)
+        return result
+
+    run(module, converged)
+
+
+def options(module, *names):
+    """The named options as keyword arguments of a converge function (named like the options), with check_mode."""
+    return dict(((name, module.params[name]) for name in names), check_mode=module.check_mode)

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import apply_text, diff_of, plan_file
+from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import writable_file
 from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
     Systemd,
     ensure_unit,
@@ -39,6 +40,7 @@ def sysctl_text(settings, path="openvswitch_system_tuning"):
 def converge_switch_host(params, runner, check_mode=False, manager=None):
     """Returns (result, diffs)."""
     text = sysctl_text(params["sysctl"])
+    writable_file("sysctl_file", params["sysctl_file"], writing=not check_mode, make_dirs=True)
     changes, diffs = [], []
     manager = manager or package_manager()
     missing = missing_packages(runner, params["packages"], manager)

@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 ---
 module: kvm_host_facts
 short_description: Read a hypervisor's whole topology (links, bonds, VLANs, bridges, Open vSwitch, libvirt) as data
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 description:
   - Reads, in one run, the host's kernel links (physical NICs with speed and MAC, Linux bonds with mode, members,
     active member and LACP partner, VLAN devices, Linux bridges and their ports), Open vSwitch bridges, ports,
@@ -147,31 +149,29 @@ facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils import module_run
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import pool_secrets
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 from ansible_collections.essentials.kvm.plugins.module_utils.topology_facts import gather
+
+ARGUMENT_SPEC = dict(
+    uri=URI_OPTION,
+    ovs_vsctl={"type": "str", "default": "ovs-vsctl"},
+    ovs_db={"type": "str"},
+    declared={"type": "dict"},
+)
 
 
 class Module(AnsibleModule):
     """The declared pools' secrets (CHAP passwords, ceph keys) are masked before the arguments are logged, as
-    list_spec.HidesPoolSecrets does for the modules that take pools."""
+    list_spec.HidesSecrets does for the modules that take pools."""
 
     def _log_invocation(self):
         self.no_log_values.update(pool_secrets((self.params.get("declared") or {}).get("kvm_storage_pools")))
         super()._log_invocation()
 
 
-def main():
-    module = Module(
-        argument_spec=dict(
-            uri=dict(type="str", default="qemu:///system"),
-            ovs_vsctl=dict(type="str", default="ovs-vsctl"),
-            ovs_db=dict(type="str"),
-            declared=dict(type="dict"),
-        ),
-        supports_check_mode=True,
-    )
-
+def facts(module):
     def run(argv):
         # run_command fails the module on a missing program; a host without OVS is a fact, not a failure.
         if module.get_bin_path(argv[0]) is None:
@@ -181,10 +181,11 @@ def main():
     params = module.params
     # The full path, as the openvswitch module shows it in its planned command.
     vsctl = module.get_bin_path(params["ovs_vsctl"]) or params["ovs_vsctl"]
-    module_run.run(
-        module,
-        lambda: {"changed": False, "facts": gather(run, params["uri"], vsctl, params["ovs_db"], params["declared"])},
-    )
+    return {"changed": False, "facts": gather(run, params["uri"], vsctl, params["ovs_db"], params["declared"])}
+
+
+def main():
+    module_main(Module, ARGUMENT_SPEC, facts)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 ---
 module: kvm_host_info
 short_description: Report whether a host can run KVM guests and which libvirt domain type to use
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 description:
   - Reads the CPU's hardware virtualisation flags (C(vmx) for Intel VT-x, C(svm) for AMD-V) from C(/proc/cpuinfo),
     the loaded KVM kernel modules, whether C(/dev/kvm) exists and answers the KVM API, and whether AppArmor is
@@ -124,36 +126,20 @@ domain_type_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import TLS_FILES, host_info
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, connection
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import TLS_FILES
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION, describe_host
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+
+ARGUMENT_SPEC = dict(uri=URI_OPTION, tls_files={"type": "list", "elements": "path", "default": list(TLS_FILES)})
+
+
+def info(module):
+    found, warnings = describe_host(module.params["uri"], module.params["tls_files"])
+    return dict(found, changed=False, warnings=warnings)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            uri=dict(type="str", default="qemu:///system"),
-            tls_files=dict(type="list", elements="path", default=list(TLS_FILES)),
-        ),
-        supports_check_mode=True,
-    )
-    tls_files = module.params["tls_files"]
-
-    def info():
-        try:
-            with connection(module.params["uri"]) as conn:
-                return dict(host_info(conn, LibvirtError, tls_files=tls_files), changed=False)
-        except EssentialsError as exc:
-            # A host without libvirt (yet) is still described; the domain type then follows /dev/kvm.
-            found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
-            return dict(
-                found,
-                changed=False,
-                warnings=["%s; the domain type follows /dev/kvm (%s)" % (exc.message, found["domain_type"])],
-            )
-
-    run(module, info)
+    module_main(AnsibleModule, ARGUMENT_SPEC, info)
 
 
 if __name__ == "__main__":

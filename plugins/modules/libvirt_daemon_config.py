@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 ---
 module: libvirt_daemon_config
 short_description: Converge the libvirt host in one run (config files, sockets, services, small files, AppArmor)
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 description:
   - Sets or removes C(key = value) settings in libvirt's configuration files in one call for all of them.
   - Comments and every line that is not a listed setting stay as they are. An existing assignment is replaced in
@@ -37,7 +39,7 @@ options:
     default: []
     suboptions:
       path:
-        description: Absolute path of the file. A missing file is created with mode C(0644).
+        description: Absolute path of the file. A missing file is created with mode C(0644); its directory must exist.
         type: path
         required: true
       settings:
@@ -229,88 +231,56 @@ host:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.daemon_host import converge_host
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
-from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import apparmor_enabled, host_info, missing_files
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, connection
+from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import apparmor_enabled, missing_files
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION, describe_host
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import validate_files
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import dict_list
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+
+ARGUMENT_SPEC = dict(
+    files=dict_list(
+        path={"type": "path", "required": True},
+        settings={"type": "dict", "required": True},
+        input_name={"type": "str"},
+    ),
+    uri=URI_OPTION,
+    report_host={"type": "bool", "default": False},
+    tls_files={"type": "list", "elements": "path", "default": []},
+    service={"type": "str", "default": "libvirtd"},
+    manage_service={"type": "bool", "default": False},
+    sockets=dict_list(
+        unit={"type": "str", "required": True}, lines={"type": "list", "elements": "str"}, enabled={"type": "bool"}
+    ),
+    text_files=dict_list(
+        path={"type": "path", "required": True},
+        content={"type": "str"},
+        mode={"type": "str", "default": "0644"},
+        validate={"type": "list", "elements": "str"},
+        after_change={"type": "list", "elements": "str"},
+    ),
+    apparmor_paths={"type": "list", "elements": "str"},
+    group={"type": "str", "default": "libvirt"},
+    users={"type": "list", "elements": "str", "default": []},
+)
 
 
-def describe_host(uri, tls_files):
-    """kvm_host_info's answer; a host without libvirt (yet: check mode on a fresh host) follows /dev/kvm."""
-    try:
-        with connection(uri) as conn:
-            return host_info(conn, LibvirtError, tls_files=tls_files), []
-    except EssentialsError as exc:
-        found = host_info(None, LibvirtError, exc.message, tls_files=tls_files)
-        return found, ["%s; the domain type follows /dev/kvm (%s)" % (exc.message, found["domain_type"])]
+def daemon(module):
+    params = dict(module.params, files=validate_files(module.params["files"]))
+    result, diffs = converge_host(
+        params,
+        module.run_command,
+        check_mode=module.check_mode,
+        apparmor_enabled=apparmor_enabled(),
+        missing_tls=missing_files(params["tls_files"]),
+    )
+    if params["report_host"]:
+        result["host"], warnings = describe_host(params["uri"], params["tls_files"])
+        result["warnings"] = result["warnings"] + warnings
+    return dict(result, diff=diffs)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            files=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    path=dict(type="path", required=True),
-                    settings=dict(type="dict", required=True),
-                    input_name=dict(type="str"),
-                ),
-            ),
-            uri=dict(type="str", default="qemu:///system"),
-            report_host=dict(type="bool", default=False),
-            tls_files=dict(type="list", elements="path", default=[]),
-            service=dict(type="str", default="libvirtd"),
-            manage_service=dict(type="bool", default=False),
-            sockets=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    unit=dict(type="str", required=True),
-                    lines=dict(type="list", elements="str"),
-                    enabled=dict(type="bool"),
-                ),
-            ),
-            text_files=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    path=dict(type="path", required=True),
-                    content=dict(type="str"),
-                    mode=dict(type="str", default="0644"),
-                    validate=dict(type="list", elements="str"),
-                    after_change=dict(type="list", elements="str"),
-                ),
-            ),
-            apparmor_paths=dict(type="list", elements="str"),
-            group=dict(type="str", default="libvirt"),
-            users=dict(type="list", elements="str", default=[]),
-        ),
-        supports_check_mode=True,
-    )
-
-    def converge():
-        params = dict(module.params, files=validate_files(module.params["files"]))
-        missing = missing_files(params["tls_files"])
-        result, diffs = converge_host(
-            params,
-            module.run_command,
-            check_mode=module.check_mode,
-            apparmor_enabled=apparmor_enabled(),
-            missing_tls=missing,
-        )
-        if params["report_host"]:
-            result["host"], warnings = describe_host(params["uri"], params["tls_files"])
-            result["warnings"] = result["warnings"] + warnings
-        if module._diff:
-            result["diff"] = diffs
-        return result
-
-    run(module, converge)
+    module_main(AnsibleModule, ARGUMENT_SPEC, daemon)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ description:
 author:
   - KVM essentials developers (@kvm-essentials)
 requirements:
-  - libvirt-python
   - xorriso, genisoimage or mkisofs on the host when O(vms[].cloud_init) is used
 attributes:
   check_mode:
@@ -40,18 +39,11 @@ attributes:
     platforms: posix
     description: Runs on the libvirt host.
 extends_documentation_fragment:
+  - essentials.kvm.invocation
+  - essentials.kvm.libvirt
   - essentials.kvm.vms
   - essentials.kvm.host_lock
 options:
-  uri:
-    description: libvirt connection URI.
-    type: str
-    default: qemu:///system
-  inventory_hostname:
-    description:
-      - Name of the host this call runs for. VMs whose O(vms[].host) names another host are skipped.
-      - Also seeds the MAC addresses derived for NICs without O(vms[].nics[].mac).
-    type: str
   input_name:
     description: Name of the variable the list came from, used in error messages (the kvm role passes C(kvm_vms)).
     type: str
@@ -66,10 +58,6 @@ options:
         O(shutdown_timeout)).
     type: bool
     default: false
-  shutdown_timeout:
-    description: Seconds to wait for a guest to power off before it is destroyed.
-    type: int
-    default: 120
   declared_networks:
     description:
       - Networks the same play creates before the VMs (the kvm role passes its C(kvm_virtual_networks) names).
@@ -83,8 +71,6 @@ options:
     type: list
     elements: str
     default: []
-notes:
-  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 """
 
 EXAMPLES = r"""
@@ -194,13 +180,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
-from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION, connection
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, hiding_secrets
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import options
 
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
-    uri=dict(type="str", default="qemu:///system"),
+    uri=URI_OPTION,
     inventory_hostname=dict(type="str"),
     input_name=dict(type="str", default="vms"),
     purge=dict(type="bool", default=False),
@@ -210,36 +197,23 @@ ARGUMENT_SPEC = dict(
     declared_pools=dict(type="list", elements="str", default=[]),
     vms=ITEMS,
 )
+# converge's own keyword arguments, named like the options.
+PASSED = ("input_name", "purge", "restart_on_change", "shutdown_timeout", "declared_networks", "declared_pools")
 
 
-class Module(HidesSecrets, AnsibleModule):
-    pass
+def vms(module):
+    with connection(module.params["uri"]) as conn:
+        return converge(
+            conn,
+            module.params["vms"] or [],
+            host=module.params["inventory_hostname"],
+            diff=module._diff,
+            **options(module, *PASSED),
+        )
 
 
 def main():
-    module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-
-    def vms():
-        with connection(params["uri"]) as conn:
-            result = converge(
-                conn,
-                params["vms"] or [],
-                params["input_name"],
-                params["inventory_hostname"],
-                params["purge"],
-                module.check_mode,
-                params["restart_on_change"],
-                params["shutdown_timeout"],
-                params["declared_networks"],
-                params["declared_pools"],
-                module._diff,
-            )
-        if not module._diff:
-            result.pop("diff")
-        return result
-
-    run(module, vms)
+    module_main(hiding_secrets(AnsibleModule), ARGUMENT_SPEC, vms)
 
 
 if __name__ == "__main__":

@@ -24,16 +24,12 @@ description:
     C(networks[1].ips[0].dhcp_ranges[0].start).
 author:
   - KVM essentials developers (@kvm-essentials)
-requirements:
-  - libvirt Python bindings (python3-libvirt) on the managed host
 extends_documentation_fragment:
+  - essentials.kvm.invocation
+  - essentials.kvm.libvirt
   - essentials.kvm.networks
   - essentials.kvm.host_lock
 options:
-  uri:
-    description: libvirt connection URI.
-    type: str
-    default: qemu:///system
   purge:
     description: Stop and undefine networks that are not in O(networks) (including libvirt's V(default)).
     type: bool
@@ -43,19 +39,10 @@ options:
       - Restart a running network whose change libvirt cannot apply live. A restart cuts the guests plugged into it.
     type: bool
     default: false
-  declared_bridges:
-    description:
-      - Bridges that the host's interface or Open vSwitch variables will create; a V(bridge) mode network must name
-        one of these or a bridge that already exists.
-    type: list
-    elements: str
-    default: []
   input_name:
     description: Name used at the start of error paths, like the role variable that held O(networks).
     type: str
     default: networks
-notes:
-  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 attributes:
   check_mode:
     description: Plans and reports the changes, the diff included, without touching the host.
@@ -133,14 +120,15 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION, connection
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import options
 from ansible_collections.essentials.kvm.plugins.module_utils.network_reconcile import converge, result
 
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
-    uri={"type": "str", "default": "qemu:///system"},
+    uri=URI_OPTION,
     networks=ITEMS,
     purge={"type": "bool", "default": False},
     restart_on_change={"type": "bool", "default": False},
@@ -149,25 +137,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def networks(module):
+    names = ("input_name", "purge", "restart_on_change", "declared_bridges")
+    with connection(module.params["uri"]) as conn:
+        return result(converge(conn, module.params["networks"] or [], **options(module, *names)))
+
+
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-
-    def networks():
-        with connection(params["uri"]) as conn:
-            return result(
-                converge(
-                    conn,
-                    params["networks"] or [],
-                    input_name=params["input_name"],
-                    purge=params["purge"],
-                    restart_on_change=params["restart_on_change"],
-                    declared_bridges=params["declared_bridges"],
-                    check_mode=module.check_mode,
-                )
-            )
-
-    run(module, networks)
+    module_main(AnsibleModule, ARGUMENT_SPEC, networks)
 
 
 if __name__ == "__main__":

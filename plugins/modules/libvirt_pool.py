@@ -23,13 +23,11 @@ version_added: "0.1.0"
 author:
   - KVM essentials developers (@kvm-essentials)
 extends_documentation_fragment:
+  - essentials.kvm.invocation
+  - essentials.kvm.libvirt
   - essentials.kvm.pools
   - essentials.kvm.host_lock
 options:
-  uri:
-    description: libvirt connection URI.
-    type: str
-    default: qemu:///system
   purge:
     description: Undefine pools that are not listed (their data stays).
     type: bool
@@ -43,8 +41,6 @@ options:
     description: Name of the input used in error messages, for example C(kvm_storage_pools).
     type: str
     default: pools
-notes:
-  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 attributes:
   check_mode:
     description: Plans and reports every change without making it.
@@ -114,15 +110,16 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection
-from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION, connection
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, hiding_secrets
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import options
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
-    uri=dict(type="str", default="qemu:///system"),
+    uri=URI_OPTION,
     pools=ITEMS,
     purge=dict(type="bool", default=False),
     restart_on_change=dict(type="bool", default=False),
@@ -130,26 +127,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class Module(HidesSecrets, AnsibleModule):
-    pass
+def pools(module):
+    specs = parse_pools(module.params["pools"] or [], module.params["input_name"])
+    with connection(module.params["uri"]) as conn:
+        return reconcile(conn, specs, **options(module, "purge", "restart_on_change"))
 
 
 def main():
-    module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-
-    def pools():
-        specs = parse_pools(params["pools"] or [], params["input_name"])
-        with connection(params["uri"]) as conn:
-            return reconcile(
-                conn,
-                specs,
-                purge=params["purge"],
-                restart_on_change=params["restart_on_change"],
-                check_mode=module.check_mode,
-            )
-
-    run(module, pools)
+    module_main(hiding_secrets(AnsibleModule), ARGUMENT_SPEC, pools)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,14 @@ description:
     changed; VMs are left alone when networks or pools failed.
 author:
   - KVM essentials developers (@kvm-essentials)
-requirements:
-  - libvirt Python bindings (python3-libvirt) on the managed host
 extends_documentation_fragment:
+  - essentials.kvm.host_lock
+  - essentials.kvm.invocation
+  - essentials.kvm.libvirt
   - essentials.kvm.networks
   - essentials.kvm.pools
   - essentials.kvm.images
   - essentials.kvm.vms
-  - essentials.kvm.host_lock
 options:
   uri:
     description: libvirt connection URI, for every kind whose own URI option is unset.
@@ -52,13 +52,6 @@ options:
     description: Restart a running network whose change libvirt cannot apply live. A restart cuts its guests off.
     type: bool
     default: false
-  declared_bridges:
-    description:
-      - Bridges that the host's interface or Open vSwitch variables will create; a V(bridge) mode network must name
-        one of these or a bridge that already exists.
-    type: list
-    elements: str
-    default: []
   pools_uri:
     description: libvirt connection URI of the storage pools, when not O(uri).
     type: str
@@ -102,17 +95,6 @@ options:
     description: Restart running guests whose change needs a restart (shutdown, then destroy after O(shutdown_timeout)).
     type: bool
     default: false
-  inventory_hostname:
-    description:
-      - Name of the host this call runs for. VMs whose O(vms[].host) names another host are skipped.
-      - Also seeds the MAC addresses derived for NICs without O(vms[].nics[].mac).
-    type: str
-  shutdown_timeout:
-    description: Seconds to wait for a guest to power off before it is destroyed.
-    type: int
-    default: 120
-notes:
-  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 attributes:
   check_mode:
     description: Plans and reports every change, the diff included, without touching the host.
@@ -128,11 +110,9 @@ EXAMPLES = r"""
     networks:
       - name: lab
         ips:
-          - address: 192.168.100.1
+          - address: 10.0.10.1
             prefix: 24
-            dhcp_ranges:
-              - start: 192.168.100.100
-                end: 192.168.100.199
+            dhcp_ranges: [{start: 10.0.10.100, end: 10.0.10.199}]
     pools:
       - name: images
         path: /srv/images
@@ -175,7 +155,7 @@ images:
     - {name: debian12, pool: images, volume: debian12-3f2a9c0d11be.img, format: qcow2, virtual_size: 2147483648,
        actual_size: 398458880, actions: ["download https://example.org/debian-12.qcow2 into pool images"]}
 vms:
-  description: One entry per VM handled on this host, as M(essentials.kvm.libvirt_domain) returns them.
+  description: One entry per VM handled on this host, the entries M(essentials.kvm.libvirt_domain) returns.
   returned: when O(vms) is given
   type: list
   elements: dict
@@ -206,8 +186,9 @@ done:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
-from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, HidesSecrets
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS, hiding_secrets
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile import (
     Connections,
     Kind,
@@ -215,45 +196,37 @@ from ansible_collections.essentials.kvm.plugins.module_utils.resources_reconcile
     converge,
 )
 
-STR = {"type": "str"}
+KINDS = ("networks", "pools", "images", "vms")
 FALSE = {"type": "bool", "default": False}
+
+
+def kind_spec(name):
+    """A kind's list and its NAME_uri, NAME_input_name, NAME_purge and (but images) NAME_restart_on_change."""
+    spec = {name: ITEMS, name + "_uri": {"type": "str"}, name + "_input_name": {"type": "str", "default": name}}
+    spec[name + "_purge"] = FALSE
+    if name != "images":
+        spec[name + "_restart_on_change"] = FALSE
+    return spec
+
+
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
-    uri={"type": "str", "default": "qemu:///system"},
-    networks=ITEMS,
-    networks_uri=STR,
-    networks_input_name={"type": "str", "default": "networks"},
-    networks_purge=FALSE,
-    networks_restart_on_change=FALSE,
+    uri=URI_OPTION,
     declared_bridges={"type": "list", "elements": "str", "default": []},
-    pools=ITEMS,
-    pools_uri=STR,
-    pools_input_name={"type": "str", "default": "pools"},
-    pools_purge=FALSE,
-    pools_restart_on_change=FALSE,
-    images=ITEMS,
-    images_uri=STR,
-    images_input_name={"type": "str", "default": "images"},
-    images_purge=FALSE,
-    vms=ITEMS,
-    vms_uri=STR,
-    vms_input_name={"type": "str", "default": "vms"},
-    vms_purge=FALSE,
-    vms_restart_on_change=FALSE,
-    inventory_hostname=STR,
+    inventory_hostname={"type": "str"},
     shutdown_timeout={"type": "int", "default": 120},
+    **kind_spec("networks"),
+    **kind_spec("pools"),
+    **kind_spec("images"),
+    **kind_spec("vms"),
 )
 
 
-class Module(HidesSecrets, AnsibleModule):
-    pass
-
-
-def kind(params, name, items):
-    if items is None:
+def kind(params, name):
+    if params[name] is None:
         return None
     return Kind(
-        items=items,
+        items=params[name],
         uri=params[name + "_uri"] or params["uri"],
         input_name=params[name + "_input_name"],
         purge=params[name + "_purge"],
@@ -261,27 +234,20 @@ def kind(params, name, items):
     )
 
 
-def main():
-    module = Module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+def resources(module):
     params = module.params
     request = Request(
-        networks=kind(params, "networks", params["networks"]),
-        pools=kind(params, "pools", params["pools"]),
-        images=kind(params, "images", params["images"]),
-        vms=kind(params, "vms", params["vms"]),
         declared_bridges=params["declared_bridges"],
         inventory_hostname=params["inventory_hostname"],
         shutdown_timeout=params["shutdown_timeout"],
+        **dict((name, kind(params, name)) for name in KINDS),
     )
+    with Connections() as connections:
+        return converge(request, connections, check_mode=module.check_mode, diff=module._diff)
 
-    def resources():
-        with Connections() as connections:
-            result = converge(request, connections, check_mode=module.check_mode, diff=module._diff)
-        if not module._diff:
-            result.pop("diff")
-        return result
 
-    run(module, resources)
+def main():
+    module_main(hiding_secrets(AnsibleModule), ARGUMENT_SPEC, resources)
 
 
 if __name__ == "__main__":

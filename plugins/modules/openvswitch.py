@@ -22,6 +22,7 @@ version_added: 0.1.0
 author:
   - KVM essentials developers (@essentials-kvm)
 extends_documentation_fragment:
+  - essentials.kvm.invocation
   - essentials.kvm.host_lock
 options:
   bridges:
@@ -164,11 +165,11 @@ options:
             type: list
             elements: int
           vlan_mode:
-            description: VLAN mode of the bond.
+            description: VLAN mode of the bond, as O(bridges[].ports[].vlan_mode) of a port.
             type: str
             choices: [access, trunk, native-tagged, native-untagged]
           external_ids:
-            description: Port C(external_ids) keys to set.
+            description: C(external_ids) keys to set on the bond's port.
             type: dict
       mirrors:
         description:
@@ -191,7 +192,7 @@ options:
             type: bool
             default: false
           select_src_port:
-            description: Ports whose received packets are mirrored.
+            description: Ports whose received packets (those entering the bridge there) are mirrored.
             type: list
             elements: str
           select_dst_port:
@@ -262,7 +263,6 @@ attributes:
     description: Runs on the Open vSwitch host.
 notes:
   - A port or bond not listed in the input that holds an interface the input places elsewhere is deleted.
-  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
   - Ansible checks only that O(bridges) and O(ports) are lists of mappings; the module reads every item (the
     suboptions below), so a YAML boolean or number where a name belongs is refused rather than turned into text.
 """
@@ -335,11 +335,10 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, UnsupportedError
-from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION, locked_run
-from ansible_collections.essentials.kvm.plugins.module_utils.invocation import brief_invocation
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import program
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import lock_timeout
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 
@@ -358,21 +357,16 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+def switch(module):
     params = module.params
-    try:
-        desired = parse_bridges(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
-        binary = module.get_bin_path(params["ovs_vsctl"])
-        if binary is None:
-            raise UnsupportedError("%s not found; install openvswitch-switch" % params["ovs_vsctl"])
-        vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
-        result = locked_run(
-            lambda: converge(vsctl, desired, params["purge"], module.check_mode, module._diff), lock_timeout(module)
-        )
-    except EssentialsError as exc:
-        module.fail_json(msg=exc.message, invocation=brief_invocation(module.params))
-    module.exit_json(invocation=brief_invocation(module.params), **result)
+    desired = parse_bridges(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
+    binary = program("ovs_vsctl", params["ovs_vsctl"], module.get_bin_path(params["ovs_vsctl"]), "openvswitch-switch")
+    vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
+    return converge(vsctl, desired, params["purge"], module.check_mode, module._diff)
+
+
+def main():
+    module_main(AnsibleModule, ARGUMENT_SPEC, switch)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ description:
 version_added: "0.2.0"
 author:
   - KVM essentials developers (@kvm-essentials)
+extends_documentation_fragment:
+  - essentials.kvm.invocation
 options:
   packages:
     description: Packages that provide ovs-vswitchd, ovsdb-server and ovs-vsctl.
@@ -43,7 +45,7 @@ options:
         type: raw
         required: true
   sysctl_file:
-    description: The file the settings go to.
+    description: The file the settings go to; its directory is created.
     type: path
     default: /etc/sysctl.d/60-openvswitch.conf
 attributes:
@@ -73,36 +75,25 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import dict_list
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 from ansible_collections.essentials.kvm.plugins.module_utils.switch_host import converge_switch_host
+
+ARGUMENT_SPEC = dict(
+    packages={"type": "list", "elements": "str", "default": ["openvswitch-switch", "openvswitch-common"]},
+    service={"type": "str", "default": "openvswitch-switch"},
+    sysctl=dict_list(name={"type": "str", "required": True}, value={"type": "raw", "required": True}),
+    sysctl_file={"type": "path", "default": "/etc/sysctl.d/60-openvswitch.conf"},
+)
+
+
+def switch_host(module):
+    result, diffs = converge_switch_host(module.params, module.run_command, check_mode=module.check_mode)
+    return dict(result, diff=diffs)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            packages=dict(type="list", elements="str", default=["openvswitch-switch", "openvswitch-common"]),
-            service=dict(type="str", default="openvswitch-switch"),
-            sysctl=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    name=dict(type="str", required=True),
-                    value=dict(type="raw", required=True),
-                ),
-            ),
-            sysctl_file=dict(type="path", default="/etc/sysctl.d/60-openvswitch.conf"),
-        ),
-        supports_check_mode=True,
-    )
-
-    def converge():
-        result, diffs = converge_switch_host(module.params, module.run_command, check_mode=module.check_mode)
-        if module._diff:
-            result["diff"] = diffs
-        return result
-
-    run(module, converge)
+    module_main(AnsibleModule, ARGUMENT_SPEC, switch_host)
 
 
 if __name__ == "__main__":
