@@ -15,6 +15,8 @@ import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks, ifupdown_fields
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_disks as dvd
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_nics as dvn
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
@@ -227,8 +229,8 @@ def test_the_table_covers_every_kind_and_class():
 
 def reads_of_the_kinds(monkeypatch):
     """Every (input path, checker) the kinds read while running the table's declarations: Fields.get, and the
-    helpers that read a section against its table (network_validate.values, domain_validate.read,
-    storage_pool_validate._checked), with the keys the input leaves out too."""
+    helpers that read a section against its table (network_validate.values, checks.read_set as each
+    domain_validate file imports it, storage_pool_validate._checked), with the keys the input leaves out too."""
     found = set()
     get = checks.Fields.get
 
@@ -247,7 +249,8 @@ def reads_of_the_kinds(monkeypatch):
 
     monkeypatch.setattr(checks.Fields, "get", spy)
     section_spy(nv, "values")
-    section_spy(dv, "read")
+    for module in (dv, dvd, dvn):
+        section_spy(module, "read_set")
     section_spy(pv, "_checked")
     for field in FIELDS:
         accepted = [value for value, meaning in rows(field) if meaning != REFUSED]

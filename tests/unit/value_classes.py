@@ -10,6 +10,7 @@ import copy
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks, cloudinit_validate, ifupdown_fields
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_disks as dvd
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
@@ -75,7 +76,7 @@ def slot_path(template, path):
 NAMED = {
     checks.boolean: "bool",
     checks.size: "size",
-    dv.size_above_zero: "size",
+    dvd.size_above_zero: "size",
     dv.memory_kib: "size",
     checks.mac: "mac",
     checks.uuid: "uuid",
@@ -85,7 +86,7 @@ NAMED = {
     checks.host: "text",
     checks.pci_address: "text",
     dv.vm_name: "text",
-    dv.volume_name: "text",
+    dvd.volume_name: "text",
     dv.free_text: "text",
     nv.network_name: "text",
     nv.dns_name: "text",

@@ -20,6 +20,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils import (
     libvirt_conf,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_disks as dvd
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_nics as dvn
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
@@ -280,8 +282,8 @@ def vm_fields():
             lambda key, slot: vm(direct_boot=dict({"kernel": "/boot/vmlinuz"}, **{key: slot})),
         )
         + table_fields(VMS, dv.GRAPHICS_FIELDS, lambda key, slot: vm(graphics={"type": "vnc", key: slot}))
-        + table_fields(VMS, dv.DISK_FIELDS, disk_context)
-        + table_fields(VMS, dv.NIC_FIELDS, nic_context)
+        + table_fields(VMS, dvd.DISK_FIELDS, disk_context)
+        + table_fields(VMS, dvn.NIC_FIELDS, nic_context)
         + table_fields(VMS, dv.CLOUD_INIT_FIELDS, lambda key, slot: fixed(vm(cloud_init={key: slot})))
         + listed(VMS, [("bool", vm(cloud_init={"user_data": {"chpasswd": {"expire": SLOT}}}))])
         + table_fields(
