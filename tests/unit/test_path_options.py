@@ -10,7 +10,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.essentials.kvm.plugins.module_utils import host_paths, ifupdown_paths
+from ansible_collections.essentials.kvm.plugins.module_utils import host_paths, ifupdown_paths, ifupdown_run
 from ansible_collections.essentials.kvm.plugins.modules import (
     ifupdown_interfaces,
     kvm_host_info,
@@ -163,7 +163,7 @@ def test_an_upload_image_that_is_no_file_is_named(host, where):
 def test_ifupdown_dest_is_named(host, monkeypatch, where, words):
     """ifupdown_interfaces' own check (ifupdown_paths), run here so that every module's path options are in one
     place."""
-    monkeypatch.setattr(ifupdown_interfaces, "host_interfaces", lambda: ["lo", "eth0"])
+    monkeypatch.setattr(ifupdown_run, "host_interfaces", lambda: ["lo", "eth0"])
     (host / "interfaces").write_text("auto lo\niface lo inet loopback\n")
     args = {"dest": str(host / where), "interfaces_file": str(host / "interfaces"), "state_dir": str(host / "state")}
     message = refused(ifupdown_interfaces, args, check_mode=True)
@@ -171,7 +171,7 @@ def test_ifupdown_dest_is_named(host, monkeypatch, where, words):
 
 
 def test_ifupdown_dest_in_an_unwritable_directory_is_named(host, monkeypatch):
-    monkeypatch.setattr(ifupdown_interfaces, "host_interfaces", lambda: ["lo", "eth0"])
+    monkeypatch.setattr(ifupdown_run, "host_interfaces", lambda: ["lo", "eth0"])
     read_only(monkeypatch, host / "dir")
     (host / "interfaces").write_text("auto lo\niface lo inet loopback\n")
     args = {
