@@ -189,7 +189,8 @@ def _key(path, spec, attr):
 
 
 def _addressing(item):
-    return " ".join([item.method or "no inet"] + list(item.addresses))
+    words = [item.method or "no inet"] + (["+ inet6 " + item.method6] if item.method6 else [])
+    return " ".join(words + list(item.addresses))
 
 
 def _changed(old, new):
