@@ -305,14 +305,8 @@ def check_management(params, host_interfaces, runner, warn, environ=None, proc="
     listed = checks.list_of(checks.ifname)(params.get("management_interfaces"), "management_interfaces")
     if params.get("allow_management_change") or params.get("confirm") or params.get("report"):
         return
-    desired, _changes, old_items, new_items = plan_files(
-        params,
-        host_interfaces,
-        params["dest"],
-        params["interfaces_file"],
-        params.get("manage_main_file", False),
-        params.get("purge", False),
-    )
+    files = [params["dest"], params["interfaces_file"]] + [params.get(k, False) for k in ("manage_main_file", "purge")]
+    desired, _changes, old_items, new_items = plan_files(params, host_interfaces, *files)
     guard, warnings = management_guard(listed, old_items, runner, os.environ if environ is None else environ, proc)
     for warning in warnings:
         warn(warning)
