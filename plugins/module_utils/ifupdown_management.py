@@ -305,6 +305,9 @@ def check_management(params, host_interfaces, runner, warn, environ=None, proc="
     listed = checks.list_of(checks.ifname)(params.get("management_interfaces"), "management_interfaces")
     if params.get("allow_management_change") or params.get("confirm") or params.get("report"):
         return
+    # Planning reads dest and interfaces_file: a directory there is refused first, naming the option (the read-side
+    # checks; converge checks the write side).
+    check_paths(params, True)
     files = [params["dest"], params["interfaces_file"]] + [params.get(k, False) for k in ("manage_main_file", "purge")]
     desired, _changes, old_items, new_items = plan_files(params, host_interfaces, *files)
     guard, warnings = management_guard(listed, old_items, runner, os.environ if environ is None else environ, proc)

@@ -435,10 +435,11 @@ detail:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_run
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_fields import SECTIONS
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_management import check_management
-from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_run import converge_host, host_interfaces
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_run import converge_host
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
@@ -468,7 +469,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
     def converge():
-        check_management(module.params, host_interfaces(), module.run_command, module.warn)
+        check_management(module.params, ifupdown_run.host_interfaces(), module.run_command, module.warn)
         return converge_host(module.params, module.run_command, module.check_mode)
 
     run(module, converge)

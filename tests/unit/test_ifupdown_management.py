@@ -9,6 +9,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_management as m
+from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_run
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import (
     Interface,
@@ -260,7 +261,7 @@ def test_without_ip_json_the_run_goes_on_with_a_warning(files):
 
 def test_the_module_refuses_before_anything_changes(monkeypatch, capsys, files):
     """Through the entry point, outside check mode: the files stay as they were."""
-    monkeypatch.setattr(ifupdown_interfaces, "host_interfaces", lambda: HOST)
+    monkeypatch.setattr(ifupdown_run, "host_interfaces", lambda: HOST)
     monkeypatch.setenv("SSH_CONNECTION", SSH)
     fake_ip = runner(ETH0_MGMT)
     monkeypatch.setattr(AnsibleModule, "run_command", lambda self, argv, **kw: fake_ip(argv))
