@@ -84,6 +84,24 @@ options:
     description: Only report RV(state) of the change armed by the previous call; changes nothing.
     type: bool
     default: false
+  allow_management_change:
+    description:
+      - Allow a change that removes, enslaves, re-addresses or bounces an interface that carries the management
+        connection (see O(management_interfaces)). Without it such a change is refused before anything changes,
+        naming the item that asks for it; with it, only O(rollback_timeout) stands between the change and a lost
+        host.
+    type: bool
+    default: false
+  management_interfaces:
+    description:
+      - Interfaces to guard as carrying the management connection, besides the ones found from the SSH connection
+        the module runs under (C(SSH_CONNECTION), also behind C(become)) with C(ip -j addr) and C(ip -j route get).
+      - For connections the module cannot see, such as a console or a second network the controller uses. The
+        devices under each (bond members, bridge ports, a VLAN's raw device, an OVS port's bridge and its uplinks)
+        are guarded too.
+      - A list of interface names.
+    type: raw
+    default: []
   state_dir:
     description: Directory on the host for backups and the rollback script; made when missing, under an existing
       directory.
@@ -417,8 +435,10 @@ detail:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_run
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_fields import SECTIONS
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_management import check_management
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_run import converge_host
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
@@ -438,6 +458,9 @@ ARGUMENT_SPEC = dict(
     confirm=dict(type="bool", default=False),
     report=dict(type="bool", default=False),
     state_dir=dict(type="path", default="/var/lib/essentials-kvm/ifupdown"),
+    allow_management_change=dict(type="bool", default=False),
+    # raw: the kit reads the names, so management_interfaces: [yes] is refused rather than made "True".
+    management_interfaces=dict(type="raw", default=[]),
     **dict((section, SECTION) for section, _kind, _keys in SECTIONS),
 )
 
@@ -446,6 +469,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
     def converge():
+        check_management(module.params, ifupdown_run.host_interfaces(), module.run_command, module.warn)
         return converge_host(module.params, module.run_command, module.check_mode)
 
     run(module, converge)

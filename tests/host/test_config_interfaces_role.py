@@ -164,6 +164,8 @@ def test_a_change_that_cuts_the_management_address_is_rolled_back(lab_pair):
         "config_network_interfaces": True,
         "config_interfaces_rollback_timeout": 30,
         "config_interfaces_manage_main_file": True,
+        # Past the management connection guard, to the rollback behind it.
+        "config_interfaces_allow_management_change": True,
         "network_interfaces": [{"name": "eth0", "address": "10.254.254.%d/24" % (200 + host.index)}],
     }
     result = play([host], inventory, config)
@@ -174,6 +176,52 @@ def test_a_change_that_cuts_the_management_address_is_rolled_back(lab_pair):
     assert host.ssh("ip -4 -o addr show dev eth0").stdout.split()[3] == "%s/24" % host.address
     assert digest(host) == before
     assert host.ssh("cat /var/lib/essentials-kvm/ifupdown/rolled-back", check=False).returncode == 0
+
+
+def addresses(host):
+    """`ip -j addr` without the lease's counting-down lifetimes."""
+    links = json.loads(host.ssh("ip -j addr").stdout)
+    for entry in links:
+        for info in entry.get("addr_info", []):
+            info.pop("valid_life_time", None)
+            info.pop("preferred_life_time", None)
+    return links
+
+
+def test_the_management_guard_refuses_a_change_to_eth0_and_the_switch_applies_it_under_the_rollback(lab_pair):
+    """eth0 carries the SSH connection: a second (IPv6) address on it bounces it. Refused, the host is untouched;
+    with config_interfaces_allow_management_change the same change is applied by the unit the rollback timer
+    guards, and confirmed over a fresh connection. (ifupdown ignores mtu in a dhcp stanza, so no MTU here.)"""
+    (host, _), inventory = lab_pair[0], lab_pair[1]
+    main = host.ssh("cat /etc/network/interfaces").stdout
+    extra = "fd00:ec:%d::2/64" % host.index
+    config = {
+        "config_network_interfaces": True,
+        # Room for a loaded TCG host to renew its lease and be confirmed over two fresh connections.
+        "config_interfaces_rollback_timeout": 300,
+        "config_interfaces_manage_main_file": True,
+        "network_interfaces": [{"name": "eth0", "method": "dhcp", "addresses": [extra]}],
+    }
+    before = (digest(host, WATCHED + " " + STATE), addresses(host))
+    refused = play([host], inventory, config)
+    assert refused.rc != 0, refused
+    assert (
+        "network_interfaces[0].addresses: eth0 carries the management connection (SSH from %s1): the change "
+        "re-addresses it (dhcp -> dhcp + inet6 static %s); set config_interfaces_allow_management_change: true"
+        % (hostvm.MGMT_PREFIX, extra)
+    ) in refused.output, refused
+    assert (digest(host, WATCHED + " " + STATE), addresses(host)) == before
+    try:
+        allowed = play([host], inventory, dict(config, config_interfaces_allow_management_change=True))
+        assert allowed.rc == 0 and allowed.changed(host.name) >= 1, allowed
+        assert extra in host.ssh("ip -6 -o addr show dev eth0").stdout
+        assert host.ssh("ip -4 -o addr show dev eth0").stdout.split()[3] == "%s/24" % host.address
+        # A rollback was armed (only then does the role confirm), the confirmation disarmed it: nothing awaits.
+        assert re.search(r"Confirm the change so the host keeps it\].*\n+changed: \[%s\]" % host.name, allowed.output)
+        assert host.ssh("test -e %s/ifupdown/rollback.sh" % STATE, check=False).returncode == 1
+    finally:
+        run(host.ssh_argv("cat > /etc/network/interfaces"), input=main)
+        host.ssh("ip -6 addr del %s dev eth0; rm -rf %s" % (extra, STATE), check=False)
 
 
 def test_bond_vlans_and_bridge_come_up_and_carry_traffic_between_the_hosts(lab_pair):

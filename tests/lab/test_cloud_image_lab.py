@@ -15,6 +15,7 @@ Tests share the booted guest and run in file order. Objects are named ekvm-ib-XX
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -360,3 +361,116 @@ def test_what_cannot_change_live_is_restart_required_and_a_rerun_changes_nothing
     again = module(**request(SPECS[0]))
     assert not again["changed"], again
     assert ssh(address, "hostname").stdout.strip() == "bios", "the guest never restarted"
+
+
+# Runs inside the guest: writes each document it reads from stdin to a file and answers, per document, the exit
+# status and output of `cloud-init schema --config-file` on it.
+SCHEMA_CHECK = r"""
+import json, os, subprocess, sys, tempfile
+folder = tempfile.mkdtemp(prefix="seeds.")
+answers = {}
+for name, text in sorted(json.load(sys.stdin).items()):
+    path = os.path.join(folder, name)
+    with open(path, "w") as handle:
+        handle.write(text)
+    proc = subprocess.run(["cloud-init", "schema", "--config-file", path], capture_output=True, text=True)
+    answers[name] = [proc.returncode, (proc.stdout + proc.stderr).strip()]
+print(json.dumps(answers))
+"""
+
+
+def _cloud_configs(value, found):
+    """Every cloud_init.user_data mapping in a declaration, however deep."""
+    if isinstance(value, dict):
+        user_data = (
+            (value.get("cloud_init") or {}).get("user_data") if isinstance(value.get("cloud_init"), dict) else None
+        )
+        if isinstance(user_data, dict):
+            found.append(user_data)
+        for item in value.values():
+            _cloud_configs(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _cloud_configs(item, found)
+    return found
+
+
+def _generated_user_data(count):
+    """A fixed sample (derandomised) of the user_data the generated input tests declare."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    from tests.unit import generated_inputs
+
+    drawn = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(generated_inputs.USER_DATA)
+    def draw(user_data):
+        if user_data not in drawn:
+            drawn.append(user_data)
+
+    draw()
+    return drawn
+
+
+def seed_user_data():
+    """name -> user-data as libvirt_resources writes it into the seeds the tests make: this file's VMs, the
+    examples', the secrets lab test's, the seed unit test's, and a sample of the generated input tests'."""
+    import glob
+
+    import yaml
+
+    from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate
+    from tests.lab import test_secrets_lab
+    from tests.unit import test_domain_seed
+
+    render = domain_validate.document("user")
+    docs = {"cloud-image-%s" % spec["name"][len(TAG) + 1 :]: spec["cloud_init"]["user_data"] for spec in SPECS}
+    for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*", "*_vars", "*.yml"))):
+        with open(path) as handle:
+            for index, user_data in enumerate(_cloud_configs(yaml.safe_load(handle), [])):
+                docs["example-%s-%d" % (os.path.basename(path)[:-4], index)] = user_data
+    docs["secrets-lab"] = test_secrets_lab.variables(WORK)["kvm_vms"][0]["cloud_init"]["user_data"]
+    rendered = {name: render(user_data, name) for name, user_data in docs.items()}
+    rendered["domain-seed-unit"] = test_domain_seed.cloud_init().user_data
+    for index, user_data in enumerate(_generated_user_data(8)):
+        rendered["generated-%02d" % index] = render(user_data, "generated")
+    return rendered
+
+
+def _has_empty_list(value):
+    if isinstance(value, dict):
+        return any(_has_empty_list(item) for item in value.values())
+    return isinstance(value, list) and (not value or any(_has_empty_list(item) for item in value))
+
+
+def test_every_seed_the_tests_make_passes_cloud_init_schema_in_the_guest(lab_env):
+    """The guest's own cloud-init (the lab image's) validates each user-data: one SSH call, no extra boot. Each
+    `cloud-init schema` starts cloud-init anew, some seconds apiece on a TCG guest: hence the long timeout.
+
+    Known divergence (found by this test, issue 26): cloudinit_validate, and so the generated inputs, accept an
+    empty list (`runcmd: []`, `users: []`, a user's `ssh_authorized_keys: []`) where cloud-init's schema asks for
+    at least one item. Until the validator refuses it, those documents are asserted to be refused for that only."""
+    address = _guest(lab_env)
+    documents = seed_user_data()
+    argv = ["ssh", "-i", hostvm.SSH_KEY] + hostvm.ssh_options() + ["%s@%s" % (USER, address)]
+    proc = run(argv + ["sudo -n python3 -c %s" % shlex.quote(SCHEMA_CHECK)], input=json.dumps(documents), timeout=1800)
+    answers = json.loads(proc.stdout)
+    assert sorted(answers) == sorted(documents)
+    empty = {name for name, text in documents.items() if _has_empty_list(json.loads(text.split("\n", 1)[1]))}
+    refused = {name: out for name, (rc, out) in answers.items() if rc != 0 and name not in empty}
+    assert not refused, "\n\n".join("%s:\n%s\n%s" % (n, documents[n], out) for n, out in sorted(refused.items()))
+    for name in sorted(empty):
+        rc, out = answers[name]
+        assert rc != 0 and "[]" in out, "%s: cloud-init now takes an empty list; drop the divergence note\n%s" % (
+            name,
+            out,
+        )
+    assert len(documents) - len(empty) >= 8, "most of the documents are checked for real"
+    TIMES["cloud-init schema: documents valid, with an empty list"] = [len(documents) - len(empty), len(empty)]
