@@ -30,12 +30,17 @@ def string(value, path):
     return value
 
 
-def items(check, hint=None):
-    """A list, each item read by check; a lone string or mapping is refused (cloud-init would skip it)."""
+def items(check, hint=None, at_least_one=False):
+    """A list, each item read by check; a lone string or mapping is refused (cloud-init would skip it).
+    at_least_one: cloud-init's schema refuses the empty list there (`runcmd: []`, `users: []`...)."""
 
     def read(value, path):
         if not isinstance(value, list):
             fail(path, "must be a list (got %s)" % checks.describe(value), hint)
+        if at_least_one and not value:
+            fail(
+                path, "must list at least one item (cloud-init's schema refuses an empty list)", "or leave the key out"
+            )
         return [check(item, at(path, i)) for i, item in enumerate(value)]
 
     return read
@@ -53,7 +58,7 @@ def user(value, path):
         string(value["name"], at(path, "name"))
         for key in ("groups", "ssh_authorized_keys"):
             if key in value:
-                (string_or_strings if key == "groups" else items(string))(value[key], at(path, key))
+                (string_or_strings if key == "groups" else items(string, at_least_one=True))(value[key], at(path, key))
         return value
     return string(value, path)
 
@@ -114,12 +119,14 @@ def mount(value, path):
 
 
 USER_DATA = {
-    "users": items(user, "e.g. users: [default, {name: alice, ssh_authorized_keys: [...]}]"),
-    "groups": lambda value, path: group(value, path) if isinstance(value, dict) else items(group)(value, path),
-    "ssh_authorized_keys": items(string),
+    "users": items(user, "e.g. users: [default, {name: alice, ssh_authorized_keys: [...]}]", at_least_one=True),
+    "groups": lambda value, path: (
+        group(value, path) if isinstance(value, dict) else items(group, at_least_one=True)(value, path)
+    ),
+    "ssh_authorized_keys": items(string, at_least_one=True),
     "chpasswd": chpasswd,
     "write_files": items(write_file),
-    "runcmd": items(string_or_strings),
+    "runcmd": items(string_or_strings, at_least_one=True),
     "bootcmd": items(string_or_strings),
     "packages": items(string_or_strings),
     "mounts": items(mount),

@@ -275,14 +275,19 @@ def network(draw, mode=None, name=None, third=None, bridges=()):
 USER_DATA = st.fixed_dictionaries(
     {},
     optional={
+        # cloud-init's schema wants at least one item in users, groups, ssh_authorized_keys and runcmd.
         "users": st.lists(
-            st.one_of(st.just("default"), st.builds(dict, name=WORDS, ssh_authorized_keys=st.lists(WORDS, max_size=2)))
+            st.one_of(
+                st.just("default"),
+                st.builds(dict, name=WORDS, ssh_authorized_keys=st.lists(WORDS, min_size=1, max_size=2)),
+            ),
+            min_size=1,
         ),
-        "groups": st.lists(WORDS, max_size=2),
-        "ssh_authorized_keys": st.lists(WORDS, max_size=2),
+        "groups": st.lists(WORDS, min_size=1, max_size=2),
+        "ssh_authorized_keys": st.lists(WORDS, min_size=1, max_size=2),
         "chpasswd": st.builds(dict, expire=st.booleans()),
         "write_files": st.lists(st.builds(dict, path=ABS_PATH, content=valid(cloudinit_validate.string)), max_size=2),
-        "runcmd": st.lists(st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=3)), max_size=2),
+        "runcmd": st.lists(st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=3)), min_size=1, max_size=2),
         "bootcmd": st.lists(WORDS, max_size=2),
         "packages": st.lists(WORDS, max_size=3),
         "mounts": st.lists(st.lists(WORDS, min_size=1, max_size=6), max_size=2),

@@ -50,6 +50,14 @@ def refusal(vm, ctx=CTX):
             "kvm_vms[0].cloud_init.user_data.write_files[0].append: must be true or false",
         ),
         ({"runcmd": "reboot"}, "kvm_vms[0].cloud_init.user_data.runcmd: must be a list (got 'reboot')"),
+        # Found by the cloud-init schema check in the lab guest: the schema refuses these empty lists.
+        ({"runcmd": []}, "kvm_vms[0].cloud_init.user_data.runcmd: must list at least one item"),
+        ({"users": []}, "kvm_vms[0].cloud_init.user_data.users: must list at least one item"),
+        ({"groups": []}, "kvm_vms[0].cloud_init.user_data.groups: must list at least one item"),
+        (
+            {"users": [{"name": "a", "ssh_authorized_keys": []}]},
+            "kvm_vms[0].cloud_init.user_data.users[0].ssh_authorized_keys: must list at least one item",
+        ),
         (
             {"bootcmd": [["echo", 1]]},
             "kvm_vms[0].cloud_init.user_data.bootcmd[0][1]: must be a string, not a number: 1",
