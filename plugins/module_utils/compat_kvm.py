@@ -32,31 +32,10 @@ OLDER_DEBIAN_PACKAGES = (
     ["bridge-utils", "libvirt-bin", "python[3]*-libvirt", "python[3]*-lxml", "qemu-kvm"],
     ["bridge-utils", "libvirt-daemon-system", "libvirt-clients", "python[3]*-libvirt", "python[3]*-lxml", "qemu-kvm"],
 )
-OLDER_REDHAT_PACKAGES = (
-    [
-        "bridge-utils",
-        "libvirt-client",
-        "libvirt-python",
-        "libvirt",
-        "qemu-img",
-        "qemu-kvm",
-        "virt-install",
-        "virt-manager",
-        "virt-viewer",
-    ],
-)
-OLDER_REDHAT_8_PACKAGES = (
-    [
-        "libvirt-client",
-        "libvirt-python3",
-        "libvirt",
-        "qemu-img",
-        "qemu-kvm",
-        "virt-install",
-        "virt-manager",
-        "virt-viewer",
-    ],
-)
+# The older role's RHEL 7 and RHEL 8 lists.
+OLDER_REDHAT_TOOLS = "libvirt qemu-img qemu-kvm virt-install virt-manager virt-viewer".split()
+OLDER_REDHAT_PACKAGES = (["bridge-utils", "libvirt-client", "libvirt-python"] + OLDER_REDHAT_TOOLS,)
+OLDER_REDHAT_8_PACKAGES = (["libvirt-client", "libvirt-python3"] + OLDER_REDHAT_TOOLS,)
 
 GLOBALS = (
     [

@@ -9,7 +9,7 @@ import re
 import pytest
 import yaml
 
-from plugins.module_utils import compat_interfaces, compat_kvm, compat_openvswitch
+from ansible_collections.essentials.kvm.plugins.module_utils import compat_interfaces, compat_kvm, compat_openvswitch
 
 pytestmark = pytest.mark.sanity
 
