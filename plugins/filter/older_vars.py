@@ -17,8 +17,13 @@ TABLES = {
     "config_interfaces": compat_interfaces.GLOBALS,
     "openvswitch": compat_openvswitch.GLOBALS,
 }
-# Older globals a conversion reads beside the table's own (the older network template's DNS names).
-EXTRA = {"kvm": ["pri_dns", "sec_dns", "pri_domain_name"], "config_interfaces": [], "openvswitch": []}
+# Besides the names a run may warn about or refuse (never the item lists, which may hold secrets): the older
+# globals the conversions read (the older network template's DNS names, the disks' directory, the switches).
+EXTRA = {
+    "kvm": ["pri_dns", "sec_dns", "pri_domain_name", "kvm_images_path"],
+    "config_interfaces": ["enable_configured_interfaces_after_defining"] + list(compat_interfaces.SWITCHES.values()),
+    "openvswitch": [],
+}
 
 
 def _warn(warnings):
@@ -27,7 +32,7 @@ def _warn(warnings):
 
 
 def older_names(role):
-    names = compat_globals.names(TABLES[role]) + EXTRA[role]
+    names = [e.name for e in TABLES[role] if e.status != compat_globals.SAME] + EXTRA[role]
     return list(dict.fromkeys(names))
 
 

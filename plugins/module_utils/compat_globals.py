@@ -39,17 +39,13 @@ def check(table, values):
         if value == UNSET or entry.status == SAME or _is_default(entry, value):
             continue
         if entry.status == CONVERTED:
-            warnings.append(
-                "%s is the older roles' spelling: it is read as %s. %s" % (entry.name, entry.new, entry.hint)
-            )
+            warnings.append("%s is the older roles' spelling, read as %s" % (entry.name, entry.new))
+            if entry.hint:
+                warnings[-1] += ": " + entry.hint
         elif entry.status == UNUSED:
             warnings.append("%s is not used by this collection (set to %r): %s" % (entry.name, value, entry.hint))
         else:
             refused.append("%s (set to %r): %s" % (entry.name, value, entry.hint))
     if refused:
         raise InputError("", "older variables this collection cannot honour: " + "; ".join(refused))
-    return [w.strip() for w in warnings]
-
-
-def names(table):
-    return [entry.name for entry in table]
+    return warnings

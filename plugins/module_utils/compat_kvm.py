@@ -3,7 +3,7 @@
 from .compat_globals import CONVERTED, REFUSED, SAME, UNSET, UNUSED, older
 from .errors import InputError, at
 
-SETTINGS_HINT = "the new spelling is kvm_libvirtd_settings with libvirtd.conf's name (for example {%s: ...})"
+SETTINGS_HINT = "write kvm_libvirtd_settings: {%s: ...}"
 SOCKET_HINT = (
     "libvirtd's systemd socket units own ports and socket paths; remove it, or change the unit with a "
     "systemd drop-in (ListenStream=)"
@@ -178,7 +178,7 @@ def convert_network(item, path, ctx, warnings):
         # libvirt's private mode is macvtap on a host device. Keep the older meaning, say so.
         item["mode"] = "isolated"
         warnings.append(
-            "%s: mode private with bridge_name was the older role's isolated bridge; it is read as mode: isolated "
+            "%s: private with bridge_name was the older role's isolated bridge; it is read as mode: isolated "
             "(libvirt's private mode is macvtap: give forward.interfaces and no bridge_name for that)"
             % at(path, "mode")
         )

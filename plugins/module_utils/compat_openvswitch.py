@@ -9,7 +9,7 @@ GLOBALS = [older(name, SAME) for name in ("openvswitch_bridges", "openvswitch_po
         CONVERTED,
         "openvswitch_packages",
         [["openvswitch-switch", "openvswitch-common"]],
-        "(it names the packages on any OS family)",
+        "the packages on any OS family",
     ),
 ]
 TIMEOUT_HINT = "the module gives ovs-vsctl its own timeout; remove it"
