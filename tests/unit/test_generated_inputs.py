@@ -48,7 +48,7 @@ ROLE_NAMES = dict(
 STATS = {}
 DRIVER_HICCUP = re.compile(r": vir\w+\(\) failed$")
 ARGSPEC_ITEM = re.compile(
-    r"^Elements value for option '(pools|networks|vms)' is of type \w+ and we were unable to "
+    r"^Elements value for option '\w+' is of type \w+ and we were unable to "
     r"convert to dict"
 )
 
@@ -158,6 +158,7 @@ POOLS = lists(gen.pool()).filter(
     lambda items: (
         len({p["name"] for p in items}) == len(items)
         and len({p.get("path") for p in items if p.get("path")}) == len([p for p in items if p.get("path")])
+        and gen.sources_apart(items)
     )
 )
 NETWORKS = (
