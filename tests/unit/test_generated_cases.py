@@ -311,3 +311,18 @@ def test_a_zfs_pools_target_is_its_zvol_directory():
         parse_pools([{"name": "0", "type": "zfs", "path": "/srv/gen/0", "source": {"name": "a"}}], "kvm_storage_pools")
     (spec,) = parse_pools([{"name": "z", "type": "zfs", "source": {"name": "tank"}}], "kvm_storage_pools")
     assert spec.pool.target_path in (None, "/dev/zvol/tank")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by the generated tests: part_separator is kept on a source <device>, so on a logical pool without "
+    "one libvirt drops it and the pool never converges; storage_pool_validate should refuse it by path",
+)
+def test_part_separator_without_a_device_is_refused():
+    from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
+
+    with pytest.raises(InputError, match=r"^kvm_storage_pools\[0\]\.source\.part_separator: "):
+        parse_pools(
+            [{"name": "p0", "type": "logical", "source": {"name": "vg0", "part_separator": False}}],
+            "kvm_storage_pools",
+        )
