@@ -516,6 +516,8 @@ def names_what_was_written(message, name, items):
     node = items
     for key, index in PATH_TOKEN.findall(head[len(name) :]):
         if index:
+            if isinstance(node, str):
+                node = node.split()  # a space-separated list of names (the older ifupdown role's shape)
             if not (isinstance(node, list) and int(index) < len(node)):
                 return False
             node = node[int(index)]

@@ -1,6 +1,6 @@
-"""Hypothesis strategies for ifupdown_interfaces' input: valid configurations built from ifupdown_validate's own
-tables (SECTIONS for each section's keys, TYPED for the checker of each typed key, METHODS, the model's START_MODES
-and HOOK_KEYWORDS), the values drawn by generated_inputs.valid from those checkers. Mutations are
+"""Hypothesis strategies for ifupdown_interfaces' input: valid configurations built from the validator's own
+tables in ifupdown_fields (SECTIONS for each section's keys, TYPED for the checker of each typed key, METHODS),
+the model's START_MODES and HOOK_KEYWORDS; the values drawn by generated_inputs.valid from those checkers. Mutations are
 generated_inputs.mutate's.
 
 A configuration is one mapping of sections (network_interfaces, network_bonds, ...), drawn as a whole because
@@ -10,7 +10,8 @@ from generated_inputs import WORDS, valid
 from hypothesis import strategies as st
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
-from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_validate as iv
+from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_fields as iv
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_item import MTU_LOW
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model import HOOK_KEYWORDS, START_MODES
 
 # The host's interfaces the module is told of (eth0 carries nothing generated: it stands for the management NIC).
@@ -32,7 +33,7 @@ def _hooks():
 COMMON = {
     "comment": st.one_of(st.just("generated"), WORDS),
     "start": st.sampled_from(START_MODES),
-    "mtu": st.integers(iv.MTU_LOW, 9000),
+    "mtu": st.integers(MTU_LOW, 9000),
     "hwaddress": valid(checks.mac),
     "dns_nameservers": st.lists(valid(checks.ip(4)), max_size=2, unique=True),
     "dns_search": st.lists(valid(checks.host), max_size=2),

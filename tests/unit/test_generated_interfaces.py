@@ -24,6 +24,7 @@ from hypothesis import given, seed
 from hypothesis import strategies as st
 from test_generated_inputs import SEED, STATS, fuzz_settings, outcome, report, timed
 
+from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_run
 from ansible_collections.essentials.kvm.plugins.modules import ifupdown_interfaces, openvswitch
 from tests.unit.fakes import FakeOvs
 
@@ -51,7 +52,7 @@ def interfaces_files():
         (Path(root) / "interfaces.d").mkdir()
         (Path(root) / "interfaces").write_text("auto lo\niface lo inet loopback\n")
         with (
-            mock.patch.object(ifupdown_interfaces, "host_interfaces", lambda: gi.HOST),
+            mock.patch.object(ifupdown_run, "host_interfaces", lambda: gi.HOST),
             mock.patch.object(AnsibleModule, "run_command", lambda self, argv, **kw: (0, "", "")),
         ):
             yield {
