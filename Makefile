@@ -6,10 +6,6 @@ LAB := $(PY) -m tests.labkit
 APT_PACKAGES := $(shell sed 's/\#.*//' tests/apt-packages.txt)
 COLLECTION_LINK := build/collections/ansible_collections/essentials/kvm
 PYTEST_ARGS ?=
-# The generated-input tests (tests/unit/test_generated_*.py) draw from a fixed Hypothesis seed, but what they
-# draw still depends on Python's string hashing: a fixed hash seed makes `make test` repeat the same cases
-# (`make fuzz` varies both).
-TEST_HASH_SEED ?= 0
 
 .PHONY: help deps test unit fuzz lint format changelog lab-up lab-down lab-status demo demo-down image report
 
@@ -42,11 +38,11 @@ $(COLLECTION_LINK):
 
 test: deps  ## run unit, lab, host and sanity tests; the lab is started and stopped around them
 	$(LAB) up
-	status=0; PYTHONHASHSEED=$(TEST_HASH_SEED) $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	$(LAB) down || status=1; $(LAB) check-clean || status=1; exit $$status
 
 unit: deps  ## unit tests only (seconds, no root)
-	PYTHONHASHSEED=$(TEST_HASH_SEED) $(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 LINT_PATHS := plugins tests bench
 
@@ -74,7 +70,8 @@ changelog: $(VENV)/.stamp  ## fold changelogs/fragments into changelogs/changelo
 FUZZ_SCALE ?= 20
 fuzz: deps  ## long run of the generated-input tests (FUZZ_SCALE=20, random seed; FUZZ_SEED=N to replay)
 	FUZZ_SCALE=$(FUZZ_SCALE) FUZZ_SEED=$${FUZZ_SEED:-$$RANDOM$$RANDOM} $(PY) -m pytest -p no:cacheprovider \
-	  tests/unit/test_generated_inputs.py tests/unit/test_generated_apply.py $(PYTEST_ARGS)
+	  tests/unit/test_generated_inputs.py tests/unit/test_generated_apply.py tests/unit/test_generated_interfaces.py \
+	  $(PYTEST_ARGS)
 
 lab-up: deps  ## start the lab (libvirtd, virtlogd, ovsdb-server, ovs-vswitchd in a namespace)
 	$(LAB) up
