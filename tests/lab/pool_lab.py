@@ -25,8 +25,9 @@ libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 
 def pool_module(pools, check=False, **params):
-    """One run of the module, in a process of its own; returns its JSON result."""
-    args = dict(params, pools=pools, uri=LIBVIRT_URI, _ansible_check_mode=check)
+    """One run of the module, in a process of its own and in diff mode (the result holds the diff only then);
+    returns its JSON result."""
+    args = dict(params, pools=pools, uri=LIBVIRT_URI, _ansible_check_mode=check, _ansible_diff=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
         handle.flush()

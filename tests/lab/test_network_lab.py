@@ -134,11 +134,12 @@ class Host:
         self.runs = 0
 
     def module(self, check_mode=False, **params):
-        """One run of the module's main() with these parameters; returns its JSON result."""
+        """One run of the module's main() with these parameters, in diff mode (as with --diff: the result holds
+        the diff only then); returns its JSON result."""
         self.runs += 1
         args = os.path.join(self.folder, "args-%d.json" % self.runs)
         with open(args, "w") as handle:
-            json.dump({"ANSIBLE_MODULE_ARGS": dict(params, _ansible_check_mode=check_mode)}, handle)
+            json.dump({"ANSIBLE_MODULE_ARGS": dict(params, _ansible_check_mode=check_mode, _ansible_diff=True)}, handle)
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
         done = subprocess.run([self.python, "-m", MODULE, args], capture_output=True, text=True, env=env, timeout=120)
         try:
