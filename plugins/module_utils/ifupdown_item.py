@@ -48,6 +48,9 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model impo
 
 VIDS_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
 MTU_LOW, MTU_HIGH = 68, 65535
+# A comment may run over several lines (each becomes a `#` line) but, as all text, holds no NUL, control character
+# or lone surrogate (undecodable bytes), which could not be written to the file.
+COMMENT = checks.text(re.compile(r"^[^\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$"), what="a comment")
 
 
 def read_item(section, index, spec, cls, extra_keys):
@@ -141,10 +144,11 @@ class _Builder:
             key = keyword.replace("-", "_")
             for i, command in enumerate(one_or_list(spec.get(key), at(path, key))):
                 values["hooks"].append((keyword, one_line(command, at(at(path, key), i))))
-        if spec.get("comment") is not None:
-            if not isinstance(spec["comment"], str):
-                checks.plain_text(spec["comment"], at(path, "comment"))
-            values["comment"] = spec["comment"].strip() or None
+        comment = spec.get("comment")
+        if isinstance(comment, str) and not comment.strip():
+            comment = None
+        if comment is not None:
+            values["comment"] = COMMENT(comment, at(path, "comment")).strip()
         self._kind()
 
     def _kind(self):
