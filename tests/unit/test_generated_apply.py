@@ -17,7 +17,9 @@ import generated_inputs as gen
 import pytest
 from hypothesis import example, given, seed
 from hypothesis import strategies as st
-from test_generated_inputs import (
+
+from ansible_collections.essentials.kvm.plugins.modules import libvirt_network, libvirt_pool, libvirt_resources
+from tests.unit.generated_runs import (  # noqa: F401 (report, fake_sriov: module fixtures)
     BASE_POOL,
     BRIDGES,
     NETWORKS,
@@ -26,17 +28,14 @@ from test_generated_inputs import (
     STATS,
     fake_sriov,
     fuzz_settings,
-    libvirt_network,
-    libvirt_pool,
-    libvirt_resources,
     report,
     run,
     timed,
 )
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-__all__ = ["fake_sriov", "report"]  # module fixtures shared with test_generated_inputs
 URI = "test:///default"
 LISTERS = ("listAllDomains", "listAllStoragePools", "listAllNetworks")  # VMs first, networks last
 # What test:///default holds when it starts: a case that changed one of them would outlive the case
