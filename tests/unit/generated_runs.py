@@ -1,7 +1,6 @@
 """What the generated-input tests (test_generated_inputs, test_generated_apply) share: the seed and scale, the
-module run in process on test:///default and its statistics, the report of them written per test module, the fake
-SR-IOV sysfs, and the network strategy and base pool both use. The two fixtures are autouse for the module that
-imports them."""
+module run in process on test:///default and its statistics (conftest's generated_report writes them), and the
+network strategy and base pool both use."""
 
 import contextlib
 import io
@@ -10,15 +9,11 @@ import os
 import re
 import time
 from collections import Counter
-from unittest import mock
 
 import generated_inputs as gen
-import pytest
 from ansible.module_utils.testing import patch_module_args
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-
-from ansible_collections.essentials.kvm.plugins.module_utils import network_reconcile
 
 URI = "test:///default"
 SEED = int(os.environ.get("FUZZ_SEED") or 26)
@@ -64,42 +59,6 @@ def run_once(module, args, check_mode=True):
             except SystemExit:
                 pass
     return json.loads(out.getvalue())
-
-
-@pytest.fixture(scope="module", autouse=True)
-def report(request):
-    """Seed, rate and outcomes per module, written to the test log (the terminal, past pytest's capture)."""
-    started = time.monotonic()
-    yield
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    lines = [
-        "generated inputs: seed %d (FUZZ_SEED), scale %g (FUZZ_SCALE), %.1f s"
-        % (SEED, SCALE, time.monotonic() - started)
-    ]
-    for label, stats in sorted(STATS.items()):
-        rate = stats["cases"] / stats["seconds"] if stats.get("seconds") else 0
-        counts = ", ".join(
-            "%s %d" % (key, value) for key, value in sorted(stats.items()) if key not in ("cases", "seconds")
-        )
-        lines.append("  %-28s %6d cases %6.0f/s  %s" % (label, stats["cases"], rate, counts))
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        for line in [""] + lines if terminal else ():
-            terminal.write_line(line)
-    STATS.clear()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fake_sriov(tmp_path_factory):
-    """A sysfs with one SR-IOV NIC, read by check_sriov in place of this machine's, which has none."""
-    root = tmp_path_factory.mktemp("sysfs")
-    (root / "class" / "net" / gen.SRIOV_PF / "device").mkdir(parents=True)
-    (root / "class" / "net" / gen.SRIOV_PF / "device" / "sriov_totalvfs").write_text("4\n")
-    for address in gen.SRIOV_VFS:
-        (root / "bus" / "pci" / "devices" / address / "physfn").mkdir(parents=True)
-    real = network_reconcile.check_sriov
-    with mock.patch.object(network_reconcile, "check_sriov", lambda desired, _sysfs="/sys": real(desired, str(root))):
-        yield
 
 
 @contextlib.contextmanager

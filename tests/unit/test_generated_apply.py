@@ -3,7 +3,7 @@ then run again, reports no change. What the test driver cannot hold is left out 
 - pools: source auth (the test driver has no secret driver); fs pools stay inactive (an active one is probed
   on this machine's own device first); only dir pools can take volumes there; mount_opts and config_opts live in
   libvirt's XML namespaces, which the test driver drops.
-- networks: every mode; hostdev and passthrough read the fake SR-IOV sysfs of test_generated_inputs.
+- networks: every mode; hostdev and passthrough read the fake SR-IOV sysfs (conftest's fake_sriov).
 - VMs: no cloud_init (the test driver cannot upload the seed ISO: virStorageVolUpload); disks of 1 GiB (its
   pools hold 100 GiB).
 The lab's tests apply the same kinds on a real libvirtd.
@@ -19,20 +19,9 @@ from hypothesis import example, given, seed
 from hypothesis import strategies as st
 
 from ansible_collections.essentials.kvm.plugins.modules import libvirt_network, libvirt_pool, libvirt_resources
-from tests.unit.generated_runs import (  # noqa: F401 (report, fake_sriov: module fixtures)
-    BASE_POOL,
-    BRIDGES,
-    NETWORKS,
-    ROLE_NAMES,
-    SEED,
-    STATS,
-    fake_sriov,
-    fuzz_settings,
-    report,
-    run,
-    timed,
-)
+from tests.unit.generated_runs import BASE_POOL, BRIDGES, NETWORKS, ROLE_NAMES, SEED, STATS, fuzz_settings, run, timed
 
+pytestmark = pytest.mark.usefixtures("generated_report", "fake_sriov")
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 

@@ -22,20 +22,9 @@ from ansible_collections.essentials.kvm.plugins.modules import (
     libvirt_pool,
     libvirt_resources,
 )
-from tests.unit.generated_runs import (  # noqa: F401 (report, fake_sriov: module fixtures)
-    BASE_POOL,
-    BRIDGES,
-    NETWORKS,
-    ROLE_NAMES,
-    SEED,
-    STATS,
-    fake_sriov,
-    fuzz_settings,
-    report,
-    run,
-    timed,
-)
+from tests.unit.generated_runs import BASE_POOL, BRIDGES, NETWORKS, ROLE_NAMES, SEED, STATS, fuzz_settings, run, timed
 
+pytestmark = pytest.mark.usefixtures("generated_report", "fake_sriov")
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
