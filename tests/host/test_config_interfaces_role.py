@@ -5,6 +5,7 @@ Each host: eth1 + eth2 (both on the lab LAN bridge ekvm-lan0) in an active-backu
 bond0.10 and bond0.20 on it, a Linux bridge br10 on bond0.10. eth0 is the management NIC (DHCP).
 """
 
+import json
 import re
 import subprocess
 import time
@@ -12,6 +13,7 @@ import time
 import pytest
 
 from tests.host.config_interfaces_play import DEST, STATE, WATCHED, digest, play, write_inventory
+from tests.labkit import hostvm
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.proc import run, wait_for
 
