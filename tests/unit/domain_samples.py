@@ -54,3 +54,14 @@ def volumes(conn):
 def run(conn, vms, **kw):
     kw.setdefault("host", "kvm01")
     return r.converge(conn, vms, "kvm_vms", **kw)
+
+
+def cloud_init():
+    raw = {
+        "name": "web1",
+        "cloud_init": {
+            "user_data": {"hostname": "web1", "ssh_authorized_keys": ["ssh-ed25519 AAAA admin"], "packages": ["vim"]},
+            "network_config": {"version": 2, "ethernets": {"eth0": {"dhcp4": True}}},
+        },
+    }
+    return m.normalise_vm(raw, "vms[0]", m.Context(pools=["default"])).cloud_init
