@@ -6,27 +6,18 @@ bond0.10 and bond0.20 on it, a Linux bridge br10 on bond0.10. eth0 is the manage
 """
 
 import json
-import os
 import re
-import shlex
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from tests.labkit import ansible, hostvm
+from tests.host.config_interfaces_play import DEST, STATE, WATCHED, digest, play, write_inventory
+from tests.labkit import hostvm
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.proc import run, wait_for
 
 pytestmark = pytest.mark.host
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-PLAY = os.path.join(HERE, "config_interfaces.yml")
-DEST = "/etc/network/interfaces.d/essentials-kvm"
-STATE = "/var/lib/essentials-kvm"
-# What the role may touch on a host; hashed before and after to prove "byte-identical".
-WATCHED = "/etc/network/interfaces /etc/network/interfaces.d"
 
 
 def lan(vlan, host):
@@ -56,28 +47,6 @@ def bond_config(rollback_timeout=300):
             }
         ],
     }
-
-
-def play(hosts, inventory, config, check=False):
-    variables = dict(config, ekvm_octet={h.name: h.index for h in hosts}, ekvm_mac={h.name: h.mac(10) for h in hosts})
-    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-ifupdown-", delete=False) as handle:
-        json.dump(variables, handle)
-    try:
-        return ansible.playbook(
-            PLAY,
-            [inventory],
-            check=check,
-            diff=check,
-            timeout=600,
-            args=["--limit", ",".join(h.name for h in hosts), "-e", "@" + handle.name],
-        )
-    finally:
-        os.unlink(handle.name)
-
-
-def digest(host, where=WATCHED):
-    """sha256 of every file under `where` on the host, as one listing."""
-    return host.ssh("find %s -type f 2>/dev/null | sort | xargs -r sha256sum" % where, check=False).stdout
 
 
 def bonding(host):
@@ -113,28 +82,6 @@ ip link set eth1 down; ip link set eth2 down
 rm -rf {STATE}
 true
 """
-
-
-def write_inventory(hosts, path):
-    """A YAML inventory of the hosts. The lab's INI inventory leaves the ProxyCommand unquoted inside
-    ansible_ssh_common_args, which Ansible splits into words; shlex quoting keeps it one argument.
-    A TCG guest on a loaded machine can take longer than Ansible's default 10 s to greet a new
-    connection, which would end the play for that host as unreachable."""
-    lines = ["lab_hosts:", "  hosts:"]
-    for host in hosts:
-        options = json.dumps(" ".join(shlex.quote(word) for word in hostvm.ssh_options()))
-        lines += [
-            "    %s:" % host.name,
-            "      ansible_host: %s" % host.address,
-            "      ansible_user: root",
-            "      ansible_ssh_private_key_file: %s" % hostvm.SSH_KEY,
-            "      ansible_python_interpreter: /usr/bin/python3",
-            "      ansible_ssh_timeout: 60",
-            "      ansible_ssh_common_args: %s" % options,
-        ]
-    with open(path, "w") as handle:
-        handle.write("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture(scope="module")

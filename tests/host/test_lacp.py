@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import libvirt
 import pytest
 
-from tests.host.test_config_interfaces_role import DEST, STATE, WATCHED, digest, play, write_inventory
+from tests.host.config_interfaces_play import DEST, STATE, WATCHED, digest, play, write_inventory
 from tests.labkit import netns
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.paths import NETNS

@@ -427,8 +427,8 @@ def seed_user_data():
     import yaml
 
     from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate
-    from tests.lab import test_secrets_lab
-    from tests.unit import test_domain_seed
+    from tests.lab.secrets_samples import variables
+    from tests.unit.domain_samples import cloud_init
 
     render = domain_validate.document("user")
     docs = {"cloud-image-%s" % spec["name"][len(TAG) + 1 :]: spec["cloud_init"]["user_data"] for spec in SPECS}
@@ -436,9 +436,9 @@ def seed_user_data():
         with open(path) as handle:
             for index, user_data in enumerate(_cloud_configs(yaml.safe_load(handle), [])):
                 docs["example-%s-%d" % (os.path.basename(path)[:-4], index)] = user_data
-    docs["secrets-lab"] = test_secrets_lab.variables(WORK)["kvm_vms"][0]["cloud_init"]["user_data"]
+    docs["secrets-lab"] = variables(WORK)["kvm_vms"][0]["cloud_init"]["user_data"]
     rendered = {name: render(user_data, name) for name, user_data in docs.items()}
-    rendered["domain-seed-unit"] = test_domain_seed.cloud_init().user_data
+    rendered["domain-seed-unit"] = cloud_init().user_data
     for index, user_data in enumerate(_generated_user_data(8)):
         rendered["generated-%02d" % index] = render(user_data, "generated")
     return rendered

@@ -21,9 +21,7 @@ import time
 
 import pytest
 
-# The sandbox and the link and ping helpers are that module's.
-from test_ifupdown_lab import Ping, Sandbox, links, wait_ping
-
+from tests.lab.ifupdown_sandbox import Ping, Sandbox, links, wait_ping
 from tests.labkit import netns, paths
 from tests.labkit.daemons import Daemon
 from tests.labkit.proc import wait_for

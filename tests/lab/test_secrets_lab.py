@@ -19,68 +19,17 @@ import time
 import libvirt
 import pytest
 
+from tests.lab.secrets_samples import CANARIES, POOL, SAN, VM, variables
 from tests.labkit import ansible, paths
 from tests.labkit.daemons import LIBVIRT_URI
 
 pytestmark = pytest.mark.lab
 
-POOL, SAN, VM = "ekvm-rel-sp", "ekvm-rel-san", "ekvm-rel-vm"
-KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACnryPrivateKey7\n-----END OPENSSH PRIVATE KEY-----"
-CANARIES = [
-    "Cnry-chap-1",
-    "CnryGfx2",
-    "Cnry-plain-3",
-    "$6$Cnry$hash4",
-    "Cnry-chpasswd-5",
-    "Cnry-users-6",
-    "CnryPrivateKey7",
-]
 WATCHED = ("/etc/libvirt/secrets", "/etc/libvirt/qemu", "/etc/libvirt/storage")
 PLAY = (
     "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ansible.builtin.include_role:\n"
     "        name: essentials.kvm.kvm\n        tasks_from: libvirt_resources\n"
 )
-
-
-def variables(folder, bad=False):
-    user_data = {
-        "password": CANARIES[2],
-        "ssh_pwauth": False,
-        "users": [{"name": "ubuntu", "hashed_passwd": CANARIES[3], "lock_passwd": False}],
-        "chpasswd": {
-            "list": "root:%s\n" % CANARIES[4],
-            "expire": False,
-            "users": [{"name": "admin", "password": CANARIES[5], "type": "text"}],
-        },
-        "ssh_keys": {"ed25519_private": KEY, "ed25519_public": "ssh-ed25519 AAAAC3Nza public"},
-    }
-    vm = {
-        "name": VM,
-        "state": "shutdown",
-        "autostart": False,
-        "memory": 128,
-        "pool": POOL,
-        "graphics": {"type": "vnc", "password": CANARIES[1]},
-        "cloud_init": {"user_data": user_data, "pool": POOL},
-    }
-    if bad:
-        vm["nics"] = [{"network": "default", "model": "no-such-model"}]
-    pools = [
-        {"name": POOL, "type": "dir", "target": {"path": os.path.join(folder, "pool")}},
-        {
-            "name": SAN,
-            "type": "iscsi",
-            "state": "inactive",
-            "autostart": False,
-            "source": {
-                "host": "127.0.0.1",
-                "device": "iqn.2026-01.org.example:ekvm-rel",
-                "auth": {"username": "ekvm-rel", "secret": CANARIES[0]},
-            },
-            "target": {"path": "/dev/disk/by-path"},
-        },
-    ]
-    return {"kvm_virtual_networks": [], "kvm_storage_pools": pools, "kvm_vms": [vm], "kvm_lock_timeout": 120}
 
 
 def files():

@@ -1,6 +1,10 @@
-"""Pool specs of every libvirt pool type and pool-dumpxml samples, shared by the storage pool tests."""
+"""Pool specs of every libvirt pool type and pool-dumpxml samples, shared by the storage pool tests, and their
+reconcile call, which must never probe a device."""
 
 import os
+
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import reconcile
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "pool")
 
@@ -351,3 +355,12 @@ def _dumped():
 
 
 DUMPXML = _dumped()
+
+
+def no_probe(device):
+    raise AssertionError("probed %s although nothing is built" % device)
+
+
+def run(conn, pools, **kwargs):
+    kwargs.setdefault("probe", no_probe)
+    return reconcile(conn, parse_pools(pools), **kwargs)

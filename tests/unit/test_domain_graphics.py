@@ -5,12 +5,12 @@ import json
 import subprocess
 
 import pytest
-from test_domain_reconcile import conn, run, seed_dir, web  # noqa: F401 (fixtures)
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml as x
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate import Context, normalise_vms
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
+from tests.unit.domain_samples import run, web
 
 CANARY = "Cn4ryGfx"
 
@@ -59,27 +59,27 @@ def test_a_password_without_a_console_is_refused():
     assert caught.value.path == "kvm_vms[0].graphics.password" and CANARY not in caught.value.message
 
 
-def test_the_password_converges_and_is_never_shown(conn):  # noqa: F811 (the fixture)
-    first = run(conn, [web(graphics={"type": "vnc", "password": CANARY})], diff=True)
+def test_the_password_converges_and_is_never_shown(vm_conn):
+    first = run(vm_conn, [web(graphics={"type": "vnc", "password": CANARY})], diff=True)
     assert first["changed"] and CANARY not in json.dumps(first)
-    secure = conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+    secure = vm_conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     assert "passwd='%s'" % CANARY in secure
-    assert CANARY not in conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-    assert not run(conn, [web(graphics={"type": "vnc", "password": CANARY})])["changed"]
-    changed = run(conn, [web(graphics={"type": "vnc", "password": CANARY[:-1] + "2"})], diff=True)
+    assert CANARY not in vm_conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    assert not run(vm_conn, [web(graphics={"type": "vnc", "password": CANARY})])["changed"]
+    changed = run(vm_conn, [web(graphics={"type": "vnc", "password": CANARY[:-1] + "2"})], diff=True)
     dumped = json.dumps(changed)
     assert changed["changed"] and CANARY not in dumped
     assert "graphics_password: (hidden) -> (hidden)" in " ".join(changed["vms"][0]["actions"])
     assert 'passwd="(hidden)"' in changed["diff"][0]["after"]
-    dropped = run(conn, [web(graphics={"type": "vnc"})])
+    dropped = run(vm_conn, [web(graphics={"type": "vnc"})])
     assert "graphics_password: (hidden) -> None" in " ".join(dropped["vms"][0]["actions"])
-    secure = conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+    secure = vm_conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     assert "passwd" not in secure
 
 
-def test_a_read_only_connection_counts_the_password_as_unchanged(conn):  # noqa: F811 (the fixture)
+def test_a_read_only_connection_counts_the_password_as_unchanged(vm_conn):
     """The drift report reads over a read-only connection, which may not read the password."""
-    run(conn, [web(graphics={"type": "vnc", "password": CANARY})])
+    run(vm_conn, [web(graphics={"type": "vnc", "password": CANARY})])
     read_only = libvirt.openReadOnly("test:///default")
     try:
         checked = run(read_only, [web(graphics={"type": "vnc", "password": CANARY})], check_mode=True)

@@ -7,163 +7,91 @@ import pytest
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_apply as a
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_reconcile as r
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml as x
-from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from tests.unit.domain_samples import run, volumes, web
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 
-def reset(real, original):
-    """test:///default keeps one state per process: put back its stock domain and an empty pool."""
-    for dom in real.listAllDomains():
-        if dom.isActive():
-            dom.destroy()
-        dom.undefine()
-    for vol in real.storagePoolLookupByName("default-pool").listAllVolumes():
-        vol.delete(0)
-    real.defineXML(original).create()
-
-
-@pytest.fixture
-def conn(monkeypatch):
-    real = libvirt.open("test:///default")
-    original = real.lookupByName("test").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-    reset(real, original)
-    pool = real.storagePoolLookupByName("default-pool")
-    pool.createXML(a.volume_xml("debian.qcow2", 2 * 1024**3, "qcow2"), 0)
-    pool.createXML(a.volume_xml("data.raw", 1024**3, "raw"), 0)
-
-    def upload_seed(self, vm, disk):
-        # The test driver cannot upload; build the real ISO and store a volume of its size.
-        size = build_seed(vm.cloud_init, str(upload_seed.tmp / "seed.iso"))
-        old = a._volume(self.conn, disk.pool, disk.volume)
-        if old is not None:
-            old.delete(0)
-        pool.createXML(a.volume_xml(disk.volume, size, "raw"), 0)
-        upload_seed.count += 1
-
-    upload_seed.count = 0
-    upload_seed.tmp = None
-    monkeypatch.setattr(r.Reconciler, "upload_seed", upload_seed)
-    real.seeds = upload_seed
-    yield real
-    reset(real, original)
-    real.close()
-
-
-@pytest.fixture(autouse=True)
-def seed_dir(conn, tmp_path):
-    conn.seeds.tmp = tmp_path
-
-
-def volumes(conn):
-    return sorted(v.name() for v in conn.storagePoolLookupByName("default-pool").listAllVolumes())
-
-
-def web(**extra):
-    vm = {
-        "name": "web1",
-        "pool": "default-pool",
-        "memory": "1G",
-        "vcpus": 1,
-        "max_vcpus": 4,
-        "autostart": True,
-        "disks": [
-            {"type": "overlay", "base": "debian.qcow2", "size": "20G"},
-            {"size": "1G", "bus": "scsi"},
-            {"type": "volume", "volume": "data.raw"},
-        ],
-        "nics": [{"network": "default"}, {"type": "user"}],
-        "cloud_init": {"user_data": {"ssh_authorized_keys": ["ssh-ed25519 AAAA test"]}},
-    }
-    vm.update(extra)
-    return vm
-
-
-def run(conn, vms, **kw):
-    kw.setdefault("host", "kvm01")
-    return r.converge(conn, vms, "kvm_vms", **kw)
-
-
-def test_first_run_changes_second_run_does_not(conn):
-    first = run(conn, [web()])
+def test_first_run_changes_second_run_does_not(vm_conn):
+    first = run(vm_conn, [web()])
     assert first["changed"] and first["vms"][0]["actions"][-3:] == ["define", "start (was absent)", "autostart on"]
-    assert volumes(conn) == ["data.raw", "debian.qcow2", "web1-cidata.iso", "web1-disk0.qcow2", "web1-disk1.qcow2"]
+    assert volumes(vm_conn) == ["data.raw", "debian.qcow2", "web1-cidata.iso", "web1-disk0.qcow2", "web1-disk1.qcow2"]
     overlay = ET.fromstring(
-        conn.storagePoolLookupByName("default-pool").storageVolLookupByName("web1-disk0.qcow2").XMLDesc(0)
+        vm_conn.storagePoolLookupByName("default-pool").storageVolLookupByName("web1-disk0.qcow2").XMLDesc(0)
     )
     assert overlay.findtext("backingStore/path") == "/default-pool/debian.qcow2"
     assert overlay.findtext("capacity") == str(20 * 1024**3)
-    dom = conn.lookupByName("web1")
+    dom = vm_conn.lookupByName("web1")
     assert dom.isActive() and dom.autostart()
     disks = {d.target: d for d in x.parse(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).disks}
     assert disks["vdb"].format == "raw" and disks["sda"].volume == "web1-disk1.qcow2"
     assert (disks["vdz"].volume, disks["vdz"].device, disks["vdz"].readonly) == ("web1-cidata.iso", "disk", True)
-    second = run(conn, [web()])
-    assert not second["changed"] and second["diff"] == [] and conn.seeds.count == 1
+    second = run(vm_conn, [web()])
+    assert not second["changed"] and second["diff"] == [] and vm_conn.seeds.count == 1
 
 
-def test_check_mode_changes_nothing_but_shows_the_diff(conn):
-    result = run(conn, [web()], check_mode=True)
+def test_check_mode_changes_nothing_but_shows_the_diff(vm_conn):
+    result = run(vm_conn, [web()], check_mode=True)
     assert result["changed"] and "<name>web1</name>" in result["diff"][0]["after"]
     assert result["diff"][0]["before"] == ""
-    assert volumes(conn) == ["data.raw", "debian.qcow2"]
-    assert "web1" not in [d.name() for d in conn.listAllDomains()]
-    run(conn, [web()])
-    result = run(conn, [web(memory="2G")], check_mode=True)
+    assert volumes(vm_conn) == ["data.raw", "debian.qcow2"]
+    assert "web1" not in [d.name() for d in vm_conn.listAllDomains()]
+    run(vm_conn, [web()])
+    result = run(vm_conn, [web(memory="2G")], check_mode=True)
     assert result["changed"] and result["restart_required"] == ["web1"]
-    assert x.parse(conn.lookupByName("web1").XMLDesc(0)).memory == 1024 * 1024
+    assert x.parse(vm_conn.lookupByName("web1").XMLDesc(0)).memory == 1024 * 1024
 
 
-def test_state_transitions(conn):
+def test_state_transitions(vm_conn):
     def state():
-        return a._state(conn.lookupByName("web1"))
+        return a._state(vm_conn.lookupByName("web1"))
 
-    run(conn, [web(state="shutdown")])
+    run(vm_conn, [web(state="shutdown")])
     assert state() == "shutdown"
     for want in ("paused", "running", "paused", "shutdown", "running", "destroyed"):
-        result = run(conn, [web(state=want)])
+        result = run(vm_conn, [web(state=want)])
         assert result["changed"] and state() == ("shutdown" if want == "destroyed" else want)
-        assert not run(conn, [web(state=want)])["changed"]
-    run(conn, [web(state="absent")])
-    assert "web1" not in [d.name() for d in conn.listAllDomains()]
-    assert "web1-disk0.qcow2" in volumes(conn)
-    assert not run(conn, [web(state="absent")])["changed"]
+        assert not run(vm_conn, [web(state=want)])["changed"]
+    run(vm_conn, [web(state="absent")])
+    assert "web1" not in [d.name() for d in vm_conn.listAllDomains()]
+    assert "web1-disk0.qcow2" in volumes(vm_conn)
+    assert not run(vm_conn, [web(state="absent")])["changed"]
 
 
-def test_absent_removes_volumes_only_when_asked(conn):
+def test_absent_removes_volumes_only_when_asked(vm_conn):
     """The NVRAM file (libvirt's test driver refuses the flag) is proven in tests/lab/test_cloud_image_lab.py."""
-    run(conn, [web()])
-    run(conn, [web(state="shutdown")])
-    run(conn, [web(state="absent")])
-    assert volumes(conn) == ["data.raw", "debian.qcow2", "web1-cidata.iso", "web1-disk0.qcow2", "web1-disk1.qcow2"]
-    run(conn, [web()])
-    run(conn, [web(state="absent", remove_volumes=True)])
-    assert volumes(conn) == ["debian.qcow2"]
+    run(vm_conn, [web()])
+    run(vm_conn, [web(state="shutdown")])
+    run(vm_conn, [web(state="absent")])
+    assert volumes(vm_conn) == ["data.raw", "debian.qcow2", "web1-cidata.iso", "web1-disk0.qcow2", "web1-disk1.qcow2"]
+    run(vm_conn, [web()])
+    run(vm_conn, [web(state="absent", remove_volumes=True)])
+    assert volumes(vm_conn) == ["debian.qcow2"]
 
 
-def test_purge_and_placement(conn):
+def test_purge_and_placement(vm_conn):
     vms = [web(host="kvm01"), {"name": "db1", "host": "kvm02", "pool": "default-pool"}]
-    result = run(conn, vms, purge=True)
+    result = run(vm_conn, vms, purge=True)
     assert result["other_hosts"] == ["db1"]
-    assert sorted(d.name() for d in conn.listAllDomains()) == ["web1"]
+    assert sorted(d.name() for d in vm_conn.listAllDomains()) == ["web1"]
     assert [v["actions"] for v in result["vms"] if v["name"] == "test"] == [["undefine"]]
 
 
-def test_cloud_init_change_rebuilds_the_seed_live(conn):
-    run(conn, [web()])
+def test_cloud_init_change_rebuilds_the_seed_live(vm_conn):
+    run(vm_conn, [web()])
     changed = web(cloud_init={"user_data": {"packages": ["nginx"]}})
-    result = run(conn, [changed])
-    assert result["changed"] and result["restart_required"] == [] and conn.seeds.count == 2
-    assert not run(conn, [changed])["changed"]
+    result = run(vm_conn, [changed])
+    assert result["changed"] and result["restart_required"] == [] and vm_conn.seeds.count == 2
+    assert not run(vm_conn, [changed])["changed"]
 
 
-def test_redefine_keeps_device_addresses_of_the_same_chipset(conn):
-    run(conn, [web(state="shutdown", machine="pc-i440fx-7.2")])
-    before = ET.fromstring(conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
-    run(conn, [web(state="shutdown", machine="pc-i440fx-7.1")])
-    after = ET.fromstring(conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+def test_redefine_keeps_device_addresses_of_the_same_chipset(vm_conn):
+    run(vm_conn, [web(state="shutdown", machine="pc-i440fx-7.2")])
+    before = ET.fromstring(vm_conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    run(vm_conn, [web(state="shutdown", machine="pc-i440fx-7.1")])
+    after = ET.fromstring(vm_conn.lookupByName("web1").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
 
     def addresses(root):
         return [ET.tostring(a) for a in root.findall("devices/*/address")]
@@ -172,15 +100,15 @@ def test_redefine_keeps_device_addresses_of_the_same_chipset(conn):
     assert after.find("os/type").get("machine") == "pc-i440fx-7.1"
 
 
-def test_copy_disk_is_a_full_copy_of_the_base(conn):
+def test_copy_disk_is_a_full_copy_of_the_base(vm_conn):
     vm = web(disks=[{"type": "copy", "base": "debian.qcow2", "volume": "web1-root.qcow2"}])
-    first = run(conn, [vm])
+    first = run(vm_conn, [vm])
     assert "create volume default-pool/web1-root.qcow2 (copy)" in first["vms"][0]["actions"]
     copied = ET.fromstring(
-        conn.storagePoolLookupByName("default-pool").storageVolLookupByName("web1-root.qcow2").XMLDesc(0)
+        vm_conn.storagePoolLookupByName("default-pool").storageVolLookupByName("web1-root.qcow2").XMLDesc(0)
     )
     assert copied.find("backingStore") is None and copied.findtext("capacity") == str(2 * 1024**3)
-    assert not run(conn, [vm])["changed"]
+    assert not run(vm_conn, [vm])["changed"]
 
 
 class CapsConn:
@@ -303,24 +231,24 @@ BAD_ON_HOST = [
 
 
 @pytest.mark.parametrize("bad,path,text", BAD_ON_HOST, ids=["%02d-%s" % (i, b[1]) for i, b in enumerate(BAD_ON_HOST)])
-def test_bad_input_fails_before_any_change(conn, bad, path, text):
-    before = (volumes(conn), sorted(d.name() for d in conn.listAllDomains()))
+def test_bad_input_fails_before_any_change(vm_conn, bad, path, text):
+    before = (volumes(vm_conn), sorted(d.name() for d in vm_conn.listAllDomains()))
     with pytest.raises(InputError) as err:
-        run(conn, [web(), bad])
+        run(vm_conn, [web(), bad])
     assert (err.value.path, text in err.value.message) == (path, True), err.value.message
     assert (
-        (volumes(conn), sorted(d.name() for d in conn.listAllDomains()))
+        (volumes(vm_conn), sorted(d.name() for d in vm_conn.listAllDomains()))
         == before
         == (["data.raw", "debian.qcow2"], ["test"])
     )
-    assert conn.seeds.count == 0
+    assert vm_conn.seeds.count == 0
 
 
-def test_a_host_without_an_iso_tool_fails_before_any_change(conn, monkeypatch):
+def test_a_host_without_an_iso_tool_fails_before_any_change(vm_conn, monkeypatch):
     from ansible_collections.essentials.kvm.plugins.module_utils import cloudinit_seed
     from ansible_collections.essentials.kvm.plugins.module_utils.errors import UnsupportedError
 
     monkeypatch.setattr(cloudinit_seed.shutil, "which", lambda _name: None)
     with pytest.raises(UnsupportedError, match="xorriso"):
-        run(conn, [web2(), web()])
-    assert volumes(conn) == ["data.raw", "debian.qcow2"] and [d.name() for d in conn.listAllDomains()] == ["test"]
+        run(vm_conn, [web2(), web()])
+    assert volumes(vm_conn) == ["data.raw", "debian.qcow2"] and [d.name() for d in vm_conn.listAllDomains()] == ["test"]

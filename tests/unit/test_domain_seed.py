@@ -6,21 +6,10 @@ import subprocess
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import cloudinit_seed as seed
-from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import UnsupportedError
+from tests.unit.domain_samples import cloud_init
 
 pytestmark = pytest.mark.skipif(not shutil.which("xorriso"), reason="reading the ISO needs xorriso")
-
-
-def cloud_init():
-    raw = {
-        "name": "web1",
-        "cloud_init": {
-            "user_data": {"hostname": "web1", "ssh_authorized_keys": ["ssh-ed25519 AAAA admin"], "packages": ["vim"]},
-            "network_config": {"version": 2, "ethernets": {"eth0": {"dhcp4": True}}},
-        },
-    }
-    return m.normalise_vm(raw, "vms[0]", m.Context(pools=["default"])).cloud_init
 
 
 def xorriso(*args):

@@ -6,25 +6,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import domain_valid
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate_disks import DISK_FIELDS
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate_nics import NIC_FIELDS
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
-
-CTX = m.Context(host="kvm01", networks=["default", "lan"], pools=["default", "images"])
-
-
-def vm(**extra):
-    base = {"name": "web1"}
-    base.update(extra)
-    return base
-
-
-def ids(cases):
-    return [case[1] + ":" + case[2] for case in cases]
-
-
-def names_the_field(items, input_name, path, text):
-    """normalise_vms refuses the items with an error at path that says text."""
-    with pytest.raises(InputError) as err:
-        m.normalise_vms(items, input_name, CTX)
-    assert (err.value.path, text in err.value.message) == (path, True), err.value.message
+from tests.unit.domain_samples import CTX, ids, names_the_field, vm
 
 
 def test_defaults_and_sizes():

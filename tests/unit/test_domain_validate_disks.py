@@ -2,9 +2,10 @@
 errors name the field as written."""
 
 import pytest
-from test_domain_validate import CTX, ids, m, names_the_field, vm
 
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
+from tests.unit.domain_samples import CTX, ids, names_the_field, vm
 
 BAD_DISKS = [
     (vm(disks=[{"volume": "a.qcow2", "pool": "nope"}]), "vms[0].disks[0].pool", "not defined on this host"),

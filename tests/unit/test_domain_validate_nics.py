@@ -2,7 +2,9 @@
 errors name the field as written."""
 
 import pytest
-from test_domain_validate import CTX, ids, m, names_the_field, vm
+
+from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as m
+from tests.unit.domain_samples import CTX, ids, names_the_field, vm
 
 
 def test_mac_is_deterministic_and_local():

@@ -3,7 +3,7 @@ then run again, reports no change. What the test driver cannot hold is left out 
 - pools: source auth (the test driver has no secret driver); fs pools stay inactive (an active one is probed
   on this machine's own device first); only dir pools can take volumes there; mount_opts and config_opts live in
   libvirt's XML namespaces, which the test driver drops.
-- networks: every mode; hostdev and passthrough read the fake SR-IOV sysfs of test_generated_inputs.
+- networks: every mode; hostdev and passthrough read the fake SR-IOV sysfs (conftest's fake_sriov).
 - VMs: no cloud_init (the test driver cannot upload the seed ISO: virStorageVolUpload); disks of 1 GiB (its
   pools hold 100 GiB).
 The lab's tests apply the same kinds on a real libvirtd.
@@ -16,26 +16,14 @@ import generated_inputs as gen
 import pytest
 from hypothesis import example, given, seed
 from hypothesis import strategies as st
-from test_generated_inputs import (
-    BASE_POOL,
-    BRIDGES,
-    NETWORKS,
-    ROLE_NAMES,
-    SEED,
-    STATS,
-    fake_sriov,
-    fuzz_settings,
-    libvirt_network,
-    libvirt_pool,
-    libvirt_resources,
-    report,
-    run,
-    timed,
-)
 
+from ansible_collections.essentials.kvm.plugins.modules import libvirt_network, libvirt_pool, libvirt_resources
+from tests.unit.generated_runs import BASE_POOL, BRIDGES, NETWORKS, ROLE_NAMES, SEED, STATS, fuzz_settings, run, timed
+
+pytestmark = pytest.mark.usefixtures("generated_report", "fake_sriov")
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-__all__ = ["fake_sriov", "report"]  # module fixtures shared with test_generated_inputs
 URI = "test:///default"
 LISTERS = ("listAllDomains", "listAllStoragePools", "listAllNetworks")  # VMs first, networks last
 # What test:///default holds when it starts: a case that changed one of them would outlive the case

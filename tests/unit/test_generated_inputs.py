@@ -9,79 +9,29 @@ The seed is fixed (FUZZ_SEED, default 26) so `make unit` is repeatable; `make fu
 (FUZZ_EXAMPLES) from a random seed. The per-module rate and the count of each outcome go to the test log.
 """
 
-import contextlib
-import io
-import json
-import os
 import re
-import time
 from collections import Counter
-from unittest import mock
 
 import generated_inputs as gen
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from hypothesis import HealthCheck, example, given, seed, settings
+from hypothesis import example, given, seed
 from hypothesis import strategies as st
 
-from ansible_collections.essentials.kvm.plugins.module_utils import network_reconcile
 from ansible_collections.essentials.kvm.plugins.modules import (
     libvirt_network,
     libvirt_pool,
     libvirt_resources,
 )
+from tests.unit.generated_runs import BASE_POOL, BRIDGES, NETWORKS, ROLE_NAMES, SEED, STATS, fuzz_settings, run, timed
 
+pytestmark = pytest.mark.usefixtures("generated_report", "fake_sriov")
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-URI = "test:///default"
-SEED = int(os.environ.get("FUZZ_SEED") or 26)
-# Examples per test at scale 1; make fuzz raises the scale. Tuned on the 2-core machine: see docs/inputs.md.
-SCALE = float(os.environ.get("FUZZ_SCALE") or 1)
-BRIDGES = ["br-gen0", "br-gen1"]
-ROLE_NAMES = dict(
-    networks_input_name="kvm_virtual_networks",
-    pools_input_name="kvm_storage_pools",
-    vms_input_name="kvm_vms",
-    inventory_hostname="kvm01",
-)
-STATS = {}
-DRIVER_HICCUP = re.compile(r": vir\w+\(\) failed$")
 ARGSPEC_ITEM = re.compile(
     r"^Elements value for option '\w+' is of type \w+ and we were unable to "
     r"convert to dict"
 )
-
-
-def fuzz_settings(examples):
-    return settings(
-        max_examples=max(1, int(examples * SCALE)),
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-    )
-
-
-def run(module, args, check_mode=True):
-    """The module's result; an error the test driver gives without a message (about one case in 5,000, when
-    connections open and close this fast) is retried once and counted."""
-    result = run_once(module, args, check_mode)
-    if result.get("failed") and DRIVER_HICCUP.search(result.get("msg", "")):
-        STATS.setdefault("test driver", Counter())["errors without a message, retried"] += 1
-        result = run_once(module, args, check_mode)
-    return result
-
-
-def run_once(module, args, check_mode=True):
-    """The module's result, read from its own exit; an exception escaping main() is a traceback (property 1)."""
-    out = io.StringIO()
-    with patch_module_args(dict(args, uri=URI, _ansible_check_mode=check_mode)):
-        with contextlib.redirect_stdout(out):
-            try:
-                module.main()
-            except SystemExit:
-                pass
-    return json.loads(out.getvalue())
 
 
 def outcome(label, result, name, items):
@@ -105,51 +55,6 @@ def outcome(label, result, name, items):
     return "refused"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report(request):
-    """Seed, rate and outcomes per module, written to the test log (the terminal, past pytest's capture)."""
-    started = time.monotonic()
-    yield
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    lines = [
-        "generated inputs: seed %d (FUZZ_SEED), scale %g (FUZZ_SCALE), %.1f s"
-        % (SEED, SCALE, time.monotonic() - started)
-    ]
-    for label, stats in sorted(STATS.items()):
-        rate = stats["cases"] / stats["seconds"] if stats.get("seconds") else 0
-        counts = ", ".join(
-            "%s %d" % (key, value) for key, value in sorted(stats.items()) if key not in ("cases", "seconds")
-        )
-        lines.append("  %-28s %6d cases %6.0f/s  %s" % (label, stats["cases"], rate, counts))
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        for line in [""] + lines if terminal else ():
-            terminal.write_line(line)
-    STATS.clear()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fake_sriov(tmp_path_factory):
-    """A sysfs with one SR-IOV NIC, read by check_sriov in place of this machine's, which has none."""
-    root = tmp_path_factory.mktemp("sysfs")
-    (root / "class" / "net" / gen.SRIOV_PF / "device").mkdir(parents=True)
-    (root / "class" / "net" / gen.SRIOV_PF / "device" / "sriov_totalvfs").write_text("4\n")
-    for address in gen.SRIOV_VFS:
-        (root / "bus" / "pci" / "devices" / address / "physfn").mkdir(parents=True)
-    real = network_reconcile.check_sriov
-    with mock.patch.object(network_reconcile, "check_sriov", lambda desired, _sysfs="/sys": real(desired, str(root))):
-        yield
-
-
-@contextlib.contextmanager
-def timed(label):
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        STATS.setdefault(label, Counter())["seconds"] += time.monotonic() - started
-
-
 def lists(strategy, max_size=2):
     return st.lists(strategy, min_size=1, max_size=max_size)
 
@@ -161,24 +66,6 @@ POOLS = lists(gen.pool()).filter(
         and gen.sources_apart(items)
     )
 )
-NETWORKS = (
-    st.lists(
-        st.tuples(gen.WORDS, st.integers(0, 250)), min_size=1, max_size=2, unique_by=(lambda t: t[0], lambda t: t[1])
-    )
-    .flatmap(lambda named: st.tuples(*[gen.network(name=name, third=third, bridges=BRIDGES) for name, third in named]))
-    .map(list)
-    .filter(
-        lambda items: (
-            len({n.get("bridge_name") for n in items if n.get("bridge_name")})
-            == len([n for n in items if n.get("bridge_name")])
-        )
-    )
-)
-BASE_POOL = {
-    "name": "gen-base",
-    "path": "/srv/gen-base",
-    "volumes": [{"name": "base.qcow2", "capacity": "1G", "format": "qcow2"}],
-}
 VMS = (
     st.lists(gen.WORDS, min_size=1, max_size=2, unique=True)
     .flatmap(

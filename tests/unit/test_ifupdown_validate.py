@@ -15,7 +15,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_model impo
     Vlan,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_validate import build_desired
-from tests.unit import test_ifupdown_addresses, test_ifupdown_item, test_ifupdown_members
+from tests.unit.ifupdown_bad_samples import ADDRESS_BAD, ITEM_BAD, MEMBER_BAD
 from tests.unit.ifupdown_samples import GOOD, HOST, added, assert_refused, changed
 
 
@@ -113,5 +113,5 @@ def test_bad_input_names_the_field(case, config, path, words):
 
 
 def test_enough_bad_input_cases():
-    tables = (BAD, test_ifupdown_addresses.BAD, test_ifupdown_item.BAD, test_ifupdown_members.BAD)
+    tables = (BAD, ADDRESS_BAD, ITEM_BAD, MEMBER_BAD)
     assert sum(len(table) for table in tables) >= 30

@@ -2,12 +2,12 @@
 free space and what was asked; thin (qcow2) volumes are not counted. On libvirt's test driver."""
 
 import pytest
-from test_storage_pool_reconcile import conn, run, uri  # noqa: F401 (fixtures)
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Volume
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_space import needed
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
+from tests.unit.pool_samples import run
 
 GIB = 1 << 30
 
@@ -23,41 +23,41 @@ def pool(*volumes):
 
 
 @pytest.fixture
-def free(conn):  # noqa: F811 (the fixture)
-    run(conn, [pool()])
-    return conn.storagePoolLookupByName("nfs-a").info()[3]
+def free(node_conn):
+    run(node_conn, [pool()])
+    return node_conn.storagePoolLookupByName("nfs-a").info()[3]
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_a_raw_volume_larger_than_the_free_space_fails_before_anything_is_made(conn, free, check_mode):  # noqa: F811
+def test_a_raw_volume_larger_than_the_free_space_fails_before_anything_is_made(node_conn, free, check_mode):
     asked = free + GIB
     with pytest.raises(InputError) as caught:
-        run(conn, [pool({"name": "big.raw", "capacity": "%dB" % asked})], check_mode=check_mode)
+        run(node_conn, [pool({"name": "big.raw", "capacity": "%dB" % asked})], check_mode=check_mode)
     assert caught.value.path == "pools[0].volumes[0]"
     assert caught.value.message.startswith(
         "pools[0].volumes[0]: pool nfs-a has %s free; volume big.raw needs %s" % (format_size(free), format_size(asked))
     )
-    assert conn.storagePoolLookupByName("nfs-a").listVolumes() == []
+    assert node_conn.storagePoolLookupByName("nfs-a").listVolumes() == []
 
 
-def test_the_volumes_of_one_run_are_counted_together(conn, free):  # noqa: F811
+def test_the_volumes_of_one_run_are_counted_together(node_conn, free):
     half = "%dB" % (free // 2 + GIB)
     with pytest.raises(InputError) as caught:
-        run(conn, [pool({"name": "a.raw", "capacity": half}, {"name": "b.raw", "capacity": half})])
+        run(node_conn, [pool({"name": "a.raw", "capacity": half}, {"name": "b.raw", "capacity": half})])
     assert caught.value.path == "pools[0].volumes[1]" and "the volumes before it take" in caught.value.message
-    assert conn.storagePoolLookupByName("nfs-a").listVolumes() == []
+    assert node_conn.storagePoolLookupByName("nfs-a").listVolumes() == []
 
 
-def test_thin_and_partly_allocated_volumes_fit(conn, free):  # noqa: F811
+def test_thin_and_partly_allocated_volumes_fit(node_conn, free):
     huge = "%dB" % (free + GIB)
     thin, sparse = (
         {"name": "thin.qcow2", "capacity": huge, "format": "qcow2"},
         {"name": "sparse.raw", "capacity": huge, "allocation": "1G"},
     )
     # Planning lets both through (the test driver itself refuses a qcow2 larger than its free space: check mode).
-    assert run(conn, [pool(thin, sparse)], check_mode=True)["changed"]
-    assert run(conn, [pool(sparse)])["changed"]
-    assert conn.storagePoolLookupByName("nfs-a").listVolumes() == ["sparse.raw"]
+    assert run(node_conn, [pool(thin, sparse)], check_mode=True)["changed"]
+    assert run(node_conn, [pool(sparse)])["changed"]
+    assert node_conn.storagePoolLookupByName("nfs-a").listVolumes() == ["sparse.raw"]
 
 
 def test_what_a_new_volume_takes(tmp_path):

@@ -15,7 +15,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vs
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bridge, Port
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 from tests.unit.driver_state import to_stock
-from tests.unit.test_ovs_apply import ovsdb_json
+from tests.unit.fakes import ovsdb_json
 
 URI = "test:///default"
 
