@@ -185,7 +185,7 @@ def test_report_marks_the_bridge_address_removed_by_hand_and_is_screenshot(homel
         assert node in sections["h0"]["nodes"], node
     if BINARY is None:
         pytest.skip("no Chromium for the screenshot")
-    chromium = Chromium(width=1280, height=900)
+    chromium = Chromium(width=1600, height=900)
     try:
         chromium.open("file://" + os.path.join(out, "index.html"))
         chromium.wait_for("document.querySelectorAll('.diagram.ready svg.topo').length === 1")
