@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
 from dataclasses import replace
 
@@ -158,10 +159,49 @@ def stanza_text(text, name):
     )
 
 
-def ifupdown_drift(declared, host_interfaces=None):
+def _addresses(addresses):
+    return "".join("address %s\n" % address for address in addresses)
+
+
+def address_objects(items, links, planned):
+    """Declared addresses missing from their running link (removed by hand, or lost), for stanzas the file plan
+    leaves alone (`planned` holds the nodes it already marks). The role compares files only, so its check run
+    shows nothing and a converge does not put them back: such an object has no action, and a warning says what
+    does. Addresses on the link that no stanza declares are left alone (DHCP, failover addresses)."""
+    running = dict((link["name"], link.get("addresses") or []) for link in links)
+    found, warnings = [], []
+    for item in items:
+        node, kind = node_of(item)
+        if node in planned or item.name not in running or not item.addresses:
+            continue
+        have = set(ipaddress.ip_interface(address) for address in running[item.name])
+        lost = [address for address in item.addresses if ipaddress.ip_interface(address) not in have]
+        if not lost:
+            continue
+        header = "%s (running addresses)" % item.name
+        found.append(
+            drift_object(
+                node,
+                kind,
+                item.name,
+                "different",
+                "config_interfaces",
+                [],
+                unified(_addresses(running[item.name]), _addresses(running[item.name] + lost), header),
+            )
+        )
+        warnings.append(
+            "%s lacks its declared address %s: config_interfaces changes only the interfaces files, which match, so "
+            "it does not restore it; `ifdown %s; ifup %s` does" % (item.name, ", ".join(lost), item.name, item.name)
+        )
+    return found, warnings
+
+
+def ifupdown_drift(declared, host_interfaces=None, links=()):
     """(objects, warnings, ifdown/ifup steps) of the config_interfaces role's check run: per stanza added, removed
     (purge) or changed, with its lines of the file diff; a main file that would gain its `source` line is an object
-    of its own (`file:<path>`)."""
+    of its own (`file:<path>`). With the running `links` (the facts' links), also the declared addresses missing
+    from them (address_objects)."""
     dest = declared.get("config_interfaces_dest") or "/etc/network/interfaces.d/essentials-kvm"
     main = declared.get("config_interfaces_file") or "/etc/network/interfaces"
     if host_interfaces is None:
@@ -206,4 +246,5 @@ def ifupdown_drift(declared, host_interfaces=None):
                     unified(change.before, change.after, change.path),
                 )
             )
-    return found, [], ["%s %s" % step for step in steps.steps]
+    lost, warnings = address_objects(desired.items, links, set(item["id"] for item in found))
+    return found + lost, warnings, ["%s %s" % step for step in steps.steps]

@@ -35,9 +35,9 @@ def totals(vms):
     }
 
 
-def drift(declared, run, vsctl="ovs-vsctl", ovs_db=None):
-    """What the kvm, openvswitch and config_interfaces roles would change, per object (topology_drift); None
-    when nothing is declared."""
+def drift(declared, run, vsctl="ovs-vsctl", ovs_db=None, links=()):
+    """What the kvm, openvswitch and config_interfaces roles would change, per object (topology_drift), and the
+    declared addresses missing from the running `links`; None when nothing is declared."""
     return topology_drift.compute(
         declared or {},
         {
@@ -46,7 +46,10 @@ def drift(declared, run, vsctl="ovs-vsctl", ovs_db=None):
                 topology_drift_net.OVS_LISTS,
                 lambda found: topology_drift_net.ovs_drift(found, run, vsctl, ovs_db),
             ),
-            "config_interfaces": (topology_drift_net.IFUPDOWN_LISTS, topology_drift_net.ifupdown_drift),
+            "config_interfaces": (
+                topology_drift_net.IFUPDOWN_LISTS,
+                lambda found: topology_drift_net.ifupdown_drift(found, links=links),
+            ),
         },
     )
 
@@ -68,5 +71,5 @@ def gather(run, uri="qemu:///system", vsctl="ovs-vsctl", ovs_db=None, declared=N
         "vms": virt["vms"],
     }
     facts["totals"] = totals(facts["vms"])
-    facts["drift"] = drift(declared, run, vsctl, ovs_db)
+    facts["drift"] = drift(declared, run, vsctl, ovs_db, facts["links"])
     return facts

@@ -172,7 +172,9 @@ def _nic(node, networks, leases):
     attrs = dict(source.attrib) if source is not None else {}
     kind = node.get("type")
     mac = (node.find("mac").get("address") if node.find("mac") is not None else "").lower()
-    network = attrs.get("network") if kind == "network" else None
+    # A running VM's NIC on a network shows the type libvirt resolved it to (bridge, direct) and keeps the
+    # network's name in its source.
+    network = attrs.get("network")
     bridge = attrs.get("bridge") or (networks.get(network) or {}).get("bridge")
     if kind == "direct":
         bridge = None

@@ -1,7 +1,10 @@
 """playbooks/site.yml with the homelab example on a freshly booted host VM of its own (issue 8), the
 same runs `make demo` makes: first run converges, second run and check mode change nothing. The kvm
 role's host settings ride along as extra variables and are checked too, with libvirtd restarted in
-the first run only. Each run is a test of its own, so each gets pytest's whole timeout."""
+the first run only. Each run is a test of its own, so each gets pytest's whole timeout.
+
+Last, the fleet report (issue 23) of the converged host with br10's address removed by hand: it marks br10 alone,
+changes nothing, and headless Chromium screenshots the host's section (docs/report-homelab.png is one)."""
 
 import json
 import os
@@ -10,6 +13,8 @@ import re
 import pytest
 
 from tests.labkit import ansible, demo, hostvm
+from tests.labkit.chromium import BINARY, Chromium
+from tests.unit.report_page import parse_report
 
 pytestmark = pytest.mark.host
 
@@ -22,6 +27,15 @@ STOPS = "journalctl -u libvirtd.service -o cat --no-pager | grep -c '^Stopping l
 # A client held open keeps libvirtd from exiting idle before the first run's handler stops it.
 HOLD = "setsid virsh -c qemu:///system event --all --loop >/dev/null 2>&1 < /dev/null &"
 RUN_TIMEOUT = 1100
+REPORT = os.path.join(ansible.ROOT, "playbooks", "report.yml")
+BRIDGE_ADDRESS = "192.168.10.2/24"
+# What the report must not change: libvirt's objects as defined, the interfaces files, the links' addresses.
+STATE = (
+    "for d in $(virsh list --all --name); do virsh domstate $d; virsh dumpxml --inactive $d; done; "
+    "for n in $(virsh net-list --all --name); do virsh net-dumpxml --inactive $n; done; "
+    "for p in $(virsh pool-list --all --name); do virsh vol-list $p; done; "
+    "cat /etc/network/interfaces /etc/network/interfaces.d/*; ip -br addr"
+)
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +150,53 @@ def test_libvirtd_restarted_in_the_first_run_only(homelab):
     vm = homelab["vm"]
     assert int(vm.ssh(STOPS).stdout.strip()) == homelab["stops_before"] + 1
     assert vm.ssh("virsh -c qemu:///system version >/dev/null && echo answers").stdout.strip() == "answers"
+
+
+def test_report_marks_the_bridge_address_removed_by_hand_and_is_screenshot(homelab, tmp_path):
+    """The report of the converged homelab after `ip addr del` on br10: br10 is the only drift, with the
+    address as its diff and no action (config_interfaces compares files, so its check run shows nothing); the
+    report changes nothing; the page opens in headless Chromium and the host's section is screenshot
+    (report-homelab.png in the test's tmp folder)."""
+    if not homelab["runs"].get("first"):
+        pytest.fail("the first run did not converge the host")
+    vm = homelab["vm"]
+    vm.ssh("ip addr del %s dev br10" % BRIDGE_ADDRESS)
+    try:
+        before = vm.ssh(STATE).stdout
+        out = str(tmp_path / "report")
+        result = ansible.playbook(
+            REPORT, homelab["inventories"], extra_vars={"report_dir": out}, timeout=600, args=homelab["args"]
+        )
+        assert result.rc == 0 and result.recap["homelab"]["changed"] == 0, result
+        assert vm.ssh(STATE).stdout == before, "the report changed the host"
+    finally:
+        vm.ssh("ip addr add %s dev br10" % BRIDGE_ADDRESS)
+    data, sections = parse_report(out)
+    host = data["hosts"][0]
+    drift = host["facts"]["drift"]
+    assert [(item["id"], item["status"], item["actions"]) for item in drift["objects"]] == [
+        ("link:br10", "different", [])
+    ], drift
+    assert drift["objects"][0]["diff"].endswith("\n+address %s\n" % BRIDGE_ADDRESS), drift
+    assert drift["errors"] == [] and "br10 lacks its declared address" in drift["warnings"][0], drift
+    marked = [node["id"] for node in host["graph"]["nodes"] if node.get("drift")]
+    assert marked == ["link:br10"] and "link:br10" in sections["h0"]["nodes"]
+    for node in ("link:bond0", "link:bond0.10", "link:br10", "net:homelab-lan", "vm:homelab-web", "vm:homelab-db"):
+        assert node in sections["h0"]["nodes"], node
+    if BINARY is None:
+        pytest.skip("no Chromium for the screenshot")
+    chromium = Chromium(width=1600, height=900)
+    try:
+        chromium.open("file://" + os.path.join(out, "index.html"))
+        chromium.wait_for("document.querySelectorAll('.diagram.ready svg.topo').length === 1")
+        box = chromium.evaluate(
+            "(() => { const r = document.getElementById('h0').getBoundingClientRect();"
+            " return {x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height}; })()"
+        )
+        shot = chromium.screenshot(str(tmp_path / "report-homelab.png"), box)
+        assert chromium.errors() == [] and [u for u in chromium.requests() if not u.startswith("file://")] == []
+    finally:
+        chromium.close()
+    with open(shot, "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    print("screenshot: %s" % shot)

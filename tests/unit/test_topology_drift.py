@@ -11,6 +11,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import (
     topology_drift_net,
     topology_facts,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import plan_files
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bridge, Port
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
@@ -200,3 +201,41 @@ def test_ifupdown_stanzas_added_removed_and_changed(tmp_path):
     eth1 = [o for o in objects if o["id"] == "link:eth1"][0]
     assert "-    address 10.0.0.2/24\n+    address 10.0.0.3/24\n" in eth1["diff"]
     assert "ifup br0" in steps and dest.read_text().startswith("auto eth1\n"), "nothing written"
+
+
+def test_ifupdown_address_missing_from_the_running_link(tmp_path):
+    """The files match, but br0's declared address was removed by hand: the role's check run shows nothing, the
+    report marks br0 with no action and a warning; an address no stanza declares is no drift."""
+    main, dest = tmp_path / "interfaces", tmp_path / "essentials-kvm"
+    main.write_text("source %s\n" % dest)
+    declared = {
+        "network_bridges": [{"name": "br0", "addresses": ["10.0.0.2/24", "fd00::2/64"], "ports": []}],
+        "network_interfaces": [{"name": "eth1", "address": "10.0.1.2/24"}],
+        "config_interfaces_dest": str(dest),
+        "config_interfaces_file": str(main),
+    }
+    dest.write_text(_rendered(declared))
+    links = [
+        {"name": "br0", "addresses": ["fd00::2/64"]},
+        {"name": "eth1", "addresses": ["10.0.1.2/24", "10.0.9.9/24"]},
+    ]
+    objects, warnings, steps = topology_drift_net.ifupdown_drift(declared, ["lo", "eth1", "br0"], links)
+    assert steps == [] and len(objects) == 1, objects
+    assert objects[0]["id"] == "link:br0" and objects[0]["status"] == "different" and objects[0]["actions"] == []
+    assert objects[0]["diff"] == (
+        "--- before: br0 (running addresses)\n+++ after: br0 (running addresses)\n"
+        "@@ -1 +1,2 @@\n address fd00::2/64\n+address 10.0.0.2/24\n"
+    )
+    assert warnings == [
+        "br0 lacks its declared address 10.0.0.2/24: config_interfaces changes only the interfaces files, which "
+        "match, so it does not restore it; `ifdown br0; ifup br0` does"
+    ]
+
+
+def _rendered(declared):
+    """The file the role would write for `declared`."""
+    config = dict((key, declared.get(key) or []) for key in topology_drift_net.IFUPDOWN_LISTS)
+    _desired, changes, _old, _new = plan_files(
+        config, ["lo", "eth1"], declared["config_interfaces_dest"], declared["config_interfaces_file"]
+    )
+    return changes[0].after

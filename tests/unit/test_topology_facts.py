@@ -296,6 +296,25 @@ def test_vm_disks_and_nics_from_xml():
     assert (direct["device"], direct["bridge"]) == ("eno1", None)
 
 
+def test_running_nic_on_a_network_keeps_its_network():
+    """A running VM's live XML gives a network NIC the type libvirt resolved it to, and the network in its source:
+    the NIC is still the network's (drawn from it), on the network's bridge and VLAN."""
+    xml = """<domain type='qemu'><name>app</name><memory unit='MiB'>256</memory><vcpu>1</vcpu><devices>
+        <interface type='bridge'><mac address='52:54:00:d4:04:78'/>
+          <source network='vlans' portgroup='vlan100' portid='48d8' bridge='ovsbr0'/><vlan><tag id='100'/></vlan>
+          <virtualport type='openvswitch'/><target dev='vnet0'/></interface>
+      </devices></domain>"""
+    vm = topology_libvirt.vm_from_xml(xml, "running", True, {"vlans": {"bridge": "ovsbr0"}}, {}, {})
+    nic = vm["nics"][0]
+    assert (nic["type"], nic["network"], nic["portgroup"], nic["bridge"], nic["vlan"]) == (
+        "bridge",
+        "vlans",
+        "vlan100",
+        "ovsbr0",
+        [100],
+    )
+
+
 def test_totals_count_running_and_defined():
     vms = [{"state": "running", "vcpus": 2, "memory_mib": 1024}, {"state": "shutoff", "vcpus": 4, "memory_mib": 4096}]
     assert topology_facts.totals(vms) == {
