@@ -9,9 +9,6 @@ The seed is fixed (FUZZ_SEED, default 26) so `make unit` is repeatable; `make fu
 (FUZZ_EXAMPLES) from a random seed. The per-module rate and the count of each outcome go to the test log.
 """
 
-import re
-from collections import Counter
-
 import generated_inputs as gen
 import pytest
 from hypothesis import example, given, seed
@@ -22,37 +19,21 @@ from ansible_collections.essentials.kvm.plugins.modules import (
     libvirt_pool,
     libvirt_resources,
 )
-from tests.unit.generated_runs import BASE_POOL, BRIDGES, NETWORKS, ROLE_NAMES, SEED, STATS, fuzz_settings, run, timed
+from tests.unit.generated_runs import (
+    BASE_POOL,
+    BRIDGES,
+    NETWORKS,
+    ROLE_NAMES,
+    SEED,
+    fuzz_settings,
+    outcome,
+    run,
+    timed,
+)
 
 pytestmark = pytest.mark.usefixtures("generated_report", "fake_sriov")
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-
-ARGSPEC_ITEM = re.compile(
-    r"^Elements value for option '\w+' is of type \w+ and we were unable to "
-    r"convert to dict"
-)
-
-
-def outcome(label, result, name, items):
-    """The case's outcome, counted for the log; property 1 and 2 asserted."""
-    stats = STATS.setdefault(label, Counter())
-    stats["cases"] += 1
-    if not result.get("failed"):
-        stats["accepted"] += 1
-        return "accepted"
-    message = result.get("msg")
-    assert isinstance(message, str) and message, result
-    if ARGSPEC_ITEM.match(message):
-        # Ansible's elements: dict refuses an item that is not a mapping before the validator sees it (no path):
-        # counted apart, and held by test_generated_cases.test_an_item_that_is_not_a_mapping_is_named (xfail).
-        stats["refused by the argument spec, no path"] += 1
-        return "argspec"
-    if not gen.names_what_was_written(message, name, items):
-        stats["refused without the user's path"] += 1
-        raise AssertionError("refusal does not begin with the path written under %s: %s" % (name, message))
-    stats["refused"] += 1
-    return "refused"
 
 
 def lists(strategy, max_size=2):

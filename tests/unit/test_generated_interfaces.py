@@ -18,17 +18,18 @@ from unittest import mock
 import generated_inputs as gen
 import generated_interfaces as gi
 import generated_ovs as go
+import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 from hypothesis import given, seed
 from hypothesis import strategies as st
-from test_generated_inputs import SEED, STATS, fuzz_settings, outcome, report, timed
 
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_run
 from ansible_collections.essentials.kvm.plugins.modules import ifupdown_interfaces, openvswitch
 from tests.unit.fakes import FakeOvs
+from tests.unit.generated_runs import SEED, STATS, fuzz_settings, outcome, timed
 
-__all__ = ["report"]  # the module fixture shared with test_generated_inputs
+pytestmark = pytest.mark.usefixtures("generated_report")
 # 2 x (100 + 250 x 8) = 4,200 cases at scale 1.
 EXAMPLES = {"valid": 100, "mutated": 250}
 PER_DECLARATION = 8
