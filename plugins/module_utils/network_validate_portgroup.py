@@ -25,13 +25,6 @@ from ansible_collections.essentials.kvm.plugins.module_utils.network_model impor
 PROFILE_ID_MAX = 39
 
 
-def profile_id(value, path):
-    checked = checks.text(what="a port profile id")(value, path)
-    if len(checked) > PROFILE_ID_MAX:
-        fail(path, "must be at most %d characters long" % PROFILE_ID_MAX)
-    return checked
-
-
 def read_rate(data, path):
     # libvirt refuses a network rate without average, and a floor anywhere but on a guest's interface.
     kbytes = checks.integer(1, UINT32)
@@ -66,6 +59,13 @@ def read_vlan(data, path):
             fail(at(path, "native_tag"), "needs trunk: true")
         vlan.native_mode = vlan.native_mode or "untagged"
     return vlan
+
+
+def profile_id(value, path):
+    checked = checks.text(what="a port profile id")(value, path)
+    if len(checked) > PROFILE_ID_MAX:
+        fail(path, "must be at most %d characters long" % PROFILE_ID_MAX)
+    return checked
 
 
 def read_virtualport_parameters(data, path):
