@@ -29,7 +29,11 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model 
     article,
     normalise,
 )
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate_source import read_source
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate_source import (
+    SOURCE,
+    SOURCE_ALIASES,
+    read_source,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate_volume import read_volume
 
 
@@ -154,10 +158,81 @@ def parse_pool(value, path):
     return spec
 
 
+# Pool types whose volumes are in their target directory: a directory holds one of them.
+DIRECTORY_POOLS = ("dir", "fs", "netfs", "vstorage")
+# Pool types whose devices libvirt compares with each other's when it defines a pool: a device serves one of them.
+DEVICE_POOLS = ("fs", "logical", "disk", "zfs")
+SHARED_SOURCE_HINT = "give each pool its own: libvirt refuses a second pool on a source, or both would manage one"
+
+
+def _wwn(value):
+    return value.lower()[2:] if value.lower().startswith("0x") else value.lower()
+
+
+def _claims(spec, item):
+    """What on the host the pool takes for itself, each as (claim, input path as written, what it is): the
+    sources libvirt compares when it defines a pool, and the target directory, volume group or zpool that two
+    pools would each change under the other."""
+    pool, src = spec.pool, spec.pool.source
+    fields = checks.Fields(item, spec.path, tuple(POOL))
+    source = checks.Fields(fields.raw("source", {}), fields.where("source"), tuple(SOURCE), SOURCE_ALIASES)
+
+    def device_path(index):
+        where = source.where("devices")
+        return at(where, index) if source.written.get("devices") == "devices" else where
+
+    name_path = source.where("name") if source.has("name") else at(spec.path, "name")
+    host = src.hosts[0].name if len(src.hosts) == 1 else None
+    if pool.type in DIRECTORY_POOLS and pool.target_path:
+        where = fields.where("path") if fields.has("path") else at(fields.where("target"), "path")
+        yield ("directory", pool.target_path), where, "directory %s" % pool.target_path
+    for index, device in enumerate(src.devices):
+        if pool.type in DEVICE_POOLS:
+            yield ("device", device), device_path(index), "device %s" % device
+        elif pool.type == "iscsi":
+            # As libvirt, the target and the initiator, whichever portal leads to it.
+            yield ("iscsi", device, src.initiator), device_path(index), "iSCSI target %s" % device
+    if pool.type in ("logical", "zfs"):
+        what = "volume group" if pool.type == "logical" else "zpool"
+        yield (what, src.name), name_path, "%s %s" % (what, src.name)
+    elif pool.type == "netfs" and host and src.dir:
+        yield ("export", host, src.dir), source.where("dir"), "export %s:%s" % (host, src.dir)
+    elif pool.type == "gluster" and host:
+        yield ("gluster", host, src.name, src.dir), name_path, "gluster volume %s on %s" % (src.name, host)
+    elif pool.type == "sheepdog" and host:
+        yield ("sheepdog", host), source.where("hosts"), "sheepdog cluster %s" % host
+    elif pool.type == "vstorage":
+        yield ("vstorage", src.name), name_path, "vstorage cluster %s" % src.name
+    elif pool.type == "scsi" and src.adapter:
+        adapter = src.adapter
+        if adapter.type == "fc_host":
+            claim, what = ("fc_host", _wwn(adapter.wwnn), _wwn(adapter.wwpn)), "vHBA %s" % adapter.wwpn
+        elif adapter.name:
+            claim, what = ("scsi_host", adapter.name), "SCSI host %s" % adapter.name
+        else:
+            claim = ("scsi_host", adapter.parent_address, adapter.unique_id)
+            what = "SCSI host at %s" % adapter.parent_address
+        yield claim, source.where("adapter"), what
+    elif pool.type == "mpath":
+        yield ("mpath",), at(spec.path, "type"), "type mpath (one pool per host)"
+
+
+def check_sources_apart(specs, items):
+    """No source is used by two pools of the list."""
+    claimed = {}
+    for spec, item in zip(specs, items):
+        if spec.state == "absent":
+            continue
+        for claim, where, what in _claims(spec, item):
+            if claim in claimed:
+                fail(where, "%s is already used by %s" % (what, claimed[claim]), SHARED_SOURCE_HINT)
+            claimed[claim] = "%s (pool %s)" % (spec.path, spec.pool.name)
+
+
 def parse_pools(value, path="pools"):
     """Validate the whole list before anything changes; returns PoolSpecs in input order."""
-    specs, seen = [], {}
-    for index, item in enumerate(checks.listing(value, path)):
+    specs, seen, items = [], {}, checks.listing(value, path)
+    for index, item in enumerate(items):
         spec = parse_pool(item, at(path, index))
         if spec.pool.name in seen:
             fail(
@@ -165,11 +240,5 @@ def parse_pools(value, path="pools"):
             )
         seen[spec.pool.name] = at(path, index)
         specs.append(spec)
-    targets = {}
-    for spec in specs:
-        target = spec.pool.target_path
-        if spec.state != "absent" and target and spec.pool.type in ("dir", "fs", "netfs", "vstorage"):
-            if target in targets:
-                fail(at(spec.path, "target"), "path %s is also the target of pool %r" % (target, targets[target]))
-            targets[target] = spec.pool.name
+    check_sources_apart(specs, items)
     return specs

@@ -60,6 +60,9 @@ VOLUME = {
     "permissions": read_permissions,
     "upload": checks.abs_path,
 }
+# libvirt makes a luks volume only with the libvirt secret of its passphrase (<encryption>), which no pool
+# entry gives: the format is refused here rather than by libvirt half-way through a run.
+ENCRYPTED_FORMATS = ("luks",)
 _NO_VOLUMES_HINTS = {
     "gluster": "its volumes are the files already in the gluster volume; remove volumes, or create them through "
     "a netfs pool with format glusterfs",
@@ -83,6 +86,13 @@ def read_volume(value, path, pool, rule, names):
         )
     if vol.state == "absent":
         return vol
+    for key in ("format", "backing_format"):
+        if fields.raw(key) in ENCRYPTED_FORMATS:
+            fail(
+                fields.where(key),
+                "%s needs an encryption secret, which a pool entry cannot give" % fields.raw(key),
+                "use qcow2 or raw, and encrypt inside the guest",
+            )
     given = checked(fields, VOLUME)
     if fields.has("format"):
         if not rule.volume_formats:
