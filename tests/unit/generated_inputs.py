@@ -209,6 +209,15 @@ def volume(draw, kind, rule, source):
     return optional(item, pvv.VOLUME, draw, ["permissions"] if kind != "disk" else [])
 
 
+def sources_apart(items):
+    """Whether no two pools of the list use one source: libvirt refuses the second, and so does the validator."""
+    try:
+        pv.check_sources_apart([pv.parse_pool(item, "pools[%d]" % i) for i, item in enumerate(items)], items)
+        return True
+    except checks.InputError:
+        return False
+
+
 # ---------------------------------------------------------------------------------------------------- networks
 
 # The SR-IOV NIC of the fake sysfs the tests give network_reconcile.check_sriov (this machine has none).

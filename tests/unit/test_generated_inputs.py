@@ -158,6 +158,7 @@ POOLS = lists(gen.pool()).filter(
     lambda items: (
         len({p["name"] for p in items}) == len(items)
         and len({p.get("path") for p in items if p.get("path")}) == len([p for p in items if p.get("path")])
+        and gen.sources_apart(items)
     )
 )
 NETWORKS = (
