@@ -7,6 +7,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import Input
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 
 DIR = {"name": "d", "path": "/srv/d"}
+DISK = {"name": "d", "type": "disk", "path": "/dev"}
 
 BAD = [
     (
@@ -75,28 +76,12 @@ BAD = [
         "only in an active pool",
     ),
     (
-        [
-            {
-                "name": "d",
-                "type": "disk",
-                "path": "/dev",
-                "source": {"device": "/dev/loop3"},
-                "volumes": [{"name": "data", "capacity": "1G"}],
-            }
-        ],
+        [dict(DISK, source={"device": "/dev/loop3"}, volumes=[{"name": "data", "capacity": "1G"}])],
         "pools[0].volumes[0].name",
         "such as loop3p1",
     ),
     (
-        [
-            {
-                "name": "d",
-                "type": "disk",
-                "path": "/dev",
-                "source": {"device": "/dev/sdb"},
-                "volumes": [{"name": "sdbp1", "capacity": "1G"}],
-            }
-        ],
+        [dict(DISK, source={"device": "/dev/sdb"}, volumes=[{"name": "sdbp1", "capacity": "1G"}])],
         "pools[0].volumes[0].name",
         "such as sdb1",
     ),
@@ -123,8 +108,7 @@ BAD = [
 def test_bad_volume_names_the_field(raw, path, text):
     with pytest.raises(InputError) as err:
         parse_pools(raw)
-    assert err.value.path == path
-    assert err.value.message.startswith(path + ": ")
+    assert (err.value.path, err.value.message[: len(path) + 2]) == (path, path + ": ")
     assert text in err.value.message
 
 
