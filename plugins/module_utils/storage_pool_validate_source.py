@@ -193,6 +193,9 @@ def read_source(value, path, pool, rule):
         src.hosts = _hosts(fields, rule, kind)
     if fields.has("devices"):
         src.devices = _devices(fields, rule, kind)
+    if fields.has("part_separator") and not src.devices:
+        # libvirt writes it on each <device>: without one it is dropped, and the pool would differ on every run.
+        fail(fields.where("part_separator"), "only goes with device", "give the pool's device, or remove it")
     src.format = fields.get("format", checks.choice(*rule.formats))
     if fields.has("dir"):
         relative_ok = kind == "netfs" and src.format in ("cifs", "glusterfs")

@@ -158,6 +158,12 @@ BAD = [
     ([DIR, _with(DIR, name="d2")], "pools[1].path", "directory /srv/d is already used by pools[0] (pool d)"),
     ([_with(DIR, cow="maybe")], "pools[0].cow", "true or false"),
     ([_with(DIR, target={"path": "/srv/d"})], "pools[0].path", "either path or target.path"),
+    # Found by the generated tests (PYTHONHASHSEED=1): libvirt carries it on <device> only.
+    (
+        [{"name": "lv", "type": "logical", "source": {"name": "vg", "part_separator": False}}],
+        "pools[0].source.part_separator",
+        "only goes with device",
+    ),
     ("not a list", "pools", "must be a list"),
     ([["name", "x"]], "pools[0]", "must be a mapping"),
 ]
