@@ -16,6 +16,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_live i
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import OWN_SECRET_USAGE
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import build_secret_xml
 
+# libvirt's VIR_ERR_NO_SECRET and its secret usage types (VIR_SECRET_USAGE_TYPE_*), as numbers so that planning
+# works without the bindings' module attributes.
 ERR_NO_SECRET = 66
 SECRET_USAGE = {"chap": 3, "ceph": 2}
 
