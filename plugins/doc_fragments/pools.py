@@ -243,7 +243,7 @@ options:
           backing_format:
             description: Format of the backing volume.
             type: str
-            choices: [raw, qcow2, qcow, qed, vmdk, vpc, vdi, vhd, cow, dir, bochs, cloop, dmg, iso, fat, ploop, luks]
+            choices: [raw, qcow2, qcow, qed, vmdk, vpc, vdi, vhd, cow, dir, bochs, cloop, dmg, iso, fat, ploop]
             default: qcow2
           permissions:
             description: Permissions of the volume when created.

@@ -315,3 +315,17 @@ def read_set(fields, spec):
     """The keys of spec (key -> checker) that the input sets, each read by its checker; a key whose checker is
     None is read by its own reader."""
     return {key: fields.get(key, check) for key, check in spec.items() if check and fields.has(key)}
+
+
+def declared(cls, data, path, spec, required=()):
+    """cls from the mapping data, whose keys are cls's fields, each read by its checker in spec."""
+    return cls(**values(Fields(data, path, spec), spec, required))
+
+
+def values(fields, spec, required=()):
+    """The keys of spec that the input sets (and the required ones), each read by its checker."""
+    return {
+        key: fields.get(key, check, required=key in required)
+        for key, check in spec.items()
+        if fields.has(key) or key in required
+    }

@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import (
-    EssentialsError,
     HostError,
     InputError,
     UnsupportedError,
@@ -24,7 +23,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import (
 from ansible_collections.essentials.kvm.plugins.module_utils.image_formats import zstd_tool
 from ansible_collections.essentials.kvm.plugins.module_utils.image_validate import DEFAULT_POOL, VOLUME_RE, parse_images
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
-from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, converge, guarded
 
 # Pools whose volumes are files in one directory: where a download can be renamed into place.
 DIRECTORY_POOLS = ("dir", "fs", "netfs")
@@ -40,15 +39,6 @@ class Plan:
     actions: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
-
-
-def _guarded(path, text, func):
-    try:
-        return func()
-    except (LibvirtError, OSError) as exc:
-        raise HostError("%s: %s failed: %s" % (path, text, exc))
-    except EssentialsError as exc:
-        raise HostError("%s: %s failed: %s" % (path, text, exc.message))
 
 
 def read_pool(conn, name):
@@ -102,7 +92,7 @@ def plan_image(conn, spec, pools):
         plan.steps.append(
             Step(
                 "%s: refresh pool %s" % (spec.name, spec.pool),
-                lambda: _guarded(spec.path, "refresh", lambda: pool.refresh(0)),
+                lambda: guarded(spec.path, "refresh", lambda: pool.refresh(0)),
             )
         )
         return plan
@@ -114,7 +104,7 @@ def plan_image(conn, spec, pools):
 
     def fetch():
         plan.facts = fetch_image(spec, directory)
-        _guarded(spec.path, "refresh of pool %s" % spec.pool, lambda: pool.refresh(0))
+        guarded(spec.path, "refresh of pool %s" % spec.pool, lambda: pool.refresh(0))
 
     plan.actions.append(text)
     plan.steps.append(Step("%s: %s" % (spec.name, text), fetch))
@@ -125,7 +115,7 @@ def fetch_image(spec, directory):
     """Download the image into directory under its volume name; a failure names the image's input path."""
     from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import download
 
-    return _guarded(
+    return guarded(
         spec.path,
         "download",
         lambda: download(spec.url, spec.digest, spec.compression, directory, spec.volume, spec.validate_certs),
@@ -185,7 +175,7 @@ def plan_purge(conn, specs, pools):
             plan.steps.append(
                 Step(
                     "%s: delete from pool %s" % (volume, name),
-                    lambda vol=vol, volume=volume: _guarded("purge", "delete %s" % volume, lambda: vol.delete(0)),
+                    lambda vol=vol, volume=volume: guarded("purge", "delete %s" % volume, lambda: vol.delete(0)),
                 )
             )
             plans.append(plan)

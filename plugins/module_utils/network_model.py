@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Dataclass model of a libvirt virtual network, and the normal form in which desired and live networks compare.
 
-network_validate.py reads the user's input into this model; network_xml.py turns it into XML and back.
+network_validate.py (with its network_validate_* sections) reads the user's input into this model; network_xml.py
+turns it into XML and back.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,6 +23,8 @@ MANAGED_MODES = ("nat", "route", "open", "isolated")
 DIRECT_MODES = ("private", "vepa", "passthrough")
 STATES = ("active", "inactive", "present", "absent")
 VIRTUALPORT_TYPES = ("openvswitch", "802.1Qbg", "802.1Qbh", "midonet")
+# The largest value of libvirt's unsigned int attributes (rates, delays, route metrics).
+UINT32 = 4294967295
 
 
 @dataclass

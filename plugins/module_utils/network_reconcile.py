@@ -453,16 +453,7 @@ def result(plans):
         ],
         "restart_required": [p.name for p in plans if p.restart_required],
         "live_updates": {p.name: [u.describe() for u in p.updates] for p in plans if p.updates},
-        "diff": [
-            {
-                "before_header": "network %s" % p.name,
-                "after_header": "network %s" % p.name,
-                "before": p.before,
-                "after": p.after,
-            }
-            for p in plans
-            if p.changed
-        ],
+        "diff": [reconcile.diff_entry("network %s" % p.name, p.before, p.after) for p in plans if p.changed],
     }
 
 

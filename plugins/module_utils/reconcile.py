@@ -17,6 +17,7 @@ from typing import Callable, Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
 
 
 @dataclass
@@ -89,3 +90,18 @@ def converge(plans, plan_again, check_mode=False, threads=1):
         if left:
             raise HostError(left, done)
     return done
+
+
+def guarded(path, text, func):
+    """Make one planned call; its failure becomes a HostError naming the input path and the step."""
+    try:
+        return func()
+    except (LibvirtError, OSError) as exc:
+        raise HostError("%s: %s failed: %s" % (path, text, exc))
+    except EssentialsError as exc:
+        raise HostError("%s: %s failed: %s" % (path, text, exc.message))
+
+
+def diff_entry(header, before, after):
+    """One item of a module's diff: an object's text before and after the change, under one header."""
+    return {"before_header": header, "after_header": header, "before": before, "after": after}

@@ -44,7 +44,6 @@ FILE_VOLUME_FORMATS = (
     "iso",
     "fat",
     "ploop",
-    "luks",
 )
 BACKING_FORMATS = ("qcow2", "qcow", "qed", "vmdk", "cow")
 ISCSI_PORT = 3260

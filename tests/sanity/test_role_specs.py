@@ -125,18 +125,21 @@ def validator_tables(option):
         net = importlib.import_module(PACKAGE + "module_utils.network_validate")
         return {(): (net.NETWORK_KEYS + net.LEGACY_KEYS, net.NETWORK_FIELDS, {})}
     if option == "pools":
-        pool = importlib.import_module(PACKAGE + "module_utils.storage_pool_validate")
+        pool, checks, source, volume = (
+            importlib.import_module(PACKAGE + "module_utils.storage_pool_" + name)
+            for name in ("validate", "checks", "validate_source", "validate_volume")
+        )
         return {
             path: (tuple(table), table, aliases)
             for path, table, aliases in (
                 ((), pool.POOL, {}),
-                (("target", "permissions"), pool.PERMISSIONS, {}),
-                (("source",), pool.SOURCE, pool.SOURCE_ALIASES),
-                (("source", "hosts"), pool.HOST, {}),
-                (("source", "adapter"), pool.ADAPTER, {}),
-                (("source", "auth"), pool.AUTH, {}),
-                (("volumes",), pool.VOLUME, {}),
-                (("volumes", "permissions"), pool.PERMISSIONS, {}),
+                (("target", "permissions"), checks.PERMISSIONS, {}),
+                (("source",), source.SOURCE, source.SOURCE_ALIASES),
+                (("source", "hosts"), source.HOST, {}),
+                (("source", "adapter"), source.ADAPTER, {}),
+                (("source", "auth"), source.AUTH, {}),
+                (("volumes",), volume.VOLUME, {}),
+                (("volumes", "permissions"), checks.PERMISSIONS, {}),
             )
         }
     if option == "images":

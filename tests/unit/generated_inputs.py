@@ -16,8 +16,12 @@ from ansible_collections.essentials.kvm.plugins.module_utils import checks, clou
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate as dv
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_disks as dd
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_nics as dn
+from ansible_collections.essentials.kvm.plugins.module_utils import network_model as nm
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_checks as pc
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_source as pvs
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_volume as pvv
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES
 
 # Hypothesis also draws, now and then, literals it finds in the project's own modules loaded at that moment
@@ -53,10 +57,10 @@ NAMED = {
     ),
     checks.host: st.one_of(st.ip_addresses(v=4).map(str), st.from_regex(r"\A[a-z][a-z0-9-]{0,10}[a-z0-9]\Z")),
     checks.mapping: st.just({}),
-    pv.mode: st.sampled_from(["0755", "0700", "750", "0644"]),
-    pv.nfs_version: st.sampled_from([3, 4, "4.1", "4.2", 4.2]),
-    pv.rbd_option_value: st.one_of(st.booleans(), st.integers(0, 100), WORDS),
-    pv.pool_state: st.sampled_from(pv.POOL_STATES + tuple(pv.LEGACY_STATES)),
+    pc.mode: st.sampled_from(["0755", "0700", "750", "0644"]),
+    pc.nfs_version: st.sampled_from([3, 4, "4.1", "4.2", 4.2]),
+    pc.rbd_option_value: st.one_of(st.booleans(), st.integers(0, 100), WORDS),
+    pc.pool_state: st.sampled_from(pc.POOL_STATES + tuple(pc.LEGACY_STATES)),
     dv.vm_name: st.from_regex(r"\A[a-z][a-z0-9._+-]{0,15}\Z"),
     dd.volume_name: st.from_regex(r"\A[a-z][a-z0-9._-]{0,15}\Z"),
     dd.size_above_zero: SIZE,
@@ -115,11 +119,11 @@ def section(table):
 # Section readers, whose keys are a table of their own.
 NAMED.update(
     {
-        pv._permissions: section(pv.PERMISSIONS),
-        pv._config_opts: st.dictionaries(WORDS, valid(pv.rbd_option_value), max_size=2),
-        pv._adapter: st.one_of(
-            st.builds(dict, name=valid(pv.adapter_name)),
-            st.builds(dict, type=st.just("fc_host"), wwnn=valid(pv.wwn), wwpn=valid(pv.wwn)),
+        pc.read_permissions: section(pc.PERMISSIONS),
+        pv._config_opts: st.dictionaries(WORDS, valid(pc.rbd_option_value), max_size=2),
+        pvs._adapter: st.one_of(
+            st.builds(dict, name=valid(pc.adapter_name)),
+            st.builds(dict, type=st.just("fc_host"), wwnn=valid(pc.wwn), wwpn=valid(pc.wwn)),
         ),
         dv.metadata: st.dictionaries(st.from_regex(r"\A[a-z][a-z0-9]{0,7}\Z"), valid(dv.free_text), max_size=2),
     }
@@ -160,7 +164,7 @@ def pool(draw, kind=None, name=None):
             if rule.max_hosts > 1 and draw(st.booleans()):
                 source["hosts"] = draw(
                     st.lists(
-                        st.builds(dict, name=valid(checks.host), port=valid(pv.port)),
+                        st.builds(dict, name=valid(checks.host), port=valid(pc.port)),
                         min_size=1,
                         max_size=rule.max_hosts,
                     )
@@ -168,7 +172,7 @@ def pool(draw, kind=None, name=None):
             else:
                 source["host"] = draw(valid(checks.host))
         elif key == "devices":
-            check = pv.target_iqn if rule.device_kind == "iqn" else checks.abs_path
+            check = pc.target_iqn if rule.device_kind == "iqn" else checks.abs_path
             device = "/dev/sd" + draw(st.sampled_from("bcdef")) if kind == "disk" else draw(valid(check))
             source["device"] = device
         elif key == "dir":
@@ -184,9 +188,9 @@ def pool(draw, kind=None, name=None):
         elif key == "protocol_version" and source.get("format", "auto") not in ("auto", "nfs"):
             continue
         elif key == "part_separator" and "device" not in source:
-            continue  # libvirt keeps it on a <device>: without one it is lost (test_generated_cases, xfail)
-        elif pv.SOURCE.get(key):
-            source[key] = draw(valid(pv.SOURCE[key]))
+            continue  # libvirt carries it on <device>: refused without one
+        elif pvs.SOURCE.get(key):
+            source[key] = draw(valid(pvs.SOURCE[key]))
     if source:
         item["source"] = source
     optional(
@@ -225,11 +229,20 @@ def volume(draw, kind, rule, source):
     if kind == "disk":
         name = source["device"].rsplit("/", 1)[1] + str(draw(st.integers(1, 9)))
     else:
-        name = draw(valid(pv.VOLUME["name"] or pv.volume_name))
+        name = draw(valid(pvv.VOLUME["name"] or pc.volume_name))
     item = {"name": name, "capacity": draw(SIZE)}
     if rule.volume_formats:
         item["format"] = draw(st.sampled_from(rule.volume_formats))
-    return optional(item, pv.VOLUME, draw, ["permissions"] if kind != "disk" else [])
+    return optional(item, pvv.VOLUME, draw, ["permissions"] if kind != "disk" else [])
+
+
+def sources_apart(items):
+    """Whether no two pools of the list use one source: libvirt refuses the second, and so does the validator."""
+    try:
+        pv.check_sources_apart([pv.parse_pool(item, "pools[%d]" % i) for i, item in enumerate(items)], items)
+        return True
+    except checks.InputError:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------------- networks
@@ -260,7 +273,7 @@ def network(draw, mode=None, name=None, third=None, bridges=()):
     mode = mode or draw(valid(nv.NETWORK_FIELDS["mode"]))
     item = {"name": name or draw(valid(nv.network_name)), "mode": mode}
     third = draw(st.integers(0, 60000)) if third is None else third
-    if mode in nv.MANAGED_MODES:
+    if mode in nm.MANAGED_MODES:
         if mode != "isolated" or draw(st.booleans()):
             item["ips"] = [draw(ip_block(third))]
         optional(item, nv.NETWORK_FIELDS, draw, ["stp", "delay", "mac", "domain", "mtu"])
@@ -281,7 +294,7 @@ def network(draw, mode=None, name=None, third=None, bridges=()):
                 ]
         else:
             item["forward"] = {"interfaces": draw(st.lists(valid(checks.ifname), min_size=1, max_size=2, unique=True))}
-    elif mode in nv.DIRECT_MODES:
+    elif mode in nm.DIRECT_MODES:
         item["forward"] = (
             {"pf": SRIOV_PF}
             if mode == "passthrough" and draw(st.booleans())
@@ -506,7 +519,7 @@ def mutated(draw, declarations, per_declaration=8):
 PATH_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 # Each key the validators read, and the other spellings a user may write for it.
 SPELLINGS = {}
-for _aliases in (dv.VM_ALIASES, dd.DISK_ALIASES, dn.NIC_ALIASES, pv.SOURCE_ALIASES):
+for _aliases in (dv.VM_ALIASES, dd.DISK_ALIASES, dn.NIC_ALIASES, pvs.SOURCE_ALIASES):
     for _written, _key in _aliases.items():
         SPELLINGS.setdefault(_key, set()).add(_written)
 

@@ -67,6 +67,7 @@ POOLS = (
         lambda items: (
             len({p["name"] for p in items}) == len(items)
             and len({p.get("path") for p in items if p.get("path")}) == len([p for p in items if p.get("path")])
+            # libvirt refuses a second pool on the same source ("Storage source conflict"), and so does the validator.
             and gen.sources_apart(items)
             and all(p["name"] not in STOCK_NAMES for p in items)
         )

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import LivePool, plan_pool
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_live import LivePool
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_reconcile import plan_pool
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import parse_pool_xml, parse_volume_xml
 

@@ -8,18 +8,11 @@ libvirt = pytest.importorskip("libvirt", reason="the libvirt Python bindings are
 
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError  # noqa: E402
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, UnsupportedError  # noqa: E402
 from ansible_collections.essentials.kvm.plugins.modules import libvirt_pool  # noqa: E402
-from tests.unit.pool_samples import run  # noqa: E402
+from tests.unit.pool_samples import FS, KEY, RBD, Host, names, run  # noqa: E402
 
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-
-KEY = "QVFCc2VjcmV0a2V5dmFsdWU9PQ=="
-
-
-def names(conn):
-    return sorted(p.name() for p in conn.listAllStoragePools(0))
-
 
 NFS = {
     "name": "nfs-a",
@@ -155,17 +148,6 @@ def test_volumes_are_deleted_only_when_absent_and_never_shrunk(node_conn):
     assert [v.name() for v in node_conn.storagePoolLookupByName("nfs-a").listAllVolumes(0)] == [extra.name()]
 
 
-FS = {"name": "fs-a", "type": "fs", "build": True, "source": {"device": "/dev/vdz"}, "target": {"path": "/mnt/fs"}}
-
-
-def test_build_refuses_a_device_with_data(node_conn):
-    with pytest.raises(InputError) as err:
-        run(node_conn, [FS], probe=lambda device: ["ext4 0x438"])
-    assert err.value.path == "pools[0].source.devices[0]"
-    assert "/dev/vdz already holds data (ext4 0x438)" in err.value.message and "overwrite" in err.value.message
-    assert names(node_conn) == ["default"]
-
-
 def test_build_on_empty_device_or_with_overwrite(node_conn):
     host, probed = Host(node_conn), []
     result = run(host, [FS], probe=lambda device: probed.append(device) or [])
@@ -190,74 +172,6 @@ def test_failure_in_planning_changes_nothing(node_conn):
     assert names(node_conn) == ["default"]
 
 
-class Host:
-    """The test driver plus what it lacks: pool capabilities and a secret store."""
-
-    def __init__(self, conn, supported=None):
-        self._conn = conn
-        self._supported = supported
-        self.secrets = {}
-        self.builds = []
-
-    def __getattr__(self, name):
-        return getattr(self._conn, name)
-
-    def storagePoolLookupByName(self, name):
-        return BuildRecorder(self._conn.storagePoolLookupByName(name), self.builds)
-
-    def getStoragePoolCapabilities(self, flags):
-        if self._supported is None:
-            return self._conn.getStoragePoolCapabilities(flags)
-        pools = "".join(
-            "<pool type='%s' supported='%s'/>" % (t, "yes" if t in self._supported else "no")
-            for t in ("dir", "netfs", "rbd", "sheepdog", "vstorage")
-        )
-        return "<storagepoolCapabilities>%s</storagepoolCapabilities>" % pools
-
-    def secretLookupByUsage(self, usage_type, usage):
-        if usage not in self.secrets:
-            err = libvirt.libvirtError("no secret")
-            err.err = (66, 0, "no secret", 0, "", None, None, 0, 0)
-            raise err
-        return self.secrets[usage]
-
-    def secretDefineXML(self, xml, flags):
-        usage = xml.split("<name>")[1].split("</name>")[0]
-        self.secrets[usage] = Secret(xml)
-        return self.secrets[usage]
-
-
-class BuildRecorder:
-    """A pool whose build() records its flags; the test driver accepts no build flags."""
-
-    def __init__(self, pool, builds):
-        self._pool = pool
-        self._builds = builds
-
-    def __getattr__(self, name):
-        return getattr(self._pool, name)
-
-    def build(self, flags):
-        self._builds.append((self._pool.name(), flags))
-        return self._pool.build(0)
-
-
-class Secret:
-    def __init__(self, xml):
-        self.xml = xml
-        self.stored = None
-        self.undefined = False
-
-    def value(self, flags):
-        return self.stored
-
-    def setValue(self, value, flags):
-        self.stored = value
-
-    def undefine(self):
-        self.undefined = True
-
-
 @pytest.mark.parametrize("kind", ["sheepdog", "vstorage"])
 def test_unsupported_backend_fails_before_any_change(node_conn, kind):
     host = Host(node_conn, supported=("dir", "netfs", "rbd"))
@@ -275,82 +189,6 @@ def test_driver_without_capabilities_skips_the_check(node_conn):
     assert run(node_conn, [{"name": "vs", "type": "vstorage", "source": {"name": "c"}, "path": "/mnt/vs"}])["changed"]
 
 
-RBD = {
-    "name": "ceph-a",
-    "type": "rbd",
-    "source": {"name": "vms", "host": "mon1", "auth": {"username": "libvirt", "secret": KEY}},
-}
-
-
-def test_ceph_key_becomes_a_secret_and_never_shows(node_conn):
-    host = Host(node_conn, supported=("rbd",))
-    first = run(host, [RBD])
-    assert first["pools"][0]["actions"][0] == "define secret essentials.kvm.pool.ceph-a"
-    secret = host.secrets["essentials.kvm.pool.ceph-a"]
-    assert secret.stored == b"AQBsecretkeyvalue==" and "<name>essentials.kvm.pool.ceph-a</name>" in secret.xml
-    assert 'usage="essentials.kvm.pool.ceph-a"' in node_conn.storagePoolLookupByName("ceph-a").XMLDesc(0).replace(
-        "'", '"'
-    )
-    assert not run(host, [RBD])["changed"]
-    rotated = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret": "TkVXS0VZ"}))
-    result = run(host, [rotated])
-    assert result["pools"][0]["actions"] == ["set the value of secret essentials.kvm.pool.ceph-a"]
-    text = json.dumps([first, result])
-    assert KEY not in text and "TkVXS0VZ" not in text and "secretkeyvalue" not in text
-
-
-class PrivateSecret(Secret):
-    def value(self, flags):
-        raise libvirt.libvirtError("secret is private")
-
-
-def test_a_private_secret_is_set_each_run_and_passes_verification(node_conn):
-    """Its value cannot be read back: planning again finds it to set again, which is no failure."""
-    host = Host(node_conn, supported=("rbd",))
-    host.secrets["client.libvirt"] = PrivateSecret("<secret/>")
-    given = dict(
-        RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt", "secret": KEY})
-    )
-    run(host, [given])
-    again = run(host, [given])
-    assert again["pools"][0]["actions"] == ["set the value of secret client.libvirt"]
-    assert host.secrets["client.libvirt"].stored == b"AQBsecretkeyvalue=="
-
-
-def test_removing_the_pool_undefines_the_secret_made_for_it_only(node_conn):
-    host = Host(node_conn, supported=("rbd",))
-    run(host, [RBD])
-    removed = run(host, [{"name": "ceph-a", "state": "absent"}])
-    assert removed["pools"][0]["actions"] == [
-        "stop pool ceph-a",
-        "undefine pool ceph-a",
-        "undefine secret essentials.kvm.pool.ceph-a",
-    ]
-    assert host.secrets["essentials.kvm.pool.ceph-a"].undefined
-    host.secrets["client.libvirt"] = Secret("<secret/>")
-    referenced = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt"}))
-    run(host, [referenced])
-    assert run(host, [{"name": "ceph-a", "state": "absent"}])["pools"][0]["actions"] == [
-        "stop pool ceph-a",
-        "undefine pool ceph-a",
-    ]
-    assert not host.secrets["client.libvirt"].undefined
-
-
-def test_referenced_secret_must_exist(node_conn):
-    host = Host(node_conn, supported=("rbd",))
-    spec = dict(RBD, source=dict(RBD["source"], auth={"username": "libvirt", "secret_usage": "client.libvirt"}))
-    with pytest.raises(InputError) as err:
-        run(host, [spec])
-    assert err.value.path == "pools[0].source.auth.secret_usage"
-
-
-def test_driver_without_secrets_is_a_host_error(node_conn):
-    with pytest.raises(HostError) as err:
-        run(node_conn, [RBD])
-    assert "no secret driver" in err.value.message
-
-
 def run_module(args, capsys):
     with patch_module_args(args), pytest.raises(SystemExit):
         libvirt_pool.main()
@@ -359,11 +197,11 @@ def run_module(args, capsys):
 
 def test_module_check_mode_and_error_paths(node_uri, capsys):
     pools = [{"name": "images", "path": "/srv/images", "volumes": [{"name": "a.qcow2", "capacity": "1G"}]}]
-    result = run_module({"uri": node_uri, "pools": pools, "_ansible_check_mode": True}, capsys)
+    result = run_module({"node_uri": node_uri, "pools": pools, "_ansible_check_mode": True}, capsys)
     assert result["changed"] and result["pools"][0]["name"] == "images"
     failed = run_module(
         {
-            "uri": node_uri,
+            "node_uri": node_uri,
             "input_name": "kvm_storage_pools",
             "pools": pools + [{"name": "n", "type": "netfs", "source": {"dir": "/e"}, "path": "/mnt/n"}],
         },
@@ -375,22 +213,6 @@ def test_module_check_mode_and_error_paths(node_uri, capsys):
 
 
 def test_module_never_returns_the_secret(node_uri, capsys):
-    result = run_module({"uri": node_uri, "pools": [RBD], "_ansible_verbosity": 4}, capsys)
+    result = run_module({"node_uri": node_uri, "pools": [RBD], "_ansible_verbosity": 4}, capsys)
     assert result["failed"] and "no secret driver" in result["msg"]
     assert KEY not in json.dumps(result) and "invocation" in result
-
-
-FS_UNBUILT = {"name": "fs-b", "type": "fs", "source": {"device": "/dev/loop9", "format": "ext4"}, "path": "/mnt/fs-b"}
-
-
-def test_new_fs_pool_without_build_refuses_an_empty_device(node_conn):
-    before = names(node_conn)
-    with pytest.raises(InputError) as err:
-        run(node_conn, [FS_UNBUILT], probe=lambda device: [])
-    assert err.value.message == (
-        "pools[0].source.device: /dev/loop9 holds no filesystem, so pool fs-b cannot "
-        "mount it (set build: true to make an ext4 filesystem on it)"
-    )
-    assert names(node_conn) == before
-    planned = run(node_conn, [FS_UNBUILT], probe=lambda device: ["ext4 0x438"], check_mode=True)
-    assert planned["pools"][0]["actions"][0] == "define pool fs-b"

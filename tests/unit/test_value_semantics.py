@@ -18,8 +18,12 @@ from ansible_collections.essentials.kvm.plugins.module_utils import domain_valid
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_disks as dvd
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_nics as dvn
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
+from ansible_collections.essentials.kvm.plugins.module_utils import network_validate_ip as nvi
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_checks as pc
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_source as pvs
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_volume as pvv
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 from tests.unit import value_semantics as vs
 from tests.unit.generated_inputs import closure
@@ -229,8 +233,9 @@ def test_the_table_covers_every_kind_and_class():
 
 def reads_of_the_kinds(monkeypatch):
     """Every (input path, checker) the kinds read while running the table's declarations: Fields.get, and the
-    helpers that read a section against its table (network_validate.values, checks.read_set as each
-    domain_validate file imports it, storage_pool_validate._checked), with the keys the input leaves out too."""
+    helpers that read a section against its table (checks.values as checks.declared and the network_validate files
+    use it, checks.read_set as each domain_validate file imports it, storage_pool_checks.checked as each pool file
+    imports it), with the keys the input leaves out too."""
     found = set()
     get = checks.Fields.get
 
@@ -248,10 +253,12 @@ def reads_of_the_kinds(monkeypatch):
         monkeypatch.setattr(module, name, read)
 
     monkeypatch.setattr(checks.Fields, "get", spy)
-    section_spy(nv, "values")
+    for module in (checks, nv, nvi):
+        section_spy(module, "values")
     for module in (dv, dvd, dvn):
         section_spy(module, "read_set")
-    section_spy(pv, "_checked")
+    for module in (pc, pv, pvs, pvv):
+        section_spy(module, "checked")
     for field in FIELDS:
         accepted = [value for value, meaning in rows(field) if meaning != REFUSED]
         if accepted:

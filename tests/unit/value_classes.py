@@ -13,8 +13,10 @@ from ansible_collections.essentials.kvm.plugins.module_utils import domain_valid
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_validate_disks as dvd
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
+from ansible_collections.essentials.kvm.plugins.module_utils import network_validate_ip as nvi
+from ansible_collections.essentials.kvm.plugins.module_utils import network_validate_portgroup as nvp
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
-from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_checks as pc
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from tests.unit.generated_inputs import closure
 
@@ -90,24 +92,24 @@ NAMED = {
     dv.free_text: "text",
     nv.network_name: "text",
     nv.dns_name: "text",
-    nv.profile_id: "text",
-    nv.duid: "text",
+    nvp.profile_id: "text",
+    nvi.duid: "text",
     imv.url: "text",
     imv.checksum: "text",
-    pv.mode: "text",
+    pc.mode: "text",
     ov.ovsdb_name: "text",
     ifupdown_fields.one_line: "text",
     cloudinit_validate.string: "text",
     # A version is a number by nature (protocol_version: 4); option values take numbers and booleans by design.
-    pv.nfs_version: None,
-    pv.rbd_option_value: None,
+    pc.nfs_version: None,
+    pc.rbd_option_value: None,
     checks.word: None,
     # Secrets: their errors never show the value, so a YAML boolean is not named either.
-    pv.secret: None,
-    pv.ceph_key: None,
+    pc.secret: None,
+    pc.ceph_key: None,
     dv.graphics_password: None,
     # Names from a list of states, mappings, and sections read by their own readers.
-    pv.pool_state: None,
+    pc.pool_state: None,
     checks.mapping: None,
     dv.metadata: None,
     dv.boot_devices: None,

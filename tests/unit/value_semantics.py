@@ -26,7 +26,10 @@ from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_val
 from ansible_collections.essentials.kvm.plugins.module_utils import image_validate as imv
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_checks as pc
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_source as pvs
+from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_volume as pvv
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import TYPES
 from tests.unit.value_classes import SLOT, Kind, fixed, listed, table_fields
 
@@ -83,7 +86,9 @@ def pool_context(key, slot):
 
 
 def source_context(key, slot):
-    return pool(first_type(lambda rule: key in rule.source), {key: slot})
+    # part_separator goes with a device (libvirt carries it on <device>).
+    device = {"device": "/dev/sdb"} if key == "part_separator" else {}
+    return pool(first_type(lambda rule: key in rule.source), dict(device, **{key: slot}))
 
 
 def volume_context(key, slot):
@@ -124,7 +129,7 @@ def host_context(key, slot):
 # Pool keys whose checker is chosen in code (by the pool type or another key).
 POOL_KEYS_IN_CODE = [
     ("path", pool("netfs", {"dir": SLOT})),
-    (pv.port, pool("netfs", {"port": SLOT})),
+    (pc.port, pool("netfs", {"port": SLOT})),
     ("text", pool("dir", volumes=[{"name": SLOT, "capacity": "1G"}])),
 ]
 
@@ -133,13 +138,13 @@ def pool_fields():
     return (
         listed(POOLS, POOL_KEYS_IN_CODE)
         + table_fields(POOLS, pv.POOL, pool_context)
-        + table_fields(POOLS, pv.SOURCE, source_context)
-        + table_fields(POOLS, pv.VOLUME, volume_context)
-        + table_fields(POOLS, pv.PERMISSIONS, permissions_contexts)
-        + table_fields(POOLS, pv.PERMISSIONS, volume_permissions_context)
-        + table_fields(POOLS, pv.ADAPTER, adapter_context)
-        + table_fields(POOLS, pv.AUTH, auth_context)
-        + table_fields(POOLS, pv.HOST, host_context)
+        + table_fields(POOLS, pvs.SOURCE, source_context)
+        + table_fields(POOLS, pvv.VOLUME, volume_context)
+        + table_fields(POOLS, pc.PERMISSIONS, permissions_contexts)
+        + table_fields(POOLS, pc.PERMISSIONS, volume_permissions_context)
+        + table_fields(POOLS, pvs.ADAPTER, adapter_context)
+        + table_fields(POOLS, pvs.AUTH, auth_context)
+        + table_fields(POOLS, pvs.HOST, host_context)
     )
 
 
