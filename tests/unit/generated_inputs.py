@@ -206,24 +206,6 @@ def pool(draw, kind=None, name=None):
     return item
 
 
-def sources_apart(items):
-    """Whether no two pools share a source: libvirt refuses a second pool on a device, source name (volume group,
-    zpool, gluster volume) or host directory another pool holds ("Storage source conflict"), whatever their types.
-    Conservative: pools that merely might conflict are not a valid list either."""
-    seen = set()
-    for item in items:
-        source = item.get("source", {})
-        claims = {("device", source["device"])} if "device" in source else set()
-        if "name" in source:
-            claims.add(("name", source["name"]))
-        if "dir" in source:
-            claims.add(("dir", source["dir"]))
-        if claims & seen:
-            return False
-        seen |= claims
-    return True
-
-
 @st.composite
 def volume(draw, kind, rule, source):
     if kind == "disk":
