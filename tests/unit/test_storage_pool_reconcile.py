@@ -197,11 +197,11 @@ def run_module(args, capsys):
 
 def test_module_check_mode_and_error_paths(node_uri, capsys):
     pools = [{"name": "images", "path": "/srv/images", "volumes": [{"name": "a.qcow2", "capacity": "1G"}]}]
-    result = run_module({"node_uri": node_uri, "pools": pools, "_ansible_check_mode": True}, capsys)
+    result = run_module({"uri": node_uri, "pools": pools, "_ansible_check_mode": True}, capsys)
     assert result["changed"] and result["pools"][0]["name"] == "images"
     failed = run_module(
         {
-            "node_uri": node_uri,
+            "uri": node_uri,
             "input_name": "kvm_storage_pools",
             "pools": pools + [{"name": "n", "type": "netfs", "source": {"dir": "/e"}, "path": "/mnt/n"}],
         },
@@ -213,6 +213,6 @@ def test_module_check_mode_and_error_paths(node_uri, capsys):
 
 
 def test_module_never_returns_the_secret(node_uri, capsys):
-    result = run_module({"node_uri": node_uri, "pools": [RBD], "_ansible_verbosity": 4}, capsys)
+    result = run_module({"uri": node_uri, "pools": [RBD], "_ansible_verbosity": 4}, capsys)
     assert result["failed"] and "no secret driver" in result["msg"]
     assert KEY not in json.dumps(result) and "invocation" in result
