@@ -50,14 +50,17 @@ def run(module, args, check_mode=True):
 
 
 def run_once(module, args, check_mode=True):
+    return exit_result(module, dict(args, uri=URI, _ansible_check_mode=check_mode))
+
+
+def exit_result(module, args):
     """The module's result, read from its own exit; an exception escaping main() is a traceback (property 1)."""
     out = io.StringIO()
-    with patch_module_args(dict(args, uri=URI, _ansible_check_mode=check_mode)):
-        with contextlib.redirect_stdout(out):
-            try:
-                module.main()
-            except SystemExit:
-                pass
+    with patch_module_args(args), contextlib.redirect_stdout(out):
+        try:
+            module.main()
+        except SystemExit:
+            pass
     return json.loads(out.getvalue())
 
 

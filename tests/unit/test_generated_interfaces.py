@@ -8,8 +8,6 @@ dir, then run again; openvswitch: the fake switch then holds what was asked, rea
 """
 
 import contextlib
-import io
-import json
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -20,30 +18,18 @@ import generated_interfaces as gi
 import generated_ovs as go
 import pytest
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
 from hypothesis import given, seed
 from hypothesis import strategies as st
 
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_run
 from ansible_collections.essentials.kvm.plugins.modules import ifupdown_interfaces, openvswitch
 from tests.unit.fakes import FakeOvs
-from tests.unit.generated_runs import SEED, STATS, fuzz_settings, outcome, timed
+from tests.unit.generated_runs import SEED, STATS, exit_result, fuzz_settings, outcome, timed
 
 pytestmark = pytest.mark.usefixtures("generated_report")
 # 2 x (100 + 250 x 8) = 4,200 cases at scale 1.
 EXAMPLES = {"valid": 100, "mutated": 250}
 PER_DECLARATION = 8
-
-
-def exit_result(module, args):
-    """The module's result, read from its own exit; an exception escaping main() is a traceback (property 1)."""
-    out = io.StringIO()
-    with patch_module_args(args), contextlib.redirect_stdout(out):
-        try:
-            module.main()
-        except SystemExit:
-            pass
-    return json.loads(out.getvalue())
 
 
 @contextlib.contextmanager
