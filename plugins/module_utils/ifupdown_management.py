@@ -140,7 +140,7 @@ def lower_map(links, items):
         elif isinstance(item, OvsBond):
             for member in item.slaves:
                 add(item.name, member)
-        elif type(item) is OvsIntPort:
+        elif isinstance(item, OvsIntPort) and not isinstance(item, OvsPort):  # OvsPort is an OvsIntPort too
             add(item.name, item.bridge)
         elif not isinstance(item, OvsPort):
             for lower in item.lowers():
