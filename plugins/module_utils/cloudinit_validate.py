@@ -32,7 +32,7 @@ def string(value, path):
 
 def items(check, hint=None, at_least_one=False):
     """A list, each item read by check; a lone string or mapping is refused (cloud-init would skip it).
-    at_least_one: cloud-init's schema refuses the empty list there (`runcmd: []`, `users: []`...)."""
+    at_least_one: cloud-init's schema refuses the empty list there (`runcmd: []`, `packages: []`...)."""
 
     def read(value, path):
         if not isinstance(value, list):
@@ -125,10 +125,10 @@ USER_DATA = {
     ),
     "ssh_authorized_keys": items(string, at_least_one=True),
     "chpasswd": chpasswd,
-    "write_files": items(write_file),
+    "write_files": items(write_file, at_least_one=True),
     "runcmd": items(string_or_strings, at_least_one=True),
-    "bootcmd": items(string_or_strings),
-    "packages": items(string_or_strings),
+    "bootcmd": items(string_or_strings, at_least_one=True),
+    "packages": items(string_or_strings, at_least_one=True),
     "mounts": items(mount),
 }
 

@@ -45,10 +45,13 @@ EXTRA_XML = (
 )
 # What the report must not change: each host's libvirt objects as defined, Open vSwitch, the interfaces files
 # (the links' addresses are compared apart, from `ip -j`). A pool's sizes move with any refresh, so they go.
+# Each pool is refreshed before its volumes are listed: the NFS pool both hosts share lists the other host's
+# volumes only once refreshed, which any later run may do, and a refresh changes nothing on the host.
 STATE = (
     "for d in $(virsh list --all --name); do virsh domstate $d; virsh dumpxml --inactive $d; done; "
     "for n in $(virsh net-list --all --name); do virsh net-info $n; virsh net-dumpxml --inactive $n; done; "
-    "for p in $(virsh pool-list --all --name); do virsh pool-dumpxml --inactive $p; virsh vol-list $p; done; "
+    "for p in $(virsh pool-list --all --name); do virsh pool-refresh $p >/dev/null 2>&1; "
+    "virsh pool-dumpxml --inactive $p; virsh vol-list $p; done; "
     "ovs-vsctl show; cat /etc/network/interfaces /etc/network/interfaces.d/*"
 )
 SIZES = re.compile(r"\s*<(capacity|allocation|available) [^>]*>\d+</\1>")

@@ -9,12 +9,13 @@ import sys
 
 import pytest
 
-from tests.labkit import ansible, paths
+from tests.labkit import ansible, netns, paths
 from tests.unit.report_page import parse_report
 
 pytestmark = pytest.mark.lab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LINK = "ekvm-bare0"
 MISSING = "the libvirt Python bindings are missing (install python3-libvirt)"
 
 
@@ -32,9 +33,14 @@ def test_host_without_libvirt_is_a_section_saying_so(lab, tmp_path):
         'kvm_vms=\'[{"name": "ekvm-bare-vm", "memory": 64}]\'\n' % python
     )
     out = str(tmp_path / "report")
-    result = ansible.playbook(
-        os.path.join(ROOT, "playbooks", "report.yml"), [str(inventory)], extra_vars={"report_dir": out}, timeout=300
-    )
+    # A link of the test's own, so the host has a kernel link to draw whatever other tests left in the namespace.
+    netns.ip(paths.NETNS, "link", "add", LINK, "type", "veth", "peer", "name", LINK + "p")
+    try:
+        result = ansible.playbook(
+            os.path.join(ROOT, "playbooks", "report.yml"), [str(inventory)], extra_vars={"report_dir": out}, timeout=300
+        )
+    finally:
+        netns.ip(paths.NETNS, "link", "del", LINK, check=False)
     assert result.rc == 0 and result.recap["bare"]["failed"] == 0, result
 
     data, sections = parse_report(out)
@@ -51,3 +57,4 @@ def test_host_without_libvirt_is_a_section_saying_so(lab, tmp_path):
     assert "Drift error (kvm): " in sections["h0"]["text"]
     kinds = set(kind for _dom, kind in sections["h0"]["nodes"].values())
     assert kinds and "vm" not in kinds, "the kernel links are drawn, no VM"
+    assert any(LINK in node for node in sections["h0"]["nodes"]), sections["h0"]["nodes"]

@@ -297,7 +297,7 @@ def network(draw, mode=None, name=None, third=None, bridges=()):
 USER_DATA = st.fixed_dictionaries(
     {},
     optional={
-        # cloud-init's schema wants at least one item in users, groups, ssh_authorized_keys and runcmd.
+        # cloud-init's schema wants at least one item in each list below but mounts.
         "users": st.lists(
             st.one_of(
                 st.just("default"),
@@ -308,10 +308,12 @@ USER_DATA = st.fixed_dictionaries(
         "groups": st.lists(WORDS, min_size=1, max_size=2),
         "ssh_authorized_keys": st.lists(WORDS, min_size=1, max_size=2),
         "chpasswd": st.builds(dict, expire=st.booleans()),
-        "write_files": st.lists(st.builds(dict, path=ABS_PATH, content=valid(cloudinit_validate.string)), max_size=2),
+        "write_files": st.lists(
+            st.builds(dict, path=ABS_PATH, content=valid(cloudinit_validate.string)), min_size=1, max_size=2
+        ),
         "runcmd": st.lists(st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=3)), min_size=1, max_size=2),
-        "bootcmd": st.lists(WORDS, max_size=2),
-        "packages": st.lists(WORDS, max_size=3),
+        "bootcmd": st.lists(WORDS, min_size=1, max_size=2),
+        "packages": st.lists(WORDS, min_size=1, max_size=3),
         "mounts": st.lists(st.lists(WORDS, min_size=1, max_size=6), max_size=2),
     },
 )

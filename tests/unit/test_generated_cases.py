@@ -54,6 +54,7 @@ def refusal(vm, ctx=CTX):
         ({"runcmd": []}, "kvm_vms[0].cloud_init.user_data.runcmd: must list at least one item"),
         ({"users": []}, "kvm_vms[0].cloud_init.user_data.users: must list at least one item"),
         ({"groups": []}, "kvm_vms[0].cloud_init.user_data.groups: must list at least one item"),
+        ({"packages": []}, "kvm_vms[0].cloud_init.user_data.packages: must list at least one item"),
         (
             {"users": [{"name": "a", "ssh_authorized_keys": []}]},
             "kvm_vms[0].cloud_init.user_data.users[0].ssh_authorized_keys: must list at least one item",
