@@ -129,7 +129,7 @@ USER_DATA = {
     "runcmd": items(string_or_strings, at_least_one=True),
     "bootcmd": items(string_or_strings, at_least_one=True),
     "packages": items(string_or_strings, at_least_one=True),
-    "mounts": items(mount),
+    "mounts": items(mount, at_least_one=True),
 }
 
 

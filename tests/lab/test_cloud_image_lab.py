@@ -447,8 +447,8 @@ def seed_user_data():
 def test_every_seed_the_tests_make_passes_cloud_init_schema_in_the_guest(lab_env):
     """The guest's own cloud-init (the lab image's) validates each user-data: one SSH call, no extra boot. Each
     `cloud-init schema` starts cloud-init anew, some seconds apiece on a TCG guest: hence the long timeout.
-    This test found that cloud-init's schema refuses an empty `runcmd`, `users`, `groups`, `packages` or
-    `ssh_authorized_keys`; cloudinit_validate refuses them since (issue 26)."""
+    This test found that cloud-init's schema refuses an empty `runcmd`, `users`, `groups`, `packages`, `mounts`
+    or `ssh_authorized_keys`; cloudinit_validate refuses them since (issue 26)."""
     address = _guest(lab_env)
     documents = seed_user_data()
     argv = ["ssh", "-i", hostvm.SSH_KEY] + hostvm.ssh_options() + ["%s@%s" % (USER, address)]

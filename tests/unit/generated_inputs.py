@@ -297,7 +297,7 @@ def network(draw, mode=None, name=None, third=None, bridges=()):
 USER_DATA = st.fixed_dictionaries(
     {},
     optional={
-        # cloud-init's schema wants at least one item in each list below but mounts.
+        # cloud-init's schema wants at least one item in each list below.
         "users": st.lists(
             st.one_of(
                 st.just("default"),
@@ -314,7 +314,7 @@ USER_DATA = st.fixed_dictionaries(
         "runcmd": st.lists(st.one_of(WORDS, st.lists(WORDS, min_size=1, max_size=3)), min_size=1, max_size=2),
         "bootcmd": st.lists(WORDS, min_size=1, max_size=2),
         "packages": st.lists(WORDS, min_size=1, max_size=3),
-        "mounts": st.lists(st.lists(WORDS, min_size=1, max_size=6), max_size=2),
+        "mounts": st.lists(st.lists(WORDS, min_size=1, max_size=6), min_size=1, max_size=2),
     },
 )
 
