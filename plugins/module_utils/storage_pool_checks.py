@@ -87,14 +87,8 @@ def ceph_key(value, path):
     return value
 
 
-def checked(fields, declared):
-    """The keys given in fields that declared has a checker for, checked; None marks a key read elsewhere with
-    the pool type's rule or another key's value."""
-    return {key: fields.get(key, check) for key, check in declared.items() if check and fields.has(key)}
-
-
 PERMISSIONS = {"mode": mode, "owner": unix_id, "group": unix_id, "label": checks.plain_text}
 
 
 def read_permissions(value, path):
-    return Permissions(**checked(checks.Fields(value, path, tuple(PERMISSIONS)), PERMISSIONS))
+    return Permissions(**checks.read_set(checks.Fields(value, path, tuple(PERMISSIONS)), PERMISSIONS))

@@ -11,10 +11,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
-from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
+from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail, read_set
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_checks import (
-    checked,
     mount_option,
     pool_name,
     pool_state,
@@ -110,7 +109,7 @@ def parse_pool(value, path):
     kind = fields.get("type", POOL["type"], default="dir")
     rule = TYPES[kind]
     state = fields.get("state", pool_state, default="active")
-    given = checked(fields, POOL)
+    given = read_set(fields, POOL)
     pool = Pool(name=name, type=kind)
     spec = PoolSpec(
         pool=pool,

@@ -9,12 +9,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
-from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
+from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail, read_set
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_checks import (
     adapter_name,
     ceph_key,
-    checked,
     initiator_iqn,
     nfs_version,
     port,
@@ -50,7 +49,7 @@ ADAPTER = {
 
 def _adapter(value, path):
     fields = checks.Fields(value, path, tuple(ADAPTER))
-    adapter = Adapter(**checked(fields, ADAPTER))
+    adapter = Adapter(**read_set(fields, ADAPTER))
     fc_only = ("parent_wwnn", "parent_wwpn", "parent_fabric_wwn", "wwnn", "wwpn", "managed")
     scsi_only = ("name", "parent_address", "unique_id")
     for key in scsi_only if adapter.type == "fc_host" else fc_only + ("parent",):
@@ -107,7 +106,7 @@ def _auth(value, path, pool_name, rule):
     """The Auth of the pool definition, and the key itself kept apart (it goes to a libvirt secret)."""
     fields = checks.Fields(value, path, tuple(AUTH))
     kind = fields.get("type", checks.choice(rule.auth), default=rule.auth)
-    given = checked(fields, AUTH)
+    given = read_set(fields, AUTH)
     if "username" not in given:
         fail(at(path, "username"), "is required for %s auth" % kind)
     if "secret_usage" in given and "secret_uuid" in given:
@@ -130,7 +129,7 @@ def _host_item(item, path):
     fields = checks.Fields(item, path, tuple(HOST))
     if not fields.has("name"):
         fail(at(path, "name"), "is required")
-    return Host(**checked(fields, HOST))
+    return Host(**read_set(fields, HOST))
 
 
 def _hosts(fields, rule, kind):
@@ -188,7 +187,7 @@ def read_source(value, path, pool, rule):
             # Ask for the simplest form: host rather than hosts, device rather than devices.
             name = {"hosts": "host", "devices": "device"}.get(key, key)
             fail(at(path, name), "is required for %s pool" % article(kind), _REQUIRED_HINTS.get(key))
-    src = Source(**checked(fields, SOURCE))
+    src = Source(**read_set(fields, SOURCE))
     if fields.has("hosts"):
         src.hosts = _hosts(fields, rule, kind)
     if fields.has("devices"):

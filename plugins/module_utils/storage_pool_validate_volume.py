@@ -12,9 +12,8 @@ import os
 import re
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
-from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail
+from ansible_collections.essentials.kvm.plugins.module_utils.checks import fail, read_set
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_checks import (
-    checked,
     read_permissions,
     volume_name,
 )
@@ -93,7 +92,7 @@ def read_volume(value, path, pool, rule, names):
                 "%s needs an encryption secret, which a pool entry cannot give" % fields.raw(key),
                 "use qcow2 or raw, and encrypt inside the guest",
             )
-    given = checked(fields, VOLUME)
+    given = read_set(fields, VOLUME)
     if fields.has("format"):
         if not rule.volume_formats:
             fail(fields.where("format"), "%s pool's volumes have no format; remove it" % article(pool.type))

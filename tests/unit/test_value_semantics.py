@@ -20,7 +20,6 @@ from ansible_collections.essentials.kvm.plugins.module_utils import domain_valid
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate as nv
 from ansible_collections.essentials.kvm.plugins.module_utils import network_validate_ip as nvi
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
-from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_checks as pc
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate as pv
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_source as pvs
 from ansible_collections.essentials.kvm.plugins.module_utils import storage_pool_validate_volume as pvv
@@ -234,8 +233,8 @@ def test_the_table_covers_every_kind_and_class():
 def reads_of_the_kinds(monkeypatch):
     """Every (input path, checker) the kinds read while running the table's declarations: Fields.get, and the
     helpers that read a section against its table (checks.values as checks.declared and the network_validate files
-    use it, checks.read_set as each domain_validate file imports it, storage_pool_checks.checked as each pool file
-    imports it), with the keys the input leaves out too."""
+    use it, checks.read_set as each domain_validate and
+    storage_pool file imports it), with the keys the input leaves out too."""
     found = set()
     get = checks.Fields.get
 
@@ -255,10 +254,8 @@ def reads_of_the_kinds(monkeypatch):
     monkeypatch.setattr(checks.Fields, "get", spy)
     for module in (checks, nv, nvi):
         section_spy(module, "values")
-    for module in (dv, dvd, dvn):
+    for module in (checks, dv, dvd, dvn, pv, pvs, pvv):
         section_spy(module, "read_set")
-    for module in (pc, pv, pvs, pvv):
-        section_spy(module, "checked")
     for field in FIELDS:
         accepted = [value for value, meaning in rows(field) if meaning != REFUSED]
         if accepted:
