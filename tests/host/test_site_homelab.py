@@ -14,6 +14,7 @@ import pytest
 
 from tests.labkit import ansible, demo, hostvm
 from tests.labkit.chromium import BINARY, Chromium
+from tests.labkit.missing import missing
 from tests.unit.report_page import parse_report
 
 pytestmark = pytest.mark.host
@@ -183,8 +184,7 @@ def test_report_marks_the_bridge_address_removed_by_hand_and_is_screenshot(homel
     assert marked == ["link:br10"] and "link:br10" in sections["h0"]["nodes"]
     for node in ("link:bond0", "link:bond0.10", "link:br10", "net:homelab-lan", "vm:homelab-web", "vm:homelab-db"):
         assert node in sections["h0"]["nodes"], node
-    if BINARY is None:
-        pytest.skip("no Chromium for the screenshot")
+    missing("no Chromium for the screenshot" if BINARY is None else "")
     chromium = Chromium(width=1600, height=900)
     try:
         chromium.open("file://" + os.path.join(out, "index.html"))
