@@ -4,7 +4,6 @@ inventory Ansible can read the lab's SSH options from, and a digest of the files
 import json
 import os
 import shlex
-import tempfile
 
 from tests.labkit import ansible, hostvm
 
@@ -18,19 +17,15 @@ WATCHED = "/etc/network/interfaces /etc/network/interfaces.d"
 
 def play(hosts, inventory, config, check=False):
     variables = dict(config, ekvm_octet={h.name: h.index for h in hosts}, ekvm_mac={h.name: h.mac(10) for h in hosts})
-    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-ifupdown-", delete=False) as handle:
-        json.dump(variables, handle)
-    try:
-        return ansible.playbook(
-            PLAY,
-            [inventory],
-            check=check,
-            diff=check,
-            timeout=600,
-            args=["--limit", ",".join(h.name for h in hosts), "-e", "@" + handle.name],
-        )
-    finally:
-        os.unlink(handle.name)
+    return ansible.playbook_with_vars(
+        PLAY,
+        [inventory],
+        variables,
+        check=check,
+        diff=check,
+        timeout=600,
+        args=["--limit", ",".join(h.name for h in hosts)],
+    )
 
 
 def digest(host, where=WATCHED):

@@ -9,7 +9,6 @@ All of it is named ekvm-sp* and removed at the end, and the services the test st
 import json
 import os
 import subprocess
-import tempfile
 
 import pytest
 
@@ -141,19 +140,15 @@ def pools(found, disk="64M", lv1="16M", state="active"):
 
 
 def play(host, inventory, config, check=False):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-sp-", delete=False) as handle:
-        json.dump({"kvm_storage_pools": config}, handle)
-    try:
-        return ansible.playbook(
-            PLAY,
-            [inventory],
-            check=check,
-            diff=check,
-            timeout=900,
-            args=["--limit", host.name, "-e", "@" + handle.name],
-        )
-    finally:
-        os.unlink(handle.name)
+    return ansible.playbook_with_vars(
+        PLAY,
+        [inventory],
+        {"kvm_storage_pools": config},
+        check=check,
+        diff=check,
+        timeout=900,
+        args=["--limit", host.name],
+    )
 
 
 def sh(host, command, check=True, timeout=600):

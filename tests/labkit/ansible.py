@@ -1,5 +1,6 @@
 """Run ansible-playbook / ansible from the venv against this checkout's collection."""
 
+import json
 import os
 import re
 import signal
@@ -65,6 +66,16 @@ def playbook_argv(path, inventories, extra_vars=None, check=False, diff=False, a
 
 def playbook(path, inventories, extra_vars=None, check=False, diff=False, timeout=1800, args=()):
     return Result(Run(playbook_argv(path, inventories, extra_vars, check, diff, args)).wait(timeout))
+
+
+def playbook_with_vars(path, inventories, variables, args=(), **options):
+    """playbook() with structured variables (lists, mappings), passed as a JSON file (`-e @file`)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="ekvm-vars-", delete=False) as handle:
+        json.dump(variables, handle)
+    try:
+        return playbook(path, inventories, args=list(args) + ["-e", "@" + handle.name], **options)
+    finally:
+        os.unlink(handle.name)
 
 
 def adhoc(pattern, inventories, module, module_args=None, timeout=600):
