@@ -124,7 +124,7 @@ options:
       graphics:
         description:
           - Graphical console.
-          - The older ansible-kvm role's V(false) (no console) and V(true) (VNC) are taken too.
+          - The older ansible-kvm role's V(false) (no console) and V(true) (SPICE, as its template drew it) are taken too.
         type: dict
         suboptions:
           type:

@@ -282,8 +282,8 @@ def _graphics(vm, raw, path):
     if raw is None:
         return
     if isinstance(raw, bool):
-        # The older role's graphics: true/false; true meant its VNC console.
-        vm.graphics = "vnc" if raw else "none"
+        # The older role's graphics: true/false; its template drew a SPICE console for true.
+        vm.graphics = "spice" if raw else "none"
     elif isinstance(raw, str):
         vm.graphics = GRAPHICS_FIELDS["type"](raw, path)
     else:

@@ -162,7 +162,7 @@ def test_the_kits_value_rules():
 def test_graphics_as_the_older_role_wrote_it():
     """graphics: false/true (the older role's shape), a type alone, or the mapping."""
     assert m.normalise_vm(vm(graphics=False), "vms[0]", CTX).graphics == "none"
-    assert m.normalise_vm(vm(graphics=True), "vms[0]", CTX).graphics == "vnc"
+    assert m.normalise_vm(vm(graphics=True), "vms[0]", CTX).graphics == "spice"
     assert m.normalise_vm(vm(graphics="spice"), "vms[0]", CTX).graphics == "spice"
     got = m.normalise_vm(vm(graphics={"type": "vnc", "listen": "127.0.0.1"}), "vms[0]", CTX)
     assert (got.graphics, got.graphics_listen) == ("vnc", "127.0.0.1")
