@@ -40,6 +40,17 @@ def writable_file(name, path, writing, make_dirs=False):
         raise InputError(name, "%s cannot be written: %s is read-only" % (path, ancestor), "run the task with become")
 
 
+def writable_directory(name, path, writing):
+    """A directory the module keeps files in, made on the first write: it, or the nearest entry above it that
+    exists, must be a directory, and when writing one that takes new entries."""
+    ancestor = path if os.path.lexists(path) else _existing_ancestor(path)
+    if not os.path.isdir(ancestor):
+        where = path if ancestor == path else "%s: %s" % (path, ancestor)
+        raise InputError(name, "%s is not a directory" % where, "check the path")
+    if writing and not os.access(ancestor, os.W_OK):
+        raise InputError(name, "%s cannot be written: %s is read-only" % (path, ancestor), "run the task with become")
+
+
 def readable_file(name, path):
     """A file the module only looks for (a certificate, a key): it may be missing, but a directory or a path
     below a file can never be it."""

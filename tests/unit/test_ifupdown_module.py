@@ -9,7 +9,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_paths, ifupdown_run
+from ansible_collections.essentials.kvm.plugins.module_utils import host_paths, ifupdown_run
 from ansible_collections.essentials.kvm.plugins.modules import ifupdown_interfaces
 
 YAML_BOOL_HINT = "(unquoted yes/no/on/off/true/false becomes a boolean in YAML: quote it)"
@@ -232,10 +232,10 @@ def test_an_unwritable_directory_is_named_outside_check_mode(monkeypatch, capsys
     locked = str(tmp_path / "locked")
     os.mkdir(locked)
     real = os.access
-    monkeypatch.setattr(ifupdown_paths.os, "access", lambda path, mode: path != locked and real(path, mode))
+    monkeypatch.setattr(host_paths.os, "access", lambda path, mode: path != locked and real(path, mode))
     args = dict(files, dest=os.path.join(locked, "essentials-kvm"))
     message = refused(monkeypatch, capsys, args, check_mode=False, network_interfaces=[{"name": "eth0"}])
-    assert message == "dest: %s/essentials-kvm: the directory %s is not writable (run the task with become)" % (
+    assert message == "dest: %s/essentials-kvm cannot be written: %s is read-only (run the task with become)" % (
         locked,
         locked,
     )
