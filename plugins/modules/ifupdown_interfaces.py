@@ -42,6 +42,7 @@ attributes:
     platforms: posix
     description: Runs on the Debian host.
 extends_documentation_fragment:
+  - essentials.kvm.invocation
   - essentials.kvm.host_lock
 options:
   dest:
@@ -348,7 +349,6 @@ notes:
   - Errors name the input field, for example C(network_bonds[0].slaves[1]), and nothing changes on the host.
   - Ansible checks only that each list is a list of mappings; the module reads every item (the suboptions below),
     so a YAML boolean or number where a name belongs is refused rather than turned into text.
-  - C(invocation.module_args) in the result shows each list option as its number of items, like C(200 items).
 seealso:
   - name: interfaces(5)
     description: ifupdown configuration file format.
