@@ -1,7 +1,8 @@
 """playbooks/site.yml with the homelab example on a freshly booted host VM of its own (issue 8), the
-same runs `make demo` makes: first run converges, second run and check mode change nothing. The kvm
-role's host settings ride along as extra variables and are checked too, with libvirtd restarted in
-the first run only. Each run is a test of its own, so each gets pytest's whole timeout.
+same runs `make demo` makes, after a check-mode run on the fresh host that must change nothing: first run
+converges, second run and check mode change nothing. The kvm role's host settings ride along as extra
+variables and are checked too, with libvirtd restarted in the first run only. Each run is a test of its own,
+so each gets pytest's whole timeout.
 
 Last, the fleet report (issue 23) of the converged host with br10's address removed by hand: it marks br10 alone,
 changes nothing, and headless Chromium screenshots the host's section (docs/report-homelab.png is one)."""
@@ -28,6 +29,12 @@ STOPS = "journalctl -u libvirtd.service -o cat --no-pager | grep -c '^Stopping l
 # A client held open keeps libvirtd from exiting idle before the first run's handler stops it.
 HOLD = "setsid virsh -c qemu:///system event --all --loop >/dev/null 2>&1 < /dev/null &"
 RUN_TIMEOUT = 1100
+# What a run on the fresh host could change besides STATE: the daemons' settings and units, OVS, the links.
+FRESH_STATE = (
+    "; md5sum /etc/libvirt/*.conf /etc/sysctl.d/* /etc/ssh/sshd_config.d/* 2>/dev/null; "
+    "systemctl is-enabled libvirtd.socket libvirtd-tls.socket openvswitch-switch 2>&1; "
+    "ovs-vsctl show; ip -br link; lvs; getent group libvirt"
+)
 REPORT = os.path.join(ansible.ROOT, "playbooks", "report.yml")
 BRIDGE_ADDRESS = "192.168.10.2/24"
 # What the report must not change: libvirt's objects as defined, the interfaces files, the links' addresses.
@@ -75,6 +82,21 @@ def domains(vm):
         "$(virsh dumpxml --inactive $d | grep -o \"<domain type='[a-z]*'\" | cut -d\\' -f2); done"
     ).stdout
     return dict((line.split()[0], tuple(line.split()[1:])) for line in out.splitlines() if line.strip())
+
+
+def test_check_mode_on_the_fresh_host_shows_the_changes_and_changes_nothing(homelab):
+    """Before anything is converged: check mode runs through every role, reports the changes the first run will
+    make (with their diffs), and leaves libvirt, the interfaces and the links as they were."""
+    vm = homelab["vm"]
+    before = vm.ssh(STATE + FRESH_STATE).stdout
+    result = ansible.playbook(
+        demo.PLAYBOOK, homelab["inventories"], check=True, diff=True, timeout=RUN_TIMEOUT, args=homelab["args"]
+    )
+    assert result.rc == 0, result
+    assert result.changed("homelab") > 0, result
+    for declared in ("homelab-web", "homelab-db", "homelab-lan", "homelab-images", "br10", "bond0"):
+        assert declared in result.output, declared
+    assert vm.ssh(STATE + FRESH_STATE).stdout == before, "check mode changed the fresh host"
 
 
 def test_first_run_converges_the_fresh_host(homelab):
