@@ -97,29 +97,31 @@ def refused(label, case, fragment):
     assert switch.transactions == []
 
 
-def test_a_second_tunnel_ovs_cannot_tell_apart_is_refused_at_the_later_naming_the_earlier():
-    label = "openvswitch twin tunnel"
-
+@pytest.mark.parametrize(
+    "label, cases, lab_case, fragment",
+    [
+        (
+            "openvswitch twin tunnel",
+            twin_tunnel(),
+            (LAB_TUNNELS, NAME + "[1].ports[0]", NAME + "[0].ports[0]"),
+            " tunnel to ",
+        ),
+        (
+            "openvswitch rstp patch pair",
+            rstp_patch_pair(),
+            (LAB_RSTP, NAME + "[1].ports[0].peer", NAME + "[0].ports[0]"),
+            "and both run rstp",
+        ),
+    ],
+    ids=["second tunnel OVS cannot tell apart", "RSTP at both ends of the patch pair"],
+)
+def test_what_ovs_vswitchd_refuses_is_refused_at_the_later_entry_naming_the_earlier(label, cases, lab_case, fragment):
     @seed(SEED)
     @fuzz_settings(EXAMPLES)
-    @given(twin_tunnel())
-    @example((LAB_TUNNELS, NAME + "[1].ports[0]", NAME + "[0].ports[0]"))
-    def twins(case):
-        refused(label, case, " tunnel to ")
+    @given(cases)
+    @example(lab_case)
+    def each(case):
+        refused(label, case, fragment)
 
     with timed(label):
-        twins()
-
-
-def test_rstp_at_both_ends_of_the_patch_pair_is_refused_at_the_later_peer():
-    label = "openvswitch rstp patch pair"
-
-    @seed(SEED)
-    @fuzz_settings(EXAMPLES)
-    @given(rstp_patch_pair())
-    @example((LAB_RSTP, NAME + "[1].ports[0].peer", NAME + "[0].ports[0]"))
-    def pairs(case):
-        refused(label, case, "and both run rstp")
-
-    with timed(label):
-        pairs()
+        each()
