@@ -71,6 +71,7 @@ FUZZ_SCALE ?= 20
 fuzz: deps  ## long run of the generated-input tests (FUZZ_SCALE=20, random seed; FUZZ_SEED=N to replay)
 	FUZZ_SCALE=$(FUZZ_SCALE) FUZZ_SEED=$${FUZZ_SEED:-$$RANDOM$$RANDOM} $(PY) -m pytest -p no:cacheprovider \
 	  tests/unit/test_generated_inputs.py tests/unit/test_generated_apply.py tests/unit/test_generated_interfaces.py \
+	  tests/unit/test_generated_ovs.py \
 	  $(PYTEST_ARGS)
 
 lab-up: deps  ## start the lab (libvirtd, virtlogd, ovsdb-server, ovs-vswitchd in a namespace)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reading the openvswitch input into the model: each kind's keys declared once, each value checked by
 the shared input kit (checks.py), then the checks across bridges (names used once, fake bridge VLANs,
-mirrored ports)."""
+mirrored ports, and in ovs_validate_datapath what ovs-vswitchd refuses: twin tunnels, unjoined patch pairs)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -31,6 +31,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import (
     fake_bridge,
     ovs_string,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate_datapath import check_datapath
 
 BRIDGE_KEYS = (
     "name",
@@ -338,6 +339,7 @@ def parse_bridges(raws, path="bridges", port_lists=None, port_lists_path="ports"
     _check_names(owners, placed)
     _check_fake_vlans(bridges, placed)
     _check_mirrors(bridges, path)
+    check_datapath(bridges, placed)
     return bridges
 
 

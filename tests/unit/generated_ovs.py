@@ -1,14 +1,21 @@
 """Hypothesis strategies for the openvswitch module's input: valid bridges built from ovs_validate's own key tables
 (BRIDGE_KEYS, PORT_KEYS, BOND_KEYS, MIRROR_KEYS) and the model's choices (PORT_TYPES, TUNNEL_TYPES, VLAN_MODES,
-FAIL_MODES, ...): ports of every type, bonds, tags and trunks, mirrors, fake bridges. Mutations are
-generated_inputs.mutate's."""
+FAIL_MODES, ...): ports of every type, bonds, tags and trunks, mirrors, fake bridges. Valid means ovs-vswitchd takes
+it too: tunnels differ by ovs_validate_datapath.tunnel_identity, the patch pair shares a datapath type and runs RSTP
+at one end at most. Mutations are generated_inputs.mutate's; run_ovs runs the module on a fake switch."""
 
+from unittest import mock
+
+from ansible.module_utils.basic import AnsibleModule
 from generated_inputs import WORDS, valid
 from hypothesis import strategies as st
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_model as om
 from ansible_collections.essentials.kvm.plugins.module_utils import ovs_validate as ov
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate_datapath import tunnel_identity
+from ansible_collections.essentials.kvm.plugins.modules import openvswitch
+from tests.unit.generated_runs import exit_result
 
 OVS_MAP = st.dictionaries(WORDS, st.one_of(WORDS, st.booleans(), st.integers(0, 99)), max_size=2)
 # Keys each kind takes, drawn freely (others are drawn with what they depend on: type, members, outputs).
@@ -53,9 +60,33 @@ def vlan(draw, item):
     return item
 
 
+REMOTE_IP = st.one_of(valid(checks.ip(4)), valid(checks.ip(6)), st.just("flow"))
+TUNNEL_KEY = st.one_of(st.integers(0, ov.TUNNEL_KEY_HIGH), st.just("flow"))
+
+
+def identity(tunnel):
+    key = tunnel.get("key")
+    return tunnel_identity(tunnel["type"], tunnel["remote_ip"], None if key is None else str(key))
+
+
 @st.composite
-def port(draw, name, peers):
-    """A port named name of a type from PORT_TYPES; a patch port's peer is drawn from peers."""
+def tunnel(draw, item, kind, tunnels):
+    """item made a tunnel of type kind; it gets a key of its own when one in tunnels (the identities drawn so far,
+    added to) has its type and remote_ip."""
+    item["remote_ip"] = draw(REMOTE_IP)
+    if draw(st.booleans()):
+        item["key"] = draw(TUNNEL_KEY)
+    drawn = dict(item, type=kind)
+    while identity(drawn) in tunnels:
+        drawn["key"] = item["key"] = len(tunnels) + draw(st.integers(1, 9))
+    tunnels.add(identity(drawn))
+    return item
+
+
+@st.composite
+def port(draw, name, peers, tunnels):
+    """A port named name of a type from PORT_TYPES; a patch port's peer is drawn from peers, a tunnel is unlike
+    those in tunnels."""
     kind = draw(st.sampled_from([t for t in om.PORT_TYPES if t != "patch" or peers]))
     item = {ov.PORT_ALIAS if draw(st.booleans()) else "name": name}
     if kind != "system" or draw(st.booleans()):
@@ -63,9 +94,7 @@ def port(draw, name, peers):
     if kind == "patch":
         item["peer"] = peers.pop()
     if kind in om.TUNNEL_TYPES:
-        item["remote_ip"] = draw(st.one_of(valid(checks.ip(4)), valid(checks.ip(6)), st.just("flow")))
-        if draw(st.booleans()):
-            item["key"] = draw(st.one_of(st.integers(0, ov.TUNNEL_KEY_HIGH), st.just("flow")))
+        draw(tunnel(item, kind, tunnels))
     if draw(st.booleans()):
         item["external_ids"] = draw(OVS_MAP)
     return draw(vlan(item)) if draw(st.booleans()) else item
@@ -109,14 +138,14 @@ def bridges(draw):
     port, bond and member name is used once across the switch; patch ports come in pairs across bridges."""
     count = draw(st.integers(1, 3))
     names = iter("gp%d" % n for n in range(100))
-    items = []
+    items, tunnels = [], set()
     for index in range(count):
         bridge = {ov.BRIDGE_ALIAS if draw(st.booleans()) else "name": "gbr%d" % index}
         some(draw, bridge, BRIDGE_FREE)
         stp = draw(st.sampled_from([None, "stp", "rstp"]))
         if stp:
             bridge[stp] = True
-        ports = [draw(port(next(names), [])) for _ in range(draw(st.integers(0, 3)))]
+        ports = [draw(port(next(names), [], tunnels)) for _ in range(draw(st.integers(0, 3)))]
         if ports:
             bridge["ports"] = ports
         if draw(st.booleans()):
@@ -125,9 +154,10 @@ def bridges(draw):
         if len(placed) >= 2 and draw(st.booleans()):
             bridge["mirrors"] = [draw(mirror("gm%d" % index, placed))]
         items.append(bridge)
-    if count >= 2 and draw(st.booleans()):  # a patch pair between the first two bridges
-        items[0].setdefault("ports", []).append({"name": "gpatch0", "type": "patch", "peer": "gpatch1"})
-        items[1].setdefault("ports", []).append({"name": "gpatch1", "type": "patch", "peer": "gpatch0"})
+    if count >= 2 and draw(st.booleans()):
+        patch_pair(items)
+        if items[0].get("rstp") and items[1].pop("rstp", None):
+            items[1]["stp"] = True
     if draw(st.booleans()):  # a fake bridge on the first bridge, with a port of its own
         parent = items[0].get("name") or items[0].get(ov.BRIDGE_ALIAS)
         tags = {p.get("tag") for b in items[:1] for p in b.get("ports", []) + b.get("bonds", [])}
@@ -137,3 +167,31 @@ def bridges(draw):
             fake["ports"] = [{"name": next(names), "type": "internal"}]
         items.append(fake)
     return items
+
+
+def patch_pair(items):
+    """A patch pair between the first two bridges, whose datapath type the second takes; returns the index of the
+    second port in the second bridge's ports."""
+    items[0].setdefault("ports", []).append({"name": "gpatch0", "type": "patch", "peer": "gpatch1"})
+    items[1].setdefault("ports", []).append({"name": "gpatch1", "type": "patch", "peer": "gpatch0"})
+    items[1]["datapath_type"] = datapath(items[0])
+    return len(items[1]["ports"]) - 1
+
+
+def datapath(bridge):
+    return bridge.get("datapath_type", "system")
+
+
+def run_ovs(bridges, switch, check_mode=True):
+    """The openvswitch module in process on switch, a FakeOvs standing in for ovs-vsctl."""
+    binary = "/usr/bin/ovs-vsctl"
+    with (
+        mock.patch.object(AnsibleModule, "get_bin_path", lambda self, name, *rest, **kw: binary),
+        mock.patch.object(
+            AnsibleModule,
+            "run_command",
+            lambda self, argv, **kw: switch(["ovs-vsctl" if part == binary else part for part in argv]),
+        ),
+    ):
+        args = {"bridges": bridges, "input_name": "openvswitch_bridges", "_ansible_check_mode": check_mode}
+        return exit_result(openvswitch, args)

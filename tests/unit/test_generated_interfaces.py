@@ -54,20 +54,6 @@ def run_ifupdown(config, files, check_mode=True):
     return exit_result(ifupdown_interfaces, dict(files, _ansible_check_mode=check_mode, **config))
 
 
-def run_ovs(bridges, switch, check_mode=True):
-    binary = "/usr/bin/ovs-vsctl"
-    with (
-        mock.patch.object(AnsibleModule, "get_bin_path", lambda self, name, *rest, **kw: binary),
-        mock.patch.object(
-            AnsibleModule,
-            "run_command",
-            lambda self, argv, **kw: switch(["ovs-vsctl" if part == binary else part for part in argv]),
-        ),
-    ):
-        args = {"bridges": bridges, "input_name": "openvswitch_bridges", "_ansible_check_mode": check_mode}
-        return exit_result(openvswitch, args)
-
-
 @st.composite
 def mutated_section(draw, per_declaration=PER_DECLARATION):
     """Mutations of one section of a valid configuration: (section, configuration, how) each."""
@@ -128,12 +114,12 @@ def test_every_valid_generated_switch_is_accepted_then_unchanged():
     @given(go.bridges())
     def accepted(bridges):
         switch = FakeOvs([], after=openvswitch.parse_bridges(bridges))
-        result = run_ovs(bridges, switch)
+        result = go.run_ovs(bridges, switch)
         assert not result.get("failed"), (bridges, result.get("msg"))
         outcome(label, result, "openvswitch_bridges", bridges)
-        applied = run_ovs(bridges, switch, check_mode=False)
+        applied = go.run_ovs(bridges, switch, check_mode=False)
         assert not applied.get("failed") and len(switch.transactions) == 1, (bridges, applied)
-        again = run_ovs(bridges, switch, check_mode=False)
+        again = go.run_ovs(bridges, switch, check_mode=False)
         assert not again.get("failed") and not again["changed"], (bridges, again)
         STATS.setdefault(label, Counter())["unchanged after applying"] += 1
 
@@ -149,7 +135,7 @@ def test_every_switch_mutation_is_accepted_or_refused_by_path():
     @given(gen.mutated(go.bridges(), per_declaration=PER_DECLARATION))
     def named(cases):
         for bridges, _how in cases:
-            outcome(label, run_ovs(bridges, FakeOvs([])), "openvswitch_bridges", bridges)
+            outcome(label, go.run_ovs(bridges, FakeOvs([])), "openvswitch_bridges", bridges)
 
     with timed(label):
         named()
