@@ -29,7 +29,11 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_secret
     plan_secret,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_validate import parse_pools
-from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_volumes import VOLUME_THREADS, plan_volumes
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_volumes import (
+    VOLUME_THREADS,
+    delete_volume,
+    plan_volumes,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import build_pool_xml
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
 
@@ -158,7 +162,7 @@ def _plan_removal(conn, name, live, delete_data, plan):
         for vol_name in sorted(live.volumes):
             plan.do(
                 "delete volume %s" % vol_name,
-                lambda v=vol_name: lookup(conn, name).storageVolLookupByName(v).delete(0),
+                lambda v=vol_name: delete_volume(conn, name, v),
             )
     if live.active:
         plan.do("stop pool %s" % name, lambda: lookup(conn, name).destroy())

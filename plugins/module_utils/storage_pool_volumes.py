@@ -14,6 +14,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_resize
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_space import check as check_space
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import build_volume_xml
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
+from ansible_collections.essentials.kvm.plugins.module_utils.volume_fill import begin, finish, unfinished
 
 # A volume of these pools is a file that libvirt writes with its own qemu-img run, independent of every
 # other volume, so a few are created at once (a first converge's volumes take half the time on two
@@ -40,10 +41,13 @@ def plan_volumes(conn, spec, live_volumes, plan, plan_active=False):
         vol_path = at(at(spec.path, "volumes"), index)
         if vol.state == "absent":
             if current:
-                plan.do(
-                    "delete volume %s" % vol.name,
-                    lambda v=vol: lookup(conn, name).storageVolLookupByName(v.name).delete(0),
-                )
+                plan.do("delete volume %s" % vol.name, lambda v=vol: delete_volume(conn, name, v.name))
+            continue
+        if current is not None and unfinished(name, vol.name):
+            plan.do(
+                "recreate volume %s (a run was interrupted while it filled it)" % vol.name,
+                lambda v=vol: _create_volume(conn, name, v),
+            )
             continue
         if current is None:
             plan.do(
@@ -79,10 +83,19 @@ def plan_volumes(conn, spec, live_volumes, plan, plan_active=False):
             )
 
 
+def delete_volume(conn, pool_name, vol_name):
+    lookup(conn, pool_name).storageVolLookupByName(vol_name).delete(0)
+    finish(pool_name, vol_name)
+
+
 def _create_volume(conn, pool_name, vol):
     pool = lookup(conn, pool_name)
     if vol.name in pool.listVolumes():
-        return  # the pool was inactive when planned, so its volumes were unknown then
+        if not unfinished(pool_name, vol.name):
+            return  # the pool was inactive when planned, so its volumes were unknown then
+        delete_volume(conn, pool_name, vol.name)
+    if vol.upload:
+        begin(pool_name, vol.name)  # before the volume exists: see volume_fill
     created = pool.createXML(build_volume_xml(vol), 0)
     if vol.upload:
         stream = conn.newStream(0)
@@ -94,3 +107,4 @@ def _create_volume(conn, pool_name, vol):
         except (LibvirtError, OSError):
             stream.abort()
             raise
+        finish(pool_name, vol.name)

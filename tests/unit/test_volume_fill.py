@@ -1,0 +1,63 @@
+"""A volume a run fills (an upload) is marked unfinished until it holds all its data; a later run that finds the
+volume and its marker deletes it and makes it again (volume_fill, storage_pool_volumes)."""
+
+import pytest
+
+from ansible_collections.essentials.kvm.plugins.module_utils import volume_fill
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from tests.unit.pool_samples import run
+
+POOL = {"name": "images", "path": "/srv/images"}
+
+
+@pytest.fixture(autouse=True)
+def markers(tmp_path, monkeypatch):
+    monkeypatch.setattr(volume_fill, "FOLDER", str(tmp_path / "unfinished"))
+    return tmp_path / "unfinished"
+
+
+def test_a_marker_lives_from_begin_to_finish_and_names_pool_and_volume_apart(markers):
+    volume_fill.begin("images", "a/b.raw")
+    assert volume_fill.unfinished("images", "a/b.raw")
+    assert not volume_fill.unfinished("images/a", "b.raw")
+    assert (markers / "images@a%2Fb.raw").read_text().startswith("pid ")
+    volume_fill.finish("images", "a/b.raw")
+    volume_fill.finish("images", "a/b.raw")  # twice: nothing left to drop
+    assert not volume_fill.unfinished("images", "a/b.raw")
+
+
+def test_an_upload_cut_short_is_recreated_by_the_next_run(node_conn, tmp_path):
+    image = tmp_path / "seed.raw"
+    image.write_bytes(b"x" * 4096)
+    spec = dict(POOL, volumes=[{"name": "seed.raw", "upload": str(image), "format": "raw"}])
+    # The test driver refuses uploads (virStorageVolUpload): the upload fails after the volume was created.
+    with pytest.raises(HostError):
+        run(node_conn, [spec])
+    assert "seed.raw" in node_conn.storagePoolLookupByName("images").listVolumes()
+    assert volume_fill.unfinished("images", "seed.raw")
+    checked = run(node_conn, [spec], check_mode=True)
+    assert checked["pools"][0]["actions"] == ["recreate volume seed.raw (a run was interrupted while it filled it)"]
+    # Once the volume needs no upload (or the upload works), the next run deletes the half volume and makes it.
+    del spec["volumes"][0]["upload"]
+    spec["volumes"][0]["capacity"] = "4K"
+    result = run(node_conn, [spec])
+    assert result["pools"][0]["actions"] == ["recreate volume seed.raw (a run was interrupted while it filled it)"]
+    assert not volume_fill.unfinished("images", "seed.raw")
+    assert not run(node_conn, [spec])["changed"]
+
+
+def test_a_volume_without_marker_is_never_recreated(node_conn):
+    spec = dict(POOL, volumes=[{"name": "data.raw", "capacity": "4K", "format": "raw"}])
+    run(node_conn, [spec])
+    assert not run(node_conn, [spec])["changed"]
+    volume_fill.begin("images", "other.raw")  # a marker of another volume changes nothing
+    assert not run(node_conn, [spec])["changed"]
+
+
+def test_deleting_a_volume_drops_its_marker(node_conn):
+    spec = dict(POOL, volumes=[{"name": "data.raw", "capacity": "4K", "format": "raw"}])
+    run(node_conn, [spec])
+    volume_fill.begin("images", "data.raw")
+    spec["volumes"][0]["state"] = "absent"
+    assert run(node_conn, [spec])["pools"][0]["actions"] == ["delete volume data.raw"]
+    assert not volume_fill.unfinished("images", "data.raw")
