@@ -1,0 +1,149 @@
+"""Test-only: SIGKILL a real module process at an exact point of its run (issue #21's kill tests).
+
+Python imports `sitecustomize` from PYTHONPATH at start-up, so a module run with this folder on its PYTHONPATH
+is the real module, unchanged, with its steps watched. Once the collection's code is imported (an import hook:
+the code is loaded after this file runs, from a folder or from AnsiballZ's zip) every step the module reports
+becomes an event:
+
+- a step of the shared applier (reconcile.apply) whose call returned: its description;
+- a change a VM's applier records (DomainApplier.steps, "create volume ...", "define", "start", ...);
+- an ovs-vsctl call of the openvswitch module that returned: "ovs-vsctl <first command>".
+
+EKVM_KILL_LOG: a file each event is appended to, a line each, as it happens.
+EKVM_KILL_AFTER=N: after the N-th event the process SIGKILLs itself (EKVM_KILL_GROUP=1: its whole process
+group, ansible-playbook included, as a cancelled CI job ends).
+EKVM_KILL_IN_UPLOAD=1: SIGKILL in the middle of the first upload stream, after its first chunk went out.
+Without these variables nothing is changed.
+"""
+
+import importlib.abc
+import importlib.util
+import os
+import signal
+import sys
+import threading
+
+LOG = os.environ.get("EKVM_KILL_LOG")
+AFTER = int(os.environ.get("EKVM_KILL_AFTER") or 0)
+GROUP = os.environ.get("EKVM_KILL_GROUP") == "1"
+IN_UPLOAD = os.environ.get("EKVM_KILL_IN_UPLOAD") == "1"
+UTILS = "ansible_collections.essentials.kvm.plugins.module_utils."
+
+_lock = threading.Lock()
+_count = [0]
+
+
+def _kill():
+    if GROUP:
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def event(text):
+    with _lock:
+        _count[0] += 1
+        if LOG:
+            fd = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.write(fd, (text.replace("\n", " ") + "\n").encode())
+            os.close(fd)
+        if AFTER and _count[0] >= AFTER:
+            _kill()
+
+
+def _patch_reconcile(module):
+    attempt = module._attempt
+
+    def watched(step):
+        outcome, error = attempt(step)
+        if error is None:
+            event(step.description)
+        return outcome, error
+
+    module._attempt = watched
+
+
+class _Reported(list):
+    def append(self, item):
+        list.append(self, item)
+        event(item)
+
+
+def _patch_domain_apply(module):
+    # apply() sets `self.steps = []` for every VM; the property hands out a list that reports its appends.
+    module.DomainApplier.steps = property(
+        lambda self: self.__dict__.get("_watched_steps"),
+        lambda self, value: self.__dict__.__setitem__("_watched_steps", _Reported(value)),
+    )
+
+
+def _patch_ovs_apply(module):
+    run = module.Vsctl._run
+
+    def watched(self, args):
+        out = run(self, args)
+        commands = [arg for arg in args if not arg.startswith("-")]
+        event("ovs-vsctl " + (commands[0] if commands else ""))
+        return out
+
+    module.Vsctl._run = watched
+
+
+def _patch_libvirt(module):
+    send_all = module.virStream.sendAll
+
+    def watched(self, handler, opaque):
+        chunks = [0]
+
+        def counted(stream, nbytes, data):
+            chunks[0] += 1
+            if chunks[0] == 2:  # the first chunk was read and sent
+                _kill()
+            return handler(stream, nbytes, data)
+
+        return send_all(self, counted, opaque)
+
+    module.virStream.sendAll = watched
+
+
+PATCHES = {
+    UTILS + "reconcile": _patch_reconcile,
+    UTILS + "domain_apply": _patch_domain_apply,
+    UTILS + "ovs_apply": _patch_ovs_apply,
+}
+if IN_UPLOAD:
+    PATCHES["libvirt"] = _patch_libvirt
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, inner, patch):
+        self.inner, self.patch = inner, patch
+
+    def create_module(self, spec):
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module):
+        self.inner.exec_module(module)
+        self.patch(module)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds the watched modules through the other finders, then patches each once it has run."""
+
+    busy = set()
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in PATCHES or name in self.busy:
+            return None
+        self.busy.add(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            self.busy.discard(name)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _Loader(spec.loader, PATCHES[name])
+        return spec
+
+
+if LOG or AFTER or IN_UPLOAD:
+    sys.meta_path.insert(0, _Finder())
