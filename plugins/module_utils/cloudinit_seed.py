@@ -41,10 +41,40 @@ def seed_files(cloud_init):
     return files
 
 
+def temp_prefix(kind):
+    """The prefix of this run's temporary files of a kind: named after the run's PID, so that sweep() knows them."""
+    return "essentials-kvm-%s-%d-" % (kind, os.getpid())
+
+
+def sweep(folder=None):
+    """Remove what runs that were killed left in the temporary folder: the seed's input files (they may hold
+    passwords, in a 0700 folder) and the ISO (0600). A run that ends however it can removes its own; a SIGKILL
+    cannot, so the next run does, for every PID that no longer runs."""
+    folder = folder or tempfile.gettempdir()
+    for name in os.listdir(folder):
+        parts = name.split("-")
+        if name.startswith("essentials-kvm-") and len(parts) > 4 and parts[3].isdigit() and not _alive(int(parts[3])):
+            path = os.path.join(folder, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: alive
+    return True
+
+
 def build_seed(cloud_init, output):
     """Write the seed ISO to output; return its size in bytes."""
     tool = find_tool()
-    workdir = tempfile.mkdtemp(prefix="essentials-cidata-")
+    workdir = tempfile.mkdtemp(prefix=temp_prefix("cidata"))
     try:
         names = []
         for name, text in sorted(seed_files(cloud_init).items()):

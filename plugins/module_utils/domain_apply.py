@@ -14,7 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml
-from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed
+from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed, sweep, temp_prefix
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 
 AFFECT_BOTH = 3  # VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
@@ -125,7 +125,8 @@ class DomainApplier:
     def upload_seed(self, vm, disk):
         pool = self.conn.storagePoolLookupByName(disk.pool)
         old = _volume(self.conn, disk.pool, disk.volume)
-        handle, path = tempfile.mkstemp(suffix=".iso")
+        sweep()
+        handle, path = tempfile.mkstemp(prefix=temp_prefix("seed"), suffix=".iso")
         os.close(handle)
         try:
             size = build_seed(vm.cloud_init, path)

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError, at
@@ -103,11 +104,11 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
             check_mountable(spec, probe)
         plan.do("define pool %s" % name, lambda: conn.storagePoolDefineXML(xml, 0))
         if spec.build:
-            writes = spec.pool.type in ("fs", "disk", "logical")
-            flags = (BUILD_OVERWRITE if spec.overwrite else BUILD_NO_OVERWRITE) if writes else 0
-            plan.do("build pool %s" % name, lambda: lookup(conn, name).build(flags))
+            _plan_build(conn, spec, plan)
     active = live is not None and live.active
     want_active = active if spec.state == "present" else spec.state == "active"
+    if live is not None and not active and want_active and _build_interrupted(spec):
+        _plan_build(conn, spec, plan)
     running_stale = active and _needs_restart(spec, live)
     if running_stale and want_active and not restart_on_change:
         plan.restart_required = True
@@ -128,6 +129,20 @@ def plan_pool(conn, spec, live, restart_on_change, probe):
         # A pool started by this run is read only once it runs: its free space is not known while planning.
         plan_volumes(conn, spec, live.volumes if live else {}, plan, active and not stop_first)
     return plan
+
+
+def _plan_build(conn, spec, plan):
+    writes = spec.pool.type in ("fs", "disk", "logical")
+    flags = (BUILD_OVERWRITE if spec.overwrite else BUILD_NO_OVERWRITE) if writes else 0
+    plan.do("build pool %s" % spec.pool.name, lambda: lookup(conn, spec.pool.name).build(flags))
+
+
+def _build_interrupted(spec):
+    """A dir pool to build whose directory is missing: a run was stopped between defining and building it, and
+    building now (mkdir) is what that run would have done. A build that formats devices is never redone on a
+    defined pool (the devices may hold its data); a missing mount point of an fs or netfs pool is left to the
+    start to report."""
+    return spec.build and spec.pool.type == "dir" and not os.path.isdir(spec.pool.target_path)
 
 
 def _needs_restart(spec, live):

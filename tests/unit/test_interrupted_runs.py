@@ -1,9 +1,15 @@
-"""A volume a run fills (an upload) is marked unfinished until it holds all its data; a later run that finds the
-volume and its marker deletes it and makes it again (volume_fill, storage_pool_volumes)."""
+"""What a run killed part way leaves in a pool is finished by the next: a volume a run fills (an upload) is marked
+unfinished until it holds all its data; a later run that finds the volume and its marker deletes it and makes it
+again (volume_fill, storage_pool_volumes); a pool defined but not built is built; the temporary files of a
+seed build a killed run left are removed (cloudinit_seed.sweep)."""
+
+import os
+import subprocess
 
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import volume_fill
+from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import sweep, temp_prefix
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 from tests.unit.pool_samples import run
 
@@ -61,3 +67,37 @@ def test_deleting_a_volume_drops_its_marker(node_conn):
     spec["volumes"][0]["state"] = "absent"
     assert run(node_conn, [spec])["pools"][0]["actions"] == ["delete volume data.raw"]
     assert not volume_fill.unfinished("images", "data.raw")
+
+
+def test_a_pool_defined_but_never_built_is_built_by_the_next_run(node_conn, tmp_path):
+    """A run killed between `define pool` and `build pool` left a pool whose directory is missing."""
+    spec = {"name": "later", "path": str(tmp_path / "later")}
+    run(node_conn, [dict(spec, state="present")])  # defined only: present leaves the run state
+    assert not (tmp_path / "later").exists()
+    actions = run(node_conn, [spec])["pools"][0]["actions"]
+    assert actions[:2] == ["build pool later", "start pool later"]
+    (tmp_path / "later").mkdir()  # the test driver's build makes no directory
+    node_conn.storagePoolLookupByName("later").destroy()
+    assert run(node_conn, [spec])["pools"][0]["actions"] == ["start pool later"]  # built already: never again
+
+
+def test_the_next_seed_build_removes_what_killed_runs_left_in_the_temporary_folder(tmp_path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = [
+        tmp_path / ("essentials-kvm-seed-%d-x1.iso" % dead.pid),
+        tmp_path / ("essentials-kvm-cidata-%d-x2" % dead.pid),
+    ]
+    left[0].write_bytes(b"iso")
+    left[1].mkdir()
+    (left[1] / "user-data").write_text("password: canary")
+    kept = [
+        tmp_path / ("essentials-kvm-seed-%d-x3.iso" % os.getpid()),
+        tmp_path / "essentials-kvm-other",
+        tmp_path / "x",
+    ]
+    for path in kept:
+        path.write_bytes(b"")
+    sweep(str(tmp_path))
+    assert sorted(tmp_path.iterdir()) == sorted(kept)
+    assert temp_prefix("seed") == "essentials-kvm-seed-%d-" % os.getpid()
