@@ -2,7 +2,7 @@
 to converge; the end state must be exactly that of a run never interrupted (issue #21).
 
 Start: B runs with one address, C runs. Declared: A new (define, start, autostart), B with another address
-(restart_on_change: stop, define, start), C absent (stop, undefine): eight steps, a kill after each.
+(restart_on_change: stop, define, start), C absent (stop, undefine): eight steps, a kill after five of them.
 """
 
 import re
@@ -31,6 +31,8 @@ STEPS = [
     "stop network " + C,
     "undefine network " + C,
 ]
+# Defined only; started without autostart; B stopped; B redefined and down; C stopped but defined.
+POINTS = (1, 2, 4, 5, 7)
 
 
 def net(name, third, **extra):
@@ -106,7 +108,7 @@ def test_a_network_run_killed_after_any_step_converges_on_the_next_run(conn):
     assert whole.events == STEPS, whole
     want = state(conn)
     assert sorted(want) == [A, B] and want[A][1:] == (True, True) and want[B][1]
-    for point in range(1, len(STEPS) + 1):
+    for point in POINTS:
         restore(conn, saved)
         killed = kill_lab.killed_at("libvirt_network", declared(), point)
         assert killed.events == STEPS[:point]
