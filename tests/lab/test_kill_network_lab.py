@@ -6,6 +6,8 @@ Start: B runs with one address, C runs. Declared: A new (define, start, autostar
 """
 
 import re
+import signal
+import sys
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -13,7 +15,7 @@ import libvirt
 import pytest
 
 from tests.lab import kill_lab
-from tests.labkit import netns, paths
+from tests.labkit import ansible, netns, paths
 from tests.labkit.daemons import LIBVIRT_URI
 
 pytestmark = pytest.mark.lab
@@ -81,6 +83,10 @@ def restore(conn, saved):
         made.setAutostart(autostart)
 
 
+def xml_of(conn, name):
+    return conn.networkLookupByName(name).XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)
+
+
 def bridges():
     """This test's links in the lab namespace: a network's bridge lives as long as the network runs."""
     links = netns.ip(paths.NETNS, "-o", "link", "show").stdout
@@ -100,10 +106,7 @@ def state(conn):
 def test_a_network_run_killed_after_any_step_converges_on_the_next_run(conn):
     remove(conn)
     start_state()
-    saved = [
-        (conn.networkLookupByName(n).XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE), conn.networkLookupByName(n).autostart())
-        for n in (B, C)
-    ]
+    saved = [(xml_of(conn, n), conn.networkLookupByName(n).autostart()) for n in (B, C)]
     whole = kill_lab.module("libvirt_network", declared())
     assert whole.events == STEPS, whole
     want = state(conn)
@@ -117,3 +120,43 @@ def test_a_network_run_killed_after_any_step_converges_on_the_next_run(conn):
         assert rerun.events == STEPS[point:], (point, rerun)
         assert state(conn) == want, point
         assert bridges() == [A, B], point
+
+
+PLAY = """- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Converge the networks
+      essentials.kvm.libvirt_network:
+        uri: "{{ uri }}"
+        restart_on_change: true
+        networks: "{{ networks }}"
+"""
+
+
+@pytest.mark.parametrize("point", [4])
+def test_ansible_playbook_killed_with_its_module_converges_on_the_next_run(conn, tmp_path, monkeypatch, point):
+    """A cancelled CI job: the whole process group (ansible-playbook, its workers, the module) SIGKILLed after a
+    step; the next ansible-playbook run converges."""
+    remove(conn)
+    start_state()
+    saved = [(xml_of(conn, n), conn.networkLookupByName(n).autostart()) for n in (B, C)]
+    whole = kill_lab.module("libvirt_network", declared())
+    want = state(conn)
+    restore(conn, saved)
+    play = tmp_path / "play.yml"
+    play.write_text(PLAY)
+    events = str(tmp_path / "events")
+    variables = dict(declared(), ansible_python_interpreter=sys.executable)
+    for key, value in kill_lab.hook_env(events, point, group=True).items():
+        if key.startswith("EKVM_") or key == "PYTHONPATH":
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PYTHONPATH", kill_lab.HOOK)  # the collection comes in the module's own payload
+    args = ("-c", "local", "-i", "localhost,")
+    killed = ansible.playbook_with_vars(str(play), [], variables, args=args, timeout=300)
+    assert killed.rc == -signal.SIGKILL and kill_lab.read_events(events) == STEPS[:point], killed
+    monkeypatch.setenv("EKVM_KILL_AFTER", "")
+    rerun = ansible.playbook_with_vars(str(play), [], variables, args=args, timeout=300)
+    assert rerun.rc == 0 and rerun.changed("localhost") == 1, rerun
+    assert kill_lab.read_events(events) == STEPS, "the rerun did exactly what was left"
+    assert state(conn) == want and bridges() == [A, B]
+    assert whole.events == STEPS

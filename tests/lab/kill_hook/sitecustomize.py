@@ -10,8 +10,8 @@ becomes an event:
 - an ovs-vsctl call of the openvswitch module that returned: "ovs-vsctl <first command>".
 
 EKVM_KILL_LOG: a file each event is appended to, a line each, as it happens.
-EKVM_KILL_AFTER=N: after the N-th event the process SIGKILLs itself (EKVM_KILL_GROUP=1: its whole process
-group, ansible-playbook included, as a cancelled CI job ends).
+EKVM_KILL_AFTER=N: after the N-th event the process SIGKILLs itself (EKVM_KILL_GROUP=1: with every process up to
+ansible-playbook, as a cancelled CI job ends).
 EKVM_KILL_IN_UPLOAD=1: SIGKILL in the middle of the first upload stream, after its first chunk went out.
 Without these variables nothing is changed.
 """
@@ -33,8 +33,30 @@ _lock = threading.Lock()
 _count = [0]
 
 
+def _ancestors():
+    """This process and its parents, up to the topmost ansible-playbook (the controller; its workers are forks of
+    it, named alike); empty when there is none."""
+    chain, pid, controller = [], os.getpid(), 0
+    while pid > 1:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            playbook = b"ansible-playbook" in handle.read()
+        if controller and not playbook:
+            break
+        chain.append(pid)
+        controller = len(chain) if playbook else controller
+        with open("/proc/%d/stat" % pid) as handle:
+            pid = int(handle.read().rsplit(")", 1)[1].split()[1])
+    return chain[:controller]
+
+
 def _kill():
     if GROUP:
+        # ansible-playbook, its worker and the module (each in a process group of its own), as a cancelled CI job
+        # ends: every process group from here up to the controller.
+        groups = [os.getpgid(pid) for pid in reversed(_ancestors())]  # the controller's first: we go last
+        for pgid in sorted(set(groups), key=groups.index):
+            if pgid != os.getpgid(0):
+                os.killpg(pgid, signal.SIGKILL)
         os.killpg(os.getpgid(0), signal.SIGKILL)
     os.kill(os.getpid(), signal.SIGKILL)
 
