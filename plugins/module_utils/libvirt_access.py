@@ -39,12 +39,36 @@ def open_connection(uri):
 
 @contextmanager
 def connection(uri):
-    """`with connection(uri) as conn:` opens it and closes it again whatever happens inside."""
+    """`with connection(uri) as conn:` opens it and closes it again whatever happens inside. An error met after
+    the daemon went away (its connection is dead) says so, with the changes made before it."""
     conn = open_connection(uri)
     try:
         yield conn
+    except EssentialsError as exc:
+        if _alive(conn):
+            raise
+        raise HostError(daemon_lost(uri, exc.message), exc.done)
     finally:
-        conn.close()
+        try:
+            conn.close()
+        except LibvirtError:
+            pass  # a connection the daemon dropped cannot be closed cleanly
+
+
+def _alive(conn):
+    try:
+        return conn.isAlive() == 1
+    except LibvirtError:
+        return False
+
+
+def daemon_lost(uri, message):
+    """A failure's message once the connection to the daemon is gone: which daemon, and what to do."""
+    return (
+        "%s; the connection to the libvirt daemon at %s was lost: libvirtd (virtqemud, virtnetworkd or "
+        "virtstoraged on hosts with modular daemons) stopped or restarted during the run. The changes made before "
+        "are listed in done; run again once the daemon is back" % (message, uri)
+    )
 
 
 # The uri option of the libvirt modules; the doc fragment essentials.kvm.libvirt documents it.

@@ -20,6 +20,7 @@ class Vsctl:
 
     def __init__(self, runner, binary="ovs-vsctl", db=None, timeout=30):
         self.runner = runner
+        self.db, self.timeout = db, timeout
         self.prefix = [binary, "--timeout=%d" % timeout]
         if db:
             self.prefix.append("--db=%s" % db)
@@ -28,8 +29,22 @@ class Vsctl:
         argv = self.prefix + list(args)
         rc, out, err = self.runner(argv)
         if rc != 0:
-            raise HostError("%s failed (rc=%s): %s" % (" ".join(argv), rc, (err or out).strip()))
+            raise HostError(
+                "%s failed (rc=%s): %s%s" % (" ".join(argv), rc, (err or out).strip(), self._daemon(rc, err))
+            )
         return out
+
+    def _daemon(self, rc, err):
+        """Which daemon a failure points at: ovs-vsctl cannot reach ovsdb-server, or its --timeout alarm (SIGALRM)
+        ended a wait for the database or for ovs-vswitchd to apply a committed change."""
+        if "database connection failed" in (err or ""):
+            return "; ovsdb-server does not answer at %s: is it running?" % (self.db or "the default socket")
+        if rc in (-14, 142):
+            return (
+                "; ovs-vsctl gave up after timeout=%ds: ovsdb-server did not answer, or it took the change and "
+                "ovs-vswitchd did not apply it (is ovs-vswitchd running?)" % self.timeout
+            )
+        return ""
 
     def read(self):
         return parse_state(self._run(read_args()))

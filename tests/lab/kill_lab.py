@@ -3,10 +3,12 @@ SIGKILLed after the N-th step it reports; shared by tests/lab/test_kill_*.py (no
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOOK = os.path.join(ROOT, "tests", "lab", "kill_hook")
@@ -79,3 +81,45 @@ def killed_at(name, params, point, **options):
     assert run.killed, run
     assert len(run.events) == point, run
     return run
+
+
+class Paused:
+    """A module run that stops after its pause_after-th event until resume(): the test changes the host meanwhile."""
+
+    def __init__(self, name, params, pause_after, timeout=120):
+        self.folder = tempfile.mkdtemp(prefix="ekvm-pause-")
+        self.log = os.path.join(self.folder, "events")
+        args = os.path.join(self.folder, "args.json")
+        with open(args, "w") as handle:
+            json.dump({"ANSIBLE_MODULE_ARGS": params}, handle)
+        env = hook_env(self.log)
+        env["EKVM_PAUSE_AFTER"] = str(pause_after)
+        self.out = tempfile.TemporaryFile("w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "plugins", "modules", name + ".py"), args],
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(self.log + ".paused"):
+            assert self.proc.poll() is None and time.monotonic() < deadline, self.output()
+            time.sleep(0.05)
+
+    def output(self):
+        self.out.seek(0)
+        return self.out.read()
+
+    def resume(self, timeout=120):
+        """Let the run go on; returns its Run once it ends."""
+        open(self.log + ".resume", "w").close()
+        self.proc.wait(timeout)
+        text = self.output()
+        try:
+            result = json.loads(text)
+        except ValueError:
+            result = None
+        events = read_events(self.log)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return Run(self.proc.returncode, result, events, text)

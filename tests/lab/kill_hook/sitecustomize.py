@@ -13,6 +13,8 @@ EKVM_KILL_LOG: a file each event is appended to, a line each, as it happens.
 EKVM_KILL_AFTER=N: after the N-th event the process SIGKILLs itself (EKVM_KILL_GROUP=1: with every process up to
 ansible-playbook, as a cancelled CI job ends).
 EKVM_KILL_IN_UPLOAD=1: SIGKILL in the middle of the first upload stream, after its first chunk went out.
+EKVM_PAUSE_AFTER=N: after the N-th event the process creates EKVM_KILL_LOG + ".paused" and waits until
+EKVM_KILL_LOG + ".resume" exists (meanwhile the test stops or restarts a daemon under it).
 Without these variables nothing is changed.
 """
 
@@ -22,11 +24,13 @@ import os
 import signal
 import sys
 import threading
+import time
 
 LOG = os.environ.get("EKVM_KILL_LOG")
 AFTER = int(os.environ.get("EKVM_KILL_AFTER") or 0)
 GROUP = os.environ.get("EKVM_KILL_GROUP") == "1"
 IN_UPLOAD = os.environ.get("EKVM_KILL_IN_UPLOAD") == "1"
+PAUSE = int(os.environ.get("EKVM_PAUSE_AFTER") or 0)
 UTILS = "ansible_collections.essentials.kvm.plugins.module_utils."
 
 _lock = threading.Lock()
@@ -70,6 +74,10 @@ def event(text):
             os.close(fd)
         if AFTER and _count[0] >= AFTER:
             _kill()
+        if PAUSE and _count[0] == PAUSE:
+            open(LOG + ".paused", "w").close()
+            while not os.path.exists(LOG + ".resume"):
+                time.sleep(0.05)
 
 
 def _patch_reconcile(module):
@@ -167,5 +175,5 @@ class _Finder(importlib.abc.MetaPathFinder):
         return spec
 
 
-if LOG or AFTER or IN_UPLOAD:
+if LOG or AFTER or IN_UPLOAD or PAUSE:
     sys.meta_path.insert(0, _Finder())
