@@ -1,16 +1,18 @@
 """What a run killed part way leaves in a pool is finished by the next: a volume a run fills (an upload) is marked
 unfinished until it holds all its data; a later run that finds the volume and its marker deletes it and makes it
 again (volume_fill, storage_pool_volumes); a pool defined but not built is built; the temporary files of a
-seed build a killed run left are removed (cloudinit_seed.sweep)."""
+seed build a killed run left are removed (cloudinit_seed.sweep); a failure after the libvirt daemon or an Open
+vSwitch daemon went away names it."""
 
 import os
 import subprocess
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils import volume_fill
+from ansible_collections.essentials.kvm.plugins.module_utils import libvirt_access, volume_fill
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import sweep, temp_prefix
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl
 from tests.unit.pool_samples import run
 
 POOL = {"name": "images", "path": "/srv/images"}
@@ -101,3 +103,43 @@ def test_the_next_seed_build_removes_what_killed_runs_left_in_the_temporary_fold
     sweep(str(tmp_path))
     assert sorted(tmp_path.iterdir()) == sorted(kept)
     assert temp_prefix("seed") == "essentials-kvm-seed-%d-" % os.getpid()
+
+
+class _DeadConnection:
+    """A libvirt connection whose daemon went away."""
+
+    def isAlive(self):
+        return 0
+
+    def close(self):
+        raise libvirt_access.LibvirtError("Cannot write data: Broken pipe")
+
+
+def test_a_failure_after_the_libvirt_daemon_went_away_names_it_and_keeps_what_was_done(monkeypatch):
+    monkeypatch.setattr(libvirt_access, "open_connection", lambda uri: _DeadConnection())
+    with pytest.raises(HostError) as raised:
+        with libvirt_access.connection("qemu:///system"):
+            raise HostError("pools[0]: start pool p failed: Cannot write data: Broken pipe", ["define pool p"])
+    assert raised.value.message.startswith("pools[0]: start pool p failed: Cannot write data: Broken pipe; ")
+    assert "the connection to the libvirt daemon at qemu:///system was lost: libvirtd" in raised.value.message
+    assert raised.value.done == ["define pool p"]
+
+
+@pytest.mark.parametrize(
+    "rc,err,says",
+    [
+        (
+            1,
+            "ovs-vsctl: unix:/x.sock: database connection failed (No such file or directory)",
+            "ovsdb-server does not answer at unix:/x.sock: is it running?",
+        ),
+        (-14, "fatal_signal|WARN|terminating with signal 14 (Alarm clock)", "ovs-vsctl gave up after timeout=5s"),
+        (1, "ovs-vsctl: no bridge named br9", None),
+    ],
+)
+def test_an_ovs_vsctl_failure_names_the_daemon_it_points_at(rc, err, says):
+    vsctl = Vsctl(lambda argv: (rc, "", err), db="unix:/x.sock", timeout=5)
+    with pytest.raises(HostError) as raised:
+        vsctl.apply([["add-br", "br0"]])
+    assert err in raised.value.message
+    assert (says in raised.value.message) if says else ("ovsdb-server" not in raised.value.message)
