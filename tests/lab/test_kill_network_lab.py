@@ -60,11 +60,10 @@ def conn(lab):
 
 
 def remove(conn):
-    for net_ in conn.listAllNetworks():
-        if net_.name().startswith(TAG):
-            if net_.isActive():
-                net_.destroy()
-            net_.undefine()
+    for net_ in [n for n in conn.listAllNetworks() if n.name().startswith(TAG)]:
+        if net_.isActive():
+            net_.destroy()
+        net_.undefine()
 
 
 def start_state():
