@@ -250,6 +250,10 @@ options:
             type: dict
             suboptions: *permissions
           upload:
-            description: Image file on the host to upload into the volume when it is created.
+            description:
+              - Image file on the host to upload into the volume when it is created.
+              - The volume is marked unfinished under C(/var/lib/essentials-kvm/unfinished-volumes) until it holds
+                the whole file; a run that finds it marked (an earlier run was interrupted) deletes and uploads it
+                again.
             type: str
 """
