@@ -44,7 +44,7 @@ def connection(uri):
     conn = open_connection(uri)
     try:
         yield conn
-    except EssentialsError as exc:
+    except HostError as exc:  # input errors are found before any call, whatever the daemon does
         if _alive(conn):
             raise
         raise HostError(daemon_lost(uri, exc.message), exc.done)
