@@ -258,8 +258,30 @@ def bench_n(n, args):
                 )
                 with open(path, "w") as out:
                     json.dump(data, out, indent=1)
+    if args.fixed_cost and "libvirt" in args.parts and "args_floor" not in data:
+        data["args_floor"] = args_floor(n, args.reps, inputs["base"]["ours"])
+        with open(path, "w") as out:
+            json.dump(data, out, indent=1)
     for part in args.parts:
         cleanup(part)
+
+
+def args_floor(n, reps, vars_file):
+    """[wall, cpu] of each run of playbooks/args_floor.yml: the scenario's lists handed to a module that does
+    nothing, with contender 1's Ansible; what any one-module design of the libvirt part costs at least."""
+    runs = []
+    for rep in range(reps):
+        log = os.path.join(WORK, "args-floor-n%d-%d.log" % (n, rep))
+        rc, wall, cpu, _peak, _out = measure.run(
+            playbook_argv(OURS_VENV, "args_floor.yml", vars_file),
+            env=ansible_env(OURS_VENV, log + ".count", log + ".ovs"),
+            log_path=log,
+        )
+        if rc != 0:
+            sys.exit("the args floor playbook failed, see %s" % log)
+        runs.append([round(wall, 3), round(cpu, 3)])
+    print("args floor N=%d %s" % (n, runs), flush=True)
+    return runs
 
 
 def fixed_cost(reps):
@@ -302,7 +324,11 @@ def main():
     )
     parser.add_argument("--running", action="store_true", help="the variant with %d running VMs" % scenario.RUNNING)
     parser.add_argument("--fresh", action="store_true", help="discard earlier results of these N")
-    parser.add_argument("--fixed-cost", action="store_true", help="also time a one-task playbook")
+    parser.add_argument(
+        "--fixed-cost",
+        action="store_true",
+        help="also time a one-task playbook and, per N, the scenario's lists handed to a module that does nothing",
+    )
     parser.add_argument("--ours-ref", help="run contender 1 from this git commit instead of the working tree")
     args = parser.parse_args()
     if os.geteuid() != 0:
