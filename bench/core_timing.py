@@ -66,9 +66,9 @@ def request(n):
     }
     params = ArgumentSpecValidator(module.ARGUMENT_SPEC).validate(raw).validated_parameters
     return resources_reconcile.Request(
-        networks=module.kind(params, "networks", params["networks"]),
-        pools=module.kind(params, "pools", params["pools"]),
-        vms=module.kind(params, "vms", params["vms"]),
+        networks=module.kind(params, "networks"),
+        pools=module.kind(params, "pools"),
+        vms=module.kind(params, "vms"),
         inventory_hostname=params["inventory_hostname"],
     )
 

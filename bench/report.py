@@ -37,6 +37,17 @@ def load_results():
     return runs
 
 
+def load_floors():
+    """N -> [[wall, cpu], ...] of playbooks/args_floor.yml (run.py --fixed-cost)."""
+    floors = {}
+    for path in sorted(glob.glob(os.path.join(RESULTS, "n*.json"))):
+        with open(path) as src:
+            data = json.load(src)
+        if data.get("args_floor") and not data["running"]:
+            floors[data["n"]] = data["args_floor"]
+    return floors
+
+
 def summarise(runs):
     """(part, running, n, contender) -> medians over the repetitions."""
     groups = {}
@@ -124,6 +135,17 @@ def markdown(table, fixed):
                 % (label, statistics.median(w for w, _ in fixed[c]), statistics.median(u for _, u in fixed[c]))
                 for c, label in ANSIBLES
                 if c in fixed
+            ),
+        ]
+    floors = load_floors()
+    if floors:
+        lines += [
+            "",
+            "The scenario's lists handed to a module that does nothing (playbooks/args_floor.yml, ansible-core 2.19), "
+            "median wall s (CPU s): "
+            + ", ".join(
+                "N=%d %.2f (%.2f)" % (n, statistics.median(w for w, _ in runs), statistics.median(u for _, u in runs))
+                for n, runs in sorted(floors.items())
             ),
         ]
     return "\n".join(lines)

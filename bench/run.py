@@ -258,8 +258,36 @@ def bench_n(n, args):
                 )
                 with open(path, "w") as out:
                     json.dump(data, out, indent=1)
+    if args.fixed_cost and "libvirt" in args.parts and "args_floor" not in data:
+        data["args_floor"] = args_floor(n, args.reps, inputs["base"]["ours"])
+        with open(path, "w") as out:
+            json.dump(data, out, indent=1)
     for part in args.parts:
         cleanup(part)
+
+
+def timed_playbook(venv, playbook, vars_file, reps, log_name):
+    """[wall, cpu] of each of reps runs of a playbook that must succeed (logs WORK/log_name-REP.log)."""
+    runs = []
+    for rep in range(reps):
+        log = os.path.join(WORK, "%s-%d.log" % (log_name, rep))
+        rc, wall, cpu, _peak, _out = measure.run(
+            playbook_argv(venv, playbook, vars_file),
+            env=ansible_env(venv, log + ".count", log + ".ovs"),
+            log_path=log,
+        )
+        if rc != 0:
+            sys.exit("%s failed, see %s" % (playbook, log))
+        runs.append([round(wall, 3), round(cpu, 3)])
+    return runs
+
+
+def args_floor(n, reps, vars_file):
+    """playbooks/args_floor.yml: the scenario's lists handed to a module that does nothing, with contender 1's
+    Ansible; what any one-module design of the libvirt part costs at least."""
+    runs = timed_playbook(OURS_VENV, "args_floor.yml", vars_file, reps, "args-floor-n%d" % n)
+    print("args floor N=%d %s" % (n, runs), flush=True)
+    return runs
 
 
 def fixed_cost(reps):
@@ -270,19 +298,8 @@ def fixed_cost(reps):
     empty = os.path.join(WORK, "empty-vars.json")
     scenario.write_vars(empty, {})
     for contender, venv in (("ours", OURS_VENV), ("per_item", PER_ITEM_VENV)):
-        walls = []
-        for rep in range(reps):
-            log = os.path.join(WORK, "fixed-%s-%d.log" % (contender, rep))
-            rc, wall, cpu, _peak, _out = measure.run(
-                playbook_argv(venv, "one_task.yml", empty),
-                env=ansible_env(venv, log + ".count", log + ".ovs"),
-                log_path=log,
-            )
-            if rc != 0:
-                sys.exit("one-task playbook failed, see %s" % log)
-            walls.append([round(wall, 3), round(cpu, 3)])
-        data[contender] = walls
-        print("fixed cost %-8s %s" % (contender, walls), flush=True)
+        data[contender] = timed_playbook(venv, "one_task.yml", empty, reps, "fixed-%s" % contender)
+        print("fixed cost %-8s %s" % (contender, data[contender]), flush=True)
     with open(path, "w") as out:
         json.dump(data, out, indent=1)
 
@@ -302,7 +319,11 @@ def main():
     )
     parser.add_argument("--running", action="store_true", help="the variant with %d running VMs" % scenario.RUNNING)
     parser.add_argument("--fresh", action="store_true", help="discard earlier results of these N")
-    parser.add_argument("--fixed-cost", action="store_true", help="also time a one-task playbook")
+    parser.add_argument(
+        "--fixed-cost",
+        action="store_true",
+        help="also time a one-task playbook and, per N, the scenario's lists handed to a module that does nothing",
+    )
     parser.add_argument("--ours-ref", help="run contender 1 from this git commit instead of the working tree")
     args = parser.parse_args()
     if os.geteuid() != 0:

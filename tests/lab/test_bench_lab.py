@@ -119,6 +119,13 @@ def test_fixed_cost_ran_a_one_task_playbook_with_each_ansible(bench):
     assert sorted(fixed) == ["ours", "per_item"] and all(len(walls) == 1 for walls in fixed.values())
 
 
+def test_fixed_cost_also_ran_the_args_floor_for_the_libvirt_part_and_the_report_prints_it(bench):
+    with open(os.path.join(bench.results, "n2.json")) as src:
+        floor = json.load(src)["args_floor"]
+    assert len(floor) == 1 and all(wall > 0 and cpu > 0 for wall, cpu in floor)
+    assert "playbooks/args_floor.yml" in bench.report.stdout
+
+
 def test_report_prints_a_table_of_every_contender_and_draws_the_chart(bench):
     report = bench.report
     assert report.returncode == 0, report.stdout[-4000:] + report.stderr[-4000:]
