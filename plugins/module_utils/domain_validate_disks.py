@@ -28,6 +28,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import
     next_target,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
+from ansible_collections.essentials.kvm.plugins.module_utils.image_inline import INLINE_KEYS
+from ansible_collections.essentials.kvm.plugins.module_utils.image_validate import FIELDS as IMAGE_FIELDS
 
 TARGET_RE = re.compile(r"^(vd|sd)[a-z]{1,2}$")
 # The older ansible-kvm role's names, as aliases of ours.
@@ -66,6 +68,8 @@ DISK_FIELDS = {
     "discard": checks.choice(*DISCARDS),
     "image": checks.text(what="an image name"),
     "clone": checks.choice(*CLONES),
+    # An image given by URL on the disk itself (image_inline reads these beside the listed images).
+    **dict((key, IMAGE_FIELDS[key]) for key in INLINE_KEYS),
 }
 
 
@@ -123,7 +127,13 @@ def _disk(vm, raw, index, pool, path, ctx):
     r = checks.Fields(raw, path, DISK_FIELDS, DISK_ALIASES)
     got = read_set(r, DISK_FIELDS)
     kind = got.get("type") or (
-        "image" if "image" in got else "overlay" if "base" in got else "new" if "size" in got else "volume"
+        "image"
+        if "image" in got or "url" in got
+        else "overlay"
+        if "base" in got
+        else "new"
+        if "size" in got
+        else "volume"
     )
     device = "cdrom" if kind == "cdrom" else "disk"
     disk = Disk(
@@ -164,8 +174,10 @@ def _disk(vm, raw, index, pool, path, ctx):
     )
     if kind == "image":
         kind = disk.kind = _from_image(disk, r, got, ctx)
-    elif "image" in got or "clone" in got:
-        fail(r.where("image" if "image" in got else "clone"), "only applies to type image")
+    else:
+        for key in ("image", "clone") + INLINE_KEYS:
+            if key in got:
+                fail(r.where(key), "only applies to type image")
     if kind in ("new", "copy", "overlay"):
         disk.format = disk.format or "qcow2"
     disk.volume = got.get("volume")
@@ -181,7 +193,8 @@ def _disk(vm, raw, index, pool, path, ctx):
         fail(r.where("size"), "is required for type new", "e.g. size: 20G")
     disk.base = got.get("base")
     if kind in ("copy", "overlay"):
-        if not disk.base:
+        # An image's volume is unknown where its checksum file was not read: only other hosts' VMs use it there.
+        if not disk.base and not disk.image:
             fail(r.where("base"), "is required for type %s" % kind, "name the base image volume")
         disk.base_pool = got.get("base_pool", disk.pool)
         known_pool(disk.base_pool, r.where("base_pool"), ctx)
@@ -194,19 +207,34 @@ def _disk(vm, raw, index, pool, path, ctx):
 
 def _from_image(disk, r, got, ctx):
     """A disk from a cached base image: a linked clone is an overlay of the image's volume, a full one a copy."""
-    if "image" not in got:
-        fail(r.where("image"), "is required for type image", "name one of the images (kvm_images)")
-    if got["image"] not in ctx.images:
-        fail(
-            r.where("image"),
-            "image %r is not declared" % got["image"],
-            "list it in the images (kvm_images); declared: %s" % (", ".join(sorted(ctx.images)) or "none"),
-        )
-    for key in ("base", "base_pool"):
-        if key in got:
-            fail(r.where(key), "does not apply to type image", "the image names its cached volume")
-    disk.image = got["image"]
-    got["base_pool"], got["base"] = ctx.images[disk.image]
+    if "url" in got:
+        # Keyed by URL too: image_inline made it an image, listed or not, named or not.
+        if got["url"] not in ctx.images:
+            fail(
+                r.where("url"),
+                "an image by URL is downloaded by libvirt_resources (the kvm role), not by this module",
+                "converge the VM with libvirt_resources, or list the image there and name it here",
+            )
+        disk.image = got.get("image", got["url"])
+        key = got["url"]
+    else:
+        for name in INLINE_KEYS:
+            if name in got:
+                fail(r.where(name), "only applies with url", "give the image's url, or name a listed image")
+        if "image" not in got:
+            fail(r.where("image"), "is required for type image", "name one of the images (kvm_images), or give url")
+        names = sorted(name for name in ctx.images if "://" not in name)
+        if got["image"] not in names:
+            fail(
+                r.where("image"),
+                "image %r is not declared" % got["image"],
+                "list it in the images (kvm_images), or give its url here; declared: %s" % (", ".join(names) or "none"),
+            )
+        disk.image = key = got["image"]
+    for name in ("base", "base_pool"):
+        if name in got:
+            fail(r.where(name), "does not apply to type image", "the image names its cached volume")
+    got["base_pool"], got["base"] = ctx.images[key]
     return "copy" if got.get("clone") == "full" else "overlay"
 
 

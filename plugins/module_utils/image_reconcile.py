@@ -21,6 +21,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import (
     at,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.image_formats import zstd_tool
+from ansible_collections.essentials.kvm.plugins.module_utils.image_inline import catalog, with_inline
 from ansible_collections.essentials.kvm.plugins.module_utils.image_validate import DEFAULT_POOL, VOLUME_RE, parse_images
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, converge, guarded
@@ -115,10 +116,11 @@ def fetch_image(spec, directory):
     """Download the image into directory under its volume name; a failure names the image's input path."""
     from ansible_collections.essentials.kvm.plugins.module_utils.image_fetch import download
 
+    source = "file://" + spec.source_file if spec.source_file else spec.url
     return guarded(
         spec.path,
         "download",
-        lambda: download(spec.url, spec.digest, spec.compression, directory, spec.volume, spec.validate_certs),
+        lambda: download(source, spec.digest, spec.compression, directory, spec.volume, spec.validate_certs),
     )
 
 
@@ -229,21 +231,28 @@ def reconcile(conn, specs, purge=False, check_mode=False):
 
 
 def validate_request(request, connect, present):
-    """The request's images validated, their checksum files read; and, for the VMs, each image's
-    (pool, volume). A pool the same request lists counts as present."""
-    kind = request.images
-    specs = parse_images(kind.items, kind.input_name)
+    """The request's images, listed or given by the VMs' disks (image_inline), validated, the checksum files of
+    those this host caches read; and, for the VMs, each image's (pool, volume) by name and by URL. A pool the
+    same request lists counts as present."""
+    kind, vms = request.images, request.vms
+    every, specs = with_inline(
+        parse_images(kind.items, kind.input_name),
+        vms.items if vms else [],
+        vms.input_name if vms else "vms",
+        request.inventory_hostname,
+    )
     conn = connect(kind.uri)
     known = {pool.name() for pool in conn.listAllStoragePools(0)} | set(present.get("pools", ()))
     for spec in specs:
         if spec.pool not in known:
             raise InputError(
-                at(spec.path, "pool"),
-                "storage pool %r is not defined on this host" % spec.pool,
+                at(spec.path, "url" if spec.inline else "pool"),
+                "storage pool %r%s is not defined on this host"
+                % (spec.pool, ", which caches the images disks give by URL," if spec.inline else ""),
                 "declare it in the storage pools (the kvm role declares one named images)",
             )
     resolve(specs)
-    return specs, {spec.name: (spec.pool, spec.volume) for spec in specs}
+    return specs, catalog(every)
 
 
 def converge_request(conn, specs, request, check_mode, diff):

@@ -56,6 +56,9 @@ FIELDS = {
     "compression": checks.choice(*SUPPORTED),
     "pool": checks.text(what="a storage pool name"),
     "validate_certs": checks.boolean,
+    # The kvm role's kvm_images_download_on: controller copies the verified file here; the host reads it instead
+    # of url (no request from the host) and checks it against the same checksum.
+    "source_file": checks.abs_path,
 }
 
 
@@ -69,6 +72,8 @@ class ImageSpec:
     checksum_url: Optional[str] = None
     compression: Optional[str] = None  # None: detected from the file name, then from the magic bytes
     validate_certs: bool = True
+    source_file: Optional[str] = None
+    inline: bool = False  # given by a VM disk's url (image_inline), not listed
 
     @property
     def volume(self):
@@ -104,6 +109,7 @@ def parse_image(raw, where):
         checksum_url=got.get("checksum_url"),
         compression=compression,
         validate_certs=got.get("validate_certs", True),
+        source_file=got.get("source_file"),
     )
 
 

@@ -22,6 +22,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import (
     storage_pool_reconcile,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.image_inline import inline_disks
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.reconcile import Step, apply
 
@@ -90,6 +91,9 @@ def validate(request, connect):
     """Check every listed kind before anything changes (reads only); returns the validated input by kind.
     A later kind may use what an earlier one lists (VMs: the networks and pools): it counts as present."""
     found, present = {}, {}
+    if request.images is None and request.vms is not None and any(inline_disks(request.vms.items, "")):
+        # A disk that gives its image by URL needs the images kind even when no image is listed.
+        request.images = Kind(items=[], uri=request.vms.uri, input_name="images")
     for name, kind in KINDS.items():
         if getattr(request, name) is not None:
             found[name], present[name] = kind.validate_request(request, connect, present)
