@@ -25,7 +25,9 @@ options:
     elements: dict
     suboptions:
       name:
-        description: Image name, used by O(vms[].disks[].image) (letters, digits and C(_ . + -)). Required.
+        description:
+          - Image name, used by O(vms[].disks[].image) (letters, digits and C(_ . + -)). Required.
+          - A VM disk may also give an image by URL (O(vms[].disks[].url)); the same URL here and there is one image.
         type: str
       url:
         description: C(http://), C(https://) or C(file://) URL of the image. Required.
@@ -50,4 +52,10 @@ options:
         description: Check HTTPS certificates against the host's CA store.
         type: bool
         default: true
+      source_file:
+        description:
+          - Absolute path of a copy of the file at O(images[].url) on the managed host, read instead of the URL and
+            checked against the same checksum (no request from the host). The kvm role's
+            C(kvm_images_download_on=controller) sets it.
+        type: path
 """

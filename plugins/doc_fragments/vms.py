@@ -212,6 +212,26 @@ options:
             type: str
             choices: [linked, full]
             default: linked
+          url:
+            description:
+              - For V(image) disks, the image's URL instead of a listed image (an image of its own), named by
+                O(vms[].disks[].image) or after the file name, cached in the pool C(images), downloaded once per host
+                however many disks give it. A URL also listed in O(essentials.kvm.libvirt_resources#module:images)
+                is that image. M(essentials.kvm.libvirt_resources) only.
+            type: str
+          checksum:
+            description: With O(vms[].disks[].url), as O(essentials.kvm.libvirt_resources#module:images[].checksum).
+            type: str
+          checksum_url:
+            description: With O(vms[].disks[].url), as O(essentials.kvm.libvirt_resources#module:images[].checksum_url).
+            type: str
+          compression:
+            description: With O(vms[].disks[].url), as O(essentials.kvm.libvirt_resources#module:images[].compression).
+            type: str
+            choices: [xz, gz, zst, none]
+          validate_certs:
+            description: With O(vms[].disks[].url), as O(essentials.kvm.libvirt_resources#module:images[].validate_certs).
+            type: bool
           target:
             description: Guest device such as V(vdb) or V(sda); assigned in order when unset.
             type: str

@@ -98,6 +98,8 @@ def test_check_mode_plans_a_disk_on_an_image_not_downloaded_yet(conn):
         ({"image": "deb", "base": "x.qcow2"}, "base", "does not apply to type image"),
         ({"type": "new", "size": "1G", "image": "deb"}, "image", "only applies to type image"),
         ({"image": "deb", "clone": "thin"}, "clone", "must be one of linked, full"),
+        # Without libvirt_resources' images step (libvirt_domain alone) nothing downloads an image by URL.
+        ({"image": None, "url": "http://h/x.qcow2"}, "url", "downloaded by libvirt_resources"),
     ],
 )
 def test_bad_image_disks(conn, disk, where, message):
