@@ -121,6 +121,21 @@ def download(url, digest, compression, directory, final_name, validate_certs=Tru
                 pass
 
 
+def fetch_verified(url, digest, path, validate_certs=True):
+    """Fetch url into path as it is (no decompression, no qemu-img: the kvm role's controller may have neither),
+    verified against digest; a temporary name beside path until then, removed on any failure."""
+    handle, partial = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".part", dir=os.path.dirname(path))
+    try:
+        _stream(url, digest, handle, validate_certs)
+        os.chmod(partial, 0o644)
+        os.rename(partial, path)
+    except OSError as exc:
+        raise HostError("cannot store %s in %s: %s" % (url, os.path.dirname(path), exc))
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
 def _stream(url, digest, handle, validate_certs):
     algorithm, expected = digest
     hasher = hashlib.new(algorithm)
