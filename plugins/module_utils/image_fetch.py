@@ -124,13 +124,14 @@ def download(url, digest, compression, directory, final_name, validate_certs=Tru
 def fetch_verified(url, digest, path, validate_certs=True):
     """Fetch url into path as it is (no decompression, no qemu-img: the kvm role's controller may have neither),
     verified against digest; a temporary name beside path until then, removed on any failure."""
-    handle, partial = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".part", dir=os.path.dirname(path))
+    directory, name = os.path.split(path)
+    handle, partial = tempfile.mkstemp(prefix=".%s." % name, suffix=".part", dir=directory)
     try:
         _stream(url, digest, handle, validate_certs)
         os.chmod(partial, 0o644)
         os.rename(partial, path)
     except OSError as exc:
-        raise HostError("cannot store %s in %s: %s" % (url, os.path.dirname(path), exc))
+        raise HostError("cannot store %s in %s: %s" % (url, directory, exc))
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
