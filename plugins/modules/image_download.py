@@ -99,7 +99,7 @@ actions:
   returned: success
   type: list
   elements: str
-  sample: ["download https://example.org/debian-12.qcow2 into /home/me/.cache/essentials.kvm/images/3f2a-debian-12.qcow2"]
+  sample: ["download https://example.org/debian-12.qcow2 into /home/me/.cache/essentials.kvm/images/3f2a-deb.qcow2"]
 """
 
 from ansible.module_utils.basic import AnsibleModule
