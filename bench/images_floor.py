@@ -12,18 +12,10 @@ import xml.etree.ElementTree as ET
 
 import libvirt
 import libvirt_xml
+from raw_floor import Counter
 
 URI = "qemu:///system"
 CHUNK = 1 << 20
-
-
-class Counter:
-    def __init__(self):
-        self.calls = 0
-
-    def __call__(self, func, *args):
-        self.calls += 1
-        return func(*args)
 
 
 def overlay_xml(name, capacity, backing):

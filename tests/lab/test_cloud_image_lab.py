@@ -18,8 +18,6 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -27,18 +25,18 @@ import xml.etree.ElementTree as ET
 import libvirt
 import pytest
 
-from tests.labkit import hostvm, netns, paths
+from tests.labkit import hostvm, paths
 from tests.labkit.cloud_image import CURRENT, QCOW2, SUMS, CloudImage
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.image_server import URL, ImageServer, fetch
 from tests.labkit.libvirt_cleanup import remove_tagged
+from tests.labkit.module_process import run_module
 from tests.labkit.proc import LabError, read_pid, run, wait_for
 
 pytestmark = pytest.mark.lab
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULE = os.path.join(ROOT, "plugins", "modules", "libvirt_resources.py")
 TAG = paths.PREFIX + "ib-" + uuid.uuid4().hex[:4]
 NET, BRIDGE, POOL, IMAGE = TAG + "-net", TAG[5:] + "br", TAG + "-pool", "debian12"
 BIOS, UEFI = TAG + "-bios", TAG + "-uefi"
@@ -53,22 +51,7 @@ TIMES = {}
 def module(**params):
     """One run of libvirt_resources inside the lab namespace (where the image server listens)."""
     args = dict(params, uri=LIBVIRT_URI, inventory_hostname="lab", _ansible_diff=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
-        handle.flush()
-        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-        proc = subprocess.run(
-            netns.exec_argv(paths.NETNS, [sys.executable, MODULE, handle.name]),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-            check=False,
-        )
-    try:
-        result = json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("module printed no JSON (rc %d):\n%s%s" % (proc.returncode, proc.stdout, proc.stderr))
+    result = run_module("libvirt_resources", args, paths.NETNS, timeout=600)
     assert not result.get("failed"), "%s\ndone: %s" % (result.get("msg"), result.get("done"))
     return result
 

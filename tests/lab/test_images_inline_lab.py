@@ -12,27 +12,22 @@ makes no request. Objects are named ekvm-iu-XXXX; the pool `images` goes too whe
 import hashlib
 import json
 import os
-import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 
 import libvirt
 import pytest
 
-from tests.labkit import ansible, netns, paths
+from tests.labkit import ansible, netns, paths, scratch_server
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.libvirt_cleanup import remove_tagged
-from tests.labkit.proc import stop_pid, wait_for
+from tests.labkit.module_process import run_module
+from tests.labkit.scratch_server import qcow2_site
 
 pytestmark = pytest.mark.lab
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULE = os.path.join(ROOT, "plugins", "modules", "libvirt_resources.py")
 TAG = paths.PREFIX + "iu-" + uuid.uuid4().hex[:4]
 POOL = TAG + "-pool"
 ROLE_PLAYBOOK = """- hosts: all
@@ -47,22 +42,7 @@ ROLE_PLAYBOOK = """- hosts: all
 
 def module(**params):
     args = dict(params, uri=LIBVIRT_URI, inventory_hostname="lab", vms_input_name="kvm_vms", _ansible_diff=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
-        handle.flush()
-        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-        proc = subprocess.run(
-            netns.exec_argv(paths.NETNS, [sys.executable, MODULE, handle.name]),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            check=False,
-        )
-    try:
-        return json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("module printed no JSON (rc %d):\n%s%s" % (proc.returncode, proc.stdout, proc.stderr))
+    return run_module("libvirt_resources", args, paths.NETNS)
 
 
 @pytest.fixture(scope="module")
@@ -72,62 +52,22 @@ def conn(lab):
     yield connection
     remove_tagged(connection, TAG)
     if not had_images:
-        _remove_images_pool(connection)
+        remove_tagged(connection, "images")  # the pool this file made, and the image it cached
     connection.close()
-
-
-def _remove_images_pool(connection):
-    """The pool `images` this file made, with the image it cached; left alone when another test put volumes in it."""
-    try:
-        pool = connection.storagePoolLookupByName("images")
-    except libvirt.libvirtError:
-        return
-    if pool.isActive():
-        volumes = pool.listAllVolumes(0)
-        if any(not vol.name().startswith(("tiny-", TAG)) for vol in volumes):
-            return
-        for vol in volumes:
-            vol.delete(0)
-        pool.destroy()
-    pool.undefine()
 
 
 @pytest.fixture(scope="module")
 def site(conn):
     """A served directory with a small qcow2, the server's URL and its request log."""
-    work = tempfile.mkdtemp(prefix=TAG + "-", dir="/var/tmp")
-    os.chmod(work, 0o755)
-    served = os.path.join(work, "served")
-    os.mkdir(served)
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", os.path.join(served, "tiny.qcow2"), "64M"], check=True)
-    port = random.randint(20000, 39999)
-    log = open(os.path.join(work, "http.log"), "w")
-    server = netns.popen(
-        paths.NETNS,
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port), "--directory", served],
-        stdout=log,
-        stderr=log,
-    )
-    site = {"work": work, "url": "http://127.0.0.1:%d/tiny.qcow2" % port, "log": log.name}
-    wait_for(
-        lambda: (
-            netns.execute(paths.NETNS, ["curl", "-sf", "-o", "/dev/null", site["url"]], check=False).returncode == 0
-        ),
-        20,
-        what="the image server",
-    )
-    with open(os.path.join(served, "tiny.qcow2"), "rb") as handle:
-        site["checksum"] = "sha256:" + hashlib.sha256(handle.read()).hexdigest()
-    yield site
-    stop_pid(server.pid)
-    server.wait()
-    log.close()
-    shutil.rmtree(work, ignore_errors=True)
+    with qcow2_site(TAG, {"tiny.qcow2": "64M"}) as site:
+        with open(os.path.join(site["served"], "tiny.qcow2"), "rb") as handle:
+            site["checksum"] = "sha256:" + hashlib.sha256(handle.read()).hexdigest()
+        site["url"] += "tiny.qcow2"
+        yield site
 
 
 def gets(site):
-    with open(site["log"]) as handle:
-        return sum(1 for line in handle if '"GET /tiny.qcow2 ' in line)
+    return scratch_server.gets(site["log"], "/tiny.qcow2")
 
 
 def backing(conn, pool, volume):

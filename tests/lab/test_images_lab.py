@@ -9,29 +9,23 @@ is stopped by its PID.
 """
 
 import hashlib
-import json
 import os
-import random
-import shutil
-import subprocess
-import sys
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 
 import libvirt
 import pytest
 
-from tests.labkit import netns, paths
+from tests.labkit import paths, scratch_server
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.libvirt_cleanup import remove_tagged
-from tests.labkit.proc import read_pid, stop_pid, wait_for
+from tests.labkit.module_process import run_module
+from tests.labkit.proc import read_pid
+from tests.labkit.scratch_server import qcow2_site
 
 pytestmark = pytest.mark.lab
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULE = os.path.join(ROOT, "plugins", "modules", "libvirt_resources.py")
 TAG = paths.PREFIX + "img-" + uuid.uuid4().hex[:4]
 POOL, IMAGE = TAG + "-pool", TAG + "-tiny"
 
@@ -39,22 +33,7 @@ POOL, IMAGE = TAG + "-pool", TAG + "-tiny"
 def module(check=False, **params):
     """One run of libvirt_resources inside the lab namespace (where the server listens); its JSON result."""
     args = dict(params, uri=LIBVIRT_URI, inventory_hostname="lab", _ansible_check_mode=check, _ansible_diff=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
-        handle.flush()
-        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-        proc = subprocess.run(
-            netns.exec_argv(paths.NETNS, [sys.executable, MODULE, handle.name]),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            check=False,
-        )
-    try:
-        return json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("module printed no JSON (rc %d):\n%s%s" % (proc.returncode, proc.stdout, proc.stderr))
+    return run_module("libvirt_resources", args, paths.NETNS)
 
 
 @pytest.fixture(scope="module")
@@ -68,38 +47,12 @@ def conn(lab):
 @pytest.fixture(scope="module")
 def site(conn):
     """The served directory with two small qcow2 images, the server's URL and its log of requests."""
-    work = tempfile.mkdtemp(prefix=TAG + "-", dir="/var/tmp")
-    os.chmod(work, 0o755)
-    served = os.path.join(work, "served")
-    os.mkdir(served)
-    for name, size in (("tiny.qcow2", "64M"), ("tiny2.qcow2", "96M")):
-        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", os.path.join(served, name), size], check=True)
-    port = random.randint(20000, 39999)
-    log = open(os.path.join(work, "http.log"), "w")
-    server = netns.popen(
-        paths.NETNS,
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port), "--directory", served],
-        stdout=log,
-        stderr=log,
-    )
-    site = {"work": work, "served": served, "url": "http://127.0.0.1:%d/" % port, "log": log.name}
-    wait_for(
-        lambda: (
-            netns.execute(paths.NETNS, ["curl", "-sf", "-o", "/dev/null", site["url"]], check=False).returncode == 0
-        ),
-        20,
-        what="the image server",
-    )
-    yield site
-    stop_pid(server.pid)
-    server.wait()
-    log.close()
-    shutil.rmtree(work, ignore_errors=True)
+    with qcow2_site(TAG, {"tiny.qcow2": "64M", "tiny2.qcow2": "96M"}) as site:
+        yield site
 
 
 def gets(site, name):
-    with open(site["log"]) as handle:
-        return sum(1 for line in handle if '"GET /%s ' % name in line)
+    return scratch_server.gets(site["log"], "/" + name)
 
 
 def sha256(site, name):

@@ -10,6 +10,7 @@ import pytest
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
+from tests.unit.driver_state import to_stock  # noqa: E402
 from tests.unit.resources_calls import call  # noqa: E402
 
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
@@ -18,16 +19,7 @@ libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 @pytest.fixture
 def clean(default_conn):
     yield default_conn
-    for dom in default_conn.listAllDomains():
-        if dom.name().startswith("flt-"):
-            dom.undefine()
-    try:
-        found = default_conn.storagePoolLookupByName("images")
-    except libvirt.libvirtError:
-        return  # refused before any change
-    if found.isActive():
-        found.destroy()
-    found.undefine()
+    to_stock(default_conn)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.image_validate impo
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
+from tests.unit.driver_state import to_stock  # noqa: E402
 from tests.unit.resources_calls import call  # noqa: E402
 
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
@@ -41,32 +42,20 @@ def run(capsys, tmp_path, vms, images=None, cached=(), **args):
 @pytest.fixture
 def clean(default_conn):
     yield default_conn
-    for dom in default_conn.listAllDomains():
-        if dom.name().startswith("inl-"):
-            dom.undefine()
-    try:
-        found = default_conn.storagePoolLookupByName("images")
-    except libvirt.libvirtError:
-        return
-    for vol in found.listAllVolumes():
-        vol.delete(0)
-    if found.isActive():
-        found.destroy()
-    found.undefine()
+    to_stock(default_conn)
 
 
-@pytest.mark.parametrize(
-    "url, name",
-    [
-        (URL, "debian-12-genericcloud-amd64"),
-        ("https://m/noble-server-cloudimg-amd64.img", "noble-server-cloudimg-amd64"),
-        ("file:///srv/x/My%20Image.raw.xz", "My-Image"),
-        ("http://m/.hidden.qcow2.gz", "hidden"),
-        ("http://m/", "image"),
-    ],
-)
-def test_an_inline_image_is_named_after_its_file(url, name):
-    assert implied_name(url) == name
+NAMES = {
+    URL: "debian-12-genericcloud-amd64",
+    "https://m/noble-server-cloudimg-amd64.img": "noble-server-cloudimg-amd64",
+    "file:///srv/x/My%20Image.raw.xz": "My-Image",
+    "http://m/.hidden.qcow2.gz": "hidden",
+    "http://m/": "image",
+}
+
+
+def test_an_inline_image_is_named_after_its_file():
+    assert {url: implied_name(url) for url in NAMES} == NAMES
 
 
 def test_two_vms_on_one_inline_url_plan_one_download_in_check_mode(capsys, clean, tmp_path):
