@@ -167,6 +167,21 @@ def argv_of(contender, work):
     ]
 
 
+class RunFailed(Exception):
+    """A run that failed, as when another user of the shared lab removes a pool while it is read."""
+
+
+def repetition(contender, work, rep):
+    """The phases of one contender from empty; a failed run starts them again (three attempts)."""
+    for attempt in range(3):
+        cleanup()
+        try:
+            return [one(contender, work, os.path.join(work, "%s-%s-%d.log" % (contender, p, rep))) for p in PHASES]
+        except RunFailed as exc:
+            print("attempt %d: %s" % (attempt + 1, exc), flush=True)
+    raise SystemExit("%s failed three times" % contender)
+
+
 def one(contender, work, log):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"), ANSIBLE_NOCOLOR="1")
     env["PYTHONPATH"] = BENCH  # images_floor imports libvirt_xml
@@ -175,7 +190,7 @@ def one(contender, work, log):
     before = image_gets()
     rc, wall, cpu, peak_kb, _out = measure.run(netns.exec_argv(paths.NETNS, argv_of(contender, work)), env, log)
     if rc != 0:
-        raise SystemExit("%s failed (rc %d), see %s" % (contender, rc, log))
+        raise RunFailed("%s failed (rc %d), see %s" % (contender, rc, log))
     return {
         "wall": round(wall, 3),
         "cpu": round(cpu, 3),
@@ -202,11 +217,9 @@ def main():
     try:
         for rep in range(args.reps):
             for contender in CONTENDERS:
-                cleanup()
-                for phase in PHASES:
-                    log = os.path.join(work, "%s-%s-%d.log" % (contender, phase, rep))
-                    runs[contender][phase].append(one(contender, work, log))
-                    print(contender, phase, runs[contender][phase][-1], flush=True)
+                for phase, measured in zip(PHASES, repetition(contender, work, rep)):
+                    runs[contender][phase].append(measured)
+                    print(contender, phase, measured, flush=True)
     finally:
         cleanup()
     summary = {
