@@ -175,7 +175,7 @@ options:
                 of O(vms[].disks[].base), V(overlay) a qcow2 volume backed by O(vms[].disks[].base), V(cdrom) an ISO
                 (pool volume or path), V(file) an existing host path, V(image) a disk from a cached base image
                 (O(vms[].disks[].image), M(essentials.kvm.libvirt_resources) only).
-              - Unset means V(image) with an image, V(overlay) with a base, V(new) with a size, else V(volume).
+              - Unset means V(image) with an image or a url, V(overlay) with a base, V(new) with a size, else V(volume).
             type: str
             choices: [volume, new, copy, overlay, cdrom, file, image]
           pool:

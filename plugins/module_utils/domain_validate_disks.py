@@ -126,15 +126,7 @@ def read_disks(vm, r, pool, cdrom, ctx):
 def _disk(vm, raw, index, pool, path, ctx):
     r = checks.Fields(raw, path, DISK_FIELDS, DISK_ALIASES)
     got = read_set(r, DISK_FIELDS)
-    kind = got.get("type") or (
-        "image"
-        if "image" in got or "url" in got
-        else "overlay"
-        if "base" in got
-        else "new"
-        if "size" in got
-        else "volume"
-    )
+    kind = got.get("type") or _implied_type(got)
     device = "cdrom" if kind == "cdrom" else "disk"
     disk = Disk(
         target=got.get("target"),
@@ -203,6 +195,13 @@ def _disk(vm, raw, index, pool, path, ctx):
     if kind == "overlay" and disk.format != "qcow2":
         fail(r.where("format"), "an overlay must be qcow2 (got %r)" % disk.format)
     return disk
+
+
+def _implied_type(got):
+    """An unset type: image with an image or a url, overlay with a base, new with a size, else volume."""
+    if "image" in got or "url" in got:
+        return "image"
+    return "overlay" if "base" in got else "new" if "size" in got else "volume"
 
 
 def _from_image(disk, r, got, ctx):
