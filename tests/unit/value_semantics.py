@@ -235,7 +235,13 @@ def network_fields():
 
 # ----------------------------------------------------------------------------------------------------------- VMs
 
-VM_CONTEXT = dv.Context(host="h1", networks=("default",), pools=("default",), images={"deb12": ("default", "deb.img")})
+DEB12_URL = "http://h/deb.qcow2"
+VM_CONTEXT = dv.Context(
+    host="h1",
+    networks=("default",),
+    pools=("default",),
+    images={"deb12": ("default", "deb.img"), DEB12_URL: ("default", "deb.img")},
+)
 VMS = Kind("VMs", "kvm_vms", lambda items: dv.normalise_vms(items, "kvm_vms", VM_CONTEXT))
 
 
@@ -258,6 +264,12 @@ def disk_context(key, slot):
         "base": {},
         "base_pool": {"base": "b1"},
         "image": {},
+        # The keys of an image given by URL on the disk.
+        "validate_certs": {"url": DEB12_URL},
+        "checksum": {"url": DEB12_URL},
+        "checksum_url": {"url": DEB12_URL},
+        "compression": {"url": DEB12_URL},
+        "url": {},
     }.get(key, {"volume": "v1"})
     disk = dict(disk, **{key: slot})
     template = vm(disks=[disk])
