@@ -24,9 +24,16 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import Essen
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 
 # The role variables, by module part; a part runs when the play passed any of its lists.
-LIBVIRT_LISTS = ("kvm_virtual_networks", "kvm_storage_pools", "kvm_vms")
+LIBVIRT_LISTS = ("kvm_virtual_networks", "kvm_storage_pools", "kvm_images", "kvm_vms")
 # The kvm role's kinds: (role variable prefix, resources_reconcile Request field).
-KINDS = (("kvm_virtual_networks", "networks"), ("kvm_storage_pools", "pools"), ("kvm_vms", "vms"))
+KINDS = (
+    ("kvm_virtual_networks", "networks"),
+    ("kvm_storage_pools", "pools"),
+    ("kvm_images", "images"),
+    ("kvm_vms", "vms"),
+)
+# The kvm role's default kvm_images_pool_path (roles/kvm/defaults/main/images.yml).
+IMAGES_POOL_PATH = "/var/lib/libvirt/images/essentials-images"
 DIFF_CONTEXT = 3
 VOLUME_ACTION = re.compile(r"^(?:create|delete|grow) volume (\S+)")
 
@@ -85,13 +92,31 @@ class ReadOnlyConnections(resources_reconcile.Connections):
         return self.open[uri]
 
 
+def _images_pool(declared):
+    """The dir pool `images` the kvm role adds to kvm_storage_pools when an image is cached there (its default
+    pool) and kvm_storage_pools has no pool of that name: without it, the VMs on those images cannot plan."""
+    images = declared.get("kvm_images") or []
+    disks = [disk for vm in declared.get("kvm_vms") or [] if isinstance(vm, dict) for disk in vm.get("disks") or []]
+    cached_there = any(isinstance(image, dict) and image.get("pool", "images") == "images" for image in images)
+    inline = any(isinstance(disk, dict) and "url" in disk for disk in disks)
+    pools = declared.get("kvm_storage_pools")
+    if not (cached_there or inline) or not isinstance(pools, list):
+        return []
+    if "images" in [pool.get("name") for pool in pools if isinstance(pool, dict)]:
+        return []
+    return [{"name": "images", "path": declared.get("kvm_images_pool_path") or IMAGES_POOL_PATH}]
+
+
 def libvirt_request(declared):
     """The kvm role's libvirt_resources call (roles/kvm/tasks/libvirt_resources.yml) as a Request."""
     kinds = {}
     for prefix, field in KINDS:
         if declared.get(prefix) is not None:
+            items = declared[prefix]
+            if prefix == "kvm_storage_pools":
+                items = items + _images_pool(declared)
             kinds[field] = resources_reconcile.Kind(
-                items=declared[prefix],
+                items=items,
                 uri=declared.get(prefix + "_uri") or declared.get("kvm_libvirt_uri") or "qemu:///system",
                 input_name=prefix,
                 purge=bool(declared.get(prefix + "_purge")),

@@ -239,3 +239,35 @@ def _rendered(declared):
         config, ["lo", "eth1"], declared["config_interfaces_dest"], declared["config_interfaces_file"]
     )
     return changes[0].after
+
+
+IMAGE_URL = "http://127.0.0.1:9/debian-12-genericcloud-amd64.qcow2"
+IMAGE_SUM = "sha256:" + "ab" * 32
+
+
+@pytest.mark.parametrize(
+    "images, disk",
+    [
+        ([{"name": "debian", "url": IMAGE_URL, "checksum": IMAGE_SUM}], {"type": "image", "image": "debian"}),
+        ([], {"url": IMAGE_URL, "checksum": IMAGE_SUM}),
+    ],
+    ids=["listed", "inline"],
+)
+def test_vms_on_images_plan_with_the_images_and_the_roles_images_pool(conn, images, disk):
+    """The report passes kvm_images, and adds the dir pool `images` the role creates for them: a VM on an image
+    is drift to plan (missing here), not an error about an unknown image or pool."""
+    declared = declared_libvirt(
+        kvm_images=images,
+        kvm_images_uri=URI,
+        kvm_storage_pools=[],
+        kvm_vms=[{"name": "web-img", "memory": 64, "pool": "images", "disks": [dict(disk, size="4G")]}],
+    )
+    assert topology_drift._images_pool(declared) == [{"name": "images", "path": topology_drift.IMAGES_POOL_PATH}]
+    drift = kvm_only(declared)
+    assert drift["errors"] == [], drift
+    assert {(item["id"], item["status"]) for item in drift["objects"]} >= {
+        ("vm:web-img", "missing"),
+        ("pool:images", "missing"),
+    }, drift
+    named = dict(declared, kvm_storage_pools=[{"name": "images", "path": "/srv/img"}])
+    assert topology_drift._images_pool(named) == []
