@@ -1,0 +1,153 @@
+"""Live migration between the cluster's hypervisors (issue 24), on the shared host VMs the cluster test left
+converged (it runs just before; nothing is booted here). A tiny guest (direct kernel boot, an initramfs whose
+init writes a counter to the serial console every second, a disk in the shared NFS pool, a NIC on the VLAN
+network) is placed on kvm1; changing its `host:` to kvm2 moves it live: it keeps counting without a reset, ends
+defined and running only on kvm2, and the next run changes nothing. Only the kvm role runs (the host networking
+and Open vSwitch are converged already), which keeps the added time to three short runs. libvirt's measured
+downtime and total time go to the test log."""
+
+import json
+import os
+import re
+import time
+
+import pytest
+import yaml
+
+from tests.host.test_site_cluster import CLUSTER, HOST_SETTINGS, HOSTS, domains
+from tests.labkit import ansible, demo
+
+pytestmark = pytest.mark.host
+
+PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cluster_kvm_only.yml")
+CLUSTER_VARS = os.path.join(ansible.ROOT, "examples", "cluster", "group_vars", "all.yml")
+GUEST = "cluster-mig"
+BOOT = "/var/lib/libvirt/boot"
+KERNEL, INITRD = BOOT + "/ekvm-counter-vmlinuz", BOOT + "/ekvm-counter-initrd"
+RUN_TIMEOUT = 900
+# klibc's shell and tools from the host (initramfs-tools ships them): an init that names its boot with a random
+# id and counts seconds on the serial console. A reset would show a new id or a counter starting over.
+INIT = r"""#!/bin/sh
+mount -t proc proc /proc
+mount -t devtmpfs dev /dev
+read id < /proc/sys/kernel/random/uuid
+n=0
+while true; do echo "tick $id $n" > /dev/ttyS0; n=$((n + 1)); sleep 1; done
+"""
+BUILD = (
+    "set -e; g=$(mktemp -d); mkdir -p $g/bin $g/usr/lib $g/proc $g/dev %(boot)s; ln -s usr/lib $g/lib; "
+    "for t in sh sleep mount; do cp /usr/lib/klibc/bin/$t $g/bin/; done; cp /usr/lib/klibc-*.so $g/usr/lib/; "
+    "printf '%%s' %(init)s > $g/init; chmod 755 $g/init; "
+    "(cd $g && find . | cpio -o -H newc --quiet | gzip -1) > %(initrd)s; "
+    "cp $(ls /boot/vmlinuz-* | tail -1) %(kernel)s; rm -rf $g"
+)
+TICK = re.compile(r"tick (\S+) (\d+)")
+# The pty keeps what the guest wrote while nobody read only until its buffer fills: read a few fresh seconds.
+READ_TICKS = "t=$(virsh ttyconsole %s) && stty -F $t raw -echo && timeout 4 cat $t || true"
+
+
+def guest(host):
+    return {
+        "name": GUEST,
+        "host": host,
+        "memory": "128M",
+        "vcpus": 1,
+        "pool": "cluster-shared",
+        "disks": [{"type": "new", "size": "16M"}],
+        "nics": [{"network": "cluster-vlans", "portgroup": "vlan100"}],
+        "direct_boot": {"kernel": KERNEL, "initrd": INITRD, "cmdline": "console=ttyS0 quiet"},
+        "serial_console": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster(host_vms, tmp_path_factory):
+    hosts = host_vms[0]
+    assert len(hosts) >= 2, "the cluster needs two host VMs (EKVM_HOSTS)"
+    vms = dict(zip(HOSTS, hosts))
+    connection = demo.connection_inventory(vms, str(tmp_path_factory.mktemp("migration") / "hosts.json"))
+    with open(CLUSTER_VARS) as handle:
+        declared = yaml.safe_load(handle)["kvm_vms"]
+    for vm in vms.values():
+        vm.ssh(BUILD % {"boot": BOOT, "init": json.dumps(INIT), "initrd": INITRD, "kernel": KERNEL})
+    yield {"vms": vms, "inventories": [CLUSTER, connection], "declared": declared}
+    for vm in vms.values():
+        vm.ssh(
+            "virsh destroy %(g)s; virsh undefine %(g)s; rm -f %(k)s %(i)s" % {"g": GUEST, "k": KERNEL, "i": INITRD},
+            check=False,
+        )
+    vms["kvm1"].ssh("rm -f /srv/cluster-shared/%s-disk0.qcow2" % GUEST, check=False)
+    for vm in vms.values():
+        vm.ssh("virsh pool-refresh cluster-shared", check=False)
+
+
+def converge(cluster, host):
+    variables = dict(demo.LAB_VARS, kvm_vms=cluster["declared"] + [guest(host)])
+    args = ["--limit", ",".join(HOSTS), "-e", "@" + HOST_SETTINGS]
+    return ansible.playbook_with_vars(PLAYBOOK, cluster["inventories"], variables, args=args, timeout=RUN_TIMEOUT)
+
+
+def ticks(vm):
+    """(boot id, last counter) the guest wrote to its serial console in a few seconds, or None."""
+    found = TICK.findall(vm.ssh(READ_TICKS % GUEST).stdout)
+    return (found[-1][0], int(found[-1][1])) if found else None
+
+
+def counting(vm, timeout=300):
+    """The guest's first ticks; it boots under TCG inside TCG, which takes a while."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = ticks(vm)
+        if got:
+            return got
+        time.sleep(5)
+    pytest.fail("%s wrote no counter to its console within %ss" % (GUEST, timeout))
+
+
+def reported_moves(result, host):
+    """The moves the role reported for the source host (the message of its report task)."""
+    text = result.output.split("TASK [essentials.kvm.kvm : Report the moves]", 1)[1]
+    start = text.index("ok: [%s] => " % host) + len("ok: [%s] => " % host)
+    return json.JSONDecoder().raw_decode(text[start:])[0]["msg"]
+
+
+def test_a_changed_host_moves_the_running_guest_live_without_a_reset(cluster, record_property):
+    kvm1, kvm2 = cluster["vms"]["kvm1"], cluster["vms"]["kvm2"]
+    placed = converge(cluster, "kvm1")
+    assert placed.rc == 0, placed
+    assert domains(kvm1).get(GUEST) == "running" and GUEST not in domains(kvm2)
+    boot_id, before = counting(kvm1)
+
+    moved = converge(cluster, "kvm2")
+    assert moved.rc == 0, moved
+    assert moved.changed("kvm1") > 0, moved
+    assert GUEST not in domains(kvm1), domains(kvm1)
+    assert domains(kvm2).get(GUEST) == "running", domains(kvm2)
+    # Defined on kvm2 for good: the definition survives there, and kvm1 forgot it.
+    assert kvm2.ssh("virsh dominfo %s | grep -c '^Persistent: *yes'" % GUEST).stdout.strip() == "1"
+    after = counting(kvm2, timeout=60)
+    assert after[0] == boot_id and after[1] > before, (boot_id, before, after)
+
+    [report] = reported_moves(moved, "kvm1")
+    assert (report["name"], report["from"], report["to"], report["live"], report["copied"]) == (
+        GUEST,
+        "kvm1",
+        "kvm2",
+        True,
+        [],
+    ), report
+    line = (
+        "live migration of a 128 MiB guest, shared NFS disk: %.1f s in all, libvirt measured %s ms (downtime %s ms)"
+        % (
+            report["seconds"],
+            report["time_ms"],
+            report["downtime_ms"],
+        )
+    )
+    print(line)
+    record_property("migration", line)
+
+    again = converge(cluster, "kvm2")
+    assert again.rc == 0, again
+    assert again.changed("kvm1") == 0 and again.changed("kvm2") == 0, again
+    assert ticks(kvm2)[0] == boot_id
