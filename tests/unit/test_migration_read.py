@@ -73,7 +73,10 @@ class Conn:
 
 
 def source():
-    pools = {"shared": Obj(NFS % "nas", volumes={"web1-disk0.qcow2": VOLUME}), "local": Obj(DIR, volumes={"web1-disk1.qcow2": VOLUME})}
+    pools = {
+        "shared": Obj(NFS % "nas", volumes={"web1-disk0.qcow2": VOLUME}),
+        "local": Obj(DIR, volumes={"web1-disk1.qcow2": VOLUME}),
+    }
     return Conn({"web1": Obj(VM_XML)}, pools=pools)
 
 
