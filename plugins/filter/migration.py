@@ -5,7 +5,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_plan impo
 
 
 def migration_moves(vms, found, play_hosts, addresses):
-    """{"moves": [{name, source, target, live, address}], "refused": {host: [message]}}."""
+    """{"moves": [{name, source, target, live, address}], "refused": {host: [message]}, "orders": {source: [...]}}."""
     return moves_report(vms, found, list(play_hosts), addresses)
 
 

@@ -76,6 +76,10 @@ def find_moves(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
 
 
 def moves_report(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
-    """find_moves as plain data for the role: {"moves": [...], "refused": {host: [...]}}."""
+    """find_moves as plain data for the role: {"moves": [...], "refused": {host: [...]}, "orders": {source: [...]}},
+    the orders being each source's moves as libvirt_migrate takes them."""
     moves, refused = find_moves(vms, found, play_hosts, addresses, input_name)
-    return {"moves": [asdict(move) for move in moves], "refused": refused}
+    orders = {}
+    for move in moves:
+        orders.setdefault(move.source, []).append({"name": move.name, "target": move.target, "address": move.address})
+    return {"moves": [asdict(move) for move in moves], "refused": refused, "orders": orders}

@@ -54,4 +54,5 @@ def test_the_report_is_plain_data_for_the_role():
     assert report == {
         "moves": [{"name": "app1", "source": "kvm1", "target": "kvm2", "live": True, "address": "10.0.0.2"}],
         "refused": {},
+        "orders": {"kvm1": [{"name": "app1", "target": "kvm2", "address": "10.0.0.2"}]},
     }
