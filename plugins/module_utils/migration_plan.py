@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which declared VMs move between the hypervisors of a play: the placement (`host:` of each VM) against
+where each hypervisor found its domains (one read per host). Pure, run on the controller by the kvm role's
+filter, so that every host of the play sees the same moves and the same refusals."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from dataclasses import asdict, dataclass
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
+
+# libvirt's state names (libvirt_migrate reports them) of a domain that has no QEMU process.
+INACTIVE = ("shutoff", "crashed")
+
+
+@dataclass
+class Move:
+    """One VM to move: from the host that has it to the host it is declared on."""
+
+    name: str
+    source: str
+    target: str
+    live: bool
+    address: str = ""
+
+
+def placements(vms, input_name="kvm_vms"):
+    """(path, name, host) of each VM that names its host; items the VMs step refuses are left to it."""
+    found = []
+    for index, vm in enumerate(vms or []):
+        if isinstance(vm, dict) and isinstance(vm.get("name"), str) and isinstance(vm.get("host"), str):
+            found.append((at(input_name, index), vm["name"], vm["host"]))
+    return found
+
+
+def find_moves(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
+    """vms: the declared list; found: {host: {domain: state}} read on the play's hosts; play_hosts: the hosts
+    of the play; addresses: {host: migration address}. Returns (moves, refused), refused {host: [message]}
+    for the hosts that hold a VM that cannot move (each message names the VM, the hosts and a way out)."""
+    addresses = addresses or {}
+    moves, refused = [], {}
+
+    def refuse(hosts, text):
+        for host in hosts:
+            refused.setdefault(host, []).append(text)
+
+    for path, name, target in placements(vms, input_name):
+        holders = sorted(host for host in found if name in found[host])
+        active = [host for host in holders if found[host][name] not in INACTIVE]
+        others = [host for host in holders if host != target]
+        if not others:
+            continue
+        if len(active) > 1:
+            refuse(active, "%s (%s) runs on %s at once: stop every copy but one" % (path, name, " and ".join(active)))
+        elif target not in play_hosts:
+            refuse(
+                others,
+                "%s (%s) is placed on %s, which is not in this play, but is defined on %s: run the play on %s too "
+                "to move it there, or set its host back to %s"
+                % (path, name, target, ", ".join(others), target, others[0]),
+            )
+        elif target in holders or len(others) > 1:
+            refuse(
+                holders,
+                "%s (%s) is defined on %s: undefine the copies that are not on its host %s before it can converge"
+                % (path, name, " and ".join(holders), target),
+            )
+        else:
+            source = others[0]
+            moves.append(Move(name, source, target, found[source][name] not in INACTIVE, addresses.get(target, "")))
+    return moves, refused
+
+
+def moves_report(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
+    """find_moves as plain data for the role: {"moves": [...], "refused": {host: [...]}, "orders": {source: [...]}},
+    the orders being each source's moves as libvirt_migrate takes them."""
+    moves, refused = find_moves(vms, found, play_hosts, addresses, input_name)
+    orders = {}
+    for move in moves:
+        orders.setdefault(move.source, []).append({"name": move.name, "target": move.target, "address": move.address})
+    return {"moves": [asdict(move) for move in moves], "refused": refused, "orders": orders}

@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a move needs, read on both hosts before anything changes: the VM's definition, state, networks and
+disks on the source; on the target (over the migration transport) whether those networks and pools exist
+and are active, whether each pool is the same storage (shared) or another one (disks copied), and whether
+the VM is there already. Every lack is an error naming the VM and the missing piece."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Optional
+from urllib.parse import quote
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, libvirt
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Volume
+from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
+    build_volume_xml,
+    parse_pool_xml,
+    parse_volume_xml,
+)
+
+# Pool types whose volumes the hosts can share when both pools name the same source; a pool of another type
+# (dir, fs, logical, disk, zfs) is the host's own storage, so a move copies its disks.
+SHARED_TYPES = ("netfs", "rbd", "gluster", "iscsi", "iscsi-direct")
+
+
+def transport_uri(address, key_file):
+    """The target's libvirt over SSH with the role's migration key; no_tty: never wait for a password."""
+    host = "[%s]" % address if ":" in address else address
+    return "qemu+ssh://root@%s/system?keyfile=%s&no_tty=1" % (host, quote(key_file, safe="/"))
+
+
+def data_uri(address):
+    """Where QEMU sends the memory (and copied disks): straight to the target's migration address."""
+    return "tcp://%s" % ("[%s]" % address if ":" in address else address)
+
+
+@dataclass
+class Disk:
+    target: str
+    pool: str
+    volume: str
+    copy: bool = False  # False: the same storage on both hosts; True: a volume created on the target, then copied
+    create: Optional[str] = None  # volume XML to create on the target first
+
+
+@dataclass
+class Found:
+    """One VM as the source has it, and what the target offers it."""
+
+    name: str
+    live: bool
+    xml: str
+    networks: list[str] = field(default_factory=list)
+    disks: list[Disk] = field(default_factory=list)
+
+    @property
+    def copies(self):
+        return [disk for disk in self.disks if disk.copy]
+
+
+def domain_states(conn):
+    """{name: libvirt state name} of every domain of the host (running, paused, shutoff, ...)."""
+    names = {
+        libvirt.VIR_DOMAIN_RUNNING: "running",
+        libvirt.VIR_DOMAIN_BLOCKED: "blocked",
+        libvirt.VIR_DOMAIN_PAUSED: "paused",
+        libvirt.VIR_DOMAIN_SHUTDOWN: "shutdown",
+        libvirt.VIR_DOMAIN_SHUTOFF: "shutoff",
+        libvirt.VIR_DOMAIN_CRASHED: "crashed",
+        libvirt.VIR_DOMAIN_PMSUSPENDED: "pmsuspended",
+    }
+    return dict((dom.name(), names.get(dom.state()[0], "unknown")) for dom in conn.listAllDomains(0))
+
+
+def lookup(conn, name):
+    try:
+        return conn.lookupByName(name)
+    except LibvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return None
+        raise HostError("%s: reading the VM failed: %s" % (name, exc))
+
+
+def read_source(conn, name):
+    """The VM's inactive definition, whether it runs, its networks and its disks; None when the source has it
+    no more (a move that happened already). Writable disks outside any pool cannot be placed on the target."""
+    dom = lookup(conn, name)
+    if dom is None:
+        return None
+    xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+    root = ET.fromstring(xml)
+    found = Found(name=name, live=bool(dom.isActive()), xml=xml)
+    for nic in root.findall("devices/interface[@type='network']/source"):
+        if nic.get("network") not in found.networks:
+            found.networks.append(nic.get("network"))
+    for disk in root.findall("devices/disk"):
+        source, target = disk.find("source"), disk.find("target").get("dev")
+        if source is None or disk.find("readonly") is not None:
+            continue
+        if disk.get("type") == "volume":
+            found.disks.append(Disk(target, source.get("pool"), source.get("volume")))
+        else:
+            raise UnsupportedError(
+                "%s: disk %s (%s) is in no storage pool, so it has no place on the target; put it in a pool "
+                "defined on both hosts" % (name, target, source.get("file") or source.get("dev") or disk.get("type"))
+            )
+    return found
+
+
+def _pool(conn, name):
+    try:
+        pool = conn.storagePoolLookupByName(name)
+    except LibvirtError:
+        return None
+    return pool
+
+
+def check_target(source_conn, target_conn, found, target):
+    """Fill in how each disk moves and fail before anything moves when the target lacks a network or a pool, or
+    has the VM already."""
+    if lookup(target_conn, found.name) is not None:
+        raise HostError("%s: %s has a VM of that name already; undefine one of them" % (found.name, target))
+    for network in found.networks:
+        try:
+            active = target_conn.networkLookupByName(network).isActive()
+        except LibvirtError:
+            active = None
+        if not active:
+            raise HostError(
+                "%s: cannot move to %s, which has no %s %s: declare it in kvm_virtual_networks for %s"
+                % (found.name, target, "active network" if active is False else "network", network, target)
+            )
+    for disk in found.disks:
+        theirs = _pool(target_conn, disk.pool)
+        if theirs is None or not theirs.isActive():
+            raise HostError(
+                "%s: cannot move to %s, which has no %s %s (disk %s): declare it in kvm_storage_pools for %s"
+                % (
+                    found.name,
+                    target,
+                    "active storage pool" if theirs else "storage pool",
+                    disk.pool,
+                    disk.target,
+                    target,
+                )
+            )
+        ours = parse_pool_xml(source_conn.storagePoolLookupByName(disk.pool).XMLDesc(0))
+        shared = ours.type in SHARED_TYPES and parse_pool_xml(theirs.XMLDesc(0)).source == ours.source
+        # A shared pool lists the volumes the other host created only once refreshed; the VMs step on the
+        # target must see the disk as there already.
+        theirs.refresh(0)
+        if shared:
+            continue
+        if not found.live:
+            raise UnsupportedError(
+                "%s: is shut off and disk %s is in pool %s, which is not the same storage on %s: start the VM to "
+                "move it live with its disks, or copy the volume yourself"
+                % (found.name, disk.target, disk.pool, target)
+            )
+        disk.copy = True
+        try:
+            theirs.storageVolLookupByName(disk.volume)
+        except LibvirtError:
+            volume, _path = parse_volume_xml(
+                source_conn.storagePoolLookupByName(disk.pool).storageVolLookupByName(disk.volume).XMLDesc(0)
+            )
+            disk.create = _empty_volume_xml(volume)
+
+
+def _empty_volume_xml(volume):
+    """The source volume's name, capacity and format, with no backing file: the copy fills it whole."""
+    return build_volume_xml(Volume(name=volume.name, capacity=volume.capacity, format=volume.format))

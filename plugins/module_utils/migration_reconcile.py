@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Moves of VMs away from this host (libvirt_migrate): validate -> read (here and on each target, before
+anything moves) -> plan (a Step per VM) -> apply -> verify (the VM is gone here and runs, or is defined, on
+its target). Without moves it only reports where this host's domains are, for the role's placement check."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from dataclasses import dataclass, field
+
+from ansible_collections.essentials.kvm.plugins.module_utils import checks, reconcile
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection, open_connection
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, migrate
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
+    check_target,
+    domain_states,
+    lookup,
+    read_source,
+    transport_uri,
+)
+
+MOVE_FIELDS = {"name": checks.plain_text, "target": checks.plain_text, "address": checks.host}
+
+
+@dataclass
+class Request:
+    uri: str
+    moves: list = field(default_factory=list)  # mappings name, target (inventory name), address
+    source: str = "this host"
+    options: Options = field(default_factory=Options)
+    input_name: str = "moves"
+
+
+@dataclass
+class Move:
+    name: str
+    target: str
+    address: str
+    source: str = ""
+
+
+@dataclass
+class Plan:
+    move: Move
+    found: object = None
+    steps: list = field(default_factory=list)
+
+
+def validate(request):
+    """The moves as Move, each named by its input path when wrong."""
+    moves = []
+    for index, item in enumerate(checks.listing(request.moves, request.input_name)):
+        got = checks.values(checks.Fields(item, at(request.input_name, index), MOVE_FIELDS), MOVE_FIELDS, MOVE_FIELDS)
+        moves.append(Move(source=request.source, **got))
+    return moves
+
+
+def describe(found, move):
+    how = "live" if found.live else "shut off, definition only"
+    if found.live:
+        how += ", disks %s copied" % ", ".join(d.target for d in found.copies) if found.copies else ", memory only"
+    return "%s: move %s -> %s (%s)" % (found.name, move.source, move.target, how)
+
+
+def converge(request, check_mode=False):
+    moves = validate(request)
+    with connection(request.uri) as conn:
+        result = {"changed": False, "domains": domain_states(conn), "moves": []}
+        targets = {}
+        try:
+            plans = _plan(conn, moves, request.options, targets)
+            if check_mode:
+                result["moves"] = [{"name": p.move.name, "from": p.move.source, "to": p.move.target} for p in plans]
+                result["changed"] = bool(plans)
+                return result
+            reports = {}
+            for plan in plans:
+                plan.steps = [_step(conn, targets[plan.move.target], plan, request.options, reports)]
+            done = reconcile.converge(plans, lambda: _left(conn, targets, plans))
+        finally:
+            for target_conn, _uri in targets.values():
+                target_conn.close()
+        result["changed"] = bool(done)
+        result["done"] = done
+        result["moves"] = [reports[p.move.name] for p in plans]
+        return result
+
+
+def _plan(conn, moves, options, targets):
+    """A plan per VM this host still has; every target is read (and its lacks refused) before any move."""
+    plans = []
+    for move in moves:
+        found = read_source(conn, move.name)
+        if found is None:
+            continue
+        if move.target not in targets:
+            uri = transport_uri(move.address, options.key_file)
+            targets[move.target] = (open_connection(uri), uri)
+        check_target(conn, targets[move.target][0], found, move.target)
+        plans.append(Plan(move, found))
+    return plans
+
+
+def _step(conn, target, plan, options, reports):
+    target_conn, uri = target
+
+    def call():
+        measured = migrate(conn, target_conn, uri, plan.found, plan.move, options)
+        reports[plan.move.name] = dict(
+            {"name": plan.move.name, "from": plan.move.source, "to": plan.move.target, "live": plan.found.live},
+            copied=[d.target for d in plan.found.copies],
+            **measured,
+        )
+        return measured
+
+    def report(measured):
+        text = describe(plan.found, plan.move) + " in %.1f s" % measured["seconds"]
+        if measured.get("downtime_ms") is not None:
+            text += ", downtime %d ms" % measured["downtime_ms"]
+        return [text]
+
+    return reconcile.Step(describe(plan.found, plan.move), call, report=report)
+
+
+def _left(conn, targets, plans):
+    """What is not where it should be after the moves."""
+    for plan in plans:
+        name, target = plan.move.name, plan.move.target
+        if lookup(conn, name) is not None:
+            yield "%s: still defined here after the move to %s" % (name, target)
+        dom = lookup(targets[target][0], name)
+        if dom is None or (plan.found.live and not dom.isActive()):
+            yield "%s: not %s on %s after the move" % (name, "running" if plan.found.live else "defined", target)

@@ -1,0 +1,148 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, KVM essentials developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: libvirt_migrate
+short_description: Move VMs from this hypervisor to others, live when they run
+version_added: 0.2.0
+description:
+  - Moves each VM of O(moves) from this host to its target peer to peer over C(qemu+ssh) with the key O(key_file),
+    a running VM live (memory only when its disks are in a pool of the same name on the same shared storage on
+    both hosts, with its disks copied into volumes created on the target otherwise), a shut-off VM as its
+    definition. The target keeps the VM's persistent definition; this host forgets it.
+  - Before anything moves, every target is read over the transport; a target that lacks one of the VM's networks
+    or storage pools, or has a VM of that name already, fails the task naming the VM and the missing piece.
+  - A move that does not finish within O(timeout) seconds is aborted; the VM keeps running here.
+  - Always returns RV(domains), where this host's domains are, read before any move; the kvm role calls the
+    module without O(moves) on every hypervisor to find where the declared VMs run. See
+    docs/migration_between_hosts.md.
+author:
+  - KVM essentials developers (@kvm-essentials)
+extends_documentation_fragment:
+  - essentials.kvm.invocation
+  - essentials.kvm.libvirt
+  - essentials.kvm.host_lock
+options:
+  moves:
+    description:
+      - The VMs to move away from this host, each a mapping of C(name) (the libvirt domain), C(target) (the target
+        host's inventory name, for messages) and C(address) (the target's migration address, where libvirt and the
+        memory stream reach it).
+    type: list
+    elements: dict
+  moves_input_name:
+    description: Name used at the start of error paths of O(moves).
+    type: str
+    default: moves
+  source:
+    description: This host's name, used in messages and in RV(moves).
+    type: str
+    default: this host
+  key_file:
+    description: The private SSH key this host's libvirt logs in to the targets with, as root.
+    type: path
+    default: /root/.ssh/kvm_migration_ed25519
+  bandwidth:
+    description: Limit of the migration stream in MiB/s; V(0) leaves it to QEMU.
+    type: int
+    default: 0
+  max_downtime:
+    description: Longest pause of the guest at the switch-over, in milliseconds.
+    type: int
+    default: 300
+  auto_converge:
+    description: Let QEMU slow down the guest's vCPUs when its memory changes faster than the stream sends it.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds after which a move still running is aborted; the VM stays here.
+    type: int
+    default: 600
+attributes:
+  check_mode:
+    description: Reads both hosts and lists the moves it would make.
+    support: full
+  diff_mode:
+    description: Has no diff; RV(moves) lists the moves.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Move web1 live to kvm2
+  essentials.kvm.libvirt_migrate:
+    source: kvm1
+    moves:
+      - {name: web1, target: kvm2, address: 192.168.30.12}
+    max_downtime: 200
+"""
+
+RETURN = r"""
+domains:
+  description: Every domain of this host and its state (V(running), V(shutoff), ...), read before any move.
+  returned: always
+  type: dict
+  sample: {web1: running, db1: shutoff}
+moves:
+  description:
+    - One entry per VM moved. C(seconds) is the whole move as the module timed it; C(downtime_ms) and C(time_ms) are
+      the downtime and total time libvirt measured for a live move.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: web1, from: kvm1, to: kvm2, live: true, copied: [], seconds: 6.2, downtime_ms: 48, time_ms: 5870}]
+done:
+  description: The moves made before one failed.
+  returned: failure
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_reconcile import Request, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+
+OPTIONS = ("bandwidth", "max_downtime", "auto_converge", "timeout", "key_file")
+ARGUMENT_SPEC = dict(
+    lock_timeout=LOCK_TIMEOUT_OPTION,
+    uri=URI_OPTION,
+    moves=ITEMS,
+    moves_input_name={"type": "str", "default": "moves"},
+    source={"type": "str", "default": "this host"},
+    key_file={"type": "path", "default": "/root/.ssh/kvm_migration_ed25519"},
+    bandwidth={"type": "int", "default": 0},
+    max_downtime={"type": "int", "default": 300},
+    auto_converge={"type": "bool", "default": True},
+    timeout={"type": "int", "default": 600},
+)
+
+
+def moves(module):
+    params = module.params
+    request = Request(
+        uri=params["uri"],
+        moves=params["moves"] or [],
+        source=params["source"],
+        options=Options(**dict((name, params[name]) for name in OPTIONS)),
+        input_name=params["moves_input_name"],
+    )
+    return converge(request, check_mode=module.check_mode)
+
+
+def main():
+    module_main(AnsibleModule, ARGUMENT_SPEC, moves)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""What a move reads before anything moves (migration_read) and the migration call it makes (migration_apply),
+against a small stand-in for libvirt's connection."""
+
+import libvirt
+import pytest
+
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, flags_and_params
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
+    check_target,
+    data_uri,
+    read_source,
+    transport_uri,
+)
+
+VM_XML = """<domain type='qemu'><name>web1</name><devices>
+<disk type='volume' device='disk'><source pool='shared' volume='web1-disk0.qcow2'/><target dev='vda'/></disk>
+<disk type='volume' device='disk'><source pool='local' volume='web1-disk1.qcow2'/><target dev='vdb'/></disk>
+<disk type='file' device='cdrom'><source file='/srv/iso/a.iso'/><target dev='sda'/><readonly/></disk>
+<interface type='network'><source network='lan' portgroup='v100'/></interface>
+</devices></domain>"""
+NFS = "<pool type='netfs'><name>shared</name><source><host name='%s'/><dir path='/srv'/></source></pool>"
+DIR = "<pool type='dir'><name>local</name><target><path>/var/lib/libvirt/images</path></target></pool>"
+VOLUME = (
+    "<volume><name>web1-disk1.qcow2</name><capacity unit='bytes'>1073741824</capacity>"
+    "<target><path>/x</path><format type='qcow2'/></target><backingStore><path>/base</path></backingStore></volume>"
+)
+
+
+def missing(code):
+    error = libvirt.libvirtError("missing")
+    error.get_error_code = lambda: code
+    return error
+
+
+class Obj:
+    def __init__(self, xml="", active=True, volumes=None):
+        self.xml, self.active, self.volumes, self.refreshed = xml, active, volumes or {}, 0
+
+    def XMLDesc(self, _flags=0):
+        return self.xml
+
+    def isActive(self):
+        return self.active
+
+    def refresh(self, _flags):
+        self.refreshed += 1
+
+    def storageVolLookupByName(self, name):
+        if name not in self.volumes:
+            raise missing(libvirt.VIR_ERR_NO_STORAGE_VOL)
+        return Obj(self.volumes[name])
+
+
+class Conn:
+    def __init__(self, domains=None, networks=None, pools=None):
+        self.domains, self.networks, self.pools = domains or {}, networks or {}, pools or {}
+
+    def lookupByName(self, name):
+        if name not in self.domains:
+            raise missing(libvirt.VIR_ERR_NO_DOMAIN)
+        return self.domains[name]
+
+    def networkLookupByName(self, name):
+        if name not in self.networks:
+            raise missing(libvirt.VIR_ERR_NO_NETWORK)
+        return self.networks[name]
+
+    def storagePoolLookupByName(self, name):
+        if name not in self.pools:
+            raise missing(libvirt.VIR_ERR_NO_STORAGE_POOL)
+        return self.pools[name]
+
+
+def source():
+    pools = {
+        "shared": Obj(NFS % "nas", volumes={"web1-disk0.qcow2": VOLUME}),
+        "local": Obj(DIR, volumes={"web1-disk1.qcow2": VOLUME}),
+    }
+    return Conn({"web1": Obj(VM_XML)}, pools=pools)
+
+
+def target(**changes):
+    parts = {"networks": {"lan": Obj()}, "pools": {"shared": Obj(NFS % "nas"), "local": Obj(DIR)}}
+    parts.update(changes)
+    return Conn(**parts)
+
+
+def test_the_transport_and_the_data_stream_reach_the_migration_address():
+    assert (
+        transport_uri("192.168.30.12", "/root/.ssh/k")
+        == "qemu+ssh://root@192.168.30.12/system?keyfile=/root/.ssh/k&no_tty=1"
+    )
+    assert transport_uri("fd00::2", "/k") == "qemu+ssh://root@[fd00::2]/system?keyfile=/k&no_tty=1"
+    assert data_uri("fd00::2") == "tcp://[fd00::2]"
+
+
+def test_a_shared_pool_moves_memory_only_and_a_local_one_gets_a_volume_to_copy_into():
+    found = read_source(source(), "web1")
+    assert (found.live, found.networks, [d.target for d in found.disks]) == (True, ["lan"], ["vda", "vdb"])
+    theirs = target()
+    check_target(source(), theirs, found, "kvm2")
+    assert [(d.target, d.copy) for d in found.disks] == [("vda", False), ("vdb", True)]
+    # The copy fills the volume whole: the same size and format, no backing file.
+    assert "backingStore" not in found.disks[1].create and "1073741824" in found.disks[1].create
+    assert theirs.pools["shared"].refreshed == 1
+    flags, params = flags_and_params(found, "192.168.30.12", Options(bandwidth=100))
+    assert flags & libvirt.VIR_MIGRATE_LIVE and flags & libvirt.VIR_MIGRATE_NON_SHARED_DISK
+    assert flags & libvirt.VIR_MIGRATE_UNDEFINE_SOURCE and flags & libvirt.VIR_MIGRATE_AUTO_CONVERGE
+    assert params[libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS] == ["vdb"]
+    assert params[libvirt.VIR_MIGRATE_PARAM_URI] == "tcp://192.168.30.12"
+    assert params[libvirt.VIR_MIGRATE_PARAM_BANDWIDTH] == 100
+
+
+def test_the_same_pool_name_on_other_storage_is_not_shared():
+    found = read_source(source(), "web1")
+    check_target(source(), target(pools={"shared": Obj(NFS % "other"), "local": Obj(DIR)}), found, "kvm2")
+    assert [d.copy for d in found.disks] == [True, True]
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"networks": {}}, "web1: cannot move to kvm2, which has no network lan: declare it in kvm_virtual_networks"),
+        ({"networks": {"lan": Obj(active=False)}}, "which has no active network lan"),
+        (
+            {"pools": {"local": Obj(DIR)}},
+            "which has no storage pool shared (disk vda): declare it in kvm_storage_pools",
+        ),
+        ({"domains": {"web1": Obj()}}, "web1: kvm2 has a VM of that name already"),
+    ],
+)
+def test_what_the_target_lacks_stops_the_move_naming_it(changes, message):
+    with pytest.raises(HostError, match=None) as caught:
+        check_target(source(), target(**changes), read_source(source(), "web1"), "kvm2")
+    assert message in caught.value.message
+
+
+def test_a_shut_off_vm_moves_as_definition_but_not_with_local_disks():
+    conn = source()
+    conn.domains["web1"].active = False
+    found = read_source(conn, "web1")
+    with pytest.raises(UnsupportedError, match="web1: is shut off and disk vdb is in pool local"):
+        check_target(conn, target(), found, "kvm2")
+    found.disks = found.disks[:1]
+    check_target(conn, target(), found, "kvm2")
+    flags, params = flags_and_params(found, "kvm2", Options())
+    assert flags & libvirt.VIR_MIGRATE_OFFLINE and not flags & libvirt.VIR_MIGRATE_LIVE
+    assert libvirt.VIR_MIGRATE_PARAM_URI not in params and params[libvirt.VIR_MIGRATE_PARAM_PERSIST_XML] == VM_XML
+
+
+def test_a_vm_gone_from_the_source_is_no_move_and_a_disk_outside_pools_is_refused():
+    assert read_source(Conn(), "web1") is None
+    conn = Conn(
+        {
+            "web1": Obj(
+                VM_XML.replace(
+                    "<disk type='volume' device='disk'><source pool='shared' volume='web1-disk0.qcow2'/>",
+                    "<disk type='file' device='disk'><source file='/srv/web1.img'/>",
+                )
+            )
+        }
+    )
+    with pytest.raises(UnsupportedError, match=r"web1: disk vda \(/srv/web1.img\) is in no storage pool"):
+        read_source(conn, "web1")
