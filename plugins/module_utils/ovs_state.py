@@ -195,3 +195,26 @@ def parse_state(stdout):
         bridge.ports.sort(key=lambda item: item.name)
         bridge.bonds.sort(key=lambda item: item.name)
     return bridges
+
+
+# What ovs-vswitchd made of each interface: it writes why it could not create one into `error`, with ofport -1.
+STATUS_COLUMNS = ("name", "type", "error", "ofport")
+
+
+def status_args():
+    """ovs-vsctl arguments listing every interface's status, read after a transaction (ovs-vsctl has waited for
+    ovs-vswitchd to apply it) and on a run without change; never in check mode."""
+    return ["--format=json", "--columns=%s" % ",".join(STATUS_COLUMNS), "list", "Interface"]
+
+
+def parse_status(stdout):
+    """Interface name -> (type, error or None, ofport or None)."""
+    try:
+        document = json.loads(stdout)
+        rows = [dict(zip(document["headings"], [_value(cell) for cell in row])) for row in document["data"]]
+        return dict(
+            (row["name"], (row["type"] or "system", _optional(row["error"]) or None, _optional(row["ofport"])))
+            for row in rows
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HostError("cannot parse ovs-vsctl output: %s" % exc)

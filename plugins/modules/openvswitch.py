@@ -340,6 +340,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import p
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_refusals import interface_paths
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 
 # Ansible checks only that bridges and ports are lists of mappings: ovs_validate is the one reader of the items,
@@ -362,7 +363,8 @@ def switch(module):
     desired = parse_bridges(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
     binary = program("ovs_vsctl", params["ovs_vsctl"], module.get_bin_path(params["ovs_vsctl"]), "openvswitch-switch")
     vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
-    return converge(vsctl, desired, params["purge"], module.check_mode, module._diff)
+    paths = interface_paths(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
+    return converge(vsctl, desired, params["purge"], module.check_mode, module._diff, paths)
 
 
 def main():

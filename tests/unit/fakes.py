@@ -3,7 +3,7 @@
 import json
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import COLUMNS
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import COLUMNS, STATUS_COLUMNS
 
 
 def ovsdb_json(bridges):
@@ -91,15 +91,30 @@ def ovsdb_json(bridges):
     return "".join(json.dumps({"data": rows[table], "headings": list(columns)}) + "\n" for table, columns in COLUMNS)
 
 
-class FakeOvs:
-    """Answers reads with `state`; a transaction switches to `after` (the desired switch by default)."""
+def ovsdb_status(bridges, errors=None):
+    """What `ovs-vsctl --format=json --columns=name,type,error,ofport list Interface` lists for these bridges;
+    errors maps an interface name to the error ovs-vswitchd wrote (its ofport is then -1)."""
+    errors = errors or {}
+    interfaces = json.loads(ovsdb_json(bridges).splitlines()[2])["data"]
+    rows = [
+        [name, kind, errors.get(name, ["set", []]), -1 if name in errors else 1]
+        for _uuid, name, kind, _opts in interfaces
+    ]
+    return json.dumps({"data": rows, "headings": list(STATUS_COLUMNS)})
 
-    def __init__(self, state, after=None):
-        self.state, self.after = state, after
+
+class FakeOvs:
+    """Answers reads with `state`; a transaction switches to `after` (the desired switch by default).
+    `errors` are the interfaces ovs-vswitchd refused, by name."""
+
+    def __init__(self, state, after=None, errors=None):
+        self.state, self.after, self.errors = state, after, errors
         self.transactions = []
 
     def __call__(self, argv):
         assert argv[:2] == ["ovs-vsctl", "--timeout=30"]
+        if "--columns=%s" % ",".join(STATUS_COLUMNS) in argv:
+            return 0, ovsdb_status(self.state, self.errors), ""
         if "--format=json" in argv:
             return 0, ovsdb_json(self.state), ""
         self.transactions.append(argv)
