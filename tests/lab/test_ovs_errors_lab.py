@@ -85,13 +85,12 @@ class PrivateSwitch:
 
 
 @pytest.fixture(scope="module")
-def switch(lab):
+def switch(lab, request):
     private = PrivateSwitch()
-    try:
-        private.up()
-        yield private
-    finally:
-        private.down()
+    # Registered first: a switch that fails to come up is taken down too.
+    request.addfinalizer(private.down)
+    private.up()
+    return private
 
 
 @pytest.fixture
