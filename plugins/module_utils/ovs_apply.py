@@ -14,12 +14,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_diff import pre
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import to_dict
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, plan_transactions, transaction
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_refusals import judge
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import (
-    parse_state,
-    parse_status,
-    read_args,
-    status_args,
-)
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state, parse_status, read_args
 
 SPLIT_HEADER = "after (two ovs-vsctl transactions: a new tunnel takes the settings of one this run removes)"
 
@@ -59,8 +54,10 @@ class Vsctl:
     def read(self):
         return parse_state(self._run(read_args()))
 
-    def status(self):
-        return parse_status(self._run(status_args()))
+    def read_with_status(self):
+        """The switch and what ovs-vswitchd made of each interface (parse_status), in the same one query."""
+        out = self._run(read_args())
+        return parse_state(out), parse_status(out)
 
     def argv(self, commands):
         return self.prefix + transaction(commands) if commands else []
@@ -73,7 +70,7 @@ def converge(vsctl, desired, purge=False, check_mode=False, diff=False, paths=No
     """Bring the switch to `desired` (validated Bridge list); returns the module result fields, with
     Ansible's `diff` (the switch as text before and after; predicted in check mode) when diff is true.
     paths (interface name -> input path, ovs_refusals.interface_paths) names refused interfaces."""
-    before = vsctl.read()
+    before, status = vsctl.read_with_status()
     batches = plan_transactions(before, desired, purge)
     argvs = [vsctl.argv(commands) for commands in batches]
     result = dict(changed=bool(batches), commands=sum(argvs, []), transactions=argvs, before=to_dict(before.values()))
@@ -85,7 +82,7 @@ def converge(vsctl, desired, purge=False, check_mode=False, diff=False, paths=No
             after = predict(before, desired, purge) if batches else before
             result.setdefault("diff", {}).update(before=to_text(before), after=to_text(after))
         if not check_mode:
-            result["warnings"] = judge(vsctl.status(), desired, paths or {}, [])
+            result["warnings"] = judge(status, desired, paths or {}, [])
         return result
     enter_apply()
     done = [" ".join(argv) for argv in argvs]
@@ -95,7 +92,7 @@ def converge(vsctl, desired, purge=False, check_mode=False, diff=False, paths=No
         except HostError as exc:
             exc.done = done[:number]
             raise
-    after = vsctl.read()
+    after, status = vsctl.read_with_status()
     left = plan(after, desired, purge)
     if left:
         raise HostError(
@@ -103,7 +100,7 @@ def converge(vsctl, desired, purge=False, check_mode=False, diff=False, paths=No
             % " ".join(transaction(left)),
             done=done,
         )
-    result["warnings"] = judge(vsctl.status(), desired, paths or {}, argvs)
+    result["warnings"] = judge(status, desired, paths or {}, argvs)
     result["after"] = to_dict(after.values())
     if diff:
         result.setdefault("diff", {}).update(before=to_text(before), after=to_text(after))

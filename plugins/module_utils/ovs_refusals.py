@@ -77,7 +77,7 @@ def _hint(kind, error):
 def judge(status, desired, paths, applied):
     """Raise HostError for the declared interfaces ovs-vswitchd refused; return warnings for the rest.
 
-    status is parse_state.parse_status's answer, paths interface_paths's; applied lists the transactions this run
+    status is ovs_state.parse_status's answer, paths interface_paths's; applied lists the transactions this run
     applied (argv lists), reported as done."""
     kinds = declared(desired)
     refused, warnings, strangers = [], [], []

@@ -53,7 +53,8 @@ COLUMNS = (
             "external_ids",
         ),
     ),
-    ("Interface", ("_uuid", "name", "type", "options")),
+    # error and ofport: what ovs-vswitchd made of the interface (ovs_refusals), read with the rest.
+    ("Interface", ("_uuid", "name", "type", "options", "error", "ofport")),
     ("Mirror", ("_uuid", "name") + MIRROR_SELECTION),
 )
 MANAGED_OPTIONS = ("peer", "remote_ip", "key")
@@ -197,24 +198,12 @@ def parse_state(stdout):
     return bridges
 
 
-# What ovs-vswitchd made of each interface: it writes why it could not create one into `error`, with ofport -1.
-STATUS_COLUMNS = ("name", "type", "error", "ofport")
-
-
-def status_args():
-    """ovs-vsctl arguments listing every interface's status, read after a transaction (ovs-vsctl has waited for
-    ovs-vswitchd to apply it) and on a run without change; never in check mode."""
-    return ["--format=json", "--columns=%s" % ",".join(STATUS_COLUMNS), "list", "Interface"]
-
-
 def parse_status(stdout):
-    """Interface name -> (type, error or None, ofport or None)."""
-    try:
-        document = json.loads(stdout)
-        rows = [dict(zip(document["headings"], [_value(cell) for cell in row])) for row in document["data"]]
-        return dict(
-            (row["name"], (row["type"] or "system", _optional(row["error"]) or None, _optional(row["ofport"])))
-            for row in rows
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise HostError("cannot parse ovs-vsctl output: %s" % exc)
+    """Interface name -> (type, error or None, ofport or None), from the same read as parse_state: ovs-vswitchd
+    writes why it could not create an interface into `error`, with ofport -1. (Outputs recorded before these
+    columns were read have neither: no error.)"""
+    rows = _tables(stdout)[2]
+    return dict(
+        (row["name"], (row["type"] or "system", _optional(row.get("error")) or None, _optional(row.get("ofport"))))
+        for row in rows
+    )

@@ -17,14 +17,14 @@ description:
   - One exception takes two transactions, the removals first - a tunnel created by this run with the type,
     C(remote_ip) and C(key) of a tunnel this run deletes or changes (a renamed tunnel). Open vSwitch before 3.4
     creates the new tunnel before it lets the old one go, and refuses it with C(File exists).
-  - After applying (C(ovs-vsctl) waits for ovs-vswitchd), and on a run without change, the module reads what
-    ovs-vswitchd made of each interface (the C(error) and C(ofport) columns). A declared interface that
+  - The read after applying (C(ovs-vsctl) waits for ovs-vswitchd), and the one read of a run without change, also
+    give what ovs-vswitchd made of each interface (the C(error) and C(ofport) columns). A declared interface that
     ovs-vswitchd refused (a tunnel with the settings of another tunnel on the host, a bad option) fails the run
     with its input path and Open vSwitch's message, whether or not this run changed it, so that a second run does
     not report it converged; the failure says whether this run's transaction was applied.
   - A declared system port or bond member whose device does not exist on the host is a warning, not a failure;
     Open vSwitch keeps the port and attaches the device when it appears. An interface the input does not declare
-    that ovs-vswitchd refused is a warning. Check mode reads none of this.
+    that ovs-vswitchd refused is a warning. Check mode reports none of this.
   - Bond members, bond mode and LACP settings of an existing bond converge in place.
   - Keys of O(bridges[].other_config) and the C(external_ids) maps that are not listed are left alone.
   - All input is validated before anything changes; errors name the input path, prefixed by O(input_name)

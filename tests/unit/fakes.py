@@ -3,18 +3,21 @@
 import json
 
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bond
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import COLUMNS, STATUS_COLUMNS
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import COLUMNS
 
 
-def ovsdb_json(bridges):
-    """What `ovs-vsctl --format=json` lists for these Bridge objects (fake bridges included)."""
+def ovsdb_json(bridges, errors=None):
+    """What `ovs-vsctl --format=json` lists for these Bridge objects (fake bridges included); errors maps an
+    interface name to the error ovs-vswitchd wrote (its ofport is then -1)."""
+    errors = errors or {}
     rows = dict((entry[0], []) for entry in COLUMNS)
     uuids = iter("uuid-%d" % number for number in range(1, 100000))
     port_uuids = {}
 
     def interface(name, type_="", options=None):
         uuid = next(uuids)
-        rows["Interface"].append([["uuid", uuid], name, type_, ["map", sorted((options or {}).items())]])
+        status = [errors[name], -1] if name in errors else [["set", []], len(rows["Interface"]) + 1]
+        rows["Interface"].append([["uuid", uuid], name, type_, ["map", sorted((options or {}).items())]] + status)
         return ["uuid", uuid]
 
     def port(name, interfaces, tag=None, fake=False, item=None):
@@ -91,18 +94,6 @@ def ovsdb_json(bridges):
     return "".join(json.dumps({"data": rows[table], "headings": list(columns)}) + "\n" for table, columns in COLUMNS)
 
 
-def ovsdb_status(bridges, errors=None):
-    """What `ovs-vsctl --format=json --columns=name,type,error,ofport list Interface` lists for these bridges;
-    errors maps an interface name to the error ovs-vswitchd wrote (its ofport is then -1)."""
-    errors = errors or {}
-    interfaces = json.loads(ovsdb_json(bridges).splitlines()[2])["data"]
-    rows = [
-        [name, kind, errors.get(name, ["set", []]), -1 if name in errors else 1]
-        for _uuid, name, kind, _opts in interfaces
-    ]
-    return json.dumps({"data": rows, "headings": list(STATUS_COLUMNS)})
-
-
 class FakeOvs:
     """Answers reads with `state`; a transaction switches to `after` (the desired switch by default).
     `errors` are the interfaces ovs-vswitchd refused, by name."""
@@ -113,10 +104,8 @@ class FakeOvs:
 
     def __call__(self, argv):
         assert argv[:2] == ["ovs-vsctl", "--timeout=30"]
-        if "--columns=%s" % ",".join(STATUS_COLUMNS) in argv:
-            return 0, ovsdb_status(self.state, self.errors), ""
         if "--format=json" in argv:
-            return 0, ovsdb_json(self.state), ""
+            return 0, ovsdb_json(self.state, self.errors), ""
         self.transactions.append(argv)
         self.state = self.after
         return 0, "", ""
