@@ -3,9 +3,10 @@ path and OVS's message when a declared tunnel clashes with one the input does no
 system port whose device does not exist, and renames a tunnel keeping its settings in one run (two transactions:
 3.1 creates the new tunnel before it lets the old one go and says "File exists").
 
-The switch is an ovsdb-server and ovs-vswitchd of this test (userspace datapath) in a namespace of its own, its
-files in a temporary folder: ovs-vswitchd tells tunnels apart across all the bridges of a datapath, so the lab's
-shared switch is left alone. The module runs as Ansible runs it, a process per run, against it through its `db` option.
+The switch is an ovsdb-server and ovs-vswitchd of this test (labkit's PrivateOvs; userspace datapath) in a
+namespace of its own, its files in a temporary folder: ovs-vswitchd tells tunnels apart across all the bridges of a
+datapath, so the lab's shared switch is left alone. The module runs as Ansible runs it, a process per run, against
+it through its `db` option.
 """
 
 import json
@@ -18,9 +19,9 @@ import uuid
 
 import pytest
 
-from tests.labkit import netns
 from tests.labkit.ansible import ROOT
-from tests.labkit.proc import run, stop_pidfile, wait_for
+from tests.labkit.private_daemons import PrivateOvs
+from tests.labkit.proc import run
 
 pytestmark = pytest.mark.lab
 
@@ -31,34 +32,8 @@ REMOTE = "192.0.2.31"
 MODULE = os.path.join(ROOT, "plugins", "modules", "openvswitch.py")
 
 
-class PrivateSwitch:
-    """ovsdb-server then ovs-vswitchd in namespace `ns`, each with its pid, control socket and log under `folder`."""
-
-    def __init__(self):
-        self.ns = "ekvm-oe" + TAG
-        self.folder = tempfile.mkdtemp(prefix="ekvm-ovserr-")
-        self.db = "unix:%s/db.sock" % self.folder
-
-    def daemon(self, name, *argv):
-        where = os.path.join(self.folder, name)
-        tail = ["--pidfile=%s.pid" % where, "--unixctl=%s.ctl" % where, "--log-file=%s.log" % where, "--detach"]
-        netns.execute(self.ns, list(argv) + tail)
-
-    def up(self):
-        netns.add(self.ns)
-        database = os.path.join(self.folder, "conf.db")
-        run(["ovsdb-tool", "create", database, "/usr/share/openvswitch/vswitch.ovsschema"])
-        self.daemon("ovsdb-server", "ovsdb-server", database, "--remote=punix:%s/db.sock" % self.folder)
-        self.vsctl("--no-wait", "init")
-        # OVS_RUNDIR: the bridges' OpenFlow sockets go to this folder, not to the shared switch's.
-        self.daemon("ovs-vswitchd", "env", "OVS_RUNDIR=" + self.folder, "ovs-vswitchd", self.db)
-        wait_for(lambda: self.vsctl("show", check=False).returncode == 0, 15, what="private ovs-vswitchd")
-
-    def down(self):
-        for name in ("ovs-vswitchd", "ovsdb-server"):
-            stop_pidfile(os.path.join(self.folder, name + ".pid"))
-        netns.delete(self.ns)
-        shutil.rmtree(self.folder, ignore_errors=True)
+class PrivateSwitch(PrivateOvs):
+    """labkit's private ovsdb-server and ovs-vswitchd, with what these tests ask of them."""
 
     def vsctl(self, *args, check=True):
         return run(["ovs-vsctl", "--db=" + self.db, "--timeout=10"] + list(args), check=check)
@@ -86,10 +61,11 @@ class PrivateSwitch:
 
 @pytest.fixture(scope="module")
 def switch(lab, request):
-    private = PrivateSwitch()
+    folder = tempfile.mkdtemp(prefix="ekvm-ovserr-")
+    private = PrivateSwitch(folder, "ekvm-oe" + TAG)
     # Registered first: a switch that fails to come up is taken down too.
-    request.addfinalizer(private.down)
-    private.up()
+    request.addfinalizer(lambda: (private.stop(), shutil.rmtree(folder, ignore_errors=True)))
+    private.start()
     return private
 
 
