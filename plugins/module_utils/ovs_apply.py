@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read, plan, apply in one ovs-vsctl transaction, and verify by reading again."""
+"""Read, plan, apply in one ovs-vsctl transaction (two for the tunnel exception of ovs_plan), verify by reading
+again, and check that ovs-vswitchd created every declared interface (ovs_refusals)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,12 +12,16 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostE
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_diff import predict, to_text
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import to_dict
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, transaction
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state, read_args
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, plan_transactions, transaction
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_refusals import judge
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state, parse_status, read_args
+
+SPLIT_HEADER = "after (two ovs-vsctl transactions: a new tunnel takes the settings of one this run removes)"
 
 
 class Vsctl:
-    """ovs-vsctl behind an injectable runner: runner(argv) -> (rc, stdout, stderr)."""
+    """ovs-vsctl behind an injectable runner: runner(argv) -> (rc, stdout, stderr). Without --no-wait, a
+    transaction returns once ovs-vswitchd has applied it, so its `error` columns are filled in by then."""
 
     def __init__(self, runner, binary="ovs-vsctl", db=None, timeout=30):
         self.runner = runner
@@ -49,6 +54,11 @@ class Vsctl:
     def read(self):
         return parse_state(self._run(read_args()))
 
+    def read_with_status(self):
+        """The switch and what ovs-vswitchd made of each interface (parse_status), in the same one query."""
+        out = self._run(read_args())
+        return parse_state(out), parse_status(out)
+
     def argv(self, commands):
         return self.prefix + transaction(commands) if commands else []
 
@@ -56,29 +66,42 @@ class Vsctl:
         self._run(transaction(commands))
 
 
-def converge(vsctl, desired, purge=False, check_mode=False, diff=False):
+def converge(vsctl, desired, purge=False, check_mode=False, diff=False, paths=None):
     """Bring the switch to `desired` (validated Bridge list); returns the module result fields, with
-    Ansible's `diff` (the switch as text before and after; predicted in check mode) when diff is true."""
-    before = vsctl.read()
-    commands = plan(before, desired, purge)
-    result = dict(changed=bool(commands), commands=vsctl.argv(commands), before=to_dict(before.values()))
-    if not commands or check_mode:
+    Ansible's `diff` (the switch as text before and after; predicted in check mode) when diff is true.
+    paths (interface name -> input path, ovs_refusals.interface_paths) names refused interfaces."""
+    before, status = vsctl.read_with_status()
+    batches = plan_transactions(before, desired, purge)
+    argvs = [vsctl.argv(commands) for commands in batches]
+    result = dict(changed=bool(batches), commands=sum(argvs, []), transactions=argvs, before=to_dict(before.values()))
+    if diff and len(batches) > 1:
+        result["diff"] = dict(after_header=SPLIT_HEADER)
+    if not batches or check_mode:
         result["after"] = result["before"]
         if diff:
-            result["diff"] = dict(
-                before=to_text(before), after=to_text(predict(before, desired, purge)) if commands else to_text(before)
-            )
+            after = predict(before, desired, purge) if batches else before
+            result.setdefault("diff", {}).update(before=to_text(before), after=to_text(after))
+        if not check_mode:
+            result["warnings"] = judge(status, desired, paths or {}, [])
         return result
     enter_apply()
-    vsctl.apply(commands)
-    after = vsctl.read()
+    done = [" ".join(argv) for argv in argvs]
+    for number, commands in enumerate(batches):
+        try:
+            vsctl.apply(commands)
+        except HostError as exc:
+            exc.done = done[:number]
+            raise
+    after, status = vsctl.read_with_status()
     left = plan(after, desired, purge)
     if left:
         raise HostError(
             "ovs-vsctl accepted the transaction but the switch still differs; it would need: %s"
-            % " ".join(transaction(left))
+            % " ".join(transaction(left)),
+            done=done,
         )
+    result["warnings"] = judge(status, desired, paths or {}, argvs)
     result["after"] = to_dict(after.values())
     if diff:
-        result["diff"] = dict(before=to_text(before), after=to_text(after))
+        result.setdefault("diff", {}).update(before=to_text(before), after=to_text(after))
     return result

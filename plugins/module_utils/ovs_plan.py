@@ -6,6 +6,10 @@
 Sub-commands come in three phases so that names are free before they are reused: removals
 (del-br, del-port, del-bond-iface, mirrors leaving a bridge), additions (add-br, add-port, add-bond,
 add-bond-iface), then settings (set, remove, mirrors created). ovs-vsctl applies the whole list atomically.
+
+One exception splits the run into two transactions (removals first): a tunnel that takes the type, remote_ip and
+key another tunnel gives up in the same run. Open vSwitch before 3.4 creates the new tunnel before it releases the
+old one's identity and refuses it ("File exists"); see Planner.transactions.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -55,6 +59,9 @@ class Planner:
         self.gone_bridges, self.gone_ports = set(), set()
         # ovs-vsctl record ids (@name) of the ports and mirrors this transaction refers to.
         self.port_ids, self.mirror_count = {}, 0
+        # Tunnel identities ovs-vswitchd releases and creates in this run, and the tunnels changed in place that
+        # release one (their Interface settings then go with the removals).
+        self.released, self.claimed, self.releasing = set(), set(), set()
         # Where each port and each interface lives now: name -> (bridge, Port or Bond).
         self.where = {}
         self.holder = {}
@@ -88,6 +95,21 @@ class Planner:
             if bridge.state == "present" and not bridge.fake:
                 self._converge_mirrors(bridge)
         return self.removals + self.additions + self.settings
+
+    def transactions(self):
+        """The sub-commands as one transaction, or as two when a tunnel created in this run takes the identity of
+        one this run deletes or changes: ovs-vswitchd of Open vSwitch 3.1 (fixed in 3.4) creates the new tunnel
+        before it lets the old one go and refuses it with "File exists", so the removals (and the releasing
+        tunnels' new settings) are applied first. Every other run stays one transaction."""
+        commands = self.plan()
+        for name in self.gone_ports:
+            now = self.where.get(name, (None, None))[1]
+            if isinstance(now, Port) and now.type in TUNNEL_TYPES:
+                self.released.add(tunnel_identity(now))
+        if not commands or not self.released & self.claimed:
+            return [commands] if commands else []
+        first = self.removals + [command for command in self.settings if _interface_of(command) in self.releasing]
+        return [first, [command for command in commands if command not in first]]
 
     # -- removals -------------------------------------------------------------------------------
 
@@ -170,11 +192,21 @@ class Planner:
             self._free(port.name, port.name)
             self.additions.append(["add-port", bridge.name, port.name])
             now = Port(name=port.name, tag=bridge.vlan)
+        self._note_tunnel(now, port)
         self._set("Interface", port.name, interface_changes(now, port))
         self._set("Port", port.name, vlan_changes(now, port))
         for option in MANAGED_OPTIONS:
             if getattr(now, option) is not None and getattr(port, option) is None:
                 self.settings.append(["remove", "Interface", port.name, "options", option])
+
+    def _note_tunnel(self, now, port):
+        """A new tunnel or a changed type creates a tunnel in ovs-vswitchd; a tunnel whose identity changes in
+        place releases its old one (ovs-vswitchd reconfigures it, but only after creating the new ones)."""
+        if port.type in TUNNEL_TYPES and now.type != port.type:
+            self.claimed.add(tunnel_identity(port))
+        if now.type in TUNNEL_TYPES and tunnel_identity(now) != tunnel_identity(port):
+            self.released.add(tunnel_identity(now))
+            self.releasing.add(port.name)
 
     def _converge_bond(self, bridge, bond, now):
         if now is None:
@@ -235,6 +267,18 @@ class Planner:
     def _set(self, table, name, assignments):
         if assignments:
             self.settings.append(["set", table, name] + assignments)
+
+
+def tunnel_identity(port):
+    """What ovs-vswitchd tells tunnels apart by, of what this module manages: no key is key 0."""
+    if port.type not in TUNNEL_TYPES:
+        return None
+    return (port.type, port.remote_ip, port.key or "0")
+
+
+def _interface_of(command):
+    """The interface a set or remove of the Interface table is about, else None."""
+    return command[2] if command[0] in ("set", "remove") and command[1] == "Interface" else None
 
 
 def _map_changes(column, now, want):
@@ -299,3 +343,9 @@ def bond_changes(now, want):
 def plan(current, desired, purge=False):
     """Sub-commands turning `current` (bridges by name) into `desired` (list of Bridge); [] if converged."""
     return Planner(current, desired, purge).plan()
+
+
+def plan_transactions(current, desired, purge=False):
+    """The same sub-commands as plan(), as the list of transactions to run in order: [] if converged, one
+    transaction but for the tunnel exception (Planner.transactions)."""
+    return Planner(current, desired, purge).transactions()

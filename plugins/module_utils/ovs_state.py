@@ -53,7 +53,8 @@ COLUMNS = (
             "external_ids",
         ),
     ),
-    ("Interface", ("_uuid", "name", "type", "options")),
+    # error and ofport: what ovs-vswitchd made of the interface (ovs_refusals), read with the rest.
+    ("Interface", ("_uuid", "name", "type", "options", "error", "ofport")),
     ("Mirror", ("_uuid", "name") + MIRROR_SELECTION),
 )
 MANAGED_OPTIONS = ("peer", "remote_ip", "key")
@@ -195,3 +196,14 @@ def parse_state(stdout):
         bridge.ports.sort(key=lambda item: item.name)
         bridge.bonds.sort(key=lambda item: item.name)
     return bridges
+
+
+def parse_status(stdout):
+    """Interface name -> (type, error or None, ofport or None), from the same read as parse_state: ovs-vswitchd
+    writes why it could not create an interface into `error`, with ofport -1. (Outputs recorded before these
+    columns were read have neither: no error.)"""
+    rows = _tables(stdout)[2]
+    return dict(
+        (row["name"], (row["type"] or "system", _optional(row.get("error")) or None, _optional(row.get("ofport"))))
+        for row in rows
+    )

@@ -14,6 +14,17 @@ short_description: Converge the whole Open vSwitch configuration in one transact
 description:
   - Takes every bridge, port, bond and mirror of the switch in one call, reads the current database in one
     query, and applies all differences in a single C(ovs-vsctl) transaction, then reads again to verify.
+  - One exception takes two transactions, the removals first - a tunnel created by this run with the type,
+    C(remote_ip) and C(key) of a tunnel this run deletes or changes (a renamed tunnel). Open vSwitch before 3.4
+    creates the new tunnel before it lets the old one go, and refuses it with C(File exists).
+  - The read after applying (C(ovs-vsctl) waits for ovs-vswitchd), and the one read of a run without change, also
+    give what ovs-vswitchd made of each interface (the C(error) and C(ofport) columns). A declared interface that
+    ovs-vswitchd refused (a tunnel with the settings of another tunnel on the host, a bad option) fails the run
+    with its input path and Open vSwitch's message, whether or not this run changed it, so that a second run does
+    not report it converged; the failure says whether this run's transaction was applied.
+  - A declared system port or bond member whose device does not exist on the host is a warning, not a failure;
+    Open vSwitch keeps the port and attaches the device when it appears. An interface the input does not declare
+    that ovs-vswitchd refused is a warning. Check mode reports none of this.
   - Bond members, bond mode and LACP settings of an existing bond converge in place.
   - Keys of O(bridges[].other_config) and the C(external_ids) maps that are not listed are left alone.
   - All input is validated before anything changes; errors name the input path, prefixed by O(input_name)
@@ -263,6 +274,8 @@ attributes:
     description: Runs on the Open vSwitch host.
 notes:
   - A port or bond not listed in the input that holds an interface the input places elsewhere is deleted.
+  - A declared interface ovs-vswitchd refused fails every run until the input or the host is fixed; a failure
+    after applying reports C(changed) and the applied command lines in C(done).
   - Ansible checks only that O(bridges) and O(ports) are lists of mappings; the module reads every item (the
     suboptions below), so a YAML boolean or number where a name belongs is refused rather than turned into text.
 """
@@ -308,11 +321,19 @@ EXAMPLES = r"""
 
 RETURN = r"""
 commands:
-  description: The single ovs-vsctl command line (argv) of the transaction; empty when nothing changes.
+  description:
+    - The single ovs-vsctl command line (argv) of the transaction; empty when nothing changes.
+    - With the renamed-tunnel exception, the two command lines of RV(transactions) one after the other.
   returned: always
   type: list
   elements: str
   sample: [ovs-vsctl, --timeout=30, --, add-br, br0, --, set, Bridge, br0, fail_mode=secure]
+transactions:
+  description: The ovs-vsctl command lines run in order; one, two for the renamed-tunnel exception, none without change.
+  returned: always
+  type: list
+  elements: list
+  sample: [[ovs-vsctl, --timeout=30, --, del-port, vx-old], [ovs-vsctl, --timeout=30, --, add-port, br0, vx-new]]
 before:
   description: Bridges by name as read before the change.
   returned: always
@@ -325,6 +346,7 @@ diff:
   description:
     - The switch as text before and after, one setting a line, keys and named entries sorted; in check mode
       C(after) is the switch the planned command would leave.
+    - C(after_header) says when the run takes two transactions.
   returned: when diff mode is on
   type: dict
   sample:
@@ -340,6 +362,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import p
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_apply import Vsctl, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_refusals import interface_paths
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
 
 # Ansible checks only that bridges and ports are lists of mappings: ovs_validate is the one reader of the items,
@@ -362,7 +385,8 @@ def switch(module):
     desired = parse_bridges(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
     binary = program("ovs_vsctl", params["ovs_vsctl"], module.get_bin_path(params["ovs_vsctl"]), "openvswitch-switch")
     vsctl = Vsctl(module.run_command, binary, params["db"], params["timeout"])
-    return converge(vsctl, desired, params["purge"], module.check_mode, module._diff)
+    paths = interface_paths(params["bridges"], params["input_name"], params["ports"], params["ports_input_name"])
+    return converge(vsctl, desired, params["purge"], module.check_mode, module._diff, paths)
 
 
 def main():

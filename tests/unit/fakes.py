@@ -6,15 +6,18 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ovs_model import Bo
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import COLUMNS
 
 
-def ovsdb_json(bridges):
-    """What `ovs-vsctl --format=json` lists for these Bridge objects (fake bridges included)."""
+def ovsdb_json(bridges, errors=None):
+    """What `ovs-vsctl --format=json` lists for these Bridge objects (fake bridges included); errors maps an
+    interface name to the error ovs-vswitchd wrote (its ofport is then -1)."""
+    errors = errors or {}
     rows = dict((entry[0], []) for entry in COLUMNS)
     uuids = iter("uuid-%d" % number for number in range(1, 100000))
     port_uuids = {}
 
     def interface(name, type_="", options=None):
         uuid = next(uuids)
-        rows["Interface"].append([["uuid", uuid], name, type_, ["map", sorted((options or {}).items())]])
+        status = [errors[name], -1] if name in errors else [["set", []], len(rows["Interface"]) + 1]
+        rows["Interface"].append([["uuid", uuid], name, type_, ["map", sorted((options or {}).items())]] + status)
         return ["uuid", uuid]
 
     def port(name, interfaces, tag=None, fake=False, item=None):
@@ -92,16 +95,17 @@ def ovsdb_json(bridges):
 
 
 class FakeOvs:
-    """Answers reads with `state`; a transaction switches to `after` (the desired switch by default)."""
+    """Answers reads with `state`; a transaction switches to `after` (the desired switch by default).
+    `errors` are the interfaces ovs-vswitchd refused, by name."""
 
-    def __init__(self, state, after=None):
-        self.state, self.after = state, after
+    def __init__(self, state, after=None, errors=None):
+        self.state, self.after, self.errors = state, after, errors
         self.transactions = []
 
     def __call__(self, argv):
         assert argv[:2] == ["ovs-vsctl", "--timeout=30"]
         if "--format=json" in argv:
-            return 0, ovsdb_json(self.state), ""
+            return 0, ovsdb_json(self.state, self.errors), ""
         self.transactions.append(argv)
         self.state = self.after
         return 0, "", ""

@@ -4,9 +4,10 @@ import copy
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, quote, transaction
+from ansible_collections.essentials.kvm.plugins.module_utils.ovs_plan import plan, plan_transactions, quote, transaction
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_state import parse_state
 from ansible_collections.essentials.kvm.plugins.module_utils.ovs_validate import parse_bridges
+from tests.unit.fakes import ovsdb_json
 from tests.unit.ovs_samples import EMPTY, MIRRORED, MIRRORED_INPUT, RECORDED, RECORDED_INPUT
 
 
@@ -295,3 +296,60 @@ def test_absent_and_unlisted_mirrors(mirrored):
         ["remove", "Bridge", "br1", "mirrors", ALL],
         ["remove", "Bridge", "br1", "mirrors", SPY],
     ]
+
+
+# -- the tunnel exception: two transactions when a new tunnel takes an identity this run gives up -------------------
+
+
+def tunnels(*ports):
+    return [{"name": "br0", "datapath_type": "netdev", "ports": list(ports)}]
+
+
+def vxlan(name, remote="192.0.2.9", **more):
+    return dict(name=name, type="vxlan", remote_ip=remote, **more)
+
+
+def transactions_between(now, want, purge=False):
+    return plan_transactions(parse_state(ovsdb_json(parse_bridges(now))), parse_bridges(want), purge)
+
+
+def test_renamed_tunnel_with_the_same_settings_is_removed_in_a_first_transaction():
+    first, second = transactions_between(tunnels(vxlan("t0", key=5)), tunnels(vxlan("t1", key="5")), purge=True)
+    assert first == [["del-port", "t0"]]
+    assert second == [
+        ["add-port", "br0", "t1"],
+        ["set", "Interface", "t1", "type=vxlan", "options:remote_ip=192.0.2.9", "options:key=5"],
+    ]
+
+
+def test_no_key_is_key_0_and_a_moved_tunnel_is_split_too():
+    assert len(transactions_between(tunnels(vxlan("t0")), tunnels(vxlan("t1", key=0)), purge=True)) == 2
+    moved = tunnels() + [{"name": "br1", "datapath_type": "netdev", "ports": [vxlan("t0")]}]
+    first, second = transactions_between(tunnels(vxlan("t0")), moved)
+    assert first == [["del-port", "t0"]] and ["add-port", "br1", "t0"] in second
+
+
+def test_tunnel_giving_up_its_settings_in_place_goes_first_with_the_removals():
+    first, second = transactions_between(
+        tunnels(vxlan("t0"), {"name": "e1"}), tunnels(vxlan("t0", "192.0.2.8"), vxlan("t1"), {"name": "e1"})
+    )
+    assert first == [["set", "Interface", "t0", "options:remote_ip=192.0.2.8"]]
+    assert second[0] == ["add-port", "br0", "t1"]
+
+
+@pytest.mark.parametrize(
+    "want",
+    [
+        tunnels(vxlan("t1", key=6)),  # another key
+        tunnels(dict(vxlan("t1"), type="geneve")),  # another type
+        tunnels(vxlan("t0", key=6), vxlan("t1", "192.0.2.8")),  # a new tunnel beside one changed in place
+    ],
+)
+def test_every_other_run_stays_one_transaction(want):
+    batches = transactions_between(tunnels(vxlan("t0")), want, purge=True)
+    assert len(batches) == 1
+    assert batches[0] == plan(parse_state(ovsdb_json(parse_bridges(tunnels(vxlan("t0"))))), parse_bridges(want), True)
+
+
+def test_converged_switch_has_no_transaction():
+    assert transactions_between(tunnels(vxlan("t0")), tunnels(vxlan("t0"))) == []
