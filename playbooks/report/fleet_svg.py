@@ -91,9 +91,10 @@ def to_dot(graph, prefix):
     return "\n".join(lines)
 
 
-def run_dot(dot_text, dot="dot"):
-    """dot's json0 output (layout, no drawing) for DOT text holding one graph or several in a row."""
-    done = subprocess.run([dot, "-Tjson0"], input=dot_text.encode("utf-8"), capture_output=True, check=False)
+def run_dot(dot_text, dot="dot", fmt="json0"):
+    """dot's output for DOT text holding one graph or several in a row; json0 is the layout without drawing
+    instructions (the tests compare with fmt="svg", dot's own drawing)."""
+    done = subprocess.run([dot, "-T" + fmt], input=dot_text.encode("utf-8"), capture_output=True, check=False)
     if done.returncode != 0:
         raise RuntimeError("dot failed: %s" % done.stderr.decode("utf-8", "replace").strip())
     return done.stdout

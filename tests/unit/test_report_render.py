@@ -3,8 +3,10 @@ right edges, the search index, an unreachable host and a host without libvirt, a
 
 import json
 import os
+import re
 import shutil
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -288,3 +290,50 @@ def test_fleet_without_drift_says_so(tmp_path):
     fleet_page.render(items, str(tmp_path))
     with open(os.path.join(str(tmp_path), "index.html")) as handle:
         assert "No drift: the roles would change nothing on any host (1 checked)." in handle.read()
+
+
+def _graph(*labels, edge_label=None):
+    nodes = [
+        {"id": "vm:%d" % i, "kind": "vm", "label": lines[0], "detail": list(lines[1:]), "search": [], "owner": None}
+        for i, lines in enumerate(labels)
+    ]
+    edges = [{"from": "vm:%d" % i, "to": "vm:%d" % (i + 1), "label": edge_label} for i in range(len(labels) - 1)]
+    return {"nodes": nodes, "edges": edges}
+
+
+def test_text_and_boxes_sit_where_dots_own_svg_puts_them():
+    """The SVG is built from dot's layout numbers: boxes, line baselines and head labels land within a point
+    of where dot's own SVG output draws them."""
+    graph = _graph(("one",), ("one", "two"), ("one", "two", "three", "hidden"), edge_label="VLAN 10")
+    ours = fleet_svg.render_host_svg(graph, "h0")
+    theirs = ET.fromstring(fleet_svg.run_dot(fleet_svg.to_dot(graph, "h0"), fmt="svg"))
+    ns = "{http://www.w3.org/2000/svg}"
+    theirs_text = [(t.text, float(t.get("x")), float(t.get("y"))) for t in theirs.iter(ns + "text")]
+    ours_text = [(t.text, float(t.get("x")), float(t.get("y"))) for t in ours.iter("text")]
+    assert sorted(t[0] for t in ours_text) == sorted(t[0] for t in theirs_text)
+    assert "hidden" not in [t[0] for t in ours_text], "the box shows two detail lines, the tooltip all"
+    for text, x, y in ours_text:
+        assert any(t == text and abs(x - tx) <= 1 and abs(y - ty) <= 1 for t, tx, ty in theirs_text), (text, x, y)
+    assert ours.get("viewBox") == theirs.get("viewBox").replace(".00", "")
+    for group in theirs.iter(ns + "g"):
+        if group.get("class", "").startswith("node"):
+            numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", group.find(ns + "path").get("d"))]
+            box = [min(numbers[0::2]), min(numbers[1::2]), max(numbers[0::2]), max(numbers[1::2])]
+            dom_id = group.find(ns + "title").text
+            rect = [g for g in ours.iter("g") if g.get("id") == dom_id][0].find("rect")
+            x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+            assert max(abs(a - b) for a, b in zip(box, [x, y, x + w, y + h])) <= 1, dom_id
+
+
+def test_one_dot_run_lays_out_a_batch_of_hosts():
+    jobs = [(_graph(("a",), ("b",)), "h0"), (_graph(("c",), ("d",), ("e",)), "h7")]
+    first, second = fleet_svg.render_host_svgs(jobs)
+    assert [g.get("id") for g in first.iter("g") if g.get("id")] == ["h0-e0", "h0-n0", "h0-n1"]
+    assert [t.text for t in second.iter("text")] == ["c", "d", "e"]
+
+
+def test_batches_cover_every_host_once():
+    for count in (0, 1, 3, 200, 1001):
+        batches = fleet_page._batches(count, 2)
+        assert [i for batch in batches for i in batch] == list(range(count))
+        assert all(1 <= len(batch) <= 8 for batch in batches)
