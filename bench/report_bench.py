@@ -258,13 +258,16 @@ def main():
     # The renderer's input goes through a JSON file, as the playbook hands it over.
     with open(facts_path, "w") as handle:
         json.dump([{"name": "hv%03d" % h, "facts": host_facts(h, args.vms)} for h in range(args.hosts)], handle)
+    load_before = os.getloadavg()[0]
     start, cpu_start = time.monotonic(), os.times()
     with open(facts_path) as handle:
         items = json.load(handle)
     data = render(items, out, workers=args.workers)
     elapsed, cpu_end = time.monotonic() - start, os.times()
-    # CPU of this process and of the dot workers: on a shared machine it tells what wall time would be idle.
-    cpu = sum(cpu_end[i] - cpu_start[i] for i in range(4))
+    # CPU of this process and of the workers with their dot runs: on a shared machine it tells what wall
+    # time would be idle (about main + workers / cores).
+    main_cpu = sum(cpu_end[i] - cpu_start[i] for i in (0, 1))
+    workers_cpu = sum(cpu_end[i] - cpu_start[i] for i in (2, 3))
     html = os.path.getsize(os.path.join(out, "index.html"))
     fleet = os.path.getsize(os.path.join(out, "fleet.json"))
     nodes = sum(len(h["graph"]["nodes"]) for h in data["hosts"])
@@ -275,7 +278,11 @@ def main():
         "nodes": nodes,
         "edges": edges,
         "seconds": round(elapsed, 2),
-        "cpu_seconds": round(cpu, 2),
+        "cpu_seconds": round(main_cpu + workers_cpu, 2),
+        "main_cpu_seconds": round(main_cpu, 2),
+        "workers_cpu_seconds": round(workers_cpu, 2),
+        # The 1-minute load average before and after: other work on the machine stretches the wall time.
+        "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "index_html_mb": round(html / 1e6, 2),
         "fleet_json_mb": round(fleet / 1e6, 2),
         "cpus": os.cpu_count(),

@@ -32,7 +32,6 @@ GRAPH_ATTRS = {
 }
 NODE_ATTRS = {
     "shape": "box",
-    "style": "rounded",
     "fontname": "sans-serif",
     "fontsize": "9",
     "height": "0.3",
