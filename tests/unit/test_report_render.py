@@ -317,7 +317,8 @@ def test_text_and_boxes_sit_where_dots_own_svg_puts_them():
     assert ours.get("viewBox") == theirs.get("viewBox").replace(".00", "")
     for group in theirs.iter(ns + "g"):
         if group.get("class", "").startswith("node"):
-            numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", group.find(ns + "path").get("d"))]
+            outline = group.find(ns + "polygon").get("points")
+            numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", outline)]
             box = [min(numbers[0::2]), min(numbers[1::2]), max(numbers[0::2]), max(numbers[1::2])]
             dom_id = group.find(ns + "title").text
             rect = [g for g in ours.iter("g") if g.get("id") == dom_id][0].find("rect")
