@@ -165,12 +165,13 @@ def _batches(count, workers):
     return [range(start, min(start + size, count)) for start in range(0, count, size)]
 
 
-def _host_section(body, index, host, svg):
+def _host_section(body, index, host):
+    """A host's section; returns the script element its packed diagram goes into (None if unreachable)."""
     section = _sub(body, "section", class_="host", id="h%d" % index)
     _sub(section, "h2", host["name"])
     if not host["reachable"]:
         _sub(section, "p", "Unreachable: %s" % host["problem"], class_="problem")
-        return
+        return None
     facts = host["facts"]
     if not facts["libvirt"]["available"]:
         _sub(section, "p", "No libvirt: %s" % facts["libvirt"]["problem"], class_="note")
@@ -178,7 +179,7 @@ def _host_section(body, index, host, svg):
         _sub(section, "p", "No Open vSwitch: %s" % facts["ovs"]["problem"], class_="note")
     _drift_panel(section, facts.get("drift"))
     box = _sub(section, "div", class_="diagram", id="d%d" % index)
-    _sub(box, "script", svg, type=PACKED_TYPE)
+    return _sub(box, "script", type=PACKED_TYPE)
 
 
 def _drift_panel(section, drift):
@@ -238,7 +239,9 @@ def _read(name):
         return handle.read()
 
 
-def page(data, svgs):
+def page(data):
+    """The page's element tree, and per host index the script element its packed diagram goes into (the
+    page is built while the diagrams are)."""
     html = ET.Element("html", lang="en")
     head = _sub(html, "head")
     _sub(head, "meta", charset="utf-8")
@@ -280,11 +283,10 @@ def page(data, svgs):
             class_="nodrift",
         )
     _summary_table(body, data)
-    for index, host in enumerate(data["hosts"]):
-        _host_section(body, index, host, svgs[index])
+    diagram_at = {index: _host_section(body, index, host) for index, host in enumerate(data["hosts"])}
     _sub(body, "script", packed(json.dumps(search_index(data), separators=(",", ":"))), type=PACKED_TYPE, id="index")
     _sub(body, "script", _read("fleet.js"))
-    return "<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html")
+    return html, diagram_at
 
 
 def render(items, out_dir, dot="dot", generated=None, workers=None):
@@ -295,16 +297,21 @@ def render(items, out_dir, dot="dot", generated=None, workers=None):
     data = fleet(items, generated)
     drawn = [i for i, host in enumerate(data["hosts"]) if host["graph"]]
     workers = workers or os.cpu_count() or 2
+    batches = _batches(len(drawn), workers)
     _JOBS[:] = [(data["hosts"][i]["graph"], "h%d" % i) for i in drawn]
     os.makedirs(out_dir, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        pending = [pool.submit(_batch, numbers, dot) for numbers in _batches(len(drawn), workers)]
-        with open(os.path.join(out_dir, "fleet.json"), "w") as handle:
-            # dumps, not dump: the C encoder; dump streams through the pure-Python one (10x slower).
-            handle.write(json.dumps(data, separators=(",", ":"), sort_keys=True))
-        laid_out = dict(zip(drawn, (svg for batch in pending for svg in batch.result())))
-    _JOBS[:] = []
-    svgs = [laid_out.get(i) for i in range(len(data["hosts"]))]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = [pool.submit(_batch, numbers, dot) for numbers in batches]
+            with open(os.path.join(out_dir, "fleet.json"), "w") as handle:
+                # dumps, not dump: the C encoder; dump streams through the pure-Python one (10x slower).
+                handle.write(json.dumps(data, separators=(",", ":"), sort_keys=True))
+            html, diagram_at = page(data)
+            for numbers, batch in zip(batches, pending):
+                for number, svg in zip(numbers, batch.result()):
+                    diagram_at[drawn[number]].text = svg
+    finally:
+        _JOBS[:] = []
     with open(os.path.join(out_dir, "index.html"), "w") as handle:
-        handle.write(page(data, svgs))
+        handle.write("<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html"))
     return data
