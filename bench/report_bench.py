@@ -19,7 +19,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "playbooks", "report"))
 
-from fleet_page import render  # noqa: E402
+from fleet_page import load_hosts, render  # noqa: E402
 
 GIB = 1024**3
 
@@ -260,9 +260,7 @@ def main():
         json.dump([{"name": "hv%03d" % h, "facts": host_facts(h, args.vms)} for h in range(args.hosts)], handle)
     load_before = os.getloadavg()[0]
     start, cpu_start = time.monotonic(), os.times()
-    with open(facts_path) as handle:
-        items = json.load(handle)
-    data = render(items, out, workers=args.workers)
+    data = render(load_hosts(facts_path), out, workers=args.workers)
     elapsed, cpu_end = time.monotonic() - start, os.times()
     # CPU of this process and of the workers with their dot runs: on a shared machine it tells what wall
     # time would be idle (about main + workers / cores).

@@ -7,11 +7,10 @@ for a host that could not be read. Runs on the controller; needs Graphviz `dot`.
 """
 
 import argparse
-import json
 import shutil
 import sys
 
-from fleet_page import render
+from fleet_page import load_hosts, render
 
 
 def main(argv=None):
@@ -23,9 +22,7 @@ def main(argv=None):
     if shutil.which(args.dot) is None:
         sys.stderr.write("Graphviz dot (%s) is not installed on the controller: apt-get install graphviz\n" % args.dot)
         return 2
-    with open(args.hosts) as handle:
-        items = json.load(handle)
-    data = render(items, args.out, dot=args.dot)
+    data = render(load_hosts(args.hosts), args.out, dot=args.dot)
     total = data["summary"]
     print("%d hosts (%d reachable), %d VMs: %s" % (total["hosts"], total["hosts_reachable"], total["vms"], args.out))
     return 0
