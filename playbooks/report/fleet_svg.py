@@ -188,7 +188,3 @@ def render_host_svgs(jobs, dot="dot"):
     """SVG elements of (graph, DOM id prefix) pairs, laid out in one dot run."""
     found = layouts([to_dot(graph, prefix) for graph, prefix in jobs], dot)
     return [svg_element(layout, graph, prefix) for layout, (graph, prefix) in zip(found, jobs)]
-
-
-def render_host_svg(graph, prefix, dot="dot"):
-    return render_host_svgs([(graph, prefix)], dot)[0]

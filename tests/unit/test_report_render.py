@@ -187,7 +187,7 @@ def test_dot_quoting_keeps_odd_names_apart(tmp_path):
         ],
         "edges": [{"from": 'vm:a"b\\c', "to": "vm:plain", "label": 'say "hi"'}],
     }
-    svg = fleet_svg.render_host_svg(graph, "h0")
+    svg = fleet_svg.render_host_svgs([(graph, "h0")])[0]
     titles = [el.text.split("\n")[0] for el in svg.iter("title")]
     assert 'vm:a"b\\c' in titles and "vm:plain" in titles and 'vm:a"b\\c->vm:plain' in titles
     assert [g.get("id") for g in svg.iter("g") if g.get("class", "").startswith("node")] == ["h0-n0", "h0-n1"]
@@ -305,7 +305,7 @@ def test_text_and_boxes_sit_where_dots_own_svg_puts_them():
     """The SVG is built from dot's layout numbers: boxes, line baselines and head labels land within a point
     of where dot's own SVG output draws them."""
     graph = _graph(("one",), ("one", "two"), ("one", "two", "three", "hidden"), edge_label="VLAN 10")
-    ours = fleet_svg.render_host_svg(graph, "h0")
+    ours = fleet_svg.render_host_svgs([(graph, "h0")])[0]
     theirs = ET.fromstring(fleet_svg.run_dot(fleet_svg.to_dot(graph, "h0"), fmt="svg"))
     ns = "{http://www.w3.org/2000/svg}"
     theirs_text = [(t.text, float(t.get("x")), float(t.get("y"))) for t in theirs.iter(ns + "text")]
