@@ -40,7 +40,7 @@ def test_the_interfaces_are_read_as_the_older_role_wrote_them():
     names = [item.name for item in desired.items]
     assert set(names) == {"eth1", "eth2", "bond0", "bond0.10", "bond0.20", "br10", "vmbr0", "ovsbond0", "vlan30"}
     # The global DNS settings go on the first static interface, else bridge (here br10), bond or VLAN.
-    assert lists["network_bridges"][0]["dns_nameservers"] == ["10.210.20.1"]
+    assert lists["network_bridges"][0]["dns_nameservers"] == ["10.216.20.1"]
     assert lists["network_bridges"][0]["dns_search"] == "lab.example"
     assert warnings == ["the older global DNS settings are written on network_bridges[0]"]
     assert all(i.get("enable") is True for name in compat_interfaces.LISTS for i in lists[name])
@@ -58,6 +58,6 @@ def test_the_kvm_lists_are_read_with_the_older_disk_in_the_images_pool():
     assert [p.pool.name for p in pools] == ["vmstore", "default"]
     ctx = domain_validate.Context(host="kvm01", networks=["ovs-network", "br10-net"], pools=["vmstore", "default"])
     vm = domain_validate.normalise_vm(got["vms"][0], "kvm_vms[0]", ctx)
-    assert vm.graphics == "none" and vm.memory == 256 * 1024 and vm.boot == ["network", "hd"]
+    assert vm.graphics == "none" and vm.memory == 256 * 1024 and vm.boot == ["hd", "network"]
     assert [(d.pool, d.volume, d.format, d.size) for d in vm.disks] == [("default", "oldvm.1.qcow2", "qcow2", 64 << 20)]
     assert [w.split(":")[0] for w in warnings] == ["kvm_vms[0].disks[0]"]
