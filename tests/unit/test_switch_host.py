@@ -101,6 +101,21 @@ def test_a_list_value_is_refused_with_its_path(tmp_path):
         converge_switch_host(params(tmp_path, ({"name": "a", "value": [1]},)), Host(), manager="apt")
 
 
+@pytest.mark.parametrize(
+    "setting, where",
+    [
+        ({"name": "net.ipv4.ip_forward = 1\nkernel.panic", "value": 1}, "name"),
+        ({"name": "a;b", "value": 1}, "name"),
+        ({"name": "net.ipv4.ip_forward", "value": "1\x00"}, "value"),
+        ({"name": "net.ipv4.ip_forward", "value": "1\udcff"}, "value"),
+    ],
+)
+def test_a_key_or_value_that_could_break_the_file_is_refused(tmp_path, setting, where):
+    with pytest.raises(InputError, match=r"^openvswitch_system_tuning\[0\]\.%s: " % where):
+        converge_switch_host(params(tmp_path, (setting,)), Host(), manager="apt")
+    assert not (tmp_path / "60-openvswitch.conf").exists()
+
+
 def test_a_slow_start_is_tried_again():
     calls = []
 
