@@ -20,6 +20,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
     install_packages,
     missing_packages,
     package_manager,
+    package_name,
+    unit_name,
 )
 
 HEADER = "# Managed by the essentials.kvm.openvswitch role.\n"
@@ -50,6 +52,10 @@ def sysctl_text(settings, path="openvswitch_system_tuning"):
 def converge_switch_host(params, runner, check_mode=False, manager=None):
     """Returns (result, diffs)."""
     text = sysctl_text(params["sysctl"])
+    checks.abs_path(params["sysctl_file"], "sysctl_file")
+    unit_name(params["service"], "service")
+    for index, package in enumerate(params["packages"]):
+        package_name(package, at("packages", index))
     writable_file("sysctl_file", params["sysctl_file"], writing=not check_mode, make_dirs=True)
     changes, diffs = [], []
     manager = manager or package_manager()

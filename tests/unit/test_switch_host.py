@@ -1,5 +1,7 @@
 """openvswitch_host: packages, the service and the sysctl file in one pass; a second pass does nothing."""
 
+import re
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import host_units
@@ -114,6 +116,21 @@ def test_a_key_or_value_that_could_break_the_file_is_refused(tmp_path, setting, 
     with pytest.raises(InputError, match=r"^openvswitch_system_tuning\[0\]\.%s: " % where):
         converge_switch_host(params(tmp_path, (setting,)), Host(), manager="apt")
     assert not (tmp_path / "60-openvswitch.conf").exists()
+
+
+@pytest.mark.parametrize(
+    "option, value, where",
+    [
+        ("service", "--now", "service"),
+        ("packages", ["ovs", "-oAPT::x=y"], "packages[1]"),
+        ("sysctl_file", "a.conf", "sysctl_file"),
+    ],
+)
+def test_an_argument_that_could_pass_for_an_option_is_refused(tmp_path, option, value, where):
+    host = Host()
+    with pytest.raises(InputError, match=r"^%s: " % re.escape(where)):
+        converge_switch_host(dict(params(tmp_path), **{option: value}), host, manager="apt")
+    assert host.calls == []
 
 
 def test_a_slow_start_is_tried_again():
