@@ -14,8 +14,8 @@ import grp
 import os
 import pwd
 
-from ansible_collections.essentials.kvm.plugins.module_utils.checks import abs_path
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError
+from ansible_collections.essentials.kvm.plugins.module_utils.checks import abs_path, plain_text
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import (
     apply_text,
     diff_of,
@@ -27,8 +27,10 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import w
 from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
     UNIT_DIRS,
     Systemd,
+    account_name,
     ensure_unit,
     unit_exists,
+    unit_name,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import converge_text, read_text, write_atomic
 
@@ -239,12 +241,28 @@ def check_paths(params, check_mode):
         writable_file("text_files[%d].path" % index, entry["path"], writing=not check_mode, make_dirs=True)
     for index, path in enumerate(params["apparmor_paths"] or ()):
         where = "apparmor_paths[%d]" % index
-        if os.path.exists(abs_path(path, where)) and not os.path.isdir(path):
+        if '"' in abs_path(path, where):
+            # The rule quotes the path: a quote in it would end the path and start rules of its own.
+            raise InputError(where, "an AppArmor path cannot hold a double quote (got %r)" % path)
+        if os.path.exists(path) and not os.path.isdir(path):
             raise InputError(where, "%s is not a directory" % path, "give the pool's directory")
+
+
+def check_names(params):
+    """The names that become systemctl or usermod arguments, drop-in paths and unit lines."""
+    unit_name(params["service"], "service")
+    account_name(params["group"], "group")
+    for index, user in enumerate(params["users"]):
+        account_name(user, at("users", index))
+    for index, socket in enumerate(params["sockets"]):
+        unit_name(socket["unit"], at(at("sockets", index), "unit"))
+        for number, line in enumerate(socket.get("lines") or ()):
+            plain_text(line, at(at(at("sockets", index), "lines"), number))
 
 
 def converge_host(params, runner, check_mode=False, apparmor_enabled=False, socket_activation=None, missing_tls=()):
     """Plan and (unless check mode) apply; returns (result dict, diffs)."""
+    check_names(params)
     check_paths(params, check_mode)
     systemd = Systemd(runner)
     if socket_activation is None:

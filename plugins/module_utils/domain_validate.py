@@ -42,7 +42,9 @@ from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate_dis
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_validate_nics import read_nics
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+# At most 100 characters: the VM's volumes are named NAME-disk0.qcow2 and NAME-cidata.iso, within a volume
+# name's 128.
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 # What a description or a metadata value may hold: any text XML 1.0 carries, several lines included.
 XML_TEXT_RE = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]+$")
 MAX_VCPUS = 4096
@@ -56,7 +58,7 @@ VM_ALIASES = {"vcpu": "vcpus", "boot_devices": "boot", "network_interfaces": "ni
 def vm_name(value, path):
     checked = checks.text(what="a VM name")(value, path)
     if not NAME_RE.match(checked):
-        fail(path, "must be a VM name of letters, digits, '.', '_', '+' or '-' (got %r)" % checked)
+        fail(path, "must be a VM name of at most 100 letters, digits, '.', '_', '+' or '-' (got %r)" % checked)
     return checked
 
 

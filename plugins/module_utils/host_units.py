@@ -10,13 +10,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import shutil
 import time
 
+from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
 
 UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
 ENABLED_STATES = ("enabled", "enabled-runtime", "static", "indirect", "alias", "generated")
+# Names that reach systemctl, apt-get/dnf, usermod and unit paths as arguments: no leading '-' (it would be read as
+# an option) and no '/' (a drop-in path is built from the unit's name).
+UNIT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9:_.@\\-]*$")
+PACKAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+.:~=_-]*$")
+ACCOUNT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$")
+unit_name = checks.text(UNIT_RE, "a systemd unit name", "such as libvirtd.service; it cannot start with '-'")
+package_name = checks.text(PACKAGE_RE, "a package name", "such as openvswitch-switch; it cannot start with '-'")
+account_name = checks.text(ACCOUNT_RE, "a user or group name", "at most 32 letters, digits and _ . -")
 
 
 def unit_exists(unit, unit_dirs=UNIT_DIRS):

@@ -23,8 +23,9 @@ from ansible_collections.essentials.kvm.plugins.module_utils.image_formats impor
 DEFAULT_POOL = "images"
 SCHEMES = ("http://", "https://", "file://")
 CHECKSUM_RE = re.compile(r"^(sha256|sha512):([0-9a-fA-F]+)$")
-# The name lands in a volume name (a file name in the pool), so no slash and no leading dot.
-NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+# The name lands in a volume name (a file name in the pool), so no slash and no leading dot; and at most 100
+# characters, so that NAME-<12 hex digits>.img stays within a volume name's 128.
+NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}$")
 # A cached image's volume: its name, the first 12 hex digits of its checksum, .img (qcow2 or raw inside).
 VOLUME_RE = re.compile(r"^(?P<name>.+)-[0-9a-f]{12}\.img$")
 
@@ -49,7 +50,7 @@ def checksum(value, where):
 
 
 FIELDS = {
-    "name": checks.text(NAME_RE, "an image name", "use letters, digits and _ . + -"),
+    "name": checks.text(NAME_RE, "an image name", "use at most 100 letters, digits and _ . + -"),
     "url": url,
     "checksum": checksum,
     "checksum_url": url,

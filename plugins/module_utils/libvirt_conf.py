@@ -25,6 +25,9 @@ ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
 # libvirt's shipped files comment out each default as `#name = value`, right after a leading '#'.
 COMMENTED_DEFAULT = re.compile(r"^#([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
 INTEGER = re.compile(r"[-+]?\d+")
+# A NUL or another control character ends or garbles the line libvirt's parser reads, and a lone surrogate (a byte
+# that was not UTF-8) cannot be written to the file at all.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 NEW_FILE_MODE = 0o644
 
 
@@ -68,6 +71,12 @@ def normalise_value(value, path):
 def _check_string(value, path):
     if "\n" in value or "\r" in value:
         raise InputError(path, "strings cannot span lines (got %r)" % value)
+    if UNWRITABLE.search(value):
+        raise InputError(
+            path,
+            "strings cannot hold control characters or bytes that are not UTF-8 (got %r)" % value,
+            "libvirt reads its configuration as one line of text per setting",
+        )
     if '"' in value and "'" in value:
         raise InputError(
             path,

@@ -85,7 +85,9 @@ def _ovs_map(value, path):
     kit's on/off) for a YAML boolean."""
     result = {}
     for key, item in checks.mapping(value, path).items():
-        result[str(key)] = ovs_string(item) if isinstance(item, bool) else checks.word(item, at(path, str(key)))
+        # The key reaches ovs-vsctl as text too (quoted there): one line, UTF-8, no NUL.
+        key = checks.word(key, at(path, str(key)))
+        result[key] = ovs_string(item) if isinstance(item, bool) else checks.word(item, at(path, key))
     return result
 
 

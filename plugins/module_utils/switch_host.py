@@ -8,6 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
+from ansible_collections.essentials.kvm.plugins.module_utils import checks
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import apply_text, diff_of, plan_file
 from ansible_collections.essentials.kvm.plugins.module_utils.host_paths import writable_file
@@ -17,9 +20,15 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
     install_packages,
     missing_packages,
     package_manager,
+    package_name,
+    unit_name,
 )
 
 HEADER = "# Managed by the essentials.kvm.openvswitch role.\n"
+# A sysctl.d key: dotted or slashed names (an interface with a dot is written with slashes), systemd-sysctl's glob
+# and its leading '-' (ignore a missing key); nothing that could end the line or start another assignment.
+SYSCTL_KEY_RE = re.compile(r"^-?[A-Za-z0-9_*][A-Za-z0-9_.*/+@:-]*$")
+sysctl_key = checks.text(SYSCTL_KEY_RE, "a sysctl key", "such as net.ipv4.ip_forward")
 
 
 def sysctl_text(settings, path="openvswitch_system_tuning"):
@@ -33,13 +42,20 @@ def sysctl_text(settings, path="openvswitch_system_tuning"):
             value = int(value)
         if isinstance(value, (dict, list)) or value is None or "\n" in str(value):
             raise InputError(at(at(path, index), "value"), "must be a single value (got %r)" % (value,))
-        lines.append("%s = %s\n" % (setting["name"], value))
+        name = sysctl_key(setting["name"], at(at(path, index), "name"))
+        if isinstance(value, str):
+            checks.plain_text(value, at(at(path, index), "value"))
+        lines.append("%s = %s\n" % (name, value))
     return HEADER + "".join(lines)
 
 
 def converge_switch_host(params, runner, check_mode=False, manager=None):
     """Returns (result, diffs)."""
     text = sysctl_text(params["sysctl"])
+    checks.abs_path(params["sysctl_file"], "sysctl_file")
+    unit_name(params["service"], "service")
+    for index, package in enumerate(params["packages"]):
+        package_name(package, at("packages", index))
     writable_file("sysctl_file", params["sysctl_file"], writing=not check_mode, make_dirs=True)
     changes, diffs = [], []
     manager = manager or package_manager()

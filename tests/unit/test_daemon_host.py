@@ -4,7 +4,7 @@ and the restarts they need, on files in a temp root with systemctl played by a s
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import daemon_host
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import plan_block
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import validate_files
 
@@ -191,6 +191,25 @@ def test_a_refused_validation_writes_nothing_after_it(root):
     with pytest.raises(HostError, match="refused the new text"):
         converge(root, host, text_files=[text], sockets=[], apparmor_paths=None, files=[])
     assert not (root / "ssh/10.conf").exists() and "systemctl reload ssh" not in host.calls
+
+
+@pytest.mark.parametrize(
+    "over, where",
+    [
+        ({"service": "--now"}, "service"),
+        ({"group": "libvirt\nx"}, "group"),
+        ({"users": ["ok", "a;b"]}, "users[1]"),
+        ({"sockets": [{"unit": "../../x", "lines": ["A=1"]}]}, "sockets[0].unit"),
+        ({"sockets": [{"unit": "libvirtd.socket", "lines": ["A=1\n[Service]"]}]}, "sockets[0].lines[0]"),
+        ({"apparmor_paths": ['/srv/a" rwk, /** rwk, "/x']}, "apparmor_paths[0]"),
+    ],
+)
+def test_a_name_or_line_that_could_escape_its_place_is_refused_before_anything(root, over, where):
+    host = Host(DEBIAN_UNITS)
+    with pytest.raises(InputError) as err:
+        converge(root, host, **over)
+    assert str(err.value).startswith(where + ": ")
+    assert host.calls == [] and not (root / "systemd").exists()
 
 
 def test_removed_content_removes_the_file_and_no_lines_leave_a_dropin_alone(root):

@@ -83,6 +83,7 @@ def test_cloud_init_adds_a_read_only_virtio_seed_disk():
 
 BAD = [
     ({"name": "bad name"}, "vms[0].name", "VM name"),
+    ({"name": "a" * 101}, "vms[0].name", "at most 100"),
     (vm(state="gone"), "vms[0].state", "must be one of"),
     (vm(memory="lots"), "vms[0].memory", "must be a size"),
     (vm(memory="1G", current_memory="2G"), "vms[0].memory", "below current_memory"),

@@ -263,6 +263,7 @@ def test_pool_out_of_space(server, tmp_path):
             "must be one of",
         ),
         ({"url": "http://h/x.qcow2", "checksum": sha256(b""), "name": "a/b"}, "kvm_images[0].name", "image name"),
+        ({"url": "http://h/x.qcow2", "checksum": sha256(b""), "name": "a" * 101}, "kvm_images[0].name", "at most 100"),
         (
             {"url": "http://h/x.qcow2", "checksum": sha256(b""), "validate_certs": "maybe"},
             "kvm_images[0].validate_certs",

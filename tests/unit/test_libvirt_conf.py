@@ -153,6 +153,8 @@ def test_unparsable_current_value_is_rewritten():
         ([1, 2], "kvm_libvirtd_settings.max_clients[0]: list items must be strings"),
         ("a\nb", "kvm_libvirtd_settings.max_clients: strings cannot span lines"),
         ("'\"", "kvm_libvirtd_settings.max_clients: a string cannot hold both quote characters"),
+        ("a\x00b", "kvm_libvirtd_settings.max_clients: strings cannot hold control characters"),
+        ("a\udcffb", "kvm_libvirtd_settings.max_clients: strings cannot hold control characters"),
     ],
 )
 def test_bad_values_name_the_setting(value, message):

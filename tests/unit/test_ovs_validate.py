@@ -170,6 +170,18 @@ def test_name_and_its_older_spelling_together_are_refused_even_when_equal():
 
 # The shared input kit's rules (checks.py).
 KIT_BAD = [
+    (
+        "newline in an other_config key",
+        one_bridge(other_config={"a\nb": "v"}),
+        "bridges[0].other_config.a\nb",
+        "is not a valid text",
+    ),
+    (
+        "non-UTF-8 in an external_ids key",
+        one_bridge(external_ids={"a\udcffb": "v"}),
+        "bridges[0].external_ids.a\udcffb",
+        "is not a valid text",
+    ),
     ("colon in a bridge name", [{"name": "br:1"}], "bridges[0].name", "not a valid interface name"),
     (
         "colon in a port name",

@@ -1,5 +1,7 @@
 """openvswitch_host: packages, the service and the sysctl file in one pass; a second pass does nothing."""
 
+import re
+
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils import host_units
@@ -99,6 +101,36 @@ def test_no_settings_remove_the_file(tmp_path):
 def test_a_list_value_is_refused_with_its_path(tmp_path):
     with pytest.raises(InputError, match=r"openvswitch_system_tuning\[0\]\.value"):
         converge_switch_host(params(tmp_path, ({"name": "a", "value": [1]},)), Host(), manager="apt")
+
+
+@pytest.mark.parametrize(
+    "setting, where",
+    [
+        ({"name": "net.ipv4.ip_forward = 1\nkernel.panic", "value": 1}, "name"),
+        ({"name": "a;b", "value": 1}, "name"),
+        ({"name": "net.ipv4.ip_forward", "value": "1\x00"}, "value"),
+        ({"name": "net.ipv4.ip_forward", "value": "1\udcff"}, "value"),
+    ],
+)
+def test_a_key_or_value_that_could_break_the_file_is_refused(tmp_path, setting, where):
+    with pytest.raises(InputError, match=r"^openvswitch_system_tuning\[0\]\.%s: " % where):
+        converge_switch_host(params(tmp_path, (setting,)), Host(), manager="apt")
+    assert not (tmp_path / "60-openvswitch.conf").exists()
+
+
+@pytest.mark.parametrize(
+    "option, value, where",
+    [
+        ("service", "--now", "service"),
+        ("packages", ["ovs", "-oAPT::x=y"], "packages[1]"),
+        ("sysctl_file", "a.conf", "sysctl_file"),
+    ],
+)
+def test_an_argument_that_could_pass_for_an_option_is_refused(tmp_path, option, value, where):
+    host = Host()
+    with pytest.raises(InputError, match=r"^%s: " % re.escape(where)):
+        converge_switch_host(dict(params(tmp_path), **{option: value}), host, manager="apt")
+    assert host.calls == []
 
 
 def test_a_slow_start_is_tried_again():
