@@ -272,19 +272,3 @@ def diff(before, after):
             else:
                 out[part] = (before[part], after[part])
     return out
-
-
-@pytest.mark.parametrize(
-    "case",
-    [pytest.param(case, marks=pytest.mark.xfail(strict=True, reason="a known gap")) for case in load_corpus()["gaps"]],
-    ids=lambda case: "%s %s" % (case["module"], case["path"]),
-)
-def test_known_gaps_are_still_accepted(lab, monkeypatch, capsys, tmp_path, case):
-    """The corpus's gaps, in check mode (they are accepted, so a real run would change the host): each fails
-    this test until the module refuses it, and then strict xfail says it belongs among the cases."""
-    scratch = str(tmp_path)
-    seeded(scratch)
-    guard = Guard()
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda module, args, *r, **k: guard(module, args, *r, **k))
-    case = dict(case, args=dict(case["args"], _ansible_check_mode=True))
-    assert check(case, run_case(capsys, case, load_corpus()["defaults"], scratch)) is None
