@@ -138,11 +138,11 @@ def _plan_build(conn, spec, plan):
 
 
 def _build_interrupted(spec):
-    """A dir pool to build whose directory is missing: a run was stopped between defining and building it, and
-    building now (mkdir) is what that run would have done. A build that formats devices is never redone on a
-    defined pool (the devices may hold its data); a missing mount point of an fs or netfs pool is left to the
-    start to report."""
-    return spec.build and spec.pool.type == "dir" and not os.path.isdir(spec.pool.target_path)
+    """A dir pool to build with nothing at its path: a run was stopped between defining and building it, and
+    building now (mkdir) is what that run would have done. Something else at the path (a file) is left to the
+    start to report, as on the first run. A build that formats devices is never redone on a defined pool (the
+    devices may hold its data); a missing mount point of an fs or netfs pool is left to the start to report."""
+    return spec.build and spec.pool.type == "dir" and not os.path.lexists(spec.pool.target_path)
 
 
 def _needs_restart(spec, live):

@@ -83,6 +83,14 @@ def test_a_pool_defined_but_never_built_is_built_by_the_next_run(node_conn, tmp_
     assert run(node_conn, [spec])["pools"][0]["actions"] == ["start pool later"]  # built already: never again
 
 
+def test_a_file_at_a_defined_pools_path_is_not_built_over(node_conn, tmp_path):
+    """Something other than a directory at the path is no interrupted build: the start reports it, run after run."""
+    spec = {"name": "blocked", "path": str(tmp_path / "file")}
+    (tmp_path / "file").write_text("")
+    run(node_conn, [dict(spec, state="present")])
+    assert "build pool blocked" not in run(node_conn, [spec])["pools"][0]["actions"]
+
+
 def test_the_next_seed_build_removes_what_killed_runs_left_in_the_temporary_folder(tmp_path):
     dead = subprocess.Popen(["true"])
     dead.wait()
