@@ -169,7 +169,7 @@ def svg_element(layout, graph, prefix):
     that pass behind them."""
     nodes = {node_dom_id(prefix, i): node for i, node in enumerate(graph["nodes"])}
     edges = {"%s-e%d" % (prefix, i): edge for i, edge in enumerate(graph["edges"])}
-    _, _, width, height = (float(n) for n in layout["bb"].split(","))
+    width, height = (float(n) for n in layout["bb"].split(",")[2:])
     # The 4-point margin dot's own SVG has around the drawing.
     width, height = _n(width + 8), _n(height + 8)
     svg = ET.Element(
