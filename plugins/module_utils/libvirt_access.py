@@ -87,3 +87,13 @@ def describe_host(uri, tls_files):
         return host_info(conn, LibvirtError, tls_files=tls_files), []
     finally:
         conn.close()
+
+
+# libvirt's domain state codes (virDomainState) by value, as the readers name them.
+DOMAIN_STATES = ("nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended")
+
+
+def state_name(dom):
+    """The domain's state as a word (`running`, `shutoff`...), `unknown` for a code newer than this list."""
+    code = dom.state()[0]
+    return DOMAIN_STATES[code] if code < len(DOMAIN_STATES) else "unknown"

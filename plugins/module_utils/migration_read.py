@@ -16,7 +16,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, libvirt
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, libvirt, state_name
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Volume
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_volume_xml,
@@ -66,16 +66,7 @@ class Found:
 
 def domain_states(conn):
     """{name: libvirt state name} of every domain of the host (running, paused, shutoff, ...)."""
-    names = {
-        libvirt.VIR_DOMAIN_RUNNING: "running",
-        libvirt.VIR_DOMAIN_BLOCKED: "blocked",
-        libvirt.VIR_DOMAIN_PAUSED: "paused",
-        libvirt.VIR_DOMAIN_SHUTDOWN: "shutdown",
-        libvirt.VIR_DOMAIN_SHUTOFF: "shutoff",
-        libvirt.VIR_DOMAIN_CRASHED: "crashed",
-        libvirt.VIR_DOMAIN_PMSUSPENDED: "pmsuspended",
-    }
-    return dict((dom.name(), names.get(dom.state()[0], "unknown")) for dom in conn.listAllDomains(0))
+    return dict((dom.name(), state_name(dom)) for dom in conn.listAllDomains(0))
 
 
 def lookup(conn, name):

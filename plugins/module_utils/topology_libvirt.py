@@ -13,10 +13,8 @@ __metaclass__ = type
 
 import xml.etree.ElementTree as ET
 
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt, state_name
 
-# virDomainState, in libvirt's order.
-DOMAIN_STATES = ("nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended")
 # Error codes of an object that went away while being read (another client undefined it).
 _GONE = tuple(
     getattr(libvirt, name)
@@ -245,8 +243,7 @@ def read_vms(conn, networks, pools):
             leases.setdefault(lease["mac"], []).append(lease)
 
     def read(dom):
-        code = dom.state()[0]
-        state = DOMAIN_STATES[code] if code < len(DOMAIN_STATES) else "unknown"
+        state = state_name(dom)
         autostart = dom.autostart() if dom.isPersistent() else False
         return vm_from_xml(dom.XMLDesc(0), state, autostart, by_network, volume_paths, leases)
 
