@@ -27,6 +27,7 @@ class Options:
     auto_converge: bool = True
     timeout: int = 600  # s
     key_file: str = "/root/.ssh/kvm_migration_ed25519"
+    parallel: int = 1  # moves at a time from this host
 
 
 def flags_and_params(found, address, options):

@@ -12,6 +12,7 @@ __metaclass__ = type
 from dataclasses import asdict, dataclass
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_placement import place
 
 # libvirt's state names (libvirt_migrate reports them) of a domain that has no QEMU process.
 INACTIVE = ("shutoff", "crashed")
@@ -37,9 +38,10 @@ def placements(vms, input_name="kvm_vms"):
     return found
 
 
-def find_moves(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
+def find_moves(vms, found, play_hosts, addresses=None, input_name="kvm_vms", placed=None):
     """vms: the declared list; found: {host: {domain: state}} read on the play's hosts; play_hosts: the hosts
-    of the play; addresses: {host: migration address}. Returns (moves, refused), refused {host: [message]}
+    of the play; addresses: {host: migration address}; placed: (path, name, host) of each VM where it belongs
+    (migration_placement.place), by default its `host`. Returns (moves, refused), refused {host: [message]}
     for the hosts that hold a VM that cannot move (each message names the VM, the hosts and a way out)."""
     addresses = addresses or {}
     moves, refused = [], {}
@@ -48,7 +50,7 @@ def find_moves(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
         for host in hosts:
             refused.setdefault(host, []).append(text)
 
-    for path, name, target in placements(vms, input_name):
+    for path, name, target in placements(vms, input_name) if placed is None else placed:
         holders = sorted(host for host in found if name in found[host])
         active = [host for host in holders if found[host][name] not in INACTIVE]
         others = [host for host in holders if host != target]
@@ -75,11 +77,21 @@ def find_moves(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
     return moves, refused
 
 
-def moves_report(vms, found, play_hosts, addresses=None, input_name="kvm_vms"):
-    """find_moves as plain data for the role: {"moves": [...], "refused": {host: [...]}, "orders": {source: [...]}},
-    the orders being each source's moves as libvirt_migrate takes them."""
-    moves, refused = find_moves(vms, found, play_hosts, addresses, input_name)
+def moves_report(vms, facts, play_hosts, addresses=None, maintenance=None, input_name="kvm_vms"):
+    """The placement (migration_placement.place) and its moves as plain data for the role: {"moves": [...],
+    "refused": {host: [...]}, "orders": {source: [...]}, "placed": {name: host}}, the orders being each
+    source's moves as libvirt_migrate takes them; facts: {host: {"domains", "free_mib", "networks", "pools"}}."""
+    placed, refused = place(vms, facts, maintenance, play_hosts, input_name)
+    found = dict((host, facts[host].get("domains", {})) for host in facts)
+    moves, unmovable = find_moves(vms, found, play_hosts, addresses, input_name, placed)
+    for host, texts in unmovable.items():
+        refused.setdefault(host, []).extend(texts)
     orders = {}
     for move in moves:
         orders.setdefault(move.source, []).append({"name": move.name, "target": move.target, "address": move.address})
-    return {"moves": [asdict(move) for move in moves], "refused": refused, "orders": orders}
+    return {
+        "moves": [asdict(move) for move in moves],
+        "refused": refused,
+        "orders": orders,
+        "placed": dict((name, host) for _path, name, host in placed),
+    }

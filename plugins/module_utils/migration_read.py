@@ -69,6 +69,19 @@ def domain_states(conn):
     return dict((dom.name(), state_name(dom)) for dom in conn.listAllDomains(0))
 
 
+def host_facts(conn):
+    """What the placement of VMs in maintenance needs of this host: its domains, its active networks and pools,
+    and the memory the kernel can give new guests (free plus buffers and page cache), in MiB."""
+    stats = conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS, 0)
+    active_pools = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE
+    return {
+        "domains": domain_states(conn),
+        "networks": sorted(net.name() for net in conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE)),
+        "pools": sorted(pool.name() for pool in conn.listAllStoragePools(active_pools)),
+        "free_mib": sum(stats.get(key, 0) for key in ("free", "buffers", "cached")) // 1024,
+    }
+
+
 def lookup(conn, name):
     try:
         return conn.lookupByName(name)

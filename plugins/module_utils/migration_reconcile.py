@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Moves of VMs away from this host (libvirt_migrate): validate -> read (here and on each target, before
 anything moves) -> plan (a Step per VM) -> apply -> verify (the VM is gone here and runs, or is defined, on
-its target). Without moves it only reports where this host's domains are, for the role's placement check."""
+its target). Without moves it only reports what the role's placement needs: this host's domains, active networks
+and pools, and free memory."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,12 +13,13 @@ __metaclass__ = type
 from dataclasses import dataclass, field
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks, reconcile
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, at
+from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection, open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, migrate
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
     check_target,
-    domain_states,
+    host_facts,
     lookup,
     read_source,
     transport_uri,
@@ -52,6 +54,7 @@ class Plan:
 
 def validate(request):
     """The moves as Move, each named by its input path when wrong."""
+    checks.integer(1, None)(request.options.parallel, "parallel")
     moves = []
     for index, item in enumerate(checks.listing(request.moves, request.input_name)):
         got = checks.values(checks.Fields(item, at(request.input_name, index), MOVE_FIELDS), MOVE_FIELDS, MOVE_FIELDS)
@@ -67,9 +70,11 @@ def describe(found, move):
 
 
 def converge(request, check_mode=False):
+    """Up to options.parallel moves at a time; one that fails leaves its VM here and keeps none of the others
+    from moving. The result then has failed (the task fails), msg, and stayed: the VMs still here."""
     moves = validate(request)
     with connection(request.uri) as conn:
-        result = {"changed": False, "domains": domain_states(conn), "moves": []}
+        result = dict(host_facts(conn), changed=False, moves=[])
         targets = {}
         try:
             plans = _plan(conn, moves, request.options, targets)
@@ -78,15 +83,26 @@ def converge(request, check_mode=False):
                 result["changed"] = bool(plans)
                 return result
             reports = {}
-            for plan in plans:
-                plan.steps = [_step(conn, targets[plan.move.target], plan, request.options, reports)]
-            done = reconcile.converge(plans, lambda: _left(conn, targets, plans))
+            steps = [_step(conn, targets[plan.move.target], plan, request.options, reports) for plan in plans]
+            errors = []
+            if steps:
+                enter_apply()
+                try:
+                    done = reconcile.apply(steps, threads=request.options.parallel, independent=True)
+                except HostError as exc:
+                    done, errors = exc.done, [exc.message]
+            else:
+                done = []
+            errors += _left(conn, targets, [plan for plan in plans if plan.move.name in reports])
         finally:
             for target_conn, _uri in targets.values():
                 target_conn.close()
         result["changed"] = bool(done)
         result["done"] = done
-        result["moves"] = [reports[p.move.name] for p in plans]
+        result["moves"] = [reports[p.move.name] for p in plans if p.move.name in reports]
+        if errors:
+            result.update(failed=True, msg="; ".join(errors))
+            result["stayed"] = [p.move.name for p in plans if p.move.name not in reports]
         return result
 
 
@@ -123,15 +139,18 @@ def _step(conn, target, plan, options, reports):
             text += ", downtime %d ms" % measured["downtime_ms"]
         return [text]
 
-    return reconcile.Step(describe(plan.found, plan.move), call, report=report)
+    # Aside: on the applier's threads, up to options.parallel at a time.
+    return reconcile.Step(describe(plan.found, plan.move), call, aside=True, report=report)
 
 
 def _left(conn, targets, plans):
-    """What is not where it should be after the moves."""
+    """What is not where it should be after the moves that succeeded."""
+    left = []
     for plan in plans:
         name, target = plan.move.name, plan.move.target
         if lookup(conn, name) is not None:
-            yield "%s: still defined here after the move to %s" % (name, target)
+            left.append("%s: still defined here after the move to %s" % (name, target))
         dom = lookup(targets[target][0], name)
         if dom is None or (plan.found.live and not dom.isActive()):
-            yield "%s: not %s on %s after the move" % (name, "running" if plan.found.live else "defined", target)
+            left.append("%s: not %s on %s after the move" % (name, "running" if plan.found.live else "defined", target))
+    return left

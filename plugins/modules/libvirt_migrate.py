@@ -19,10 +19,12 @@ description:
     definition. The target keeps the VM's persistent definition; this host forgets it.
   - Before anything moves, every target is read over the transport; a target that lacks one of the VM's networks
     or storage pools, or has a VM of that name already, fails the task naming the VM and the missing piece.
-  - A move that does not finish within O(timeout) seconds is aborted; the VM keeps running here.
-  - Always returns RV(domains), where this host's domains are, read before any move; the kvm role calls the
-    module without O(moves) on every hypervisor to find where the declared VMs run. See
-    docs/migration_between_hosts.md.
+  - Up to O(parallel) moves run at a time. A move that does not finish within O(timeout) seconds is aborted; the
+    VM keeps running here. A move that fails keeps none of the others from moving; the task then fails, with
+    RV(moves) listing the moves made and RV(stayed) the VMs still here.
+  - Always returns RV(domains), RV(networks), RV(pools) and RV(free_mib), read before any move; the kvm role calls
+    the module without O(moves) on every hypervisor to find where the declared VMs run and which hosts can take
+    the VMs of a host in maintenance. See docs/migration_between_hosts.md.
 author:
   - KVM essentials developers (@kvm-essentials)
 extends_documentation_fragment:
@@ -65,6 +67,10 @@ options:
     description: Seconds after which a move still running is aborted; the VM stays here.
     type: int
     default: 600
+  parallel:
+    description: How many moves run at a time.
+    type: int
+    default: 1
 attributes:
   check_mode:
     description: Reads both hosts and lists the moves it would make.
@@ -89,17 +95,36 @@ domains:
   returned: always
   type: dict
   sample: {web1: running, db1: shutoff}
+networks:
+  description: The active networks of this host, read before any move.
+  returned: always
+  type: list
+  elements: str
+pools:
+  description: The active storage pools of this host, read before any move.
+  returned: always
+  type: list
+  elements: str
+free_mib:
+  description: The memory this host can give new guests (free, buffers and page cache) in MiB, read before any move.
+  returned: always
+  type: int
+stayed:
+  description: The VMs whose move failed; they are still here.
+  returned: failure
+  type: list
+  elements: str
 moves:
   description:
-    - One entry per VM moved. C(seconds) is the whole move as the module timed it; C(downtime_ms) and C(time_ms) are
-      the downtime and total time libvirt measured for a live move.
+    - One entry per VM moved, in the order of O(moves). C(seconds) is the whole move as the module timed it;
+      C(downtime_ms) and C(time_ms) are the downtime and total time libvirt measured for a live move.
   returned: always
   type: list
   elements: dict
   sample: [{name: web1, from: kvm1, to: kvm2, live: true, copied: [], seconds: 6.2, downtime_ms: 48, time_ms: 5870}]
 done:
-  description: The moves made before one failed.
-  returned: failure
+  description: What each move did.
+  returned: when O(moves) were given, outside check mode
   type: list
   elements: str
 """
@@ -113,7 +138,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply imp
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_reconcile import Request, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 
-OPTIONS = ("bandwidth", "max_downtime", "auto_converge", "timeout", "key_file")
+OPTIONS = ("bandwidth", "max_downtime", "auto_converge", "timeout", "key_file", "parallel")
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
     uri=URI_OPTION,
@@ -125,6 +150,7 @@ ARGUMENT_SPEC = dict(
     max_downtime={"type": "int", "default": 300},
     auto_converge={"type": "bool", "default": True},
     timeout={"type": "int", "default": 600},
+    parallel={"type": "int", "default": 1},
 )
 
 

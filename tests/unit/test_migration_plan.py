@@ -50,9 +50,10 @@ def test_a_vm_placed_on_a_host_outside_the_play_is_refused_where_it_is():
 
 
 def test_the_report_is_plain_data_for_the_role():
-    report = moves_report(VMS, {"kvm1": {"app1": "running"}}, PLAY, {"kvm2": "10.0.0.2"})
+    report = moves_report(VMS, {"kvm1": {"domains": {"app1": "running"}}}, PLAY, {"kvm2": "10.0.0.2"})
     assert report == {
         "moves": [{"name": "app1", "source": "kvm1", "target": "kvm2", "live": True, "address": "10.0.0.2"}],
         "refused": {},
         "orders": {"kvm1": [{"name": "app1", "target": "kvm2", "address": "10.0.0.2"}]},
+        "placed": {"app1": "kvm2", "app2": "kvm2"},
     }
