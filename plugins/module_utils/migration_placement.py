@@ -104,7 +104,7 @@ def place(vms, facts, maintenance, play_hosts, input_name="kvm_vms"):
     maintenance: {host: kvm_maintenance as given}. Returns (placed, refused): placed lists (path, name, host)
     for each VM that names its host, refused {host: [message]} (see the module docstring for the rule)."""
     away = maintenance_flags(maintenance, play_hosts)
-    free = dict((host, facts.get(host, {}).get("free_mib", 0)) for host in play_hosts)
+    free = dict((host, int(facts.get(host, {}).get("free_mib") or 0)) for host in play_hosts)
     placed, refused = [], {}
     for index, vm in enumerate(vms or []):
         path = at(input_name, index)
