@@ -7,7 +7,11 @@ import time
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.filter.migration import migration_line, migration_placed
+from ansible_collections.essentials.kvm.plugins.filter.migration import (
+    migration_line,
+    migration_moves,
+    migration_placed,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils import migration_reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options
@@ -124,3 +128,13 @@ def test_the_report_has_one_line_per_move():
     )
     assert migration_line(dict(made, live=False, copied=[], downtime_ms=None)) == "a: kvm1 -> kvm2 (shut off) in 6.2 s"
     assert migration_line(MIGRATION["moves"][0]) == "a: would move kvm1 -> kvm2"
+
+
+def test_the_role_passes_each_hosts_offer_with_its_maintenance_flag():
+    offers = {
+        "kvm1": {"domains": {"a": "running"}, "free_mib": 500, "networks": [], "pools": [], "maintenance": True},
+        "kvm2": {"domains": {}, "free_mib": "2000", "networks": [], "pools": [], "maintenance": False},
+        "kvm3": {},  # a host that read nothing (no VM names a host there)
+    }
+    report = migration_moves([{"name": "a", "host": "kvm1", "memory": 64}], offers, ("kvm1", "kvm2", "kvm3"), {})
+    assert report["placed"] == {"a": "kvm2"} and [m["target"] for m in report["moves"]] == ["kvm2"]
