@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed, sweep, temp_prefix
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_disk_source import locate
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Disk
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
 
 AFFECT_BOTH = 3  # VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
@@ -78,10 +80,11 @@ class DomainApplier:
         return dom
 
     def _live(self, dom, kind, value):
-        if kind == "attach":
-            dom.attachDeviceFlags(domain_xml.to_string(value), AFFECT_BOTH)
-        elif kind == "detach":
-            dom.detachDeviceFlags(domain_xml.to_string(value), AFFECT_BOTH)
+        if kind in ("attach", "detach"):
+            elem = domain_xml.disk_element(value) if isinstance(value, Disk) else domain_xml.nic_element(value)
+            (dom.attachDeviceFlags if kind == "attach" else dom.detachDeviceFlags)(
+                domain_xml.to_string(elem), AFFECT_BOTH
+            )
         elif kind == "memory":
             # Separate calls: some drivers refuse LIVE|CONFIG together for the balloon.
             dom.setMemoryFlags(value, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
@@ -116,8 +119,9 @@ class DomainApplier:
                 if disk.image and vol.info()[1] < capacity:
                     vol.resize(capacity, 0)
             else:
-                pool.createXML(xml, 0)
+                vol = pool.createXML(xml, 0)
             self.steps.append("create volume %s" % disk.volume)
+            locate(disk, vol.XMLDesc(0))
         if plan.seed:
             disk = next(d for d in plan.vm.disks if d.kind == "seed")
             self.upload_seed(plan.vm, disk)
@@ -140,6 +144,7 @@ class DomainApplier:
             with open(path, "rb") as source:
                 stream.sendAll(lambda _stream, nbytes, handle: handle.read(nbytes), source)
             stream.finish()
+            locate(disk, vol.XMLDesc(0))
         finally:
             os.unlink(path)
 

@@ -53,6 +53,9 @@ class Disk:
     io: Optional[str] = None
     discard: Optional[str] = None
     readonly: bool = False
+    # The disk type of the XML: file or block for a volume reached by its path (domain_disk_source), volume for
+    # one libvirt resolves (a network volume); unset, a pool disk is written as volume and a path as file.
+    source_type: Optional[str] = None
     kind: str = field(default="volume", metadata=NOT_IN_XML)
     size: Optional[int] = field(default=None, metadata=NOT_IN_XML)
     base: Optional[str] = field(default=None, metadata=NOT_IN_XML)

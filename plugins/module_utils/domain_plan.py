@@ -17,6 +17,7 @@ from typing import Any, Optional
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_xml, reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import find_tool
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_apply import DomainApplier
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_disk_source import identify, local_source, locate
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Domain, differences
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
@@ -57,6 +58,7 @@ class Seen:
     paused: set
     autostart: set
     volumes: dict = field(default_factory=dict)  # pool name -> {volume name: virStorageVol}, on first use
+    paths: dict = field(default_factory=dict)  # path -> (pool name, volume name) or None, as located or looked up
 
     @classmethod
     def read(cls, conn):
@@ -84,6 +86,21 @@ class Seen:
             except libvirt.libvirtError:
                 self.volumes[pool] = {}  # no such pool, or not started
         return self.volumes[pool].get(name)
+
+    def path_of(self, conn, pool, name):
+        """The local path of a pool's volume; None for a volume the pool lacks or one with no local path."""
+        vol = self.volume(conn, pool, name)
+        return local_source(vol.XMLDesc(0))[1] if vol is not None else None
+
+    def volume_at(self, conn, path):
+        """(pool, volume) of the volume at path; None for a path in no running pool."""
+        if path not in self.paths:
+            try:
+                vol = conn.storageVolLookupByPath(path)
+                self.paths[path] = (vol.storagePoolLookupByVolume().name(), vol.name())
+            except libvirt.libvirtError:
+                self.paths[path] = None
+        return self.paths[path]
 
 
 def pretty(root, state=None, autostart=None):
@@ -128,6 +145,7 @@ class Reconciler(DomainApplier):
             self._read_current(plan)
         if vm.state == "absent":
             if plan.dom is not None:
+                self._identify(plan.current)
                 plan.actions.append("undefine" + (" and delete its volumes" if vm.remove_volumes else ""))
             return plan
         self._plan_disks(plan)
@@ -135,6 +153,8 @@ class Reconciler(DomainApplier):
             plan.redefine = True
             plan.actions.append("define")
         else:
+            # After _plan_disks: the paths it located name the current disks without a lookup.
+            self._identify(plan.current)
             plan.changes = differences(vm, plan.current)
             self._split_live(plan)
             self._pending_restart(plan)
@@ -155,6 +175,26 @@ class Reconciler(DomainApplier):
             plan.current = domain_xml.parse(plan.current_xml)
             plan.current.graphics_password = plan.vm.graphics_password
 
+    def _identify(self, domain):
+        seen = self.host()
+        identify(
+            domain.disks,
+            lambda pool, name: seen.path_of(self.conn, pool, name),
+            lambda path: seen.volume_at(self.conn, path),
+        )
+
+    def _locate(self, disk, vol):
+        """The disk's path and disk type from its volume (domain_disk_source), and its format when the input left
+        it to the volume."""
+        text = vol.XMLDesc(0)
+        locate(disk, text)
+        if disk.path:
+            self.host().paths[disk.path] = (disk.pool, disk.volume)
+        if disk.format is None:
+            found = ET.fromstring(text).find("target/format")
+            fmt = found.get("type") if found is not None else None
+            disk.format = fmt if fmt in ("qcow2", "raw") and disk.device == "disk" else "raw"
+
     def _plan_disks(self, plan):
         for i, disk in enumerate(plan.vm.disks):
             where = at(at(plan.path, "disks"), i)
@@ -170,6 +210,8 @@ class Reconciler(DomainApplier):
                     )
                 continue
             vol = self.host().volume(self.conn, disk.pool, disk.volume)
+            if vol is not None:
+                self._locate(disk, vol)
             if disk.kind == "seed":
                 plan.seed = vol is None or plan.current is None or plan.current.seed_digest != plan.vm.seed_digest
                 if plan.seed:
@@ -204,10 +246,6 @@ class Reconciler(DomainApplier):
                     "volume %r not found in pool %r" % (disk.volume, disk.pool),
                     "use type new with a size to create it",
                 )
-            elif disk.format is None:
-                found = ET.fromstring(vol.XMLDesc(0)).find("target/format")
-                fmt = found.get("type") if found is not None else None
-                disk.format = fmt if fmt in ("qcow2", "raw") and disk.device == "disk" else "raw"
 
     def _split_live(self, plan):
         vm, current, active = plan.vm, plan.current, plan.state in ("running", "paused")
@@ -220,21 +258,22 @@ class Reconciler(DomainApplier):
             key = where.split("=")[-1].rstrip("]") if "=" in where else None
             whole = "." not in where
             live = None
+            # Devices as objects: their XML is built when applied, once a new disk's volume has its path.
             if name == "disks" and whole and key in wanted_disks and old is None:
-                live = ("attach", domain_xml.disk_element(wanted_disks[key]))
+                live = ("attach", wanted_disks[key])
             elif name == "disks" and whole and new is None:
-                live = ("detach", domain_xml.disk_element(have_disks[key]))
+                live = ("detach", have_disks[key])
             elif name == "nics" and whole and old is None:
-                live = ("attach", domain_xml.nic_element(wanted_nics[key]))
+                live = ("attach", wanted_nics[key])
             elif name == "nics" and whole and new is None:
-                live = ("detach", domain_xml.nic_element(have_nics[key]))
+                live = ("detach", have_nics[key])
             elif name == "current_memory" and vm.memory == current.memory:
                 live = ("memory", vm.current_memory)
             elif name == "vcpus" and vm.max_vcpus == current.max_vcpus:
                 live = ("vcpus", vm.vcpus)
             elif name in ("description", "metadata", "seed_digest"):
                 live = ("metadata", vm)
-            if name == "disks" and live and live[1].find("target").get("bus") == "sata":
+            if name == "disks" and live and live[1].bus == "sata":
                 live = None  # SATA has no hotplug
             if live and active and live not in plan.live:
                 plan.live.append(live)
@@ -256,10 +295,16 @@ class Reconciler(DomainApplier):
             return
         handled = set(plan.live_paths)
         running = domain_xml.parse(plan.dom.XMLDesc(0))
+        self._identify(running)
         # The balloon is best effort (the guest may not reach the size asked for), and a running host-model
-        # guest shows the CPU model libvirt expanded it to.
+        # guest shows the CPU model libvirt expanded it to. A disk named anew (volume -> its path) is the same
+        # file to the running guest.
         skip = {"current_memory"} | ({"cpu_mode", "cpu_model"} if plan.vm.cpu_mode == "host-model" else set())
-        plan.pending = [c for c in differences(plan.vm, running) if c[0] not in handled and c[0] not in skip]
+        plan.pending = [
+            c
+            for c in differences(plan.vm, running)
+            if c[0] not in handled and c[0] not in skip and not c[0].endswith(".source_type")
+        ]
         plan.restart_required = bool(plan.pending)
 
     def _plan_state(self, plan):

@@ -173,11 +173,18 @@ DOMAIN = (
 )
 
 
+def _disk_type(disk):
+    return disk.source_type or ("file" if disk.path else "volume")
+
+
 def _build_disk_source(place, disk):
-    if disk.path:
-        _sub(place(""), "source", file=disk.path)
-    else:
+    kind = _disk_type(disk)
+    if kind == "volume":
         _sub(place(""), "source", pool=disk.pool, volume=disk.volume)
+    elif kind == "block":
+        _sub(place(""), "source", dev=disk.path)
+    else:
+        _sub(place(""), "source", file=disk.path)
 
 
 def _parse_disk_source(elem):
@@ -189,8 +196,11 @@ def _parse_disk_source(elem):
 
 DISK = (
     Hand(
-        lambda place, disk: place("").set("type", "file" if disk.path else "volume"),
-        lambda elem: {"kind": "cdrom" if elem.get("device", "disk") == "cdrom" else elem.get("type")},
+        lambda place, disk: place("").set("type", _disk_type(disk)),
+        lambda elem: {
+            "kind": "cdrom" if elem.get("device", "disk") == "cdrom" else elem.get("type"),
+            "source_type": elem.get("type"),
+        },
     ),
     Prop("device", "@device", implied="disk"),
     Const("driver/@name", "qemu"),

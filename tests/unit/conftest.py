@@ -12,6 +12,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils import domain_apply
 from ansible_collections.essentials.kvm.plugins.module_utils import domain_reconcile as r
 from ansible_collections.essentials.kvm.plugins.module_utils import network_reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.cloudinit_seed import build_seed
+from ansible_collections.essentials.kvm.plugins.module_utils.domain_disk_source import locate
 from tests.unit.generated_runs import SCALE, SEED, STATS
 
 # One dir pool named like libvirt's usual one; the test driver keeps it in memory (nothing is made on disk).
@@ -92,7 +93,7 @@ def vm_conn(monkeypatch, tmp_path):
         old = a._volume(self.conn, disk.pool, disk.volume)
         if old is not None:
             old.delete(0)
-        pool.createXML(a.volume_xml(disk.volume, size, "raw"), 0)
+        locate(disk, pool.createXML(a.volume_xml(disk.volume, size, "raw"), 0).XMLDesc(0))
         upload_seed.count += 1
 
     upload_seed.count = 0

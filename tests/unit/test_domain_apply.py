@@ -56,6 +56,9 @@ def test_upload_seed_streams_the_iso(monkeypatch):
         def upload(self, st, offset, length, flags):
             created.append(length)
 
+        def XMLDesc(self, flags):
+            return "<volume type='file'><target><path>/pool/web1-cidata.iso</path></target></volume>"
+
     class Pool:
         def createXML(self, xml, flags):
             created.append(ET.fromstring(xml).findtext("name"))
@@ -73,6 +76,8 @@ def test_upload_seed_streams_the_iso(monkeypatch):
     a.DomainApplier(Conn()).upload_seed(vm, vm.disks[-1])
     assert created[0] == "web1-cidata.iso" and created[1] == len(stream.data) and stream.finished
     assert stream.data[32769:32774] == b"CD001"
+    # The domain XML names the seed by its path, so AppArmor's helper can let the guest read it.
+    assert (vm.disks[-1].source_type, vm.disks[-1].path) == ("file", "/pool/web1-cidata.iso")
 
 
 class Guest:

@@ -26,8 +26,14 @@ def test_first_run_changes_second_run_does_not(vm_conn):
     dom = vm_conn.lookupByName("web1")
     assert dom.isActive() and dom.autostart()
     disks = {d.target: d for d in x.parse(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)).disks}
-    assert disks["vdb"].format == "raw" and disks["sda"].volume == "web1-disk1.qcow2"
-    assert (disks["vdz"].volume, disks["vdz"].device, disks["vdz"].readonly) == ("web1-cidata.iso", "disk", True)
+    # Named by their paths (AppArmor's helper labels paths, not pool volumes).
+    assert disks["vdb"].format == "raw" and disks["sda"].path == "/default-pool/web1-disk1.qcow2"
+    assert (disks["vdz"].path, disks["vdz"].device, disks["vdz"].readonly) == (
+        "/default-pool/web1-cidata.iso",
+        "disk",
+        True,
+    )
+    assert {d.source_type for d in disks.values()} == {"file"}
     second = run(vm_conn, [web()])
     assert not second["changed"] and second["diff"] == [] and vm_conn.seeds.count == 1
 
