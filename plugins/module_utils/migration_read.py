@@ -107,14 +107,29 @@ def read_source(conn, name):
         source, target = disk.find("source"), disk.find("target").get("dev")
         if source is None or disk.find("readonly") is not None:
             continue
-        if disk.get("type") == "volume":
-            found.disks.append(Disk(target, source.get("pool"), source.get("volume")))
+        # The VMs step names a local volume by its path (domain_disk_source): find its pool and volume by it.
+        named = (
+            (source.get("pool"), source.get("volume"))
+            if disk.get("type") == "volume"
+            else _volume_at(conn, source.get("file") or source.get("dev"))
+        )
+        if named:
+            found.disks.append(Disk(target, *named))
         else:
             raise UnsupportedError(
                 "%s: disk %s (%s) is in no storage pool, so it has no place on the target; put it in a pool "
                 "defined on both hosts" % (name, target, source.get("file") or source.get("dev") or disk.get("type"))
             )
     return found
+
+
+def _volume_at(conn, path):
+    """(pool, volume) of the volume at path; None outside every running pool."""
+    try:
+        vol = conn.storageVolLookupByPath(path)
+        return vol.storagePoolLookupByVolume().name(), vol.name()
+    except LibvirtError:
+        return None
 
 
 def _pool(conn, name):

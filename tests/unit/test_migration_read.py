@@ -71,6 +71,26 @@ class Conn:
             raise missing(libvirt.VIR_ERR_NO_STORAGE_POOL)
         return self.pools[name]
 
+    def storageVolLookupByPath(self, path):
+        for pool_name, pool in self.pools.items():
+            for name, xml in pool.volumes.items():
+                if "<path>%s</path>" % path in xml:
+                    return Named(name, pool_name)
+        raise missing(libvirt.VIR_ERR_NO_STORAGE_VOL)
+
+
+class Named:
+    """A volume found by its path: its name and its pool's."""
+
+    def __init__(self, name, pool):
+        self._name, self._pool = name, pool
+
+    def name(self):
+        return self._name
+
+    def storagePoolLookupByVolume(self):
+        return Named(self._pool, None)
+
 
 def source():
     pools = {
@@ -110,6 +130,21 @@ def test_a_shared_pool_moves_memory_only_and_a_local_one_gets_a_volume_to_copy_i
     assert params[libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS] == ["vdb"]
     assert params[libvirt.VIR_MIGRATE_PARAM_URI] == "tcp://192.168.30.12"
     assert params[libvirt.VIR_MIGRATE_PARAM_BANDWIDTH] == 100
+
+
+def test_a_disk_named_by_its_path_moves_as_the_pool_volume_at_that_path():
+    """The VMs step writes a local volume as <disk type='file'> (AppArmor labels it): the move finds its pool."""
+    conn = source()
+    conn.pools["local"].volumes["web1-disk1.qcow2"] = VOLUME.replace("/x<", "/var/lib/libvirt/images/web1-disk1.qcow2<")
+    conn.domains["web1"].xml = VM_XML.replace(
+        "<disk type='volume' device='disk'><source pool='local' volume='web1-disk1.qcow2'/>",
+        "<disk type='file' device='disk'><source file='/var/lib/libvirt/images/web1-disk1.qcow2'/>",
+    )
+    found = read_source(conn, "web1")
+    assert [(d.target, d.pool, d.volume) for d in found.disks] == [
+        ("vda", "shared", "web1-disk0.qcow2"),
+        ("vdb", "local", "web1-disk1.qcow2"),
+    ]
 
 
 def test_the_same_pool_name_on_other_storage_is_not_shared():
