@@ -27,7 +27,10 @@ def test_one_run_creates_network_pool_and_vm_then_changes_nothing(capsys, defaul
     assert network.isActive() and storage.isActive() and dom.isActive()
     assert sorted(v.name() for v in storage.listAllVolumes()) == ["data.qcow2", "rvm-disk0.qcow2"]
     xml = dom.XMLDesc(0)
-    assert "<source network='rnet'" in xml and "<source pool='rpool' volume='rvm-disk0.qcow2'" in xml
+    # The disk is named by its volume's path (AppArmor's helper labels paths).
+    path = storage.storageVolLookupByName("rvm-disk0.qcow2").path()
+    assert "<source network='rnet'" in xml and "<disk type='file' device='disk'>" in xml
+    assert "<source file='%s'" % path in xml
 
     second = call(capsys, _ansible_diff=True, **all_three(tmp_path))
     assert not second["changed"], second
