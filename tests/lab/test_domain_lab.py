@@ -480,7 +480,13 @@ def test_kvm_role_converges_the_older_kvm_vms_shape_on_the_host_it_names(env):
         nic = root.find("devices/interface")
         assert (nic.find("source").get("network"), nic.find("model").get("type")) == (NET, "e1000")
         disk = root.find("devices/disk")
-        assert (disk.find("source").get("volume"), disk.find("target").get("bus")) == (old + ".1", "virtio")
+        # Named by its volume's path (AppArmor's helper labels paths, not pool volumes).
+        source = os.path.join(env.pool_dir, old + ".1")
+        assert (disk.get("type"), disk.find("source").get("file"), disk.find("target").get("bus")) == (
+            "file",
+            source,
+            "virtio",
+        )
         volume = env.conn.storagePoolLookupByName(POOL).storageVolLookupByName(old + ".1")
         assert volume.info()[1] == 32 * 1024**2
         with pytest.raises(libvirt.libvirtError):
