@@ -469,6 +469,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
     def converge():
+        ifupdown_run.recover_host(module.params, module.run_command, module.check_mode, module.warn)
         check_management(module.params, ifupdown_run.host_interfaces(), module.run_command, module.warn)
         return converge_host(module.params, module.run_command, module.check_mode)
 
