@@ -24,6 +24,9 @@ description:
     in a transient systemd unit of its own, so a connection cut by the change cannot stop it halfway. Follow it
     with O(report=true) from a new connection and disarm the rollback with O(confirm=true); unless that happens in
     time, the host restores the previous files and interfaces by itself.
+  - A run killed while it changes the host (before it returned, or before it handed the change to its unit) leaves
+    a file in O(state_dir) naming its process; the next run first puts back what that run had changed, with a
+    warning, then applies its own change whole.
 author:
   - KVM essentials developers (@kvm-essentials)
 requirements:
