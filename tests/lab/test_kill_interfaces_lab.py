@@ -143,6 +143,17 @@ def state(box):
     }
 
 
+def remove(box, root, made_run_network):
+    """The namespaces, the sandbox, and /run/network when the sandbox made it (its mkdir happens outside)."""
+    if netns.exists(NS):
+        box.shell("ifdown -a --force", timeout=60)
+    for ns in (NS, PEER):
+        netns.delete(ns)
+    shutil.rmtree(root, ignore_errors=True)
+    if made_run_network and os.path.isdir("/run/network") and not os.listdir("/run/network"):
+        os.rmdir("/run/network")
+
+
 @pytest.fixture(scope="module")
 def world(lab):
     """The namespaces and their cables, a sandbox, and the states and steps of uninterrupted runs."""
@@ -168,13 +179,7 @@ def world(lab):
         )
         yield box, {"created": (first.events, after_create), "changed": (second.events, after_change)}
     finally:
-        if netns.exists(NS):
-            box.shell("ifdown -a --force", timeout=60)
-        netns.delete(NS)
-        netns.delete(PEER)
-        shutil.rmtree(root, ignore_errors=True)
-        if made_run_network and os.path.isdir("/run/network") and not os.listdir("/run/network"):
-            os.rmdir("/run/network")
+        remove(box, root, made_run_network)
     assert tree_digest("/etc/network") == machine_network, "the machine's /etc/network changed"
 
 
