@@ -244,7 +244,7 @@ def test_bad_input_through_the_role_fails_naming_the_field_and_leaves_files_byte
 
 # Long enough for a loaded TCG host to reach the confirmation over two fresh connections (measured:
 # docs/reliability.md), short enough to wait out in a test.
-KILLED_TIMEOUT = 90
+KILLED_TIMEOUT = 180
 
 
 def kill_play(play_run, host):
