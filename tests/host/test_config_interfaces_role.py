@@ -336,7 +336,8 @@ def test_a_controller_killed_before_the_confirmation_leaves_the_host_to_roll_bac
             "(rollback_timeout %d)"
             % (int(now) - int(armed), began, restored, time.monotonic() - killed_at, KILLED_TIMEOUT)
         )
-        assert began <= KILLED_TIMEOUT + 5  # the timer fired on time; "seen done" also counts our slow polls
+        # The timer fired on time: rollback.sh is written a few seconds before the timer is armed on a loaded host.
+        assert began <= KILLED_TIMEOUT + 20
         assert (digest(host), eth1_state(host)) == before
         assert host.ssh("cat %s/ifupdown/rolled-back" % STATE, check=False).returncode == 0
         started = time.monotonic()
