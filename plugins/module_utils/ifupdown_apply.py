@@ -21,6 +21,13 @@ from typing import Optional
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError, UnsupportedError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_owner import (
+    TEMP_PREFIX,
+    owner_mode,
+    owner_running,
+    owner_text,
+    remove_temp_files,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_parse import parse
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_plan import make_plan
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_render import render_file
@@ -53,7 +60,7 @@ def write_atomic(path, text):
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=".essentials-kvm.", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -117,8 +124,9 @@ class Applier:
     (or rolls back) whatever happens to the connection that started it; state() and confirm()
     follow it from later connections. The state lives in files under state_dir:
     rollback.sh (a change awaits confirmation), apply.status (`applied` or `failed WHAT`),
-    apply.log (output of ifdown/ifup) and rolled-back (when a rollback began; it is over once
-    rollback.sh is gone)."""
+    apply.log (output of ifdown/ifup), rolled-back (when a rollback began; it is over once
+    rollback.sh is gone) and applying (the module run changing the host, until its change is done
+    or handed to the timer: ifupdown_owner.py)."""
 
     def __init__(self, runner=run_command, state_dir="/var/lib/essentials-kvm/ifupdown", answer_pid=None):
         self.runner = runner
@@ -130,6 +138,7 @@ class Applier:
         self.apply_script = os.path.join(state_dir, "apply.sh")
         self.status = os.path.join(state_dir, "apply.status")
         self.log = os.path.join(state_dir, "apply.log")
+        self.owner = os.path.join(state_dir, "applying")
 
     def ifquery_check(self, change):
         """Let ifupdown's own parser read the candidate file; it only reads."""
@@ -228,6 +237,19 @@ class Applier:
         downs, ups = (plan.downs, plan.ups) if bounce else ([], [])
         if not changes and not downs and not ups:
             return False
+        detached = bool((downs or ups) and rollback_timeout)
+        # Before the first change: a run killed from here on leaves this file, and the next run puts back what it
+        # had changed (recover()). Every failure handled below has put it back already.
+        write_atomic(self.owner, owner_text("detached" if detached else "here"))
+        try:
+            armed = self._apply(changes, downs, ups, detached, rollback_timeout)
+        except HostError:
+            os.unlink(self.owner)
+            raise
+        os.unlink(self.owner)
+        return armed
+
+    def _apply(self, changes, downs, ups, detached, rollback_timeout):
         for change in changes:
             if change.before is not None:
                 os.makedirs(os.path.dirname(self._backup_path(change.path)), exist_ok=True)
@@ -235,7 +257,6 @@ class Applier:
         for stale in (self.marker, self.status, self.log):
             if os.path.exists(stale):
                 os.unlink(stale)
-        detached = bool((downs or ups) and rollback_timeout)
         self._write_script(changes, downs, ups, detached)
         if detached:
             return self._apply_detached(changes, downs, ups, rollback_timeout)
@@ -330,11 +351,40 @@ class Applier:
                 "connection within the rollback timeout" % detail
             )
         if state == "applied":
-            self._run(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
+            # Without its script the timer has nothing to run: removing it disarms the rollback at once, so a run
+            # killed before the timer is stopped leaves nothing armed, and the timer may be gone already.
             os.unlink(self.script)
+            self.runner(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
             self._clear()
             return True
         return False
+
+    def recover(self, folders):
+        """Put back what a module run killed half way had changed (its owner file names a process that is gone):
+        files, links and addresses as before that run, its temporary files in `folders` and the state folder
+        removed. Returns a sentence saying what was done, or None when no run was interrupted."""
+        text = read_text(self.owner)
+        if text is None or owner_running(text):
+            return None
+        enter_apply()
+        done = "a run killed while it changed the interfaces (%s) left nothing to put back" % self.owner
+        detached = owner_mode(text) == "detached"
+        # A detached change's rollback.sh with its marker is being run (or was) by the timer, which owns it now.
+        if os.path.exists(self.script) and not (detached and os.path.exists(self.marker)):
+            if detached:
+                # Killed before the change was handed over: its timer may be armed already.
+                self.runner(["systemctl", "stop", ROLLBACK_UNIT + ".timer"])
+            rc, out, err = self.runner(["/bin/sh", self.script])
+            if rc != 0 or os.path.exists(self.script):
+                raise HostError(
+                    "a run killed while it changed the interfaces left %s, which failed (rc %d): %s"
+                    % (self.script, rc, (err or out).strip())
+                )
+            self._clear()
+            done = "a run killed while it changed the interfaces was undone: the previous files and interfaces are back"
+        remove_temp_files(list(folders) + [self.state_dir, os.path.join(self.state_dir, "staged")])
+        os.unlink(self.owner)
+        return done
 
 
 def plan_files(config, host_interfaces, dest, interfaces_file, manage_main_file=False, purge=False):

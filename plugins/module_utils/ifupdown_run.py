@@ -10,13 +10,33 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge, read_text
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_owner import owner_running
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_paths import check_paths
 
 
 def host_interfaces():
     """Interface names the kernel knows now."""
     return sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else []
+
+
+def recover_host(params, runner, check_mode, warn):
+    """Before anything is planned: put back what a run killed half way had changed (Applier.recover), so the plan
+    starts from the configuration that run found. Check mode only says that the real run will."""
+    if params.get("confirm") or params.get("report"):
+        return
+    applier = Applier(runner, params["state_dir"])
+    if check_mode:
+        left = read_text(applier.owner)
+        if left is not None and not owner_running(left):
+            warn(
+                "a run killed while it changed the interfaces left %s: the next run puts back what it had changed "
+                "first, which this check does not show" % applier.owner
+            )
+        return
+    done = applier.recover(os.path.dirname(params[key]) for key in ("dest", "interfaces_file"))
+    if done:
+        warn(done)
 
 
 def converge_host(params, runner, check_mode):

@@ -24,6 +24,9 @@ description:
     in a transient systemd unit of its own, so a connection cut by the change cannot stop it halfway. Follow it
     with O(report=true) from a new connection and disarm the rollback with O(confirm=true); unless that happens in
     time, the host restores the previous files and interfaces by itself.
+  - A run killed while it changes the host (before it returned, or before it handed the change to its unit) leaves
+    a file in O(state_dir) naming its process; the next run first puts back what that run had changed, with a
+    warning, then applies its own change whole.
 author:
   - KVM essentials developers (@kvm-essentials)
 requirements:
@@ -469,6 +472,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
     def converge():
+        ifupdown_run.recover_host(module.params, module.run_command, module.check_mode, module.warn)
         check_management(module.params, ifupdown_run.host_interfaces(), module.run_command, module.warn)
         return converge_host(module.params, module.run_command, module.check_mode)
 

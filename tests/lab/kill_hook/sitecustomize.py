@@ -7,7 +7,10 @@ becomes an event:
 
 - a step of the shared applier (reconcile.apply) whose call returned: its description;
 - a change a VM's applier records (DomainApplier.steps, "create volume ...", "define", "start", ...);
-- an ovs-vsctl call of the openvswitch module that returned: "ovs-vsctl <first command>".
+- an ovs-vsctl call of the openvswitch module that returned: "ovs-vsctl <first command>";
+- a step of the ifupdown_interfaces module's Applier: a file it wrote ("write <path>"), a command that returned
+  ("ifdown <name>", "ifup <name>", "systemd-run <unit>", "systemctl stop"), and the end of its apply or
+  confirm ("apply done", "confirm done").
 
 EKVM_KILL_LOG: a file each event is appended to, a line each, as it happens.
 EKVM_KILL_AFTER=N: after the N-th event the process SIGKILLs itself (EKVM_KILL_GROUP=1: with every process up to
@@ -118,6 +121,37 @@ def _patch_ovs_apply(module):
     module.Vsctl._run = watched
 
 
+def _patch_ifupdown_apply(module):
+    write_atomic = module.write_atomic
+
+    def watched_write(path, text):
+        write_atomic(path, text)
+        event("write " + path)
+
+    module.write_atomic = watched_write  # the Applier calls it by its module-level name
+    run = module.Applier._run
+
+    def watched_run(self, argv):
+        run(self, argv)
+        words = [word for word in argv if not word.startswith("-")]
+        event(" ".join(words[:2]))
+
+    module.Applier._run = watched_run
+    for name in ("apply", "confirm"):
+        _report_return(module.Applier, name)
+
+
+def _report_return(cls, name):
+    method = getattr(cls, name)
+
+    def watched(self, *args, **kwargs):
+        outcome = method(self, *args, **kwargs)
+        event(name + " done")
+        return outcome
+
+    setattr(cls, name, watched)
+
+
 def _patch_libvirt(module):
     send_all = module.virStream.sendAll
 
@@ -139,6 +173,7 @@ PATCHES = {
     UTILS + "reconcile": _patch_reconcile,
     UTILS + "domain_apply": _patch_domain_apply,
     UTILS + "ovs_apply": _patch_ovs_apply,
+    UTILS + "ifupdown_apply": _patch_ifupdown_apply,
 }
 if IN_UPLOAD:
     PATCHES["libvirt"] = _patch_libvirt
