@@ -22,7 +22,8 @@ def main(argv=None):
     sub.add_parser("cloud-image", help="build the cloud image the lab serves if it is not cached")
     bare = sub.add_parser("bare-image", help="build a bare host image through the lab's package cache")
     bare.add_argument("release", choices=sorted(SUITES))
-    sub.add_parser("demo", help="converge the demo host VM with playbooks/site.yml, twice")
+    demo_cmd = sub.add_parser("demo", help="converge the demo host VM with playbooks/site.yml, twice")
+    demo_cmd.add_argument("--suite", default="trixie", help="Debian suite of the demo host: trixie or bookworm")
     sub.add_parser("demo-down", help="remove the demo host VM and stop the lab")
     hosts_up = sub.add_parser("hosts-up", help="boot host VMs and write their inventory")
     hosts_up.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
@@ -44,7 +45,7 @@ def main(argv=None):
                 print("lab: left behind:\n  " + "\n  ".join(leftovers), file=sys.stderr)
                 return 1
         elif args.command == "demo":
-            demo.up()
+            demo.up(args.suite)
         elif args.command == "demo-down":
             demo.down()
         elif args.command == "image":
