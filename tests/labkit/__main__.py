@@ -27,6 +27,7 @@ def main(argv=None):
     sub.add_parser("demo-down", help="remove the demo host VM and stop the lab")
     hosts_up = sub.add_parser("hosts-up", help="boot host VMs and write their inventory")
     hosts_up.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
+    hosts_up.add_argument("--release", choices=sorted(SUITES), help="boot a bare image (default: the full one)")
     hosts_down = sub.add_parser("hosts-down", help="remove host VMs")
     hosts_down.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
     args = parser.parse_args(argv)
@@ -57,7 +58,7 @@ def main(argv=None):
             print(BareImage(args.release).ensure().dir)
         elif args.command == "hosts-up":
             lab.up()
-            print(hostvm.boot([hostvm.HostVM(n) for n in args.names]))
+            print(hostvm.boot([hostvm.HostVM(n, release=args.release) for n in args.names]))
         elif args.command == "hosts-down":
             hostvm.destroy([hostvm.HostVM(n) for n in args.names])
     except LabError as exc:
