@@ -17,17 +17,17 @@ description:
   - Check mode needs nothing beyond dpkg, unlike M(ansible.builtin.apt), whose check mode needs C(python3-apt),
     which a minimal Debian server does not have; so a check run on a fresh host reports the packages it would
     install.
-version_added: "0.2.0"
-author:
-  - KVM essentials developers (@kvm-essentials)
-extends_documentation_fragment:
-  - essentials.kvm.invocation
 options:
   packages:
     description: Package names, installed when missing; nothing is removed or upgraded.
+    required: true
     type: list
     elements: str
-    required: true
+extends_documentation_fragment:
+  - essentials.kvm.invocation
+version_added: "0.2.0"
+author:
+  - KVM essentials developers (@kvm-essentials)
 attributes:
   check_mode:
     description: Reports the packages that would be installed.
@@ -46,10 +46,10 @@ EXAMPLES = r"""
 RETURN = r"""
 installed:
   description: The packages that were missing and installed (or would be in check mode).
-  returned: always
+  sample: [open-iscsi]
   type: list
   elements: str
-  sample: [open-iscsi]
+  returned: always
 """
 
 from ansible.module_utils.basic import AnsibleModule
