@@ -240,6 +240,8 @@ def test_pool_packages_installed_on_first_use_and_unservable_types_refused(homel
     if not homelab["runs"].get("first"):
         pytest.fail("the first run did not converge the host")
     vm = homelab["vm"]
+    # Debian's libvirt-daemon recommends libvirt-daemon-driver-storage-iscsi, which brings open-iscsi: the
+    # package steps must leave Recommends out for this to hold (bench/README.md, issue 19).
     assert installed(vm, "nfs-common", "open-iscsi") == set(), "the homelab's pools need neither"
     vm.ssh(ISCSI_TARGET, timeout=900)
     assert installed(vm, "open-iscsi") == set(), "tgt pulled in the initiator"
