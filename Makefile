@@ -6,6 +6,8 @@ LAB := $(PY) -m tests.labkit
 APT_PACKAGES := $(shell sed 's/\#.*//' tests/apt-packages.txt)
 COLLECTION_LINK := build/collections/ansible_collections/essentials/kvm
 PYTEST_ARGS ?=
+# The demo host's Debian suite: trixie (13) or bookworm (12).
+DEMO_SUITE ?= trixie
 
 .PHONY: help deps test unit fuzz lint format changelog lab-up lab-down lab-status demo demo-down image report
 
@@ -86,8 +88,8 @@ lab-status:
 image: deps  ## build (or reuse) the cached Debian 12 host VM image
 	$(LAB) image
 
-demo: deps  ## boot a demo Debian host VM and converge it with playbooks/site.yml, twice
-	$(LAB) demo
+demo: deps  ## boot a bare Debian 13 host VM (DEMO_SUITE=bookworm: Debian 12), converge it with playbooks/site.yml twice
+	$(LAB) demo --suite $(DEMO_SUITE)
 
 demo-down:  ## remove the demo host VM and stop the lab
 	$(LAB) demo-down

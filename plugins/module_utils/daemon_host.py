@@ -234,9 +234,10 @@ def planned_services(systemd, params, socket_activation, mode):
 
 def check_paths(params, check_mode):
     """Every file option checked before anything is read: config files must have their directory (libvirt's
-    package makes it), small files get theirs made (the certificates, only looked for, are host_virt's)."""
+    package makes it; in check mode on a fresh host the package step only said it would install it), small
+    files get theirs made (the certificates, only looked for, are host_virt's)."""
     for index, (path, _settings) in enumerate(params["files"]):
-        writable_file("files[%d].path" % index, path, writing=not check_mode)
+        writable_file("files[%d].path" % index, path, writing=not check_mode, make_dirs=check_mode)
     for index, entry in enumerate(params["text_files"]):
         writable_file("text_files[%d].path" % index, entry["path"], writing=not check_mode, make_dirs=True)
     for index, path in enumerate(params["apparmor_paths"] or ()):

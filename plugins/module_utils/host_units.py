@@ -15,7 +15,7 @@ import shutil
 import time
 
 from ansible_collections.essentials.kvm.plugins.module_utils import checks
-from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, at
 
 UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
 ENABLED_STATES = ("enabled", "enabled-runtime", "static", "indirect", "alias", "generated")
@@ -145,3 +145,15 @@ def install_packages(runner, packages, manager):
         rc, out, err = runner(["dnf", "install", "-y", "-q", "--"] + list(packages))
     if rc != 0:
         raise HostError("installing %s failed: %s" % (", ".join(packages), (err or out).strip()[-2000:]))
+
+
+def converge_packages(runner, packages, check_mode=False, manager=None, path="packages"):
+    """The host_packages module: install what `packages` lacks (check mode names it). dpkg-query is all check
+    mode needs, so a fresh host without python3-apt (which ansible.builtin.apt's check mode requires) is fine."""
+    for index, package in enumerate(packages):
+        package_name(package, at(path, index))
+    manager = manager or package_manager()
+    missing = missing_packages(runner, packages, manager)
+    if missing and not check_mode:
+        install_packages(runner, missing, manager)
+    return dict(changed=bool(missing), installed=missing)

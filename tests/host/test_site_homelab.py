@@ -1,5 +1,6 @@
-"""playbooks/site.yml with the homelab example on a freshly booted host VM of its own (issue 8), the
-same runs `make demo` makes, after a check-mode run on the fresh host that must change nothing: first run
+"""playbooks/site.yml with the homelab example on a freshly booted bare Debian 13 host VM of its own (issues 8
+and 19), the same runs `make demo` makes, after a check-mode run on the fresh host that must change nothing:
+first run installs libvirt, QEMU and Open vSwitch from Debian's archive through the lab's package cache and
 converges, second run and check mode change nothing. The kvm role's host settings ride along as extra
 variables and are checked too, with libvirtd restarted in the first run only. Each run is a test of its own,
 so each gets pytest's whole timeout.
@@ -12,6 +13,7 @@ import os
 import re
 
 import pytest
+import yaml
 
 from tests.labkit import ansible, demo, hostvm
 from tests.labkit.chromium import BINARY, Chromium
@@ -22,13 +24,16 @@ pytestmark = pytest.mark.host
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST_SETTINGS = os.path.join(HERE, "site_host_settings.yml")
-# A fresh VM, so the shared host_vms stay as they are.
+# A fresh VM, so the shared host_vms stay as they are; bare, so the roles install what they use.
 NAME = os.environ.get("EKVM_HOMELAB_HOST", "host3")
+RELEASE = os.environ.get("EKVM_HOMELAB_RELEASE", "debian-13")
 # systemd logs "Stopping" when it stops libvirtd, not when libvirtd exits idle (--timeout 120).
 STOPS = "journalctl -u libvirtd.service -o cat --no-pager | grep -c '^Stopping libvirtd' || true"
 # A client held open keeps libvirtd from exiting idle before the first run's handler stops it.
 HOLD = "setsid virsh -c qemu:///system event --all --loop >/dev/null 2>&1 < /dev/null &"
 RUN_TIMEOUT = 1100
+# The first run installs libvirt, QEMU and Open vSwitch (about 400 packages) under TCG on a shared machine.
+FIRST_RUN_TIMEOUT = 2700
 # What a run on the fresh host could change besides STATE: the daemons' settings and units, OVS, the links.
 FRESH_STATE = (
     "; md5sum /etc/libvirt/*.conf /etc/sysctl.d/* /etc/ssh/sshd_config.d/* 2>/dev/null; "
@@ -36,6 +41,27 @@ FRESH_STATE = (
     "ovs-vsctl show; ip -br link; lvs; getent group libvirt"
 )
 REPORT = os.path.join(ansible.ROOT, "playbooks", "report.yml")
+# The pool packages test (issue 19): the kvm role alone, with the homelab's pools plus the new ones.
+KVM_ONLY = os.path.join(HERE, "cluster_kvm_only.yml")
+HOST_VARS = os.path.join(ansible.ROOT, "examples", "homelab", "host_vars", "homelab.yml")
+IQN = "iqn.2026-01.org.essentials:ekvm-homelab"
+EXPORT = "/srv/ekvm-homelab-nfs"
+NFS_MOUNT = "/var/lib/ekvm-homelab-nfs"
+INSTALL = "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "
+# A tgt target with one LUN for the kernel initiator; tgt does not pull in open-iscsi.
+ISCSI_TARGET = (
+    INSTALL + "tgt >/dev/null && truncate -s 32M /var/tmp/ekvm-lun1.img && "
+    "tgtadm --lld iscsi --mode target --op new --tid 1 --targetname %s && "
+    "tgtadm --lld iscsi --mode logicalunit --op new --tid 1 --lun 1 --backing-store /var/tmp/ekvm-lun1.img && "
+    "tgtadm --lld iscsi --mode target --op bind --tid 1 --initiator-address 127.0.0.1" % IQN
+)
+# nfsd refuses opens during its grace period after a start (90 s by default). nfs-kernel-server depends on
+# nfs-common, so the server can only come after the role installed the client.
+NFS_SERVER = (
+    "mkdir -p /etc/nfs.conf.d %s && printf '[nfsd]\\ngrace-time=10\\nlease-time=10\\n' > "
+    "/etc/nfs.conf.d/ekvm.conf && %snfs-kernel-server >/dev/null && "
+    "exportfs -o rw,sync,no_root_squash,no_subtree_check 127.0.0.1:%s" % (EXPORT, INSTALL, EXPORT)
+)
 BRIDGE_ADDRESS = "192.168.10.2/24"
 # What the report must not change: libvirt's objects as defined, the interfaces files, the links' addresses.
 STATE = (
@@ -48,7 +74,7 @@ STATE = (
 
 @pytest.fixture(scope="module")
 def homelab(lab, without_shared_host_vms, tmp_path_factory):
-    vm = hostvm.HostVM(NAME, memory_mib=3072)
+    vm = hostvm.HostVM(NAME, memory_mib=3072, release=RELEASE)
     assert vm.name not in [h.name for h in hostvm.running_hosts()], (
         "host VM %s already runs: this test needs a fresh one (EKVM_HOMELAB_HOST)" % vm.name
     )
@@ -68,10 +94,16 @@ def run(homelab, label, check=False, args=()):
     if label != "first" and not homelab["runs"].get("first"):
         pytest.fail("the first run did not converge the host")
     result = ansible.playbook(
-        demo.PLAYBOOK, homelab["inventories"], check=check, timeout=RUN_TIMEOUT, args=homelab["args"] + list(args)
+        demo.PLAYBOOK,
+        homelab["inventories"],
+        check=check,
+        timeout=FIRST_RUN_TIMEOUT if label == "first" else RUN_TIMEOUT,
+        args=homelab["args"] + list(args),
     )
     assert result.rc == 0, result
     homelab["runs"][label] = result
+    if label == "first":
+        homelab["stops_after_first"] = int(homelab["vm"].ssh(STOPS).stdout.strip())
     return result
 
 
@@ -88,7 +120,8 @@ def test_check_mode_on_the_fresh_host_shows_the_changes_and_changes_nothing(home
     """Before anything is converged: check mode runs through every role, reports the changes the first run will
     make (with their diffs), and leaves libvirt, the interfaces and the links as they were."""
     vm = homelab["vm"]
-    before = vm.ssh(STATE + FRESH_STATE).stdout
+    # A bare host has no virsh, ovs-vsctl or lvs yet: their "command not found" is part of the state.
+    before = vm.ssh(STATE + FRESH_STATE, check=False).stdout
     result = ansible.playbook(
         demo.PLAYBOOK, homelab["inventories"], check=True, diff=True, timeout=RUN_TIMEOUT, args=homelab["args"]
     )
@@ -96,9 +129,10 @@ def test_check_mode_on_the_fresh_host_shows_the_changes_and_changes_nothing(home
     assert result.changed("homelab") > 0, result
     for declared in ("homelab-web", "homelab-db", "homelab-lan", "homelab-images", "br10", "bond0"):
         assert declared in result.output, declared
-    assert vm.ssh(STATE + FRESH_STATE).stdout == before, "check mode changed the fresh host"
+    assert vm.ssh(STATE + FRESH_STATE, check=False).stdout == before, "check mode changed the fresh host"
 
 
+@pytest.mark.timeout(FIRST_RUN_TIMEOUT + 300)
 def test_first_run_converges_the_fresh_host(homelab):
     first = run(homelab, "first")
     assert first.changed("homelab") > 0, first
@@ -166,13 +200,91 @@ def test_check_mode_in_batches_of_one_host_changes_nothing(homelab):
 
 
 def test_libvirtd_restarted_in_the_first_run_only(homelab):
-    """The first run stopped libvirtd once to hand it its new sockets; the second and the check run
-    changed nothing (no handler ran) and stopped nothing."""
+    """The first run installed libvirt and restarted libvirtd to hand it its new sockets (the packages'
+    scripts may restart it too while the drivers are installed); the second and the check run changed
+    nothing (no handler ran) and stopped nothing."""
     if not {"first", "second", "check"} <= set(homelab["runs"]):
         pytest.fail("the three runs did not all pass")
     vm = homelab["vm"]
-    assert int(vm.ssh(STOPS).stdout.strip()) == homelab["stops_before"] + 1
+    assert homelab["stops_after_first"] >= homelab["stops_before"]
+    assert int(vm.ssh(STOPS).stdout.strip()) == homelab["stops_after_first"]
     assert vm.ssh("virsh -c qemu:///system version >/dev/null && echo answers").stdout.strip() == "answers"
+
+
+def installed(vm, *packages):
+    """Which of the packages dpkg has installed on the host."""
+    out = vm.ssh(
+        "dpkg-query -W -f='${Package} ${db:Status-Status}\\n' %s 2>/dev/null" % " ".join(packages), check=False
+    )
+    return {line.split()[0] for line in out.stdout.splitlines() if line.endswith(" installed")}
+
+
+def kvm_role(homelab, pools):
+    """The kvm role alone on the homelab host with its own pools and `pools` declared."""
+    with open(HOST_VARS) as handle:
+        declared = yaml.safe_load(handle)["kvm_storage_pools"]
+    return ansible.playbook_with_vars(
+        KVM_ONLY,
+        homelab["inventories"],
+        {"kvm_storage_pools": declared + pools},
+        timeout=RUN_TIMEOUT,
+        args=homelab["args"],
+    )
+
+
+def test_pool_packages_installed_on_first_use_and_unservable_types_refused(homelab):
+    """Issue 19 on the bare host: open-iscsi and nfs-common are not there until an iSCSI and an NFS pool are
+    declared; then the kvm role's one package run installs them and the pools work (the NFS pool is defined
+    inactive first: its server on the same host needs nfs-common). A zfs pool (zfsutils-linux is in contrib)
+    and sheepdog and vstorage pools (no backend in Debian's libvirt) fail before any change."""
+    if not homelab["runs"].get("first"):
+        pytest.fail("the first run did not converge the host")
+    vm = homelab["vm"]
+    # Debian's libvirt-daemon recommends libvirt-daemon-driver-storage-iscsi, which brings open-iscsi: the
+    # package steps must leave Recommends out for this to hold (bench/README.md, issue 19).
+    assert installed(vm, "nfs-common", "open-iscsi") == set(), "the homelab's pools need neither"
+    vm.ssh(ISCSI_TARGET, timeout=900)
+    assert installed(vm, "open-iscsi") == set(), "tgt pulled in the initiator"
+    iscsi = {
+        "name": "ekvm-iscsi",
+        "type": "iscsi",
+        "source": {"host": "127.0.0.1", "device": IQN},
+        "target": {"path": "/dev/disk/by-path"},
+    }
+    nfs = {
+        "name": "ekvm-nfs",
+        "type": "netfs",
+        "source": {"host": "127.0.0.1", "dir": EXPORT, "format": "nfs"},
+        "target": {"path": NFS_MOUNT},
+    }
+
+    first = kvm_role(homelab, [iscsi, dict(nfs, state="inactive")])
+    assert first.rc == 0 and first.changed("homelab") > 0, first
+    assert installed(vm, "nfs-common", "open-iscsi") == {"nfs-common", "open-iscsi"}
+    assert "unit:0:0:1" in vm.ssh("virsh -q vol-list ekvm-iscsi").stdout
+    assert "127.0.0.1:3260" in vm.ssh("iscsiadm -m session").stdout
+    assert vm.ssh("virsh -q pool-info ekvm-nfs | grep ^State").stdout.split()[-1] == "inactive"
+
+    vm.ssh(NFS_SERVER, timeout=900)
+    started = kvm_role(homelab, [iscsi, nfs])
+    assert started.rc == 0 and started.changed("homelab") > 0, started
+    assert vm.ssh("findmnt -n -o FSTYPE,SOURCE %s" % NFS_MOUNT).stdout.split() == ["nfs4", "127.0.0.1:" + EXPORT]
+
+    zfs = kvm_role(homelab, [{"name": "ekvm-zfs", "type": "zfs", "source": {"name": "tank"}}])
+    assert zfs.rc != 0 and zfs.recap["homelab"]["changed"] == 0, zfs
+    assert "zfs pools need zfsutils-linux, which Debian ships in the contrib archive area" in zfs.output, zfs
+    assert installed(vm, "zfsutils-linux", "libvirt-daemon-driver-storage-zfs") == set()
+
+    refused = kvm_role(
+        homelab,
+        [
+            {"name": "ekvm-sheep", "type": "sheepdog", "source": {"host": "127.0.0.1", "name": "sd"}},
+            {"name": "ekvm-vs", "type": "vstorage", "source": {"name": "c"}, "target": {"path": "/mnt/vs"}},
+        ],
+    )
+    assert refused.rc != 0 and refused.recap["homelab"]["changed"] == 0, refused
+    assert "ekvm-sheep, ekvm-vs: pool type sheepdog, vstorage has no backend in Debian's libvirt" in refused.output
+    assert not {"ekvm-zfs", "ekvm-sheep", "ekvm-vs"} & set(vm.ssh("virsh pool-list --all --name").stdout.split())
 
 
 def test_report_marks_the_bridge_address_removed_by_hand_and_is_screenshot(homelab, tmp_path):

@@ -22,10 +22,12 @@ def main(argv=None):
     sub.add_parser("cloud-image", help="build the cloud image the lab serves if it is not cached")
     bare = sub.add_parser("bare-image", help="build a bare host image through the lab's package cache")
     bare.add_argument("release", choices=sorted(SUITES))
-    sub.add_parser("demo", help="converge the demo host VM with playbooks/site.yml, twice")
+    demo_cmd = sub.add_parser("demo", help="converge the demo host VM with playbooks/site.yml, twice")
+    demo_cmd.add_argument("--suite", default="trixie", help="Debian suite of the demo host: trixie or bookworm")
     sub.add_parser("demo-down", help="remove the demo host VM and stop the lab")
     hosts_up = sub.add_parser("hosts-up", help="boot host VMs and write their inventory")
     hosts_up.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
+    hosts_up.add_argument("--release", choices=sorted(SUITES), help="boot a bare image (default: the full one)")
     hosts_down = sub.add_parser("hosts-down", help="remove host VMs")
     hosts_down.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
     args = parser.parse_args(argv)
@@ -44,7 +46,7 @@ def main(argv=None):
                 print("lab: left behind:\n  " + "\n  ".join(leftovers), file=sys.stderr)
                 return 1
         elif args.command == "demo":
-            demo.up()
+            demo.up(args.suite)
         elif args.command == "demo-down":
             demo.down()
         elif args.command == "image":
@@ -56,7 +58,7 @@ def main(argv=None):
             print(BareImage(args.release).ensure().dir)
         elif args.command == "hosts-up":
             lab.up()
-            print(hostvm.boot([hostvm.HostVM(n) for n in args.names]))
+            print(hostvm.boot([hostvm.HostVM(n, release=args.release) for n in args.names]))
         elif args.command == "hosts-down":
             hostvm.destroy([hostvm.HostVM(n) for n in args.names])
     except LabError as exc:

@@ -1,6 +1,7 @@
 """Bare Debian host images (12 and 13): debootstrap with only what a host needs to be reached and
-managed (systemd, openssh-server, python3, ifupdown, a DHCP client, iproute2, sudo), so tests can
-install everything else through the lab's package cache, as on a real fresh host.
+managed (systemd, openssh-server, python3, ifupdown, a DHCP client, iproute2, sudo) plus AppArmor,
+which a Debian server installed the usual way has, so tests can install everything else through the
+lab's package cache, as on a real fresh host.
 
 Built through the cache (debootstrap's downloads warm it), then mkfs.ext4 -d and qcow2 like the
 host image, with the same per-VM identity from the kernel command line. Inside, apt asks a small
@@ -32,8 +33,14 @@ PACKAGES = [
     "isc-dhcp-client",
     "iproute2",
     "sudo",
+    # linux-image-amd64 Recommends apparmor, so the installer puts it on every Debian server;
+    # debootstrap skips Recommends, and libvirt then runs its guests confined as it would there.
+    "apparmor",
 ]
-SIZE = "3G"
+# Sparse: the file holds only what is written (the roles' packages, apt's downloads, guest disks).
+SIZE = "6G"
+# apt's daily timers would take the dpkg lock in the middle of a test's package installation.
+MASKED_UNITS = ["apt-daily.timer", "apt-daily-upgrade.timer"]
 INTERFACES = (
     "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n\nsource /etc/network/interfaces.d/*\n"
 )
@@ -125,18 +132,19 @@ class BareImage:
             "etc/hostname": ("debian\n", 0o644),
             "usr/local/sbin/ekvm-identity": (FIRSTBOOT, 0o755),
             "etc/systemd/system/ekvm-identity.service": (FIRSTBOOT_UNIT, 0o644),
-            "etc/systemd/system/multi-user.target.wants/ekvm-identity.service": None,
+            "etc/systemd/system/multi-user.target.wants/ekvm-identity.service": "/etc/systemd/system/ekvm-identity.service",
             "usr/local/bin/ekvm-apt-proxy": (PROXY_DETECT, 0o755),
             "etc/apt/apt.conf.d/01ekvm-proxy": (APT_CONF, 0o644),
             "etc/ssh/sshd_config.d/lab.conf": ("UseDNS no\nPermitRootLogin prohibit-password\n", 0o644),
             "etc/systemd/system.conf.d/timeouts.conf": ("[Manager]\nDefaultTimeoutStartSec=300s\n", 0o644),
         }
+        # systemctl enable and mask, without a chroot: a link to the unit, or to /dev/null.
+        files.update(("etc/systemd/system/" + unit, "/dev/null") for unit in MASKED_UNITS)
         for relpath, content in files.items():
             path = os.path.join(rootfs, relpath)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            if content is None:
-                # systemctl enable, without a chroot: the unit's WantedBy link.
-                os.symlink("/etc/systemd/system/ekvm-identity.service", path)
+            if isinstance(content, str):
+                os.symlink(content, path)
                 continue
             with open(path, "w") as handle:
                 handle.write(content[0])

@@ -1,11 +1,14 @@
-"""`make demo`: boot the demo host VM, converge it with the homelab example and playbooks/site.yml
-twice, summarise. The host tests use the same functions on host VMs of their own."""
+"""`make demo`: boot the demo host VM from a bare Debian image (Debian 13 unless DEMO_SUITE=bookworm),
+converge it with the homelab example and playbooks/site.yml twice (the first run installs libvirt,
+QEMU and Open vSwitch through the lab's package cache), summarise. The host tests use the same functions
+on host VMs of their own."""
 
 import json
 import os
 import shlex
 
 from . import ansible, hostvm
+from .bare_image import SUITES
 from .lab import Lab
 from .proc import LabError
 
@@ -73,9 +76,13 @@ def converge(playbook, inventories, names, log=print, args=()):
     return results
 
 
-def up(log=print):
+def up(suite="trixie", log=print):
+    """The lab first: it runs the package cache the bare image is built and installed through."""
+    releases = dict((name, release) for release, name in SUITES.items())
+    if suite not in releases:
+        raise LabError("DEMO_SUITE is one of %s, not %r" % (", ".join(sorted(releases)), suite))
     Lab().up(log)
-    vm = hostvm.HostVM("demo", memory_mib=3072)
+    vm = hostvm.HostVM("demo", memory_mib=3072, release=releases[suite])
     hostvm.boot([vm], log)
     inventory = connection_inventory({"homelab": vm}, os.path.join(os.path.dirname(hostvm.INVENTORY), "demo.json"))
     lab_vars = json.dumps(dict(LAB_VARS, homelab_spare_disk=spare_disk(vm)))

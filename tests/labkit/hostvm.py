@@ -1,5 +1,7 @@
-"""Nested Debian 12 host VMs: libvirt domains under QEMU TCG on the lab libvirtd, reached
-over SSH through the lab namespace, written into an Ansible inventory."""
+"""Nested Debian host VMs: libvirt domains under QEMU TCG on the lab libvirtd, reached over SSH
+through the lab namespace, written into an Ansible inventory. A host VM boots either the full
+Debian 12 image (image.py: libvirt, QEMU, Open vSwitch preinstalled) or, given a release, a bare
+Debian image (bare_image.py) on which the roles install everything through the lab's package cache."""
 
 import base64
 import hashlib
@@ -12,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import libvirt
 
 from . import paths
+from .bare_image import BareImage
 from .daemons import LIBVIRT_URI, tail
 from .image import Image
 from .proc import LabError, run
@@ -49,9 +52,10 @@ def _network_xml(name, bridge, hosts=()):
 
 
 class HostVM:
-    """One lab host: a management NIC (DHCP, fixed address) plus `extra_nics` on the lab LAN."""
+    """One lab host: a management NIC (DHCP, fixed address) plus `extra_nics` on the lab LAN.
+    `release` ("debian-12", "debian-13") boots that bare image; None the full Debian 12 image."""
 
-    def __init__(self, name, extra_nics=2, memory_mib=2048, vcpus=2):
+    def __init__(self, name, extra_nics=2, memory_mib=2048, vcpus=2, release=None):
         if name not in HOST_NAMES:
             raise LabError("lab host names are %s" % ", ".join(HOST_NAMES))
         self.name = name
@@ -60,9 +64,14 @@ class HostVM:
         self.extra_nics = extra_nics
         self.memory_mib = memory_mib
         self.vcpus = vcpus
+        self.release = release
         self.address = MGMT_PREFIX + str(10 + self.index)
         self.disk = os.path.join(paths.HOSTS, name + ".qcow2")
         self.console_log = os.path.join(paths.LOGS, "console-%s.log" % name)
+
+    def image(self):
+        """The image this host boots, not yet built: BareImage and Image share disk/kernel/initrd."""
+        return Image() if self.release is None else BareImage(self.release)
 
     def mac(self, nic):
         return "52:54:00:ee:%02x:%02x" % (self.index, nic)
@@ -192,7 +201,11 @@ def ensure_networks(conn):
 def boot(hosts, log=print):
     """Boot the given HostVMs (reusing running ones), wait for SSH, write the inventory."""
     paths.ensure_dirs()
-    image = Image().ensure(log)
+    # One build per image, before any VM boots: a bare image needs the lab's package cache.
+    images = {}
+    for host in hosts:
+        image = host.image()
+        images.setdefault(image.dir, image).ensure(log)
     pubkey = ensure_key()
     conn = libvirt.open(LIBVIRT_URI)
     try:
@@ -208,9 +221,10 @@ def boot(hosts, log=print):
                 dom.undefine()
             if os.path.exists(host.disk):
                 os.unlink(host.disk)
+            image = images[host.image().dir]
             run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", image.disk, host.disk])
             conn.defineXML(host.domain_xml(image, pubkey)).create()
-            log("host VM %s booting (%s)" % (host.name, host.address))
+            log("host VM %s booting %s (%s)" % (host.name, host.release or "the full image", host.address))
     finally:
         conn.close()
     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:

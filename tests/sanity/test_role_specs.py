@@ -511,3 +511,18 @@ def test_openvswitch_needs_package_names_outside_debian(tmp_path):
     assert "openvswitch_packages" in message and "NFV SIG" in message, message
     for host in ("ubuntu_defaults", "rocky_set"):
         assert result.recap[host]["failed"] == 0 and result.recap[host]["changed"] == 0, result
+
+
+def test_sheepdog_and_vstorage_pools_are_refused_before_any_change(tmp_path):
+    """Debian's (and RHEL's) libvirt has no sheepdog or vstorage backend: the kvm role names the pools and
+    stops before its package step (issue 19)."""
+    pools = [
+        {"name": "sd1", "type": "sheepdog", "source": {"host": "127.0.0.1", "name": "sd"}},
+        {"name": "images", "path": "/var/lib/libvirt/images"},
+        {"name": "vs1", "type": "vstorage", "source": {"name": "c"}, "target": {"path": "/mnt/vs"}},
+    ]
+    result = run_role(tmp_path, "kvm", {"refused": {"kvm_storage_pools": pools}})
+    assert result.rc != 0, result
+    message = failure(result, "refused")
+    assert message.startswith("sd1, vs1: pool type sheepdog, vstorage has no backend in Debian's libvirt"), message
+    assert result.recap["refused"]["changed"] == 0 and "Install the packages" not in result.output, result

@@ -122,6 +122,16 @@ def test_a_missing_parent_is_made_or_named(host, monkeypatch, option):
         )
 
 
+def test_check_mode_on_a_fresh_host_plans_a_config_file_whose_directory_the_package_makes(host):
+    """The kvm role's check run on a fresh server: the package step only said it would install libvirt, so
+    /etc/libvirt is not there yet; the file is planned as created and nothing is made."""
+    module, args = CASES["files[0].path"]
+    path = host / "etc" / "libvirt" / "libvirtd.conf"
+    result = run(module, args(str(path)), check_mode=True)
+    assert not result.get("failed") and result["changed"], result
+    assert result["files"][0]["created"] and not (host / "etc").exists(), result
+
+
 @pytest.mark.parametrize("module", [kvm_host_info, libvirt_daemon_config])
 @pytest.mark.parametrize("where", ["dir", "file/server.pem"])
 def test_a_tls_file_that_can_never_exist_is_named(host, module, where):
