@@ -40,21 +40,29 @@ def lab():
 
 @pytest.fixture(scope="session")
 def host_vms(lab):
-    """Two nested Debian 12 host VMs booted under TCG, with an Ansible inventory; shared by
-    every host test of the session, so tests leave them as they found them."""
-    from tests.labkit import hostvm
+    """Two nested host VMs booted under TCG from bare images, a Debian 12 and a Debian 13 one (a mixed
+    cluster, as during a rolling upgrade), with an Ansible inventory; shared by every host test of the
+    session, so tests leave them as they found them. The first thing they get is the roles' first run
+    with nothing declared (tests/labkit/host_install.py), which installs the hypervisor."""
+    from tests.labkit import host_install, hostvm
 
-    # EKVM_HOSTS lets developers sharing one lab use different host VMs.
+    # EKVM_HOSTS lets developers sharing one lab use different host VMs; EKVM_HOST_RELEASES gives each
+    # one's release in the same order.
     names = os.environ.get("EKVM_HOSTS", "host1,host2").split(",")
-    hosts = [hostvm.HostVM(name) for name in names]
+    releases = os.environ.get("EKVM_HOST_RELEASES", ",".join(SHARED_RELEASES)).split(",")
+    hosts = [hostvm.HostVM(name, release=releases[index % len(releases)]) for index, name in enumerate(names)]
     already = {h.name for h in hostvm.running_hosts()}
     inventory = hostvm.boot(hosts)
-    _BOOTED.extend(h for h in hosts if h.name not in already)
+    fresh = [h for h in hosts if h.name not in already]
+    _BOOTED.extend(fresh)
+    if fresh:
+        host_install.install(fresh)
     yield hosts, inventory
     hostvm.destroy(_BOOTED)
     del _BOOTED[:]
 
 
+SHARED_RELEASES = ("debian-12", "debian-13")
 # The shared host VMs this session booted. The site tests run last: the cluster converges the shared
 # VMs, then the homelab, on a fresh VM of its own, stops them (an idle VM under TCG still takes a
 # tenth of a core).

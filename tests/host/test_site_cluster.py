@@ -26,7 +26,7 @@ HOSTS = ("kvm1", "kvm2")
 CLUSTER = os.path.join(ansible.ROOT, "examples", "cluster", "inventory.yml")
 PLAYBOOK = os.path.join(ansible.ROOT, "examples", "cluster", "site.yml")
 RUN_TIMEOUT = 1100
-# The image ships Open vSwitch enabled and running.
+# The first run on the bare hosts (host_install) left Open vSwitch enabled and running.
 OVS_OFF = "systemctl disable --now -q openvswitch-switch && systemctl stop ovs-vswitchd ovsdb-server"
 # Service enabled and active, kernel module loaded, the example's sysctl and its file.
 OVS_STATE = (
