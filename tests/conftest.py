@@ -71,8 +71,16 @@ _LAST = ("tests/host/test_site_",)
 
 
 def pytest_collection_modifyitems(items):
-    """The site tests run after every other test, so the shared host VMs can go before them."""
+    """The site tests run after every other test, so the shared host VMs can go before them. The first
+    test that uses the shared host VMs also waits for their boot and the roles' first run on them, which
+    installs the hypervisor: under TCG that takes longer than one test may."""
     items.sort(key=lambda item: item.nodeid.startswith(_LAST))
+    first = next((item for item in items if "host_vms" in item.fixturenames), None)
+    if first is not None:
+        first.add_marker(pytest.mark.timeout(FIRST_HOST_TEST_TIMEOUT))
+
+
+FIRST_HOST_TEST_TIMEOUT = 3600
 
 
 @pytest.fixture(scope="module")

@@ -325,6 +325,7 @@ def run_role(tmp_path, role, hosts, tags=None, after=()):
         "ansible.builtin.set_fact": {
             "os_family": "{{ fake_facts.os_family }}",
             "distribution": "{{ fake_facts.distribution }}",
+            "distribution_major_version": "{{ fake_facts.distribution_major_version | default(omit) }}",
             "cacheable": True,
         },
     }
@@ -418,8 +419,8 @@ def test_ansible_doc_shows_every_role_variable(role):
     assert variables <= listed_options(result.stdout), sorted(variables - listed_options(result.stdout))
 
 
-def fake_facts(os_family, distribution):
-    return {"fake_facts": {"os_family": os_family, "distribution": distribution}}
+def fake_facts(os_family, distribution, major="1"):
+    return {"fake_facts": {"os_family": os_family, "distribution": distribution, "distribution_major_version": major}}
 
 
 def vars_file(role, name):
@@ -452,30 +453,45 @@ def shown_os_vars(output):
 def test_kvm_loads_the_names_of_the_os_family(tmp_path):
     expected = {
         "debian12": "Debian.yml",
+        "debian13": "Debian.yml",
         "ubuntu2204": "Debian.yml",
         "ubuntu2404": "Debian.yml",
         "rocky9": "RedHat.yml",
         "rhel9": "RedHat.yml",
     }
     hosts = {
-        "debian12": fake_facts("Debian", "Debian"),
-        "ubuntu2204": fake_facts("Debian", "Ubuntu"),
-        "ubuntu2404": fake_facts("Debian", "Ubuntu"),
-        "rocky9": fake_facts("RedHat", "Rocky"),
-        "rhel9": fake_facts("RedHat", "RedHat"),
-        "leap15": fake_facts("Suse", "openSUSE Leap"),
+        "debian12": fake_facts("Debian", "Debian", "12"),
+        "debian13": fake_facts("Debian", "Debian", "13"),
+        "ubuntu2204": fake_facts("Debian", "Ubuntu", "22"),
+        "ubuntu2404": fake_facts("Debian", "Ubuntu", "24"),
+        "rocky9": fake_facts("RedHat", "Rocky", "9"),
+        "rhel9": fake_facts("RedHat", "RedHat", "9"),
+        "leap15": fake_facts("Suse", "openSUSE Leap", "15"),
     }
+    # Debian's list is an expression: Debian 13 adds QEMU's SPICE module, which Debian 12 and Ubuntu build in.
+    debian = [
+        "libvirt-daemon-system",
+        "libvirt-clients",
+        "qemu-system-x86",
+        "qemu-utils",
+        "python3-libvirt",
+        "dnsmasq-base",
+        "xorriso",
+        "ovmf",
+    ]
+    packages = {"debian13": debian + ["qemu-system-modules-spice"]}
     result = run_role(tmp_path, "kvm", hosts, tags="kvm_os_vars", after=SHOW_KVM_VARS)
     shown = shown_os_vars(result.output)
     for host, name in expected.items():
         names = vars_file("kvm", name)
+        wanted = packages.get(host) or (names["kvm_os_packages"] if name == "RedHat.yml" else debian)
         assert shown.get(host) == {
-            "packages": names["kvm_os_packages"],
+            "packages": wanted,
             "libvirt": names["kvm_libvirt_service"],
             "ssh": names["kvm_ssh_service"],
             "group": names["kvm_libvirt_group"],
         }, host
-        assert "python3-libvirt" in names["kvm_os_packages"]
+        assert "python3-libvirt" in wanted
         assert result.recap[host]["changed"] == 0 and result.recap[host]["failed"] == 0, result
     # A family without package names stops before anything is installed, saying what to add.
     assert "leap15" not in shown
