@@ -22,9 +22,7 @@ def install(hosts, log=print):
     names = [h.name for h in hosts]
     log("host VMs %s: first run on a bare host, the roles install the hypervisor" % ", ".join(names))
     started = time.monotonic()
-    result = ansible.playbook(
-        SITE, [hostvm.INVENTORY, group], timeout=TIMEOUT, args=["--limit", ",".join(names)]
-    )
+    result = ansible.playbook(SITE, [hostvm.INVENTORY, group], timeout=TIMEOUT, args=["--limit", ",".join(names)])
     seconds = time.monotonic() - started
     if result.rc != 0:
         raise LabError("site.yml with nothing declared failed on %s:\n%r" % (", ".join(names), result))
