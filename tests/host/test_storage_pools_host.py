@@ -1,7 +1,8 @@
 """The kvm role's storage pools on a host VM (issue 3): a real Debian kernel with device-mapper, NFS, the
 iSCSI kernel initiator and SCSI, so logical, netfs, iscsi, scsi and mpath pools start for real.
 
-Everything runs on the first host VM: a loop device for the volume group, an NFS export of a local directory
+Everything runs on the first host VM, a bare Debian 12 on which the test first installs the storage servers
+and tools it uses: a loop device for the volume group, an NFS export of a local directory
 mounted over 127.0.0.1, a tgt target with one LUN for the kernel initiator, scsi_debug for a SCSI host.
 All of it is named ekvm-sp* and removed at the end, and the services the test starts are stopped again.
 """
@@ -33,6 +34,14 @@ MIB = 1024 * 1024
 # the socket is this process's own, so a socket left by a killed run cannot turn multiplexing off.
 SOCKET = os.path.join(paths.HOSTS, "ekvm-sp-%d" % os.getpid())
 MUX = ["-o", "ControlMaster=no", "-o", "ControlPath=" + SOCKET]
+
+# The storage side of the test, and the tools its setup and state checks use before the role runs: the host
+# VMs are bare Debian (the roles install only what declared pools need; the homelab test proves that).
+SERVERS = "nfs-kernel-server tgt open-iscsi lvm2 multipath-tools"
+INSTALL = (
+    "export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends %s >/dev/null || "
+    "{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends %s >/dev/null; }"
+) % (SERVERS, SERVERS)
 
 PREPARE = f"""set -e
 mkdir -p {WORK} {EXPORT}
@@ -194,6 +203,7 @@ def host(host_vms):
 
 @pytest.fixture(scope="module")
 def prepared(host):
+    sh(host, INSTALL, timeout=1500)
     before = sh(host, HOST_STATE, check=False).stdout
     try:
         out = sh(host, PREPARE).stdout
