@@ -36,6 +36,8 @@ PACKAGES = [
     # linux-image-amd64 Recommends apparmor, so the installer puts it on every Debian server;
     # debootstrap skips Recommends, and libvirt then runs its guests confined as it would there.
     "apparmor",
+    # Priority important, so in every Debian install but debootstrap's minbase variant.
+    "iputils-ping",
 ]
 # Sparse: the file holds only what is written (the roles' packages, apt's downloads, guest disks).
 SIZE = "6G"
