@@ -6,16 +6,14 @@ bond0.10 and bond0.20 on it, a Linux bridge br10 on bond0.10. eth0 is the manage
 """
 
 import json
-import os
 import re
-import signal
 import subprocess
 import time
 
 import pytest
 
-from tests.host.config_interfaces_play import DEST, PLAY, STATE, WATCHED, digest, play, write_inventory
-from tests.labkit import ansible, hostvm
+from tests.host.config_interfaces_play import DEST, STATE, WATCHED, digest, play, write_inventory
+from tests.labkit import hostvm
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.proc import run, wait_for
 
@@ -240,115 +238,3 @@ def test_bad_input_through_the_role_fails_naming_the_field_and_leaves_files_byte
     assert result.rc != 0, result
     assert "network_vlans[0].name: 'bond0.5000' encodes VLAN 5000; a VLAN id is from 1 to 4094" in result.output, result
     assert {h.name: digest(h, WATCHED + " " + STATE) for h in hosts} == before
-
-
-# Long enough for a loaded TCG host to reach the confirmation over two fresh connections (measured:
-# docs/reliability.md), short enough to wait out in a test.
-KILLED_TIMEOUT = 180
-
-
-def kill_play(play_run, host):
-    """SIGKILL ansible-playbook and everything it runs: its workers, which Ansible puts in sessions of their own,
-    their SSH clients, and the SSH master connection to the host that outlives them (ControlPersist)."""
-    parents, commands = {}, {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/stat" % entry) as handle:
-                parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open("/proc/%s/cmdline" % entry, "rb") as handle:
-                commands[int(entry)] = handle.read().split(b"\0")
-        except OSError:
-            continue
-
-    def under_the_play(pid):
-        while pid > 1:
-            if pid == play_run.proc.pid:
-                return True
-            pid = parents.get(pid, 0)
-        return False
-
-    def master(pid):
-        words = commands.get(pid, [b""])
-        return words[0] == b"ssh" and b"ControlPersist=60s" in words and host.address.encode() in words
-
-    doomed = [pid for pid in parents if pid != play_run.proc.pid and (under_the_play(pid) or master(pid))]
-    play_run.kill()
-    for pid in doomed:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def eth1_state(host):
-    return host.ssh("ip -d link show dev eth1; ip -o addr show dev eth1; ifquery --state eth1", check=False).stdout
-
-
-@pytest.mark.timeout(2400)  # a VM boot, the play, the wait for the rollback and a rerun, all under TCG
-def test_a_controller_killed_before_the_confirmation_leaves_the_host_to_roll_back_by_itself(host_vms, tmp_path):
-    """ansible-playbook (and its SSH connection) SIGKILLed once the new file is live and before the confirmation:
-    the timer on the host restores the previous files and links within the rollback timeout, SSH answers, and
-    the next run converges (issue #21)."""
-    host = host_vms[0][0]
-    inventory = write_inventory([host], str(tmp_path / "hosts.yml"))
-    address = "10.210.30.%d/24" % host.index
-    config = {
-        "config_network_interfaces": True,
-        "config_interfaces_rollback_timeout": KILLED_TIMEOUT,
-        "network_interfaces": [{"name": "eth1", "address": address}],
-    }
-    # Up once, so that the kernel has given it its qdisc, which stays when ifdown takes it down again.
-    host.ssh("ip link set eth1 up; ip link set eth1 down; rm -rf %s" % STATE)
-    main = host.ssh("cat /etc/network/interfaces").stdout
-    before = (digest(host), eth1_state(host))
-    variables = tmp_path / "vars.json"
-    variables.write_text(json.dumps(config))
-    killed = ansible.Run(ansible.playbook_argv(PLAY, [inventory], args=["--limit", host.name, "-e", "@%s" % variables]))
-    try:
-
-        def output():
-            # pread: the play writes through the same file offset, which a seek would move.
-            return os.pread(killed.stdout.fileno(), os.fstat(killed.stdout.fileno()).st_size, 0).decode()
-
-        def at_the_confirmation():
-            assert killed.proc.poll() is None, "the play ended before its confirmation:\n" + output()
-            return "Reach the host again over a new connection" in output()
-
-        wait_for(at_the_confirmation, 900, interval=0.1, what="the play to reach the confirmation")
-    finally:
-        kill_play(killed, host)
-    killed_at = time.monotonic()
-    try:
-        # The new file was live, and no confirmation came: the change awaits it.
-        live = host.ssh("cat %s/ifupdown/apply.status; stat -c %%Y %s/ifupdown/rollback.sh; date +%%s" % (STATE, STATE))
-        status, armed, now = live.stdout.split()
-        assert status == "applied" and address in eth1_state(host), live
-        wait_for(
-            lambda: host.ssh("test -e %s/ifupdown/rollback.sh" % STATE, check=False).returncode == 1,
-            KILLED_TIMEOUT + 120,
-            interval=1,
-            what="the host to roll back",
-        )
-        restored = int(host.ssh("date +%s").stdout) - int(armed)
-        began = int(host.ssh("stat -c %%Y %s/ifupdown/rolled-back" % STATE).stdout) - int(armed)
-        print(
-            "killed %ds after arming; the rollback began %ds and was seen done %ds after arming, %.0fs after the kill "
-            "(rollback_timeout %d)"
-            % (int(now) - int(armed), began, restored, time.monotonic() - killed_at, KILLED_TIMEOUT)
-        )
-        # The timer fired on time: rollback.sh is written a few seconds before the timer is armed on a loaded host.
-        assert began <= KILLED_TIMEOUT + 20
-        assert (digest(host), eth1_state(host)) == before
-        assert host.ssh("cat %s/ifupdown/rolled-back" % STATE, check=False).returncode == 0
-        started = time.monotonic()
-        again = play([host], inventory, config)
-        print("the converging rerun took %.0fs" % (time.monotonic() - started))
-        assert again.rc == 0 and again.changed(host.name) >= 1, again
-        assert address in eth1_state(host)
-        assert host.ssh("test -e %s/ifupdown/rollback.sh" % STATE, check=False).returncode == 1
-        timer = host.ssh("systemctl is-active essentials-kvm-ifupdown-rollback.timer", check=False).stdout.strip()
-        assert timer == "inactive", timer
-    finally:
-        host.ssh(CLEANUP, check=False)
-        if host.ssh("cat /etc/network/interfaces", check=False).stdout != main:
-            run(host.ssh_argv("cat > /etc/network/interfaces"), input=main)
