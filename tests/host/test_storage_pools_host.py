@@ -214,6 +214,8 @@ def prepared(host):
         assert after == before
 
 
+# The setup installs the storage servers on the bare host first: under TCG that alone takes minutes.
+@pytest.mark.timeout(2400)
 def test_logical_netfs_iscsi_scsi_and_mpath_pools_start_for_real(host_vms, host, prepared):
     inventory = host_vms[1]
     desired = pools(prepared)
