@@ -12,7 +12,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_owner impo
     remove_temp_files,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_run import recover_host
-from tests.unit.test_ifupdown_apply import CONFIG, HOST, MAIN, FakeRunner, exited_pid, params, run, snapshot
+from tests.unit.ifupdown_fakes import CONFIG, HOST, MAIN, FakeRunner, exited_pid, params, run, snapshot
 
 
 @pytest.fixture
