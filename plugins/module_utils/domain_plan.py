@@ -20,7 +20,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.domain_apply import
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_disk_source import identify, local_source, locate
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_model import Domain, differences
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError, at
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import libvirt, volume_at
 from ansible_collections.essentials.kvm.plugins.module_utils.units import format_size
 
 # What the diff and the actions show in place of a console password.
@@ -95,11 +95,7 @@ class Seen:
     def volume_at(self, conn, path):
         """(pool, volume) of the volume at path; None for a path in no running pool."""
         if path not in self.paths:
-            try:
-                vol = conn.storageVolLookupByPath(path)
-                self.paths[path] = (vol.storagePoolLookupByVolume().name(), vol.name())
-            except libvirt.libvirtError:
-                self.paths[path] = None
+            self.paths[path] = volume_at(conn, path)
         return self.paths[path]
 
 

@@ -97,3 +97,12 @@ def state_name(dom):
     """The domain's state as a word (`running`, `shutoff`...), `unknown` for a code newer than this list."""
     code = dom.state()[0]
     return DOMAIN_STATES[code] if code < len(DOMAIN_STATES) else "unknown"
+
+
+def volume_at(conn, path):
+    """(pool name, volume name) of the volume at path; None for a path in no running pool."""
+    try:
+        vol = conn.storageVolLookupByPath(path)
+        return vol.storagePoolLookupByVolume().name(), vol.name()
+    except LibvirtError:
+        return None

@@ -16,7 +16,12 @@ from typing import Optional
 from urllib.parse import quote
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import LibvirtError, libvirt, state_name
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import (
+    LibvirtError,
+    libvirt,
+    state_name,
+    volume_at,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Volume
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_volume_xml,
@@ -111,7 +116,7 @@ def read_source(conn, name):
         named = (
             (source.get("pool"), source.get("volume"))
             if disk.get("type") == "volume"
-            else _volume_at(conn, source.get("file") or source.get("dev"))
+            else volume_at(conn, source.get("file") or source.get("dev"))
         )
         if named:
             found.disks.append(Disk(target, *named))
@@ -121,15 +126,6 @@ def read_source(conn, name):
                 "defined on both hosts" % (name, target, source.get("file") or source.get("dev") or disk.get("type"))
             )
     return found
-
-
-def _volume_at(conn, path):
-    """(pool, volume) of the volume at path; None outside every running pool."""
-    try:
-        vol = conn.storageVolLookupByPath(path)
-        return vol.storagePoolLookupByVolume().name(), vol.name()
-    except LibvirtError:
-        return None
 
 
 def _pool(conn, name):
