@@ -153,8 +153,11 @@ def test_first_run_converges_the_fresh_host(homelab):
     disks = vm.ssh(
         "virsh domblklist homelab-db; virsh domblklist homelab-web; lvs --noheadings -o lv_name homelab-vg"
     ).stdout.split()
-    assert disks.count("homelab-db-disk0.raw") == 2, disks
-    assert {"homelab-db-cidata.iso", "homelab-web-cidata.iso", "homelab-web-disk0.qcow2"} <= set(disks), disks
+    # Local pools' disks are given by path (issue 22: AppArmor's per-guest profile lists paths).
+    assert "/dev/homelab-vg/homelab-db-disk0.raw" in disks and "homelab-db-disk0.raw" in disks, disks
+    assert {"homelab-db-cidata.iso", "homelab-web-cidata.iso", "homelab-web-disk0.qcow2"} <= {
+        os.path.basename(disk) for disk in disks
+    }, disks
 
 
 def test_kvm_role_host_settings(homelab):

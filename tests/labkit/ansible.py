@@ -48,7 +48,9 @@ class Result:
         return self.recap[host]["changed"]
 
     def __repr__(self):
-        return "<ansible rc=%s recap=%s>\n%s" % (self.rc, self.recap, self.output[-6000:])
+        # The failed tasks first: CI keeps only the start of a failing assertion's explanation.
+        failed = [line[:1500] for line in self.output.splitlines() if line.startswith(("fatal: ", "failed: "))]
+        return "<ansible rc=%s recap=%s %s>\n%s" % (self.rc, self.recap, failed, self.output[-6000:])
 
 
 def playbook_argv(path, inventories, extra_vars=None, check=False, diff=False, args=()):
