@@ -136,6 +136,9 @@ class BareImage:
             # is never read: packages with initramfs hooks (lvm2, multipath-tools, open-iscsi) would rebuild it for
             # minutes under TCG for nothing.
             "etc/initramfs-tools/update-initramfs.conf": ("update_initramfs=no\nbackup_initramfs=no\n", 0o644),
+            # dpkg syncs every file it unpacks; under TCG each sync is emulated disk work, and the VM's disk is a
+            # throwaway overlay (cache=unsafe). Debian's container images set the same.
+            "etc/dpkg/dpkg.cfg.d/ekvm-unsafe-io": ("force-unsafe-io\n", 0o644),
             "usr/local/sbin/ekvm-identity": (FIRSTBOOT, 0o755),
             "etc/systemd/system/ekvm-identity.service": (FIRSTBOOT_UNIT, 0o644),
             "etc/systemd/system/multi-user.target.wants/ekvm-identity.service": "/etc/systemd/system/ekvm-identity.service",
