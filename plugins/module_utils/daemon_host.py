@@ -38,6 +38,9 @@ DROPIN = "/etc/systemd/system/%s.d/essentials-kvm.conf"
 DROPIN_MARKER = "essentials.kvm kvm role"
 APPARMOR_FILE = "/etc/apparmor.d/local/abstractions/libvirt-qemu"
 APPARMOR_MARKER = "essentials.kvm pool paths"
+# QEMU 8.1 and later read each block device's zoned attribute when it opens the disk; libvirt 11.3's guest
+# profiles (Debian 13) lack the rule, so every guest on a logical volume logged a denial at its start.
+QEMU_SYSFS_RULES = ("/sys/devices/**/block/*/queue/zoned r,",)
 # libvirt's per-driver daemons (https://libvirt.org/daemons.html); virtproxyd takes remote clients.
 MODULAR_DAEMONS = (
     "virtqemud",
@@ -132,7 +135,7 @@ def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_
             if entry.get("after_change") and entry["after_change"] not in plan.after_change:
                 plan.after_change.append(entry["after_change"])
     if params["apparmor_paths"] is not None and apparmor_enabled:
-        lines = []
+        lines = list(QEMU_SYSFS_RULES)
         for path in params["apparmor_paths"]:
             lines.extend(['"%s/" r,' % path, '"%s/**" rwk,' % path])
         changed, before, after = plan_block(APPARMOR_FILE, APPARMOR_MARKER, lines)

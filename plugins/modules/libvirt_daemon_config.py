@@ -124,7 +124,8 @@ options:
   apparmor_paths:
     description:
       - Directories confined guests may use, written as a marked block in
-        C(/etc/apparmor.d/local/abstractions/libvirt-qemu); an empty list removes the block, unset leaves it.
+        C(/etc/apparmor.d/local/abstractions/libvirt-qemu), with the read of block devices' C(queue/zoned)
+        attribute that QEMU 8.1 and later make and libvirt 11.3's profiles lack; unset leaves the file alone.
       - Ignored while AppArmor is disabled.
     type: list
     elements: str

@@ -102,7 +102,8 @@ def test_first_run_writes_switches_and_restarts_once_in_systemds_order(root):
         "# END essentials.kvm kvm role\n"
     )
     assert (root / "apparmor/libvirt-qemu").read_text() == (
-        '# BEGIN essentials.kvm pool paths\n"/srv/images/" r,\n"/srv/images/**" rwk,\n# END essentials.kvm pool paths\n'
+        "# BEGIN essentials.kvm pool paths\n/sys/devices/**/block/*/queue/zoned r,\n"
+        '"/srv/images/" r,\n"/srv/images/**" rwk,\n# END essentials.kvm pool paths\n'
     )
     assert "max_clients = 10" in (root / "libvirtd.conf").read_text()
     # The service stops before its sockets restart, and starts once after them.
