@@ -101,6 +101,10 @@ def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_
     """Plan every change; params are the module's validated options."""
     plan = HostPlan()
     plan.files = []
+    if params.get("packages_changed") and params["manage_service"]:
+        # New driver modules and a new QEMU are read when the daemon starts, not while it runs.
+        plan.config_changed = True
+        plan.changes.append("restart for the changed packages")
     for path, settings in params["files"]:
         before, exists = read_text(path)
         after, changes = converge_text(before, settings)

@@ -77,6 +77,13 @@ options:
         the daemon after changes. Without it the module only writes files.
     type: bool
     default: false
+  packages_changed:
+    description:
+      - The packages of libvirt or QEMU changed in this run (a pool type's storage driver added, for example).
+        A running daemon loads its drivers and reads QEMU's capabilities when it starts, so with
+        O(manage_service) the daemon restarts as after a configuration change.
+    type: bool
+    default: false
   sockets:
     description:
       - libvirtd's socket units, under systemd socket activation only. O(sockets[].lines) go to a C([Socket])
@@ -249,6 +256,7 @@ ARGUMENT_SPEC = dict(
     tls_files={"type": "list", "elements": "path", "default": []},
     service={"type": "str", "default": "libvirtd"},
     manage_service={"type": "bool", "default": False},
+    packages_changed={"type": "bool", "default": False},
     sockets=dict_list(
         unit={"type": "str", "required": True}, lines={"type": "list", "elements": "str"}, enabled={"type": "bool"}
     ),

@@ -147,6 +147,18 @@ def test_a_config_change_alone_restarts_the_service_only(root):
     assert again.switched() == ["systemctl daemon-reload", "systemctl restart libvirtd.service"]
 
 
+def test_changed_packages_alone_restart_the_service_so_it_loads_new_drivers(root):
+    """A storage driver package installed while libvirtd runs is unknown to it until it starts again."""
+    host = Host(DEBIAN_UNITS)
+    converge(root, host)
+    again = Host(host.units)
+    result, diffs = converge(root, again, packages_changed=True)
+    assert result["changed"] and result["restarted"] == ["libvirtd.service"] and diffs == []
+    assert again.switched() == ["systemctl daemon-reload", "systemctl restart libvirtd.service"]
+    unmanaged, _diffs = converge(root, Host(host.units), packages_changed=True, manage_service=False)
+    assert not unmanaged["changed"]
+
+
 def test_missing_certificates_keep_tls_off(root):
     host = Host(DEBIAN_UNITS)
     result, _diffs = daemon_host.converge_host(
