@@ -86,7 +86,7 @@ class HostPlan:
         self.diffs = []
         self.changes = []
         self.after_change = []
-        self.config_changed = False
+        self.restart_needed = False  # a daemon setting or its packages changed
         self.sockets_changed = False
         self.socket_switches = []  # (unit, enabled)
         self.members = []  # (user, exists)
@@ -101,16 +101,16 @@ def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_
     """Plan every change; params are the module's validated options."""
     plan = HostPlan()
     plan.files = []
-    if params.get("packages_changed") and params["manage_service"]:
+    if params["packages_changed"] and params["manage_service"]:
         # New driver modules and a new QEMU are read when the daemon starts, not while it runs.
-        plan.config_changed = True
+        plan.restart_needed = True
         plan.changes.append("restart for the changed packages")
     for path, settings in params["files"]:
         before, exists = read_text(path)
         after, changes = converge_text(before, settings)
         plan.files.append(dict(path=path, changed=bool(changes), created=bool(changes) and not exists, changes=changes))
         if changes:
-            plan.config_changed = True
+            plan.restart_needed = True
             plan.writes.append((path, after, None, None))
             plan.diffs.append(diff_of(path, before, after))
             plan.changes.extend("%s: %s" % (path, change) for change in changes)
@@ -195,7 +195,7 @@ def apply_host(plan, params, systemd, runner, socket_activation, mode):
         return restarted
     service = params["service"]
     if mode == "modular":
-        if plan.config_changed:
+        if plan.restart_needed:
             systemd.daemon_reload()
             for name in MODULAR_DAEMONS:
                 if unit_exists(name + ".service") and systemd.state(name + ".service")[1]:
@@ -219,7 +219,7 @@ def apply_host(plan, params, systemd, runner, socket_activation, mode):
         ensure_unit(systemd, service + ".service", enabled=True)
     else:
         ensure_unit(systemd, service + ".service", enabled=True, started=True)
-    if plan.sockets_changed or plan.config_changed:
+    if plan.sockets_changed or plan.restart_needed:
         if not plan.sockets_changed:
             systemd.daemon_reload()
         systemd.switch(service + ".service", "restart")
@@ -282,7 +282,7 @@ def converge_host(params, runner, check_mode=False, apparmor_enabled=False, sock
     services = planned_services(systemd, params, socket_activation, mode)
     restarts = []
     if check_mode:
-        if plan.sockets_changed or plan.config_changed:
+        if plan.sockets_changed or plan.restart_needed:
             restarts = ["%s.service" % params["service"]] if mode == "monolithic" else ["modular daemons"]
     else:
         restarts = apply_host(plan, params, systemd, runner, socket_activation, mode)

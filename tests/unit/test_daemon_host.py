@@ -65,6 +65,7 @@ def params(root, **over):
         files=validate_files([{"path": str(root / "libvirtd.conf"), "settings": {"listen_tls": 1, "max_clients": 10}}]),
         service="libvirtd",
         manage_service=True,
+        packages_changed=False,
         group="libvirt",
         users=[],
         sockets=[
