@@ -1,6 +1,6 @@
 """libvirt_domain against the lab's real libvirtd (QEMU TCG): a cloud-init guest boots from a qcow2 overlay of the
-lab image and accepts SSH; reruns change nothing; a NIC is hot-plugged; a machine change restarts it; every NIC
-type starts; bad input changes nothing.
+lab's cloud image with the image's own GRUB, as users boot guests, and accepts SSH; reruns change nothing; a NIC
+is hot-plugged; a machine change restarts it; every NIC type starts; bad input changes nothing.
 
 One booted guest is shared by the tests of this file (module-scoped fixture), in file order.
 """
@@ -20,8 +20,8 @@ import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.domain_reconcile import converge
 from tests.labkit import ansible, netns, paths
+from tests.labkit.cloud_image import CloudImage
 from tests.labkit.daemons import LIBVIRT_URI
-from tests.labkit.image import Image
 from tests.labkit.proc import LabError, run, wait_for
 
 pytestmark = pytest.mark.lab
@@ -32,19 +32,6 @@ POOL, IMAGES, NET = TAG + "p", TAG + "i", TAG + "n"
 GUEST, NICS_VM = TAG + "vm", TAG + "nics"
 # A quiet 2-core CI machine boots the guest in 1-2 minutes; a lab shared with other TCG guests needs more.
 BOOT_SECONDS = int(os.environ.get("EKVM_GUEST_BOOT_SECONDS", "360"))
-GUEST_MASKED = (
-    "libvirtd.service",
-    "libvirtd.socket",
-    "virtlogd.socket",
-    "virtlockd.socket",
-    "libvirt-guests.service",
-    "openvswitch-switch.service",
-    "ovsdb-server.service",
-    "ovs-vswitchd.service",
-    "lvm2-monitor.service",
-    "nfs-client.target",
-    "rpc-statd.service",
-)
 ROLE_PLAYBOOK = """- hosts: all
   gather_facts: false
   tasks:
@@ -177,7 +164,7 @@ def _remove_everything(conn):
 
 @pytest.fixture(scope="module")
 def env(lab, tmp_path_factory):
-    image = Image().ensure()
+    image = CloudImage().ensure()
     conn = libvirt.open(LIBVIRT_URI)
     workdir = str(tmp_path_factory.mktemp("domain"))
     the_env = Env(conn, workdir)
@@ -186,9 +173,6 @@ def env(lab, tmp_path_factory):
         with open(the_env.playbook, "w") as handle:
             handle.write(PLAYBOOK)
         os.makedirs(the_env.pool_dir, mode=0o755)
-        # Direct kernel boot: qemu (libvirt-qemu) reads copies in our pool, not the shared image cache.
-        for source in (image.kernel, image.initrd):
-            shutil.copy(source, the_env.pool_dir)
         for name, path in ((POOL, the_env.pool_dir), (IMAGES, image.dir)):
             conn.storagePoolDefineXML(_dir_pool_xml(name, path), 0).create(0)
         the_env.subnet = _free_subnet(conn)
@@ -198,29 +182,20 @@ def env(lab, tmp_path_factory):
             "memory": "768M",
             "machine": "pc",
             "pool": POOL,
-            "direct_boot": {
-                "kernel": os.path.join(the_env.pool_dir, os.path.basename(image.kernel)),
-                "initrd": os.path.join(the_env.pool_dir, os.path.basename(image.initrd)),
-                # The image turns cloud-init on only when the kernel command line asks for it; the masks
-                # keep the image's hypervisor services from slowing the emulated boot.
-                "cmdline": "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet cloud-init=enabled ds=nocloud "
-                + " ".join("systemd.mask=" + unit for unit in GUEST_MASKED),
-            },
+            # No direct boot: SeaBIOS starts the image's own GRUB from the overlay.
             "disks": [
-                {"type": "overlay", "base": os.path.basename(image.disk), "base_pool": IMAGES, "cache": "unsafe"}
+                {"type": "overlay", "base": os.path.basename(image.qcow2), "base_pool": IMAGES, "cache": "unsafe"}
             ],
+            # No network_config: cloud-init's fallback runs DHCP on the first NIC, as on a user's guest.
             "cloud_init": {
-                # The image's SSH host keys stay: generating new ones under TCG takes long.
                 "user_data": {
                     "hostname": GUEST,
                     "disable_root": False,
                     "ssh_authorized_keys": [the_env.pubkey()],
-                    "ssh_deletekeys": False,
-                    "ssh_genkeytypes": [],
-                    "locale": False,
-                },  # the minimal image has no locale-gen
-                # The image's /etc/network/interfaces already runs DHCP on eth0.
-                "network_config": {"config": "disabled"},
+                    # The image has no SSH host keys; ed25519 alone is quick to make under TCG, RSA is not.
+                    "ssh_genkeytypes": ["ed25519"],
+                    "locale": False,  # the minimal image has no locale-gen
+                },
             },
             "nics": [{"network": NET}],
         }
@@ -307,7 +282,7 @@ def test_guest_boots_from_overlay_with_cloud_init_seed_and_accepts_ssh(env, gues
     pool.refresh(0)
     assert {GUEST + "-disk0.qcow2", GUEST + "-cidata.iso"} <= set(pool.listVolumes())
     overlay = ET.fromstring(pool.storageVolLookupByName(GUEST + "-disk0.qcow2").XMLDesc(0))
-    assert overlay.findtext("backingStore/path") == Image().disk
+    assert overlay.findtext("backingStore/path") == CloudImage().qcow2
     assert ET.fromstring(env.conn.lookupByName(GUEST).XMLDesc(0)).get("type") == _accelerated_type(env.conn)
 
 
@@ -341,8 +316,9 @@ def test_a_nic_added_to_the_running_guest_is_applied_live(env, guest):
     assert dom.ID() == before
     live = ET.fromstring(dom.XMLDesc(0))
     assert "52:54:00:d5:00:02" in [m.get("address") for m in live.findall("devices/interface/mac")]
+    # The image keeps the kernel's predictable NIC names: the new NIC is found by its MAC.
     wait_for(
-        lambda: _ssh(env, guest, "ls /sys/class/net").stdout.split().count("eth1") == 1,
+        lambda: "52:54:00:d5:00:02" in _ssh(env, guest, "cat /sys/class/net/*/address").stdout.split(),
         60,
         interval=2,
         what="the guest to see the hot-plugged NIC",
