@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # The demo host's Debian suite: trixie (13) or bookworm (12).
 DEMO_SUITE ?= trixie
 
-.PHONY: help deps test unit fuzz lint format changelog lab-up lab-down lab-status demo demo-down image report
+.PHONY: help deps test unit fuzz lint format changelog lab-up lab-down lab-status demo demo-down report
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -84,9 +84,6 @@ lab-down:  ## stop the lab and remove its VMs, networks and namespaces
 
 lab-status:
 	$(LAB) status
-
-image: deps  ## build (or reuse) the cached Debian 12 host VM image
-	$(LAB) image
 
 demo: deps  ## boot a bare Debian 13 host VM (DEMO_SUITE=bookworm: Debian 12), converge it with playbooks/site.yml twice
 	$(LAB) demo --suite $(DEMO_SUITE)

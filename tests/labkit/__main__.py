@@ -3,10 +3,9 @@
 import argparse
 import sys
 
-from . import demo, hostvm
+from . import demo, host_install, hostvm
 from .bare_image import SUITES, BareImage
 from .cloud_image import CloudImage
-from .image import Image
 from .lab import Lab
 from .proc import LabError
 
@@ -18,7 +17,6 @@ def main(argv=None):
     sub.add_parser("down", help="stop the lab and remove its VMs, networks and namespaces")
     sub.add_parser("status")
     sub.add_parser("check-clean", help="fail if any lab process, namespace or VM is left")
-    sub.add_parser("image", help="build the host VM image if it is not cached")
     sub.add_parser("cloud-image", help="build the cloud image the lab serves if it is not cached")
     bare = sub.add_parser("bare-image", help="build a bare host image through the lab's package cache")
     bare.add_argument("release", choices=sorted(SUITES))
@@ -27,7 +25,12 @@ def main(argv=None):
     sub.add_parser("demo-down", help="remove the demo host VM and stop the lab")
     hosts_up = sub.add_parser("hosts-up", help="boot host VMs and write their inventory")
     hosts_up.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
-    hosts_up.add_argument("--release", choices=sorted(SUITES), help="boot a bare image (default: the full one)")
+    hosts_up.add_argument("--release", choices=sorted(SUITES), default="debian-13", help="the bare image to boot")
+    hosts_up.add_argument(
+        "--install",
+        action="store_true",
+        help="then the roles' first run on the hosts it booted, as the host_vms fixture does (installs the hypervisor)",
+    )
     hosts_down = sub.add_parser("hosts-down", help="remove host VMs")
     hosts_down.add_argument("names", nargs="+", choices=hostvm.HOST_NAMES)
     args = parser.parse_args(argv)
@@ -49,8 +52,6 @@ def main(argv=None):
             demo.up(args.suite)
         elif args.command == "demo-down":
             demo.down()
-        elif args.command == "image":
-            print(Image().ensure().dir)
         elif args.command == "cloud-image":
             print(CloudImage().ensure().dir)
         elif args.command == "bare-image":
@@ -58,7 +59,13 @@ def main(argv=None):
             print(BareImage(args.release).ensure().dir)
         elif args.command == "hosts-up":
             lab.up()
-            print(hostvm.boot([hostvm.HostVM(n, release=args.release) for n in args.names]))
+            hosts = [hostvm.HostVM(n, release=args.release) for n in args.names]
+            already = {h.name for h in hostvm.running_hosts()}
+            inventory = hostvm.boot(hosts)
+            fresh = [h for h in hosts if h.name not in already]
+            if args.install and fresh:
+                host_install.install(fresh)
+            print(inventory)
         elif args.command == "hosts-down":
             hostvm.destroy([hostvm.HostVM(n) for n in args.names])
     except LabError as exc:

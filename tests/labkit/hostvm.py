@@ -1,7 +1,7 @@
 """Nested Debian host VMs: libvirt domains under QEMU TCG on the lab libvirtd, reached over SSH
-through the lab namespace, written into an Ansible inventory. A host VM boots either the full
-Debian 12 image (image.py: libvirt, QEMU, Open vSwitch preinstalled) or, given a release, a bare
-Debian image (bare_image.py) on which the roles install everything through the lab's package cache."""
+through the lab namespace, written into an Ansible inventory. A host VM boots a bare Debian image
+(bare_image.py) of its release, on which the roles install everything through the lab's package cache
+(host_install.py), as on a user's fresh server."""
 
 import base64
 import hashlib
@@ -16,7 +16,6 @@ import libvirt
 from . import paths
 from .bare_image import BareImage
 from .daemons import LIBVIRT_URI, tail
-from .image import Image
 from .proc import LabError, run
 
 # The lab looks objects up to learn whether they exist; libvirt would print every miss.
@@ -52,10 +51,10 @@ def _network_xml(name, bridge, hosts=()):
 
 
 class HostVM:
-    """One lab host: a management NIC (DHCP, fixed address) plus `extra_nics` on the lab LAN.
-    `release` ("debian-12", "debian-13") boots that bare image; None the full Debian 12 image."""
+    """One lab host: a management NIC (DHCP, fixed address) plus `extra_nics` on the lab LAN,
+    booting the bare image of `release` ("debian-12", "debian-13")."""
 
-    def __init__(self, name, extra_nics=2, memory_mib=2048, vcpus=2, release=None):
+    def __init__(self, name, extra_nics=2, memory_mib=2048, vcpus=2, release="debian-13"):
         if name not in HOST_NAMES:
             raise LabError("lab host names are %s" % ", ".join(HOST_NAMES))
         self.name = name
@@ -70,8 +69,8 @@ class HostVM:
         self.console_log = os.path.join(paths.LOGS, "console-%s.log" % name)
 
     def image(self):
-        """The image this host boots, not yet built: BareImage and Image share disk/kernel/initrd."""
-        return Image() if self.release is None else BareImage(self.release)
+        """The image this host boots, not yet built."""
+        return BareImage(self.release)
 
     def mac(self, nic):
         return "52:54:00:ee:%02x:%02x" % (self.index, nic)
@@ -224,7 +223,7 @@ def boot(hosts, log=print):
             image = images[host.image().dir]
             run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", image.disk, host.disk])
             conn.defineXML(host.domain_xml(image, pubkey)).create()
-            log("host VM %s booting %s (%s)" % (host.name, host.release or "the full image", host.address))
+            log("host VM %s booting %s (%s)" % (host.name, host.release, host.address))
     finally:
         conn.close()
     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
