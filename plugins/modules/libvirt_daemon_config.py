@@ -81,7 +81,7 @@ options:
     description:
       - Packages of libvirt, QEMU and the declared pools' backends, installed with
         C(apt-get install --no-install-recommends) (C(dnf) on the RHEL family) when missing, after the whole input
-        was checked and before anything else is read or written: they bring the directories, units and daemons the
+        was checked and before anything else is read or written, since they bring the directories, units and daemons the
         rest converges. Nothing is removed or upgraded. Check mode lists them in RV(installed).
       - A running daemon loads its drivers and reads QEMU's capabilities when it starts, so with O(manage_service)
         the daemon restarts after an installation (a pool type's storage driver added, for example), as after a
