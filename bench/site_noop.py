@@ -8,7 +8,9 @@ The inventories (-i, any number) must reach the host; --converge runs site.yml o
 reported, not part of the no-op figures, split into package installation, the tasks named "Install...",
 and the rest). Each measured run is a fresh ansible-playbook: its wall time,
 the CPU seconds of the controller's whole process tree (user + system, from the children's rusage), and
-the module runs and changed results counted by bench/callback_plugins/bench_count.py. A no-op must
+the module runs and changed results counted by bench/callback_plugins/bench_count.py. The ping floor is a
+playbook of as many ping tasks as the no-op's module runs: no playbook that runs that many modules on the host
+can be faster. A no-op must
 report changed 0, else the script fails: a changing run measures something else.
 """
 
@@ -24,14 +26,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SITE = os.path.join(ROOT, "playbooks", "site.yml")
-ONE_TASK = """---
-- name: One task on the host
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: Ping
-      ansible.builtin.ping:
-"""
+
+
+def ping_playbook(count):
+    """A playbook of `count` ping tasks: with one, the one-task playbook; with as many as the no-op's module runs,
+    the floor of any playbook that runs that many modules on this host (ping's module is the smallest there is)."""
+    tasks = "".join("    - name: Ping %d\n      ansible.builtin.ping:\n" % (index + 1) for index in range(count))
+    return "---\n- name: Ping tasks on the host\n  hosts: all\n  gather_facts: false\n  tasks:\n" + tasks
 
 
 def environment():
@@ -86,6 +87,13 @@ def run(playbook, args, log):
     )
 
 
+def run_pings(count, args, runs, log):
+    with tempfile.NamedTemporaryFile("w", suffix=".yml") as playbook:
+        playbook.write(ping_playbook(count))
+        playbook.flush()
+        return [run(playbook.name, args, log) for _ in range(runs)]
+
+
 def median(values):
     values = sorted(values)
     middle = len(values) // 2
@@ -105,14 +113,13 @@ def main():
     args = sum((["-i", path] for path in opts.inventory), []) + ["--limit", opts.limit]
     args += sum((["-e", value] for value in opts.extra_vars), [])
     result = {"host": opts.limit}
-    with open(opts.log, "w") as log, tempfile.NamedTemporaryFile("w", suffix=".yml") as one_task:
-        one_task.write(ONE_TASK)
-        one_task.flush()
+    with open(opts.log, "w") as log:
         if opts.converge:
             result["converge"] = run(SITE, args, log)
         noops = [run(SITE, args, log) for _ in range(opts.runs)]
         checks = [run(SITE, args + ["--check"], log)]
-        pings = [run(one_task.name, args, log) for _ in range(opts.runs)]
+        pings = run_pings(1, args, opts.runs, log)
+        floor = run_pings(noops[0]["modules"], args, opts.runs, log)
     changed = [r["changed"] for r in noops + checks]
     if any(changed):
         sys.exit("the no-op runs changed something (%s): converge the host first (--converge)" % changed)
@@ -128,6 +135,11 @@ def main():
         wall=median([r["wall"] for r in pings]), cpu=median([r["cpu"] for r in pings]), modules=pings[0]["modules"]
     )
     result["noop_vs_one_task"] = round(result["noop"]["wall"] / result["one_task"]["wall"], 2)
+    result["ping_floor"] = dict(
+        wall=median([r["wall"] for r in floor]), cpu=median([r["cpu"] for r in floor]), modules=floor[0]["modules"]
+    )
+    result["floor_vs_one_task"] = round(result["ping_floor"]["wall"] / result["one_task"]["wall"], 2)
+    result["noop_vs_floor"] = round(result["noop"]["wall"] / result["ping_floor"]["wall"], 2)
     # One host: the no-op's controller CPU is the per-host figure (the fixed start-up cost included).
     result["controller_cpu_seconds_per_host"] = result["noop"]["cpu"]
     text = json.dumps(result, indent=2)

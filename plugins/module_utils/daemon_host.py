@@ -28,6 +28,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
     UNIT_DIRS,
     Systemd,
     account_name,
+    converge_packages,
     ensure_unit,
     unit_exists,
     unit_name,
@@ -101,10 +102,12 @@ def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_
     """Plan every change; params are the module's validated options."""
     plan = HostPlan()
     plan.files = []
-    if params["packages_changed"] and params["manage_service"]:
-        # New driver modules and a new QEMU are read when the daemon starts, not while it runs.
-        plan.restart_needed = True
-        plan.changes.append("restart for the changed packages")
+    if params.get("installed"):
+        plan.changes.append("install %s" % ", ".join(params["installed"]))
+        if params["manage_service"]:
+            # New driver modules and a new QEMU are read when the daemon starts, not while it runs.
+            plan.restart_needed = True
+            plan.changes.append("restart for the changed packages")
     for path, settings in params["files"]:
         before, exists = read_text(path)
         after, changes = converge_text(before, settings)
@@ -268,8 +271,19 @@ def check_names(params):
             plain_text(line, at(at(at("sockets", index), "lines"), number))
 
 
+def install_packages(params, runner, check_mode=False):
+    """The packages missing of params["packages"], installed (named only, in check mode) once the whole input was
+    checked: they make the directories and units the rest reads, so they come before anything else is read."""
+    check_names(params)
+    check_paths(params, True)
+    if not params.get("packages"):
+        return []
+    return converge_packages(runner, params["packages"], check_mode=check_mode)["installed"]
+
+
 def converge_host(params, runner, check_mode=False, apparmor_enabled=False, socket_activation=None, missing_tls=()):
-    """Plan and (unless check mode) apply; returns (result dict, diffs)."""
+    """Plan and (unless check mode) apply; returns (result dict, diffs). params["installed"]: what install_packages
+    installed in this run (a reason to restart the daemon)."""
     check_names(params)
     check_paths(params, check_mode)
     systemd = Systemd(runner)
@@ -295,6 +309,7 @@ def converge_host(params, runner, check_mode=False, apparmor_enabled=False, sock
         )
     result = dict(
         changed=bool(changes or restarts),
+        installed=list(params.get("installed") or ()),
         files=plan.files,
         changes=changes,
         restarted=restarts,

@@ -10,7 +10,14 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import Applier, converge, read_text
+from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError
+from ansible_collections.essentials.kvm.plugins.module_utils.host_units import converge_packages
+from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_apply import (
+    Applier,
+    converge,
+    plan_files,
+    read_text,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_owner import owner_running
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_paths import check_paths
 
@@ -43,3 +50,32 @@ def converge_host(params, runner, check_mode):
     """The module's result dict; runner(argv) -> (rc, stdout, stderr) runs ifquery, ifup and ifdown."""
     check_paths(params, check_mode)
     return converge(params, host_interfaces(), Applier(runner, params["state_dir"]), check_mode)
+
+
+def validate_host(params):
+    """The whole declared configuration and the paths checked, nothing written: what must hold before the packages
+    come (plan_files is pure; the real run checks the paths for writing again)."""
+    check_paths(params, True)
+    plan_files(
+        params,
+        host_interfaces(),
+        params["dest"],
+        params["interfaces_file"],
+        params.get("manage_main_file", False),
+        params.get("purge", False),
+    )
+
+
+def converge_with_packages(params, runner, check_mode):
+    """Install what params["packages"] lacks, then converge; a failure after an installation says so in `done`."""
+    packages = params.get("packages") or []
+    installed = converge_packages(runner, packages, check_mode=check_mode)["installed"] if packages else []
+    try:
+        result = converge_host(params, runner, check_mode)
+    except EssentialsError as exc:
+        if installed and not check_mode:
+            exc.done.insert(0, "installed " + ", ".join(installed))
+        raise
+    result["installed"] = installed
+    result["changed"] = result["changed"] or bool(installed)
+    return result

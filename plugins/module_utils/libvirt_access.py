@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 from contextlib import contextmanager
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import EssentialsError, HostError, UnsupportedError
@@ -26,9 +27,24 @@ else:
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 
+def _load_bindings():
+    """Import the bindings again when they were missing at import time: libvirt_daemon_config installs
+    python3-libvirt and then describes the host, in one process."""
+    global libvirt, LibvirtError
+    if libvirt is None:
+        importlib.invalidate_caches()  # the path's directory listings were cached before the package came
+        try:
+            libvirt = importlib.import_module("libvirt")
+        except ImportError:
+            return
+        LibvirtError = libvirt.libvirtError
+        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+
 def open_connection(uri):
     """A connection the caller closes; UnsupportedError when the host lacks the bindings, HostError naming
     the URI when libvirt refuses the connection."""
+    _load_bindings()
     if libvirt is None:
         raise UnsupportedError("the libvirt Python bindings are missing on this host (install python3-libvirt)")
     try:

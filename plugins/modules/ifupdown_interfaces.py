@@ -106,6 +106,25 @@ options:
       - A list of interface names.
     type: raw
     default: []
+  packages:
+    description:
+      - Packages the declared interfaces need (C(ifenslave) for bonds, C(bridge-utils), C(vlan),
+        C(openvswitch-switch)...), installed with C(apt-get install --no-install-recommends) when missing, after the
+        whole input was checked and before any file changes; nothing is removed. Check mode lists them in
+        RV(installed).
+      - The config_interfaces role passes what its lists use, so one module run checks the input, the packages and
+        the files.
+    type: list
+    elements: str
+    default: []
+  os_facts:
+    description:
+      - Also return the host's C(os_family), C(distribution) and C(distribution_major_version) as facts, read from
+        C(/etc/os-release) and named as M(ansible.builtin.setup) names them, so a play with C(gather_facts=false)
+        needs no setup run. The roles ask for them only when the play has none.
+      - Either way a host outside the Debian family is refused before anything changes.
+    type: bool
+    default: false
   state_dir:
     description: Directory on the host for backups and the rollback script; made when missing, under an existing
       directory.
@@ -417,6 +436,17 @@ diff:
   returned: always
   type: list
   elements: dict
+installed:
+  description: The packages of O(packages) that were missing and installed (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [ifenslave]
+ansible_facts:
+  description: The host's OS, when O(os_facts) is set.
+  returned: when O(os_facts) is set
+  type: dict
+  sample: {os_family: Debian, distribution: Debian, distribution_major_version: "13"}
 rollback_armed:
   description: Whether a rollback timer now waits for a call with O(confirm=true).
   returned: always
@@ -440,9 +470,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.essentials.kvm.plugins.module_utils import ifupdown_run
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import LOCK_TIMEOUT_OPTION
+from ansible_collections.essentials.kvm.plugins.module_utils.host_os import (
+    os_facts,
+    read_release,
+    require_debian_family,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_fields import SECTIONS
 from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_management import check_management
-from ansible_collections.essentials.kvm.plugins.module_utils.ifupdown_run import converge_host
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import ITEMS
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import run
 
@@ -464,6 +498,8 @@ ARGUMENT_SPEC = dict(
     allow_management_change=dict(type="bool", default=False),
     # raw: the kit reads the names, so management_interfaces: [yes] is refused rather than made "True".
     management_interfaces=dict(type="raw", default=[]),
+    packages=dict(type="list", elements="str", default=[]),
+    os_facts=dict(type="bool", default=False),
     **dict((section, SECTION) for section, _kind, _keys in SECTIONS),
 )
 
@@ -472,9 +508,18 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
     def converge():
-        ifupdown_run.recover_host(module.params, module.run_command, module.check_mode, module.warn)
-        check_management(module.params, ifupdown_run.host_interfaces(), module.run_command, module.warn)
-        return converge_host(module.params, module.run_command, module.check_mode)
+        params = module.params
+        changing = not (params["confirm"] or params["report"])
+        facts = os_facts(read_release())
+        if changing:
+            require_debian_family(facts)
+            ifupdown_run.validate_host(params)
+        ifupdown_run.recover_host(params, module.run_command, module.check_mode, module.warn)
+        check_management(params, ifupdown_run.host_interfaces(), module.run_command, module.warn)
+        result = ifupdown_run.converge_with_packages(params, module.run_command, module.check_mode)
+        if params["os_facts"]:
+            result["ansible_facts"] = facts
+        return result
 
     run(module, converge)
 

@@ -77,13 +77,18 @@ options:
         the daemon after changes. Without it the module only writes files.
     type: bool
     default: false
-  packages_changed:
+  packages:
     description:
-      - The packages of libvirt or QEMU changed in this run (a pool type's storage driver added, for example).
-        A running daemon loads its drivers and reads QEMU's capabilities when it starts, so with
-        O(manage_service) the daemon restarts as after a configuration change.
-    type: bool
-    default: false
+      - Packages of libvirt, QEMU and the declared pools' backends, installed with
+        C(apt-get install --no-install-recommends) (C(dnf) on the RHEL family) when missing, after the whole input
+        was checked and before anything else is read or written, since they bring the directories, units and daemons the
+        rest converges. Nothing is removed or upgraded. Check mode lists them in RV(installed).
+      - A running daemon loads its drivers and reads QEMU's capabilities when it starts, so with O(manage_service)
+        the daemon restarts after an installation (a pool type's storage driver added, for example), as after a
+        configuration change.
+    type: list
+    elements: str
+    default: []
   sockets:
     description:
       - libvirtd's socket units, under systemd socket activation only. O(sockets[].lines) go to a C([Socket])
@@ -157,6 +162,7 @@ attributes:
 EXAMPLES = r"""
 - name: Converge the libvirt host in one run
   essentials.kvm.libvirt_daemon_config:
+    packages: [libvirt-daemon-system, qemu-system-x86, python3-libvirt]
     files:
       - path: /etc/libvirt/qemu.conf
         settings: {max_files: 32768}
@@ -193,6 +199,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+installed:
+  description: The packages of O(packages) that were missing and installed (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [libvirt-daemon-driver-storage-iscsi, open-iscsi]
 files:
   description: One entry per file with what changed (or would change in check mode).
   returned: always
@@ -238,7 +250,7 @@ host:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.essentials.kvm.plugins.module_utils.daemon_host import converge_host
+from ansible_collections.essentials.kvm.plugins.module_utils.daemon_host import converge_host, install_packages
 from ansible_collections.essentials.kvm.plugins.module_utils.host_virt import apparmor_enabled, missing_files
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import URI_OPTION, describe_host
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import validate_files
@@ -256,7 +268,7 @@ ARGUMENT_SPEC = dict(
     tls_files={"type": "list", "elements": "path", "default": []},
     service={"type": "str", "default": "libvirtd"},
     manage_service={"type": "bool", "default": False},
-    packages_changed={"type": "bool", "default": False},
+    packages={"type": "list", "elements": "str", "default": []},
     sockets=dict_list(
         unit={"type": "str", "required": True}, lines={"type": "list", "elements": "str"}, enabled={"type": "bool"}
     ),
@@ -275,6 +287,7 @@ ARGUMENT_SPEC = dict(
 
 def daemon(module):
     params = dict(module.params, files=validate_files(module.params["files"]))
+    params["installed"] = install_packages(params, module.run_command, check_mode=module.check_mode)
     result, diffs = converge_host(
         params,
         module.run_command,

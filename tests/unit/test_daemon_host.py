@@ -65,7 +65,7 @@ def params(root, **over):
         files=validate_files([{"path": str(root / "libvirtd.conf"), "settings": {"listen_tls": 1, "max_clients": 10}}]),
         service="libvirtd",
         manage_service=True,
-        packages_changed=False,
+        packages=[],
         group="libvirt",
         users=[],
         sockets=[
@@ -148,16 +148,46 @@ def test_a_config_change_alone_restarts_the_service_only(root):
     assert again.switched() == ["systemctl daemon-reload", "systemctl restart libvirtd.service"]
 
 
-def test_changed_packages_alone_restart_the_service_so_it_loads_new_drivers(root):
+def test_installed_packages_alone_restart_the_service_so_it_loads_new_drivers(root):
     """A storage driver package installed while libvirtd runs is unknown to it until it starts again."""
     host = Host(DEBIAN_UNITS)
     converge(root, host)
     again = Host(host.units)
-    result, diffs = converge(root, again, packages_changed=True)
+    result, diffs = converge(root, again, installed=["libvirt-daemon-driver-storage-iscsi"])
     assert result["changed"] and result["restarted"] == ["libvirtd.service"] and diffs == []
+    assert result["installed"] == ["libvirt-daemon-driver-storage-iscsi"]
     assert again.switched() == ["systemctl daemon-reload", "systemctl restart libvirtd.service"]
-    unmanaged, _diffs = converge(root, Host(host.units), packages_changed=True, manage_service=False)
-    assert not unmanaged["changed"]
+    unmanaged, _diffs = converge(root, Host(host.units), installed=["open-iscsi"], manage_service=False)
+    assert unmanaged["changed"] and unmanaged["restarted"] == []
+
+
+def _packages_runner(installed):
+    """A runner for dpkg-query and apt-get that records the calls; dpkg knows `installed`."""
+    calls = []
+
+    def runner(argv):
+        calls.append(list(argv))
+        if argv[0] == "dpkg-query":
+            return 0, "".join("%s\tii \n" % name for name in installed), ""
+        return 0, "", ""
+
+    return runner, calls
+
+
+def test_packages_come_after_the_whole_input_is_checked(root):
+    runner, calls = _packages_runner([])
+    with pytest.raises(InputError, match=r"^users\[0\]"):
+        daemon_host.install_packages(params(root, users=["bad name"], packages=["libvirt-daemon-system"]), runner)
+    assert calls == []
+
+
+def test_missing_packages_are_named_in_check_mode_and_installed_outside_it(root):
+    wanted = ["libvirt-daemon-system", "qemu-system-x86"]
+    runner, calls = _packages_runner(["libvirt-daemon-system"])
+    assert daemon_host.install_packages(params(root, packages=wanted), runner, check_mode=True) == ["qemu-system-x86"]
+    assert [argv[0] for argv in calls] == ["dpkg-query"]
+    assert daemon_host.install_packages(params(root, packages=wanted), runner) == ["qemu-system-x86"]
+    assert calls[-1][-1] == "qemu-system-x86" and "install" in calls[-1]
 
 
 def test_missing_certificates_keep_tls_off(root):

@@ -241,3 +241,79 @@ def test_an_unwritable_directory_is_named_outside_check_mode(monkeypatch, capsys
     )
     result = call(monkeypatch, capsys, args, network_interfaces=[{"name": "eth0"}])
     assert not result.get("failed"), result
+
+
+def _record(monkeypatch, installed=()):
+    """run_command records every command; dpkg-query knows `installed` as installed."""
+    commands = []
+
+    def run_command(self, argv, **kw):
+        commands.append(list(argv))
+        if argv[0] == "dpkg-query":
+            return 0, "".join("%s\tii \n" % name for name in installed), ""
+        return 0, "", ""
+
+    monkeypatch.setattr(AnsibleModule, "run_command", run_command)
+    return commands
+
+
+def _module(monkeypatch, capsys, files, check_mode, **args):
+    monkeypatch.setattr(ifupdown_run, "host_interfaces", lambda: HOST)
+    with patch_module_args(dict(files, _ansible_check_mode=check_mode, **args)):
+        with pytest.raises(SystemExit):
+            ifupdown_interfaces.main()
+    return json.loads(capsys.readouterr().out)
+
+
+BRIDGE = {"name": "br0", "ports": ["eth1"], "method": "manual"}
+
+
+def test_bad_input_is_refused_before_any_package_is_looked_at(monkeypatch, capsys, files):
+    commands = _record(monkeypatch)
+    result = _module(
+        monkeypatch, capsys, files, False, network_bridges=[dict(BRIDGE, bogus=1)], packages=["bridge-utils"]
+    )
+    assert result.get("failed") and not result.get("changed"), result
+    assert result["msg"].startswith("network_bridges[0].bogus: is not a known key"), result["msg"]
+    assert commands == [] and not os.path.exists(files["dest"])
+
+
+def test_check_mode_lists_the_missing_packages_and_installs_nothing(monkeypatch, capsys, files):
+    commands = _record(monkeypatch, installed=["ifupdown"])
+    result = _module(monkeypatch, capsys, files, True, network_bridges=[BRIDGE], packages=["ifupdown", "bridge-utils"])
+    assert result["installed"] == ["bridge-utils"] and result["changed"], result
+    assert [c[0] for c in commands if c[0] != "ifquery"] == ["dpkg-query"]
+
+
+def test_missing_packages_are_installed_before_the_files_are_written(monkeypatch, capsys, files):
+    commands = _record(monkeypatch, installed=["ifupdown"])
+    seen = []
+    real_converge_host = ifupdown_run.converge_host
+
+    def converge_host(params, runner, check_mode):
+        seen.append([c for c in commands if "install" in c])
+        return real_converge_host(params, runner, check_mode)
+
+    monkeypatch.setattr(ifupdown_run, "converge_host", converge_host)
+    result = _module(
+        monkeypatch, capsys, files, False, network_bridges=[BRIDGE], packages=["ifupdown", "bridge-utils"], bounce=False
+    )
+    assert not result.get("failed") and result["installed"] == ["bridge-utils"], result
+    assert seen and seen[0] and seen[0][0][-1] == "bridge-utils", seen
+    assert "iface br0 inet manual" in open(files["dest"]).read()
+
+
+def test_os_facts_are_returned_only_when_asked(monkeypatch, capsys, files):
+    _record(monkeypatch)
+    asked = _module(monkeypatch, capsys, files, True, os_facts=True)
+    assert asked["ansible_facts"]["os_family"] == "Debian", asked
+    assert "ansible_facts" not in _module(monkeypatch, capsys, files, True)
+
+
+def test_a_host_outside_the_debian_family_is_refused_before_anything(monkeypatch, capsys, files):
+    commands = _record(monkeypatch)
+    rocky = {"ID": "rocky", "ID_LIKE": "rhel centos fedora", "VERSION_ID": "9.4"}
+    monkeypatch.setattr(ifupdown_interfaces, "read_release", lambda: rocky)
+    result = _module(monkeypatch, capsys, files, False, network_bridges=[BRIDGE], packages=["bridge-utils"])
+    assert result.get("failed") and "os_family RedHat" in result["msg"], result
+    assert commands == [] and not os.path.exists(files["dest"])

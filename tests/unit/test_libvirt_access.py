@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import sys
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -13,8 +14,21 @@ from ansible_collections.essentials.kvm.plugins.module_utils.module_run import r
 
 def test_missing_bindings_name_the_package(monkeypatch):
     monkeypatch.setattr(libvirt_access, "libvirt", None)
+    monkeypatch.setitem(sys.modules, "libvirt", None)  # import libvirt raises ImportError
     with pytest.raises(UnsupportedError, match=r"install python3-libvirt"):
         libvirt_access.open_connection("test:///default")
+
+
+def test_bindings_installed_during_the_run_are_found(monkeypatch):
+    """libvirt_daemon_config installs python3-libvirt on a fresh host, then describes it in the same process."""
+    pytest.importorskip("libvirt", reason="the libvirt Python bindings are needed to connect")
+    monkeypatch.setattr(libvirt_access, "libvirt", None)
+    monkeypatch.setattr(libvirt_access, "LibvirtError", OSError)
+    conn = libvirt_access.open_connection("test:///default")
+    try:
+        assert libvirt_access.LibvirtError is libvirt_access.libvirt.libvirtError and conn.isAlive() == 1
+    finally:
+        conn.close()
 
 
 def test_a_refused_connection_names_the_uri():
