@@ -61,6 +61,8 @@ class Found:
     name: str
     live: bool
     xml: str
+    arch: Optional[str] = None
+    machine: Optional[str] = None  # the versioned type libvirt expanded `pc` or `q35` to when it defined the VM
     networks: list[str] = field(default_factory=list)
     disks: list[Disk] = field(default_factory=list)
 
@@ -104,7 +106,10 @@ def read_source(conn, name):
         return None
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     root = ET.fromstring(xml)
+    os_type = root.find("os/type")
     found = Found(name=name, live=bool(dom.isActive()), xml=xml)
+    if os_type is not None:
+        found.arch, found.machine = os_type.get("arch"), os_type.get("machine")
     for nic in root.findall("devices/interface[@type='network']/source"):
         if nic.get("network") not in found.networks:
             found.networks.append(nic.get("network"))
@@ -128,6 +133,17 @@ def read_source(conn, name):
     return found
 
 
+def machine_types(conn, arch):
+    """The machine types (versioned names and their aliases) the host's QEMU offers for arch; empty when its
+    capabilities list none (then libvirt checks at the move)."""
+    offered = set()
+    for guest in ET.fromstring(conn.getCapabilities()).findall("guest/arch"):
+        if arch is None or guest.get("name") == arch:
+            for machine in guest.iter("machine"):
+                offered.update(name for name in (machine.text, machine.get("canonical")) if name)
+    return offered
+
+
 def _pool(conn, name):
     try:
         pool = conn.storagePoolLookupByName(name)
@@ -141,6 +157,15 @@ def check_target(source_conn, target_conn, found, target):
     has the VM already."""
     if lookup(target_conn, found.name) is not None:
         raise HostError("%s: %s has a VM of that name already; undefine one of them" % (found.name, target))
+    offered = machine_types(target_conn, found.arch)
+    if found.machine and offered and found.machine not in offered:
+        # QEMU versions its machine types; an older QEMU lacks the newer ones, and libvirt would only say so
+        # once the move started. A VM defined on Debian 13 (pc-i440fx-10.0) cannot run on Debian 12 (7.2).
+        raise HostError(
+            "%s: cannot move to %s, whose QEMU has no machine type %s (the VM was defined by a newer QEMU): "
+            "give the VM a `machine` that every host offers (virsh capabilities lists them), which takes effect "
+            "at its next start, or keep it on hosts as new" % (found.name, target, found.machine)
+        )
     for network in found.networks:
         try:
             active = target_conn.networkLookupByName(network).isActive()

@@ -52,9 +52,18 @@ class Obj:
         return Obj(self.volumes[name])
 
 
+# A Debian 12 host's QEMU 7.2: `pc` and `q35` are aliases of its newest versioned types.
+CAPS = """<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>
+<machine canonical='pc-i440fx-7.2' maxCpus='255'>pc</machine><machine maxCpus='255'>pc-i440fx-7.1</machine>
+<machine canonical='pc-q35-7.2' maxCpus='288'>q35</machine><domain type='qemu'/></arch></guest></capabilities>"""
+
+
 class Conn:
-    def __init__(self, domains=None, networks=None, pools=None):
-        self.domains, self.networks, self.pools = domains or {}, networks or {}, pools or {}
+    def __init__(self, domains=None, networks=None, pools=None, caps=CAPS):
+        self.domains, self.networks, self.pools, self.caps = domains or {}, networks or {}, pools or {}, caps
+
+    def getCapabilities(self):
+        return self.caps
 
     def lookupByName(self, name):
         if name not in self.domains:
@@ -169,6 +178,33 @@ def test_what_the_target_lacks_stops_the_move_naming_it(changes, message):
     with pytest.raises(HostError, match=None) as caught:
         check_target(source(), target(**changes), read_source(source(), "web1"), "kvm2")
     assert message in caught.value.message
+
+
+@pytest.mark.parametrize("machine", ["pc-i440fx-7.2", "pc-i440fx-7.1", "pc", "pc-q35-7.2"])
+def test_a_machine_type_the_target_offers_moves(machine):
+    conn = source()
+    conn.domains["web1"].xml = VM_XML.replace(
+        "<devices>", "<os><type arch='x86_64' machine='%s'>hvm</type></os><devices>" % machine
+    )
+    found = read_source(conn, "web1")
+    assert (found.arch, found.machine) == ("x86_64", machine)
+    check_target(conn, target(), found, "kvm2")
+
+
+def test_a_vm_defined_by_a_newer_qemu_is_refused_before_the_move_to_an_older_one():
+    """Debian 13's QEMU 10.0 defines `pc` as pc-i440fx-10.0, which Debian 12's QEMU 7.2 cannot run."""
+    conn = source()
+    conn.domains["web1"].xml = VM_XML.replace(
+        "<devices>", "<os><type arch='x86_64' machine='pc-i440fx-10.0'>hvm</type></os><devices>"
+    )
+    with pytest.raises(HostError) as caught:
+        check_target(conn, target(), read_source(conn, "web1"), "kvm1")
+    assert caught.value.message.startswith(
+        "web1: cannot move to kvm1, whose QEMU has no machine type pc-i440fx-10.0 (the VM was defined by a newer "
+        "QEMU): give the VM a `machine` that every host offers"
+    )
+    # A target whose capabilities list no machine types leaves the check to libvirt at the move.
+    check_target(conn, target(caps="<capabilities/>"), read_source(conn, "web1"), "kvm1")
 
 
 def test_a_shut_off_vm_moves_as_definition_but_not_with_local_disks():
