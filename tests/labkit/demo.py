@@ -97,8 +97,10 @@ def guest_vars(image, pubkey):
     with open(HOMELAB_VARS) as handle:
         vms = copy.deepcopy(yaml.safe_load(handle)["kvm_vms"])
     for vm in vms:
-        # The example's first disk (type new) becomes the image, keeping its size and format.
-        vm["disks"][0] = dict(((k, v) for k, v in vm["disks"][0].items() if k != "type"), image="homelab-os")
+        # The example's first disk (type new) becomes the image, keeping its size and format; a raw
+        # disk (the logical volume) is a full copy, since an overlay is qcow2.
+        disk = dict(((k, v) for k, v in vm["disks"][0].items() if k != "type"), image="homelab-os")
+        vm["disks"][0] = dict(disk, clone="full") if disk.get("format") == "raw" else disk
         for user in vm["cloud_init"]["user_data"]["users"]:
             user["ssh_authorized_keys"] = [pubkey.strip()]
     images = [

@@ -9,18 +9,16 @@ for virtio and ISO 9660, busybox-static (init, udhcpc on the first NIC, the shel
 the scripts are in tests/labkit/tiny-rootfs. No systemd, no cloud-init, no package manager.
 
 Built from a debootstrap through the machine's apt mirror, as the cloud image is; cached under
-CACHE/tiny-<hash>, where the hash covers this file, the cloud image's recipe and the scripts; the
-lab's image server serves it beside the cloud image with a SHA256SUMS.
+CACHE/tiny/cloud-<hash>, where the hash covers this file, the cloud image's recipe and the
+scripts; the lab's image server serves it as tiny/, beside the cloud image, with a SHA256SUMS.
 """
 
-import fcntl
 import glob
 import gzip
 import hashlib
 import os
 import shutil
 import stat
-import time
 import uuid
 
 from . import paths
@@ -69,12 +67,16 @@ def _scripts():
     return sorted(found)
 
 
-class TinyImage:
+class TinyImage(CloudImage):
+    """The cloud image's cache handling (one build under the lock, older builds removed, a link in the
+    served folder) with this recipe. That handling replaces the `cloud-*` folders beside a build: in
+    CACHE/tiny, those are the tiny image's older builds only."""
+
     def __init__(self, root=None):
-        self.dir = os.path.join(root or paths.CACHE, "tiny-" + digest())
+        super().__init__(os.path.join(root or paths.CACHE, "tiny"))
+        self.dir = os.path.join(os.path.dirname(self.dir), "cloud-" + digest())
         self.qcow2 = os.path.join(self.dir, QCOW2)
         self.sums = os.path.join(self.dir, SUMS)
-        self.timings = {}
 
     def ready(self):
         return os.path.exists(self.qcow2) and os.path.exists(self.sums)
@@ -83,75 +85,32 @@ class TinyImage:
         with open(self.sums) as handle:
             return handle.read().split()[0]
 
-    def ensure(self, log=print):
-        """Build the image unless cached, and point the served folder's `tiny` at it."""
-        paths.ensure_dirs()
-        if not self.ready():
-            with open(os.path.join(paths.CACHE, "tiny-image.lock"), "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                if not self.ready():
-                    self._rebuild(log)
-        os.makedirs(SERVED, exist_ok=True)
+    def _publish(self):
         link = os.path.join(SERVED, CURRENT)
-        target = os.path.relpath(self.dir, SERVED)
-        if not (os.path.islink(link) and os.readlink(link) == target):
-            if os.path.lexists(link + ".new"):
-                os.unlink(link + ".new")
-            os.symlink(target, link + ".new")
-            os.replace(link + ".new", link)
-        return self
-
-    def _rebuild(self, log):
-        for old in glob.glob(os.path.join(os.path.dirname(self.dir), "tiny-*")):
-            if old != self.dir:
-                shutil.rmtree(old, ignore_errors=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.dir)
-        os.chmod(self.dir, 0o755)
-        work = os.path.join(self.dir, "work")
-        os.makedirs(work)
-        try:
-            self._build(work, log)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-
-    def _step(self, name, log, func, *args):
-        log("tiny image: %s" % name)
-        started = time.monotonic()
-        result = func(*args)
-        self.timings[name] = round(time.monotonic() - started, 1)
-        return result
+        os.makedirs(SERVED, exist_ok=True)
+        if os.path.lexists(link + ".new"):
+            os.unlink(link + ".new")
+        os.symlink(os.path.relpath(self.dir, SERVED), link + ".new")
+        os.replace(link + ".new", link)
 
     def _build(self, work, log):
         builder = os.path.join(work, "builder")
         tree = os.path.join(work, "tree")
         raw = os.path.join(work, NAME + ".raw")
         root_uuid = str(uuid.uuid4())
-        self._step(
-            "debootstrap",
-            log,
-            lambda: run(["debootstrap", "--variant=minbase", SUITE, builder, mirror()], timeout=1800),
-        )
-        self._step("packages", log, _install, builder)
+        debootstrap = ["debootstrap", "--variant=minbase", SUITE, builder, mirror()]
+        self._step("debootstrap", log, lambda: run(debootstrap, timeout=1800))
+        # No services in these packages and the builder is thrown away: apt-get needs no more.
+        shutil.copy("/etc/resolv.conf", os.path.join(builder, "etc/resolv.conf"))
+        install = "apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends"
+        self._step("packages", log, self._chroot, builder, "%s %s" % (install, " ".join(PACKAGES)))
         self._step("tree", log, _tree, builder, tree, root_uuid)
         self._step("disk", log, _disk, builder, tree, raw, root_uuid, work)
-        self._step("qcow2", log, run, ["qemu-img", "convert", "-O", "qcow2", raw, self.qcow2 + ".tmp"])
-        os.rename(self.qcow2 + ".tmp", self.qcow2)
+        self._step("qcow2", log, run, ["qemu-img", "convert", "-O", "qcow2", raw, self.qcow2])
         with open(self.qcow2, "rb") as handle:
-            sha = hashlib.sha256(handle.read()).hexdigest()
-        _write(self.dir, SUMS, "%s  %s\n" % (sha, QCOW2))
+            _write(self.dir, SUMS, "%s  %s\n" % (hashlib.sha256(handle.read()).hexdigest(), QCOW2))
         os.chmod(self.qcow2, 0o644)
         log("tiny image: built in %s" % self.timings)
-
-
-def _install(builder):
-    shutil.copy("/etc/resolv.conf", os.path.join(builder, "etc/resolv.conf"))
-    _write(builder, "usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0o755)
-    CloudImage._chroot(
-        builder,
-        "apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-        "--no-install-recommends %s; apt-get clean" % " ".join(PACKAGES),
-    )
 
 
 def _kernel_version(builder):
@@ -249,37 +208,16 @@ def _disk(builder, tree, raw, root_uuid, work):
         handle.truncate(DISK_MIB * MIB)
     sectors = MIB // SECTOR
     root_mib = DISK_MIB - ROOT_START_MIB - 1
-    run(
-        [
-            "sgdisk",
-            "-Z",
-            "-n",
-            "14:%d:+%dM" % (BIOS_BOOT[0] * sectors, BIOS_BOOT[1]),
-            "-t",
-            "14:ef02",
-            "-n",
-            "1:%d:%d" % (ROOT_START_MIB * sectors, (ROOT_START_MIB + root_mib) * sectors - 1),
-            "-t",
-            "1:8304",
-            raw,
-        ]
-    )
-    run(
-        [
-            "mkfs.ext4",
-            "-q",
-            "-L",
-            "root",
-            "-U",
-            root_uuid,
-            "-d",
-            tree,
-            "-E",
-            "offset=%d,nodiscard" % (ROOT_START_MIB * MIB),
-            raw,
-            "%dM" % root_mib,
-        ]
-    )
+    partitions = [
+        ("14", BIOS_BOOT[0] * sectors, "+%dM" % BIOS_BOOT[1], "ef02"),
+        ("1", ROOT_START_MIB * sectors, (ROOT_START_MIB + root_mib) * sectors - 1, "8304"),
+    ]
+    layout = [
+        w for n, first, last, kind in partitions for w in ("-n", "%s:%s:%s" % (n, first, last), "-t", n + ":" + kind)
+    ]
+    run(["sgdisk", "-Z"] + layout + [raw])
+    ext4 = ["-q", "-L", "root", "-U", root_uuid, "-d", tree, "-E", "offset=%d,nodiscard" % (ROOT_START_MIB * MIB)]
+    run(["mkfs.ext4"] + ext4 + [raw, "%dM" % root_mib])
     with open(os.path.join(work, "load.cfg"), "w") as handle:
         handle.write(_load_cfg(root_uuid))
     CloudImage._chroot(

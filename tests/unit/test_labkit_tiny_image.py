@@ -69,7 +69,7 @@ def test_the_demo_boots_the_homelab_vms_from_the_served_image_with_the_lab_key()
     disks = dict((vm["name"], vm["disks"][0]) for vm in got["kvm_vms"])
     assert disks == {
         "homelab-web": {"image": "homelab-os", "size": "2G"},
-        "homelab-db": {"image": "homelab-os", "size": "1G", "format": "raw"},
+        "homelab-db": {"image": "homelab-os", "size": "1G", "format": "raw", "clone": "full"},
     }
     for vm in got["kvm_vms"]:
         assert [u["ssh_authorized_keys"] for u in vm["cloud_init"]["user_data"]["users"]] == [["ssh-ed25519 AAAA lab"]]
