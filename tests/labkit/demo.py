@@ -24,7 +24,8 @@ HOMELAB_VARS = os.path.join(ansible.ROOT, "examples", "homelab", "host_vars", "h
 # The guest the demo logs into: on the homelab's NAT network, whose DHCP server is the host.
 GUEST = "homelab-db"
 GUEST_NETWORK = "homelab-nat"
-GUEST_TIMEOUT = 900
+# Two guests nested under TCG in a 2-vCPU host VM: one took 686 s alone, the pair about 18 minutes.
+GUEST_TIMEOUT = 1800
 # The host VMs' management network is isolated (no default route): the image server's address is
 # reached through the lab namespace, the management network's DHCP server.
 IMAGE_SERVER_ROUTE = "ip route replace %s/32 via %s1" % (image_server.ADDRESS, hostvm.MGMT_PREFIX)
