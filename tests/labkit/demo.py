@@ -24,7 +24,7 @@ HOMELAB_VARS = os.path.join(ansible.ROOT, "examples", "homelab", "host_vars", "h
 # The guest the demo logs into: on the homelab's NAT network, whose DHCP server is the host.
 GUEST = "homelab-db"
 GUEST_NETWORK = "homelab-nat"
-# Two guests nested under TCG in a 2-vCPU host VM: one took 686 s alone, the pair about 18 minutes.
+# Two guests nested under TCG in a 2-vCPU host VM: one took 686 s alone, the pair 15 minutes.
 GUEST_TIMEOUT = 1800
 # The host VMs' management network is isolated (no default route): the image server's address is
 # reached through the lab namespace, the management network's DHCP server.
