@@ -276,9 +276,7 @@ def install_packages(params, runner, check_mode=False):
     checked: they make the directories and units the rest reads, so they come before anything else is read."""
     check_names(params)
     check_paths(params, True)
-    if not params.get("packages"):
-        return []
-    return converge_packages(runner, params["packages"], check_mode=check_mode)["installed"]
+    return converge_packages(runner, params.get("packages") or [], check_mode=check_mode)["installed"]
 
 
 def converge_host(params, runner, check_mode=False, apparmor_enabled=False, socket_activation=None, missing_tls=()):

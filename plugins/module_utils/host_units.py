@@ -155,6 +155,8 @@ def converge_packages(runner, packages, check_mode=False, manager=None, path="pa
     mode needs, so a fresh host without python3-apt (which ansible.builtin.apt's check mode requires) is fine."""
     for index, package in enumerate(packages):
         package_name(package, at(path, index))
+    if not packages:
+        return dict(changed=False, installed=[])  # nothing to ask: a host without dpkg or rpm is fine then
     manager = manager or package_manager()
     missing = missing_packages(runner, packages, manager)
     if missing and not check_mode:

@@ -68,8 +68,7 @@ def validate_host(params):
 
 def converge_with_packages(params, runner, check_mode):
     """Install what params["packages"] lacks, then converge; a failure after an installation says so in `done`."""
-    packages = params.get("packages") or []
-    installed = converge_packages(runner, packages, check_mode=check_mode)["installed"] if packages else []
+    installed = converge_packages(runner, params.get("packages") or [], check_mode=check_mode)["installed"]
     try:
         result = converge_host(params, runner, check_mode)
     except EssentialsError as exc:
