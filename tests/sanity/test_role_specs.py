@@ -454,6 +454,9 @@ def test_kvm_loads_the_names_of_the_os_family(tmp_path):
     expected = {
         "debian12": "Debian.yml",
         "debian13": "Debian.yml",
+        "debian13spice": "Debian.yml",
+        "debian13older": "Debian.yml",
+        "debian13vnc": "Debian.yml",
         "ubuntu2204": "Debian.yml",
         "ubuntu2404": "Debian.yml",
         "rocky9": "RedHat.yml",
@@ -462,13 +465,17 @@ def test_kvm_loads_the_names_of_the_os_family(tmp_path):
     hosts = {
         "debian12": fake_facts("Debian", "Debian", "12"),
         "debian13": fake_facts("Debian", "Debian", "13"),
+        "debian13spice": dict(fake_facts("Debian", "Debian", "13"), kvm_vms=[{"name": "a", "graphics": "spice"}]),
+        "debian13older": dict(fake_facts("Debian", "Debian", "13"), kvm_vms=[{"name": "a", "graphics": True}]),
+        "debian13vnc": dict(fake_facts("Debian", "Debian", "13"), kvm_vms=[{"name": "a", "graphics": {"type": "vnc"}}]),
         "ubuntu2204": fake_facts("Debian", "Ubuntu", "22"),
         "ubuntu2404": fake_facts("Debian", "Ubuntu", "24"),
         "rocky9": fake_facts("RedHat", "Rocky", "9"),
         "rhel9": fake_facts("RedHat", "RedHat", "9"),
         "leap15": fake_facts("Suse", "openSUSE Leap", "15"),
     }
-    # Debian's list is an expression: Debian 13 adds QEMU's SPICE module, which Debian 12 and Ubuntu build in.
+    # Debian's list is an expression: Debian 13 adds QEMU's SPICE module, which Debian 12 and Ubuntu build in,
+    # when a VM has a SPICE console (`spice`, `{type: spice}`, or the older role's `true`).
     debian = [
         "libvirt-daemon-system",
         "libvirt-clients",
@@ -479,7 +486,8 @@ def test_kvm_loads_the_names_of_the_os_family(tmp_path):
         "xorriso",
         "ovmf",
     ]
-    packages = {"debian13": debian + ["qemu-system-modules-spice"]}
+    spice = debian + ["qemu-system-modules-spice"]
+    packages = {"debian13spice": spice, "debian13older": spice}
     result = run_role(tmp_path, "kvm", hosts, tags="kvm_os_vars", after=SHOW_KVM_VARS)
     shown = shown_os_vars(result.output)
     for host, name in expected.items():
