@@ -27,46 +27,47 @@ def _require_root():
 @pytest.fixture(scope="session")
 def lab():
     """The lab daemons in their namespace; reused when `make lab-up` already started them,
-    stopped at the end only when this session started them."""
+    stopped at the end only when this session started them. When lab tests run before the first
+    host test, the shared host VMs start their preparation in the background now (shared_hosts.py)."""
     _require_root()
     from tests.labkit.lab import Lab
 
     the_lab = Lab()
     started = the_lab.up()
+    if _SHARED_IN_BACKGROUND:
+        _shared().start_in_background()
     yield the_lab
+    if _SHARED:
+        _SHARED[0].destroy()
     if started:
         the_lab.down()
 
 
 @pytest.fixture(scope="session")
 def host_vms(lab):
-    """Two nested host VMs booted under TCG from bare images, a Debian 12 and a Debian 13 one (a mixed
-    cluster, as during a rolling upgrade), with an Ansible inventory; shared by every host test of the
-    session, so tests leave them as they found them. The first thing they get is the roles' first run
-    with nothing declared (tests/labkit/host_install.py), which installs the hypervisor."""
-    from tests.labkit import host_install, hostvm
-
-    # EKVM_HOSTS lets developers sharing one lab use different host VMs; EKVM_HOST_RELEASES gives each
-    # one's release in the same order.
-    names = os.environ.get("EKVM_HOSTS", "host1,host2").split(",")
-    releases = os.environ.get("EKVM_HOST_RELEASES", ",".join(SHARED_RELEASES)).split(",")
-    hosts = [hostvm.HostVM(name, release=releases[index % len(releases)]) for index, name in enumerate(names)]
-    already = {h.name for h in hostvm.running_hosts()}
-    inventory = hostvm.boot(hosts)
-    fresh = [h for h in hosts if h.name not in already]
-    _BOOTED.extend(fresh)
-    if fresh:
-        host_install.install(fresh)
-    yield hosts, inventory
-    hostvm.destroy(_BOOTED)
-    del _BOOTED[:]
+    """Two nested host VMs booted under TCG from bare images, a Debian 12 and a Debian 13 one, with an
+    Ansible inventory, the hypervisor installed by the roles' first run (tests/labkit/shared_hosts.py);
+    shared by every host test of the session, so tests leave them as they found them."""
+    yield _shared().get()
+    _shared().destroy()
 
 
-SHARED_RELEASES = ("debian-12", "debian-13")
-# The shared host VMs this session booted. The site tests run last: the cluster converges the shared
-# VMs, then the homelab, on a fresh VM of its own, stops them (an idle VM under TCG still takes a
-# tenth of a core).
-_BOOTED = []
+def _shared():
+    """The session's one SharedHosts. EKVM_HOSTS lets developers sharing one lab use other host VMs;
+    EKVM_HOST_RELEASES gives each one's release in the same order."""
+    from tests.labkit import shared_hosts
+
+    if not _SHARED:
+        names = os.environ.get("EKVM_HOSTS", "host1,host2").split(",")
+        releases = os.environ.get("EKVM_HOST_RELEASES", ",".join(shared_hosts.RELEASES)).split(",")
+        _SHARED.append(shared_hosts.SharedHosts(names, releases))
+    return _SHARED[0]
+
+
+# The site tests run last: the cluster converges the shared VMs, then the homelab, on a fresh VM of its
+# own, stops them (an idle VM under TCG still takes a tenth of a core).
+_SHARED = []
+_SHARED_IN_BACKGROUND = []
 _LAST = ("tests/host/test_site_",)
 
 
@@ -75,9 +76,12 @@ def pytest_collection_modifyitems(items):
     test that uses the shared host VMs also waits for their boot and the roles' first run on them, which
     installs the hypervisor: under TCG that takes longer than one test may."""
     items.sort(key=lambda item: item.nodeid.startswith(_LAST))
-    first = next((item for item in items if "host_vms" in item.fixturenames), None)
+    first = next((index for index, item in enumerate(items) if "host_vms" in item.fixturenames), None)
     if first is not None:
-        first.add_marker(pytest.mark.timeout(FIRST_HOST_TEST_TIMEOUT))
+        items[first].add_marker(pytest.mark.timeout(FIRST_HOST_TEST_TIMEOUT))
+        # Lab tests before it leave CPU idle that the shared hosts' preparation can use (shared_hosts.py).
+        if any("lab" in item.fixturenames for item in items[:first]):
+            _SHARED_IN_BACKGROUND.append(True)
 
 
 FIRST_HOST_TEST_TIMEOUT = 3600
@@ -86,10 +90,8 @@ FIRST_HOST_TEST_TIMEOUT = 3600
 @pytest.fixture(scope="module")
 def without_shared_host_vms(lab):
     """Stops the shared host VMs this session booted; only tests that run last may ask for it."""
-    from tests.labkit import hostvm
-
-    hostvm.destroy(_BOOTED)
-    del _BOOTED[:]
+    if _SHARED:
+        _SHARED[0].destroy()
 
 
 @pytest.hookimpl(hookwrapper=True)

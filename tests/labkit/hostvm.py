@@ -197,8 +197,11 @@ def ensure_networks(conn):
             entries = ET.fromstring(net.XMLDesc(0)).findall("./ip/dhcp/host")
 
 
-def boot(hosts, log=print):
-    """Boot the given HostVMs (reusing running ones), wait for SSH, write the inventory."""
+def boot(hosts, log=print, niceness=None):
+    """Boot the given HostVMs (reusing running ones), wait for SSH, write the inventory. Their QEMU runs at
+    `niceness` (see renice), by default the caller's own: tests started with `nice` get VMs at theirs."""
+    if niceness is None:
+        niceness = os.getpriority(os.PRIO_PROCESS, 0)
     paths.ensure_dirs()
     # One build per image, before any VM boots: a bare image needs the lab's package cache.
     images = {}
@@ -223,6 +226,7 @@ def boot(hosts, log=print):
             image = images[host.image().dir]
             run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", image.disk, host.disk])
             conn.defineXML(host.domain_xml(image, pubkey)).create()
+            renice([host], niceness)
             log("host VM %s booting %s (%s)" % (host.name, host.release, host.address))
     finally:
         conn.close()
@@ -230,6 +234,23 @@ def boot(hosts, log=print):
         list(pool.map(wait_ssh, hosts))
     write_inventory(hosts)
     return INVENTORY
+
+
+def renice(hosts, niceness):
+    """Set the scheduling niceness of every thread of the hosts' QEMU processes (the lab's libvirtd
+    started them, so they are not our children). Booted in the background while other tests run, the
+    VMs take only the CPU those leave idle, and get their full share back once their tests start."""
+    wanted = {("guest=%s," % host.domain).encode() for host in hosts}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                argv = handle.read().split(b"\0")
+            if not any(arg.startswith(name) for arg in argv for name in wanted):
+                continue
+            for tid in os.listdir("/proc/%s/task" % pid):
+                os.setpriority(os.PRIO_PROCESS, int(tid), niceness)
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a process or thread that ended while we looked
 
 
 def wait_ssh(host, timeout=BOOT_TIMEOUT):
