@@ -11,7 +11,8 @@ from .proc import LabError
 SITE = os.path.join(ansible.ROOT, "playbooks", "site.yml")
 # site.yml runs on the group `hypervisors`; the lab's inventory calls its hosts `lab_hosts`.
 GROUP = "[hypervisors:children]\nlab_hosts\n"
-TIMEOUT = 1800
+# Generous: `make test` runs it in the background at a low priority while the lab tests run (shared_hosts.py).
+TIMEOUT = 3000
 
 
 def install(hosts, log=print):

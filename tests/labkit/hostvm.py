@@ -237,9 +237,11 @@ def boot(hosts, log=print, niceness=None):
 
 
 def renice(hosts, niceness):
-    """Set the scheduling niceness of every thread of the hosts' QEMU processes (the lab's libvirtd
-    started them, so they are not our children). Booted in the background while other tests run, the
-    VMs take only the CPU those leave idle, and get their full share back once their tests start."""
+    """Set the scheduling niceness of the hosts' QEMU processes (the lab's libvirtd started them, so they are
+    not our children): of each thread, and of the process's autogroup. QEMU starts a session of its own, and
+    where the kernel groups sessions (sched_autogroup, on in these machines) the group's niceness is what
+    weighs against other processes. Booted in the background while other tests run, the VMs take mostly the
+    CPU those leave idle, and get their full share back once their tests start."""
     wanted = {("guest=%s," % host.domain).encode() for host in hosts}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -249,6 +251,9 @@ def renice(hosts, niceness):
                 continue
             for tid in os.listdir("/proc/%s/task" % pid):
                 os.setpriority(os.PRIO_PROCESS, int(tid), niceness)
+            if os.path.exists("/proc/%s/autogroup" % pid):
+                with open("/proc/%s/autogroup" % pid, "w") as handle:
+                    handle.write(str(niceness))
         except (FileNotFoundError, ProcessLookupError):
             continue  # a process or thread that ended while we looked
 

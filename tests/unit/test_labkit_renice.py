@@ -1,5 +1,6 @@
-"""hostvm.renice finds a host VM's QEMU by the guest name on its command line and sets every one of its threads'
-niceness (shared_hosts.py boots the shared host VMs in the background with it)."""
+"""hostvm.renice finds a host VM's QEMU by the guest name on its command line and sets the niceness of every one
+of its threads and of its session's autogroup (shared_hosts.py boots the shared host VMs in the background with
+it)."""
 
 import os
 import subprocess
@@ -16,14 +17,20 @@ def niceness_of_threads(pid):
 
 
 def test_every_thread_of_the_named_guest_and_no_other_process_is_reniced():
+    # A session of its own, as QEMU starts, so its autogroup is not this test's.
     named = subprocess.Popen(
-        [sys.executable, "-c", PROGRAM, "-name", "guest=ekvm-host8,debug-threads=on"], stdout=subprocess.PIPE
+        [sys.executable, "-c", PROGRAM, "-name", "guest=ekvm-host8,debug-threads=on"],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
     )
     other = subprocess.Popen([sys.executable, "-c", PROGRAM, "-name", "guest=ekvm-host7,debug-threads=on"])
     try:
         named.stdout.readline()  # its second thread runs
         hostvm.renice([hostvm.HostVM("host8")], 7)
         assert niceness_of_threads(named.pid) == [7, 7]
+        if os.path.exists("/proc/%d/autogroup" % named.pid):
+            with open("/proc/%d/autogroup" % named.pid) as handle:
+                assert handle.read().split()[-1] == "7"
         assert os.getpriority(os.PRIO_PROCESS, other.pid) == os.getpriority(os.PRIO_PROCESS, 0)
     finally:
         for process in (named, other):
