@@ -32,6 +32,8 @@ STOPS = "journalctl -u libvirtd.service -o cat --no-pager | grep -c '^Stopping l
 # A client held open keeps libvirtd from exiting idle before the first run's handler stops it.
 HOLD = "setsid virsh -c qemu:///system event --all --loop >/dev/null 2>&1 < /dev/null &"
 RUN_TIMEOUT = 1100
+# What a run on a host VM without AppArmor skips for (locally) or fails with (in CI).
+NO_APPARMOR = "the host VM has no AppArmor enabled (/sys/module/apparmor/parameters/enabled)"
 # The first run installs libvirt, QEMU and Open vSwitch (about 400 packages) under TCG on a shared machine.
 FIRST_RUN_TIMEOUT = 2700
 # What a run on the fresh host could change besides STATE: the daemons' settings and units, OVS, the links.
@@ -181,7 +183,9 @@ def test_kvm_role_host_settings(homelab):
     assert any(line.startswith("groups ") and "libvirt" in line.split() for line in lines), lines
     assert "PermitRootLogin prohibit-password" in lines, lines
     assert "net.bridge.bridge-nf-call-iptables = 0" in lines, lines
-    assert lines[-1] in ("1", "no-apparmor"), lines
+    # The images folder in libvirt's AppArmor abstraction; a host without AppArmor fails in CI (issue 22).
+    missing(NO_APPARMOR if lines[-1] == "no-apparmor" else "")
+    assert lines[-1] == "1", lines
 
 
 def test_second_run_changes_nothing(homelab):
@@ -352,7 +356,7 @@ def test_each_running_guest_is_confined_by_its_own_enforced_apparmor_profile(hom
     if not homelab["runs"].get("first"):
         pytest.fail("the first run did not converge the host")
     found = apparmor_confinement(homelab["vm"])
-    missing("the host VM has no AppArmor enabled (/sys/module/apparmor/parameters/enabled)" if found is None else "")
+    missing(NO_APPARMOR if found is None else "")
     guests, denials = found
     assert sorted(guests) == ["homelab-db", "homelab-web"], guests
     for name, (uuid, model, label) in guests.items():
