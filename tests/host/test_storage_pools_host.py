@@ -3,7 +3,9 @@ iSCSI kernel initiator and SCSI, so logical, netfs, iscsi, scsi and mpath pools 
 
 Everything runs on the first host VM, a bare Debian 12 on which the test first installs the storage servers
 and tools it uses: a loop device for the volume group, an NFS export of a local directory
-mounted over 127.0.0.1, a tgt target with one LUN for the kernel initiator, scsi_debug for a SCSI host.
+mounted over 127.0.0.1, a tgt target with one LUN for the kernel initiator, scsi_debug for a SCSI host, and
+a second tgt target whose LUN the initiator reaches over two portals (127.0.0.1 and 127.0.0.2), which
+multipathd joins into one multipath map for the mpath pool (issue 22).
 All of it is named ekvm-sp* and removed at the end, and the services the test starts are stopped again.
 """
 
@@ -25,9 +27,13 @@ MOUNT = "/var/lib/ekvm-sp-nfs"
 VG = "ekvm-sp-vg"
 IQN = "iqn.2026-01.org.essentials:ekvm-sp"
 TID = 4242
+# The multipath target: one LUN, two paths. Its IQN does not start with IQN, so the sessions stay apart.
+MP_IQN = "iqn.2026-01.org.essentials:mp-ekvm-sp"
+MP_TID = 4243
+MP_PORTALS = ("127.0.0.1:3260", "127.0.0.2:3260")
 POOLS = ("ekvm-sp-vg", "ekvm-sp-nfs", "ekvm-sp-iscsi", "ekvm-sp-scsi", "ekvm-sp-mpath")
 # Services the test may start; each one inactive before the test is stopped again afterwards.
-SERVICES = "nfs-server nfs-mountd nfsdcld nfs-idmapd rpc-statd rpcbind tgt iscsid"
+SERVICES = "nfs-server nfs-mountd nfsdcld nfs-idmapd rpc-statd rpcbind tgt iscsid multipathd"
 MIB = 1024 * 1024
 # Commands share one SSH connection: under TCG every new login costs seconds. The fixture owns the
 # master process, whose output goes to /dev/null (its proxy process then holds no pipe of ours open);
@@ -46,19 +52,37 @@ INSTALL = (
 PREPARE = f"""set -e
 mkdir -p {WORK} {EXPORT}
 for unit in {SERVICES}; do echo "$unit $(systemctl is-active $unit || true)"; done > {WORK}/services
+if [ -e /etc/multipath/wwids ]; then cp -a /etc/multipath/wwids {WORK}/wwids; else : > {WORK}/wwids.absent; fi
 truncate -s 128M {WORK}/vg.img
 losetup -f --show {WORK}/vg.img > {WORK}/loop
 # nfsd refuses opens during its grace period after a start (90 s by default).
 mkdir -p /etc/nfs.conf.d
 printf '[nfsd]\\ngrace-time=10\\nlease-time=10\\n' > /etc/nfs.conf.d/ekvm-sp.conf
-systemctl start nfs-server tgt iscsid
+systemctl start nfs-server tgt iscsid multipathd
 exportfs -o rw,sync,no_root_squash,no_subtree_check 127.0.0.1:{EXPORT}
 truncate -s 32M {WORK}/lun1.img
 tgtadm --lld iscsi --mode target --op new --tid {TID} --targetname {IQN}
 tgtadm --lld iscsi --mode logicalunit --op new --tid {TID} --lun 1 --backing-store {WORK}/lun1.img
 tgtadm --lld iscsi --mode target --op bind --tid {TID} --initiator-address 127.0.0.1
 modprobe scsi_debug dev_size_mb=16 num_tgts=1 max_luns=1
+# One LUN over two portals of tgt (the source address is 127.0.0.1 for both): two sessions, two SCSI disks
+# with one WWID. Debian's multipathd (find_multipaths strict) maps only WWIDs it knows: multipath -a adds it.
+truncate -s 16M {WORK}/mp.img
+tgtadm --lld iscsi --mode target --op new --tid {MP_TID} --targetname {MP_IQN}
+tgtadm --lld iscsi --mode logicalunit --op new --tid {MP_TID} --lun 1 --backing-store {WORK}/mp.img
+tgtadm --lld iscsi --mode target --op bind --tid {MP_TID} --initiator-address 127.0.0.1
+for portal in {" ".join(MP_PORTALS)}; do
+  iscsiadm -m node -o new -T {MP_IQN} -p $portal >/dev/null
+  iscsiadm -m node -T {MP_IQN} -p $portal -l >/dev/null
+done
 udevadm settle
+paths=$(for portal in {" ".join(MP_PORTALS)}; do readlink -f /dev/disk/by-path/ip-$portal-iscsi-{MP_IQN}-lun-1; done)
+multipath -a $(echo $paths | cut -d' ' -f1) >/dev/null
+multipath $paths >/dev/null
+udevadm settle
+map=$(multipath -l -v1 $(echo $paths | cut -d' ' -f1))
+echo $map > {WORK}/mpmap
+echo "mpath $map $(basename $(readlink -f /dev/mapper/$map)) $(multipath -ll $map | grep -c ' active ready ')"
 echo "loop $(cat {WORK}/loop)"
 echo "scsi_host $(basename /sys/bus/pseudo/drivers/scsi_debug/adapter0/host*)"
 """
@@ -72,12 +96,17 @@ timeout 60 vgremove -q -f {vg} >/dev/null 2>&1
 if [ -s {work}/loop ]; then timeout 60 pvremove -q -f $(cat {work}/loop) >/dev/null 2>&1; losetup -d $(cat {work}/loop); fi
 timeout 60 umount {mount} 2>/dev/null || umount -l {mount} 2>/dev/null; rmdir {mount} 2>/dev/null
 exportfs -u 127.0.0.1:{export} 2>/dev/null
-timeout 60 iscsiadm -m node -T {iqn} -u >/dev/null 2>&1
-iscsiadm -m node -T {iqn} -o delete >/dev/null 2>&1
+# The WWID list as it was, then the map, then its paths: multipathd must not build the map again.
+if [ -f {work}/wwids ]; then cp -a {work}/wwids /etc/multipath/wwids; elif [ -f {work}/wwids.absent ]; then rm -f /etc/multipath/wwids; fi
+[ -s {work}/mpmap ] && timeout 60 multipath -f $(cat {work}/mpmap) >/dev/null 2>&1
+for target in {iqn} {mp_iqn}; do
+  timeout 60 iscsiadm -m node -T $target -u >/dev/null 2>&1
+  iscsiadm -m node -T $target -o delete >/dev/null 2>&1
+done
 iscsiadm -m discoverydb -t sendtargets -p 127.0.0.1:3260 -o delete >/dev/null 2>&1
 # iscsiadm leaves its record folders behind; empty ones go (a fresh host VM has none).
 rmdir /etc/iscsi/nodes /etc/iscsi/send_targets 2>/dev/null
-tgtadm --lld iscsi --mode target --op delete --force --tid {tid} 2>/dev/null
+for tid in {tid} {mp_tid}; do tgtadm --lld iscsi --mode target --op delete --force --tid $tid 2>/dev/null; done
 udevadm settle --timeout=60
 for try in 1 2 3 4 5; do grep -q '^scsi_debug ' /proc/modules || break; timeout 30 modprobe -r scsi_debug && break; sleep 2; done
 rm -f /etc/nfs.conf.d/ekvm-sp.conf
@@ -86,13 +115,15 @@ if [ -f {work}/services ]; then
   [ -z "$stop" ] || timeout 180 systemctl stop $stop
 fi
 rm -rf {work} {export}
-""".format(pools=" ".join(POOLS), vg=VG, work=WORK, mount=MOUNT, export=EXPORT, iqn=IQN, tid=TID)
+""".format(
+    pools=" ".join(POOLS), vg=VG, work=WORK, mount=MOUNT, export=EXPORT, iqn=IQN, tid=TID, mp_iqn=MP_IQN, mp_tid=MP_TID
+)
 
 # What the test touches on the host, to prove it is left as it was found.
 HOST_STATE = f"""virsh -q -c qemu:///system pool-list --all --name | sort
 losetup -a; vgs --noheadings -o vg_name; findmnt -n -t nfs,nfs4 -o TARGET; exportfs
 iscsiadm -m session 2>/dev/null; ls /etc/iscsi/nodes /etc/iscsi/send_targets 2>/dev/null
-grep '^scsi_debug ' /proc/modules; dmsetup ls --target multipath
+grep '^scsi_debug ' /proc/modules; dmsetup ls --target multipath; cat /etc/multipath/wwids
 for unit in {SERVICES}; do echo "$unit $(systemctl is-active $unit)"; done
 ls /etc/nfs.conf.d {WORK} {EXPORT} {MOUNT} 2>&1
 """
@@ -207,7 +238,9 @@ def prepared(host):
     before = sh(host, HOST_STATE, check=False).stdout
     try:
         out = sh(host, PREPARE).stdout
-        yield dict(line.split(" ", 1) for line in out.splitlines() if line.startswith(("loop ", "scsi_host ")))
+        yield dict(
+            line.split(" ", 1) for line in out.splitlines() if line.startswith(("loop ", "scsi_host ", "mpath "))
+        )
     finally:
         sh(host, CLEANUP, check=False, timeout=900)
         after = sh(host, HOST_STATE, check=False).stdout
@@ -236,12 +269,18 @@ def test_logical_netfs_iscsi_scsi_and_mpath_pools_start_for_real(host_vms, host,
     assert mounted.split()[:2] == ["nfs4", "127.0.0.1:%s" % EXPORT], mounted
     image = json.loads(mounted.split("\n", 1)[1])
     assert image["format"] == "qcow2" and image["virtual-size"] == 64 * MIB, image
-    # The LUN of the tgt target through the kernel initiator, the scsi_debug disk, and no multipath map yet.
+    # The LUN of the tgt target through the kernel initiator, the scsi_debug disk, and the multipath map of the
+    # second target's LUN over its two paths (named dm-N by libvirt, at its /dev/mapper path).
     assert list(volumes(host, "ekvm-sp-iscsi")) == ["unit:0:0:1"]
-    assert "127.0.0.1:3260" in sh(host, "iscsiadm -m session").stdout
+    sessions = sh(host, "iscsiadm -m session").stdout
+    assert "127.0.0.1:3260,1 %s " % IQN in sessions, sessions
+    assert all("%s,1 %s " % (portal, MP_IQN) in sessions for portal in MP_PORTALS), sessions
     scsi = volumes(host, "ekvm-sp-scsi")
     assert list(scsi) == ["unit:0:0:0"] and "/dev/disk/by-id/" in scsi["unit:0:0:0"], scsi
-    assert volumes(host, "ekvm-sp-mpath") == {}
+    name, dm, paths = prepared["mpath"].split()
+    assert paths == "2", prepared
+    mpath = volumes(host, "ekvm-sp-mpath")
+    assert list(mpath) == [dm] and "/dev/mapper/%s " % name in mpath[dm] and "16.00 MiB" in mpath[dm], mpath
 
     # The qcow2 image on the export grows through libvirt; libvirt 9.0 cannot resize logical volumes, so the
     # module grows lv1 with lvextend and refreshes the pool. Check mode plans the growth and nothing else: the
@@ -285,4 +324,5 @@ def test_logical_netfs_iscsi_scsi_and_mpath_pools_start_for_real(host_vms, host,
     assert sh(host, "vgs %s" % VG, check=False).returncode != 0
     assert sh(host, "ls -A %s" % EXPORT).stdout == ""
     assert sh(host, "findmnt %s" % MOUNT, check=False).returncode != 0
-    assert sh(host, "iscsiadm -m session", check=False).stdout == ""
+    sessions = sh(host, "iscsiadm -m session", check=False).stdout
+    assert " %s " % IQN not in sessions and sessions.count(MP_IQN) == 2, sessions
