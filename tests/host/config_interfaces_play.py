@@ -15,12 +15,16 @@ STATE = "/var/lib/essentials-kvm"
 WATCHED = "/etc/network/interfaces /etc/network/interfaces.d"
 
 
+def play_vars(hosts, config):
+    """The role's variables and the per-host values the tests' templates use."""
+    return dict(config, ekvm_octet={h.name: h.index for h in hosts}, ekvm_mac={h.name: h.mac(10) for h in hosts})
+
+
 def play(hosts, inventory, config, check=False):
-    variables = dict(config, ekvm_octet={h.name: h.index for h in hosts}, ekvm_mac={h.name: h.mac(10) for h in hosts})
     return ansible.playbook_with_vars(
         PLAY,
         [inventory],
-        variables,
+        play_vars(hosts, config),
         check=check,
         diff=check,
         timeout=600,
