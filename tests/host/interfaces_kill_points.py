@@ -4,10 +4,10 @@ after each step it reports while it arms a change; then the next run, the wait f
 confirmation, as the role does them, and the host's state after each.
 
 The lab's kill test (tests/lab/test_kill_interfaces_lab.py) has no systemd, so it kills the module only on its path
-without a rollback timeout; this is the path through the timer. The module runs on the host as a plain process
-(tests/host/interfaces_kill_driver.py, with the collection, Ansible's module_utils and the lab's kill hook copied
-there), the whole sequence in one SSH call, in the background: on a TCG guest a playbook run, or even a
-connection, costs more than a kill point.
+without a rollback timeout; this is the path through the timer. The module runs on the host, each run a process
+forked from a driver that imported it once (tests/host/interfaces_kill_driver.py, with the collection, Ansible's
+module_utils and the lab's kill hook copied there), the whole sequence in one SSH call, in the background: on a TCG
+guest a playbook run, or even a connection or a Python start, costs more than a kill point.
 
 A bridge without ports, so that it can run beside the bond the other tests converge on the same host:
 
