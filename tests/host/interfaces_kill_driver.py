@@ -109,20 +109,24 @@ def sha(path):
 
 
 def links(names):
-    """name -> what `ip -d link` and `ip addr` say of it that a converge decides (not ifindex, counters, timers)."""
-    found = {}
-    for link in json.loads(subprocess.run(["ip", "-d", "-j", "addr"], capture_output=True, text=True).stdout):
-        if link["ifname"] in names:
-            found[link["ifname"]] = {
-                "up": "UP" in link["flags"],
-                "mtu": link["mtu"],
-                "master": link.get("master"),
-                "kind": link.get("linkinfo", {}).get("info_kind"),
-                "inet": sorted(
-                    "%s/%s" % (a["local"], a["prefixlen"]) for a in link["addr_info"] if a["family"] == "inet"
-                ),
-            }
-    return found
+    """name -> what a converge decides of each link, as `ip -d addr` shows it: not its ifindex, counters or timers."""
+    shown = json.loads(subprocess.run(["ip", "-d", "-j", "addr"], capture_output=True, text=True).stdout)
+    return {link["ifname"]: summary(link) for link in shown if link["ifname"] in names}
+
+
+def summary(link):
+    kind = link.get("linkinfo", {})
+    bridge = kind.get("info_data", {}) if kind.get("info_kind") == "bridge" else {}
+    ipv4 = [a for a in link["addr_info"] if a["family"] == "inet"]
+    return {
+        "up": "UP" in link["flags"],
+        "mtu": link["mtu"],
+        "mac": link["address"],
+        "kind": kind.get("info_kind"),
+        "stp": bridge.get("stp_state"),
+        "forward delay": bridge.get("forward_delay"),
+        "inet": sorted("%s/%d" % (a["local"], a["prefixlen"]) for a in ipv4),
+    }
 
 
 def state(state_dir, names):

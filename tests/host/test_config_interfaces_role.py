@@ -344,6 +344,7 @@ def test_uninterrupted_interfaces_runs_report_their_arming_steps(kill_points):
     a, b = runs[2]["state"]["links"]["ekvmk0"], runs[1]["state"]["links"]["ekvmk0"]
     address = "10.211.1.%d/24" % kill_points.host.index
     assert (a["up"], a["kind"], a["mtu"], a["inet"]) == (True, "bridge", 1500, [address])
+    assert (a["stp"], a["forward delay"]) == (b["stp"], b["forward delay"]) == (0, 0)
     assert (b["up"], b["kind"], b["mtu"]) == (True, "bridge", 1400) and b["inet"] != a["inet"]
 
 
