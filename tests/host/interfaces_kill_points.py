@@ -55,9 +55,20 @@ EVENTS = [
 # Every step before the hand-over but the staged file (the apply script right after it leaves the same to undo); a
 # kill after "apply done" is the controller gone before the confirmation, the role test's.
 POINTS = (1, 2, 4, 5, 6)
-# Uninterrupted: from nothing to A, A to B, B to A (the state each direction must end in); then the kill points,
-# alternating, so that each starts from the state the one before converged to.
-STEPS = [("first A", 0), ("B", 0), ("A", 0)] + [("BA"[i % 2], point) for i, point in enumerate(POINTS)]
+# Uninterrupted: from nothing to A, then A to B; then the kill points, alternating, so that each starts from the
+# state the one before converged to.
+STEPS = [("first A", 0), ("B", 0)] + [("AB"[i % 2], point) for i, point in enumerate(POINTS)]
+BACKUP = "%s/backup/%s" % (STATE_DIR, DEST.strip("/").replace("/", "__"))
+
+
+def expected_state(runs, name):
+    """The state an uninterrupted change to `name` leaves: to B, the run from A to B; to A, the run from nothing to A
+    and the backup of B's file that a change from B keeps (the run to B kept A's), for a rollback to put back."""
+    if name == "B":
+        return runs[1]["state"]
+    want = json.loads(json.dumps(runs[0]["state"]))
+    want["files"][BACKUP] = runs[1]["state"]["files"][DEST]
+    return want
 
 
 def configs(host):
