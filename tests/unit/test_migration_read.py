@@ -9,6 +9,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply imp
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
     check_target,
     data_uri,
+    host_facts,
+    offered_machines,
     read_source,
     transport_uri,
 )
@@ -234,3 +236,28 @@ def test_a_vm_gone_from_the_source_is_no_move_and_a_disk_outside_pools_is_refuse
     )
     with pytest.raises(UnsupportedError, match=r"web1: disk vda \(/srv/web1.img\) is in no storage pool"):
         read_source(conn, "web1")
+
+
+def test_the_placement_read_lists_the_machine_types_offered_and_each_domains_own(default_conn):
+    """One read per host (libvirt_migrate without moves) on libvirt's test driver, whose capabilities list no
+    machine types (nor memory statistics: a wrapper gives them); the stand-in's machine types are Debian 12's."""
+
+    class Host:
+        def __getattr__(self, name):
+            return getattr(default_conn, name)
+
+        def getMemoryStats(self, _cell, _flags):
+            return {"free": 2048 * 1024, "buffers": 0, "cached": 1024 * 1024}
+
+    facts = host_facts(Host())
+    assert facts["free_mib"] == 3072
+    assert facts["domains"] == {"test": "running"} and facts["machine_types"] == {}
+    assert facts["machines"] == {}  # the stock domain names no machine type
+    default_conn.defineXML(
+        "<domain type='test'><name>web1</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='i686' machine='pc-i440fx-10.0'>hvm</type></os></domain>"
+    )
+    facts = host_facts(Host())
+    assert facts["domains"]["web1"] == "shutoff"
+    assert facts["machines"] == {"web1": {"arch": "i686", "machine": "pc-i440fx-10.0"}}
+    assert offered_machines(Conn()) == {"x86_64": {"pc", "pc-i440fx-7.2", "pc-i440fx-7.1", "q35", "pc-q35-7.2"}}
