@@ -37,6 +37,8 @@ options:
       - The VMs to move away from this host, each a mapping of C(name) (the libvirt domain), C(target) (the target
         host's inventory name, for messages) and C(address) (the target's migration address, where libvirt and the
         memory stream reach it).
+      - A move may give C(uri), the target's libvirt URI as this host's libvirt reaches it, instead of
+        C(qemu+ssh://root@address/system) with O(key_file); the memory stream still goes to C(address).
     type: list
     elements: dict
   moves_input_name:
