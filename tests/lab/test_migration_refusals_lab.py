@@ -11,11 +11,8 @@ lists the machine types the lab's QEMU offers and the running guest's own, and a
 (the same read given as both hosts' reads) is refused on both by the role's filter.
 """
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -23,17 +20,16 @@ import libvirt
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.filter.migration import migration_moves
-from tests.labkit import netns, paths
-from tests.labkit.ansible import ROOT
+from tests.labkit import paths
 from tests.labkit.counter_guest import counter_sector
 from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.module_process import run_module
 
 pytestmark = pytest.mark.lab
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 TAG = "ekvm-m%s" % uuid.uuid4().hex[:4]
 POOL, NET, OFF, RUN = TAG + "p", TAG + "n", TAG + "off", TAG + "run"
-MODULE = "ansible_collections.essentials.kvm.plugins.modules.libvirt_migrate"
 MIB = 1024 * 1024
 
 
@@ -113,23 +109,10 @@ def node(folder, network=True, pool=True, domain=False):
     return "test://" + path
 
 
-def module(folder, params, check_mode=False):
+def module(params, check_mode=False):
     """One run of libvirt_migrate in the lab namespace (whose loopback has no SSH server); its JSON result."""
-    args = os.path.join(folder, "args-%s.json" % uuid.uuid4().hex[:6])
-    with open(args, "w") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": dict(params, uri=LIBVIRT_URI, _ansible_check_mode=check_mode)}, handle)
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
-    done = subprocess.run(
-        netns.exec_argv(paths.NETNS, [sys.executable, "-m", MODULE, args]),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    try:
-        return json.loads(done.stdout)
-    except ValueError:
-        raise AssertionError("module printed no JSON (rc %d):\n%s%s" % (done.returncode, done.stdout, done.stderr))
+    args = dict(params, uri=LIBVIRT_URI, _ansible_check_mode=check_mode)
+    return run_module("libvirt_migrate", args, namespace=paths.NETNS, timeout=120)
 
 
 def where(conn):
@@ -162,7 +145,7 @@ def test_what_the_target_lacks_stops_the_move_before_anything_moves(source, offe
     moves = [{"name": RUN, "target": "kvm2", "address": "192.0.2.1", "uri": node(source["folder"], **offers)}]
     moves.insert(0, dict(moves[0], name=OFF))
     for check_mode in (True, False):
-        result = module(source["folder"], {"source": "kvm1", "moves": moves}, check_mode=check_mode)
+        result = module({"source": "kvm1", "moves": moves}, check_mode=check_mode)
         assert result.get("failed") and message in result["msg"], result
         assert not result["changed"] and not result.get("moves"), result
     assert where(source["conn"]) == before == {OFF: (True, False), RUN: (True, True)}
@@ -171,7 +154,6 @@ def test_what_the_target_lacks_stops_the_move_before_anything_moves(source, offe
 def test_an_unreachable_migration_address_leaves_the_running_guest_here(source):
     key = os.path.join(source["folder"], "no-such-key")
     result = module(
-        source["folder"],
         {
             "source": "kvm1",
             "moves": [{"name": RUN, "target": "kvm2", "address": "127.0.0.1"}],
@@ -189,7 +171,7 @@ def test_an_unreachable_migration_address_leaves_the_running_guest_here(source):
 
 
 def test_the_placement_read_lists_the_lab_qemus_machine_types_and_a_vm_running_on_two_hosts_is_refused(source):
-    read = module(source["folder"], {})
+    read = module({})
     assert not read.get("failed") and not read["changed"], read
     assert read["domains"][RUN] == "running" and read["domains"][OFF] == "shutoff"
     machine = read["machines"][RUN]
