@@ -12,8 +12,9 @@ The rule, for each VM that names its host (`host:`, or `hosts:` in order of pref
   first (the host that has the VM already first of all, so that a second run keeps it there; equal memory: by
   name). Hosts in maintenance or outside the play are never candidates.
 - A host can take the VM when it has every network of the VM's NICs and every pool of its disks (present or
-  declared for it: the play converges the target's networks and pools before the moves) and free memory for the
-  VM's `memory` (its own when it runs there already). Each VM placed on a host takes its memory from that host's
+  declared for it: the play converges the target's networks and pools before the moves), the machine type the VM
+  is defined with where it is (pc-i440fx-10.0 is not in Debian 12's QEMU 7.2), and free memory for the VM's
+  `memory` (its own when it runs there already). Each VM placed on a host takes its memory from that host's
   free memory for the VMs placed after it.
 - No host can take it: the VM stays where it is, and the hosts that hold it (else its home) are refused with a
   message naming the VM and what each candidate lacks.
@@ -85,12 +86,26 @@ def maintenance_flags(flags, play_hosts):
     )
 
 
-def lacks(vm, path, facts, host, holds):
-    """What host lacks to take the VM (empty: it can): missing networks, pools, free memory."""
+def defined_machine(facts, holders, name):
+    """{"arch", "machine"} the VM is defined with where it is (libvirt_migrate's RV machines), or None."""
+    for host in holders:
+        machine = facts.get(host, {}).get("machines", {}).get(name)
+        if isinstance(machine, dict) and machine.get("machine"):
+            return machine
+    return None
+
+
+def lacks(vm, path, facts, host, holds, machine=None):
+    """What host lacks to take the VM (empty: it can): missing networks, pools, the machine type the VM is defined
+    with (machine: {"arch", "machine"}; QEMU versions them and an older one lacks the newer), free memory."""
     have = facts.get(host, {})
     networks, pools = needs(vm)
     missing = ["network %s" % name for name in networks if name not in have.get("networks", ())]
     missing += ["storage pool %s" % name for name in pools if name not in have.get("pools", ())]
+    # A host whose capabilities list no machine type for the arch is left to the move's own check.
+    offered = (have.get("machine_types") or {}).get(machine["arch"]) if machine and not holds else None
+    if offered and machine["machine"] not in offered:
+        missing.append("machine type %s" % machine["machine"])
     free = have.get("free_mib", 0)
     wanted = 0 if holds else memory_mib(vm, path)
     if wanted > free:
@@ -100,7 +115,8 @@ def lacks(vm, path, facts, host, holds):
 
 def place(vms, facts, maintenance, play_hosts, input_name="kvm_vms"):
     """vms: the declared list; facts: {host: {"domains": {name: state}, "free_mib": int, "networks": [names],
-    "pools": [names]}} read once per host of the play (networks and pools those present or declared);
+    "pools": [names], "machine_types": {arch: [names]}, "machines": {name: {"arch", "machine"}}}} read once per
+    host of the play (networks and pools those present or declared);
     maintenance: {host: kvm_maintenance as given}. Returns (placed, refused): placed lists (path, name, host)
     for each VM that names its host, refused {host: [message]} (see the module docstring for the rule)."""
     away = maintenance_flags(maintenance, play_hosts)
@@ -118,9 +134,9 @@ def place(vms, facts, maintenance, play_hosts, input_name="kvm_vms"):
             continue
         candidates, skipped = _candidates(vm, prefs, home, holders, free, away, play_hosts)
         view = dict((host, dict(facts.get(host, {}), free_mib=free[host])) for host in candidates)
-        reasons = []
+        reasons, machine = [], defined_machine(facts, holders, name)
         for host in candidates:
-            missing = lacks(vm, path, view, host, host in holders)
+            missing = lacks(vm, path, view, host, host in holders, machine)
             if not missing:
                 if host not in holders:
                     free[host] -= memory_mib(vm, path)

@@ -78,15 +78,30 @@ def domain_states(conn):
 
 def host_facts(conn):
     """What the placement of VMs in maintenance needs of this host: its domains, its active networks and pools,
-    and the memory the kernel can give new guests (free plus buffers and page cache), in MiB."""
+    the memory the kernel can give new guests (free plus buffers and page cache) in MiB, the machine types its
+    QEMU offers per architecture, and the architecture and machine type each domain is defined with (a host
+    whose QEMU lacks a VM's machine type cannot take it: placement passes it over)."""
     stats = conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS, 0)
     active_pools = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE
+    machines = {}
+    for dom in conn.listAllDomains(0):
+        arch, machine = _machine(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        if machine:
+            machines[dom.name()] = {"arch": arch, "machine": machine}
     return {
         "domains": domain_states(conn),
         "networks": sorted(net.name() for net in conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE)),
         "pools": sorted(pool.name() for pool in conn.listAllStoragePools(active_pools)),
         "free_mib": sum(stats.get(key, 0) for key in ("free", "buffers", "cached")) // 1024,
+        "machine_types": dict((arch, sorted(names)) for arch, names in offered_machines(conn).items()),
+        "machines": machines,
     }
+
+
+def _machine(xml):
+    """(arch, machine type) of a domain definition; None for what it does not name."""
+    os_type = ET.fromstring(xml).find("os/type")
+    return (None, None) if os_type is None else (os_type.get("arch"), os_type.get("machine"))
 
 
 def lookup(conn, name):
@@ -106,10 +121,8 @@ def read_source(conn, name):
         return None
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     root = ET.fromstring(xml)
-    os_type = root.find("os/type")
     found = Found(name=name, live=bool(dom.isActive()), xml=xml)
-    if os_type is not None:
-        found.arch, found.machine = os_type.get("arch"), os_type.get("machine")
+    found.arch, found.machine = _machine(xml)
     for nic in root.findall("devices/interface[@type='network']/source"):
         if nic.get("network") not in found.networks:
             found.networks.append(nic.get("network"))
@@ -133,15 +146,22 @@ def read_source(conn, name):
     return found
 
 
-def machine_types(conn, arch):
-    """The machine types (versioned names and their aliases) the host's QEMU offers for arch; empty when its
-    capabilities list none (then libvirt checks at the move)."""
-    offered = set()
+def offered_machines(conn):
+    """{arch: machine types (versioned names and their aliases)} the host's QEMU offers, from its capabilities;
+    an architecture they list no machine type for is left out."""
+    offered = {}
     for guest in ET.fromstring(conn.getCapabilities()).findall("guest/arch"):
-        if arch is None or guest.get("name") == arch:
-            for machine in guest.iter("machine"):
-                offered.update(name for name in (machine.text, machine.get("canonical")) if name)
+        for machine in guest.iter("machine"):
+            names = [name for name in (machine.text, machine.get("canonical")) if name]
+            offered.setdefault(guest.get("name"), set()).update(names)
     return offered
+
+
+def machine_types(conn, arch):
+    """The machine types the host's QEMU offers for arch (any arch when None); empty when its capabilities list
+    none (then libvirt checks at the move)."""
+    offered = offered_machines(conn)
+    return set().union(*offered.values()) if arch is None else offered.get(arch, set())
 
 
 def _pool(conn, name):

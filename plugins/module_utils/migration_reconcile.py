@@ -25,7 +25,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_read impo
     transport_uri,
 )
 
-MOVE_FIELDS = {"name": checks.plain_text, "target": checks.plain_text, "address": checks.host}
+MOVE_FIELDS = {"name": checks.plain_text, "target": checks.plain_text, "address": checks.host, "uri": checks.plain_text}
+MOVE_REQUIRED = ("name", "target", "address")
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Move:
     target: str
     address: str
     source: str = ""
+    uri: str = ""  # the target's libvirt; by default over SSH with the key at its migration address
 
 
 @dataclass
@@ -57,7 +59,7 @@ def validate(request):
     checks.integer(1, None)(request.options.parallel, "parallel")
     moves = []
     for index, item in enumerate(checks.listing(request.moves, request.input_name)):
-        got = checks.values(checks.Fields(item, at(request.input_name, index), MOVE_FIELDS), MOVE_FIELDS, MOVE_FIELDS)
+        got = checks.values(checks.Fields(item, at(request.input_name, index), MOVE_FIELDS), MOVE_FIELDS, MOVE_REQUIRED)
         moves.append(Move(source=request.source, **got))
     return moves
 
@@ -114,8 +116,15 @@ def _plan(conn, moves, options, targets):
         if found is None:
             continue
         if move.target not in targets:
-            uri = transport_uri(move.address, options.key_file)
-            targets[move.target] = (open_connection(uri), uri)
+            uri = move.uri or transport_uri(move.address, options.key_file)
+            try:
+                targets[move.target] = (open_connection(uri), uri)
+            except HostError as exc:
+                raise HostError(
+                    "%s: cannot move to %s, whose libvirt does not answer at %s: %s; nothing moved, the VM stays on "
+                    "%s (check kvm_migration_address and that this host reaches it over SSH)"
+                    % (move.name, move.target, move.address, exc.message, move.source)
+                )
         check_target(conn, targets[move.target][0], found, move.target)
         plans.append(Plan(move, found))
     return plans

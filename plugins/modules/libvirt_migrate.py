@@ -22,9 +22,9 @@ description:
   - Up to O(parallel) moves run at a time. A move that does not finish within O(timeout) seconds is aborted; the
     VM keeps running here. A move that fails keeps none of the others from moving; the task then fails, with
     RV(moves) listing the moves made and RV(stayed) the VMs still here.
-  - Always returns RV(domains), RV(networks), RV(pools) and RV(free_mib), read before any move; the kvm role calls
-    the module without O(moves) on every hypervisor to find where the declared VMs run and which hosts can take
-    the VMs of a host in maintenance. See docs/migration_between_hosts.md.
+  - Always returns RV(domains), RV(networks), RV(pools), RV(free_mib), RV(machine_types) and RV(machines), read
+    before any move; the kvm role calls the module without O(moves) on every hypervisor to find where the
+    declared VMs run and which hosts can take the VMs of a host in maintenance. See docs/migration_between_hosts.md.
 author:
   - KVM essentials developers (@kvm-essentials)
 extends_documentation_fragment:
@@ -37,6 +37,8 @@ options:
       - The VMs to move away from this host, each a mapping of C(name) (the libvirt domain), C(target) (the target
         host's inventory name, for messages) and C(address) (the target's migration address, where libvirt and the
         memory stream reach it).
+      - A move may give C(uri), the target's libvirt URI as this host's libvirt reaches it, instead of
+        C(qemu+ssh://root@address/system) with O(key_file); the memory stream still goes to C(address).
     type: list
     elements: dict
   moves_input_name:
@@ -109,6 +111,18 @@ free_mib:
   description: The memory this host can give new guests (free, buffers and page cache) in MiB, read before any move.
   returned: always
   type: int
+machine_types:
+  description:
+    - The machine types this host's QEMU offers per architecture (versioned names and their aliases), from
+      libvirt's capabilities; a host in maintenance sends a VM only to a host that offers its machine type.
+  returned: always
+  type: dict
+  sample: {x86_64: [pc, pc-i440fx-7.2, pc-q35-7.2, q35]}
+machines:
+  description: The architecture and machine type each domain of this host is defined with, read before any move.
+  returned: always
+  type: dict
+  sample: {web1: {arch: x86_64, machine: pc-i440fx-7.2}}
 stayed:
   description: The VMs whose move failed; they are still here.
   returned: failure

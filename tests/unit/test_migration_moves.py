@@ -138,3 +138,33 @@ def test_the_role_passes_each_hosts_offer_with_its_maintenance_flag():
     }
     report = migration_moves([{"name": "a", "host": "kvm1", "memory": 64}], offers, ("kvm1", "kvm2", "kvm3"), {})
     assert report["placed"] == {"a": "kvm2"} and [m["target"] for m in report["moves"]] == ["kvm2"]
+
+
+def test_a_move_may_name_its_targets_uri_and_needs_its_address(host, monkeypatch):
+    opened = []
+    monkeypatch.setattr(migration_reconcile, "open_connection", lambda uri: opened.append(uri) or Conn())
+    moves = [{"name": "vm1", "target": "kvm2", "address": "10.0.0.2", "uri": "qemu+tls://kvm2/system"}]
+    request = migration_reconcile.Request(uri="x", moves=moves, source="kvm1")
+    assert migration_reconcile.converge(request, check_mode=True)["moves"] == [
+        {"name": "vm1", "from": "kvm1", "to": "kvm2"}
+    ]
+    assert opened == ["qemu+tls://kvm2/system"]
+    request.moves = [{"name": "vm1", "target": "kvm2"}]
+    with pytest.raises(InputError) as caught:
+        migration_reconcile.converge(request)
+    assert caught.value.path == "moves[0].address"
+
+
+def test_a_target_that_does_not_answer_refuses_the_move_naming_the_vm_and_moves_nothing(host, monkeypatch):
+    def refuse(uri):
+        raise HostError("cannot connect to libvirt at %s: no route" % uri)
+
+    monkeypatch.setattr(migration_reconcile, "open_connection", refuse)
+    with pytest.raises(HostError) as caught:
+        migration_reconcile.converge(request(["vm1", "vm2"]))
+    assert caught.value.message.startswith(
+        "vm1: cannot move to kvm2, whose libvirt does not answer at 10.0.0.2: cannot connect to libvirt at "
+        "qemu+ssh://root@10.0.0.2/system?keyfile=/root/.ssh/kvm_migration_ed25519&no_tty=1: no route; nothing "
+        "moved, the VM stays on kvm1"
+    )
+    assert host["here"] == {"vm1", "vm2", "vm3", "vm4"}

@@ -198,3 +198,41 @@ def test_the_vms_step_gets_each_vm_on_its_placed_host_with_its_home_macs_and_no_
         {"network": "lan", "mac": derive_mac("kvm1", "b", 1)},
     ]
     assert vms[1]["hosts"] == ["kvm1", "kvm2"]  # the declared list is left as it was
+
+
+def test_a_host_whose_qemu_lacks_the_vms_machine_type_is_passed_over_and_named_in_the_refusal():
+    """kvm2 (Debian 13, QEMU 10.0) defined b as pc-i440fx-10.0; kvm1 (Debian 12, QEMU 7.2) cannot run it, kvm3
+    can. a, defined as pc-i440fx-7.2 on kvm1, may go anywhere."""
+    old = {"x86_64": ["pc", "pc-i440fx-7.2", "pc-q35-7.2", "q35"]}
+    new = {"x86_64": ["pc", "pc-i440fx-10.0", "pc-i440fx-7.2", "q35"]}
+    vms = [vm("a", "kvm1"), vm("b", "kvm2")]
+    facts = {
+        "kvm1": dict(
+            host(["a"], free=9000), machine_types=old, machines={"a": {"arch": "x86_64", "machine": "pc-i440fx-7.2"}}
+        ),
+        "kvm2": dict(host(["b"]), machine_types=new, machines={"b": {"arch": "x86_64", "machine": "pc-i440fx-10.0"}}),
+        "kvm3": dict(host(free=100), machine_types=new),
+    }
+    # kvm1 has the most free memory, but lacks b's machine type; kvm3's memory is short: nobody can take b.
+    placed, refused = where(vms, facts, {"kvm2": True})
+    assert placed == {"a": "kvm1"}
+    assert refused == {
+        "kvm2": [
+            "kvm_vms[1] (b): its host kvm2 is in maintenance and no other host can take it: kvm1 lacks machine type "
+            "pc-i440fx-10.0; kvm3 lacks 256 MiB of free memory (has 100)"
+        ]
+    }
+    facts["kvm3"]["free_mib"] = 4096
+    assert where(vms, facts, {"kvm2": True}) == ({"a": "kvm1", "b": "kvm3"}, {})
+    # The older host's VMs move to the newer one, as in a rolling upgrade.
+    assert where(vms, facts, {"kvm1": True}) == ({"a": "kvm2", "b": "kvm2"}, {})
+
+
+def test_machine_types_unknown_on_either_side_leave_the_check_to_the_move():
+    vms = [vm("b", "kvm2")]
+    machines = {"b": {"arch": "x86_64", "machine": "pc-i440fx-10.0"}}
+    # A candidate whose capabilities list no machine type for the arch, and a VM whose machine type is unknown.
+    facts = {"kvm1": dict(host(), machine_types={"aarch64": ["virt"]}), "kvm2": dict(host(["b"]), machines=machines)}
+    assert where(vms, facts, {"kvm2": True}, play=["kvm1", "kvm2"]) == ({"b": "kvm1"}, {})
+    facts = {"kvm1": dict(host(), machine_types={"x86_64": ["pc"]}), "kvm2": host(["b"])}
+    assert where(vms, facts, {"kvm2": True}, play=["kvm1", "kvm2"]) == ({"b": "kvm1"}, {})

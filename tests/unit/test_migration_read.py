@@ -1,17 +1,23 @@
 """What a move reads before anything moves (migration_read) and the migration call it makes (migration_apply),
 against a small stand-in for libvirt's connection."""
 
+import threading
+
 import libvirt
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
-from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, flags_and_params
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, flags_and_params, migrate
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
+    Found,
     check_target,
     data_uri,
+    host_facts,
+    offered_machines,
     read_source,
     transport_uri,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_reconcile import Move
 
 VM_XML = """<domain type='qemu'><name>web1</name><devices>
 <disk type='volume' device='disk'><source pool='shared' volume='web1-disk0.qcow2'/><target dev='vda'/></disk>
@@ -234,3 +240,53 @@ def test_a_vm_gone_from_the_source_is_no_move_and_a_disk_outside_pools_is_refuse
     )
     with pytest.raises(UnsupportedError, match=r"web1: disk vda \(/srv/web1.img\) is in no storage pool"):
         read_source(conn, "web1")
+
+
+def test_the_placement_read_lists_the_machine_types_offered_and_each_domains_own(default_conn):
+    """One read per host (libvirt_migrate without moves) on libvirt's test driver, whose capabilities list no
+    machine types (nor memory statistics: a wrapper gives them); the stand-in's machine types are Debian 12's."""
+
+    class Host:
+        def __getattr__(self, name):
+            return getattr(default_conn, name)
+
+        def getMemoryStats(self, _cell, _flags):
+            return {"free": 2048 * 1024, "buffers": 0, "cached": 1024 * 1024}
+
+    facts = host_facts(Host())
+    assert facts["free_mib"] == 3072
+    assert facts["domains"] == {"test": "running"} and facts["machine_types"] == {}
+    assert facts["machines"] == {}  # the stock domain names no machine type
+    default_conn.defineXML(
+        "<domain type='test'><name>web1</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='i686' machine='pc-i440fx-10.0'>hvm</type></os></domain>"
+    )
+    facts = host_facts(Host())
+    assert facts["domains"]["web1"] == "shutoff"
+    assert facts["machines"] == {"web1": {"arch": "i686", "machine": "pc-i440fx-10.0"}}
+    assert offered_machines(Conn()) == {"x86_64": {"pc", "pc-i440fx-7.2", "pc-i440fx-7.1", "q35", "pc-q35-7.2"}}
+
+
+def test_a_move_past_its_timeout_is_aborted_and_the_vm_stays_on_the_source():
+    """A stream that never gets through (a filtered migration port) hangs the job: the watch aborts it."""
+    aborted = threading.Event()
+
+    class Dom:
+        def migrateSetMaxDowntime(self, _ms, _flags):
+            pass
+
+        def migrateToURI3(self, _uri, _params, _flags):
+            aborted.wait(10)
+            raise libvirt.libvirtError("operation aborted: migration out job: canceled by client")
+
+        def abortJob(self):
+            aborted.set()
+
+    conn = Conn({"web1": Dom()})
+    move = Move(name="web1", target="kvm2", address="192.0.2.1", source="kvm1")
+    with pytest.raises(HostError) as caught:
+        migrate(conn, Conn(), "qemu+ssh://root@192.0.2.1/system", Found("web1", True, VM_XML), move, Options(timeout=0))
+    assert aborted.is_set()
+    assert caught.value.message.startswith(
+        "web1: the move to kvm2 did not finish within 0 s and was aborted; the VM stays on kvm1"
+    )
