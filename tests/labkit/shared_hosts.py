@@ -23,6 +23,9 @@ class SharedHosts:
     def __init__(self, names, releases=RELEASES):
         self.hosts = [hostvm.HostVM(name, release=releases[index % len(releases)]) for index, name in enumerate(names)]
         self.booted = []  # the VMs this session booted, so the ones it stops
+        # What boot and install say, printed by the test that gets the hosts: printed from the background, it
+        # would land in the output of whichever test runs then (pytest captures per test).
+        self.messages = []
         self._inventory = None
         self._error = None
         self._thread = None
@@ -36,10 +39,10 @@ class SharedHosts:
             if niceness:
                 os.nice(niceness)  # on Linux, this thread only, and the processes and threads it starts
             already = {host.name for host in hostvm.running_hosts()}
-            self._inventory = hostvm.boot(self.hosts, niceness=niceness)
+            self._inventory = hostvm.boot(self.hosts, log=self.messages.append, niceness=niceness)
             self.booted = [host for host in self.hosts if host.name not in already]
             if self.booted:
-                host_install.install(self.booted)
+                host_install.install(self.booted, log=self.messages.append)
         except BaseException as error:  # re-raised in the test that asks for the hosts
             self._error = error
 
@@ -50,6 +53,7 @@ class SharedHosts:
         else:
             self._thread.join()
             hostvm.renice(self.booted, 0)
+        print("\n".join(self.messages))
         if self._error is not None:
             raise self._error
         return self.hosts, self._inventory
