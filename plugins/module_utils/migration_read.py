@@ -71,11 +71,6 @@ class Found:
         return [disk for disk in self.disks if disk.copy]
 
 
-def domain_states(conn):
-    """{name: libvirt state name} of every domain of the host (running, paused, shutoff, ...)."""
-    return dict((dom.name(), state_name(dom)) for dom in conn.listAllDomains(0))
-
-
 def host_facts(conn):
     """What the placement of VMs in maintenance needs of this host: its domains, its active networks and pools,
     the memory the kernel can give new guests (free plus buffers and page cache) in MiB, the machine types its
@@ -83,13 +78,14 @@ def host_facts(conn):
     whose QEMU lacks a VM's machine type cannot take it: placement passes it over)."""
     stats = conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS, 0)
     active_pools = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE
-    machines = {}
+    states, machines = {}, {}
     for dom in conn.listAllDomains(0):
+        states[dom.name()] = state_name(dom)  # running, paused, shutoff, ...
         arch, machine = _machine(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         if machine:
             machines[dom.name()] = {"arch": arch, "machine": machine}
     return {
-        "domains": domain_states(conn),
+        "domains": states,
         "networks": sorted(net.name() for net in conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE)),
         "pools": sorted(pool.name() for pool in conn.listAllStoragePools(active_pools)),
         "free_mib": sum(stats.get(key, 0) for key in ("free", "buffers", "cached")) // 1024,
