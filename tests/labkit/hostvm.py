@@ -197,11 +197,11 @@ def ensure_networks(conn):
             entries = ET.fromstring(net.XMLDesc(0)).findall("./ip/dhcp/host")
 
 
-def boot(hosts, log=print, niceness=None):
-    """Boot the given HostVMs (reusing running ones), wait for SSH, write the inventory. Their QEMU runs at
-    `niceness` (see renice), by default the caller's own: tests started with `nice` get VMs at theirs."""
-    if niceness is None:
-        niceness = os.getpriority(os.PRIO_PROCESS, 0)
+def boot(hosts, log=print):
+    """Boot the given HostVMs (reusing running ones), wait for SSH, write the inventory. Their QEMU runs at the
+    calling thread's niceness (see renice): tests started with `nice`, or a thread that lowered its own, get
+    VMs at theirs."""
+    niceness = os.getpriority(os.PRIO_PROCESS, 0)  # on Linux, of the calling thread
     paths.ensure_dirs()
     # One build per image, before any VM boots: a bare image needs the lab's package cache.
     images = {}

@@ -39,7 +39,7 @@ class SharedHosts:
             if niceness:
                 os.nice(niceness)  # on Linux, this thread only, and the processes and threads it starts
             already = {host.name for host in hostvm.running_hosts()}
-            self._inventory = hostvm.boot(self.hosts, log=self.messages.append, niceness=niceness)
+            self._inventory = hostvm.boot(self.hosts, log=self.messages.append)
             self.booted = [host for host in self.hosts if host.name not in already]
             if self.booted:
                 host_install.install(self.booted, log=self.messages.append)
