@@ -34,6 +34,8 @@ from ansible_collections.essentials.kvm.plugins.module_utils.host_units import (
     unit_name,
 )
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import converge_text, read_text, write_atomic
+from ansible_collections.essentials.kvm.plugins.module_utils.tls_pki import plan as plan_pki
+from ansible_collections.essentials.kvm.plugins.module_utils.tls_pki import write as write_pki
 
 DROPIN = "/etc/systemd/system/%s.d/essentials-kvm.conf"
 DROPIN_MARKER = "essentials.kvm kvm role"
@@ -91,6 +93,7 @@ class HostPlan:
         self.sockets_changed = False
         self.socket_switches = []  # (unit, enabled)
         self.members = []  # (user, exists)
+        self.pki = []  # (tls_pki.PkiFile, content changed)
 
     def write(self, path, before, after, mode=0o644, validate=None, description=None):
         self.writes.append((path, after, mode, validate))
@@ -141,6 +144,18 @@ def plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_
             plan.write(entry["path"], before, after, int(entry["mode"], 8), entry.get("validate"))
             if entry.get("after_change") and entry["after_change"] not in plan.after_change:
                 plan.after_change.append(entry["after_change"])
+    for pki_file in params.get("tls_pki") or ():
+        content, meta = plan_pki(pki_file)
+        if content or meta:
+            plan.pki.append((pki_file, content))
+            meta_only = "set mode %o, owner root on %s" % (pki_file.mode, pki_file.path)
+            plan.changes.append("write %s" % pki_file.describe() if content else meta_only)
+        if content:
+            # libvirtd reads its certificates when it starts; a key's text never goes to a diff.
+            plan.restart_needed = True
+            if not pki_file.secret:
+                before, _exists = read_text(pki_file.path)
+                plan.diffs.append(diff_of(pki_file.path, before, pki_file.text))
     if params["apparmor_paths"] is not None and apparmor_enabled:
         lines = list(QEMU_SYSFS_RULES)
         for path in params["apparmor_paths"]:
@@ -173,6 +188,8 @@ def _user_exists(name):
 
 def apply_host(plan, params, systemd, runner, socket_activation, mode):
     """Write, switch and restart; returns the units restarted."""
+    for pki_file, content in plan.pki:
+        write_pki(pki_file, content)
     for path, after, file_mode, validate in plan.writes:
         if validate and after is not None:
             validate_text(validate, after, path.rsplit("/", 1)[0], runner)
@@ -288,7 +305,9 @@ def converge_host(params, runner, check_mode=False, apparmor_enabled=False, sock
     if socket_activation is None:
         socket_activation = unit_exists(params["service"] + ".socket")
     mode = daemon_mode(systemd, params["service"]) if params["manage_service"] else "monolithic"
-    files, sockets = turn_tls_off(params["files"], params["sockets"], list(missing_tls))
+    # The certificates this run writes count as there: TLS comes on in the run that places them.
+    written = set(pki_file.path for pki_file in params.get("tls_pki") or ())
+    files, sockets = turn_tls_off(params["files"], params["sockets"], [p for p in missing_tls if p not in written])
     params = dict(params, files=files, sockets=sockets)
     plan = plan_host(params, systemd, apparmor_enabled, socket_activation, mode, check_mode)
     services = planned_services(systemd, params, socket_activation, mode)

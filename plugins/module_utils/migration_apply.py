@@ -28,6 +28,7 @@ class Options:
     timeout: int = 600  # s
     key_file: str = "/root/.ssh/kvm_migration_ed25519"
     parallel: int = 1  # moves at a time from this host
+    pki_path: str = ""  # TLS moves: the folder of this host's client certificate, key and CA; "": libvirt's
 
 
 def flags_and_params(found, address, options):

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import at
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_placement import place
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import choose
 
 # libvirt's state names (libvirt_migrate reports them) of a domain that has no QEMU process.
 INACTIVE = ("shutoff", "crashed")
@@ -27,6 +28,7 @@ class Move:
     target: str
     live: bool
     address: str = ""
+    transport: str = "ssh"  # or tls (migration_tls.choose)
 
 
 def placements(vms, input_name="kvm_vms"):
@@ -80,7 +82,8 @@ def find_moves(vms, found, play_hosts, addresses=None, input_name="kvm_vms", pla
 def moves_report(vms, facts, play_hosts, addresses=None, maintenance=None, input_name="kvm_vms"):
     """The placement (migration_placement.place) and its moves as plain data for the role: {"moves": [...],
     "refused": {host: [...]}, "orders": {source: [...]}, "placed": {name: host}}, the orders being each
-    source's moves as libvirt_migrate takes them; facts: {host: {"domains", "free_mib", "networks", "pools"}}."""
+    source's moves as libvirt_migrate takes them; facts: {host: {"domains", "free_mib", "networks", "pools"}, and
+    "transport", "tls_client", "tls_server" for the transport of each move (migration_tls.choose)}."""
     placed, refused = place(vms, facts, maintenance, play_hosts, input_name)
     found = dict((host, facts[host].get("domains", {})) for host in facts)
     moves, unmovable = find_moves(vms, found, play_hosts, addresses, input_name, placed)
@@ -88,7 +91,11 @@ def moves_report(vms, facts, play_hosts, addresses=None, maintenance=None, input
         refused.setdefault(host, []).extend(texts)
     orders = {}
     for move in moves:
-        orders.setdefault(move.source, []).append({"name": move.name, "target": move.target, "address": move.address})
+        move.transport, why = choose(move.source, facts.get(move.source, {}), move.target, facts.get(move.target, {}))
+        if why:
+            refused.setdefault(move.source, []).append("%s: cannot move to %s: %s" % (move.name, move.target, why))
+        order = {"name": move.name, "target": move.target, "address": move.address, "transport": move.transport}
+        orders.setdefault(move.source, []).append(order)
     return {
         "moves": [asdict(move) for move in moves],
         "refused": refused,

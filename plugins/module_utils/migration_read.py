@@ -22,6 +22,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access impo
     state_name,
     volume_at,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import tls_uri
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_model import Volume
 from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml import (
     build_volume_xml,
@@ -34,8 +35,11 @@ from ansible_collections.essentials.kvm.plugins.module_utils.storage_pool_xml im
 SHARED_TYPES = ("netfs", "rbd", "gluster", "iscsi", "iscsi-direct")
 
 
-def transport_uri(address, key_file):
-    """The target's libvirt over SSH with the role's migration key; no_tty: never wait for a password."""
+def transport_uri(address, key_file, transport="ssh", pki_path=""):
+    """The target's libvirt over SSH with the role's migration key (no_tty: never wait for a password), or over
+    TLS with this host's client certificate (migration_tls)."""
+    if transport == "tls":
+        return tls_uri(address, pki_path)
     host = "[%s]" % address if ":" in address else address
     return "qemu+ssh://root@%s/system?keyfile=%s&no_tty=1" % (host, quote(key_file, safe="/"))
 

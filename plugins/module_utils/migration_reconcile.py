@@ -24,8 +24,15 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_read impo
     read_source,
     transport_uri,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import refusal as tls_refusal
 
-MOVE_FIELDS = {"name": checks.plain_text, "target": checks.plain_text, "address": checks.host, "uri": checks.plain_text}
+MOVE_FIELDS = {
+    "name": checks.plain_text,
+    "target": checks.plain_text,
+    "address": checks.host,
+    "uri": checks.plain_text,
+    "transport": checks.choice("ssh", "tls"),
+}
 MOVE_REQUIRED = ("name", "target", "address")
 
 
@@ -45,6 +52,7 @@ class Move:
     address: str
     source: str = ""
     uri: str = ""  # the target's libvirt; by default over SSH with the key at its migration address
+    transport: str = "ssh"  # or tls: qemu+tls to the migration address, with this host's client certificate
 
 
 @dataclass
@@ -116,10 +124,13 @@ def _plan(conn, moves, options, targets):
         if found is None:
             continue
         if move.target not in targets:
-            uri = move.uri or transport_uri(move.address, options.key_file)
+            uri = move.uri or transport_uri(move.address, options.key_file, move.transport, options.pki_path)
             try:
                 targets[move.target] = (open_connection(uri), uri)
             except HostError as exc:
+                if uri.startswith("qemu+tls:"):
+                    cause = exc.message.split(": ", 1)[-1] if exc.message.startswith("cannot connect") else exc.message
+                    raise HostError(tls_refusal(move.name, move.target, move.address, move.source, cause))
                 raise HostError(
                     "%s: cannot move to %s, whose libvirt does not answer at %s: %s; nothing moved, the VM stays on "
                     "%s (check kvm_migration_address and that this host reaches it over SSH)"

@@ -67,6 +67,31 @@ options:
     type: list
     elements: path
     default: []
+  tls_pki:
+    description:
+      - TLS certificates and private keys written whole from their PEM text (the kvm role's C(kvm_tls_ca_cert),
+        C(kvm_tls_server_cert), C(kvm_tls_server_key), C(kvm_tls_client_cert) and C(kvm_tls_client_key)), checked
+        before anything is written, owned by root, a certificate with mode C(0644), a key C(0600). A file is written
+        (atomically) only when its text differs, and the daemon then restarts, since it reads them when it starts.
+      - A key's text is never shown, in diffs, changes or errors. A path of O(tls_files) written here counts as
+        there, so TLS comes on in the run that places its files.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path, for example C(/etc/pki/libvirt/servercert.pem); its directory is created.
+        type: path
+        required: true
+      certificate:
+        description: One or more PEM certificates; unset with O(tls_pki[].key) unset leaves the file alone.
+        type: str
+      key:
+        description: One unencrypted PEM private key.
+        type: str
+      input_name:
+        description: Name of the text in error messages, for example C(kvm_tls_server_key).
+        type: str
   service:
     description: The monolithic daemon's unit name, without C(.service).
     type: str
@@ -256,6 +281,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access impo
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import validate_files
 from ansible_collections.essentials.kvm.plugins.module_utils.list_spec import dict_list
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
+from ansible_collections.essentials.kvm.plugins.module_utils.tls_pki import validate as validate_pki
 
 ARGUMENT_SPEC = dict(
     files=dict_list(
@@ -266,6 +292,12 @@ ARGUMENT_SPEC = dict(
     uri=URI_OPTION,
     report_host={"type": "bool", "default": False},
     tls_files={"type": "list", "elements": "path", "default": []},
+    tls_pki=dict_list(
+        path={"type": "path", "required": True},
+        certificate={"type": "str"},
+        key={"type": "str", "no_log": True},
+        input_name={"type": "str"},
+    ),
     service={"type": "str", "default": "libvirtd"},
     manage_service={"type": "bool", "default": False},
     packages={"type": "list", "elements": "str", "default": []},
@@ -286,7 +318,9 @@ ARGUMENT_SPEC = dict(
 
 
 def daemon(module):
-    params = dict(module.params, files=validate_files(module.params["files"]))
+    params = dict(
+        module.params, files=validate_files(module.params["files"]), tls_pki=validate_pki(module.params["tls_pki"])
+    )
     params["installed"] = install_packages(params, module.run_command, check_mode=module.check_mode)
     result, diffs = converge_host(
         params,

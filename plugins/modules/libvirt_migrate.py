@@ -37,6 +37,10 @@ options:
       - The VMs to move away from this host, each a mapping of C(name) (the libvirt domain), C(target) (the target
         host's inventory name, for messages) and C(address) (the target's migration address, where libvirt and the
         memory stream reach it).
+      - A move may give C(transport), V(ssh) (the default) or V(tls); over TLS this host's libvirt reaches the
+        target at C(qemu+tls://address/system) with its client certificate (O(pki_path)), and a target whose
+        certificate does not name C(address), or that another CA signed, is refused naming the VM, the target and
+        the address before anything moves.
       - A move may give C(uri), the target's libvirt URI as this host's libvirt reaches it, instead of
         C(qemu+ssh://root@address/system) with O(key_file); the memory stream still goes to C(address).
     type: list
@@ -53,6 +57,13 @@ options:
     description: The private SSH key this host's libvirt logs in to the targets with, as root.
     type: path
     default: /root/.ssh/kvm_migration_ed25519
+  pki_path:
+    description:
+      - For moves over TLS, the folder with this host's C(cacert.pem), C(clientcert.pem) and C(clientkey.pem)
+        (the URI's C(pkipath)); empty, libvirt's C(/etc/pki/CA/cacert.pem), C(/etc/pki/libvirt/clientcert.pem) and
+        C(/etc/pki/libvirt/private/clientkey.pem), where the kvm role puts them.
+    type: path
+    default: ""
   bandwidth:
     description: Limit of the migration stream in MiB/s; V(0) leaves it to QEMU.
     type: int
@@ -152,7 +163,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply imp
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_reconcile import Request, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 
-OPTIONS = ("bandwidth", "max_downtime", "auto_converge", "timeout", "key_file", "parallel")
+OPTIONS = ("bandwidth", "max_downtime", "auto_converge", "timeout", "key_file", "parallel", "pki_path")
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
     uri=URI_OPTION,
@@ -165,6 +176,7 @@ ARGUMENT_SPEC = dict(
     auto_converge={"type": "bool", "default": True},
     timeout={"type": "int", "default": 600},
     parallel={"type": "int", "default": 1},
+    pki_path={"type": "path", "default": ""},
 )
 
 

@@ -155,8 +155,8 @@ def test_maintenance_on_moves_the_hosts_vms_off_and_off_brings_them_back():
     assert on["placed"] == {"a": "kvm2", "b": "kvm2", "c": "kvm2"} and on["refused"] == {}
     assert on["orders"] == {
         "kvm1": [
-            {"name": "a", "target": "kvm2", "address": "10.0.0.2"},
-            {"name": "b", "target": "kvm2", "address": "10.0.0.2"},
+            {"name": "a", "target": "kvm2", "address": "10.0.0.2", "transport": "ssh"},
+            {"name": "b", "target": "kvm2", "address": "10.0.0.2", "transport": "ssh"},
         ]
     }
     # The next run in maintenance changes nothing.
