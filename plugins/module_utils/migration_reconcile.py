@@ -24,6 +24,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_read impo
     read_source,
     transport_uri,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import diagnose as tls_diagnose
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import refusal as tls_refusal
 
 MOVE_FIELDS = {
@@ -130,7 +131,10 @@ def _plan(conn, moves, options, targets):
             except HostError as exc:
                 if uri.startswith("qemu+tls:"):
                     cause = exc.message.split(": ", 1)[-1] if exc.message.startswith("cannot connect") else exc.message
-                    raise HostError(tls_refusal(move.name, move.target, move.address, move.source, cause))
+                    # libvirt's own reason for refusing a certificate goes to its log only: find it out.
+                    refused = "certificate" in cause.lower() and not move.uri
+                    reason = tls_diagnose(move.address, options.pki_path) if refused else None
+                    raise HostError(tls_refusal(move.name, move.target, move.address, move.source, cause, reason))
                 raise HostError(
                     "%s: cannot move to %s, whose libvirt does not answer at %s: %s; nothing moved, the VM stays on "
                     "%s (check kvm_migration_address and that this host reaches it over SSH)"

@@ -10,10 +10,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import socket
+import ssl
 from urllib.parse import quote
 
 TRANSPORTS = ("auto", "ssh", "tls")
 TLS_PORT = 16514
+# libvirt's client files when the URI names no pkipath folder.
+CLIENT_FILES = ("/etc/pki/CA/cacert.pem", "/etc/pki/libvirt/clientcert.pem", "/etc/pki/libvirt/private/clientkey.pem")
 
 
 def tls_uri(address, pki_path=""):
@@ -49,17 +54,46 @@ def choose(source, source_offer, target, target_offer):
     return "tls", None
 
 
-def refusal(name, target, address, source, message):
+def diagnose(address, pki_path="", port=TLS_PORT, timeout=10):
+    """Why the target's certificate was refused: libvirt says only "Failed to verify peer's certificate" (the
+    reason goes to its log). One TLS handshake of our own with this host's CA and client files tells: "ca" (another
+    CA signed it), "name" (it does not name the address), or None (it passes both, or the target cannot be
+    reached)."""
+    ca, cert, key = (
+        tuple(os.path.join(pki_path, name) for name in ("cacert.pem", "clientcert.pem", "clientkey.pem"))
+        if pki_path
+        else CLIENT_FILES
+    )
+    for check_name in (False, True):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = check_name
+        try:
+            context.load_verify_locations(ca)
+            context.load_cert_chain(cert, key)
+        except (OSError, ssl.SSLError):
+            return None
+        try:
+            with socket.create_connection((address, port), timeout) as sock:
+                with context.wrap_socket(sock, server_hostname=address):
+                    pass
+        except ssl.SSLCertVerificationError:
+            return "name" if check_name else "ca"
+        except (OSError, ssl.SSLError):
+            return None
+    return None
+
+
+def refusal(name, target, address, source, message, reason=None):
     """The error of a target whose libvirt refused the TLS connection, naming the VM, the target and the address;
-    message: libvirt's."""
+    message: libvirt's; reason: diagnose's."""
     lowered = message.lower()
-    if "does not match the hostname" in lowered or "owner does not match" in lowered:
+    if reason == "name" or "does not match the hostname" in lowered or "owner does not match" in lowered:
         why = (
             "the certificate %s's libvirt presents does not name %s, the address the move reaches it at; give its "
             "server certificate a subjectAltName with that address (IP:%s or DNS:%s, docs/migration_between_hosts.md) "
             "or set kvm_migration_address to a name the certificate has" % (target, address, address, address)
         )
-    elif any(text in lowered for text in ("known issuer", "not trusted", "signer not found", "unknown ca")):
+    elif reason == "ca" or any(text in lowered for text in ("known issuer", "not trusted", "unknown ca")):
         why = (
             "the certificate %s's libvirt presents is not signed by the CA this host trusts; give every hypervisor "
             "the same kvm_tls_ca_cert, and each a server certificate that CA signed" % target

@@ -1,0 +1,233 @@
+"""Moves over libvirt's TLS transport (issue 24), through libvirt_migrate itself: the lab's libvirtd is the source,
+the target a second real libvirtd (labkit PrivateLibvirtd) that listens for TLS on an address of the lab namespace's
+loopback, with certificates of a throwaway CA made here by openssl. The module builds qemu+tls://ADDRESS/system for
+its read of the target and for libvirt's peer-to-peer connection; the client certificate is taken from this test's
+folder (pki_path, the URI's pkipath), so nothing is placed in the lab host's /etc/pki.
+
+- the target is read over TLS: a VM on a network the target lacks is refused naming it (only the target's
+  contents can say so), nothing moves;
+- a client that trusts another CA, and a target whose certificate names another address, are refused naming the
+  VM, the target, the address and the fix, nothing moves;
+- a running guest (32 MiB, no disk, TCG) moves live, and a shut-off VM's definition moves, over TLS.
+"""
+
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import uuid
+import xml.etree.ElementTree as ET
+
+import libvirt
+import pytest
+
+from tests.labkit import paths
+from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.module_process import run_module
+from tests.labkit.private_daemons import PrivateLibvirtd
+
+pytestmark = pytest.mark.lab
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+TAG = "ekvm-t%s" % uuid.uuid4().hex[:4]
+NET, NIC, OFF, RUN = TAG + "n", TAG + "nic", TAG + "off", TAG + "run"
+# Addresses of the lab namespace's loopback of this run's own: the target's, and the mismatched target's.
+_LAST = random.sample(range(2, 250), 2)
+ADDRESS, OTHER = "127.0.%d.%d" % (_LAST[0], _LAST[1]), "127.0.%d.%d" % (_LAST[1], _LAST[0])
+
+
+def openssl(*argv):
+    subprocess.run(("openssl",) + argv, check=True, capture_output=True, text=True)
+
+
+class Ca:
+    """A throwaway CA and the certificates it signs, as libvirt wants them (keyUsage, extendedKeyUsage)."""
+
+    def __init__(self, folder, name):
+        self.folder, self.name = folder, name
+        self.key, self.cert = os.path.join(folder, name + "-key.pem"), os.path.join(folder, name + ".pem")
+        openssl(
+            *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key, "-out", self.cert, "-days", "2"),
+            *("-subj", "/CN=%s" % name, "-addext", "basicConstraints=critical,CA:TRUE"),
+            *("-addext", "keyUsage=critical,keyCertSign,cRLSign"),
+        )
+
+    def issue(self, name, purpose, san=None):
+        """(key, certificate) of `name`, for serverAuth or clientAuth, with the subjectAltName san."""
+        key, csr, cert, ext = (os.path.join(self.folder, name + end) for end in ("-key.pem", ".csr", ".pem", ".ext"))
+        openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + name)
+        with open(ext, "w") as handle:
+            handle.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n")
+            handle.write("extendedKeyUsage=%s\n" % purpose + ("subjectAltName=%s\n" % san if san else ""))
+        openssl(
+            *("x509", "-req", "-in", csr, "-CA", self.cert, "-CAkey", self.key, "-CAcreateserial", "-out", cert),
+            *("-days", "2", "-extfile", ext),
+        )
+        return key, cert
+
+    def pki(self, folder, pair, kind):
+        """A folder as libvirt reads it: cacert.pem and KINDcert.pem, KINDkey.pem (kind: server or client)."""
+        os.makedirs(folder)
+        shutil.copy(self.cert, os.path.join(folder, "cacert.pem"))
+        shutil.copy(pair[1], os.path.join(folder, kind + "cert.pem"))
+        shutil.copy(pair[0], os.path.join(folder, kind + "key.pem"))
+        os.chmod(os.path.join(folder, kind + "key.pem"), 0o600)
+        return folder
+
+
+def domain_xml(name, network=None):
+    """A 32 MiB TCG guest with no disk (SeaBIOS finds nothing to boot and waits): a move takes its memory only."""
+    dom = ET.Element("domain", type="qemu")
+    ET.SubElement(dom, "name").text = name
+    ET.SubElement(dom, "memory", unit="MiB").text = "32"
+    ET.SubElement(ET.SubElement(dom, "os"), "type", arch="x86_64", machine="pc").text = "hvm"
+    devices = ET.SubElement(dom, "devices")
+    if network:
+        ET.SubElement(ET.SubElement(devices, "interface", type="network"), "source", network=network)
+    return ET.tostring(dom, encoding="unicode")
+
+
+@pytest.fixture(scope="module")
+def folder(lab):
+    path = tempfile.mkdtemp(prefix=TAG, dir="/var/tmp")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pki(folder):
+    """Folders as libvirt reads them: the target's (its certificate names ADDRESS), the mismatched target's (its
+    certificate names ADDRESS too, but it listens at OTHER), this host's client one and a client one of another
+    CA."""
+    ca, rogue = Ca(folder, "ca"), Ca(folder, "rogue")
+    return {
+        "server": ca.pki(os.path.join(folder, "server"), ca.issue("server", "serverAuth", "IP:" + ADDRESS), "server"),
+        "mismatch": ca.pki(
+            os.path.join(folder, "mismatch"), ca.issue("other", "serverAuth", "IP:" + ADDRESS), "server"
+        ),
+        "client": ca.pki(os.path.join(folder, "client"), ca.issue("kvm1", "clientAuth"), "client"),
+        "rogue": rogue.pki(os.path.join(folder, "rogue-client"), rogue.issue("kvm1-rogue", "clientAuth"), "client"),
+    }
+
+
+@pytest.fixture(scope="module")
+def target(folder, pki):
+    daemon = PrivateLibvirtd(os.path.join(folder, "target"), tls=(ADDRESS, pki["server"]), guests=True)
+    os.makedirs(daemon.folder)
+    daemon.start()
+    try:
+        yield daemon
+    finally:
+        conn = libvirt.open(daemon.uri)
+        for dom in conn.listAllDomains(0):
+            if dom.isActive():
+                dom.destroy()
+            dom.undefine()
+        conn.close()
+        daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def source(lab):
+    """The lab's libvirtd with a network (defined, never started), a shut-off VM with a NIC on it, a shut-off VM
+    and a running guest without NIC nor disk; what is left of them removed afterwards."""
+    conn = libvirt.open(LIBVIRT_URI)
+    conn.networkDefineXML("<network><name>%s</name><bridge name='%s' stp='off'/></network>" % (NET, TAG[:15]))
+    conn.defineXML(domain_xml(NIC, NET))
+    conn.defineXML(domain_xml(OFF))
+    conn.defineXML(domain_xml(RUN)).create()
+    try:
+        yield conn
+    finally:
+        for name in (RUN, OFF, NIC):
+            try:
+                dom = conn.lookupByName(name)
+            except libvirt.libvirtError:
+                continue
+            if dom.isActive():
+                dom.destroy()
+            dom.undefine()
+        conn.networkLookupByName(NET).undefine()
+        conn.close()
+
+
+def module(moves, pki_path, check_mode=False):
+    """One run of libvirt_migrate in the lab namespace, each move over TLS; its JSON result."""
+    moves = [dict(move, target="kvm2", transport="tls") for move in moves]
+    args = dict(uri=LIBVIRT_URI, source="kvm1", moves=moves, pki_path=pki_path, timeout=120)
+    return run_module("libvirt_migrate", dict(args, _ansible_check_mode=check_mode), namespace=paths.NETNS)
+
+
+def state(conn, name):
+    """(persistent, running) of a domain, None when the host has it not."""
+    try:
+        dom = conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return None
+    return bool(dom.isPersistent()), bool(dom.isActive())
+
+
+def test_the_target_is_read_over_tls_and_a_network_it_lacks_stops_the_move(source, target, pki):
+    result = module([{"name": NIC, "address": ADDRESS}], pki["client"])
+    assert result.get("failed") and not result["changed"], result
+    assert (
+        result["msg"]
+        == "%s: cannot move to kvm2, which has no network %s: declare it in kvm_virtual_networks "
+        % (
+            NIC,
+            NET,
+        )
+        + "for kvm2"
+    ), result["msg"]
+    assert state(source, NIC) == (True, False)
+
+
+def test_a_client_that_trusts_another_ca_is_refused_and_nothing_moves(source, target, pki):
+    result = module([{"name": RUN, "address": ADDRESS}], pki["rogue"])
+    assert result.get("failed") and not result["changed"], result
+    assert result["msg"].startswith("%s: cannot move to kvm2 over TLS at %s: " % (RUN, ADDRESS)), result["msg"]
+    assert "is not signed by the CA this host trusts; give every hypervisor the same kvm_tls_ca_cert" in result["msg"]
+    assert result["msg"].endswith("nothing moved, the VM stays on kvm1")
+    there = libvirt.open(target.uri)
+    assert state(source, RUN) == (True, True) and state(there, RUN) is None
+    there.close()
+
+
+def test_a_certificate_that_does_not_name_the_migration_address_is_refused_and_nothing_moves(source, folder, pki):
+    """A target whose server certificate names ADDRESS, reached at OTHER (its listening address)."""
+    daemon = PrivateLibvirtd(os.path.join(folder, "mismatch-target"), tls=(OTHER, pki["mismatch"]))
+    os.makedirs(daemon.folder)
+    daemon.start()
+    try:
+        result = module([{"name": RUN, "address": OTHER}], pki["client"])
+    finally:
+        daemon.stop()
+    assert result.get("failed") and not result["changed"], result
+    assert result["msg"].startswith(
+        "%s: cannot move to kvm2 over TLS at %s: the certificate kvm2's libvirt presents does not name %s, the "
+        "address the move reaches it at; give its server certificate a subjectAltName with that address (IP:%s"
+        % (RUN, OTHER, OTHER, OTHER)
+    ), result["msg"]
+    assert state(source, RUN) == (True, True)
+
+
+def test_a_running_guest_moves_live_and_a_shut_off_vm_as_its_definition_over_tls(source, target, pki):
+    check = module([{"name": RUN, "address": ADDRESS}, {"name": OFF, "address": ADDRESS}], pki["client"], True)
+    assert check["changed"] and [m["name"] for m in check["moves"]] == [RUN, OFF], check
+    assert state(source, RUN) == (True, True)
+    result = module([{"name": RUN, "address": ADDRESS}, {"name": OFF, "address": ADDRESS}], pki["client"])
+    assert not result.get("failed") and result["changed"], result
+    live, offline = result["moves"]
+    assert live["name"] == RUN and live["live"] and live["to"] == "kvm2" and live["downtime_ms"] is not None, live
+    assert offline["name"] == OFF and not offline["live"], offline
+    there = libvirt.open(target.uri)
+    try:
+        assert state(there, RUN) == (True, True) and state(there, OFF) == (True, False)
+    finally:
+        there.close()
+    assert state(source, RUN) is None and state(source, OFF) is None
+    # The next run finds nothing left to move here.
+    again = module([{"name": RUN, "address": ADDRESS}, {"name": OFF, "address": ADDRESS}], pki["client"])
+    assert not again.get("failed") and not again["changed"] and again["moves"] == [], again
