@@ -84,8 +84,14 @@ def host_facts(conn):
     active_pools = libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE
     states, machines = {}, {}
     for dom in conn.listAllDomains(0):
-        states[dom.name()] = state_name(dom)  # running, paused, shutoff, ...
-        arch, machine = _machine(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        try:
+            state = state_name(dom)  # running, paused, shutoff, ...
+            arch, machine = _machine(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        except LibvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                continue  # undefined since the listing (a transient domain that stopped): not there
+            raise
+        states[dom.name()] = state
         if machine:
             machines[dom.name()] = {"arch": arch, "machine": machine}
     return {
