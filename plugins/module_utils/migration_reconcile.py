@@ -24,6 +24,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_read impo
     read_source,
     transport_uri,
 )
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import client_ready
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import diagnose as tls_diagnose
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_tls import refusal as tls_refusal
 
@@ -85,7 +86,7 @@ def converge(request, check_mode=False):
     from moving. The result then has failed (the task fails), msg, and stayed: the VMs still here."""
     moves = validate(request)
     with connection(request.uri) as conn:
-        result = dict(host_facts(conn), changed=False, moves=[])
+        result = dict(host_facts(conn), changed=False, moves=[], tls_client=client_ready(request.options.pki_path))
         targets = {}
         try:
             plans = _plan(conn, moves, request.options, targets)

@@ -54,6 +54,12 @@ def choose(source, source_offer, target, target_offer):
     return "tls", None
 
 
+def client_ready(pki_path=""):
+    """Whether this host has what a TLS client needs: the CA, its client certificate and key."""
+    files = [os.path.join(pki_path, name) for name in ("cacert.pem", "clientcert.pem", "clientkey.pem")]
+    return all(os.path.isfile(path) for path in (files if pki_path else CLIENT_FILES))
+
+
 def diagnose(address, pki_path="", port=TLS_PORT, timeout=10):
     """Why the target's certificate was refused: libvirt says only "Failed to verify peer's certificate" (the
     reason goes to its log). One TLS handshake of our own with this host's CA and client files tells: "ca" (another

@@ -22,7 +22,8 @@ description:
   - Up to O(parallel) moves run at a time. A move that does not finish within O(timeout) seconds is aborted; the
     VM keeps running here. A move that fails keeps none of the others from moving; the task then fails, with
     RV(moves) listing the moves made and RV(stayed) the VMs still here.
-  - Always returns RV(domains), RV(networks), RV(pools), RV(free_mib), RV(machine_types) and RV(machines), read
+  - Always returns RV(domains), RV(networks), RV(pools), RV(free_mib), RV(machine_types), RV(machines) and
+    RV(tls_client), read
     before any move; the kvm role calls the module without O(moves) on every hypervisor to find where the
     declared VMs run and which hosts can take the VMs of a host in maintenance. See docs/migration_between_hosts.md.
 author:
@@ -134,6 +135,12 @@ machines:
   returned: always
   type: dict
   sample: {web1: {arch: x86_64, machine: pc-i440fx-7.2}}
+tls_client:
+  description:
+    - Whether this host has the CA certificate, client certificate and key a move over TLS needs (in O(pki_path),
+      else at libvirt's paths); the kvm role sends a VM over TLS only from a host that has them.
+  returned: always
+  type: bool
 stayed:
   description: The VMs whose move failed; they are still here.
   returned: failure

@@ -11,9 +11,11 @@ folder (pki_path, the URI's pkipath), so nothing is placed in the lab host's /et
 - a running guest (32 MiB, no disk, TCG) moves live, and a shut-off VM's definition moves, over TLS.
 """
 
+import json
 import os
 import random
 import shutil
+import stat
 import subprocess
 import tempfile
 import uuid
@@ -231,3 +233,44 @@ def test_a_running_guest_moves_live_and_a_shut_off_vm_as_its_definition_over_tls
     # The next run finds nothing left to move here.
     again = module([{"name": RUN, "address": ADDRESS}, {"name": OFF, "address": ADDRESS}], pki["client"])
     assert not again.get("failed") and not again["changed"] and again["moves"] == [], again
+
+
+def test_the_operators_pem_texts_are_written_root_owned_and_the_keys_never_shown(folder, pki):
+    """libvirt_daemon_config's tls_pki as the kvm role passes it (kvm_tls_ca_cert, kvm_tls_server_cert, ...), in a
+    real module run in diff mode: the files land with their modes, the key's text is in no output, the second run
+    changes nothing, and a certificate given as a path is refused naming the variable."""
+    texts = {}
+    for name in ("cacert", "servercert", "serverkey"):
+        with open(os.path.join(pki["server"], name + ".pem")) as handle:
+            texts[name] = handle.read()
+    etc = os.path.join(folder, "etc-pki")
+    files = {
+        "cacert": os.path.join(etc, "CA/cacert.pem"),
+        "servercert": os.path.join(etc, "libvirt/servercert.pem"),
+        "serverkey": os.path.join(etc, "libvirt/private/serverkey.pem"),
+    }
+    items = [
+        {"path": files["cacert"], "certificate": texts["cacert"], "input_name": "kvm_tls_ca_cert"},
+        {"path": files["servercert"], "certificate": texts["servercert"], "input_name": "kvm_tls_server_cert"},
+        {"path": files["serverkey"], "key": texts["serverkey"], "input_name": "kvm_tls_server_key"},
+    ]
+    args = {"tls_pki": items, "tls_files": list(files.values()), "report_host": False, "_ansible_diff": True}
+    first = run_module("libvirt_daemon_config", args)
+    assert not first.get("failed") and first["changed"], first
+    body = texts["serverkey"].split("-----")[2].strip().splitlines()[1]  # a line of the key's base64
+    assert body not in json.dumps(first)
+    assert "write %s (private key, not shown)" % files["serverkey"] in first["changes"]
+    for name, path in files.items():
+        with open(path) as handle:
+            assert handle.read() == texts[name]
+        info = os.stat(path)
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, 0o600 if "key" in name else 0o644)
+    assert stat.S_IMODE(os.stat(os.path.dirname(files["serverkey"])).st_mode) == 0o700
+    second = run_module("libvirt_daemon_config", args)
+    assert not second.get("failed") and not second["changed"] and second["changes"] == [], second
+    wrong = dict(args, tls_pki=[dict(items[0], certificate=files["cacert"])])
+    refused = run_module("libvirt_daemon_config", wrong)
+    assert refused.get("failed") and refused["msg"] == (
+        "kvm_tls_ca_cert: is not a PEM certificate: it has no -----BEGIN CERTIFICATE----- block (give the file's "
+        "text: lookup('file', %r))" % files["cacert"]
+    ), refused
