@@ -1,9 +1,14 @@
 """libvirt_daemon_config's host side: drop-ins, socket switches, small files, AppArmor, group members
-and the restarts they need, on files in a temp root with systemctl played by a stand-in."""
+and the restarts they need, and the TLS files from PEM text (tls_pki), on files in a temp root with systemctl
+played by a stand-in."""
+
+import base64
+import os
+import stat
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils import daemon_host
+from ansible_collections.essentials.kvm.plugins.module_utils import daemon_host, tls_pki
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, InputError
 from ansible_collections.essentials.kvm.plugins.module_utils.host_files import plan_block
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_conf import validate_files
@@ -295,3 +300,80 @@ def test_check_mode_before_libvirt_is_installed_plans_the_group_members(root, mo
     assert "add alice to group libvirt" in result["changes"]
     with pytest.raises(HostError, match="group libvirt does not exist"):
         converge(root, Host(), users=["alice"])
+
+
+# Stand-ins for the operator's PEM texts (tls_pki): DER-shaped bodies, the checks read the PEM shape.
+BODY = base64.b64encode(b"\x30\x06\x02\x01\x01\x02\x01\x02" * 8).decode()
+CERT = "-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n" % BODY
+KEY_BODY = base64.b64encode(b"\x30\x06\x02\x01\x07\x02\x01\x09" * 8).decode()
+KEY = "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" % KEY_BODY
+
+
+def pki(root):
+    return tls_pki.validate(
+        [
+            {"path": str(root / "CA/cacert.pem"), "certificate": CERT, "input_name": "kvm_tls_ca_cert"},
+            {"path": str(root / "libvirt/servercert.pem"), "certificate": CERT, "input_name": "kvm_tls_server_cert"},
+            {"path": str(root / "libvirt/private/serverkey.pem"), "key": KEY, "input_name": "kvm_tls_server_key"},
+        ]
+    )
+
+
+def test_files_are_written_root_owned_a_key_0600_and_only_when_they_differ_and_restart_once(root):
+    host = Host(DEBIAN_UNITS)
+    daemon_host.converge_host(params(root), host, apparmor_enabled=True, socket_activation=True)
+    again = Host(host.units)
+    result, diffs = daemon_host.converge_host(
+        params(root, tls_pki=pki(root)), again, apparmor_enabled=True, socket_activation=True
+    )
+    key = root / "libvirt/private/serverkey.pem"
+    assert key.read_text() == KEY and (root / "CA/cacert.pem").read_text() == CERT
+    assert (
+        stat.S_IMODE(key.stat().st_mode) == 0o600 and stat.S_IMODE((root / "libvirt/private").stat().st_mode) == 0o700
+    )
+    assert stat.S_IMODE((root / "CA/cacert.pem").stat().st_mode) == 0o644
+    assert (key.stat().st_uid, key.stat().st_gid) == ((0, 0) if os.geteuid() == 0 else (os.getuid(), os.getgid()))
+    assert "write %s (private key, not shown)" % key in result["changes"]
+    assert result["restarted"] == ["libvirtd.service"]
+    # Certificates are public and diffed; the key appears in no diff and no change line.
+    assert {d["after_header"] for d in diffs} == {str(root / "CA/cacert.pem"), str(root / "libvirt/servercert.pem")}
+    assert KEY_BODY not in repr(result) and KEY_BODY not in repr(diffs)
+    # Nothing differs: nothing written, nothing restarted.
+    third = Host(again.units)
+    result, diffs = daemon_host.converge_host(
+        params(root, tls_pki=pki(root)), third, apparmor_enabled=True, socket_activation=True
+    )
+    assert not result["changed"] and diffs == [] and third.switched() == []
+    # A key made readable by others is made private again, without a restart (its text is the same).
+    os.chmod(key, 0o644)
+    result, _diffs = daemon_host.converge_host(
+        params(root, tls_pki=pki(root)), Host(third.units), apparmor_enabled=True, socket_activation=True
+    )
+    assert result["changes"] == ["set mode 600, owner root on %s" % key] and result["restarted"] == []
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_check_mode_writes_no_certificate(root):
+    result, _diffs = daemon_host.converge_host(
+        params(root, tls_pki=pki(root)),
+        Host(DEBIAN_UNITS),
+        check_mode=True,
+        apparmor_enabled=True,
+        socket_activation=True,
+    )
+    assert result["changed"] and not (root / "CA").exists()
+
+
+def test_tls_comes_on_in_the_run_that_places_its_files(root):
+    """The files of tls_files this run writes count as there: listen_tls stays 1 and the TLS socket goes on."""
+    files = pki(root)
+    host = Host(DEBIAN_UNITS)
+    daemon_host.converge_host(
+        params(root, tls_pki=files),
+        host,
+        apparmor_enabled=True,
+        socket_activation=True,
+        missing_tls=[f.path for f in files],
+    )
+    assert "listen_tls = 1" in (root / "libvirtd.conf").read_text()
+    assert "systemctl enable libvirtd-tls.socket" in host.calls
