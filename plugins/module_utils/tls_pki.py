@@ -44,7 +44,7 @@ class PkiFile:
 
 
 def _blocks(text):
-    return [(label, body) for label, body in BLOCK_RE.findall(text)]
+    return BLOCK_RE.findall(text)
 
 
 def _der(body, where, number):
