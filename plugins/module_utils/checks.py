@@ -17,12 +17,15 @@ The rules, the same in every module (docs/inputs.md has the table):
 - interface names: 1-15 of letters, digits and _ . + @ -, starting with a letter, digit or _.
 - MAC: six hex pairs joined by ':', returned in lower case; unicast where a NIC gets it.
 - VLAN id: 1-4094.
+- PEM: a certificate is one or more CERTIFICATE blocks and no key; a private key one unencrypted key block alone.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import ipaddress
 import re
 
@@ -43,6 +46,10 @@ BOND_MODES_OVS = ("active-backup", "balance-slb", "balance-tcp")
 LACP_MODES_OVS = ("active", "passive", "off")
 YAML_BOOL_HINT = "unquoted yes/no/on/off/true/false becomes a boolean in YAML: quote it"
 YAML_NUMBER_HINT = "YAML reads an unquoted number as a number: quote it"
+# PEM: certificates and private keys (the kvm role's kvm_tls_* texts).
+BLOCK_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
+KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY")
+PEM_HINT = "give the PEM text itself, for example lookup('file', 'servercert.pem') or a vault variable"
 
 
 def describe(value):
@@ -329,3 +336,74 @@ def values(fields, spec, required=()):
         for key, check in spec.items()
         if fields.has(key) or key in required
     }
+
+
+def _pem_blocks(text):
+    return BLOCK_RE.findall(text)
+
+
+def _pem_der(body, path, number):
+    """The block's base64 body decodes to DER (an ASN.1 SEQUENCE), or the block is refused."""
+    lines = [line.strip() for line in body.strip().splitlines()]
+    # A legacy encrypted key carries headers (Proc-Type, DEK-Info) before an empty line.
+    if any(":" in line for line in lines):
+        return False
+    try:
+        der = base64.b64decode("".join(lines), validate=True)
+    except (binascii.Error, ValueError):
+        der = b""
+    if not der or der[0] != 0x30:
+        fail(path, "PEM block %d does not hold DER data (its base64 text is damaged)" % number, PEM_HINT)
+    return True
+
+
+def _looks_like_path(text):
+    return "\n" not in text.strip() and text.strip().startswith(("/", "~", "."))
+
+
+def pem_certificate(value, path):
+    """One or more PEM certificates (a CA bundle may hold several); the text as written, ending in a newline."""
+    if not isinstance(value, str) or not value.strip():
+        fail(path, "must be PEM text (got %s)" % ("nothing" if not value else type(value).__name__))
+    blocks = _pem_blocks(value)
+    if any(label in KEY_LABELS or label.endswith("PRIVATE KEY") for label, _body in blocks):
+        fail(
+            path,
+            "holds a private key; a certificate is public and shown in diffs",
+            "give the key in its own variable (the _key one) and the certificate alone here",
+        )
+    certs = [body for label, body in blocks if label in ("CERTIFICATE", "TRUSTED CERTIFICATE")]
+    if not certs:
+        hint = "give the file's text: lookup('file', %r)" % value.strip() if _looks_like_path(value) else PEM_HINT
+        fail(path, "is not a PEM certificate: it has no -----BEGIN CERTIFICATE----- block", hint)
+    for number, body in enumerate(certs, 1):
+        _pem_der(body, path, number)
+    return value.strip() + "\n"
+
+
+def pem_private_key(value, path):
+    """Exactly one unencrypted PEM private key (libvirt cannot ask for a passphrase). Errors never quote it."""
+    if not isinstance(value, str) or not value.strip():
+        fail(path, "must be PEM text (got %s)" % ("nothing" if not value else type(value).__name__))
+    blocks = _pem_blocks(value)
+    if any(label == "ENCRYPTED PRIVATE KEY" for label, _body in blocks):
+        fail(
+            path,
+            "is an encrypted private key, which libvirt cannot read",
+            "decrypt it (openssl pkey -in key.pem -out plain.pem) and keep the plain key in a vault",
+        )
+    keys = [body for label, body in blocks if label in KEY_LABELS]
+    if any(label not in KEY_LABELS for label, _body in blocks):
+        fail(path, "holds more than a private key (a certificate?)", "give the key alone")
+    if not keys:
+        hint = "give the file's text: lookup('file', ...)" if _looks_like_path(value) else PEM_HINT
+        fail(path, "is not a PEM private key: it has no -----BEGIN PRIVATE KEY----- block", hint)
+    if len(keys) > 1:
+        fail(path, "holds %d private keys; libvirt reads one" % len(keys), "give the server's key alone")
+    if not _pem_der(keys[0], path, 1):
+        fail(
+            path,
+            "is an encrypted private key (Proc-Type: 4,ENCRYPTED), which libvirt cannot read",
+            "decrypt it (openssl pkey -in key.pem -out plain.pem) and keep the plain key in a vault",
+        )
+    return value.strip() + "\n"

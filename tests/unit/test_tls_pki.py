@@ -1,11 +1,11 @@
-"""libvirt's TLS files from the operator's PEM text (tls_pki, libvirt_daemon_config's tls_pki): what is refused
+"""The operator's PEM texts (checks.pem_certificate, checks.pem_private_key; tls_pki.validate): what is refused
 before anything is written, naming the variable, and never quoting a key. Their writing is in test_daemon_host."""
 
 import base64
 
 import pytest
 
-from ansible_collections.essentials.kvm.plugins.module_utils import tls_pki
+from ansible_collections.essentials.kvm.plugins.module_utils import checks, tls_pki
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import InputError
 
 # Stand-ins: DER-shaped bodies (an ASN.1 SEQUENCE); the checks read the PEM shape, not the cryptography.
@@ -20,38 +20,38 @@ def pem(label, body=BODY):
 
 
 def test_certificates_and_keys_pass_as_written_with_one_final_newline():
-    assert tls_pki.certificate(CERT + CERT + "\n\n", "kvm_tls_ca_cert") == CERT + CERT
-    assert tls_pki.certificate("Subject: CN=kvm1\n" + CERT, "kvm_tls_ca_cert").endswith(CERT)
-    assert tls_pki.private_key(pem("RSA PRIVATE KEY").rstrip(), "kvm_tls_server_key") == pem("RSA PRIVATE KEY")
+    assert checks.pem_certificate(CERT + CERT + "\n\n", "kvm_tls_ca_cert") == CERT + CERT
+    assert checks.pem_certificate("Subject: CN=kvm1\n" + CERT, "kvm_tls_ca_cert").endswith(CERT)
+    assert checks.pem_private_key(pem("RSA PRIVATE KEY").rstrip(), "kvm_tls_server_key") == pem("RSA PRIVATE KEY")
 
 
 @pytest.mark.parametrize(
     "check, value, message",
     [
-        (tls_pki.certificate, "", "kvm_tls_x: must be PEM text (got nothing)"),
-        (tls_pki.certificate, 42, "kvm_tls_x: must be PEM text (got int)"),
+        (checks.pem_certificate, "", "kvm_tls_x: must be PEM text (got nothing)"),
+        (checks.pem_certificate, 42, "kvm_tls_x: must be PEM text (got int)"),
         (
-            tls_pki.certificate,
+            checks.pem_certificate,
             "/srv/ca.pem",
             "is not a PEM certificate: it has no -----BEGIN CERTIFICATE----- block "
             "(give the file's text: lookup('file', '/srv/ca.pem'))",
         ),
-        (tls_pki.certificate, KEY, "kvm_tls_x: holds a private key; a certificate is public and shown in diffs"),
-        (tls_pki.certificate, CERT + KEY, "holds a private key"),
-        (tls_pki.certificate, pem("CERTIFICATE", "!!notbase64!!"), "PEM block 1 does not hold DER data"),
-        (tls_pki.certificate, pem("CERTIFICATE", base64.b64encode(b"hello").decode()), "does not hold DER data"),
-        (tls_pki.private_key, CERT, "kvm_tls_x: holds more than a private key (a certificate?) (give the key alone)"),
-        (tls_pki.private_key, KEY + CERT, "holds more than a private key"),
-        (tls_pki.private_key, KEY + KEY, "holds 2 private keys; libvirt reads one"),
-        (tls_pki.private_key, "secret", "is not a PEM private key: it has no -----BEGIN PRIVATE KEY----- block"),
+        (checks.pem_certificate, KEY, "kvm_tls_x: holds a private key; a certificate is public and shown in diffs"),
+        (checks.pem_certificate, CERT + KEY, "holds a private key"),
+        (checks.pem_certificate, pem("CERTIFICATE", "!!notbase64!!"), "PEM block 1 does not hold DER data"),
+        (checks.pem_certificate, pem("CERTIFICATE", base64.b64encode(b"hello").decode()), "does not hold DER data"),
+        (checks.pem_private_key, CERT, "holds more than a private key (a certificate?) (give the key alone)"),
+        (checks.pem_private_key, KEY + CERT, "holds more than a private key"),
+        (checks.pem_private_key, KEY + KEY, "holds 2 private keys; libvirt reads one"),
+        (checks.pem_private_key, "secret", "is not a PEM private key: it has no -----BEGIN PRIVATE KEY----- block"),
         (
-            tls_pki.private_key,
+            checks.pem_private_key,
             pem("ENCRYPTED PRIVATE KEY"),
             "is an encrypted private key, which libvirt cannot "
             "read (decrypt it (openssl pkey -in key.pem -out plain.pem) and keep the plain key in a vault)",
         ),
         (
-            tls_pki.private_key,
+            checks.pem_private_key,
             "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n"
             "%s\n-----END RSA PRIVATE KEY-----\n" % BODY,
             "Proc-Type: 4,ENCRYPTED",
