@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
 import socket
 import ssl
@@ -89,6 +90,14 @@ def diagnose(address, pki_path="", port=TLS_PORT, timeout=10):
     return None
 
 
+def _san_kind(address):
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return "DNS"
+    return "IP"
+
+
 def refusal(name, target, address, source, message, reason=None):
     """The error of a target whose libvirt refused the TLS connection, naming the VM, the target and the address;
     message: libvirt's; reason: diagnose's."""
@@ -96,8 +105,8 @@ def refusal(name, target, address, source, message, reason=None):
     if reason == "name" or "does not match the hostname" in lowered or "owner does not match" in lowered:
         why = (
             "the certificate %s's libvirt presents does not name %s, the address the move reaches it at; give its "
-            "server certificate a subjectAltName with that address (IP:%s or DNS:%s, docs/migration_between_hosts.md) "
-            "or set kvm_migration_address to a name the certificate has" % (target, address, address, address)
+            "server certificate a subjectAltName %s:%s (docs/migration_between_hosts.md) or set "
+            "kvm_migration_address to a name the certificate has" % (target, address, _san_kind(address), address)
         )
     elif reason == "ca" or any(text in lowered for text in ("known issuer", "not trusted", "unknown ca")):
         why = (

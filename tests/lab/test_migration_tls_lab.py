@@ -209,7 +209,7 @@ def test_a_certificate_that_does_not_name_the_migration_address_is_refused_and_n
     assert result.get("failed") and not result["changed"], result
     assert result["msg"].startswith(
         "%s: cannot move to kvm2 over TLS at %s: the certificate kvm2's libvirt presents does not name %s, the "
-        "address the move reaches it at; give its server certificate a subjectAltName with that address (IP:%s"
+        "address the move reaches it at; give its server certificate a subjectAltName IP:%s (docs/"
         % (RUN, OTHER, OTHER, OTHER)
     ), result["msg"]
     assert state(source, RUN) == (True, True)

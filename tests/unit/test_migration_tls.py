@@ -31,7 +31,8 @@ def test_a_move_names_its_transport_ssh_by_default():
         (
             "Certificate [session] owner does not match the hostname 10.0.0.2",
             "the certificate kvm2's libvirt presents does not name 10.0.0.2, the address the move reaches it at; give "
-            "its server certificate a subjectAltName with that address (IP:10.0.0.2 or DNS:10.0.0.2",
+            "its server certificate a subjectAltName IP:10.0.0.2 (docs/migration_between_hosts.md) or set "
+            "kvm_migration_address to a name the certificate has",
         ),
         (
             "authentication failed: Failed to verify peer's certificate",
@@ -59,3 +60,5 @@ def test_libvirts_generic_refusal_is_explained_by_the_diagnosis():
     generic = "authentication failed: Failed to verify peer's certificate"
     assert "does not name 10.0.0.2" in refusal("web1", "kvm2", "10.0.0.2", "kvm1", generic, "name")
     assert "not signed by the CA this host trusts" in refusal("web1", "kvm2", "10.0.0.2", "kvm1", generic, "ca")
+    by_name = refusal("web1", "kvm2", "kvm2.storage.lan", "kvm1", generic, "name")
+    assert "subjectAltName DNS:kvm2.storage.lan (" in by_name
