@@ -3,8 +3,8 @@ own state, sockets and PIDs, so that a test may stop and restart them under a mo
 
 PrivateLibvirtd runs in the lab namespace, in a mount namespace of its own where private folders cover
 /etc/libvirt, /run/libvirt, /var/lib/libvirt and /var/cache/libvirt: it sees no object of the lab's libvirtd, and
-its socket is reached at `uri`. It is meant for storage pools only: its networks would share the lab namespace's
-firewall with the lab's libvirtd.
+its socket is reached at `uri`. It runs storage pools and guests without NICs (a second host for migrations); its
+networks would share the lab namespace's firewall with the lab's libvirtd.
 
 PrivateOvs runs ovsdb-server and ovs-vswitchd in a network namespace of their own (a second ovs-vswitchd in the lab
 namespace would delete the datapaths it does not know: the lab's), with OVS_RUNDIR, database and logs in the
@@ -61,6 +61,10 @@ class PrivateLibvirtd(_Process):
         # The lab's QEMU settings (no per-guest /dev namespaces) and its probed capabilities: with /dev/kvm masked
         # alike, this libvirtd takes them from the cache instead of probing QEMU again (15-60 s).
         shutil.copy(os.path.join(paths.RUN, "qemu.conf"), os.path.join(etc, "qemu.conf"))
+        # Its /run/libvirt is private, so the lab's virtlogd is out of reach: QEMU's console and log go to files,
+        # which lets this libvirtd run guests (and receive migrations) too.
+        with open(os.path.join(etc, "qemu.conf"), "a") as conf:
+            conf.write('\nstdio_handler = "file"\n')
         cache = os.path.join(self.dirs["/var/cache/libvirt"], "qemu")
         if not os.path.isdir(cache):
             shutil.copytree("/var/cache/libvirt/qemu", cache)
