@@ -61,9 +61,30 @@ def create_volumes(target_conn, found, target):
                 )
 
 
+def remove_created_volumes(target_conn, found):
+    """After a failed move: the volumes this move created on the target, which no VM there uses. Best effort:
+    the error of the move is what the run reports."""
+    for disk in found.copies:
+        if disk.create:
+            try:
+                target_conn.storagePoolLookupByName(disk.pool).storageVolLookupByName(disk.volume).delete(0)
+            except LibvirtError:
+                pass
+
+
 def migrate(source_conn, target_conn, dconnuri, found, move, options):
-    """Move the VM; returns {seconds, downtime_ms, time_ms} (libvirt's measures, None when it gave none)."""
+    """Move the VM; returns {seconds, downtime_ms, time_ms} (libvirt's measures, None when it gave none). A move
+    that fails leaves the target as it was: without the VM and without the volumes it created for its disks."""
     create_volumes(target_conn, found, move.target)
+    try:
+        return _migrate(source_conn, target_conn, dconnuri, found, move, options)
+    except HostError:
+        if lookup(target_conn, found.name) is None:
+            remove_created_volumes(target_conn, found)
+        raise
+
+
+def _migrate(source_conn, target_conn, dconnuri, found, move, options):
     dom = source_conn.lookupByName(found.name)
     flags, params = flags_and_params(found, move.address, options)
     outcome = {}

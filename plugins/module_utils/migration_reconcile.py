@@ -17,6 +17,7 @@ from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostE
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
 from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection, open_connection
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, migrate
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_probe import PORTS, stream_blocked
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
     check_target,
     host_facts,
@@ -109,8 +110,9 @@ def converge(request, check_mode=False):
 
 
 def _plan(conn, moves, options, targets):
-    """A plan per VM this host still has; every target is read (and its lacks refused) before any move."""
-    plans = []
+    """A plan per VM this host still has; every target is read (and its lacks refused) before any move, and the
+    migration address of each live move is probed for QEMU's stream."""
+    plans, probed = [], {}
     for move in moves:
         found = read_source(conn, move.name)
         if found is None:
@@ -126,6 +128,15 @@ def _plan(conn, moves, options, targets):
                     % (move.name, move.target, move.address, exc.message, move.source)
                 )
         check_target(conn, targets[move.target][0], found, move.target)
+        if found.live:
+            if move.address not in probed:
+                probed[move.address] = stream_blocked(move.address)
+            if probed[move.address]:
+                raise HostError(
+                    "%s: cannot move to %s: QEMU's migration stream would not reach %s (%s); nothing moved, the VM "
+                    "stays on %s (open TCP ports %d-%d from this host's migration address to that one)"
+                    % ((move.name, move.target, move.address, probed[move.address], move.source) + PORTS)
+                )
         plans.append(Plan(move, found))
     return plans
 
