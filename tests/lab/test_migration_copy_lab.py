@@ -230,6 +230,7 @@ def test_a_shut_off_vm_moves_with_its_disk_and_the_source_copy_is_deleted(source
     assert moved["changed"] and not moved.get("failed"), moved
     [report] = moved["moves"]
     assert (report["live"], report["copied"], report["removed"]) == (False, ["vda"], ["%s/%s.img" % (POOL, name)])
+    print(migration_line(report))
     assert migration_line(report).startswith("%s: kvm1 -> kvm2 (shut off, disks vda copied) in " % name)
     assert moved["done"] == [
         "%s: move kvm1 -> kvm2 (shut off, disks vda copied) in %.1f s" % (name, report["seconds"]),
@@ -330,6 +331,7 @@ def test_a_running_guest_moves_live_with_its_disk_and_the_source_copy_is_deleted
     assert moved["changed"] and not moved.get("failed"), moved
     [report] = moved["moves"]
     assert (report["live"], report["copied"], report["removed"]) == (True, ["vda"], ["%s/%s.img" % (POOL, name)])
+    print(migration_line(report))
     assert migration_line(report).startswith("%s: kvm1 -> kvm2 (live, disks vda copied) in " % name)
     assert state(target["conn"], name) == (True, True) and state(source, name) is None
     assert marker_in(os.path.join(target["root"], POOL, name + ".img"))
