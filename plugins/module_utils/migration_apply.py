@@ -28,6 +28,10 @@ CHUNK = 262120
 UNSUPPORTED = ("VIR_ERR_INVALID_ARG", "VIR_ERR_NO_SUPPORT", "VIR_ERR_ARGUMENT_UNSUPPORTED")
 
 
+class CopyTimeout(Exception):
+    """A disk's copy outlasted the move's timeout (its streams are aborted)."""
+
+
 @dataclass
 class Options:
     bandwidth: int = 0  # MiB/s, 0: no limit
@@ -120,7 +124,7 @@ def copy_disks(source_conn, target_conn, found, move, started, timeout):
             copy_volume(source_conn, ours, target_conn, theirs, deadline)
         except LibvirtError as exc:
             raise HostError("%s failed, the VM stays defined on %s: %s" % (what, move.source, exc))
-        except TimeoutError:
+        except CopyTimeout:
             raise HostError(
                 "%s did not finish within %d s and was aborted, the VM stays defined on %s (raise "
                 "kvm_migration_timeout)" % (what, timeout, move.source)
@@ -132,7 +136,7 @@ def copy_disks(source_conn, target_conn, found, move, started, timeout):
 def copy_volume(source_conn, ours, target_conn, theirs, deadline):
     """Stream the volume ours (on source_conn) into theirs (on target_conn), whole: sparse (holes sent as
     holes, not as zeros) when both sides take the sparse flags, else plain. Past deadline (time.monotonic) the
-    streams are aborted: TimeoutError."""
+    streams are aborted: CopyTimeout."""
     up, sparse = _stream(target_conn, theirs.upload, libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, True)
     try:
         down, sparse = _stream(source_conn, ours.download, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, sparse)
@@ -152,7 +156,7 @@ def copy_volume(source_conn, ours, target_conn, theirs, deadline):
                 while got:
                     got = got[up.send(got) :]
             if time.monotonic() > deadline:
-                raise TimeoutError()
+                raise CopyTimeout()
         down.finish()
         up.finish()
     except BaseException:

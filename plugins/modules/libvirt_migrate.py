@@ -27,7 +27,7 @@ description:
     or storage pools, its machine type or the CPU model and features its definition requires (libvirt's
     comparison of the VM's C(<cpu>) with what the target's hypervisor gives; a running VM with a host-model
     CPU as libvirt expanded it), or has a VM of that name already, fails the task naming the VM and the missing
-    piece. A running VM with a host-passthrough CPU moves with a warning: libvirt cannot compare such CPUs.
+    piece. A running VM with a host-passthrough CPU moves with a warning (libvirt cannot compare such CPUs).
   - Up to O(parallel) moves run at a time. A move that does not finish within O(timeout) seconds is aborted; the
     VM keeps running here. A move that fails keeps none of the others from moving; the task then fails, with
     RV(moves) listing the moves made and RV(stayed) the VMs still here.
