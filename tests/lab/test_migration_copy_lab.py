@@ -8,7 +8,8 @@ marker written at an offset is in the target's volume), the source's volume is d
 nor check mode changes anything; keep_source_disks keeps it, and so does another VM of the source using it. A
 copy that fails (the target's pool too small, a copy aborted past the move's timeout) leaves the VM and its disk
 on the source and no volume on the target. A CPU feature the target's QEMU (TCG) lacks refuses the move naming the
-feature, nothing moved. A running guest moves live with its disk copied, and its source volume is deleted after.
+feature, nothing moved. A running guest (host-model: its expanded CPU is compared and found on the target) moves
+live with its disk copied, and its source volume is deleted after.
 """
 
 import os
@@ -165,8 +166,8 @@ def volume(conn, pool, name, size_mib, content=b"", random=False):
     return vol
 
 
-def domain_xml(name, path, cpu_feature=None):
-    """A 32 MiB TCG guest booting the raw disk at path."""
+def domain_xml(name, path, cpu_feature=None, host_model=False):
+    """A 32 MiB TCG guest booting the raw disk at path; its CPU qemu64 requiring cpu_feature, or host-model."""
     dom = ET.Element("domain", type="qemu")
     ET.SubElement(dom, "name").text = name
     ET.SubElement(dom, "memory", unit="MiB").text = "32"
@@ -176,6 +177,8 @@ def domain_xml(name, path, cpu_feature=None):
         cpu = ET.SubElement(dom, "cpu", mode="custom", match="exact")
         ET.SubElement(cpu, "model", fallback="forbid").text = "qemu64"
         ET.SubElement(cpu, "feature", policy="require", name=cpu_feature)
+    if host_model:
+        ET.SubElement(dom, "cpu", mode="host-model")
     devices = ET.SubElement(dom, "devices")
     disk = ET.SubElement(devices, "disk", type="file", device="disk")
     ET.SubElement(disk, "driver", name="qemu", type="raw")
@@ -326,7 +329,11 @@ def test_a_cpu_feature_the_target_lacks_refuses_the_move_before_anything_moves(s
 def test_a_running_guest_moves_live_with_its_disk_and_the_source_copy_is_deleted(source, target):
     name = TAG + "run"
     vol = volume(source, POOL, name + ".img", 4, content=counter_sector())
-    source.defineXML(domain_xml(name, vol.path())).create()
+    # host-model: the move compares the CPU libvirt expanded it to at the start (EPYC and features under TCG) with
+    # what the target's QEMU gives, and finds it there.
+    source.defineXML(domain_xml(name, vol.path(), host_model=True)).create()
+    running_cpu = ET.fromstring(source.lookupByName(name).XMLDesc(0)).find("cpu")
+    assert running_cpu.get("mode") == "custom" and running_cpu.find("model") is not None
     moved = move(target, name, timeout=240)
     assert moved["changed"] and not moved.get("failed"), moved
     [report] = moved["moves"]
