@@ -79,7 +79,7 @@ def with_paths(xml, paths):
     return ET.tostring(root, encoding="unicode")
 
 
-def create_volumes(target_conn, found, target):
+def create_volumes(target_conn, found, move):
     """The volumes each copied disk needs on the target, created empty; [(disk, volume)] of those made. When one
     cannot be made, those made before are deleted again."""
     created = []
@@ -89,8 +89,16 @@ def create_volumes(target_conn, found, target):
                 created.append((disk, target_conn.storagePoolLookupByName(disk.pool).createXML(disk.create, 0)))
             except LibvirtError as exc:
                 raise HostError(
-                    "%s: creating volume %s in pool %s on %s failed: %s%s"
-                    % (found.name, disk.volume, disk.pool, target, exc, _cleaned(created, target))
+                    "%s: creating volume %s in pool %s on %s failed, the VM stays on %s: %s%s"
+                    % (
+                        found.name,
+                        disk.volume,
+                        disk.pool,
+                        move.target,
+                        move.source,
+                        exc,
+                        _cleaned(created, move.target),
+                    )
                 )
     return created
 
@@ -190,7 +198,7 @@ def migrate(source_conn, target_conn, dconnuri, found, move, options):
     """Move the VM; returns {seconds, downtime_ms, time_ms} (libvirt's measures, None when it gave none). A move
     that fails deletes the volumes it created on the target unless the target has the VM."""
     started = time.monotonic()
-    created = create_volumes(target_conn, found, move.target)
+    created = create_volumes(target_conn, found, move)
     try:
         return _migrate(source_conn, target_conn, dconnuri, found, move, options, started)
     except HostError as exc:

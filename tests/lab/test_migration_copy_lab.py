@@ -286,9 +286,9 @@ def test_a_failed_copy_leaves_the_vm_and_its_disk_on_the_source(source, target):
     failed = move(target, small)
     assert failed.get("failed") and not failed["changed"] and failed["moves"] == [], failed
     assert failed["stayed"] == [small]
-    assert failed["msg"].startswith("%s: creating volume %s.img in pool %s on kvm2 failed: " % (small, small, SMALL)), (
-        failed["msg"]
-    )
+    assert failed["msg"].startswith(
+        "%s: creating volume %s.img in pool %s on kvm2 failed, the VM stays on kvm1: " % (small, small, SMALL)
+    ), failed["msg"]
     assert "No space left on device" in failed["msg"]
     assert state(source, small) == (True, False) and state(target["conn"], small) is None
     assert volumes(source, SMALL) == [small + ".img"] and volumes(target["conn"], SMALL) == []
