@@ -1,7 +1,6 @@
 """Moves that copy disks (issue 24), through libvirt_migrate with the lab's libvirtd as the source and a second real
 libvirtd as the target (labkit/private_daemons.PrivateLibvirtd: its own /var/lib/libvirt, so a dir pool of the same
-name and path is another host's own storage; a move's `uri` names its socket). A virtlogd of the test's own serves
-the target's QEMU (the private libvirtd's /run/libvirt has none), so a guest runs there too.
+name and path is another host's own storage; a move's `uri` names its socket), which runs guests too.
 
 Proven: a shut-off VM with a dir-pool disk moves as its definition plus its disk, copied over libvirt streams (a
 marker written at an offset is in the target's volume), the source's volume is deleted, and neither a second run
@@ -14,7 +13,6 @@ live with its disk copied, and its source volume is deleted after.
 
 import os
 import shutil
-import subprocess
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
@@ -23,12 +21,12 @@ import libvirt
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.filter.migration import migration_line
-from tests.labkit import netns, paths
+from tests.labkit import paths
 from tests.labkit.counter_guest import counter_sector
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
-from tests.labkit.proc import run, stop_pid, wait_for
+from tests.labkit.proc import run
 
 pytestmark = pytest.mark.lab
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
@@ -41,35 +39,6 @@ MIB = 1024 * 1024
 MARKER, MARKER_AT = b"ekvm-copy-marker", 5 * MIB + 12345
 # A CPU feature QEMU's TCG does not give (virsh domcapabilities --virttype qemu lists no avx512f).
 MISSING_FEATURE = "avx512f"
-
-
-class PrivateVirtlogd:
-    """virtlogd for the private libvirtd's QEMU, in a mount namespace where /run/libvirt is that daemon's; stopped
-    by its PID (the Popen's: ip netns exec, unshare and sh exec it)."""
-
-    def __init__(self, daemon):
-        self.run_dir = daemon.dirs["/run/libvirt"]
-        self.folder = daemon.folder
-        self.proc = None
-
-    def start(self):
-        script = "mount --bind %s /run/libvirt && exec virtlogd --pid-file %s/virtlogd.pid" % (
-            self.run_dir,
-            self.folder,
-        )
-        argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
-        with open(os.path.join(self.folder, "virtlogd.log"), "ab") as log:
-            self.proc = subprocess.Popen(
-                netns.exec_argv(paths.NETNS, argv), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        socket = os.path.join(self.run_dir, "virtlogd-sock")
-        wait_for(lambda: os.path.exists(socket), 30, what="the private virtlogd's socket")
-
-    def stop(self):
-        if self.proc is not None:
-            stop_pid(self.proc.pid)
-            self.proc.wait()
-            self.proc = None
 
 
 def pool_xml(name, path):
@@ -112,13 +81,11 @@ def folder(lab):
 
 @pytest.fixture(scope="module")
 def target(folder):
-    """The private libvirtd with its virtlogd, the pool POOL, and SMALL: a pool on a 2 MiB tmpfs mounted in the
+    """The private libvirtd with the pool POOL, and SMALL: a pool on a 2 MiB tmpfs mounted in the
     daemon's own mount namespace (gone with it)."""
     daemon = PrivateLibvirtd(os.path.join(folder, "target"))
     os.makedirs(daemon.folder)
     daemon.start()
-    logd = PrivateVirtlogd(daemon)
-    logd.start()
     conn = libvirt.open(daemon.uri)
     try:
         add_pool(conn, POOL, POOL_PATH)
@@ -130,7 +97,6 @@ def target(folder):
         remove_domains(conn)
         remove_pools(conn)
         conn.close()
-        logd.stop()
         daemon.stop()
 
 
