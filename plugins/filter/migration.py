@@ -30,8 +30,10 @@ def migration_line(move):
     if "seconds" not in move:
         return "%s: would move %s -> %s" % (move["name"], move["source"], move["target"])
     how = "live" if move.get("live") else "shut off"
-    if move.get("live"):
-        how += ", disks %s copied" % ", ".join(move["copied"]) if move.get("copied") else ", memory only"
+    if move.get("copied"):
+        how += ", disks %s copied" % ", ".join(move["copied"])
+    elif move.get("live"):
+        how += ", memory only"
     line = "%s: %s -> %s (%s) in %.1f s" % (move["name"], move["from"], move["to"], how, move["seconds"])
     if move.get("downtime_ms") is not None:
         line += ", downtime %s ms, %s ms in all by libvirt's measure" % (move["downtime_ms"], move.get("time_ms"))

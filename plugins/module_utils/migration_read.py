@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, KVM essentials developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a move needs, read on both hosts before anything changes: the VM's definition, state, networks and
-disks on the source; on the target (over the migration transport) whether those networks and pools exist
-and are active, whether each pool is the same storage (shared) or another one (disks copied), and whether
-the VM is there already. Every lack is an error naming the VM and the missing piece."""
+"""What a move needs, read on both hosts before anything changes: the VM's definition, state, networks, disks
+and CPU on the source; on the target (over the migration transport) whether those networks and pools exist
+and are active, whether each pool is the same storage (shared) or another one (disks copied), whether its
+libvirt can give the VM's CPU, and whether the VM is there already. Every lack is an error naming the VM and
+the missing piece."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -57,6 +58,11 @@ class Disk:
     copy: bool = False  # False: the same storage on both hosts; True: a volume created on the target, then copied
     create: Optional[str] = None  # volume XML to create on the target first
 
+    @property
+    def label(self):
+        """pool/volume, as the move's result names a volume."""
+        return "%s/%s" % (self.pool, self.volume)
+
 
 @dataclass
 class Found:
@@ -67,8 +73,12 @@ class Found:
     xml: str
     arch: Optional[str] = None
     machine: Optional[str] = None  # the versioned type libvirt expanded `pc` or `q35` to when it defined the VM
+    virttype: Optional[str] = None  # the domain's type: kvm, qemu
+    cpu: Optional[str] = None  # the <cpu> the target must give (None: nothing to check), see cpu_to_check
+    cpu_mode: Optional[str] = None
     networks: list[str] = field(default_factory=list)
     disks: list[Disk] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings of the read: a move made that libvirt cannot vouch for
 
     @property
     def copies(self):
@@ -127,8 +137,11 @@ def read_source(conn, name):
         return None
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     root = ET.fromstring(xml)
-    found = Found(name=name, live=bool(dom.isActive()), xml=xml)
+    found = Found(name=name, live=bool(dom.isActive()), xml=xml, virttype=root.get("type"))
     found.arch, found.machine = _machine(xml)
+    # A running VM's CPU as it runs (a host-model CPU expanded to the model and features it started with).
+    running = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)) if found.live else None
+    found.cpu_mode, found.cpu = cpu_to_check(root, running)
     for nic in root.findall("devices/interface[@type='network']/source"):
         if nic.get("network") not in found.networks:
             found.networks.append(nic.get("network"))
@@ -150,6 +163,78 @@ def read_source(conn, name):
                 "defined on both hosts" % (name, target, source.get("file") or source.get("dev") or disk.get("type"))
             )
     return found
+
+
+# The parts of a <cpu> that libvirt compares with what a host's hypervisor gives (virConnectCompareHypervisorCPU);
+# topology, NUMA cells and cache are the VM's own.
+CPU_ATTRIBUTES = ("mode", "match", "check")
+CPU_PARTS = ("model", "vendor", "feature")
+
+
+def cpu_to_check(inactive, running=None):
+    """(mode, <cpu> XML to compare on the target or None) of a domain: inactive its persistent definition,
+    running its live one when it runs. A custom CPU (a model, maybe with features) is checked as defined, a
+    host-model CPU only when the VM runs, as libvirt expanded it at the start (shut off, it takes the target's
+    own at its next start); host-passthrough and maximum name no model to compare (libvirt cannot tell whether
+    two hosts' CPUs are the same), nor does a <cpu> without a model (a topology only)."""
+    cpu = inactive.find("cpu")
+    if cpu is None:
+        return None, None
+    mode = cpu.get("mode", "custom")
+    if mode == "host-model" and running is not None:
+        cpu = running.find("cpu")
+    if cpu is None or cpu.get("mode", "custom") != "custom" or cpu.find("model") is None:
+        return mode, None
+    wanted = ET.Element("cpu", dict((k, cpu.get(k)) for k in CPU_ATTRIBUTES if cpu.get(k) is not None))
+    for part in cpu:
+        if part.tag in CPU_PARTS:
+            copied = ET.SubElement(wanted, part.tag, dict(part.attrib))
+            copied.text = part.text
+    return mode, ET.tostring(wanted, encoding="unicode")
+
+
+def check_cpu(target_conn, found, target):
+    """Refuse the move when the target's hypervisor cannot give the VM's CPU (its model or a required feature),
+    naming what it lacks; a running host-passthrough CPU is noted (libvirt cannot check it). A libvirt without the
+    comparison (the test driver, say) leaves the check to the move itself."""
+    if found.cpu_mode in ("host-passthrough", "maximum"):
+        if found.live:
+            # Shut off, it takes the target's CPU at its next start: nothing to compare.
+            found.notes.append(
+                "%s: runs with a %s CPU, which libvirt cannot compare between hosts: its live move to %s keeps the "
+                "guest running only when both hosts have identical CPUs (a CPU model every host offers has its moves "
+                "checked)" % (found.name, found.cpu_mode, target)
+            )
+        return
+    if found.cpu is None:
+        return
+    try:
+        target_conn.compareHypervisorCPU(
+            None,
+            found.arch,
+            found.machine,
+            found.virttype,
+            found.cpu,
+            libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE,
+        )
+    except LibvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT:
+            return
+        why = exc.get_error_message() or str(exc)
+        if exc.get_error_code() == libvirt.VIR_ERR_CPU_INCOMPATIBLE:
+            raise HostError(
+                "%s: cannot move to %s, whose %s hypervisor cannot give the VM's CPU (%s): %s; nothing moved: give "
+                "the VM a CPU model and features every host offers (virsh domcapabilities on each lists them)"
+                % (found.name, target, found.virttype or "", _cpu_summary(found.cpu), why)
+            )
+        raise HostError("%s: comparing the VM's CPU with what %s offers failed: %s" % (found.name, target, why))
+
+
+def _cpu_summary(xml):
+    """model and required features of a <cpu>, for messages: `Skylake-Client +avx512f`."""
+    cpu = ET.fromstring(xml)
+    wanted = [f.get("name") for f in cpu.findall("feature") if f.get("policy", "require") in ("require", "force")]
+    return " ".join([cpu.findtext("model") or "?"] + ["+%s" % name for name in wanted])
 
 
 def offered_machines(conn):
@@ -192,6 +277,7 @@ def check_target(source_conn, target_conn, found, target):
             "give the VM a `machine` that every host offers (virsh capabilities lists them), which takes effect "
             "at its next start, or keep it on hosts as new" % (found.name, target, found.machine)
         )
+    check_cpu(target_conn, found, target)
     for network in found.networks:
         try:
             active = target_conn.networkLookupByName(network).isActive()
@@ -223,19 +309,21 @@ def check_target(source_conn, target_conn, found, target):
         theirs.refresh(0)
         if shared:
             continue
-        if not found.live:
-            raise UnsupportedError(
-                "%s: is shut off and disk %s is in pool %s, which is not the same storage on %s: start the VM to "
-                "move it live with its disks, or copy the volume yourself"
-                % (found.name, disk.target, disk.pool, target)
-            )
         disk.copy = True
+        volume, _path = parse_volume_xml(
+            source_conn.storagePoolLookupByName(disk.pool).storageVolLookupByName(disk.volume).XMLDesc(0)
+        )
+        if not found.live and volume.backing:
+            # A shut-off VM's volume is copied as the file it is (libvirt streams), its backing file not with it;
+            # a live move copies what the guest sees into a volume that stands alone.
+            raise UnsupportedError(
+                "%s: is shut off and disk %s (%s) is an overlay of %s, which a copy of the volume would not take "
+                "along to %s: start the VM to move it live (its disk is copied whole), or move it by hand"
+                % (found.name, disk.target, disk.label, volume.backing, target)
+            )
         try:
             theirs.storageVolLookupByName(disk.volume)
         except LibvirtError:
-            volume, _path = parse_volume_xml(
-                source_conn.storagePoolLookupByName(disk.pool).storageVolLookupByName(disk.volume).XMLDesc(0)
-            )
             disk.create = _empty_volume_xml(volume)
 
 

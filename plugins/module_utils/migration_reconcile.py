@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Moves of VMs away from this host (libvirt_migrate): validate -> read (here and on each target, before
 anything moves) -> plan (a Step per VM) -> apply -> verify (the VM is gone here and runs, or is defined, on
-its target). Without moves it only reports what the role's placement needs: this host's domains, active networks
-and pools, and free memory."""
+its target) -> delete here the volumes the move copied there (unless keep_source_disks). Without moves it
+only reports what the role's placement needs: this host's domains, active networks and pools, free memory,
+the machine types its QEMU offers and those of its domains."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,8 +16,17 @@ from dataclasses import dataclass, field
 from ansible_collections.essentials.kvm.plugins.module_utils import checks, reconcile
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, at
 from ansible_collections.essentials.kvm.plugins.module_utils.host_lock import enter_apply
-from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import connection, open_connection
-from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, migrate
+from ansible_collections.essentials.kvm.plugins.module_utils.libvirt_access import (
+    LibvirtError,
+    connection,
+    open_connection,
+)
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import (
+    Options,
+    migrate,
+    remove_source_copies,
+)
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_probe import PORTS, stream_blocked
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
     check_target,
     host_facts,
@@ -75,9 +85,10 @@ def validate(request):
 
 
 def describe(found, move):
-    how = "live" if found.live else "shut off, definition only"
-    if found.live:
-        how += ", disks %s copied" % ", ".join(d.target for d in found.copies) if found.copies else ", memory only"
+    if found.copies:
+        how = "%s, disks %s copied" % ("live" if found.live else "shut off", ", ".join(d.target for d in found.copies))
+    else:
+        how = "live, memory only" if found.live else "shut off, definition only"
     return "%s: move %s -> %s (%s)" % (found.name, move.source, move.target, how)
 
 
@@ -90,12 +101,15 @@ def converge(request, check_mode=False):
         targets = {}
         try:
             plans = _plan(conn, moves, request.options, targets)
+            warnings = [note for plan in plans for note in plan.found.notes]
             if check_mode:
                 result["moves"] = [{"name": p.move.name, "from": p.move.source, "to": p.move.target} for p in plans]
                 result["changed"] = bool(plans)
+                if warnings:
+                    result["warnings"] = warnings
                 return result
             reports = {}
-            steps = [_step(conn, targets[plan.move.target], plan, request.options, reports) for plan in plans]
+            steps = [_step(conn, targets[plan.move.target], plan, request.options, reports, warnings) for plan in plans]
             errors = []
             if steps:
                 enter_apply()
@@ -111,6 +125,8 @@ def converge(request, check_mode=False):
                 target_conn.close()
         result["changed"] = bool(done)
         result["done"] = done
+        if warnings:
+            result["warnings"] = warnings
         result["moves"] = [reports[p.move.name] for p in plans if p.move.name in reports]
         if errors:
             result.update(failed=True, msg="; ".join(errors))
@@ -119,8 +135,9 @@ def converge(request, check_mode=False):
 
 
 def _plan(conn, moves, options, targets):
-    """A plan per VM this host still has; every target is read (and its lacks refused) before any move."""
-    plans = []
+    """A plan per VM this host still has; every target is read (and its lacks refused) before any move, and the
+    migration address of each live move is probed for QEMU's stream."""
+    plans, probed = [], {}
     for move in moves:
         found = read_source(conn, move.name)
         if found is None:
@@ -142,30 +159,55 @@ def _plan(conn, moves, options, targets):
                     % (move.name, move.target, move.address, exc.message, move.source)
                 )
         check_target(conn, targets[move.target][0], found, move.target)
+        if found.live:
+            if move.address not in probed:
+                probed[move.address] = stream_blocked(move.address)
+            if probed[move.address]:
+                raise HostError(
+                    "%s: cannot move to %s: QEMU's migration stream would not reach %s (%s); nothing moved, the VM "
+                    "stays on %s (open TCP ports %d-%d from this host's migration address to that one)"
+                    % ((move.name, move.target, move.address, probed[move.address], move.source) + PORTS)
+                )
         plans.append(Plan(move, found))
     return plans
 
 
-def _step(conn, target, plan, options, reports):
+def _step(conn, target, plan, options, reports, warnings):
     target_conn, uri = target
+    found, move = plan.found, plan.move
 
     def call():
-        measured = migrate(conn, target_conn, uri, plan.found, plan.move, options)
-        reports[plan.move.name] = dict(
-            {"name": plan.move.name, "from": plan.move.source, "to": plan.move.target, "live": plan.found.live},
-            copied=[d.target for d in plan.found.copies],
+        measured = migrate(conn, target_conn, uri, found, move, options)
+        removed = []
+        if found.copies and not options.keep_source_disks:
+            # The VM moved: whatever happens to the source's copies of its disks is a warning, not a failed move.
+            try:
+                removed, failed = remove_source_copies(conn, target_conn, found, move)
+            except (HostError, LibvirtError) as exc:
+                failed = [
+                    "%s: moved to %s, but the copies of its disks here (%s) were not deleted: %s"
+                    % (found.name, move.target, ", ".join(d.label for d in found.copies), exc)
+                ]
+            warnings.extend(failed)
+        reports[move.name] = dict(
+            {"name": move.name, "from": move.source, "to": move.target, "live": found.live},
+            copied=[d.target for d in found.copies],
+            removed=removed,
             **measured,
         )
-        return measured
+        return dict(measured, removed=removed)
 
     def report(measured):
-        text = describe(plan.found, plan.move) + " in %.1f s" % measured["seconds"]
+        text = describe(found, move) + " in %.1f s" % measured["seconds"]
         if measured.get("downtime_ms") is not None:
             text += ", downtime %d ms" % measured["downtime_ms"]
-        return [text]
+        return [text] + [
+            "%s: delete volume %s on %s (copied to %s)" % (found.name, label, move.source, move.target)
+            for label in measured["removed"]
+        ]
 
     # Aside: on the applier's threads, up to options.parallel at a time.
-    return reconcile.Step(describe(plan.found, plan.move), call, aside=True, report=report)
+    return reconcile.Step(describe(found, move), call, aside=True, report=report)
 
 
 def _left(conn, targets, plans):

@@ -16,9 +16,18 @@ description:
   - Moves each VM of O(moves) from this host to its target peer to peer over C(qemu+ssh) with the key O(key_file),
     a running VM live (memory only when its disks are in a pool of the same name on the same shared storage on
     both hosts, with its disks copied into volumes created on the target otherwise), a shut-off VM as its
-    definition. The target keeps the VM's persistent definition; this host forgets it.
+    definition, its disks on this host's own storage copied first into volumes created on the target (libvirt
+    streams, sparse when both hosts' libvirt take it). The target keeps the VM's persistent definition; this
+    host forgets it.
+  - Once the VM runs (or, shut off, is defined) on the target and no more here, the volumes here whose disks
+    the move copied are deleted (unless O(keep_source_disks), or another VM here uses one); RV(moves) lists
+    them. A volume that cannot be deleted is a warning, not a failed move. A move that fails deletes the
+    volumes it created on the target; the VM stays here.
   - Before anything moves, every target is read over the transport; a target that lacks one of the VM's networks
-    or storage pools, or has a VM of that name already, fails the task naming the VM and the missing piece.
+    or storage pools, its machine type or the CPU model and features its definition requires (libvirt's
+    comparison of the VM's C(<cpu>) with what the target's hypervisor gives; a running VM with a host-model
+    CPU as libvirt expanded it), or has a VM of that name already, fails the task naming the VM and the missing
+    piece. A running VM with a host-passthrough CPU moves with a warning (libvirt cannot compare such CPUs).
   - Up to O(parallel) moves run at a time. A move that does not finish within O(timeout) seconds is aborted; the
     VM keeps running here. A move that fails keeps none of the others from moving; the task then fails, with
     RV(moves) listing the moves made and RV(stayed) the VMs still here.
@@ -85,6 +94,12 @@ options:
     description: How many moves run at a time.
     type: int
     default: 1
+  keep_source_disks:
+    description:
+      - Keep this host's volume of each disk a move copied to the target; by default it is deleted once the VM
+        is on the target and no more here.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Reads both hosts and lists the moves it would make.
@@ -150,10 +165,16 @@ moves:
   description:
     - One entry per VM moved, in the order of O(moves). C(seconds) is the whole move as the module timed it;
       C(downtime_ms) and C(time_ms) are the downtime and total time libvirt measured for a live move.
+      C(copied) names the disks copied to the target, C(removed) this host's volumes (C(pool/volume)) of those
+      disks, deleted after the move.
   returned: always
   type: list
   elements: dict
-  sample: [{name: web1, from: kvm1, to: kvm2, live: true, copied: [], seconds: 6.2, downtime_ms: 48, time_ms: 5870}]
+  sample:
+    - {name: web1, from: kvm1, to: kvm2, live: true, copied: [], removed: [], seconds: 6.2, downtime_ms: 48,
+       time_ms: 5870}
+    - {name: db1, from: kvm1, to: kvm2, live: false, copied: [vda], removed: [local/db1.qcow2], seconds: 31.0,
+       downtime_ms: null, time_ms: null}
 done:
   description: What each move did.
   returned: when O(moves) were given, outside check mode
@@ -170,7 +191,16 @@ from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply imp
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_reconcile import Request, converge
 from ansible_collections.essentials.kvm.plugins.module_utils.module_run import main as module_main
 
-OPTIONS = ("bandwidth", "max_downtime", "auto_converge", "timeout", "key_file", "parallel", "pki_path")
+OPTIONS = (
+    "bandwidth",
+    "max_downtime",
+    "auto_converge",
+    "timeout",
+    "key_file",
+    "parallel",
+    "keep_source_disks",
+    "pki_path",
+)
 ARGUMENT_SPEC = dict(
     lock_timeout=LOCK_TIMEOUT_OPTION,
     uri=URI_OPTION,
@@ -183,6 +213,7 @@ ARGUMENT_SPEC = dict(
     auto_converge={"type": "bool", "default": True},
     timeout={"type": "int", "default": 600},
     parallel={"type": "int", "default": 1},
+    keep_source_disks={"type": "bool", "default": False},
     pki_path={"type": "path", "default": ""},
 )
 

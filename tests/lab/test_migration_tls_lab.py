@@ -116,7 +116,7 @@ def pki(folder):
 
 @pytest.fixture(scope="module")
 def target(folder, pki):
-    daemon = PrivateLibvirtd(os.path.join(folder, "target"), tls=(ADDRESS, pki["server"]), guests=True)
+    daemon = PrivateLibvirtd(os.path.join(folder, "target"), tls=(ADDRESS, pki["server"]))
     os.makedirs(daemon.folder)
     daemon.start()
     try:

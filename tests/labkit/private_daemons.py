@@ -3,11 +3,10 @@ own state, sockets and PIDs, so that a test may stop and restart them under a mo
 
 PrivateLibvirtd runs in the lab namespace, in a mount namespace of its own where private folders cover
 /etc/libvirt, /run/libvirt, /var/lib/libvirt and /var/cache/libvirt: it sees no object of the lab's libvirtd, and
-its socket is reached at `uri`. It is meant for storage pools only: its networks would share the lab namespace's
-firewall with the lab's libvirtd. Opt-in, it also listens for TLS (`tls`: an address of the lab namespace's loopback
-and a folder with cacert.pem, servercert.pem and serverkey.pem; libvirt's port 16514, so that a client reaches it at
-qemu+tls://ADDRESS/system) and runs QEMU guests (`guests`: their console logs go to files, since the lab's virtlogd
-socket is hidden under the private /run/libvirt).
+its socket is reached at `uri`. It runs storage pools and guests without NICs (a second host for migrations); its
+networks would share the lab namespace's firewall with the lab's libvirtd. Opt-in, it also listens for TLS (`tls`:
+an address of the lab namespace's loopback and a folder with cacert.pem, servercert.pem and serverkey.pem;
+libvirt's port 16514, so that a client reaches it at qemu+tls://ADDRESS/system).
 
 PrivateOvs runs ovsdb-server and ovs-vswitchd in a network namespace of their own (a second ovs-vswitchd in the lab
 namespace would delete the datapaths it does not know: the lab's), with OVS_RUNDIR, database and logs in the
@@ -50,9 +49,9 @@ class _Process:
 class PrivateLibvirtd(_Process):
     MOUNTS = ("/etc/libvirt", "/run/libvirt", "/var/lib/libvirt", "/var/cache/libvirt")
 
-    def __init__(self, folder, tls=None, guests=False):
+    def __init__(self, folder, tls=None):
         super().__init__(folder, "libvirtd")
-        self.tls, self.guests = tls, guests  # tls: (address, pki folder)
+        self.tls = tls  # (address, pki folder): listen for TLS there
         self.dirs = {mount: os.path.join(folder, mount.strip("/").replace("/", "-")) for mount in self.MOUNTS}
         self.uri = "qemu+unix:///system?socket=%s" % os.path.join(self.dirs["/run/libvirt"], "libvirt-sock")
 
@@ -70,9 +69,10 @@ class PrivateLibvirtd(_Process):
         # The lab's QEMU settings (no per-guest /dev namespaces) and its probed capabilities: with /dev/kvm masked
         # alike, this libvirtd takes them from the cache instead of probing QEMU again (15-60 s).
         shutil.copy(os.path.join(paths.RUN, "qemu.conf"), os.path.join(etc, "qemu.conf"))
-        if self.guests:
-            with open(os.path.join(etc, "qemu.conf"), "a") as conf:
-                conf.write('\nstdio_handler = "file"\n')
+        # Its /run/libvirt is private, so the lab's virtlogd is out of reach: QEMU's console and log go to files,
+        # which lets this libvirtd run guests (and receive migrations) too.
+        with open(os.path.join(etc, "qemu.conf"), "a") as conf:
+            conf.write('\nstdio_handler = "file"\n')
         cache = os.path.join(self.dirs["/var/cache/libvirt"], "qemu")
         if not os.path.isdir(cache):
             shutil.copytree("/var/cache/libvirt/qemu", cache)

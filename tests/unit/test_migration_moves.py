@@ -127,6 +127,9 @@ def test_the_report_has_one_line_per_move():
         "a: kvm1 -> kvm2 (live, disks vda copied) in 6.2 s, downtime 48 ms, 5870 ms in all by libvirt's measure"
     )
     assert migration_line(dict(made, live=False, copied=[], downtime_ms=None)) == "a: kvm1 -> kvm2 (shut off) in 6.2 s"
+    assert migration_line(dict(made, live=False, copied=["vda", "vdb"], removed=["local/a.img"])) == (
+        "a: kvm1 -> kvm2 (shut off, disks vda, vdb copied) in 6.2 s"
+    )
     assert migration_line(MIGRATION["moves"][0]) == "a: would move kvm1 -> kvm2"
 
 

@@ -2,22 +2,29 @@
 against a small stand-in for libvirt's connection."""
 
 import threading
+import xml.etree.ElementTree as ET
 
 import libvirt
 import pytest
 
 from ansible_collections.essentials.kvm.plugins.module_utils.errors import HostError, UnsupportedError
-from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import Options, flags_and_params, migrate
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import (
+    Options,
+    flags_and_params,
+    migrate,
+    with_paths,
+)
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import (
     Found,
     check_target,
+    cpu_to_check,
     data_uri,
     host_facts,
     offered_machines,
     read_source,
     transport_uri,
 )
-from ansible_collections.essentials.kvm.plugins.module_utils.migration_reconcile import Move
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_reconcile import Move, describe
 
 VM_XML = """<domain type='qemu'><name>web1</name><devices>
 <disk type='volume' device='disk'><source pool='shared' volume='web1-disk0.qcow2'/><target dev='vda'/></disk>
@@ -213,17 +220,142 @@ def test_a_vm_defined_by_a_newer_qemu_is_refused_before_the_move_to_an_older_one
     check_target(conn, target(caps="<capabilities/>"), read_source(conn, "web1"), "kvm1")
 
 
-def test_a_shut_off_vm_moves_as_definition_but_not_with_local_disks():
+def test_a_shut_off_vm_moves_as_definition_and_its_local_disks_are_copied_unless_overlays():
     conn = source()
     conn.domains["web1"].active = False
     found = read_source(conn, "web1")
-    with pytest.raises(UnsupportedError, match="web1: is shut off and disk vdb is in pool local"):
+    # A volume with a backing file would be copied without it: refused before anything moves.
+    with pytest.raises(UnsupportedError) as caught:
         check_target(conn, target(), found, "kvm2")
-    found.disks = found.disks[:1]
+    assert caught.value.message.startswith(
+        "web1: is shut off and disk vdb (local/web1-disk1.qcow2) is an overlay of /base, which a copy of the volume "
+        "would not take along to kvm2: start the VM to move it live"
+    )
+    conn.pools["local"].volumes["web1-disk1.qcow2"] = VOLUME.replace(
+        "<backingStore><path>/base</path></backingStore>", ""
+    )
+    found = read_source(conn, "web1")
     check_target(conn, target(), found, "kvm2")
+    assert [(d.target, d.copy, d.label) for d in found.disks] == [
+        ("vda", False, "shared/web1-disk0.qcow2"),
+        ("vdb", True, "local/web1-disk1.qcow2"),
+    ]
+    assert "1073741824" in found.disks[1].create and "qcow2" in found.disks[1].create
     flags, params = flags_and_params(found, "kvm2", Options())
     assert flags & libvirt.VIR_MIGRATE_OFFLINE and not flags & libvirt.VIR_MIGRATE_LIVE
+    assert not flags & libvirt.VIR_MIGRATE_NON_SHARED_DISK
     assert libvirt.VIR_MIGRATE_PARAM_URI not in params and params[libvirt.VIR_MIGRATE_PARAM_PERSIST_XML] == VM_XML
+    assert describe(found, Move("web1", "kvm2", "10.0.0.2", "kvm1")) == (
+        "web1: move kvm1 -> kvm2 (shut off, disks vdb copied)"
+    )
+    found.disks = found.disks[:1]
+    assert describe(found, Move("web1", "kvm2", "10.0.0.2", "kvm1")).endswith("(shut off, definition only)")
+
+
+def test_a_copied_disk_named_by_its_path_is_named_by_its_copys_path_on_the_target():
+    xml = VM_XML.replace(
+        "<disk type='volume' device='disk'><source pool='local' volume='web1-disk1.qcow2'/>",
+        "<disk type='file' device='disk'><source file='/var/lib/libvirt/images/web1-disk1.qcow2'/>",
+    )
+    found = Found("web1", False, xml)
+    _flags, params = flags_and_params(found, "kvm2", Options(), {"vdb": "/srv/local/web1-disk1.qcow2"})
+    disks = ET.fromstring(params[libvirt.VIR_MIGRATE_PARAM_PERSIST_XML]).findall("devices/disk")
+    assert [d.find("source").attrib for d in disks] == [
+        {"pool": "shared", "volume": "web1-disk0.qcow2"},
+        {"file": "/srv/local/web1-disk1.qcow2"},
+        {"file": "/srv/iso/a.iso"},
+    ]
+    assert with_paths(xml, {}) == ET.tostring(ET.fromstring(xml), encoding="unicode")
+
+
+CPU = """<os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+<cpu mode='custom' match='exact' check='partial'><model fallback='forbid'>Skylake-Client</model>
+<vendor>Intel</vendor><topology sockets='1' cores='2' threads='1'/><feature policy='require' name='avx512f'/>
+<feature policy='disable' name='hle'/><numa><cell id='0' cpus='0-1' memory='1024' unit='MiB'/></numa></cpu>"""
+CPU_XML = VM_XML.replace("<domain type='qemu'>", "<domain type='kvm'>").replace("<devices>", CPU + "<devices>")
+
+
+def test_the_cpu_a_target_must_give_is_the_defined_model_and_features_or_a_running_host_model_as_expanded():
+    mode, cpu = cpu_to_check(ET.fromstring(CPU_XML))
+    assert mode == "custom"
+    assert cpu == (
+        '<cpu mode="custom" match="exact" check="partial"><model fallback="forbid">Skylake-Client</model>'
+        '<vendor>Intel</vendor><feature policy="require" name="avx512f" /><feature policy="disable" name="hle" />'
+        "</cpu>"
+    )
+    assert cpu_to_check(ET.fromstring("<domain><devices/></domain>")) == (None, None)
+    assert cpu_to_check(ET.fromstring("<domain><cpu><topology sockets='1' cores='2' threads='1'/></cpu></domain>")) == (
+        "custom",
+        None,
+    )
+    host_model = ET.fromstring("<domain><cpu mode='host-model' check='partial'/></domain>")
+    assert cpu_to_check(host_model) == ("host-model", None)  # shut off: the target's own at its next start
+    running = ET.fromstring(CPU_XML)
+    mode, cpu = cpu_to_check(host_model, running)
+    assert mode == "host-model" and '<model fallback="forbid">Skylake-Client</model>' in cpu
+    passthrough = ET.fromstring("<domain><cpu mode='host-passthrough' check='none' migratable='on'/></domain>")
+    assert cpu_to_check(passthrough, passthrough) == ("host-passthrough", None)
+
+
+class CpuTarget(Conn):
+    """A target whose libvirt answers the CPU comparison with the error given (None: compatible)."""
+
+    def __init__(self, error=None, **parts):
+        defaults = target()
+        super().__init__(networks=defaults.networks, pools=defaults.pools, **parts)
+        self.error, self.compared = error, []
+
+    def compareHypervisorCPU(self, emulator, arch, machine, virttype, xml, flags):
+        self.compared.append((emulator, arch, machine, virttype, xml, flags))
+        if self.error:
+            raise self.error
+        return libvirt.VIR_CPU_COMPARE_SUPERSET
+
+
+def libvirt_error(code, message):
+    error = libvirt.libvirtError(message)
+    error.get_error_code = lambda: code
+    error.get_error_message = lambda: message
+    return error
+
+
+def test_a_cpu_the_target_cannot_give_refuses_the_move_naming_what_it_lacks():
+    conn = source()
+    conn.domains["web1"].xml = CPU_XML
+    found = read_source(conn, "web1")
+    message = "the CPU is incompatible with host CPU: Host CPU does not provide required features: avx512f"
+    theirs = CpuTarget(libvirt_error(libvirt.VIR_ERR_CPU_INCOMPATIBLE, message))
+    with pytest.raises(HostError) as caught:
+        check_target(conn, theirs, found, "kvm2")
+    assert caught.value.message == (
+        "web1: cannot move to kvm2, whose kvm hypervisor cannot give the VM's CPU (Skylake-Client +avx512f): %s; "
+        "nothing moved: give the VM a CPU model and features every host offers (virsh domcapabilities on each lists "
+        "them)" % message
+    )
+    emulator, arch, machine, virttype, _xml, flags = theirs.compared[0]
+    assert (emulator, arch, machine, virttype) == (None, "x86_64", "pc-q35-7.2", "kvm")
+    assert flags == libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE
+    # A target whose libvirt cannot compare (the test driver) leaves it to the move; a compatible one moves.
+    check_target(conn, CpuTarget(libvirt_error(libvirt.VIR_ERR_NO_SUPPORT, "no")), read_source(conn, "web1"), "kvm2")
+    check_target(conn, CpuTarget(), read_source(conn, "web1"), "kvm2")
+
+
+def test_a_running_host_passthrough_cpu_moves_with_a_warning_and_is_not_compared():
+    conn = source()
+    conn.domains["web1"].xml = VM_XML.replace("<devices>", "<cpu mode='host-passthrough'/><devices>")
+    theirs = CpuTarget(libvirt_error(libvirt.VIR_ERR_CPU_INCOMPATIBLE, "never asked"))
+    found = read_source(conn, "web1")
+    check_target(conn, theirs, found, "kvm2")
+    assert theirs.compared == [] and found.notes == [
+        "web1: runs with a host-passthrough CPU, which libvirt cannot compare between hosts: its live move to kvm2 "
+        "keeps the guest running only when both hosts have identical CPUs (a CPU model every host offers has its "
+        "moves checked)"
+    ]
+    conn.domains["web1"].active = False
+    found = read_source(conn, "web1")
+    found.disks = found.disks[:1]
+    check_target(conn, theirs, found, "kvm2")
+    assert found.notes == []
 
 
 def test_a_vm_gone_from_the_source_is_no_move_and_a_disk_outside_pools_is_refused():
