@@ -34,6 +34,8 @@ def migration_line(move):
         how += ", disks %s copied" % ", ".join(move["copied"])
     elif move.get("live"):
         how += ", memory only"
+    if move.get("transport") == "tls":
+        how += ", over TLS"  # SSH is the default transport
     line = "%s: %s -> %s (%s) in %.1f s" % (move["name"], move["from"], move["to"], how, move["seconds"])
     if move.get("downtime_ms") is not None:
         line += ", downtime %s ms, %s ms in all by libvirt's measure" % (move["downtime_ms"], move.get("time_ms"))

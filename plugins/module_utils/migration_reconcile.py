@@ -89,6 +89,8 @@ def describe(found, move):
         how = "%s, disks %s copied" % ("live" if found.live else "shut off", ", ".join(d.target for d in found.copies))
     else:
         how = "live, memory only" if found.live else "shut off, definition only"
+    if move.transport == "tls":
+        how += ", over TLS"
     return "%s: move %s -> %s (%s)" % (found.name, move.source, move.target, how)
 
 
@@ -191,6 +193,7 @@ def _step(conn, target, plan, options, reports, warnings):
             warnings.extend(failed)
         reports[move.name] = dict(
             {"name": move.name, "from": move.source, "to": move.target, "live": found.live},
+            transport=move.transport,
             copied=[d.target for d in found.copies],
             removed=removed,
             **measured,

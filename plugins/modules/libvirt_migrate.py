@@ -166,15 +166,15 @@ moves:
     - One entry per VM moved, in the order of O(moves). C(seconds) is the whole move as the module timed it;
       C(downtime_ms) and C(time_ms) are the downtime and total time libvirt measured for a live move.
       C(copied) names the disks copied to the target, C(removed) this host's volumes (C(pool/volume)) of those
-      disks, deleted after the move.
+      disks, deleted after the move. C(transport) is V(ssh) or V(tls), the connection libvirt moved the VM over.
   returned: always
   type: list
   elements: dict
   sample:
-    - {name: web1, from: kvm1, to: kvm2, live: true, copied: [], removed: [], seconds: 6.2, downtime_ms: 48,
-       time_ms: 5870}
-    - {name: db1, from: kvm1, to: kvm2, live: false, copied: [vda], removed: [local/db1.qcow2], seconds: 31.0,
-       downtime_ms: null, time_ms: null}
+    - {name: web1, from: kvm1, to: kvm2, live: true, transport: ssh, copied: [], removed: [], seconds: 6.2,
+       downtime_ms: 48, time_ms: 5870}
+    - {name: db1, from: kvm1, to: kvm2, live: false, transport: tls, copied: [vda], removed: [local/db1.qcow2],
+       seconds: 31.0, downtime_ms: null, time_ms: null}
 done:
   description: What each move did.
   returned: when O(moves) were given, outside check mode

@@ -130,6 +130,9 @@ def test_the_report_has_one_line_per_move():
     assert migration_line(dict(made, live=False, copied=["vda", "vdb"], removed=["local/a.img"])) == (
         "a: kvm1 -> kvm2 (shut off, disks vda, vdb copied) in 6.2 s"
     )
+    assert migration_line(dict(made, copied=[], transport="tls", downtime_ms=None)) == (
+        "a: kvm1 -> kvm2 (live, memory only, over TLS) in 6.2 s"
+    )
     assert migration_line(MIGRATION["moves"][0]) == "a: would move kvm1 -> kvm2"
 
 
