@@ -47,8 +47,9 @@ def choose(source, source_offer, target, target_offer):
         )
     if not ready_target:
         lacks.append(
-            "%s does not listen for TLS (kvm_enable_tls off, or its server certificate, key or CA missing: set "
-            "kvm_tls_server_cert, kvm_tls_server_key and kvm_tls_ca_cert for it)" % target
+            "%s does not listen for TLS at its migration address (kvm_enable_tls off; its server certificate, key "
+            "or CA missing: set kvm_tls_server_cert, kvm_tls_server_key and kvm_tls_ca_cert for it; or "
+            "kvm_listen_addr neither empty nor its kvm_migration_address)" % target
         )
     if lacks:
         return "tls", "kvm_migration_transport of %s is tls, but %s" % (source, " and ".join(lacks))
