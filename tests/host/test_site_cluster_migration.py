@@ -80,7 +80,17 @@ WRITE_VOLUMES = (
     )
 )
 READ_MARKER = "dd if=%s bs=1 skip=%d count=%d status=none" % (LOCAL_PATH, MARKER_OFFSET, len(AWAY))
-# Also when a move already removed the local volume from its source (rm -rf, -f: nothing to find is fine).
+# Written into the stale copy a move left on a host (if it did) where the disk has zeros (a hole of the sparse
+# file): a copy back onto that volume must leave it an exact copy, zeros there too.
+STALE_OFFSET, STALE = 131072, "ekvm-stale-data!"
+WRITE_STALE = "if [ -e %s ]; then printf %%s %s | dd of=%s bs=1 seek=%d conv=notrunc,fsync status=none; fi" % (
+    LOCAL_PATH,
+    STALE,
+    LOCAL_PATH,
+    STALE_OFFSET,
+)
+READ_STALE = "dd if=%s bs=1 skip=%d count=%d status=none | tr -d '\\000'" % (LOCAL_PATH, STALE_OFFSET, len(STALE))
+# Whatever is gone already is fine: a VM or pool never made, a local volume a move removed from its source.
 REMOVE = (
     "for d in %s; do virsh destroy $d; virsh undefine $d; done; virsh pool-destroy {name}; "
     "virsh pool-undefine {name}; rm -rf {path}" % " ".join(GUESTS)
@@ -274,6 +284,7 @@ def test_maintenance_moves_the_hosts_vms_away_uninterrupted_and_back_after(clust
     # The local disk was copied into a volume created on kvm2, marker and all.
     assert kvm2.ssh(READ_MARKER).stdout == AWAY
     kvm2.ssh(write_marker(BACK))
+    kvm1.ssh(WRITE_STALE)
 
     back = converge(cluster, "kvm1", runs, "maintenance off", kvm_maintenance=False, kvm_migration_parallel=4)
     assert back.rc == 0, back
@@ -285,9 +296,10 @@ def test_maintenance_moves_the_hosts_vms_away_uninterrupted_and_back_after(clust
     assert_moves(moves, "kvm2", "kvm1", GUESTS + (APP1,))
     log_moves(record_property, "maintenance off, 4 at a time", moves)
     counted_on(kvm1, away_ticks)
-    # kvm1's copy from before maintenance (its marker AWAY) is gone under the disk copied back, or was
-    # removed by the move away and created again by the move back.
+    # The disk copied back over kvm1's copy from before maintenance (marker AWAY, and the stale data written
+    # since), or into a volume created again if the move away removed that copy.
     assert kvm1.ssh(READ_MARKER).stdout == BACK
+    assert kvm1.ssh(READ_STALE).stdout == "", "kvm1's copy of %s keeps data the disk copied back does not have" % LOCAL
     log_runs(record_property, "maintenance", runs)
     cluster["ticks"] = before
 
