@@ -15,56 +15,21 @@ Run as root with the lab up (`make lab-up`; only its namespace is used):
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 
 import libvirt
 
 from tests.labkit import paths
-from tests.labkit.counter_guest import counter_sector
+from tests.labkit.counter_guest import console_ticks, counter_sector, guest_xml
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
 
 NAME = "ekvm-bm-migrate"
-TICK = re.compile(r"tick ([0-9A-F]{8}) ([0-9A-F]{8})")
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-
-
-def guest_xml(memory_mib, disk):
-    dom = ET.Element("domain", type="qemu")
-    ET.SubElement(dom, "name").text = NAME
-    ET.SubElement(dom, "memory", unit="MiB").text = str(memory_mib)
-    ET.SubElement(ET.SubElement(dom, "os"), "type", arch="x86_64", machine="pc").text = "hvm"
-    devices = ET.SubElement(dom, "devices")
-    disk_el = ET.SubElement(devices, "disk", type="file", device="disk")
-    ET.SubElement(disk_el, "driver", name="qemu", type="raw")
-    ET.SubElement(disk_el, "source", file=disk)
-    ET.SubElement(disk_el, "target", dev="vda", bus="virtio")
-    ET.SubElement(disk_el, "readonly")
-    ET.SubElement(ET.SubElement(devices, "serial", type="pty"), "target", port="0")
-    return ET.tostring(dom, encoding="unicode")
-
-
-def ticks(conn):
-    """(boot id, counter) of the guest's last tick on its serial console, read for a few seconds."""
-    path = ET.fromstring(conn.lookupByName(NAME).XMLDesc(0)).find("devices/serial/source").get("path")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    text, deadline = b"", time.monotonic() + 4
-    try:
-        while time.monotonic() < deadline:
-            try:
-                text += os.read(fd, 4096)
-            except BlockingIOError:
-                time.sleep(0.2)
-    finally:
-        os.close(fd)
-    found = TICK.findall(text.decode("ascii", "replace"))
-    return (found[-1][0], int(found[-1][1], 16)) if found else None
 
 
 def move(source_uri, source, target_uri, target, options):
@@ -110,11 +75,11 @@ def main(argv=None):
             daemon.start()
             ends.append((name, daemon.uri, libvirt.open(daemon.uri)))
         first = ends[0][2]
-        first.defineXML(guest_xml(args.memory, disk)).create()
+        first.defineXML(guest_xml(NAME, args.memory, disk, readonly=True, serial=True)).create()
         started = None
         deadline = time.monotonic() + 60
         while started is None and time.monotonic() < deadline:
-            started = ticks(first)
+            started = console_ticks(first, NAME)
         if started is None:
             raise SystemExit("the guest wrote no tick within 60 s")
         for index in range(args.moves):
@@ -134,7 +99,7 @@ def main(argv=None):
                 "%s -> %s: %.1f s, libvirt: %s ms in all, downtime %s ms (load %.2f)"
                 % (source, name, made["seconds"], made["time_ms"], made["downtime_ms"], os.getloadavg()[0])
             )
-        last = ticks(ends[args.moves % 2][2])
+        last = console_ticks(ends[args.moves % 2][2], NAME)
         if not last or last[0] != started[0] or last[1] <= started[1]:
             raise SystemExit("the guest was reset or stopped counting: %s, then %s" % (started, last))
     finally:

@@ -1,4 +1,5 @@
-"""Fixtures of the storage pool lab tests: the lab's libvirtd and a scratch folder, both cleaned of what TAG names."""
+"""Fixtures of the storage pool lab tests: the lab's libvirtd and a scratch folder, both cleaned of what TAG names;
+and a scratch folder named after the TAG of any lab test module that asks for it."""
 
 import os
 import shutil
@@ -31,6 +32,16 @@ def conn(lab):
 def workdir(conn):
     """A scratch folder under /var/tmp named after TAG, removed afterwards."""
     path = tempfile.mkdtemp(prefix=TAG + "-", dir="/var/tmp")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def tagged_folder(lab, request):
+    """A scratch folder under /var/tmp named after the test module's TAG (the prefix of what it makes), readable by
+    the daemons' users; removed afterwards."""
+    path = tempfile.mkdtemp(prefix=request.module.TAG, dir="/var/tmp")
     os.chmod(path, 0o755)
     yield path
     shutil.rmtree(path, ignore_errors=True)

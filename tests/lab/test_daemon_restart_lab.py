@@ -8,7 +8,6 @@ daemon, then let go.
 
 import os
 import re
-import shutil
 import tempfile
 import uuid
 
@@ -34,17 +33,9 @@ POOL_STEPS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def folder(lab):
-    path = tempfile.mkdtemp(prefix=TAG, dir="/var/tmp")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 @pytest.fixture
-def libvirtd(folder):
-    daemon = PrivateLibvirtd(tempfile.mkdtemp(prefix="libvirt-", dir=folder))
+def libvirtd(tagged_folder):
+    daemon = PrivateLibvirtd(tempfile.mkdtemp(prefix="libvirt-", dir=tagged_folder))
     daemon.start()
     yield daemon
     daemon.stop()
@@ -66,7 +57,7 @@ def pool_state(daemon):
 
 
 @pytest.mark.parametrize("restart", [False, True], ids=["stopped", "restarted"])
-def test_libvirtd_gone_under_a_pool_run(libvirtd, folder, restart):
+def test_libvirtd_gone_under_a_pool_run(libvirtd, tagged_folder, restart):
     paused = kill_lab.Paused("libvirt_pool", pools(libvirtd), pause_after=3)
     libvirtd.stop()
     if restart:
@@ -84,8 +75,8 @@ def test_libvirtd_gone_under_a_pool_run(libvirtd, folder, restart):
 
 
 @pytest.fixture
-def ovs(folder):
-    daemons = PrivateOvs(tempfile.mkdtemp(prefix="ovs-", dir=folder), TAG + "o")
+def ovs(tagged_folder):
+    daemons = PrivateOvs(tempfile.mkdtemp(prefix="ovs-", dir=tagged_folder), TAG + "o")
     daemons.start()
     yield daemons
     daemons.stop()

@@ -10,17 +10,15 @@ migration address is a loopback address of the lab namespace whose TCP packets a
 QEMU's connection hangs as it would at a filtered port, until the abort."""
 
 import os
-import re
 import shutil
 import time
 import uuid
-import xml.etree.ElementTree as ET
 
 import libvirt
 import pytest
 
 from tests.labkit import netns, paths
-from tests.labkit.counter_guest import counter_sector
+from tests.labkit.counter_guest import console_ticks, counter_sector, guest_xml
 from tests.labkit.daemons import LIBVIRT_URI
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
@@ -37,22 +35,6 @@ COPIED_MIB = 32
 # The target listens on every address of the lab namespace; TCP to this one is dropped without an answer.
 SWALLOWED, TABLE = "127.0.0.47", "ekvm_drop_%s" % TAG[-4:]
 TIMEOUT = 8
-TICK = re.compile(r"tick ([0-9A-F]{8}) ([0-9A-F]{8})")
-
-
-def guest_xml(disk):
-    dom = ET.Element("domain", type="qemu")
-    ET.SubElement(dom, "name").text = GUEST
-    ET.SubElement(dom, "memory", unit="MiB").text = "32"
-    os_el = ET.SubElement(dom, "os")
-    ET.SubElement(os_el, "type", arch="x86_64", machine="pc").text = "hvm"
-    devices = ET.SubElement(dom, "devices")
-    disk_el = ET.SubElement(devices, "disk", type="file", device="disk")
-    ET.SubElement(disk_el, "driver", name="qemu", type="raw")
-    ET.SubElement(disk_el, "source", file=disk)
-    ET.SubElement(disk_el, "target", dev="vda", bus="virtio")
-    ET.SubElement(ET.SubElement(devices, "serial", type="pty"), "target", port="0")
-    return ET.tostring(dom, encoding="unicode")
 
 
 def dir_pool(conn):
@@ -85,7 +67,7 @@ def hosts(lab, tmp_path_factory):
         target.start()
         target_conn = libvirt.open(target.uri)
         target_pool = dir_pool(target_conn)
-        source_conn.defineXML(guest_xml(os.path.join(FOLDER, VOLUME))).create()
+        source_conn.defineXML(guest_xml(GUEST, disk=os.path.join(FOLDER, VOLUME), serial=True)).create()
         yield {"source": source_conn, "target": target_conn, "uri": target.uri, "target_pool": target_pool}
     finally:
         try:
@@ -100,25 +82,6 @@ def hosts(lab, tmp_path_factory):
         target.stop()
         netns.execute(paths.NETNS, ["nft", "delete", "table", "ip", TABLE], check=False)
         shutil.rmtree(FOLDER, ignore_errors=True)
-
-
-def ticks(conn):
-    """(boot id, counter) of the guest's last tick on its serial console, read for a few seconds."""
-    dom = conn.lookupByName(GUEST)
-    path = ET.fromstring(dom.XMLDesc(0)).find("devices/serial/source").get("path")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    text, deadline = b"", time.monotonic() + 4
-    try:
-        while time.monotonic() < deadline:
-            try:
-                text += os.read(fd, 4096)
-            except BlockingIOError:
-                time.sleep(0.2)
-    finally:
-        os.close(fd)
-    found = TICK.findall(text.decode("ascii", "replace"))
-    assert found, "the guest wrote no tick: %r" % text[-200:]
-    return found[-1][0], int(found[-1][1], 16)
 
 
 def move(hosts, address, **options):
@@ -145,15 +108,16 @@ def assert_still_here(hosts, before):
     volume of it."""
     dom = hosts["source"].lookupByName(GUEST)
     assert dom.isActive() and dom.isPersistent()
-    after = ticks(hosts["source"])
-    assert after[0] == before[0] and after[1] > before[1], (before, after)
+    after = console_ticks(hosts["source"], GUEST)
+    assert after and after[0] == before[0] and after[1] > before[1], (before, after)
     assert not hosts["target"].listAllDomains(0)
     hosts["target_pool"].refresh(0)
     assert hosts["target_pool"].listVolumes() == []
 
 
 def test_a_migration_address_whose_stream_ports_are_filtered_is_refused_before_anything_moves(hosts):
-    before = ticks(hosts["source"])
+    before = console_ticks(hosts["source"], GUEST)
+    assert before, "the guest wrote no tick"
     result, seconds = move(hosts, SWALLOWED, timeout=TIMEOUT)
     assert result.get("failed") and not result["changed"], result
     assert result["msg"] == (
@@ -168,7 +132,8 @@ def test_a_migration_address_whose_stream_ports_are_filtered_is_refused_before_a
 def test_a_move_still_copying_at_the_timeout_is_aborted_and_the_guest_runs_on(hosts):
     """The disk's copy is held to 1 MiB/s, so the move cannot end within the timeout: the abort stops it mid-
     stream, the guest never paused for a switch-over, and the volume the move created on the target is gone."""
-    before = ticks(hosts["source"])
+    before = console_ticks(hosts["source"], GUEST)
+    assert before, "the guest wrote no tick"
     result, seconds = move(hosts, "127.0.0.1", timeout=TIMEOUT, bandwidth=1)
     assert result.get("failed") and not result["changed"], result
     assert result["msg"].startswith(

@@ -13,7 +13,6 @@ live with its disk copied, and its source volume is deleted after.
 
 import os
 import shutil
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -24,6 +23,7 @@ from ansible_collections.essentials.kvm.plugins.filter.migration import migratio
 from tests.labkit import paths
 from tests.labkit.counter_guest import counter_sector
 from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.libvirt_cleanup import remove_tagged
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
 from tests.labkit.proc import run
@@ -55,35 +55,11 @@ def add_pool(conn, name, path):
     return pool
 
 
-def remove_pools(conn):
-    for pool in conn.listAllStoragePools(0):
-        if pool.name().startswith(TAG):
-            if pool.isActive():
-                pool.destroy()
-            pool.undefine()
-
-
-def remove_domains(conn):
-    for dom in conn.listAllDomains(0):
-        if dom.name().startswith(TAG):
-            if dom.isActive():
-                dom.destroy()
-            dom.undefine()
-
-
 @pytest.fixture(scope="module")
-def folder(lab):
-    path = tempfile.mkdtemp(prefix=TAG, dir="/var/tmp")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def target(folder):
+def target(tagged_folder):
     """The private libvirtd with the pool POOL, and SMALL: a pool on a 2 MiB tmpfs mounted in the
     daemon's own mount namespace (gone with it)."""
-    daemon = PrivateLibvirtd(os.path.join(folder, "target"))
+    daemon = PrivateLibvirtd(os.path.join(tagged_folder, "target"))
     os.makedirs(daemon.folder)
     daemon.start()
     conn = libvirt.open(daemon.uri)
@@ -94,8 +70,7 @@ def target(folder):
         add_pool(conn, SMALL, SMALL_PATH)
         yield {"conn": conn, "uri": daemon.uri, "root": daemon.dirs["/var/lib/libvirt"]}
     finally:
-        remove_domains(conn)
-        remove_pools(conn)
+        remove_tagged(conn, TAG)
         conn.close()
         daemon.stop()
 
@@ -108,8 +83,7 @@ def source(lab):
         add_pool(conn, SMALL, SMALL_PATH)
         yield conn
     finally:
-        remove_domains(conn)
-        remove_pools(conn)
+        remove_tagged(conn, TAG)
         conn.close()
         for path in (POOL_PATH, SMALL_PATH):
             shutil.rmtree(path, ignore_errors=True)

@@ -21,8 +21,9 @@ import pytest
 
 from ansible_collections.essentials.kvm.plugins.filter.migration import migration_moves
 from tests.labkit import paths
-from tests.labkit.counter_guest import counter_sector
+from tests.labkit.counter_guest import counter_sector, guest_xml
 from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.libvirt_cleanup import remove_tagged
 from tests.labkit.module_process import run_module
 
 pytestmark = pytest.mark.lab
@@ -31,24 +32,6 @@ libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 TAG = "ekvm-m%s" % uuid.uuid4().hex[:4]
 POOL, NET, OFF, RUN = TAG + "p", TAG + "n", TAG + "off", TAG + "run"
 MIB = 1024 * 1024
-
-
-def domain_xml(name, disk, network=None):
-    """A 32 MiB TCG guest booting the disk (the counter guest's boot sector for the running one)."""
-    dom = ET.Element("domain", type="qemu")
-    ET.SubElement(dom, "name").text = name
-    ET.SubElement(dom, "memory", unit="MiB").text = "32"
-    os_el = ET.SubElement(dom, "os")
-    ET.SubElement(os_el, "type", arch="x86_64", machine="pc").text = "hvm"
-    devices = ET.SubElement(dom, "devices")
-    disk_el = ET.SubElement(devices, "disk", type="file", device="disk")
-    ET.SubElement(disk_el, "driver", name="qemu", type="raw")
-    ET.SubElement(disk_el, "source", file=disk)
-    ET.SubElement(disk_el, "target", dev="vda", bus="virtio")
-    if network:
-        nic = ET.SubElement(devices, "interface", type="network")
-        ET.SubElement(nic, "source", network=network)
-    return ET.tostring(dom, encoding="unicode")
 
 
 @pytest.fixture(scope="module")
@@ -68,22 +51,13 @@ def source(lab):
     )
     pool.create(0)
     conn.networkDefineXML("<network><name>%s</name><bridge name='%s' stp='off'/></network>" % (NET, TAG[:15]))
-    conn.defineXML(domain_xml(OFF, os.path.join(folder, "off.img"), NET))
-    conn.defineXML(domain_xml(RUN, os.path.join(folder, "run.img"))).create()
+    conn.defineXML(guest_xml(OFF, disk=os.path.join(folder, "off.img"), network=NET))
+    conn.defineXML(guest_xml(RUN, disk=os.path.join(folder, "run.img"))).create()
     try:
         yield {"conn": conn, "folder": folder}
     finally:
-        for name in (RUN, OFF):
-            try:
-                dom = conn.lookupByName(name)
-            except libvirt.libvirtError:
-                continue
-            if dom.isActive():
-                dom.destroy()
-            dom.undefine()
+        remove_tagged(conn, TAG)  # the VMs, and the pool with its volumes
         conn.networkLookupByName(NET).undefine()
-        pool.destroy()
-        pool.undefine()
         conn.close()
         shutil.rmtree(folder, ignore_errors=True)
 

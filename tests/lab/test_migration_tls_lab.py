@@ -14,17 +14,16 @@ folder (pki_path, the URI's pkipath), so nothing is placed in the lab host's /et
 import json
 import os
 import random
-import shutil
 import stat
-import tempfile
 import uuid
-import xml.etree.ElementTree as ET
 
 import libvirt
 import pytest
 
 from tests.labkit import paths
+from tests.labkit.counter_guest import guest_xml
 from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.libvirt_cleanup import remove_tagged
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
 from tests.labkit.tls_ca import Ca
@@ -39,45 +38,29 @@ _LAST = random.sample(range(2, 250), 2)
 ADDRESS, OTHER = "127.0.%d.%d" % (_LAST[0], _LAST[1]), "127.0.%d.%d" % (_LAST[1], _LAST[0])
 
 
-def domain_xml(name, network=None):
-    """A 32 MiB TCG guest with no disk (SeaBIOS finds nothing to boot and waits): a move takes its memory only."""
-    dom = ET.Element("domain", type="qemu")
-    ET.SubElement(dom, "name").text = name
-    ET.SubElement(dom, "memory", unit="MiB").text = "32"
-    ET.SubElement(ET.SubElement(dom, "os"), "type", arch="x86_64", machine="pc").text = "hvm"
-    devices = ET.SubElement(dom, "devices")
-    if network:
-        ET.SubElement(ET.SubElement(devices, "interface", type="network"), "source", network=network)
-    return ET.tostring(dom, encoding="unicode")
-
-
 @pytest.fixture(scope="module")
-def folder(lab):
-    path = tempfile.mkdtemp(prefix=TAG, dir="/var/tmp")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def pki(folder):
+def pki(tagged_folder):
     """Folders as libvirt reads them: the target's (its certificate names ADDRESS), the mismatched target's (its
     certificate names ADDRESS too, but it listens at OTHER), this host's client one and a client one of another
     CA."""
-    ca, rogue = Ca(folder, "ca"), Ca(folder, "rogue")
+    ca, rogue = Ca(tagged_folder, "ca"), Ca(tagged_folder, "rogue")
     return {
-        "server": ca.pki(os.path.join(folder, "server"), ca.issue("server", "serverAuth", "IP:" + ADDRESS), "server"),
-        "mismatch": ca.pki(
-            os.path.join(folder, "mismatch"), ca.issue("other", "serverAuth", "IP:" + ADDRESS), "server"
+        "server": ca.pki(
+            os.path.join(tagged_folder, "server"), ca.issue("server", "serverAuth", "IP:" + ADDRESS), "server"
         ),
-        "client": ca.pki(os.path.join(folder, "client"), ca.issue("kvm1", "clientAuth"), "client"),
-        "rogue": rogue.pki(os.path.join(folder, "rogue-client"), rogue.issue("kvm1-rogue", "clientAuth"), "client"),
+        "mismatch": ca.pki(
+            os.path.join(tagged_folder, "mismatch"), ca.issue("other", "serverAuth", "IP:" + ADDRESS), "server"
+        ),
+        "client": ca.pki(os.path.join(tagged_folder, "client"), ca.issue("kvm1", "clientAuth"), "client"),
+        "rogue": rogue.pki(
+            os.path.join(tagged_folder, "rogue-client"), rogue.issue("kvm1-rogue", "clientAuth"), "client"
+        ),
     }
 
 
 @pytest.fixture(scope="module")
-def target(folder, pki):
-    daemon = PrivateLibvirtd(os.path.join(folder, "target"), tls=(ADDRESS, pki["server"]))
+def target(tagged_folder, pki):
+    daemon = PrivateLibvirtd(os.path.join(tagged_folder, "target"), tls=(ADDRESS, pki["server"]))
     os.makedirs(daemon.folder)
     daemon.start()
     try:
@@ -98,20 +81,13 @@ def source(lab):
     and a running guest without NIC nor disk; what is left of them removed afterwards."""
     conn = libvirt.open(LIBVIRT_URI)
     conn.networkDefineXML("<network><name>%s</name><bridge name='%s' stp='off'/></network>" % (NET, TAG[:15]))
-    conn.defineXML(domain_xml(NIC, NET))
-    conn.defineXML(domain_xml(OFF))
-    conn.defineXML(domain_xml(RUN)).create()
+    conn.defineXML(guest_xml(NIC, network=NET))
+    conn.defineXML(guest_xml(OFF))
+    conn.defineXML(guest_xml(RUN)).create()
     try:
         yield conn
     finally:
-        for name in (RUN, OFF, NIC):
-            try:
-                dom = conn.lookupByName(name)
-            except libvirt.libvirtError:
-                continue
-            if dom.isActive():
-                dom.destroy()
-            dom.undefine()
+        remove_tagged(conn, TAG)
         conn.networkLookupByName(NET).undefine()
         conn.close()
 
@@ -158,9 +134,11 @@ def test_a_client_that_trusts_another_ca_is_refused_and_nothing_moves(source, ta
     there.close()
 
 
-def test_a_certificate_that_does_not_name_the_migration_address_is_refused_and_nothing_moves(source, folder, pki):
+def test_a_certificate_that_does_not_name_the_migration_address_is_refused_and_nothing_moves(
+    source, tagged_folder, pki
+):
     """A target whose server certificate names ADDRESS, reached at OTHER (its listening address)."""
-    daemon = PrivateLibvirtd(os.path.join(folder, "mismatch-target"), tls=(OTHER, pki["mismatch"]))
+    daemon = PrivateLibvirtd(os.path.join(tagged_folder, "mismatch-target"), tls=(OTHER, pki["mismatch"]))
     os.makedirs(daemon.folder)
     daemon.start()
     try:
@@ -196,7 +174,7 @@ def test_a_running_guest_moves_live_and_a_shut_off_vm_as_its_definition_over_tls
     assert not again.get("failed") and not again["changed"] and again["moves"] == [], again
 
 
-def test_the_operators_pem_texts_are_written_root_owned_and_the_keys_never_shown(folder, pki):
+def test_the_operators_pem_texts_are_written_root_owned_and_the_keys_never_shown(tagged_folder, pki):
     """libvirt_daemon_config's tls_pki as the kvm role passes it (kvm_tls_ca_cert, kvm_tls_server_cert, ...), in a
     real module run in diff mode: the files land with their modes, the key's text is in no output, the second run
     changes nothing, and a certificate given as a path is refused naming the variable."""
@@ -204,7 +182,7 @@ def test_the_operators_pem_texts_are_written_root_owned_and_the_keys_never_shown
     for name in ("cacert", "servercert", "serverkey"):
         with open(os.path.join(pki["server"], name + ".pem")) as handle:
             texts[name] = handle.read()
-    etc = os.path.join(folder, "etc-pki")
+    etc = os.path.join(tagged_folder, "etc-pki")
     files = {
         "cacert": os.path.join(etc, "CA/cacert.pem"),
         "servercert": os.path.join(etc, "libvirt/servercert.pem"),

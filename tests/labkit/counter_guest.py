@@ -1,9 +1,59 @@
 """The cheapest guest that shows it was never reset: one boot sector, assembled here, that names its boot with
 the TSC it read first and writes `tick ID N` (both hex) to COM1 every 18 BIOS timer ticks (about a second).
 SeaBIOS boots it in a second even under TCG inside TCG, where a kernel takes minutes. A reset would show a new
-ID and N from 0; a live migration keeps both, since they live in the guest's memory."""
+ID and N from 0; a live migration keeps both, since they live in the guest's memory.
 
+guest_xml() is a lab guest's definition (TCG, no KVM here) booting it, and console_ticks() reads its ticks from the
+serial console's pty on this machine."""
+
+import os
+import re
 import struct
+import time
+import xml.etree.ElementTree as ET
+
+TICK = re.compile(r"tick ([0-9A-F]{8}) ([0-9A-F]{8})")
+
+
+def guest_xml(name, memory_mib=32, disk=None, readonly=False, network=None, serial=False):
+    """A TCG domain: booting the raw disk (a file holding the counter sector) when given, read-only when asked
+    (both hosts of a move may open it, and a move sends memory only); a NIC on the network; the serial console
+    on a pty. Without a disk SeaBIOS finds nothing to boot and waits: a move still takes its memory."""
+    dom = ET.Element("domain", type="qemu")
+    ET.SubElement(dom, "name").text = name
+    ET.SubElement(dom, "memory", unit="MiB").text = str(memory_mib)
+    ET.SubElement(ET.SubElement(dom, "os"), "type", arch="x86_64", machine="pc").text = "hvm"
+    devices = ET.SubElement(dom, "devices")
+    if disk:
+        disk_el = ET.SubElement(devices, "disk", type="file", device="disk")
+        ET.SubElement(disk_el, "driver", name="qemu", type="raw")
+        ET.SubElement(disk_el, "source", file=disk)
+        ET.SubElement(disk_el, "target", dev="vda", bus="virtio")
+        if readonly:
+            ET.SubElement(disk_el, "readonly")
+    if network:
+        ET.SubElement(ET.SubElement(devices, "interface", type="network"), "source", network=network)
+    if serial:
+        ET.SubElement(ET.SubElement(devices, "serial", type="pty"), "target", port="0")
+    return ET.tostring(dom, encoding="unicode")
+
+
+def console_ticks(conn, name, seconds=4):
+    """(boot id, counter) of the guest's last tick on its serial console, read for a few seconds (QEMU drops what
+    the guest writes while nobody reads the pty); None when it wrote none."""
+    path = ET.fromstring(conn.lookupByName(name).XMLDesc(0)).find("devices/serial/source").get("path")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    text, deadline = b"", time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            try:
+                text += os.read(fd, 4096)
+            except BlockingIOError:
+                time.sleep(0.2)
+    finally:
+        os.close(fd)
+    found = TICK.findall(text.decode("ascii", "replace"))
+    return (found[-1][0], int(found[-1][1], 16)) if found else None
 
 
 def counter_sector():
