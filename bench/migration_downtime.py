@@ -25,6 +25,7 @@ import libvirt
 
 from tests.labkit import paths
 from tests.labkit.counter_guest import console_ticks, counter_sector, guest_xml
+from tests.labkit.libvirt_cleanup import remove_tagged
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
 
@@ -104,12 +105,7 @@ def main(argv=None):
             raise SystemExit("the guest was reset or stopped counting: %s, then %s" % (started, last))
     finally:
         for _, _, conn in ends:
-            try:
-                dom = conn.lookupByName(NAME)
-                dom.destroy()
-                dom.undefine()
-            except libvirt.libvirtError:
-                pass
+            remove_tagged(conn, NAME)
             conn.close()
         for daemon in daemons:
             daemon.stop()

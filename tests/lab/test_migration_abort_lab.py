@@ -20,6 +20,7 @@ import pytest
 from tests.labkit import netns, paths
 from tests.labkit.counter_guest import console_ticks, counter_sector, guest_xml
 from tests.labkit.daemons import LIBVIRT_URI
+from tests.labkit.libvirt_cleanup import remove_tagged
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
 
@@ -56,7 +57,7 @@ def hosts(lab, tmp_path_factory):
     with open(os.path.join(FOLDER, VOLUME), "wb") as handle:
         handle.write(counter_sector().ljust(MIB, b"\0") + os.urandom(COPIED_MIB * MIB))
     source_conn = libvirt.open(LIBVIRT_URI)
-    source_pool = dir_pool(source_conn)
+    dir_pool(source_conn)
     try:
         netns.execute(paths.NETNS, ["nft", "add", "table", "ip", TABLE])
         netns.execute(paths.NETNS, ["nft", "add chain ip %s out { type filter hook output priority 0 ; }" % TABLE])
@@ -70,14 +71,7 @@ def hosts(lab, tmp_path_factory):
         source_conn.defineXML(guest_xml(GUEST, disk=os.path.join(FOLDER, VOLUME), serial=True)).create()
         yield {"source": source_conn, "target": target_conn, "uri": target.uri, "target_pool": target_pool}
     finally:
-        try:
-            dom = source_conn.lookupByName(GUEST)
-            dom.destroy()
-            dom.undefine()
-        except libvirt.libvirtError:
-            pass
-        source_pool.destroy()
-        source_pool.undefine()
+        remove_tagged(source_conn, TAG)  # the guest, and the pool with its volume
         source_conn.close()
         target.stop()
         netns.execute(paths.NETNS, ["nft", "delete", "table", "ip", TABLE], check=False)

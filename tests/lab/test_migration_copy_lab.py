@@ -23,7 +23,7 @@ from ansible_collections.essentials.kvm.plugins.filter.migration import migratio
 from tests.labkit import paths
 from tests.labkit.counter_guest import counter_sector
 from tests.labkit.daemons import LIBVIRT_URI
-from tests.labkit.libvirt_cleanup import remove_tagged
+from tests.labkit.libvirt_cleanup import remove_tagged, state
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
 from tests.labkit.proc import run
@@ -137,15 +137,6 @@ def move(target, name, check_mode=False, **options):
     params = dict(options, uri=LIBVIRT_URI, source="kvm1", _ansible_check_mode=check_mode)
     params["moves"] = [{"name": name, "target": "kvm2", "address": "127.0.0.1", "uri": target["uri"]}]
     return run_module("libvirt_migrate", params, namespace=paths.NETNS, timeout=300)
-
-
-def state(conn, name):
-    """None, or (persistent, running) of the VM."""
-    try:
-        dom = conn.lookupByName(name)
-    except libvirt.libvirtError:
-        return None
-    return bool(dom.isPersistent()), bool(dom.isActive())
 
 
 def volumes(conn, pool):

@@ -23,7 +23,7 @@ import pytest
 from tests.labkit import paths
 from tests.labkit.counter_guest import guest_xml
 from tests.labkit.daemons import LIBVIRT_URI
-from tests.labkit.libvirt_cleanup import remove_tagged
+from tests.labkit.libvirt_cleanup import remove_tagged, state
 from tests.labkit.module_process import run_module
 from tests.labkit.private_daemons import PrivateLibvirtd
 from tests.labkit.tls_ca import Ca
@@ -97,15 +97,6 @@ def module(moves, pki_path, check_mode=False):
     moves = [dict(move, target="kvm2", transport="tls") for move in moves]
     args = dict(uri=LIBVIRT_URI, source="kvm1", moves=moves, pki_path=pki_path, timeout=120)
     return run_module("libvirt_migrate", dict(args, _ansible_check_mode=check_mode), namespace=paths.NETNS)
-
-
-def state(conn, name):
-    """(persistent, running) of a domain, None when the host has it not."""
-    try:
-        dom = conn.lookupByName(name)
-    except libvirt.libvirtError:
-        return None
-    return bool(dom.isPersistent()), bool(dom.isActive())
 
 
 def test_the_target_is_read_over_tls_and_a_network_it_lacks_stops_the_move(source, target, pki):

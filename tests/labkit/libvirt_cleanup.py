@@ -1,4 +1,5 @@
-"""Removing what one lab test made on the lab's libvirtd, by the name prefix the test gives its objects."""
+"""Removing what one lab test made on a libvirtd, by the name prefix the test gives its objects; and where a domain
+is, as the migration tests ask before and after a move."""
 
 import libvirt
 
@@ -17,3 +18,13 @@ def remove_tagged(conn, tag):
                     vol.delete(0)
                 pool.destroy()
             pool.undefine()
+
+
+def state(conn, name):
+    """(persistent, running) of the domain, None when that libvirtd has it not."""
+    try:
+        dom = conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return None
+    return bool(dom.isPersistent()), bool(dom.isActive())
+
