@@ -27,4 +27,3 @@ def state(conn, name):
     except libvirt.libvirtError:
         return None
     return bool(dom.isPersistent()), bool(dom.isActive())
-
