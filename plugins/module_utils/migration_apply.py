@@ -287,11 +287,17 @@ def _there(found):
 
 
 def _users(conn, disk, path):
-    """The domains of conn whose disks name the volume (by pool and name, or by its path)."""
+    """The domains of conn whose disks name the volume (by pool and name, or by its path). A domain gone since the
+    listing (another VM of this host that moved away meanwhile: moves run side by side) uses nothing here."""
     users = []
     for dom in conn.listAllDomains(0):
-        # The running definition and the persistent one: a disk may be in either only.
-        xmls = [dom.XMLDesc(0)] + ([dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)] if dom.isActive() else [])
+        try:
+            # The running definition and the persistent one: a disk may be in either only.
+            xmls = [dom.XMLDesc(0)] + ([dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)] if dom.isActive() else [])
+        except LibvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                continue
+            raise
         sources = [source for xml in xmls for source in ET.fromstring(xml).findall("devices/disk/source")]
         if any(
             (source.get("pool"), source.get("volume")) == (disk.pool, disk.volume)

@@ -295,6 +295,11 @@ def tls_variables(folder):
     return variables
 
 
+def warned(result):
+    """The run's warnings: why a source's copy stayed, if it did."""
+    return [line for line in result.output.splitlines() if "WARNING" in line]
+
+
 def local_copy(vm):
     """Whether the host still has a volume file of the local guest's disk: a move that copied it deletes the
     source's copy once the guest runs on the target."""
@@ -336,7 +341,7 @@ def test_maintenance_moves_the_hosts_vms_away_uninterrupted_and_back_after(clust
     away_ticks = counted_on(kvm2, before)
     # The local disk was copied into a volume created on kvm2, marker and all, and kvm1's copy was deleted.
     assert kvm2.ssh(READ_MARKER).stdout == AWAY
-    assert not local_copy(kvm1)
+    assert not local_copy(kvm1), warned(away)
     kvm2.ssh(write_marker(BACK))
     kvm1.ssh(WRITE_STALE)
 
@@ -355,7 +360,7 @@ def test_maintenance_moves_the_hosts_vms_away_uninterrupted_and_back_after(clust
     marker, stale = kvm1.ssh(READ_MARKER + "; echo; " + READ_STALE).stdout.split("\n")
     assert marker == BACK
     assert stale == "", "kvm1's copy of %s keeps data the disk copied back does not have" % LOCAL
-    assert not local_copy(kvm2)
+    assert not local_copy(kvm2), warned(back)
     log_runs(record_property, "maintenance", runs)
     cluster["ticks"] = before
 
@@ -383,7 +388,7 @@ def test_a_changed_host_moves_running_guests_live_and_a_shut_off_vm_as_its_defin
     counted_on(kvm2, before)
     # The local disk was copied into a volume created on kvm2 (the move back deleted kvm2's), and kvm1's deleted.
     assert kvm2.ssh(READ_MARKER).stdout == MOVED
-    assert not local_copy(kvm1)
+    assert not local_copy(kvm1), warned(moved)
 
     moves = reported_moves(moved, "kvm1")
     assert_moves(moves, "kvm1", "kvm2", GUESTS)
