@@ -262,10 +262,11 @@ def remove_source_copies(source_conn, target_conn, found, move):
             % (found.name, ", ".join(d.label for d in found.copies), move.source, _there(found), move.target)
         ]
     removed, warnings = [], []
+    sources = disk_sources(source_conn)
     for disk in found.copies:
         try:
             vol = source_conn.storagePoolLookupByName(disk.pool).storageVolLookupByName(disk.volume)
-            users = _users(source_conn, disk, vol.path())
+            users = _users(sources, disk, vol.path())
             if users:
                 warnings.append(
                     "%s: its disk %s (%s) was copied to %s, and the copy here stays: %s uses it too"
@@ -286,10 +287,11 @@ def _there(found):
     return "running" if found.live else "defined"
 
 
-def _users(conn, disk, path):
-    """The domains of conn whose disks name the volume (by pool and name, or by its path). A domain gone since the
-    listing (another VM of this host that moved away meanwhile: moves run side by side) uses nothing here."""
-    users = []
+def disk_sources(conn):
+    """{domain name: the <source> of each of its disks} of conn, read once for every copied disk of a move. A
+    domain gone since the listing (another VM of this host that moved away meanwhile: moves run side by side)
+    has none here."""
+    sources = {}
     for dom in conn.listAllDomains(0):
         try:
             # The running definition and the persistent one: a disk may be in either only.
@@ -298,14 +300,21 @@ def _users(conn, disk, path):
             if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 continue
             raise
-        sources = [source for xml in xmls for source in ET.fromstring(xml).findall("devices/disk/source")]
+        sources[dom.name()] = [source for xml in xmls for source in ET.fromstring(xml).findall("devices/disk/source")]
+    return sources
+
+
+def _users(sources, disk, path):
+    """The domains of disk_sources() whose disks name the volume (by pool and name, or by its path)."""
+    return [
+        name
+        for name, found in sources.items()
         if any(
             (source.get("pool"), source.get("volume")) == (disk.pool, disk.volume)
             or path in (source.get("file"), source.get("dev"))
-            for source in sources
-        ):
-            users.append(dom.name())
-    return users
+            for source in found
+        )
+    ]
 
 
 def _abort(dom):

@@ -1,11 +1,11 @@
 """A domain undefined between a listing and the read of it is not there, not a failed read: in the placement's read
 (migration_read.host_facts, another client's transient guest that stopped on a shared libvirtd), and when a move
-asks which VMs of the source still use a disk it copied (migration_apply._users: another VM of the source moved
+asks which VMs of the source still use a disk it copied (migration_apply.disk_sources: another VM of the source moved
 away meanwhile, as moves run side by side)."""
 
 import libvirt
 
-from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import _users
+from ansible_collections.essentials.kvm.plugins.module_utils.migration_apply import _users, disk_sources
 from ansible_collections.essentials.kvm.plugins.module_utils.migration_read import Disk, host_facts
 
 
@@ -77,5 +77,5 @@ def test_a_vm_that_moved_away_since_the_listing_uses_no_disk_of_the_source():
             return [Gone(), User()]
 
     disk = Disk(target="vda", pool="local", volume="a.img", copy=True)
-    assert _users(Host(), disk, "/var/lib/libvirt/local/a.img") == ["db1"]
-    assert _users(Host(), disk, "/var/lib/libvirt/local/b.img") == []
+    assert _users(disk_sources(Host()), disk, "/var/lib/libvirt/local/a.img") == ["db1"]
+    assert _users(disk_sources(Host()), disk, "/var/lib/libvirt/local/b.img") == []
